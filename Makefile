@@ -1,0 +1,47 @@
+# leadflow: `make run` serves on http://127.0.0.1:8000, `make test` runs the suite on SQLite and PostgreSQL.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PG_TEST_URL ?= $(or $(LEADFLOW_TEST_DATABASE_URL),postgresql://postgres@127.0.0.1:5432/postgres)
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run migrate serve worker test test-sqlite test-postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/leadflow migrate
+
+run: install
+	$(BIN)/leadflow migrate
+	$(BIN)/leadflow serve --host 127.0.0.1 --port 8000
+
+worker: install
+	$(BIN)/leadflow worker
+
+lint: install
+	$(BIN)/lint-imports
+
+test-sqlite: install
+	env -u LEADFLOW_TEST_DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) tests
+
+test-postgres: install
+	@if $(BIN)/python scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
+		echo "== the suite again on PostgreSQL"; \
+		LEADFLOW_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) tests; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) *.egg-info src/*.egg-info

@@ -1,0 +1,173 @@
+"""create_app(settings): routers, middleware, and domain errors mapped to HTTP once."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from leadflow import __version__
+from leadflow.db import make_engine, make_sessionmaker
+from leadflow.errors import Conflict, Forbidden, Invalid, NotFound, TooMany, Unauthorized
+from leadflow.http import RateLimiter
+from leadflow.settings import Settings, ensure_secret_key
+
+log = logging.getLogger("leadflow.http")
+
+# Capture endpoints read their own body, so an oversized one is still kept as a rejected capture.
+SELF_LIMITED = ("/api/v1/leads", "/f/", "/compat/")
+UPLOADS = ("/api/v1/imports",)
+
+
+class BodyLimit:
+    """413 for a body over the limit, counted as it streams (a missing or false Content-Length changes nothing)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings):
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        if path.startswith(UPLOADS):
+            limit = self.settings.max_upload_bytes
+        elif path.startswith(SELF_LIMITED):
+            limit = max(self.settings.max_upload_bytes, self.settings.max_body_bytes)
+        else:
+            limit = self.settings.max_body_bytes
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                return await _too_large(send, limit)
+        seen = 0
+
+        async def limited() -> dict:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _BodyTooLarge(limit)
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await _too_large(send, limit)
+
+
+class _BodyTooLarge(Exception):
+    def __init__(self, limit: int):
+        self.limit = limit
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    response = JSONResponse({"error": "too_large", "errors": [{"field": "body", "reason": f"larger than {limit} bytes"}]},
+                            status_code=413)
+    await response({"type": "http"}, None, send)  # type: ignore[arg-type]
+
+
+def _errors(status: int, error: str, errors: list[dict], headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": error, "errors": errors}, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Invalid)
+    async def _invalid(request: Request, exc: Invalid):
+        return _errors(422, "invalid", [{"field": e.field, "reason": e.reason} for e in exc.errors])
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound):
+        return _errors(404, "not_found", [{"field": "id", "reason": str(exc)}])
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict):
+        return _errors(409, "conflict", [{"field": "body", "reason": str(exc)}])
+
+    @app.exception_handler(Unauthorized)
+    async def _unauthorized(request: Request, exc: Unauthorized):
+        return _errors(401, "unauthorized", [{"field": "authorization", "reason": str(exc)}],
+                       {"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden):
+        return _errors(403, "forbidden", [{"field": "authorization", "reason": str(exc)}])
+
+    @app.exception_handler(TooMany)
+    async def _too_many(request: Request, exc: TooMany):
+        return _errors(429, "rate_limited", [{"field": "client", "reason": "too many requests; slow down"}],
+                       {"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors, status, kind = [], 422, "invalid"
+        for error in exc.errors():
+            if error.get("type") == "json_invalid":
+                status, kind = 400, "malformed"
+                errors.append({"field": "body", "reason": f"malformed JSON: {error.get('msg')}"})
+                continue
+            location = [str(p) for p in error.get("loc", ()) if p not in ("body",)]
+            if location and location[0] in ("query", "path", "header"):
+                location = location[1:]
+            reason = error.get("msg", "invalid")
+            if error.get("type") == "extra_forbidden":
+                reason = "is not a known field"
+            errors.append({"field": ".".join(location) or "body", "reason": reason})
+        return _errors(status, kind, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        return _errors(exc.status_code, "http", [{"field": "request", "reason": str(exc.detail)}],
+                       getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unknown(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _errors(500, "internal", [{"field": "server", "reason": "internal error; it has been logged"}])
+
+
+def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI:
+    """The web application; tests pass their own sessionmaker (one connection, rolled back)."""
+    app = FastAPI(title="leadflow", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
+                  description="Lead management: capture, one record per person, scoring, routing, follow-up, ROI.")
+    if sessionmaker is None:
+        engine = engine or make_engine(settings.database_url)
+        sessionmaker = make_sessionmaker(engine)
+    app.state.settings = settings
+    app.state.engine = engine or sessionmaker.kw.get("bind")
+    app.state.sessionmaker = sessionmaker
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.secret_key = ensure_secret_key(settings, app.state.engine)
+
+    install_error_handlers(app)
+
+    from leadflow.campaigns import api as campaigns_api
+    from leadflow.capture import api as capture_api
+    from leadflow.capture.channels import api as channel_api
+    from leadflow.leads import api as leads_api
+    from leadflow.leads import company_api
+
+    for module in (channel_api, capture_api, leads_api, company_api, campaigns_api):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict:
+        return {"status": "ok", "version": __version__}
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        if log.isEnabledFor(logging.DEBUG) or response.status_code >= 500:
+            log.info("%s %s %s", request.method, request.url.path, response.status_code,
+                     extra={"method": request.method, "path": request.url.path, "status": response.status_code,
+                            "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+        return response
+
+    app.add_middleware(BodyLimit, settings=settings)
+    return app

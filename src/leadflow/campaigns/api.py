@@ -1,0 +1,72 @@
+"""JSON routes for campaigns and their cost entries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from leadflow.campaigns import queries
+from leadflow.campaigns import service as campaigns_service
+from leadflow.campaigns.schemas import (
+    CampaignCreate, CampaignDetail, CampaignPage, CampaignRead, CampaignUpdate, Channel, CostCreate, CostRead,
+)
+from leadflow.http import ApiActor, DbSession
+from leadflow.leads import queries as leads_queries
+
+router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
+
+
+def _detail(session, campaign) -> CampaignDetail:
+    return CampaignDetail(**CampaignRead.model_validate(campaign).model_dump(),
+                          total_cost=queries.total_cost(session, campaign.id),
+                          leads=leads_queries.campaign_lead_count(session, campaign.id))
+
+
+@router.post("", response_model=CampaignDetail, status_code=201)
+def create_campaign(body: CampaignCreate, session: DbSession, actor: ApiActor):
+    values = body.model_dump()
+    values["currency"] = values["currency"].upper()
+    campaign = campaigns_service.create(session, values=values)
+    session.commit()
+    return _detail(session, campaign)
+
+
+@router.get("", response_model=CampaignPage)
+def list_campaigns(session: DbSession, actor: ApiActor, channel: Channel | None = None, q: str | None = None,
+                   parent_id: int | None = None, cursor: str | None = None,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50):
+    rows, next_cursor = queries.campaign_page(session, channel=channel, q=q, parent_id=parent_id, cursor=cursor,
+                                              limit=limit)
+    return CampaignPage(items=[CampaignRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{campaign_id}", response_model=CampaignDetail)
+def get_campaign(campaign_id: int, session: DbSession, actor: ApiActor):
+    return _detail(session, campaigns_service.get(session, campaign_id))
+
+
+@router.patch("/{campaign_id}", response_model=CampaignDetail)
+def update_campaign(campaign_id: int, body: CampaignUpdate, session: DbSession, actor: ApiActor):
+    campaign = campaigns_service.get(session, campaign_id)
+    values = body.model_dump(exclude_unset=True)
+    if values.get("currency"):
+        values["currency"] = values["currency"].upper()
+    campaigns_service.update(session, campaign=campaign, values=values)
+    session.commit()
+    return _detail(session, campaign)
+
+
+@router.post("/{campaign_id}/costs", response_model=CostRead, status_code=201)
+def add_cost(campaign_id: int, body: CostCreate, session: DbSession, actor: ApiActor):
+    campaign = campaigns_service.get(session, campaign_id)
+    cost = campaigns_service.add_cost(session, campaign=campaign, spent_on=body.spent_on, amount=body.amount,
+                                      currency=body.currency, note=body.note)
+    session.commit()
+    return CostRead.model_validate(cost)
+
+
+@router.get("/{campaign_id}/costs", response_model=list[CostRead])
+def list_costs(campaign_id: int, session: DbSession, actor: ApiActor):
+    campaign = campaigns_service.get(session, campaign_id)
+    return [CostRead.model_validate(c) for c in queries.costs(session, campaign.id)]

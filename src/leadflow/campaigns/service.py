@@ -1,0 +1,97 @@
+"""Campaigns: find or create the campaign a capture names, create and change them, record costs."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadflow.campaigns.domain import CHANNELS, channel_for, code_key
+from leadflow.db import insert_ignore
+from leadflow.campaigns.models import Campaign, CampaignCost
+from leadflow.clock import now
+from leadflow.errors import Conflict, Invalid, NotFound
+
+
+def resolve(session: Session, *, code: str | None, attribution: dict, capture_channel: str) -> int | None:
+    """The campaign a capture belongs to, by code or utm_campaign; created when it does not exist yet."""
+    code = code or attribution.get("utm_campaign")
+    if not code:
+        return None
+    key = code_key(code)[:200]
+    found = session.scalar(select(Campaign.id).where(Campaign.code_key == key))
+    if found is not None:
+        return found
+    values = dict(
+        name=code[:300], code=code[:200], code_key=key,
+        channel=channel_for(capture_channel=capture_channel, utm_medium=attribution.get("utm_medium"),
+                            utm_source=attribution.get("utm_source")),
+        source=attribution.get("utm_source"), medium=attribution.get("utm_medium"),
+        created_automatically=True, created_at=now(), currency="EUR",
+    )
+    # Two captures may name the same new campaign at once: insert-or-ignore, then read.
+    session.execute(insert_ignore(session.get_bind(), Campaign, values, ["code_key"]))
+    return session.scalar(select(Campaign.id).where(Campaign.code_key == key))
+
+
+def get(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("campaign", campaign_id)
+    return campaign
+
+
+def _check(session: Session, values: dict, campaign: Campaign | None = None) -> None:
+    if "channel" in values and values["channel"] not in CHANNELS:
+        raise Invalid.one("channel", f"must be one of {', '.join(CHANNELS)}")
+    starts = values.get("starts_on", campaign.starts_on if campaign else None)
+    ends = values.get("ends_on", campaign.ends_on if campaign else None)
+    if starts and ends and ends < starts:
+        raise Invalid.one("ends_on", "is before starts_on")
+    parent_id = values.get("parent_id")
+    if parent_id is not None:
+        seen = {campaign.id} if campaign else set()
+        current = session.get(Campaign, parent_id)
+        if current is None:
+            raise Invalid.one("parent_id", "no such campaign")
+        while current is not None:
+            if current.id in seen:
+                raise Invalid.one("parent_id", "would make a campaign its own parent")
+            seen.add(current.id)
+            current = session.get(Campaign, current.parent_id) if current.parent_id else None
+
+
+def create(session: Session, *, values: dict) -> Campaign:
+    _check(session, values)
+    key = code_key(values["code"])
+    if session.scalar(select(Campaign.id).where(Campaign.code_key == key)) is not None:
+        raise Conflict(f"a campaign with code {values['code']!r} exists already")
+    campaign = Campaign(**values, code_key=key, created_at=now())
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def update(session: Session, *, campaign: Campaign, values: dict) -> Campaign:
+    _check(session, values, campaign)
+    if "code" in values:
+        key = code_key(values["code"])
+        other = session.scalar(select(Campaign.id).where(Campaign.code_key == key, Campaign.id != campaign.id))
+        if other is not None:
+            raise Conflict(f"a campaign with code {values['code']!r} exists already")
+        campaign.code_key = key
+    for name, value in values.items():
+        setattr(campaign, name, value)
+    session.flush()
+    return campaign
+
+
+def add_cost(session: Session, *, campaign: Campaign, spent_on: date, amount: Decimal, currency: str,
+             note: str | None) -> CampaignCost:
+    cost = CampaignCost(campaign_id=campaign.id, spent_on=spent_on, amount=amount, currency=currency.upper(),
+                        note=note, created_at=now())
+    session.add(cost)
+    session.flush()
+    return cost

@@ -1,0 +1,40 @@
+"""JSON routes over the capture log: find captures by external id, channel or outcome; read one raw."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from leadflow.capture import queries
+from leadflow.capture.schemas import CaptureDetail, CapturePage, CaptureRead
+from leadflow.http import ApiActor, DbSession
+from leadflow.leads import queries as leads_queries
+
+router = APIRouter(prefix="/api/v1", tags=["capture"])
+
+
+@router.get("/captures", response_model=CapturePage)
+def list_captures(session: DbSession, actor: ApiActor, external_id: str | None = None, channel: str | None = None,
+                  outcome: Literal["created", "merged", "rejected", "pending"] | None = None,
+                  lead_id: int | None = None, import_id: int | None = None, cursor: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 50):
+    if lead_id is not None:
+        leads_queries.visible_lead(session, actor, lead_id)
+    rows, next_cursor = queries.capture_page(session, external_id=external_id, channel=channel, outcome=outcome,
+                                             lead_id=lead_id, import_id=import_id, cursor=cursor, limit=limit)
+    return CapturePage(items=[CaptureRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/captures/{capture_id}", response_model=CaptureDetail)
+def get_capture(capture_id: int, session: DbSession, actor: ApiActor):
+    capture = queries.get_capture(session, capture_id)
+    return CaptureDetail(**CaptureRead.model_validate(capture).model_dump(),
+                         payload=capture.payload.decode("utf-8", errors="replace"))
+
+
+@router.get("/leads/{lead_id}/captures", response_model=list[CaptureRead])
+def lead_captures(lead_id: int, session: DbSession, actor: ApiActor):
+    lead = leads_queries.visible_lead(session, actor, lead_id)
+    rows, _ = queries.capture_page(session, lead_id=lead.id, limit=500)
+    return [CaptureRead.model_validate(c) for c in rows]

@@ -1,0 +1,34 @@
+"""Capture log reads: pages by external id, channel, outcome; one capture with its raw payload."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadflow.capture.models import Capture
+from leadflow.errors import NotFound
+from leadflow.pages import keyset_page
+
+
+def capture_page(session: Session, *, external_id: str | None = None, channel: str | None = None,
+                 outcome: str | None = None, lead_id: int | None = None, import_id: int | None = None,
+                 cursor: str | None = None, limit: int = 50) -> tuple[list[Capture], str | None]:
+    query = select(Capture)
+    if external_id is not None:
+        query = query.where(Capture.external_id == external_id)
+    if channel:
+        query = query.where(Capture.channel == channel)
+    if outcome:
+        query = query.where(Capture.outcome == outcome)
+    if lead_id is not None:
+        query = query.where(Capture.lead_id == lead_id)
+    if import_id is not None:
+        query = query.where(Capture.import_id == import_id)
+    return keyset_page(session, query, Capture.id, cursor=cursor, limit=limit)
+
+
+def get_capture(session: Session, capture_id: int) -> Capture:
+    capture = session.get(Capture, capture_id)
+    if capture is None:
+        raise NotFound("capture", capture_id)
+    return capture

@@ -1,0 +1,136 @@
+"""The one intake pipeline: store raw, validate, normalize, match, create or merge, attribute, record."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from leadflow import events, outbox
+from leadflow.campaigns import service as campaigns_service
+from leadflow.capture.domain import Submission, normalize
+from leadflow.capture.models import Capture
+from leadflow.clock import now
+from leadflow.errors import FieldError, Invalid
+from leadflow.identity import service as identity_service
+from leadflow.leads import service as leads_service
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Inbound:
+    """A submission as it arrived, before anything is read from it."""
+
+    channel: str
+    payload: bytes
+    content_type: str | None = None
+    external_id: str | None = None
+    idempotency_key: str | None = None
+    client: str | None = None
+    remote_addr: str | None = None
+    form_id: int | None = None
+    import_id: int | None = None
+
+
+@dataclass
+class Outcome:
+    capture: Capture
+    outcome: str  # created, merged, rejected, pending
+    lead_id: int | None = None
+    errors: list[FieldError] = field(default_factory=list)
+    replayed: bool = False
+    changes: list = field(default_factory=list)
+
+
+def receive(session: Session, inbound: Inbound) -> tuple[Capture, bool]:
+    """Write the raw submission first. Returns (capture, is_new); a known idempotency key returns the first one."""
+    capture = Capture(
+        channel=inbound.channel, payload=inbound.payload, content_type=inbound.content_type,
+        external_id=(inbound.external_id or None) and str(inbound.external_id)[:300],
+        idempotency_key=inbound.idempotency_key, client=inbound.client, remote_addr=inbound.remote_addr,
+        form_id=inbound.form_id, import_id=inbound.import_id, received_at=now(), outcome="pending",
+        reasons=[], attribution={},
+    )
+    if inbound.idempotency_key is None:
+        session.add(capture)
+        session.flush()
+        return capture, True
+    try:
+        with session.begin_nested():
+            session.add(capture)
+    except IntegrityError:
+        first = session.scalar(select(Capture).where(Capture.idempotency_key == inbound.idempotency_key))
+        if first is None:
+            raise
+        return first, False
+    return capture, True
+
+
+def reject(capture: Capture, errors: list[FieldError]) -> Outcome:
+    capture.outcome = "rejected"
+    capture.reasons = [{"field": e.field, "reason": e.reason} for e in errors]
+    return Outcome(capture=capture, outcome="rejected", errors=errors)
+
+
+def process(session: Session, capture: Capture, submission: Submission, *, default_country: str | None = None,
+            campaign_id: int | None = None) -> Outcome:
+    """Everything after the raw write, inside a savepoint: a failure leaves the capture stored, never lost."""
+    if submission.external_id and not capture.external_id:
+        capture.external_id = str(submission.external_id)[:300]
+    try:
+        lead = normalize(submission, default_country=default_country)
+        with session.begin_nested():
+            return _apply(session, capture, lead, campaign_id)
+    except Invalid as exc:
+        return reject(capture, exc.errors)
+    except Exception:
+        log.exception("capture %s could not be processed; kept as pending", capture.id)
+        capture.outcome = "pending"
+        capture.reasons = [{"field": "capture", "reason": "could not be processed yet; kept for a retry"}]
+        return Outcome(capture=capture, outcome="pending")
+
+
+def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) -> Outcome:
+    touch = {**lead.attribution, "at": capture.received_at.isoformat(), "channel": capture.channel}
+    if campaign_id is None:
+        campaign_id = campaigns_service.resolve(session, code=lead.campaign, attribution=lead.attribution,
+                                                capture_channel=capture.channel)
+    if campaign_id is not None:
+        touch["campaign_id"] = campaign_id
+    capture.campaign_id = campaign_id
+    capture.attribution = lead.attribution
+    identity_service.lock_keys(session, identity_service.match_keys(lead.fields))
+    existing = identity_service.find_match(session, lead.fields)
+    if existing is None:
+        record = leads_service.create_from_capture(
+            session, fields=lead.fields, custom_fields=lead.custom_fields, do_not_contact=lead.do_not_contact,
+            channel=capture.channel, campaign_id=campaign_id, capture_id=capture.id, touch=touch)
+        outcome, changes, topic = "created", [], events.LEAD_CAPTURED
+    else:
+        record = existing
+        changes = leads_service.merge_capture(
+            session, record=record, fields=lead.fields, custom_fields=lead.custom_fields,
+            do_not_contact=lead.do_not_contact, channel=capture.channel, campaign_id=campaign_id,
+            capture_id=capture.id, touch=touch)
+        outcome, topic = "merged", events.LEAD_MERGED
+    leads_service.record_consents(session, lead_id=record.id, consents=lead.consents, capture_id=capture.id)
+    capture.lead_id = record.id
+    capture.outcome = outcome
+    capture.reasons = [] if outcome == "created" else [{"field": "lead", "reason": "matched an existing lead"}]
+    outbox.publish(session, topic, {"lead_id": record.id, "capture_id": capture.id, "channel": capture.channel,
+                                    "campaign_id": campaign_id})
+    session.flush()
+    return Outcome(capture=capture, outcome=outcome, lead_id=record.id, changes=changes)
+
+
+def capture(session: Session, inbound: Inbound, submission: Submission, *, default_country: str | None = None,
+            campaign_id: int | None = None) -> Outcome:
+    """Receive and process in one call, for channels that read the submission without a chance to fail."""
+    record, is_new = receive(session, inbound)
+    if not is_new:
+        return Outcome(capture=record, outcome=record.outcome, lead_id=record.lead_id, replayed=True)
+    return process(session, record, submission, default_country=default_country, campaign_id=campaign_id)

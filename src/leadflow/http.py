@@ -1,0 +1,105 @@
+"""What every router shares: the request's database session, the acting API key, client address, rate limits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from leadflow.errors import TooMany, Unauthorized
+from leadflow.people import service as people_service
+from leadflow.people.service import Actor
+from leadflow.settings import Settings
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request):
+    """The request's unit of work: endpoints commit what they change; anything not committed is rolled back."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def api_actor(request: Request, session: DbSession) -> Actor:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("send an API key as 'Authorization: Bearer KEY'")
+    actor = people_service.authenticate(session, key.strip())
+    if session.dirty:
+        session.commit()  # last_used_at, at most once a minute
+    return actor
+
+
+ApiActor = Annotated[Actor, Depends(api_actor)]
+
+
+def client_address(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    if settings.trust_proxy_headers:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else "unknown"
+
+
+class RateLimiter:
+    """A token bucket per client address, per process: enough to blunt a flood of public posts."""
+
+    def __init__(self, per_minute: int):
+        self.rate = per_minute / 60.0
+        self.capacity = float(max(per_minute, 1))
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def hit(self, key: str) -> None:
+        if self.rate <= 0:
+            return
+        moment = time.monotonic()
+        with self.lock:
+            tokens, last = self.buckets.get(key, (self.capacity, moment))
+            tokens = min(self.capacity, tokens + (moment - last) * self.rate)
+            if tokens < 1:
+                self.buckets[key] = (tokens, moment)
+                raise TooMany(retry_after=max(1, int((1 - tokens) / self.rate) + 1))
+            self.buckets[key] = (tokens - 1, moment)
+            if len(self.buckets) > 100_000:
+                self.buckets.clear()
+
+
+def rate_limited(request: Request) -> str:
+    address = client_address(request)
+    request.app.state.rate_limiter.hit(address)
+    return address
+
+
+PublicClient = Annotated[str, Depends(rate_limited)]
+
+
+async def read_body(request: Request) -> tuple[bytes, bool]:
+    """The body up to the size limit, and whether it was cut there (the rest is not read)."""
+    limit = request.app.state.settings.max_body_bytes
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            chunks.append(chunk[: max(0, len(chunk) - (size - limit))])
+            return b"".join(chunks), True
+        chunks.append(chunk)
+    return b"".join(chunks), False
+
+
+RawBody = Annotated[tuple[bytes, bool], Depends(read_body)]

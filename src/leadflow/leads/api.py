@@ -1,0 +1,75 @@
+"""JSON routes for leads: list with filters, read, edit by hand, timeline, consents, notes, captures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from leadflow.http import ApiActor, AppSettings, DbSession
+from leadflow.leads import queries
+from leadflow.leads import service as leads_service
+from leadflow.leads.schemas import ActivityRead, ConsentRead, LeadPage, LeadRead, LeadUpdate, NoteCreate, Stage
+from leadflow.errors import Invalid
+from leadflow.people.models import User
+
+router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+
+
+@router.get("", response_model=LeadPage)
+def list_leads(
+    session: DbSession, actor: ApiActor,
+    email: str | None = None, company: str | None = None, company_id: int | None = None,
+    campaign: Annotated[str | None, Query(description="campaign id or code")] = None,
+    stage: Stage | None = None, owner: int | None = None, channel: str | None = None,
+    country: str | None = None, created_after: datetime | None = None, created_before: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="words in name, email or company")] = None,
+    cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+):
+    f = queries.LeadFilter(email=email, company=company, company_id=company_id, campaign=campaign, stage=stage,
+                           owner=owner, channel=channel, country=country, created_after=created_after,
+                           created_before=created_before, q=q)
+    rows, next_cursor = queries.lead_page(session, actor, f, cursor=cursor, limit=limit)
+    return LeadPage(items=[LeadRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{lead_id}", response_model=LeadRead)
+def get_lead(lead_id: int, session: DbSession, actor: ApiActor):
+    return LeadRead.model_validate(queries.visible_lead(session, actor, lead_id))
+
+
+@router.patch("/{lead_id}", response_model=LeadRead)
+def update_lead(lead_id: int, body: LeadUpdate, session: DbSession, actor: ApiActor, settings: AppSettings):
+    lead = queries.visible_lead(session, actor, lead_id)
+    values = body.model_dump(exclude_unset=True)
+    if "owner" in values:
+        owner = values.pop("owner")
+        if owner is not None and session.get(User, owner) is None:
+            raise Invalid.one("owner", "no such user")
+        values["owner_id"] = owner
+    leads_service.edit(session, lead=lead, values=values, actor=actor.label,
+                       default_country=settings.default_country)
+    session.commit()
+    return LeadRead.model_validate(lead)
+
+
+@router.get("/{lead_id}/activities", response_model=list[ActivityRead])
+def lead_activities(lead_id: int, session: DbSession, actor: ApiActor,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 200):
+    lead = queries.visible_lead(session, actor, lead_id)
+    return [ActivityRead.model_validate(a) for a in queries.timeline(session, lead.id, limit=limit)]
+
+
+@router.post("/{lead_id}/notes", response_model=ActivityRead, status_code=201)
+def add_note(lead_id: int, body: NoteCreate, session: DbSession, actor: ApiActor):
+    lead = queries.visible_lead(session, actor, lead_id)
+    activity = leads_service.add_note(session, lead=lead, text=body.text, actor=actor.label)
+    session.commit()
+    return ActivityRead.model_validate(activity)
+
+
+@router.get("/{lead_id}/consents", response_model=list[ConsentRead])
+def lead_consents(lead_id: int, session: DbSession, actor: ApiActor):
+    lead = queries.visible_lead(session, actor, lead_id)
+    return [ConsentRead.model_validate(c) for c in queries.consents(session, lead.id)]

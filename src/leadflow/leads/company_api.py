@@ -1,0 +1,56 @@
+"""JSON routes for companies: create, read, change, list, and the hierarchy (descendants and root)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from leadflow.http import ApiActor, DbSession
+from leadflow.leads import queries
+from leadflow.leads import service as leads_service
+from leadflow.leads.schemas import CompanyCreate, CompanyNode, CompanyPage, CompanyRead, CompanyUpdate
+
+router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
+
+
+@router.post("", response_model=CompanyRead, status_code=201)
+def create_company(body: CompanyCreate, session: DbSession, actor: ApiActor):
+    company = leads_service.create_company(session, values=body.model_dump())
+    session.commit()
+    return CompanyRead.model_validate(company)
+
+
+@router.get("", response_model=CompanyPage)
+def list_companies(session: DbSession, actor: ApiActor, q: str | None = None, domain: str | None = None,
+                   parent_id: int | None = None, cursor: str | None = None,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50):
+    rows, next_cursor = queries.company_page(session, q=q, domain=domain, parent_id=parent_id, cursor=cursor,
+                                             limit=limit)
+    return CompanyPage(items=[CompanyRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{company_id}", response_model=CompanyRead)
+def get_company(company_id: int, session: DbSession, actor: ApiActor):
+    return CompanyRead.model_validate(leads_service.get_company(session, company_id))
+
+
+@router.patch("/{company_id}", response_model=CompanyRead)
+def update_company(company_id: int, body: CompanyUpdate, session: DbSession, actor: ApiActor):
+    company = leads_service.get_company(session, company_id)
+    leads_service.update_company(session, company=company, values=body.model_dump(exclude_unset=True))
+    session.commit()
+    return CompanyRead.model_validate(company)
+
+
+@router.get("/{company_id}/descendants", response_model=list[CompanyNode])
+def company_descendants(company_id: int, session: DbSession, actor: ApiActor):
+    company = leads_service.get_company(session, company_id)
+    return [CompanyNode.model_validate({**CompanyRead.model_validate(c).model_dump(), "depth": depth})
+            for c, depth in queries.descendants(session, company.id)]
+
+
+@router.get("/{company_id}/root", response_model=CompanyRead)
+def company_root(company_id: int, session: DbSession, actor: ApiActor):
+    company = leads_service.get_company(session, company_id)
+    return CompanyRead.model_validate(queries.root(session, company))

@@ -1,0 +1,224 @@
+"""The rules of a lead's fields: how each is cleaned and normalized, and which value survives a merge.
+
+Pure: no database, no HTTP, no clock.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import phonenumbers
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+from leadflow.errors import FieldError
+
+LEAD_FIELDS = (
+    "first_name", "last_name", "email", "phone", "mobile", "job_title", "company",
+    "street", "postal_code", "city", "region", "country", "language",
+)
+MAX_LENGTH = {
+    "first_name": 200, "last_name": 200, "email": 320, "phone": 64, "mobile": 64, "job_title": 300,
+    "company": 300, "street": 300, "postal_code": 32, "city": 200, "region": 200, "country": 100,
+    "language": 16,
+}
+
+# Local and common names ISO's English list does not hold.
+COUNTRY_NAMES = {
+    "uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "great britain": "GB",
+    "usa": "US", "america": "US", "holland": "NL", "nederland": "NL", "the netherlands": "NL",
+    "belgie": "BE", "belgique": "BE", "deutschland": "DE", "osterreich": "AT", "schweiz": "CH",
+    "suisse": "CH", "norge": "NO", "noreg": "NO", "suomi": "FI", "sverige": "SE", "danmark": "DK",
+    "island": "IS", "espana": "ES", "italia": "IT", "polska": "PL", "eesti": "EE", "czechia": "CZ",
+    "russia": "RU", "south korea": "KR", "korea": "KR", "vietnam": "VN", "iran": "IR",
+    "turkey": "TR", "turkiye": "TR", "uae": "AE",
+}
+
+
+def clean_text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value))
+    text = " ".join(text.split())
+    return text or None
+
+
+def normalize_email(value: str) -> str:
+    """Case, surrounding space and Unicode folded; raises ValueError with the reason."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+    return result.normalized.lower()
+
+
+def normalize_phone(value: str, region: str | None) -> str:
+    """E.164; a national number needs the lead's country (or the default country)."""
+    text = value.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, None if text.startswith("+") else region)
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise ValueError("not an international number (+country code) and no country to read it by") from None
+        raise ValueError("not a phone number") from None
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError("not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip().rstrip(".")
+
+
+@lru_cache(maxsize=4096)
+def normalize_country(value: str) -> str:
+    """ISO 3166 alpha-2 from a code, an English, official or common local name."""
+    key = _fold(value)
+    if key in COUNTRY_NAMES:
+        return COUNTRY_NAMES[key]
+    try:
+        return pycountry.countries.lookup(value.strip()).alpha_2
+    except LookupError:
+        pass
+    try:
+        matches = pycountry.countries.search_fuzzy(value.strip())
+    except LookupError:
+        matches = []
+    if len(matches) == 1:
+        return matches[0].alpha_2
+    raise ValueError("not a country (use ISO 3166, e.g. NL, or its name)")
+
+
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+
+
+@lru_cache(maxsize=1024)
+def normalize_language(value: str) -> str:
+    text = value.strip().replace("_", "-").lower()
+    if LANGUAGE_RE.match(text):
+        return text
+    try:
+        language = pycountry.languages.lookup(value.strip())
+    except LookupError:
+        raise ValueError("not a language (use an ISO 639 code such as en or nl-BE)") from None
+    return getattr(language, "alpha_2", None) or language.alpha_3
+
+
+
+def normalize_fields(raw: dict[str, object], *, default_country: str | None = None
+                     ) -> tuple[dict[str, str], list[FieldError]]:
+    """Clean every lead field present; returns the non-empty values and the errors, field by field."""
+    errors: list[FieldError] = []
+    values: dict[str, str] = {}
+    for name in LEAD_FIELDS:
+        if name not in raw:
+            continue
+        value = raw[name]
+        if value is not None and not isinstance(value, str | int | float):
+            errors.append(FieldError(name, "must be text"))
+            continue
+        text = clean_text(value)
+        if text is None:
+            continue
+        if len(text) > MAX_LENGTH[name]:
+            errors.append(FieldError(name, f"longer than {MAX_LENGTH[name]} characters"))
+            continue
+        values[name] = text
+    if "country" in values:
+        try:
+            values["country"] = normalize_country(values["country"])
+        except ValueError as exc:
+            errors.append(FieldError("country", str(exc)))
+            del values["country"]
+    if "language" in values:
+        try:
+            values["language"] = normalize_language(values["language"])
+        except ValueError as exc:
+            errors.append(FieldError("language", str(exc)))
+            del values["language"]
+    if "email" in values:
+        try:
+            values["email"] = normalize_email(values["email"])
+        except ValueError as exc:
+            errors.append(FieldError("email", str(exc)))
+            del values["email"]
+    region = values.get("country") or default_country
+    for name in ("phone", "mobile"):
+        if name in values:
+            try:
+                values[name] = normalize_phone(values[name], region)
+            except ValueError as exc:
+                errors.append(FieldError(name, str(exc)))
+                del values[name]
+    return values, errors
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: object
+    new: object
+
+
+def merge_changes(current: dict[str, object], incoming: dict[str, object],
+                  manual_fields: list[str] | tuple[str, ...] = ()) -> tuple[list[FieldChange], list[str]]:
+    """The survivorship rule: the newest non-empty value wins, never over a value a person edited by hand.
+
+    Returns the changes to make and the fields kept because a person set them.
+    """
+    changes, kept = [], []
+    for name, value in incoming.items():
+        if value in (None, ""):
+            continue
+        old = current.get(name)
+        if old == value:
+            continue
+        if name in manual_fields and old not in (None, ""):
+            kept.append(name)
+            continue
+        changes.append(FieldChange(name, old, value))
+    return changes, kept
+
+
+# Companies: a name without its legal form, and a web domain.
+LEGAL_FORMS = {
+    "bv", "b v", "nv", "n v", "vof", "cv", "as", "asa", "a s", "oy", "oyj", "ab", "publ", "gmbh", "ag", "kg",
+    "ug", "se", "ltd", "limited", "plc", "llp", "llc", "inc", "incorporated", "corp", "corporation", "co",
+    "company", "sa", "sarl", "sas", "srl", "spa", "bvba", "sprl", "aps", "ky", "tmi", "ou", "sp z o o",
+    "kft", "pty", "lp", "gmbh co kg", "ehf", "hf",
+}
+_LEGAL_RE = re.compile(
+    r"(?:\b(?:" + "|".join(sorted((re.escape(f) for f in LEGAL_FORMS), key=len, reverse=True)) + r")\b\s*)+$"
+)
+
+
+def company_key(name: str) -> str:
+    """'Acme B.V.' and 'ACME bv' and 'Acme' give one key."""
+    text = _fold(name).replace("&", " and ")
+    text = re.sub(r"[^\w]+", " ", text).strip()
+    stripped = _LEGAL_RE.sub("", text).strip()
+    return (stripped or text)[:300]
+
+
+def domain_of(url_or_domain: str | None) -> str | None:
+    if not url_or_domain:
+        return None
+    text = url_or_domain.strip().lower()
+    if "@" in text:
+        text = text.rsplit("@", 1)[1]
+    if "://" not in text:
+        text = "http://" + text
+    host = urlsplit(text).hostname or ""
+    if host.startswith("www."):
+        host = host[4:]
+    return host or None

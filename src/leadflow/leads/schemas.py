@@ -1,0 +1,155 @@
+"""Leads, companies and the timeline as the JSON API shows and takes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+Stage = Literal["new", "mql", "sql", "opportunity", "customer", "nurture", "disqualified", "recycled"]
+
+
+class LeadRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    mobile: str | None
+    job_title: str | None
+    company: str | None
+    company_id: int | None
+    street: str | None
+    postal_code: str | None
+    city: str | None
+    region: str | None
+    country: str | None
+    language: str | None
+    custom_fields: dict[str, Any]
+    stage: str
+    owner: int | None = Field(validation_alias="owner_id")
+    do_not_contact: bool
+    channel: str | None
+    campaign_id: int | None
+    first_touch: dict[str, Any]
+    last_touch: dict[str, Any]
+    manual_fields: list[str]
+    merged_into_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class LeadUpdate(BaseModel):
+    """A person's edit: every field given is set and marked as edited by hand."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=64)
+    mobile: str | None = Field(default=None, max_length=64)
+    job_title: str | None = Field(default=None, max_length=300)
+    company: str | None = Field(default=None, max_length=300)
+    street: str | None = Field(default=None, max_length=300)
+    postal_code: str | None = Field(default=None, max_length=32)
+    city: str | None = Field(default=None, max_length=200)
+    region: str | None = Field(default=None, max_length=200)
+    country: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=16)
+    custom_fields: dict[str, Any] | None = None
+    stage: Stage | None = None
+    owner: int | None = None
+    do_not_contact: bool | None = None
+
+
+class LeadPage(BaseModel):
+    items: list[LeadRead]
+    next_cursor: str | None
+
+
+class ActivityRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    occurred_at: datetime
+    actor: str
+    summary: str
+    data: dict[str, Any]
+    capture_id: int | None
+
+
+class ConsentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    purpose: str
+    granted: bool
+    recorded_at: datetime
+    text: str | None
+    capture_id: int | None
+
+
+class NoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class CompanyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300)
+    domain: str | None = Field(default=None, max_length=253)
+    industry: str | None = Field(default=None, max_length=200)
+    employees: int | None = Field(default=None, ge=0)
+    revenue: Decimal | None = Field(default=None, ge=0)
+    currency: str = Field(default="EUR", pattern=r"^[A-Za-z]{3}$")
+    country: str | None = Field(default=None, max_length=100)
+    street: str | None = Field(default=None, max_length=300)
+    postal_code: str | None = Field(default=None, max_length=32)
+    city: str | None = Field(default=None, max_length=200)
+    region: str | None = Field(default=None, max_length=200)
+    parent_id: int | None = None
+
+
+class CompanyUpdate(CompanyCreate):
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
+
+
+class CompanyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    domain: str | None
+    industry: str | None
+    employees: int | None
+    revenue: Decimal | None
+    currency: str
+    country: str | None
+    street: str | None
+    postal_code: str | None
+    city: str | None
+    region: str | None
+    parent_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    @field_serializer("revenue")
+    def _money(self, value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+
+class CompanyNode(CompanyRead):
+    depth: int
+
+
+class CompanyPage(BaseModel):
+    items: list[CompanyRead]
+    next_cursor: str | None

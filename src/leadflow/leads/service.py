@@ -1,0 +1,207 @@
+"""Leads and companies: create, merge a capture in, edit by hand, and keep the timeline."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadflow.leads.domain import (
+    LEAD_FIELDS, FieldChange, company_key, domain_of, merge_changes, normalize_country, normalize_fields,
+)
+from leadflow.clock import now
+from leadflow.errors import Invalid, NotFound
+from leadflow.leads.models import STAGES, Activity, Company, Consent, Lead
+
+FREE_MAIL = frozenset({
+    "gmail.com", "googlemail.com", "hotmail.com", "outlook.com", "live.com", "msn.com", "yahoo.com",
+    "icloud.com", "me.com", "aol.com", "gmx.de", "gmx.net", "web.de", "proton.me", "protonmail.com",
+    "hotmail.nl", "ziggo.nl", "kpnmail.nl", "online.no", "yahoo.co.uk", "btinternet.com", "t-online.de",
+})
+
+
+def add_activity(session: Session, *, lead_id: int, kind: str, summary: str, data: dict | None = None,
+                 actor: str = "system", capture_id: int | None = None) -> Activity:
+    activity = Activity(lead_id=lead_id, kind=kind, summary=summary, data=data or {}, actor=actor,
+                        capture_id=capture_id, occurred_at=now())
+    session.add(activity)
+    return activity
+
+
+def link_company(session: Session, *, name: str | None, email_domain: str | None, country: str | None) -> int | None:
+    """The company a lead belongs to: by normalized name, created when new."""
+    if not name:
+        return None
+    key = company_key(name)
+    company_id = session.scalar(select(Company.id).where(Company.name_key == key).order_by(Company.id).limit(1))
+    if company_id is not None:
+        return company_id
+    domain = email_domain if email_domain and email_domain not in FREE_MAIL else None
+    company = Company(name=name, name_key=key, domain=domain, country=country, created_at=now(), updated_at=now())
+    session.add(company)
+    session.flush()
+    return company.id
+
+
+def create_from_capture(session: Session, *, fields: dict, custom_fields: dict, do_not_contact: bool | None,
+                        channel: str, campaign_id: int | None, capture_id: int, touch: dict) -> Lead:
+    moment = now()
+    record = Lead(
+        **fields, custom_fields=custom_fields, stage="new", channel=channel, campaign_id=campaign_id,
+        last_campaign_id=campaign_id, first_touch=touch, last_touch=touch,
+        do_not_contact=bool(do_not_contact), manual_fields=[], created_at=moment, updated_at=moment,
+        company_id=link_company(session, name=fields.get("company"), email_domain=domain_of(fields.get("email")),
+                                country=fields.get("country")),
+    )
+    session.add(record)
+    session.flush()
+    add_activity(session, lead_id=record.id, kind="captured", capture_id=capture_id,
+                 summary=f"Captured through {channel}", data={"channel": channel, "campaign_id": campaign_id})
+    return record
+
+
+def merge_capture(session: Session, *, record: Lead, fields: dict, custom_fields: dict, do_not_contact: bool | None,
+                  channel: str, campaign_id: int | None, capture_id: int, touch: dict) -> list[FieldChange]:
+    """Fold a capture into the lead it matched, by the survivorship rule; the timeline says what changed."""
+    current = {name: getattr(record, name) for name in fields}
+    changes, kept = merge_changes(current, fields, record.manual_fields or [])
+    for change in changes:
+        setattr(record, change.field, change.new)
+    custom = dict(record.custom_fields or {})
+    custom_now = {k: v for k, v in custom_fields.items() if custom.get(k) != v}
+    for key, value in custom_now.items():
+        changes.append(FieldChange(f"custom_fields.{key}", custom.get(key), value))
+    if custom_now:
+        record.custom_fields = {**custom, **custom_now}
+    if do_not_contact and not record.do_not_contact:
+        record.do_not_contact = True
+        changes.append(FieldChange("do_not_contact", False, True))
+    if any(c.field == "company" for c in changes):
+        record.company_id = link_company(session, name=record.company, email_domain=domain_of(record.email),
+                                         country=record.country)
+    if touch:
+        record.last_touch = touch
+        if not record.first_touch:
+            record.first_touch = touch
+    if campaign_id is not None:
+        record.last_campaign_id = campaign_id
+        if record.campaign_id is None:
+            record.campaign_id = campaign_id
+    record.updated_at = now()
+    add_activity(
+        session, lead_id=record.id, kind="merged", capture_id=capture_id,
+        summary=(f"Captured again through {channel}; {len(changes)} field(s) changed" if changes
+                 else f"Captured again through {channel}; nothing changed"),
+        data={"channel": channel, "campaign_id": campaign_id,
+              "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in changes],
+              "kept_manual": kept},
+    )
+    return changes
+
+
+def record_consents(session: Session, *, lead_id: int, consents: list[dict], capture_id: int | None) -> None:
+    for consent in consents:
+        session.add(Consent(lead_id=lead_id, purpose=consent["purpose"], granted=consent["granted"],
+                            text=consent.get("text"), capture_id=capture_id, recorded_at=now()))
+
+
+def get_lead(session: Session, lead_id: int) -> Lead:
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound("lead", lead_id)
+    return lead
+
+
+def edit(session: Session, *, lead: Lead, values: dict, actor: str, default_country: str | None = None
+         ) -> list[FieldChange]:
+    """A person's edit: applied as given and marked, so intake never overwrites it."""
+    if "stage" in values and values["stage"] not in STAGES:
+        raise Invalid.one("stage", f"must be one of {', '.join(STAGES)}")
+    values = dict(values)
+    texts = {k: v for k, v in values.items() if k in LEAD_FIELDS and v is not None}
+    cleaned, errors = normalize_fields(texts, default_country=default_country or lead.country)
+    if errors:
+        raise Invalid(errors)
+    for name in texts:
+        values[name] = cleaned.get(name)
+    changes = []
+    manual = set(lead.manual_fields or [])
+    for name, value in values.items():
+        old = getattr(lead, name)
+        if name == "custom_fields":
+            value = {**(old or {}), **value}
+            value = {k: v for k, v in value.items() if v is not None}
+        if old == value:
+            continue
+        setattr(lead, name, value)
+        changes.append(FieldChange(name, old, value))
+        manual.add(name)
+    if not changes:
+        return changes
+    if any(c.field == "company" for c in changes):
+        lead.company_id = link_company(session, name=lead.company, email_domain=domain_of(lead.email),
+                                       country=lead.country)
+    lead.manual_fields = sorted(manual)
+    lead.updated_at = now()
+    add_activity(session, lead_id=lead.id, kind="field_changed", actor=actor,
+                 summary="Changed " + ", ".join(c.field for c in changes),
+                 data={"changes": [{"field": c.field, "old": c.old, "new": c.new} for c in changes]})
+    session.flush()
+    return changes
+
+
+def add_note(session: Session, *, lead: Lead, text: str, actor: str) -> Activity:
+    activity = add_activity(session, lead_id=lead.id, kind="note", summary=text[:500], data={"text": text},
+                            actor=actor)
+    session.flush()
+    return activity
+
+
+def get_company(session: Session, company_id: int) -> Company:
+    company = session.get(Company, company_id)
+    if company is None:
+        raise NotFound("company", company_id)
+    return company
+
+
+def _company_values(session: Session, values: dict, company: Company | None = None) -> dict:
+    values = dict(values)
+    if values.get("country"):
+        try:
+            values["country"] = normalize_country(values["country"])
+        except ValueError as exc:
+            raise Invalid.one("country", str(exc)) from None
+    if "domain" in values:
+        values["domain"] = domain_of(values["domain"])
+    if values.get("currency"):
+        values["currency"] = values["currency"].upper()
+    if "name" in values:
+        if not values["name"]:
+            raise Invalid.one("name", "is required")
+        values["name_key"] = company_key(values["name"])
+    parent_id = values.get("parent_id")
+    if parent_id is not None:
+        seen = {company.id} if company else set()
+        current = session.get(Company, parent_id)
+        if current is None:
+            raise Invalid.one("parent_id", "no such company")
+        while current is not None:
+            if current.id in seen:
+                raise Invalid.one("parent_id", "would make the company its own ancestor")
+            seen.add(current.id)
+            current = session.get(Company, current.parent_id) if current.parent_id else None
+    return values
+
+
+def create_company(session: Session, *, values: dict) -> Company:
+    company = Company(**_company_values(session, values), created_at=now(), updated_at=now())
+    session.add(company)
+    session.flush()
+    return company
+
+
+def update_company(session: Session, *, company: Company, values: dict) -> Company:
+    for name, value in _company_values(session, values, company).items():
+        setattr(company, name, value)
+    company.updated_at = now()
+    session.flush()
+    return company

@@ -1,0 +1,59 @@
+"""Durable work: outbox rows written in the caller's transaction, claimed by workers (SKIP LOCKED on PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import JSON, Index, Integer, String, Text, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from leadflow.clock import now
+from leadflow.db import Base, BigId, UtcDateTime
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_done_at_available_at", "done_at", "available_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str | None] = mapped_column(String(300), unique=True)  # a retry with the same key adds nothing
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
+    available_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def publish(session: Session, topic: str, payload: dict, *, key: str | None = None,
+            available_at: datetime | None = None) -> OutboxMessage:
+    """Add a message in the caller's transaction; it is sent only if that transaction commits."""
+    message = OutboxMessage(topic=topic, payload=payload, key=key, available_at=available_at or now(),
+                            created_at=now())
+    session.add(message)
+    return message
+
+
+def claim(session: Session, *, limit: int = 10, lease: timedelta = timedelta(minutes=5)) -> list[OutboxMessage]:
+    """Claim due messages for this worker: SKIP LOCKED on PostgreSQL, the database's write lock on SQLite."""
+    moment = now()
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.done_at.is_(None), OutboxMessage.available_at <= moment)
+        .where((OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < moment))
+        .order_by(OutboxMessage.available_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    else:
+        # Take SQLite's write lock first so two workers cannot read the same due rows.
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == -1).values(attempts=0))
+    messages = list(session.scalars(query))
+    for message in messages:
+        message.locked_until = moment + lease
+        message.attempts += 1
+    session.flush()
+    return messages

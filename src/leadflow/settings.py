@@ -1,0 +1,49 @@
+"""Settings read from the environment (LEADFLOW_*); built on demand, never at import."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEADFLOW_", extra="ignore")
+
+    database_url: str = "sqlite:///./leadflow.db"
+    secret_key: str | None = Field(default=None, repr=False)
+    log_format: str = "text"  # "text" or "json"
+    log_level: str = "INFO"
+    base_url: str = "http://127.0.0.1:8000"
+    default_country: str | None = None  # ISO 3166 alpha-2 used to read national phone numbers
+    max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 200_000_000
+    rate_limit_per_minute: int = 120  # public endpoints, per client address
+    meta_verify_token: str | None = Field(default=None, repr=False)
+    meta_app_secret: str | None = Field(default=None, repr=False)
+    trust_proxy_headers: bool = False
+    embedded_worker: bool = True
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def ensure_secret_key(settings: Settings, engine) -> str:
+    """LEADFLOW_SECRET_KEY, or one generated on first start and kept in the database for every process."""
+    if settings.secret_key:
+        if len(settings.secret_key) < 32:
+            raise ValueError("LEADFLOW_SECRET_KEY must be at least 32 characters")
+        return settings.secret_key
+    import secrets
+
+    from sqlalchemy import select
+
+    from leadflow.db import InstanceSetting, insert_ignore
+
+    with engine.begin() as conn:
+        conn.execute(insert_ignore(conn, InstanceSetting, {"key": "secret_key", "value": secrets.token_urlsafe(48)},
+                                   ["key"]))
+        return conn.scalar(select(InstanceSetting.value).where(InstanceSetting.key == "secret_key"))

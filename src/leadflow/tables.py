@@ -1,0 +1,10 @@
+"""The one registry of tables, for Alembic and the mappers: import every stage's models here."""
+
+from leadflow import outbox  # noqa: F401
+from leadflow.campaigns import models as campaigns_models  # noqa: F401
+from leadflow.capture import models as capture_models  # noqa: F401
+from leadflow.db import Base
+from leadflow.leads import models as leads_models  # noqa: F401
+from leadflow.people import models as people_models  # noqa: F401
+
+metadata = Base.metadata
