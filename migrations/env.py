@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from leadflow.db import make_null_pool_engine, normalize_url
+from leadflow.db import UtcDateTime, make_null_pool_engine, normalize_url
 from leadflow.settings import get_settings
 from leadflow.tables import metadata
 
@@ -28,8 +28,15 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def render_item(type_, obj, autogen_context):
+    """Migrations name plain SQLAlchemy types, never leadflow's own."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata,
+    context.configure(connection=connection, target_metadata=metadata, render_item=render_item,
                       render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
     with context.begin_transaction():
         context.run_migrations()

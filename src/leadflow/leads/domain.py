@@ -75,6 +75,13 @@ def normalize_phone(value: str, region: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def name_key(first_name: str | None, last_name: str | None) -> str | None:
+    """'José  Pérez' and 'jose perez' give one key; None when there is no name."""
+    text = " ".join(_fold(part) for part in (first_name, last_name) if part)
+    text = " ".join(text.replace("-", " ").split())
+    return text[:401] or None
+
+
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip().rstrip(".")

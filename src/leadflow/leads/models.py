@@ -38,12 +38,13 @@ class Lead(Base):
     __tablename__ = "leads"
     __table_args__ = (
         Index("ix_leads_created_at_id", "created_at", "id"),
-        Index("ix_leads_last_name_first_name", "last_name", "first_name"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     first_name: Mapped[str | None] = mapped_column(String(200))
     last_name: Mapped[str | None] = mapped_column(String(200))
+    # Folded "first last" (diacritics, case and spacing gone): finds leads known by name only.
+    name_key: Mapped[str | None] = mapped_column(String(401), index=True)
     email: Mapped[str | None] = mapped_column(String(320), index=True)  # normalized
     phone: Mapped[str | None] = mapped_column(String(32), index=True)  # E.164
     mobile: Mapped[str | None] = mapped_column(String(32), index=True)  # E.164

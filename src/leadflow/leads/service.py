@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow.leads.domain import (
-    LEAD_FIELDS, FieldChange, company_key, domain_of, merge_changes, normalize_country, normalize_fields,
+    LEAD_FIELDS, FieldChange, company_key, domain_of, merge_changes, name_key, normalize_country,
+    normalize_fields,
 )
 from leadflow.clock import now
 from leadflow.errors import Invalid, NotFound
@@ -46,7 +47,7 @@ def create_from_capture(session: Session, *, fields: dict, custom_fields: dict, 
                         channel: str, campaign_id: int | None, capture_id: int, touch: dict) -> Lead:
     moment = now()
     record = Lead(
-        **fields, custom_fields=custom_fields, stage="new", channel=channel, campaign_id=campaign_id,
+        **fields, name_key=name_key(fields.get("first_name"), fields.get("last_name")), custom_fields=custom_fields, stage="new", channel=channel, campaign_id=campaign_id,
         last_campaign_id=campaign_id, first_touch=touch, last_touch=touch,
         do_not_contact=bool(do_not_contact), manual_fields=[], created_at=moment, updated_at=moment,
         company_id=link_company(session, name=fields.get("company"), email_domain=domain_of(fields.get("email")),
@@ -78,6 +79,8 @@ def merge_capture(session: Session, *, record: Lead, fields: dict, custom_fields
     if any(c.field == "company" for c in changes):
         record.company_id = link_company(session, name=record.company, email_domain=domain_of(record.email),
                                          country=record.country)
+    if any(c.field in ("first_name", "last_name") for c in changes):
+        record.name_key = name_key(record.first_name, record.last_name)
     if touch:
         record.last_touch = touch
         if not record.first_touch:
@@ -140,6 +143,8 @@ def edit(session: Session, *, lead: Lead, values: dict, actor: str, default_coun
     if any(c.field == "company" for c in changes):
         lead.company_id = link_company(session, name=lead.company, email_domain=domain_of(lead.email),
                                        country=lead.country)
+    if any(c.field in ("first_name", "last_name") for c in changes):
+        lead.name_key = name_key(lead.first_name, lead.last_name)
     lead.manual_fields = sorted(manual)
     lead.updated_at = now()
     add_activity(session, lead_id=lead.id, kind="field_changed", actor=actor,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Created: 2026-11-25 00:43:36.331851
+Created: 2026-11-25 00:50:05.666715
 """
 from alembic import op
 import sqlalchemy as sa
@@ -175,6 +175,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('first_name', sa.String(length=200), nullable=True),
     sa.Column('last_name', sa.String(length=200), nullable=True),
+    sa.Column('name_key', sa.String(length=401), nullable=True),
     sa.Column('email', sa.String(length=320), nullable=True),
     sa.Column('phone', sa.String(length=32), nullable=True),
     sa.Column('mobile', sa.String(length=32), nullable=True),
@@ -213,9 +214,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_leads_company_id'), ['company_id'], unique=False)
         batch_op.create_index('ix_leads_created_at_id', ['created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_email'), ['email'], unique=False)
-        batch_op.create_index('ix_leads_last_name_first_name', ['last_name', 'first_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_merged_into_id'), ['merged_into_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_mobile'), ['mobile'], unique=False)
+        batch_op.create_index(batch_op.f('ix_leads_name_key'), ['name_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_phone'), ['phone'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_stage'), ['stage'], unique=False)
@@ -334,9 +335,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_leads_stage'))
         batch_op.drop_index(batch_op.f('ix_leads_phone'))
         batch_op.drop_index(batch_op.f('ix_leads_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_leads_name_key'))
         batch_op.drop_index(batch_op.f('ix_leads_mobile'))
         batch_op.drop_index(batch_op.f('ix_leads_merged_into_id'))
-        batch_op.drop_index('ix_leads_last_name_first_name')
         batch_op.drop_index(batch_op.f('ix_leads_email'))
         batch_op.drop_index('ix_leads_created_at_id')
         batch_op.drop_index(batch_op.f('ix_leads_company_id'))
