@@ -138,9 +138,13 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     if sessionmaker is None:
         engine = engine or make_engine(settings.database_url)
         sessionmaker = make_sessionmaker(engine)
+        write_sessionmaker = make_sessionmaker(engine, writes=True)
+    else:
+        write_sessionmaker = sessionmaker
     app.state.settings = settings
     app.state.engine = engine or sessionmaker.kw.get("bind")
     app.state.sessionmaker = sessionmaker
+    app.state.write_sessionmaker = write_sessionmaker
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.secret_key = ensure_secret_key(settings, app.state.engine)
 

@@ -98,17 +98,30 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # pragma: no cover
-        conn.exec_driver_sql("BEGIN")
+        # A transaction that will write takes the write lock up front: a read first and a write later
+        # would fail at once (SQLITE_BUSY_SNAPSHOT) when another writer committed in between.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+WRITE_OPTION = "leadflow_writes"
+
+
+def begin_write(session: Session) -> None:
+    """Declare that this transaction writes (SQLite: BEGIN IMMEDIATE; PostgreSQL: nothing changes)."""
+    session.connection(execution_options={WRITE_OPTION: True})
+
+
+def make_sessionmaker(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+    """Sessions on this engine; `writes` ones begin SQLite transactions with the write lock (see begin_write)."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if writes else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back when it raises."""
     session = factory()
+    begin_write(session)
     try:
         yield session
         session.commit()

@@ -7,6 +7,7 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from leadflow.errors import TooMany, Unauthorized
@@ -20,8 +21,13 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_session(request: Request):
-    """The request's unit of work: endpoints commit what they change; anything not committed is rolled back."""
-    session = request.app.state.sessionmaker()
+    """The request's unit of work: endpoints commit what they change; anything not committed is rolled back.
+
+    The session takes no connection until the endpoint first uses it, so no request holds a connection (or
+    SQLite's write lock) while it waits for a thread.
+    """
+    writes = request.method not in ("GET", "HEAD", "OPTIONS")
+    session = (request.app.state.write_sessionmaker if writes else request.app.state.sessionmaker)()
     try:
         yield session
     finally:
@@ -33,14 +39,19 @@ DbSession = Annotated[Session, Depends(get_session)]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def api_actor(request: Request, session: DbSession) -> Actor:
+def api_actor(request: Request) -> Actor:
+    """The API key's actor, checked in a short session of its own (released before the endpoint runs)."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("send an API key as 'Authorization: Bearer KEY'")
-    actor = people_service.authenticate(session, key.strip())
-    if session.dirty:
-        session.commit()  # last_used_at, at most once a minute
+    with request.app.state.sessionmaker() as session:
+        actor = people_service.authenticate(session, key.strip())
+        if session.dirty:  # last_used_at, at most once a minute
+            try:
+                session.commit()
+            except OperationalError:  # SQLite busy with a writer: a later request records it
+                session.rollback()
     return actor
 
 

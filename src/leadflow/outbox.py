@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Index, Integer, String, Text, select, update
+from sqlalchemy import JSON, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from leadflow.clock import now
-from leadflow.db import Base, BigId, UtcDateTime
+from leadflow.db import Base, BigId, UtcDateTime, begin_write
 
 
 class OutboxMessage(Base):
@@ -49,8 +49,7 @@ def claim(session: Session, *, limit: int = 10, lease: timedelta = timedelta(min
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     else:
-        # Take SQLite's write lock first so two workers cannot read the same due rows.
-        session.execute(update(OutboxMessage).where(OutboxMessage.id == -1).values(attempts=0))
+        begin_write(session)  # SQLite: the write lock first, so two workers cannot read the same due rows
     messages = list(session.scalars(query))
     for message in messages:
         message.locked_until = moment + lease
