@@ -204,6 +204,7 @@ LEGAL_FORMS = {
     "company", "sa", "sarl", "sas", "srl", "spa", "bvba", "sprl", "aps", "ky", "tmi", "ou", "sp z o o",
     "kft", "pty", "lp", "gmbh co kg", "ehf", "hf",
 }
+_CONNECTORS = frozenset({"and", "en", "og", "och", "ja", "und", "et"})
 _LEGAL_RE = re.compile(
     r"(?:\b(?:" + "|".join(sorted((re.escape(f) for f in LEGAL_FORMS), key=len, reverse=True)) + r")\b\s*)+$"
 )
@@ -211,8 +212,9 @@ _LEGAL_RE = re.compile(
 
 def company_key(name: str) -> str:
     """'Acme B.V.' and 'ACME bv' and 'Acme' give one key."""
-    text = _fold(name).replace("&", " and ")
-    text = re.sub(r"[^\w]+", " ", text).strip()
+    text = re.sub(r"[^\w]+", " ", _fold(name)).strip()
+    # "&", "and", "en", "og", "och", "ja", "und", "et" join names the same way in every language
+    text = " ".join(word for word in text.split() if word not in _CONNECTORS)
     stripped = _LEGAL_RE.sub("", text).strip()
     return (stripped or text)[:300]
 
