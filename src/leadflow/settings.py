@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 120  # public endpoints, per client address
     meta_verify_token: str | None = Field(default=None, repr=False)
     meta_app_secret: str | None = Field(default=None, repr=False)
+    google_ads_key: str | None = Field(default=None, repr=False)  # the key set on Google Ads lead forms
     trust_proxy_headers: bool = False
     embedded_worker: bool = True
 
