@@ -1,0 +1,120 @@
+"""The pure matcher: each kind of variation of one person merges; different people who share a lot stay apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from leadflow.identity import blocking, match
+from leadflow.identity.normalize import PersonRecord, prepare
+
+MODEL = match.Model()
+BASE = dict(first_name="William", last_name="de Vries", email="william.devries@acme.nl", phones=("+31612345678",),
+            company="Acme B.V.", street="Hoofdstraat 12", postal_code="1234 AB", city="Amsterdam", country="NL")
+
+
+def result(a: dict, b: dict) -> match.MatchResult:
+    return MODEL.score(match.compare(prepare(PersonRecord(1, **a)), prepare(PersonRecord(2, **b))))
+
+
+def varied(**changes) -> dict:
+    return {**BASE, **changes}
+
+
+@pytest.mark.parametrize("variation", [
+    pytest.param(varied(first_name="Bill", email=None), id="nickname"),
+    pytest.param(varied(first_name="W.", email=None), id="initial"),
+    pytest.param(varied(first_name="de Vries", last_name="William", email=None), id="swapped names"),
+    pytest.param(varied(first_name="Wiliam", email=None), id="typo in first name"),
+    pytest.param(varied(last_name="de Vriess", email=None), id="typo in last name"),
+    pytest.param(varied(last_name="de Vriés", first_name="Wílliam", email=None), id="diacritics"),
+    pytest.param(varied(company="ACME", email=None, phones=()), id="legal form dropped"),
+    pytest.param(varied(street="Hoofdstr. 12", email=None, phones=()), id="abbreviated street"),
+    pytest.param(varied(phones=("06-12345678",), email=None), id="national phone notation"),
+    pytest.param(varied(email="william.devries@acme.com", phones=()), id="same local part at the company domain"),
+])
+def test_each_kind_of_variation_of_one_person_merges(variation):
+    outcome = result(BASE, variation)
+    assert outcome.decision == "merge", outcome
+
+
+def test_swapped_names_are_noted_in_the_reasons():
+    outcome = result(BASE, varied(first_name="de Vries", last_name="William"))
+    assert "first and last name swapped" in outcome.notes
+
+
+def test_twins_at_one_address_stay_apart():
+    twin_a = dict(first_name="Emma", last_name="Jansen", phones=("+31201234567",), street="Kerkstraat 5",
+                  postal_code="1017 GA", city="Amsterdam", country="NL", birth_date="1990-05-01")
+    twin_b = {**twin_a, "first_name": "Sophie", "birth_date": "1991-07-02"}
+    assert result(twin_a, twin_b).decision == "distinct"
+
+
+def test_father_and_son_with_one_name_and_address_do_not_merge():
+    father = dict(first_name="Peter", last_name="Smith Sr", email="peter.smith@gmail.com", phones=("+441134960000",),
+                  street="12 High Street", postal_code="LS1 4AP", city="Leeds", country="GB", birth_date="1960-03-02")
+    son = {**father, "last_name": "Smith Jr", "email": "pete.smith99@hotmail.com", "birth_date": "1990-08-14"}
+    assert result(father, son).decision == "distinct"
+
+
+def test_father_and_son_without_birth_dates_go_to_a_person_at_most():
+    father = dict(first_name="Peter", last_name="Smith", email="peter.smith@gmail.com", phones=("+441134960000",),
+                  street="12 High Street", postal_code="LS1 4AP", city="Leeds", country="GB")
+    son = {**father, "email": "pete.smith99@gmail.com"}
+    assert result(father, son).decision != "merge"
+
+
+def test_two_employees_sharing_the_company_phone_and_domain_stay_apart():
+    anna = dict(first_name="Anna", last_name="Virtanen", email="anna.virtanen@nokia-tools.fi",
+                phones=("+35891234567",), company="Nokia Tools Oy", city="Helsinki", country="FI")
+    mikko = {**anna, "first_name": "Mikko", "last_name": "Korhonen", "email": "mikko.korhonen@nokia-tools.fi"}
+    assert result(anna, mikko).decision == "distinct"
+
+
+def test_common_name_in_one_city_with_other_emails_and_phones_does_not_merge():
+    a = dict(first_name="Jan", last_name="de Jong", email="jan.dejong@gmail.com", phones=("+31611111111",),
+             city="Utrecht", country="NL")
+    b = dict(first_name="Jan", last_name="de Jong", email="jdj1975@hotmail.com", phones=("+31622222222",),
+             city="Utrecht", country="NL")
+    assert result(a, b).decision != "merge"
+
+
+def test_a_name_in_one_city_alone_never_merges_without_a_person():
+    a = dict(first_name="Jan", last_name="de Jong", city="Utrecht", country="NL")
+    assert result(a, dict(a)).decision != "merge"
+
+
+def test_reasons_name_each_field_and_its_contribution():
+    outcome = result(BASE, varied(first_name="Bill"))
+    fields = {reason.field: reason for reason in outcome.reasons}
+    assert fields["first_name"].level == "nickname"
+    assert fields["email"].level == "exact" and fields["email"].weight > 0
+    assert outcome.weight == pytest.approx(sum(r.weight for r in outcome.reasons), abs=0.05)
+
+
+def test_a_model_survives_json_and_refuses_unknown_levels():
+    model = match.Model(prior=0.2, auto_threshold=0.995)
+    assert match.Model.from_json(model.to_json()) == model
+    with pytest.raises(ValueError):
+        match.Model.from_dict({"m": {"email": {"nearly": 0.5}}})
+
+
+def test_duplicates_share_a_blocking_key_even_when_names_are_swapped_and_misspelt():
+    a = prepare(PersonRecord(1, **varied(email=None, phones=())))
+    b = prepare(PersonRecord(2, **varied(first_name="de Vries", last_name="Wiliam", email=None, phones=())))
+    assert blocking.keys(a) & blocking.keys(b)
+
+
+def test_estimation_learns_that_agreeing_emails_mean_one_person():
+    records = [prepare(PersonRecord(i, first_name=f"name{i % 40}", last_name=f"family{i % 7}",
+                                    email=f"p{i // 2}@example.org", city="Oslo")) for i in range(200)]
+    comparisons = [match.compare(records[i], records[j]) for i, j in blocking.candidate_pairs(records, max_block=400)]
+    model = match.estimate(comparisons)
+    assert model.weight("email", "exact") > 5 and model.weight("email", "far") < 0
+
+
+def test_clusters_do_not_chain_through_a_pair_known_to_be_different_people():
+    merge = MODEL.score(match.compare(prepare(PersonRecord(1, **BASE)), prepare(PersonRecord(2, **BASE))))
+    apart = match.MatchResult(-10.0, 0.0, "distinct", (), (), ("first names differ", "birth dates differ"))
+    clustering = match.cluster([("a", "b", merge), ("b", "c", merge), ("a", "c", apart)])
+    assert sorted(map(sorted, clustering.clusters)) in ([["a", "b"]], [["b", "c"]])
+    assert clustering.refused
