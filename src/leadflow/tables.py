@@ -4,6 +4,7 @@ from leadflow import outbox  # noqa: F401
 from leadflow.campaigns import models as campaigns_models  # noqa: F401
 from leadflow.capture import models as capture_models  # noqa: F401
 from leadflow.db import Base
+from leadflow.identity import models as identity_models  # noqa: F401
 from leadflow.leads import models as leads_models  # noqa: F401
 from leadflow.people import models as people_models  # noqa: F401
 
