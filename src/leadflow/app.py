@@ -156,10 +156,11 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     from leadflow.capture.channels import compat_google_ads, compat_hubspot, compat_mautic, compat_meta
     from leadflow.capture.channels import compat_salesforce
     from leadflow.capture.channels import forms as forms_channel
+    from leadflow.capture.channels import imports as imports_channel
     from leadflow.leads import api as leads_api
     from leadflow.leads import company_api
 
-    for module in (channel_api, forms_channel, capture_api, leads_api, company_api, campaigns_api,
+    for module in (channel_api, forms_channel, imports_channel, capture_api, leads_api, company_api, campaigns_api,
                    compat_salesforce, compat_hubspot, compat_meta, compat_mautic, compat_google_ads):
         app.include_router(module.router)
 

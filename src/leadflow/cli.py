@@ -120,8 +120,7 @@ def _mount_stage_commands() -> None:
 
     export_app.command("leads")(leads_cli.export_leads)
     export_app.command("captures")(capture_cli.export_captures)
-    for command in getattr(capture_cli, "COMMANDS", ()):
-        app.command(command.__name__.replace("_command", "").replace("_", "-"))(command)
+    app.command("import")(capture_cli.import_file)
 
 
 _mount_stage_commands()

@@ -11,4 +11,9 @@ Handler = Callable[[Session, dict], None]
 
 def handlers() -> dict[str, Handler]:
     """Topics with no handler (events nobody subscribes to yet) are marked done as they are claimed."""
-    return {}
+    from leadflow import events
+    from leadflow.capture import jobs as capture_jobs
+
+    return {
+        events.IMPORT_RUN: capture_jobs.run_import,
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadflow.clock import now
@@ -69,15 +69,21 @@ class Import(Base):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
     id_column: Mapped[str | None] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, done, failed
-    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # waiting, queued, running, done, failed
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    columns: Mapped[list] = mapped_column(JSON, default=list)  # the file's headers, made unique
+    sample: Mapped[list] = mapped_column(JSON, default=list)  # a few rows, to check the mapping before starting
     rows_total: Mapped[int | None] = mapped_column(Integer)
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[int] = mapped_column(Integer, default=0)
     merged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    last_row: Mapped[int] = mapped_column(Integer, default=0)  # the file's row a resumed run continues after
+    bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # a running import's last committed chunk
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -98,4 +104,4 @@ class ImportReject(Base):
     import_id: Mapped[int] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"), index=True)
     row_number: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
-    row: Mapped[dict] = mapped_column(JSON, default=dict)
+    row: Mapped[dict] = mapped_column(JSON, default=dict)  # {header: text}, as in the file

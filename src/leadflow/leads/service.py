@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.leads.domain import (
@@ -210,3 +210,159 @@ def update_company(session: Session, *, company: Company, values: dict) -> Compa
     company.updated_at = now()
     session.flush()
     return company
+
+
+# Bulk intake for imports: the same values, rule and timeline as create_from_capture and merge_capture, with the
+# leads held as plain dicts (identity's STATE_COLUMNS) and written with one statement per table and chunk.
+
+def new_lead(*, fields: dict, custom_fields: dict, do_not_contact: bool | None, channel: str,
+             campaign_id: int | None, touch: dict, moment) -> dict:
+    """A lead as create_from_capture would make it; its company_id is linked in bulk before it is written."""
+    return {
+        "id": None, **dict.fromkeys(LEAD_FIELDS), **fields,
+        "name_key": name_key(fields.get("first_name"), fields.get("last_name")), "custom_fields": custom_fields,
+        "stage": "new", "channel": channel, "campaign_id": campaign_id, "last_campaign_id": campaign_id,
+        "first_touch": touch, "last_touch": touch, "do_not_contact": bool(do_not_contact), "manual_fields": [],
+        "created_at": moment, "updated_at": moment, "company_id": None,
+    }
+
+
+def merge_into(record: dict, *, fields: dict, custom_fields: dict, do_not_contact: bool | None,
+               campaign_id: int | None, touch: dict, moment) -> tuple[list[FieldChange], list[str], set[str]]:
+    """merge_capture on a lead held as a dict: returns the changes, the fields kept by hand, the columns written.
+
+    When the company changed, 'company_id' is among the columns and the caller links it (in bulk).
+    """
+    current = {name: record.get(name) for name in fields}
+    changes, kept = merge_changes(current, fields, record.get("manual_fields") or [])
+    written = {"updated_at"}
+    for change in changes:
+        record[change.field] = change.new
+        written.add(change.field)
+    custom = dict(record.get("custom_fields") or {})
+    custom_now = {k: v for k, v in custom_fields.items() if custom.get(k) != v}
+    for key, value in custom_now.items():
+        changes.append(FieldChange(f"custom_fields.{key}", custom.get(key), value))
+    if custom_now:
+        record["custom_fields"] = {**custom, **custom_now}
+        written.add("custom_fields")
+    if do_not_contact and not record.get("do_not_contact"):
+        record["do_not_contact"] = True
+        changes.append(FieldChange("do_not_contact", False, True))
+        written.add("do_not_contact")
+    if any(c.field == "company" for c in changes):
+        written.add("company_id")
+    if any(c.field in ("first_name", "last_name") for c in changes):
+        record["name_key"] = name_key(record.get("first_name"), record.get("last_name"))
+        written.add("name_key")
+    if touch:
+        record["last_touch"] = touch
+        written.add("last_touch")
+        if not record.get("first_touch"):
+            record["first_touch"] = touch
+            written.add("first_touch")
+    if campaign_id is not None:
+        record["last_campaign_id"] = campaign_id
+        written.add("last_campaign_id")
+        if record.get("campaign_id") is None:
+            record["campaign_id"] = campaign_id
+            written.add("campaign_id")
+    record["updated_at"] = moment
+    return changes, kept, written
+
+
+def captured_activity(*, channel: str, campaign_id: int | None) -> dict:
+    return {"kind": "captured", "summary": f"Captured through {channel}",
+            "data": {"channel": channel, "campaign_id": campaign_id}}
+
+
+def merged_activity(*, channel: str, campaign_id: int | None, changes: list[FieldChange], kept: list[str]) -> dict:
+    return {
+        "kind": "merged",
+        "summary": (f"Captured again through {channel}; {len(changes)} field(s) changed" if changes
+                    else f"Captured again through {channel}; nothing changed"),
+        "data": {"channel": channel, "campaign_id": campaign_id,
+                 "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in changes], "kept_manual": kept},
+    }
+
+
+def link_companies(session: Session, wanted: list[dict]) -> dict[str, int]:
+    """link_company for many leads: {name, email, country} -> the id per company key, created when new."""
+    by_key: dict[str, dict] = {}
+    for lead in wanted:
+        if lead.get("company"):
+            by_key.setdefault(company_key(lead["company"]), lead)
+    if not by_key:
+        return {}
+    keys = sorted(by_key)
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 900):
+        rows = session.execute(select(Company.name_key, Company.id)
+                               .where(Company.name_key.in_(keys[start:start + 900])).order_by(Company.id))
+        for key, company_id in rows:
+            found.setdefault(key, company_id)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        moment = now()
+        values = []
+        for key in missing:
+            lead = by_key[key]
+            domain = domain_of(lead.get("email"))
+            values.append({"name": lead["company"], "name_key": key, "country": lead.get("country"),
+                           "domain": domain if domain and domain not in FREE_MAIL else None,
+                           "currency": "EUR", "created_at": moment, "updated_at": moment})
+        found.update(zip(missing, insert_with_ids(session, Company.__table__, values), strict=True))
+    return found
+
+
+LEAD_INSERT_COLUMNS = (
+    *LEAD_FIELDS, "name_key", "custom_fields", "stage", "channel", "campaign_id", "last_campaign_id",
+    "first_touch", "last_touch", "do_not_contact", "manual_fields", "created_at", "updated_at", "company_id",
+)
+
+
+def insert_with_ids(session: Session, table, rows: list[dict]) -> list[int]:
+    """Insert many rows (one executemany) and return their ids in order.
+
+    PostgreSQL: INSERT .. RETURNING, kept in parameter order. SQLite cannot order RETURNING over a batch, but a
+    transaction that writes holds its only write lock, so the new rowids are consecutive and end at max(id).
+    """
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    session.execute(insert(table), rows)
+    last = session.scalar(select(func.max(table.c.id)))
+    return list(range(last - len(rows) + 1, last + 1))
+
+
+def insert_leads(session: Session, leads: list[dict]) -> None:
+    """Write new leads in one statement per chunk and give each dict its id."""
+    rows = [{name: lead[name] for name in LEAD_INSERT_COLUMNS} for lead in leads]
+    for lead, lead_id in zip(leads, insert_with_ids(session, Lead.__table__, rows), strict=True):
+        lead["id"] = lead_id
+
+
+def update_leads(session: Session, changed: list[tuple[dict, set[str]]]) -> None:
+    """Write merged leads: only the columns a merge changed, grouped so each group is one executemany."""
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for lead, columns in changed:
+        names = tuple(sorted(columns))
+        groups.setdefault(names, []).append({"id": lead["id"], **{name: lead[name] for name in names}})
+    for rows in groups.values():
+        session.execute(update(Lead), rows)
+
+
+def insert_activities(session: Session, activities: list[dict]) -> None:
+    """{lead_id, capture_id, kind, summary, data}; actor and time as add_activity sets them."""
+    if activities:
+        moment = now()
+        session.execute(insert(Activity.__table__),
+                        [{"actor": "system", "occurred_at": moment, **a} for a in activities])
+
+
+def insert_consents(session: Session, consents: list[dict]) -> None:
+    """{lead_id, capture_id, purpose, granted, text}."""
+    if consents:
+        moment = now()
+        session.execute(insert(Consent.__table__), [{"recorded_at": moment, **c} for c in consents])

@@ -1,0 +1,447 @@
+"""Imports: an uploaded file kept in pieces, and a file turned into captures and leads chunk by chunk.
+
+Each chunk takes the intake pipeline's steps (capture, validate, normalize, match, create or merge, activity,
+consent, outbox) for a thousand rows at once: a few IN queries to match, one insert per table to write.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import BinaryIO
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadflow import events, outbox
+from leadflow.campaigns import service as campaigns_service
+from leadflow.campaigns.domain import code_key
+from leadflow.capture import files, headers, rows
+from leadflow.capture.models import Capture, Import, ImportChunk, ImportReject
+from leadflow.clock import now
+from leadflow.errors import Conflict, Invalid, NotFound
+from leadflow.identity import service as identity_service
+from leadflow.leads import service as leads_service
+from leadflow.leads.domain import company_key
+from leadflow.outbox import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 1000
+PARALLEL_BYTES = 4 << 20
+PIECE_BYTES = 1 << 20
+SAMPLE_ROWS = 5
+STALE = timedelta(minutes=4)  # a running import whose last chunk is older than this has lost its worker
+LEASE = timedelta(minutes=5)
+CHANNEL_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MERGED_REASON = [{"field": "lead", "reason": "matched an existing lead"}]
+
+
+class Busy(Conflict):
+    """The import is running in another worker; the job is tried again later."""
+
+
+def check_channel(channel: str | None) -> str:
+    channel = (channel or "import").strip().lower()
+    if not CHANNEL_RE.match(channel):
+        raise Invalid.one("channel", "must be lower-case letters, digits and _ (at most 32), e.g. trade_fair")
+    return channel
+
+
+def read_mapping_json(text: str | bytes | None) -> dict[str, str]:
+    """A mapping given as JSON text: parsed and checked, so a wrong target stops the import before it starts."""
+    if text is None or (isinstance(text, str | bytes) and not text.strip()):
+        return {}
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid.one("mapping", f"malformed JSON: {exc}") from None
+    return headers.check_overrides(data)
+
+
+def create(session: Session, *, filename: str, channel: str | None = None, campaign: str | None = None,
+           mapping: dict | None = None, id_column: str | None = None, status: str = "queued") -> Import:
+    """A new import; the campaign a code names is found (or created) once here, not per row."""
+    channel = check_channel(channel)
+    campaign_id = None
+    if campaign and campaign.strip():
+        campaign_id = campaigns_service.resolve(session, code=campaign.strip(), attribution={},
+                                                capture_channel=channel)
+    record = Import(filename=(filename or "upload")[-500:], file_format="csv", channel=channel,
+                    campaign_id=campaign_id, mapping=headers.check_overrides(mapping or {}),
+                    id_column=id_column or None, status=status, size_bytes=0, columns=[], sample=[],
+                    rows_done=0, created=0, merged=0, rejected=0, last_row=0, bytes_done=0, created_at=now())
+    session.add(record)
+    session.flush()
+    return record
+
+
+def describe(session: Session, record: Import, table: files.Table, *, sample_rows: int = SAMPLE_ROWS
+             ) -> headers.Mapping:
+    """Keep the file's columns, format and a few sample rows on the import; raises Invalid for a wrong mapping.
+
+    The sample is read from the table, so a table described with a sample is not run afterwards.
+    """
+    record.file_format = table.file_format
+    record.columns = table.columns
+    record.rows_total = table.rows_estimate
+    sample = []
+    for _, cells in (table.rows if sample_rows else ()):
+        if isinstance(cells, files.Malformed) or not any(rows.text_of(c) for c in cells):
+            continue
+        sample.append({header: rows.text_of(cells[i]) if i < len(cells) else ""
+                       for i, header in enumerate(table.columns)})
+        if len(sample) >= sample_rows:
+            break
+    record.sample = sample
+    session.flush()
+    return headers.propose(table.columns, record.mapping, record.id_column)
+
+
+def store_file(session: Session, record: Import, upload: BinaryIO) -> int:
+    """The uploaded file into import_chunks, a piece at a time, so any worker can run it."""
+    seq = size = 0
+    while data := upload.read(PIECE_BYTES):
+        session.execute(insert(ImportChunk).values(import_id=record.id, seq=seq, data=data))
+        seq += 1
+        size += len(data)
+    record.size_bytes = size
+    session.flush()
+    return size
+
+
+def piece_reader(factory: sessionmaker[Session], import_id: int) -> Callable[[int], bytes | None]:
+    """Each piece in a short transaction of its own, so a long import holds no read open (SQLite's WAL can shrink)."""
+    def piece(seq: int) -> bytes | None:
+        with factory() as session:
+            return session.scalar(select(ImportChunk.data).where(ImportChunk.import_id == import_id,
+                                                                 ImportChunk.seq == seq))
+    return piece
+
+
+def queue(session: Session, record: Import, *, default_country: str | None = None) -> None:
+    """Hand the import to any worker: an outbox message in the caller's transaction."""
+    if record.status not in ("waiting", "failed", "queued"):
+        raise Conflict(f"import {record.id} is {record.status}; only a waiting or failed import can be started")
+    record.status = "queued"
+    record.error = None
+    key = f"import.run:{record.id}:{now().timestamp():.6f}"
+    outbox.publish(session, events.IMPORT_RUN, {"import_id": record.id, "key": key,
+                                                "default_country": default_country}, key=key)
+    session.flush()
+
+
+def change(session: Session, record: Import, *, mapping: dict | None = None, id_column: str | None = None,
+           campaign: str | None = None, channel: str | None = None) -> headers.Mapping:
+    """A person's correction before the import starts."""
+    if record.status not in ("waiting", "failed") or record.rows_done:
+        raise Conflict(f"import {record.id} is {record.status}; its mapping can change only before it starts")
+    if channel is not None:
+        record.channel = check_channel(channel)
+    if campaign is not None:
+        record.campaign_id = campaigns_service.resolve(session, code=campaign.strip(), attribution={},
+                                                       capture_channel=record.channel) if campaign.strip() else None
+    if mapping is not None:
+        record.mapping = headers.check_overrides(mapping)
+    if id_column is not None:
+        record.id_column = id_column or None
+    proposed = headers.propose(record.columns, record.mapping, record.id_column)
+    if record.status == "failed":
+        record.status, record.error = "waiting", None
+    session.flush()
+    return proposed
+
+
+def get(session: Session, import_id: int) -> Import:
+    record = session.get(Import, import_id)
+    if record is None:
+        raise NotFound("import", import_id)
+    return record
+
+
+def claim(session: Session, import_id: int) -> bool:
+    """Mark the import running for this process, unless another one runs it (a fresh heartbeat)."""
+    moment = now()
+    result = session.execute(
+        update(Import).where(Import.id == import_id).where(or_(
+            Import.status.in_(("queued", "failed")),
+            (Import.status == "running") & (or_(Import.heartbeat_at.is_(None), Import.heartbeat_at < moment - STALE)),
+        )).values(status="running", heartbeat_at=moment, error=None,
+                  started_at=func.coalesce(Import.started_at, moment))
+    )
+    return result.rowcount == 1
+
+
+def fail(session: Session, import_id: int, error: str) -> None:
+    session.execute(update(Import).where(Import.id == import_id).values(status="failed", error=error[:2000],
+                                                                         heartbeat_at=now()))
+
+
+@dataclass
+class Job:
+    import_id: int
+    channel: str
+    campaign_id: int | None
+    client: str
+    campaigns: dict[str, int | None] = field(default_factory=dict)
+
+
+@dataclass
+class Progress:
+    rows_done: int
+    created: int
+    merged: int
+    rejected: int
+    bytes_done: int
+    size_bytes: int
+    seconds: float
+
+
+def run(factory: sessionmaker[Session], import_id: int, table: files.Table, *, default_country: str | None = None,
+        on_progress: Callable[[Progress], None] | None = None, lease_key: str | None = None,
+        chunk_rows: int = CHUNK_ROWS, workers: int = 0) -> Import:
+    """Run a claimed import to its end, committing chunk by chunk; a rerun resumes after the last committed chunk.
+
+    A batch owns its units of work, one per chunk (the house rule for batch jobs), so it takes a session factory.
+    """
+    with factory() as session:
+        record = get(session, import_id)
+        mapping = headers.propose(table.columns, record.mapping, record.id_column)
+        job = Job(import_id=record.id, channel=record.channel, campaign_id=record.campaign_id,
+                  client=f"import:{record.id}")
+        resume_after, started = record.last_row, record.started_at or now()
+        size = record.size_bytes
+    pool = _pool(workers)
+    try:
+        batches = _batches(table.rows, resume_after, chunk_rows)
+        for prepared, last_row in _prepared(batches, mapping, default_country, pool):
+            with factory() as session:
+                process_chunk(session, job, prepared, last_row=last_row, bytes_done=table.read_bytes())
+                if lease_key:
+                    session.execute(update(OutboxMessage).where(OutboxMessage.key == lease_key,
+                                                                OutboxMessage.done_at.is_(None))
+                                    .values(locked_until=now() + LEASE))
+                session.commit()
+                if on_progress is not None:
+                    done = session.get(Import, import_id, populate_existing=True)
+                    on_progress(Progress(done.rows_done, done.created, done.merged, done.rejected,
+                                         table.read_bytes(), size, (now() - started).total_seconds()))
+        with factory() as session:
+            record = get(session, import_id)
+            record.status, record.finished_at, record.heartbeat_at = "done", now(), now()
+            record.rows_total = record.rows_done
+            record.bytes_done = max(record.bytes_done, table.read_bytes())
+            session.commit()
+            return record
+    except BaseException as exc:
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+        with factory() as session:
+            fail(session, import_id, reason)
+            session.commit()
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        table.close()
+
+
+def workers_for(size_bytes: int) -> int:
+    """Processes that read and check rows beside the one that writes: none for a small file (start-up costs more)."""
+    if size_bytes < PARALLEL_BYTES:
+        return 0
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
+
+
+def _pool(workers: int):
+    if not workers:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: a fork of a process with threads (the server's embedded worker) is not safe.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _prepared(batches: Iterator, mapping: headers.Mapping, default_country: str | None, pool
+              ) -> Iterator[tuple[list[rows.Prepared], int]]:
+    """Rows judged chunk by chunk, in file order; with a pool, the next chunks are judged while one is written."""
+    if pool is None:
+        for batch, last_row in batches:
+            yield rows.prepare(mapping, batch, default_country=default_country), last_row
+        return
+    pending: deque = deque()
+    depth = pool._max_workers + 1
+    for batch, last_row in batches:
+        pending.append((pool.submit(rows.prepare, mapping, batch, default_country=default_country), last_row))
+        if len(pending) > depth:
+            future, last = pending.popleft()
+            yield future.result(), last
+    while pending:
+        future, last = pending.popleft()
+        yield future.result(), last
+
+
+def _batches(source: Iterator, resume_after: int, size: int) -> Iterator[tuple[list, int]]:
+    """Non-empty rows after the resume point, in chunks, with the last row number each chunk covers."""
+    batch: list[tuple[int, list | str]] = []
+    last = resume_after
+    for number, cells in source:
+        if number <= resume_after:
+            continue
+        last = number
+        if isinstance(cells, files.Malformed):
+            batch.append((number, cells.reason))
+        elif any(c is not None and str(c).strip() for c in cells):
+            batch.append((number, cells))
+        if len(batch) >= size:
+            yield batch, last
+            batch = []
+    if batch:
+        yield batch, last
+
+
+def _campaign(session: Session, job: Job, lead) -> int | None:
+    if job.campaign_id is not None:
+        return job.campaign_id
+    code = lead.campaign or lead.attribution.get("utm_campaign")
+    if not code:
+        return None
+    key = code_key(code)
+    if key not in job.campaigns:
+        job.campaigns[key] = campaigns_service.resolve(session, code=lead.campaign, attribution=lead.attribution,
+                                                       capture_channel=job.channel)
+    return job.campaigns[key]
+
+
+@dataclass
+class _Planned:
+    row: rows.Prepared
+    outcome: str
+    lead: dict | None = None
+    campaign_id: int | None = None
+    activity: dict | None = None
+
+
+def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, last_row: int,
+                  bytes_done: int) -> tuple[int, int, int]:
+    """One chunk through the pipeline's steps; flushes, the caller commits. Returns (created, merged, rejected)."""
+    moment = now()
+    # The first write takes SQLite's write lock, so no capture can slip in between matching and writing.
+    session.execute(update(Import).where(Import.id == job.import_id).values(heartbeat_at=moment))
+    good = [p for p in prepared if p.lead is not None]
+    keys: set[str] = set()
+    for p in good:
+        keys.update(identity_service.match_keys(p.lead.fields))
+    identity_service.lock_many(session, keys)
+    candidates = identity_service.load_candidates(session, [p.lead.fields for p in good])
+
+    planned: list[_Planned] = []
+    new_leads: list[dict] = []
+    merged: dict[int, tuple[dict, set[str]]] = {}
+    relink: dict[int, dict] = {}
+    for p in prepared:
+        if p.lead is None:
+            planned.append(_Planned(p, "rejected"))
+            continue
+        lead = p.lead
+        campaign_id = _campaign(session, job, lead)
+        touch = {**lead.attribution, "at": moment.isoformat(), "channel": job.channel}
+        if campaign_id is not None:
+            touch["campaign_id"] = campaign_id
+        record = candidates.match(lead.fields)
+        if record is None:
+            record = leads_service.new_lead(fields=lead.fields, custom_fields=lead.custom_fields,
+                                            do_not_contact=lead.do_not_contact, channel=job.channel,
+                                            campaign_id=campaign_id, touch=touch, moment=moment)
+            candidates.add(record)
+            new_leads.append(record)
+            planned.append(_Planned(p, "created", record, campaign_id,
+                                    leads_service.captured_activity(channel=job.channel, campaign_id=campaign_id)))
+            continue
+        changes, kept, written = leads_service.merge_into(
+            record, fields=lead.fields, custom_fields=lead.custom_fields, do_not_contact=lead.do_not_contact,
+            campaign_id=campaign_id, touch=touch, moment=moment)
+        candidates.reindex(record)
+        if record["id"] is not None:
+            merged.setdefault(id(record), (record, set()))[1].update(written)
+            if "company_id" in written:
+                relink[id(record)] = record
+        planned.append(_Planned(p, "merged", record, campaign_id, leads_service.merged_activity(
+            channel=job.channel, campaign_id=campaign_id, changes=changes, kept=kept)))
+
+    with_company = [lead for lead in new_leads if lead.get("company")] + list(relink.values())
+    companies = leads_service.link_companies(session, with_company)
+    for lead in with_company:
+        lead["company_id"] = companies.get(company_key(lead["company"]))
+    leads_service.insert_leads(session, new_leads)
+    leads_service.update_leads(session, list(merged.values()))
+
+    capture_rows = []
+    for plan in planned:
+        p = plan.row
+        if plan.outcome == "rejected":
+            reasons = [{"field": e.field, "reason": e.reason} for e in p.errors]
+        else:
+            reasons = [] if plan.outcome == "created" else MERGED_REASON
+        capture_rows.append({
+            "channel": job.channel, "received_at": moment, "content_type": "application/json",
+            "payload": json.dumps({"row_number": p.row_number, "values": p.values}, ensure_ascii=False).encode(),
+            "external_id": p.external_id[:300] if p.external_id else None, "client": job.client,
+            "campaign_id": plan.campaign_id, "attribution": p.lead.attribution if p.lead else {},
+            "outcome": plan.outcome, "reasons": reasons, "lead_id": plan.lead["id"] if plan.lead else None,
+            "import_id": job.import_id,
+        })
+    capture_ids = leads_service.insert_with_ids(session, Capture.__table__, capture_rows)
+
+    activities, consents, messages, rejects = [], [], [], []
+    counts = {"created": 0, "merged": 0, "rejected": 0}
+    for plan, capture_id in zip(planned, capture_ids, strict=True):
+        counts[plan.outcome] += 1
+        if plan.outcome == "rejected":
+            rejects.append({"import_id": job.import_id, "row_number": plan.row.row_number, "row": plan.row.values,
+                            "reason": "; ".join(f"{e.field}: {e.reason}" for e in plan.row.errors)})
+            continue
+        lead_id = plan.lead["id"]
+        activities.append({**plan.activity, "lead_id": lead_id, "capture_id": capture_id})
+        consents.extend({**c, "lead_id": lead_id, "capture_id": capture_id} for c in plan.row.lead.consents)
+        messages.append({
+            "topic": events.LEAD_CAPTURED if plan.outcome == "created" else events.LEAD_MERGED,
+            "payload": {"lead_id": lead_id, "capture_id": capture_id, "channel": job.channel,
+                        "campaign_id": plan.campaign_id},
+            "created_at": moment, "available_at": moment, "attempts": 0,
+        })
+    leads_service.insert_activities(session, activities)
+    leads_service.insert_consents(session, consents)
+    if messages:
+        session.execute(insert(OutboxMessage.__table__), messages)
+    if rejects:
+        session.execute(insert(ImportReject.__table__), rejects)
+    session.execute(update(Import).where(Import.id == job.import_id).values(
+        rows_done=Import.rows_done + len(prepared), created=Import.created + counts["created"],
+        merged=Import.merged + counts["merged"], rejected=Import.rejected + counts["rejected"],
+        last_row=last_row, bytes_done=bytes_done, heartbeat_at=now()))
+    return counts["created"], counts["merged"], counts["rejected"]
+
+
+def reject_rows(session: Session, record: Import) -> Iterator[list[str]]:
+    """The reject file's rows: the file's columns, then row_number and reason; read in pages, never all at once."""
+    columns = list(record.columns or [])
+    yield [*columns, "row_number", "reason"]
+    query = (select(ImportReject.row_number, ImportReject.row, ImportReject.reason)
+             .where(ImportReject.import_id == record.id).order_by(ImportReject.row_number, ImportReject.id))
+    for number, values, reason in session.execute(query.execution_options(yield_per=2000)):
+        values = values or {}
+        yield [*(values.get(c, "") for c in columns), str(number), reason]
+
+
+def page(session: Session, *, cursor: str | None, limit: int) -> tuple[list[Import], str | None]:
+    from leadflow.pages import keyset_page
+
+    return keyset_page(session, select(Import), Import.id, cursor=cursor, limit=limit)
+

@@ -1,0 +1,215 @@
+"""`leadflow import FILE`: rejects with row numbers and reasons, re-imports, id column, headers, .xlsx, mapping."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from leadflow import db
+
+HEADER = ["First Name", "Last Name", "Email", "Phone Number", "Company Name", "Badge"]
+ROWS = [
+    ["Anna", "Jansen", "anna@jansen.example", "+31 20 123 4567", "Jansen BV", "B-1"],
+    ["Piet", "Bakker", "piet@bakker", "", "Bakker NV", "B-2"],
+    ["Kees", "de Boer", "kees@boer.example", "", "De Boer", "B-3"],
+    ["Joost", "", "", "", "", "B-4"],
+    ["Ola", "Nordmann", "ola@nordmann.example", "12", "", "B-5"],
+    ["Aino", "Virtanen", "aino@virtanen.example", "+358 40 123 4567", "Virtanen Oy", "B-6"],
+]
+
+
+@pytest.fixture
+def leadflow_db(fresh_database, monkeypatch):
+    """A migrated database of the test's own that the command commits to for real."""
+    from leadflow.settings import get_settings
+
+    db.upgrade(fresh_database.url)
+    monkeypatch.setenv("LEADFLOW_DATABASE_URL", fresh_database.url)
+    monkeypatch.setenv("LEADFLOW_SECRET_KEY", "test-secret-" + "x" * 40)
+    monkeypatch.setenv("LEADFLOW_DEFAULT_COUNTRY", "")
+    get_settings.cache_clear()
+    engine = db.make_engine(fresh_database.url)
+    yield engine
+    engine.dispose()
+    get_settings.cache_clear()
+
+
+def leadflow(*args: str):
+    from leadflow.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def write_csv(path, header=HEADER, rows=ROWS, delimiter=",", encoding="utf-8"):
+    with path.open("w", newline="", encoding=encoding) as out:
+        writer = csv.writer(out, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def scalar(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def leads(engine) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(text("SELECT * FROM leads ORDER BY id")).mappings()]
+
+
+def custom_fields(lead: dict) -> dict:
+    value = lead["custom_fields"]
+    return value if isinstance(value, dict) else json.loads(value)
+
+
+def test_bad_rows_go_to_the_reject_file_with_row_numbers_and_reasons_and_the_rest_is_imported(leadflow_db, tmp_path):
+    source = write_csv(tmp_path / "fair.csv")
+    result = leadflow("import", source, "--channel", "trade_fair")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "6 rows: 3 created, 0 merged, 3 rejected" in result.stderr
+
+    with (tmp_path / "fair.csv.rejects.csv").open(newline="", encoding="utf-8") as rejects:
+        rows = list(csv.reader(rejects))
+    assert rows[0] == [*HEADER, "row_number", "reason"]
+    assert [(r[0], r[-2]) for r in rows[1:]] == [("Piet", "3"), ("Joost", "5"), ("Ola", "6")]
+    assert rows[1][:-2] == ROWS[1]
+    assert rows[1][-1].startswith("email:")
+    assert rows[2][-1].startswith("lead:")
+    assert rows[3][-1].startswith("phone:")
+
+    assert [lead["email"] for lead in leads(leadflow_db)] == [
+        "anna@jansen.example", "kees@boer.example", "aino@virtanen.example"]
+    assert scalar(leadflow_db, "SELECT count(*) FROM captures WHERE outcome = 'rejected' AND channel = 'trade_fair'") == 3
+    assert scalar(leadflow_db, "SELECT count(*) FROM activities WHERE kind = 'captured'") == 3
+    assert scalar(leadflow_db, "SELECT count(*) FROM outbox WHERE topic = 'lead.captured'") == 3
+    anna = leads(leadflow_db)[0]
+    assert anna["phone"] == "+31201234567" and anna["channel"] == "trade_fair" and anna["company_id"]
+    assert custom_fields(anna) == {"Badge": "B-1"}
+
+
+def test_importing_the_same_file_again_adds_no_lead(leadflow_db, tmp_path):
+    source = write_csv(tmp_path / "fair.csv")
+    assert leadflow("import", source).exit_code == 0
+    before = scalar(leadflow_db, "SELECT count(*) FROM leads")
+    again = leadflow("import", source)
+    assert again.exit_code == 0
+    assert "6 rows: 0 created, 3 merged, 3 rejected" in again.stderr
+    assert scalar(leadflow_db, "SELECT count(*) FROM leads") == before == 3
+    assert scalar(leadflow_db, "SELECT count(*) FROM activities WHERE kind = 'merged'") == 3
+
+
+def test_rows_that_are_the_same_person_within_one_file_become_one_lead(leadflow_db, tmp_path):
+    rows = [
+        ["Anna", "Jansen", "anna@jansen.example", "", "", ""],
+        ["Anna", "Jansen", "ANNA@Jansen.example", "+31 20 123 4567", "", "x"],
+        ["", "", "", "0031201234567", "Jansen BV", ""],
+        ["Matti", "Meikäläinen", "", "", "Nokia Oyj", ""],
+        ["matti", "meikalainen", "", "", "Nokia", "y"],
+    ]
+    source = write_csv(tmp_path / "dupes.csv", rows=rows)
+    result = leadflow("import", source, "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "5 rows: 2 created, 3 merged, 0 rejected" in result.stderr
+    anna, matti = leads(leadflow_db)
+    assert (anna["email"], anna["phone"], anna["company"]) == ("anna@jansen.example", "+31201234567", "Jansen BV")
+    assert matti["company"] == "Nokia"
+
+
+def test_id_column_keeps_each_rows_value_as_its_captures_external_id(leadflow_db, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from leadflow.app import create_app
+    from leadflow.db import make_sessionmaker
+    from leadflow.people import service as people_service
+    from tests.conftest import make_settings
+
+    source = write_csv(tmp_path / "fair.csv")
+    assert leadflow("import", source, "--id-column", "Badge").exit_code == 0
+    factory = make_sessionmaker(leadflow_db)
+    with factory() as session:
+        _, key = people_service.create_api_key(session, name="tests")
+        session.commit()
+    url = leadflow_db.url.render_as_string(hide_password=False)
+    with TestClient(create_app(make_settings(url), engine=leadflow_db)) as client:
+        auth = {"Authorization": f"Bearer {key}"}
+        found = client.get("/api/v1/captures", params={"external_id": "B-3"}, headers=auth).json()["items"]
+        assert len(found) == 1 and found[0]["outcome"] == "created"
+        lead = client.get(f"/api/v1/leads/{found[0]['lead_id']}", headers=auth).json()
+        assert lead["email"] == "kees@boer.example"
+        rejected = client.get("/api/v1/captures", params={"external_id": "B-2"}, headers=auth).json()["items"]
+        assert rejected[0]["outcome"] == "rejected"
+        assert rejected[0]["reasons"][0]["field"] == "email"
+
+
+def test_dutch_norwegian_and_finnish_headers_map_by_themselves(leadflow_db, tmp_path):
+    header = ["Voornaam", "Etternavn", "Sähköposti", "Mobiel", "Yritys", "Postnummer", "Plaats", "Land", "Kieli",
+              "Functie", "Nyhetsbrev"]
+    rows = [["Sanne", "Nilsen", "sanne@nilsen.example", "+47 412 34 567", "Nilsen AS", "0150", "Oslo", "Norge", "nb",
+             "Innkjøper", "ja"]]
+    source = write_csv(tmp_path / "mix.csv", header=header, rows=rows, delimiter=";", encoding="cp1252")
+    result = leadflow("import", source)
+    assert result.exit_code == 0, result.output
+    [lead] = leads(leadflow_db)
+    assert (lead["first_name"], lead["last_name"], lead["email"], lead["mobile"], lead["company"]) == (
+        "Sanne", "Nilsen", "sanne@nilsen.example", "+4741234567", "Nilsen AS")
+    assert (lead["postal_code"], lead["city"], lead["country"], lead["language"], lead["job_title"]) == (
+        "0150", "Oslo", "NO", "nb", "Innkjøper")
+    assert custom_fields(lead) == {"Nyhetsbrev": "ja"}
+
+
+def test_a_full_name_column_is_split_and_opt_outs_set_do_not_contact(leadflow_db, tmp_path):
+    header = ["Contact Name", "E-mail", "Organisation", "Email Opt Out", "Marketing Consent"]
+    rows = [["Maarten de Vries", "maarten@vries.example", "De Vries BV", "1", "no"],
+            ["Virtanen, Aino", "aino@virtanen.example", "", "0", "yes"]]
+    assert leadflow("import", write_csv(tmp_path / "names.csv", header=header, rows=rows)).exit_code == 0
+    maarten, aino = leads(leadflow_db)
+    assert (maarten["first_name"], maarten["last_name"], bool(maarten["do_not_contact"])) == ("Maarten", "de Vries", True)
+    assert (aino["first_name"], aino["last_name"], bool(aino["do_not_contact"])) == ("Aino", "Virtanen", False)
+    consents = scalar(leadflow_db, "SELECT count(*) FROM consents WHERE purpose = 'marketing' AND granted = :g", g=True)
+    assert consents == 1
+
+
+def test_an_xlsx_file_imports(leadflow_db, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([])
+    sheet.append(["Vorname", "Nachname", "E-Mail", "Telefon", "Firma", "PLZ", "Messe-Stand"])
+    sheet.append(["Jürgen", "Müller", "juergen@mueller.example", "+49 30 1234567", "Müller GmbH", 10115, 7])
+    sheet.append(["Eva", "Schmidt", "eva@", None, None, None, None])
+    sheet.append([])
+    sheet.append(["Eva", "Schmidt", "eva@schmidt.example", None, "Schmidt AG", "01067", 8])
+    book.save(tmp_path / "messe.xlsx")
+    result = leadflow("import", tmp_path / "messe.xlsx", "--campaign", "MESSE-2026")
+    assert result.exit_code == 0, result.output
+    assert "3 rows: 2 created, 0 merged, 1 rejected" in result.stderr
+    juergen, eva = leads(leadflow_db)
+    assert (juergen["first_name"], juergen["phone"], juergen["postal_code"]) == ("Jürgen", "+49301234567", "10115")
+    assert eva["company"] == "Schmidt AG"
+    campaign_id = scalar(leadflow_db, "SELECT id FROM campaigns WHERE code = 'MESSE-2026'")
+    assert juergen["campaign_id"] == eva["campaign_id"] == campaign_id
+    rows = list(csv.reader((tmp_path / "messe.xlsx.rejects.csv").open(encoding="utf-8")))
+    assert [(r[0], r[-2]) for r in rows[1:]] == [("Eva", "4")]
+
+
+def test_a_mapping_file_overrides_and_a_wrong_target_stops_before_anything_is_imported(leadflow_db, tmp_path):
+    source = write_csv(tmp_path / "fair.csv")
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"Badge": "badge_number"}))
+    refused = leadflow("import", source, "--mapping", wrong)
+    assert refused.exit_code == 2
+    assert "mapping.Badge" in refused.stderr and "badge_number" in refused.stderr
+    assert scalar(leadflow_db, "SELECT count(*) FROM imports") == 0
+    assert scalar(leadflow_db, "SELECT count(*) FROM captures") == 0
+
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"Badge": "ignore", "Company Name": "custom:Standhouder"}))
+    assert leadflow("import", source, "--mapping", mapping).exit_code == 0
+    anna = leads(leadflow_db)[0]
+    assert anna["company"] is None and custom_fields(anna) == {"Standhouder": "Jansen BV"}
