@@ -44,32 +44,65 @@ class BodyLimit:
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 return await _too_large(send, limit)
-        seen = 0
+        seen, answered = 0, False
 
         async def limited() -> dict:
-            nonlocal seen
+            # Answer 413 here, then tell the app the client left: parsers turn exceptions into 400s.
+            nonlocal seen, answered
+            if answered:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _BodyTooLarge(limit)
+                    answered = True
+                    await _too_large(send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def sending(message: dict) -> None:
+            if not answered:
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _BodyTooLarge:
-            await _too_large(send, limit)
-
-
-class _BodyTooLarge(Exception):
-    def __init__(self, limit: int):
-        self.limit = limit
+            await self.app(scope, limited, sending)
+        except Exception:
+            if not answered:
+                raise
 
 
 async def _too_large(send: Send, limit: int) -> None:
     response = JSONResponse({"error": "too_large", "errors": [{"field": "body", "reason": f"larger than {limit} bytes"}]},
                             status_code=413)
     await response({"type": "http"}, None, send)  # type: ignore[arg-type]
+
+
+class RequestLog:
+    """Logs server errors (and every request at DEBUG) with method, path, status and duration: plain ASGI, no copies."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            if status >= 500 or log.isEnabledFor(logging.DEBUG):
+                log.log(logging.ERROR if status >= 500 else logging.DEBUG, "%s %s %s", scope["method"],
+                        scope["path"], status, extra={
+                            "method": scope["method"], "path": scope["path"], "status": status,
+                            "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
 
 
 def _errors(status: int, error: str, errors: list[dict], headers: dict | None = None) -> JSONResponse:
@@ -168,15 +201,6 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     def healthz() -> dict:
         return {"status": "ok", "version": __version__}
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        if log.isEnabledFor(logging.DEBUG) or response.status_code >= 500:
-            log.info("%s %s %s", request.method, request.url.path, response.status_code,
-                     extra={"method": request.method, "path": request.url.path, "status": response.status_code,
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
-        return response
-
     app.add_middleware(BodyLimit, settings=settings)
+    app.add_middleware(RequestLog)
     return app
