@@ -190,11 +190,12 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     from leadflow.capture.channels import compat_salesforce
     from leadflow.capture.channels import forms as forms_channel
     from leadflow.capture.channels import imports as imports_channel
+    from leadflow.identity import api as identity_api
     from leadflow.leads import api as leads_api
     from leadflow.leads import company_api
 
     for module in (channel_api, forms_channel, imports_channel, capture_api, leads_api, company_api, campaigns_api,
-                   compat_salesforce, compat_hubspot, compat_meta, compat_mautic, compat_google_ads):
+                   compat_salesforce, compat_hubspot, compat_meta, compat_mautic, compat_google_ads, identity_api):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["operations"])

@@ -105,11 +105,18 @@ def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) ->
     capture.attribution = lead.attribution
     identity_service.lock_keys(session, identity_service.match_keys(lead.fields))
     existing = identity_service.find_match(session, lead.fields)
+    fuzzy = None
+    if existing is None:
+        fuzzy = identity_service.fuzzy_match(session, lead.fields, lead.custom_fields)
+        existing = fuzzy.lead
     if existing is None:
         record = leads_service.create_from_capture(
             session, fields=lead.fields, custom_fields=lead.custom_fields, do_not_contact=lead.do_not_contact,
             channel=capture.channel, campaign_id=campaign_id, capture_id=capture.id, touch=touch)
         outcome, changes, topic = "created", [], events.LEAD_CAPTURED
+        identity_service.index_lead(session, record.id, identity_service.prepared_lead(record))
+        if fuzzy and fuzzy.review:
+            identity_service.suggest_review(session, record.id, fuzzy.review, found_by="capture")
     else:
         record = existing
         changes = leads_service.merge_capture(
@@ -117,10 +124,19 @@ def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) ->
             do_not_contact=lead.do_not_contact, channel=capture.channel, campaign_id=campaign_id,
             capture_id=capture.id, touch=touch)
         outcome, topic = "merged", events.LEAD_MERGED
+        if changes:
+            identity_service.index_lead(session, record.id, identity_service.prepared_lead(record))
     leads_service.record_consents(session, lead_id=record.id, consents=lead.consents, capture_id=capture.id)
     capture.lead_id = record.id
     capture.outcome = outcome
-    capture.reasons = [] if outcome == "created" else [{"field": "lead", "reason": "matched an existing lead"}]
+    if outcome == "created":
+        capture.reasons = []
+    elif fuzzy is not None and fuzzy.result is not None:
+        capture.reasons = [{"field": "lead", "reason": f"matched an existing lead (probability "
+                                                      f"{fuzzy.result.probability:.3f})"},
+                           *identity_service.reasons_json(fuzzy.result)]
+    else:
+        capture.reasons = [{"field": "lead", "reason": "matched an existing lead"}]
     outbox.publish(session, topic, {"lead_id": record.id, "capture_id": capture.id, "channel": capture.channel,
                                     "campaign_id": campaign_id})
     session.flush()

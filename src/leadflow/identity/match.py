@@ -211,11 +211,18 @@ def _email(a: Prepared, b: Prepared) -> str:
         if a.email_domain == b.email_domain:
             return "exact"
         return "local" if _related_domains(a, b) else "alias"
-    if a.email_domain == b.email_domain and (
+    digits_a, digits_b = _digits(a.email_local_bare), _digits(b.email_local_bare)
+    if digits_a != digits_b:
+        return "far"  # jan.jansen1 and jan.jansen2: numbered accounts are different people
+    if a.email_domain == b.email_domain and min(len(a.email_local_bare), len(b.email_local_bare)) >= 5 and (
             Levenshtein.distance(a.email_local_bare, b.email_local_bare) <= 1
             or JaroWinkler.similarity(a.email_local, b.email_local) >= 0.95):
         return "close"
     return "far"
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
 
 
 def _related_domains(a: Prepared, b: Prepared) -> bool:

@@ -1,12 +1,20 @@
-"""The matcher's seam: which existing lead a normalized submission is. Exact email and phone for now."""
+"""Which existing lead a submission is: exact email, phone or name first, then the fuzzy matcher over blocking keys."""
 
 from __future__ import annotations
 
 import hashlib
+import time
+from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
+from leadflow.clock import now
+from leadflow.db import InstanceSetting
+from leadflow.identity import blocking
+from leadflow.identity.match import MatchResult, Model, compare
+from leadflow.identity.models import LeadMatchKey, PossibleDuplicate
+from leadflow.identity.normalize import PersonRecord, Prepared, prepare
 from leadflow.leads.domain import company_key, name_key
 from leadflow.leads.models import Lead
 
@@ -66,7 +74,14 @@ def find_match(session: Session, fields: dict) -> Lead | None:
                 return candidate
         # Same phone but a different email is a different person (a shared switchboard number).
         candidates = [c for c in candidates if not c.email]
-    return candidates[0] if candidates else None
+    return next((c for c in candidates if agrees(fields, c)), None)
+
+
+def agrees(fields: dict, lead) -> bool:
+    """A phone or a name alone is no proof: twins share a household's phone. The matcher must see no
+    contradiction (another first name, birth date, Jr/Sr) and at least a reviewable likeness."""
+    result = Model().score(compare(prepare(person_record({**fields, "id": None})), prepare(person_record(lead))))
+    return not result.contradictions and result.decision != "distinct"
 
 
 def _match_by_name(session: Session, fields: dict) -> Lead | None:
@@ -82,7 +97,7 @@ def _match_by_name(session: Session, fields: dict) -> Lead | None:
     for candidate in candidates:
         same_company = company and candidate.company and company_key(candidate.company) == company
         same_postal = postal and candidate.postal_code and candidate.postal_code.replace(" ", "").upper() == postal
-        if same_company or same_postal:
+        if (same_company or same_postal) and agrees(fields, candidate):
             return candidate
     return None
 
@@ -159,7 +174,7 @@ class Candidates:
                 if candidate.get("email") == email:
                     return candidate
             candidates = [c for c in candidates if not c.get("email")]
-        return candidates[0] if candidates else None
+        return next((c for c in candidates if agrees(fields, c)), None)
 
     def _by_name(self, fields: dict) -> dict | None:
         person = name_key(fields.get("first_name"), fields.get("last_name"))
@@ -174,7 +189,7 @@ class Candidates:
             same_company = company and candidate.get("company") and company_key(candidate["company"]) == company
             same_postal = (postal and candidate.get("postal_code")
                            and candidate["postal_code"].replace(" ", "").upper() == postal)
-            if same_company or same_postal:
+            if (same_company or same_postal) and agrees(fields, candidate):
                 return candidate
         return None
 
@@ -215,3 +230,143 @@ def _candidates_by(session: Session, column: str):
                 .columns(*(table.c[name] for name in STATE_COLUMNS)))
     return select(*(table.c[name] for name in STATE_COLUMNS)).where(
         table.c[column].in_(bindparam("values", expanding=True)), table.c.merged_into_id.is_(None))
+
+
+# The fuzzy matcher: blocking keys in the database, scores from the pure Fellegi-Sunter model.
+
+MAX_CANDIDATES = 50
+MODEL_KEY = "identity_model"
+RULES_KEY = "survivorship_rules"
+_model_cache: dict[str, tuple[float, object]] = {}
+
+
+def person_record(lead) -> PersonRecord:
+    """The matcher's view of a lead (an ORM row or a dict of its columns)."""
+    get = lead.get if isinstance(lead, dict) else (lambda name, default=None: getattr(lead, name, default))
+    custom = get("custom_fields") or {}
+    birth = custom.get("birth_date") or custom.get("date_of_birth") or custom.get("dob")
+    return PersonRecord(
+        id=get("id"), first_name=get("first_name"), last_name=get("last_name"), email=get("email"),
+        phones=tuple(p for p in (get("phone"), get("mobile")) if p), company=get("company"),
+        street=get("street"), postal_code=get("postal_code"), city=get("city"), country=get("country"),
+        birth_date=str(birth) if birth else None,
+    )
+
+
+def prepared_lead(lead) -> Prepared:
+    return prepare(person_record(lead))
+
+
+def model(session: Session) -> Model:
+    """The match model: the one `leadflow dedupe --estimate` stored, else the defaults (cached for a minute)."""
+    now_s = time.monotonic()
+    cached = _model_cache.get("model")
+    if cached and now_s - cached[0] < 60:
+        return cached[1]
+    stored = session.scalar(select(InstanceSetting.value).where(InstanceSetting.key == MODEL_KEY))
+    current = Model.from_json(stored) if stored else Model()
+    _model_cache["model"] = (now_s, current)
+    return current
+
+
+def save_model(session: Session, new_model: Model) -> None:
+    row = session.get(InstanceSetting, MODEL_KEY)
+    if row is None:
+        session.add(InstanceSetting(key=MODEL_KEY, value=new_model.to_json()))
+    else:
+        row.value = new_model.to_json()
+    session.flush()
+    _model_cache.clear()
+
+
+def index_lead(session: Session, lead_id: int, prepared: Prepared | None) -> None:
+    """Replace a lead's blocking keys (none when it was merged away)."""
+    session.execute(delete(LeadMatchKey).where(LeadMatchKey.lead_id == lead_id))
+    if prepared is not None:
+        found = sorted(blocking.keys(prepared))
+        if found:
+            session.execute(insert(LeadMatchKey), [{"key": key, "lead_id": lead_id} for key in found])
+
+
+def index_many(session: Session, leads: list) -> None:
+    """Blocking keys for leads that have none yet (new leads of an import, a first `dedupe`)."""
+    rows = []
+    for lead in leads:
+        lead_id = lead["id"] if isinstance(lead, dict) else lead.id
+        rows.extend({"key": key, "lead_id": lead_id} for key in blocking.keys(prepare(person_record(lead))))
+    if rows:
+        session.execute(insert(LeadMatchKey), rows)
+
+
+def candidate_ids(session: Session, keys: set[str], *, exclude: set[int] = frozenset(),
+                  limit: int = MAX_CANDIDATES) -> list[int]:
+    """Leads sharing a key, skipping keys held by more than MAX_BLOCK leads; the most shared keys first."""
+    if not keys:
+        return []
+    sizes = session.execute(select(LeadMatchKey.key, func.count()).where(LeadMatchKey.key.in_(sorted(keys)))
+                            .group_by(LeadMatchKey.key)).all()
+    usable = [key for key, size in sizes if size <= blocking.MAX_BLOCK]
+    if not usable:
+        return []
+    rows = session.execute(select(LeadMatchKey.lead_id, func.count().label("shared"))
+                           .where(LeadMatchKey.key.in_(usable)).group_by(LeadMatchKey.lead_id)
+                           .order_by(func.count().desc(), LeadMatchKey.lead_id).limit(limit + len(exclude))).all()
+    return [lead_id for lead_id, _ in rows if lead_id not in exclude][:limit]
+
+
+@dataclass
+class FuzzyMatch:
+    lead: Lead | None                                 # the lead to merge into, when the model says merge
+    result: MatchResult | None = None
+    review: list[tuple[int, MatchResult]] = field(default_factory=list)  # candidates for a person to judge
+
+
+def fuzzy_match(session: Session, fields: dict, custom_fields: dict | None = None, *,
+                exclude: set[int] = frozenset()) -> FuzzyMatch:
+    """Score the submission against the leads that share a blocking key with it."""
+    record = person_record({**fields, "custom_fields": custom_fields or {}, "id": None})
+    prepared = prepare(record)
+    ids = candidate_ids(session, blocking.keys(prepared), exclude=set(exclude))
+    if not ids:
+        return FuzzyMatch(lead=None)
+    leads = session.scalars(select(Lead).where(Lead.id.in_(ids), Lead.merged_into_id.is_(None))).all()
+    current = model(session)
+    scored = sorted(((lead, current.score(compare(prepared, prepare(person_record(lead))))) for lead in leads),
+                    key=lambda pair: -pair[1].probability)
+    best = next(((lead, result) for lead, result in scored if result.decision == "merge"), None)
+    review = [(lead.id, result) for lead, result in scored if result.decision == "review"
+              and (best is None or lead.id != best[0].id)]
+    if best is None:
+        return FuzzyMatch(lead=None, review=review)
+    return FuzzyMatch(lead=best[0], result=best[1], review=review)
+
+
+def reasons_json(result: MatchResult) -> list[dict]:
+    items = [{"field": r.field, "level": r.level, "weight": r.weight} for r in result.reasons]
+    items += [{"field": "note", "level": note, "weight": 0.0} for note in result.notes]
+    items += [{"field": "contradiction", "level": c, "weight": 0.0} for c in result.contradictions]
+    return items
+
+
+def suggest_review(session: Session, lead_id: int, others: list[tuple[int, MatchResult]], *, found_by: str) -> int:
+    """Queue pairs for a person; a pair already judged (or queued) is left as it is."""
+    added = 0
+    for other_id, result in others:
+        low, high = sorted((lead_id, other_id))
+        exists = session.scalar(select(PossibleDuplicate.id).where(PossibleDuplicate.lead_id == low,
+                                                                   PossibleDuplicate.other_id == high))
+        if exists is not None:
+            continue
+        session.add(PossibleDuplicate(lead_id=low, other_id=high, probability=result.probability,
+                                      weight=result.weight, reasons=reasons_json(result), status="open",
+                                      found_by=found_by, created_at=now()))
+        added += 1
+    session.flush()
+    return added
+
+
+def judged_apart(session: Session, a: int, b: int) -> bool:
+    low, high = sorted((a, b))
+    return session.scalar(select(PossibleDuplicate.id).where(
+        PossibleDuplicate.lead_id == low, PossibleDuplicate.other_id == high,
+        PossibleDuplicate.status == "not_same")) is not None

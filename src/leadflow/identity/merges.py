@@ -1,0 +1,214 @@
+"""Merging two leads into one, undoing it, and a person's verdict on a possible duplicate."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import column, select, table, update
+from sqlalchemy.orm import Session
+
+from leadflow import events, outbox
+from leadflow.clock import now
+from leadflow.db import InstanceSetting
+from leadflow.errors import Conflict, FieldError, Invalid, NotFound
+from leadflow.identity import service as identity_service
+from leadflow.identity import survivorship
+from leadflow.identity.match import MatchResult
+from leadflow.identity.models import LeadMerge, PossibleDuplicate
+from leadflow.identity.normalize import prepare
+from leadflow.leads import service as leads_service
+from leadflow.leads.domain import LEAD_FIELDS, name_key
+from leadflow.leads.models import Activity, Consent, Lead
+
+SNAPSHOT_FIELDS = (*LEAD_FIELDS, "name_key", "custom_fields", "stage", "owner_id", "do_not_contact", "manual_fields",
+                   "channel", "campaign_id", "last_campaign_id", "first_touch", "last_touch", "company_id")
+# Tables whose rows follow a lead into its survivor (later stages add theirs: events, emails, calls).
+# (Captures are named by table: the capture stage sits above identity.)
+MOVABLE = {"captures": table("captures", column("id"), column("lead_id")),
+           "activities": Activity.__table__, "consents": Consent.__table__}
+
+
+def rules(session: Session) -> dict[str, str]:
+    stored = session.scalar(select(InstanceSetting.value).where(InstanceSetting.key == identity_service.RULES_KEY))
+    return json.loads(stored) if stored else {}
+
+
+def save_rules(session: Session, new_rules: dict[str, str]) -> dict[str, str]:
+    errors = survivorship.check_rules(new_rules)
+    if errors:
+        raise Invalid([FieldError(f"rules.{f}", r) for f, r in errors])
+    row = session.get(InstanceSetting, identity_service.RULES_KEY)
+    text = json.dumps(new_rules, sort_keys=True)
+    if row is None:
+        session.add(InstanceSetting(key=identity_service.RULES_KEY, value=text))
+    else:
+        row.value = text
+    session.flush()
+    return new_rules
+
+
+def _side(lead: Lead) -> survivorship.Side:
+    return survivorship.Side(values={f: getattr(lead, f) for f in LEAD_FIELDS}, custom_fields=lead.custom_fields or {},
+                             manual_fields=frozenset(lead.manual_fields or []), updated_at=lead.updated_at,
+                             created_at=lead.created_at)
+
+
+def _json_value(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _latest_consents(session: Session, lead_id: int) -> dict[str, Consent]:
+    latest: dict[str, Consent] = {}
+    for consent in session.scalars(select(Consent).where(Consent.lead_id == lead_id)
+                                   .order_by(Consent.recorded_at, Consent.id)):
+        latest[consent.purpose] = consent
+    return latest
+
+
+def merge(session: Session, *, survivor: Lead, other: Lead, actor: str, automatic: bool = False,
+          result: MatchResult | None = None) -> LeadMerge:
+    """Fold `other` into `survivor`: fields by the survivorship rules, everything that belonged to `other` moves,
+    the most restrictive do-not-contact and consent win, and the merge is recorded so it can be undone."""
+    if survivor.id == other.id:
+        raise Invalid.one("other_id", "a lead cannot be merged with itself")
+    if survivor.merged_into_id is not None or other.merged_into_id is not None:
+        raise Conflict("one of the leads was merged away already")
+    withdrawn_before = {p for p, c in _latest_consents(session, other.id).items() if not c.granted}
+    withdrawn_before |= {p for p, c in _latest_consents(session, survivor.id).items() if not c.granted}
+    snapshot = {f: _json_value(getattr(other, f)) for f in SNAPSHOT_FIELDS}
+    changes, custom = survivorship.merged_values(_side(survivor), _side(other), rules(session))
+    before = {c.field: c.old for c in changes}
+    for change in changes:
+        setattr(survivor, change.field, change.new)
+    if custom != (survivor.custom_fields or {}):
+        before["custom_fields"] = survivor.custom_fields
+        survivor.custom_fields = custom
+    if other.do_not_contact and not survivor.do_not_contact:
+        before["do_not_contact"] = False
+        survivor.do_not_contact = True
+    for name in ("campaign_id", "company_id"):
+        if getattr(survivor, name) is None and getattr(other, name) is not None:
+            before[name] = None
+            setattr(survivor, name, getattr(other, name))
+    if (other.created_at < survivor.created_at) and other.first_touch:
+        before["first_touch"], before["channel"] = survivor.first_touch, survivor.channel
+        survivor.first_touch, survivor.channel = other.first_touch, other.channel
+    if any(c.field in ("first_name", "last_name") for c in changes):
+        before["name_key"] = survivor.name_key
+        survivor.name_key = name_key(survivor.first_name, survivor.last_name)
+    moved = {}
+    for name, rows in MOVABLE.items():
+        ids = list(session.scalars(select(rows.c.id).where(rows.c.lead_id == other.id)))
+        if ids:
+            session.execute(update(rows).where(rows.c.id.in_(ids)).values(lead_id=survivor.id))
+        moved[name] = ids
+    session.flush()
+    added = []
+    latest = _latest_consents(session, survivor.id)
+    for purpose in sorted(withdrawn_before):
+        if latest.get(purpose) is not None and latest[purpose].granted:
+            consent = Consent(lead_id=survivor.id, purpose=purpose, granted=False, recorded_at=now(),
+                              text=f"Withdrawn before the merge of lead {other.id}: the most restrictive consent wins")
+            session.add(consent)
+            session.flush()
+            added.append(consent.id)
+    other.merged_into_id = survivor.id
+    other.updated_at = survivor.updated_at = now()
+    record = LeadMerge(survivor_id=survivor.id, merged_id=other.id, automatic=automatic,
+                       probability=result.probability if result else None,
+                       reasons=identity_service.reasons_json(result) if result else [], actor=actor,
+                       merged_snapshot=snapshot, survivor_before={k: _json_value(v) for k, v in before.items()},
+                       moved=moved, added_consent_ids=added, merged_at=now())
+    session.add(record)
+    _set_pair(session, survivor.id, other.id, "merged", actor)
+    identity_service.index_lead(session, other.id, None)
+    identity_service.index_lead(session, survivor.id, prepare(identity_service.person_record(survivor)))
+    summary = f"Lead {other.id} merged into this lead" + (" automatically" if automatic else "")
+    data = {"merged_id": other.id, "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in changes],
+            "probability": record.probability, "reasons": record.reasons}
+    leads_service.add_activity(session, lead_id=survivor.id, kind="lead_merged", summary=summary, data=data, actor=actor)
+    leads_service.add_activity(session, lead_id=other.id, kind="merged_away", actor=actor,
+                               summary=f"Merged into lead {survivor.id}", data={"survivor_id": survivor.id})
+    session.flush()
+    outbox.publish(session, events.LEADS_MERGED, {"survivor_id": survivor.id, "merged_id": other.id,
+                                                  "merge_id": record.id})
+    return record
+
+
+def _set_pair(session: Session, a: int, b: int, status: str, actor: str) -> None:
+    low, high = sorted((a, b))
+    pair = session.scalar(select(PossibleDuplicate).where(PossibleDuplicate.lead_id == low,
+                                                          PossibleDuplicate.other_id == high))
+    if pair is None:
+        if status != "not_same":
+            return
+        pair = PossibleDuplicate(lead_id=low, other_id=high, probability=0.0, weight=0.0, reasons=[],
+                                 found_by="person", created_at=now())
+        session.add(pair)
+    pair.status, pair.decided_at, pair.decided_by = status, now(), actor
+
+
+def unmerge(session: Session, *, merged: Lead, actor: str) -> Lead:
+    """Undo the merge that folded `merged` away: it comes back with what belonged to it, and the survivor gets
+    back the values the merge changed (unless a person changed them since). The pair is then remembered as
+    "not the same" so it is not merged again."""
+    record = session.scalar(select(LeadMerge).where(LeadMerge.merged_id == merged.id, LeadMerge.undone_at.is_(None))
+                            .order_by(LeadMerge.id.desc()).limit(1))
+    if record is None or merged.merged_into_id is None:
+        raise Conflict(f"lead {merged.id} was not merged into another lead")
+    survivor = session.get(Lead, record.survivor_id)
+    if survivor is None or survivor.merged_into_id is not None:
+        raise Conflict("the surviving lead was merged again since; undo that merge first")
+    for name, value in record.merged_snapshot.items():
+        setattr(merged, name, value)
+    merged.merged_into_id = None
+    merged.updated_at = now()
+    for name, ids in (record.moved or {}).items():
+        rows = MOVABLE[name]
+        if ids:
+            session.execute(update(rows).where(rows.c.id.in_(ids), rows.c.lead_id == survivor.id)
+                            .values(lead_id=merged.id))
+    if record.added_consent_ids:
+        for consent in session.scalars(select(Consent).where(Consent.id.in_(record.added_consent_ids))):
+            session.delete(consent)
+    manual = set(survivor.manual_fields or [])
+    for name, value in (record.survivor_before or {}).items():
+        if name in manual and name in LEAD_FIELDS:
+            continue  # a person set it since the merge: theirs stands
+        setattr(survivor, name, value)
+    survivor.updated_at = now()
+    record.undone_at, record.undone_by = now(), actor
+    _set_pair(session, survivor.id, merged.id, "not_same", actor)
+    session.flush()
+    identity_service.index_lead(session, merged.id, prepare(identity_service.person_record(merged)))
+    identity_service.index_lead(session, survivor.id, prepare(identity_service.person_record(survivor)))
+    leads_service.add_activity(session, lead_id=survivor.id, kind="lead_unmerged", actor=actor,
+                               summary=f"Lead {merged.id} split off again", data={"merged_id": merged.id})
+    leads_service.add_activity(session, lead_id=merged.id, kind="unmerged", actor=actor,
+                               summary=f"Restored from lead {survivor.id}", data={"survivor_id": survivor.id})
+    session.flush()
+    return merged
+
+
+def get_pair(session: Session, pair_id: int) -> PossibleDuplicate:
+    pair = session.get(PossibleDuplicate, pair_id)
+    if pair is None:
+        raise NotFound("possible duplicate", pair_id)
+    return pair
+
+
+def decide(session: Session, *, pair: PossibleDuplicate, verdict: str, actor: str,
+           survivor_id: int | None = None) -> LeadMerge | None:
+    """A person's verdict: "merge" (into the older lead unless told otherwise) or "not_same" (remembered)."""
+    if pair.status != "open":
+        raise Conflict(f"this pair was decided already ({pair.status})")
+    if verdict == "not_same":
+        _set_pair(session, pair.lead_id, pair.other_id, "not_same", actor)
+        session.flush()
+        return None
+    if survivor_id is not None and survivor_id not in (pair.lead_id, pair.other_id):
+        raise Invalid.one("survivor_id", "must be one of the pair")
+    keep = survivor_id or pair.lead_id
+    gone = pair.other_id if keep == pair.lead_id else pair.lead_id
+    return merge(session, survivor=leads_service.get_lead(session, keep), other=leads_service.get_lead(session, gone),
+                 actor=actor)

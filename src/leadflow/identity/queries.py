@@ -1,0 +1,41 @@
+"""Review-queue reads: open pairs of leads the actor may see, a lead's possible duplicates, its merges."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased
+
+from leadflow.identity.models import LeadMerge, PossibleDuplicate
+from leadflow.leads.models import Lead
+from leadflow.leads.visibility import visible_leads
+from leadflow.pages import keyset_page
+from leadflow.people.service import Actor
+
+
+def duplicate_page(session: Session, actor: Actor, *, status: str | None, lead_id: int | None,
+                   cursor: str | None, limit: int) -> tuple[list[PossibleDuplicate], str | None]:
+    """Pairs whose two leads are both visible to the actor and (for open pairs) both still surviving."""
+    mine = visible_leads(actor).with_only_columns(Lead.id)
+    query = select(PossibleDuplicate).where(PossibleDuplicate.lead_id.in_(mine), PossibleDuplicate.other_id.in_(mine))
+    if status:
+        query = query.where(PossibleDuplicate.status == status)
+    if lead_id is not None:
+        query = query.where(or_(PossibleDuplicate.lead_id == lead_id, PossibleDuplicate.other_id == lead_id))
+    return keyset_page(session, query, PossibleDuplicate.id, cursor=cursor, limit=limit)
+
+
+def leads_of(session: Session, pairs: list[PossibleDuplicate]) -> dict[int, Lead]:
+    ids = {p.lead_id for p in pairs} | {p.other_id for p in pairs}
+    return {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(ids)))} if ids else {}
+
+
+def merges_of(session: Session, lead_id: int) -> list[LeadMerge]:
+    return list(session.scalars(select(LeadMerge).where(
+        or_(LeadMerge.survivor_id == lead_id, LeadMerge.merged_id == lead_id)).order_by(LeadMerge.id.desc())))
+
+
+def merged_lead(session: Session, actor: Actor, lead_id: int) -> Lead | None:
+    """A merged-away lead, when its survivor is visible to the actor (merged leads are out of every list)."""
+    survivor = aliased(Lead)
+    return session.scalar(select(Lead).join(survivor, survivor.id == Lead.merged_into_id)
+                          .where(Lead.id == lead_id, survivor.id.in_(visible_leads(actor).with_only_columns(Lead.id))))
