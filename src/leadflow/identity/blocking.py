@@ -51,10 +51,16 @@ def keys(p: Prepared) -> set[str]:
             tokens = p.company.split()
             if len(tokens) > 1:
                 add(f"cp:{tokens[0]}|{phonetic(tokens[1])}|{location}")
+                if location:
+                    add(f"cp:{tokens[0]}|{phonetic(tokens[1])}|")   # one record without a place
     if p.company_domain and not p.first and not p.last:
         add("cd:" + p.company_domain)
     if p.street and p.house_number:
         add(f"ad:{p.street}|{p.house_number}|{p.postal_code[:3] or p.city}")
+        number = "".join(c for c in p.house_number if c.isdigit())
+        add(f"as:{p.street_core}|{number}")   # "4747 S Bishop St" ~ "4747 S. Bishop", also without a place
+    if location and p.last_phonetic:
+        add(f"lp:{p.last_phonetic}|{location}")   # a typo in the first letters, or no first name
     if p.birth_date:
         for letter in first_letters:
             add(f"bd:{p.birth_date}|{letter}")

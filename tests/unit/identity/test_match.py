@@ -118,3 +118,71 @@ def test_clusters_do_not_chain_through_a_pair_known_to_be_different_people():
     clustering = match.cluster([("a", "b", merge), ("b", "c", merge), ("a", "c", apart)])
     assert sorted(map(sorted, clustering.clusters)) in ([["a", "b"]], [["b", "c"]])
     assert clustering.refused
+
+
+def test_a_mistyped_birth_date_does_not_keep_one_person_apart():
+    a = varied(email=None, birth_date="1984-10-21")
+    assert result(a, {**a, "birth_date": "1984-01-21"}).decision == "merge"
+    assert result(a, {**a, "birth_date": "1984-21-10"}).decision == "merge"
+
+
+def test_a_far_birth_date_gives_way_to_the_same_personal_email():
+    a = dict(first_name="Isabelle", last_name="Hall", email="isabelleh97@lewis-gregory.com", city="Swansea",
+             birth_date="1984-10-21")
+    outcome = result(a, {**a, "birth_date": "1948-03-12"})
+    assert outcome.decision == "merge" and not outcome.contradictions
+
+
+def test_a_couple_sharing_one_email_with_other_birth_dates_stays_apart():
+    a = dict(first_name="Jan", last_name="Jansen", email="jansen.thuis@ziggo.nl", city="Utrecht", country="NL",
+             birth_date="1960-02-03")
+    b = {**a, "first_name": "Marie", "birth_date": "1962-11-30"}
+    assert result(a, b).decision == "distinct"
+
+
+def test_same_name_at_one_address_with_two_other_mobiles_does_not_merge():
+    a = dict(first_name="Bram", last_name="Smits", phones=("+31612987654",), street="Meganbaan 133",
+             postal_code="6778LE", country="NL")
+    outcome = result(a, {**a, "phones": ("06-12345678",)})
+    assert outcome.decision != "merge" and "mobile numbers differ" in outcome.contradictions
+
+
+def test_a_mistyped_formal_form_of_a_nickname_still_counts_as_the_first_name():
+    outcome = result(varied(first_name="Henk"), varied(first_name="Henlrik"))
+    assert {r.field: r.level for r in outcome.reasons}["first_name"] == "close"
+
+
+def test_a_street_without_its_kind_or_direction_is_the_same_address():
+    a = dict(company="Hamline School", street="4747 S BISHOP ST", postal_code="60609", country="US")
+    b = dict(company="Hamline School", street="4747 S. Bishop", country="US")
+    pa, pb = prepare(PersonRecord(1, **a)), prepare(PersonRecord(2, **b))
+    assert match.compare(pa, pb).levels["address"] == "exact"
+    assert blocking.keys(pa) & {k for k in blocking.keys(pb) if k.startswith("as:")}
+
+
+def test_the_floor_or_suite_is_not_part_of_the_street():
+    a = prepare(PersonRecord(1, street="78 West Van Buren Floor 1"))
+    b = prepare(PersonRecord(2, street="78 W Van Buren Street"))
+    assert (a.house_number, a.street_core) == (b.house_number, b.street_core) == ("78", "vanburen")
+
+
+def test_a_rare_surname_weighs_more_than_a_common_one():
+    people = [prepare(PersonRecord(i, first_name="Anna", last_name="Jansen" if i % 2 else f"Rare{i}"))
+              for i in range(200)]
+    table = match.frequencies(people)
+    common = match.compare(people[1], people[3], frequencies=table)
+    rare = match.compare(people[2], prepare(PersonRecord(9, first_name="Anna", last_name="Rare2")), frequencies=table)
+    assert rare.adjustments["last_name"] > 0 > common.adjustments["last_name"]
+    assert MODEL.score(rare).weight > MODEL.score(common).weight
+
+
+def test_estimation_keeps_an_exact_agreement_at_least_as_strong_as_a_partial_one():
+    records = [prepare(PersonRecord(i, first_name=f"name{i % 40}", last_name=f"family{i % 7}",
+                                    email=f"p{i // 2}@example.org", city="Oslo", birth_date=f"1980-01-{1 + i % 9:02}"))
+               for i in range(200)]
+    comparisons = [match.compare(records[i], records[j]) for i, j in blocking.candidate_pairs(records, max_block=400)]
+    weights = match.estimate(comparisons).weights()
+    for name, levels in weights.items():
+        assert all(weights[name][levels_first] >= w for w in levels.values()
+                   for levels_first in [next(iter(levels))]), name
+        assert all(levels[next(reversed(levels))] <= w for w in levels.values()), name
