@@ -116,11 +116,13 @@ def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (see 
 
 def _mount_stage_commands() -> None:
     from leadflow.capture import cli as capture_cli
+    from leadflow.identity import cli as identity_cli
     from leadflow.leads import cli as leads_cli
 
     export_app.command("leads")(leads_cli.export_leads)
     export_app.command("captures")(capture_cli.export_captures)
     app.command("import")(capture_cli.import_file)
+    app.command("dedupe")(identity_cli.dedupe)
 
 
 _mount_stage_commands()

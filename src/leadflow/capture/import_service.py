@@ -328,6 +328,10 @@ class _Planned:
     activity: dict | None = None
 
 
+MATCHED_FIELDS = {"first_name", "last_name", "email", "phone", "mobile", "company", "street", "postal_code", "city",
+                  "country", "custom_fields"}
+
+
 def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, last_row: int,
                   bytes_done: int) -> tuple[int, int, int]:
     """One chunk through the pipeline's steps; flushes, the caller commits. Returns (created, merged, rejected)."""
@@ -381,6 +385,9 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
         lead["company_id"] = companies.get(company_key(lead["company"]))
     leads_service.insert_leads(session, new_leads)
     leads_service.update_leads(session, list(merged.values()))
+    identity_service.index_many(session, new_leads)
+    identity_service.index_many(session, [record for record, written in merged.values()
+                                          if written & MATCHED_FIELDS], replace=True)
 
     capture_rows = []
     for plan in planned:

@@ -288,8 +288,12 @@ def index_lead(session: Session, lead_id: int, prepared: Prepared | None) -> Non
             session.execute(insert(LeadMatchKey), [{"key": key, "lead_id": lead_id} for key in found])
 
 
-def index_many(session: Session, leads: list) -> None:
-    """Blocking keys for leads that have none yet (new leads of an import, a first `dedupe`)."""
+def index_many(session: Session, leads: list, *, replace: bool = False) -> None:
+    """Blocking keys for many leads at once (new leads of an import, a first `dedupe`); `replace` drops old ones."""
+    if replace and leads:
+        ids = [lead["id"] if isinstance(lead, dict) else lead.id for lead in leads]
+        for start in range(0, len(ids), IN_BATCH):
+            session.execute(delete(LeadMatchKey).where(LeadMatchKey.lead_id.in_(ids[start:start + IN_BATCH])))
     rows = []
     for lead in leads:
         lead_id = lead["id"] if isinstance(lead, dict) else lead.id
