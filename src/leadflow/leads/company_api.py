@@ -9,7 +9,9 @@ from fastapi import APIRouter, Query
 from leadflow.http import ApiActor, DbSession
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
-from leadflow.leads.schemas import CompanyCreate, CompanyNode, CompanyPage, CompanyRead, CompanyUpdate
+from leadflow.leads.schemas import (
+    CompanyCreate, CompanyNode, CompanyPage, CompanyRead, CompanySuggestion, CompanyUpdate,
+)
 
 router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
 
@@ -54,3 +56,11 @@ def company_descendants(company_id: int, session: DbSession, actor: ApiActor):
 def company_root(company_id: int, session: DbSession, actor: ApiActor):
     company = leads_service.get_company(session, company_id)
     return CompanyRead.model_validate(queries.root(session, company))
+
+
+@router.get("/{company_id}/suggested-parents", response_model=list[CompanySuggestion])
+def suggested_parents(company_id: int, session: DbSession, actor: ApiActor):
+    """Companies this one may belong to (by name or web domain), to build the hierarchy."""
+    company = leads_service.get_company(session, company_id)
+    return [CompanySuggestion(company=CompanyRead.model_validate(other), reason=reason)
+            for other, reason in queries.suggested_parents(session, company)]

@@ -241,3 +241,18 @@ def domain_of(url_or_domain: str | None) -> str | None:
     if host.startswith("www."):
         host = host[4:]
     return host or None
+
+
+def parent_hint(child_key: str, child_domain: str | None, parent_key: str, parent_domain: str | None) -> str | None:
+    """Why one company looks like the parent of another, or None: 'Acme Benelux' under 'Acme', nl.acme.com
+    under acme.com, acme.nl beside acme.com (one group's country sites)."""
+    if child_domain and parent_domain and child_domain != parent_domain:
+        if child_domain.endswith("." + parent_domain):
+            return f"{child_domain} is a subdomain of {parent_domain}"
+        child_label, _, child_tld = child_domain.partition(".")
+        parent_label, _, parent_tld = parent_domain.partition(".")
+        if child_label == parent_label and parent_tld == "com" and child_tld != "com":
+            return f"{child_domain} is a country site of {parent_domain}"
+    if child_key != parent_key and child_key.startswith(parent_key + " ") and len(parent_key) >= 3:
+        return f"the name starts with '{parent_key}'"
+    return None

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from leadflow.campaigns.domain import code_key
 from leadflow.campaigns.models import Campaign
 from leadflow.errors import NotFound
+from leadflow.leads.domain import parent_hint
 from leadflow.leads.models import Activity, Company, Consent, Lead
 from leadflow.leads.visibility import visible_leads
 from leadflow.pages import keyset_page
@@ -133,3 +134,29 @@ def campaign_lead_count(session: Session, campaign_id: int) -> int:
 def visible_leads_for(actor: Actor):
     """The visible-leads query itself, for streaming exports."""
     return visible_leads(actor)
+
+
+def suggested_parents(session: Session, company: Company, *, limit: int = 10) -> list[tuple[Company, str]]:
+    """Companies that may be this one's parent, by name or web domain; never itself or one of its descendants."""
+    words = company.name_key.split()
+    prefixes = [" ".join(words[:n]) for n in range(1, len(words))]
+    domains = []
+    if company.domain:
+        labels = company.domain.split(".")
+        domains = [".".join(labels[i:]) for i in range(1, len(labels) - 1)] + [labels[0] + ".com"]
+    conditions = []
+    if prefixes:
+        conditions.append(Company.name_key.in_(prefixes))
+    if domains:
+        conditions.append(Company.domain.in_(domains))
+    if not conditions:
+        return []
+    below = {c.id for c, _ in descendants(session, company.id)} | {company.id}
+    found = []
+    for other in session.scalars(select(Company).where(or_(*conditions)).order_by(Company.id).limit(limit * 3)):
+        if other.id in below or other.id == company.parent_id:
+            continue
+        reason = parent_hint(company.name_key, company.domain, other.name_key, other.domain)
+        if reason:
+            found.append((other, reason))
+    return found[:limit]

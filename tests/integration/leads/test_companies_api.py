@@ -52,3 +52,23 @@ def test_bad_company_input_names_the_field(client, auth):
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {"name", "employees"}
     assert client.get("/api/v1/companies/424242", headers=auth).status_code == 404
+
+
+def test_a_lead_links_to_its_company_by_email_domain_but_never_by_free_mail(client, auth):
+    company = make(client, auth, name="International Business Machines Corporation", domain="ibm.example")
+    lead = client.post("/api/v1/leads", headers=auth, json={"email": "ann@ibm.example", "first_name": "Ann"}).json()
+    assert lead["company_id"] == company["id"]
+    named = client.post("/api/v1/leads", headers=auth, json={"email": "bo@ibm.example", "company": "IBM"}).json()
+    assert named["company_id"] == company["id"]
+    free = client.post("/api/v1/leads", headers=auth, json={"email": "cy@hotmail.com", "first_name": "Cy"}).json()
+    assert free["company_id"] is None
+
+
+def test_subsidiaries_are_suggested_by_name_and_domain(client, auth):
+    group = make(client, auth, name="Acme Corporation", domain="acme.com")
+    benelux = make(client, auth, name="Acme Benelux B.V.", domain="acme.nl")
+    nordics = make(client, auth, name="Nordic Sales", domain="nordics.acme.com")
+    for child in (benelux, nordics):
+        hints = client.get(f"/api/v1/companies/{child['id']}/suggested-parents", headers=auth).json()
+        assert [h["company"]["id"] for h in hints] == [group["id"]] and hints[0]["reason"]
+    assert client.get(f"/api/v1/companies/{group['id']}/suggested-parents", headers=auth).json() == []
