@@ -344,6 +344,9 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
         keys.update(identity_service.match_keys(p.lead.fields))
     identity_service.lock_many(session, keys)
     candidates = identity_service.load_candidates(session, [p.lead.fields for p in good])
+    fuzzy = identity_service.FuzzyChunk(session, [p.lead.fields for p in good
+                                                  if candidates.match(p.lead.fields) is None], candidates)
+    review: list[tuple[dict, dict, object]] = []
 
     planned: list[_Planned] = []
     new_leads: list[dict] = []
@@ -359,11 +362,16 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
         if campaign_id is not None:
             touch["campaign_id"] = campaign_id
         record = candidates.match(lead.fields)
+        unsure = []
+        if record is None:
+            record, _, unsure = fuzzy.match(lead.fields)
         if record is None:
             record = leads_service.new_lead(fields=lead.fields, custom_fields=lead.custom_fields,
                                             do_not_contact=lead.do_not_contact, channel=job.channel,
                                             campaign_id=campaign_id, touch=touch, moment=moment)
             candidates.add(record)
+            fuzzy.add(record)
+            review.extend((record, other, result) for other, result in unsure)
             new_leads.append(record)
             planned.append(_Planned(p, "created", record, campaign_id,
                                     leads_service.captured_activity(channel=job.channel, campaign_id=campaign_id)))
@@ -372,6 +380,8 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
             record, fields=lead.fields, custom_fields=lead.custom_fields, do_not_contact=lead.do_not_contact,
             campaign_id=campaign_id, touch=touch, moment=moment)
         candidates.reindex(record)
+        if written & MATCHED_FIELDS:
+            fuzzy.add(record)
         if record["id"] is not None:
             merged.setdefault(id(record), (record, set()))[1].update(written)
             if "company_id" in written:
@@ -388,6 +398,9 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
     identity_service.index_many(session, new_leads)
     identity_service.index_many(session, [record for record, written in merged.values()
                                           if written & MATCHED_FIELDS], replace=True)
+    for record, other, result in review:
+        if record["id"] != other["id"]:
+            identity_service.suggest_review(session, record["id"], [(other["id"], result)], found_by="import")
 
     capture_rows = []
     for plan in planned:

@@ -131,6 +131,7 @@ class Candidates:
     """
 
     def __init__(self, leads: list[dict]):
+        self.by_id: dict[int, dict] = {lead["id"]: lead for lead in leads}
         self.by_email: dict[str, list[dict]] = {}
         self.by_phone: dict[str, list[dict]] = {}
         self.by_name: dict[str, list[dict]] = {}
@@ -374,3 +375,78 @@ def judged_apart(session: Session, a: int, b: int) -> bool:
     return session.scalar(select(PossibleDuplicate.id).where(
         PossibleDuplicate.lead_id == low, PossibleDuplicate.other_id == high,
         PossibleDuplicate.status == "not_same")) is not None
+
+
+class FuzzyChunk:
+    """The fuzzy matcher for a chunk of an import, as fuzzy_match is for one capture: stored leads found in bulk
+    by blocking key, and the chunk's own new leads, so a file is matched against the database and within itself.
+
+    `known` are the lead dicts the exact matcher holds (shared, so a lead merged twice in a chunk is one dict).
+    """
+
+    def __init__(self, session: Session, rows: list[dict], known: Candidates):
+        self.model = model(session)
+        self.by_id: dict[int, dict] = dict(known.by_id)
+        self.prepared: dict[int, Prepared] = {}
+        self.row_keys: dict[int, set[str]] = {}
+        self.stored: dict[str, list[int]] = {}
+        self.new: dict[str, list[dict]] = {}
+        wanted: set[str] = set()
+        for fields in rows:
+            keys = blocking.keys(self._prepare_fields(fields))
+            self.row_keys[id(fields)] = keys
+            wanted |= keys
+        self._load(session, sorted(wanted))
+
+    def _prepare_fields(self, fields: dict) -> Prepared:
+        return prepare(person_record({**fields, "id": None}))
+
+    def _load(self, session: Session, keys: list[str]) -> None:
+        pairs: list[tuple[str, int]] = []
+        for start in range(0, len(keys), IN_BATCH):
+            pairs += session.execute(select(LeadMatchKey.key, LeadMatchKey.lead_id)
+                                     .where(LeadMatchKey.key.in_(keys[start:start + IN_BATCH]))).all()
+        for key, lead_id in pairs:
+            self.stored.setdefault(key, []).append(lead_id)
+        self.stored = {k: ids for k, ids in self.stored.items() if len(ids) <= blocking.MAX_BLOCK}
+        missing = sorted({i for ids in self.stored.values() for i in ids} - set(self.by_id))
+        table = Lead.__table__
+        for start in range(0, len(missing), IN_BATCH):
+            for row in session.execute(select(*(table.c[name] for name in STATE_COLUMNS)).where(
+                    table.c.id.in_(missing[start:start + IN_BATCH]), table.c.merged_into_id.is_(None))):
+                self.by_id[row.id] = row._asdict()
+
+    def _prepared_lead(self, lead: dict) -> Prepared:
+        key = id(lead)
+        if key not in self.prepared:
+            self.prepared[key] = prepare(person_record(lead))
+        return self.prepared[key]
+
+    def match(self, fields: dict) -> tuple[dict | None, MatchResult | None, list[tuple[dict, MatchResult]]]:
+        """(the lead to merge into, its score, the unsure candidates) for one row."""
+        keys = self.row_keys.get(id(fields)) or blocking.keys(self._prepare_fields(fields))
+        seen: dict[int, dict] = {}
+        for key in keys:
+            for lead_id in self.stored.get(key, ()):
+                lead = self.by_id.get(lead_id)
+                if lead is not None:
+                    seen[id(lead)] = lead
+            for lead in self.new.get(key, ()):
+                seen[id(lead)] = lead
+        if not seen:
+            return None, None, []
+        me = self._prepare_fields(fields)
+        scored = sorted(((lead, self.model.score(compare(me, self._prepared_lead(lead)))) for lead in seen.values()),
+                        key=lambda pair: -pair[1].probability)
+        best = next(((lead, result) for lead, result in scored if result.decision == "merge"), None)
+        review = [(lead, result) for lead, result in scored if result.decision == "review"
+                  and (best is None or lead is not best[0])][:5]
+        return (best[0], best[1], review) if best else (None, None, review)
+
+    def add(self, lead: dict) -> None:
+        """A lead the chunk created (or changed): later rows find it by its keys."""
+        self.prepared.pop(id(lead), None)
+        for key in blocking.keys(self._prepared_lead(lead)):
+            bucket = self.new.setdefault(key, [])
+            if lead not in bucket:
+                bucket.append(lead)

@@ -28,19 +28,53 @@ def surviving(url: str) -> int:
     return count
 
 
-def test_dedupe_dry_run_changes_nothing_and_a_run_merges_the_sure_clusters(fresh_database, tmp_path):
-    url = fresh_database.url
-    db.upgrade(url)
-    source = tmp_path / "fair.csv"
-    with source.open("w", newline="", encoding="utf-8") as out:
+def _write_csv(path, rows):
+    with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["First Name", "Last Name", "Email", "Phone", "Company", "Street", "Postal Code", "City"])
-        writer.writerows(ROWS)
-    imported = run_cli(url, "import", str(source), "--channel", "trade_fair")
-    assert imported.returncode == 0, imported.stderr
+        writer.writerows(rows)
+
+
+def test_an_import_matches_duplicates_within_the_file_and_against_the_database(fresh_database, tmp_path):
+    url = fresh_database.url
+    db.upgrade(url)
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    _write_csv(first, [ROWS[0], ROWS[1], ROWS[4], ROWS[5]])
+    _write_csv(second, [ROWS[2], ROWS[3]])
+    assert run_cli(url, "import", str(first)).returncode == 0
+    assert surviving(url) == 3  # Søren twice in one file is one lead; the Bakker twins stay two
+    assert run_cli(url, "import", str(second)).returncode == 0
+    assert surviving(url) == 4
+    row = ("Johannes", "de Vries", "", "", "De Vries Bouw", "Kerkstraat 12", "3511 LK", "Utrecht")
+    third = tmp_path / "third.csv"
+    _write_csv(third, [row])
+    assert run_cli(url, "import", str(third)).returncode == 0
+    assert surviving(url) == 4  # against the database, on a later day
+
+
+def _legacy_leads(url: str) -> None:
+    """Leads as a database from before the matcher holds them: no blocking keys yet."""
+    from datetime import UTC, datetime
+
+    engine = create_engine(db.normalize_url(url))
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        for first, last, email, phone, company, street, postal, city in ROWS:
+            conn.execute(text(
+                "insert into leads (first_name, last_name, email, company, street, postal_code, city, custom_fields,"
+                " stage, do_not_contact, manual_fields, first_touch, last_touch, created_at, updated_at) values"
+                " (:f, :l, :e, :c, :s, :p, :city, '{}', 'new', false, '[]', '{}', '{}', :m, :m)"),
+                {"f": first, "l": last, "e": email or None, "c": company or None, "s": street, "p": postal,
+                 "city": city, "m": moment})
+    engine.dispose()
+
+
+def test_dedupe_dry_run_changes_nothing_and_a_run_merges_the_sure_clusters(fresh_database):
+    url = fresh_database.url
+    db.upgrade(url)
+    _legacy_leads(url)
     before = surviving(url)
     assert before == 6
-
     dry = run_cli(url, "dedupe", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "dry run: nothing changed" in dry.stderr
