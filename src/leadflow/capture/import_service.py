@@ -398,9 +398,8 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
     identity_service.index_many(session, new_leads)
     identity_service.index_many(session, [record for record, written in merged.values()
                                           if written & MATCHED_FIELDS], replace=True)
-    for record, other, result in review:
-        if record["id"] != other["id"]:
-            identity_service.suggest_review(session, record["id"], [(other["id"], result)], found_by="import")
+    identity_service.suggest_many(session, [(record["id"], other["id"], result) for record, other, result in review],
+                                  found_by="import")
 
     capture_rows = []
     for plan in planned:

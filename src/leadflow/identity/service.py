@@ -370,6 +370,28 @@ def suggest_review(session: Session, lead_id: int, others: list[tuple[int, Match
     return added
 
 
+def suggest_many(session: Session, pairs: list[tuple[int, int, MatchResult]], *, found_by: str) -> None:
+    """suggest_review for a whole chunk in one statement; pairs queued or judged before stay as they are."""
+    rows, seen = [], set()
+    moment = now()
+    for a, b, result in pairs:
+        low, high = sorted((a, b))
+        if low == high or (low, high) in seen:
+            continue
+        seen.add((low, high))
+        rows.append({"lead_id": low, "other_id": high, "probability": result.probability, "weight": result.weight,
+                     "reasons": reasons_json(result), "status": "open", "found_by": found_by, "created_at": moment})
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    for start in range(0, len(rows), 500):
+        session.execute(dialect_insert(PossibleDuplicate).on_conflict_do_nothing(
+            index_elements=["lead_id", "other_id"]), rows[start:start + 500])
+
+
 def judged_apart(session: Session, a: int, b: int) -> bool:
     low, high = sorted((a, b))
     return session.scalar(select(PossibleDuplicate.id).where(
@@ -440,7 +462,7 @@ class FuzzyChunk:
                         key=lambda pair: -pair[1].probability)
         best = next(((lead, result) for lead, result in scored if result.decision == "merge"), None)
         review = [(lead, result) for lead, result in scored if result.decision == "review"
-                  and (best is None or lead is not best[0])][:5]
+                  and (best is None or lead is not best[0])][:1]  # the likeliest only: a list is no review queue
         return (best[0], best[1], review) if best else (None, None, review)
 
     def add(self, lead: dict) -> None:
