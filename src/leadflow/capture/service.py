@@ -114,7 +114,7 @@ def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) ->
             session, fields=lead.fields, custom_fields=lead.custom_fields, do_not_contact=lead.do_not_contact,
             channel=capture.channel, campaign_id=campaign_id, capture_id=capture.id, touch=touch)
         outcome, changes, topic = "created", [], events.LEAD_CAPTURED
-        identity_service.index_lead(session, record.id, identity_service.prepared_lead(record))
+        identity_service.index_lead(session, record.id, identity_service.prepared_lead(record), new=True)
         if fuzzy and fuzzy.review:
             identity_service.suggest_review(session, record.id, fuzzy.review, found_by="capture")
     else:

@@ -280,9 +280,10 @@ def save_model(session: Session, new_model: Model) -> None:
     _model_cache.clear()
 
 
-def index_lead(session: Session, lead_id: int, prepared: Prepared | None) -> None:
-    """Replace a lead's blocking keys (none when it was merged away)."""
-    session.execute(delete(LeadMatchKey).where(LeadMatchKey.lead_id == lead_id))
+def index_lead(session: Session, lead_id: int, prepared: Prepared | None, *, new: bool = False) -> None:
+    """Replace a lead's blocking keys (none when it was merged away; nothing to replace for a `new` lead)."""
+    if not new:
+        session.execute(delete(LeadMatchKey).where(LeadMatchKey.lead_id == lead_id))
     if prepared is not None:
         found = sorted(blocking.keys(prepared))
         if found:
@@ -308,13 +309,12 @@ def candidate_ids(session: Session, keys: set[str], *, exclude: set[int] = froze
     """Leads sharing a key, skipping keys held by more than MAX_BLOCK leads; the most shared keys first."""
     if not keys:
         return []
-    sizes = session.execute(select(LeadMatchKey.key, func.count()).where(LeadMatchKey.key.in_(sorted(keys)))
-                            .group_by(LeadMatchKey.key)).all()
-    usable = [key for key, size in sizes if size <= blocking.MAX_BLOCK]
-    if not usable:
-        return []
+    wanted = sorted(keys)
+    too_common = (select(LeadMatchKey.key).where(LeadMatchKey.key.in_(wanted)).group_by(LeadMatchKey.key)
+                  .having(func.count() > blocking.MAX_BLOCK))
     rows = session.execute(select(LeadMatchKey.lead_id, func.count().label("shared"))
-                           .where(LeadMatchKey.key.in_(usable)).group_by(LeadMatchKey.lead_id)
+                           .where(LeadMatchKey.key.in_(wanted), LeadMatchKey.key.not_in(too_common))
+                           .group_by(LeadMatchKey.lead_id)
                            .order_by(func.count().desc(), LeadMatchKey.lead_id).limit(limit + len(exclude))).all()
     return [lead_id for lead_id, _ in rows if lead_id not in exclude][:limit]
 

@@ -42,8 +42,9 @@ def parse_json(raw: bytes) -> object:
 
 
 def finish(session: Session, capture: Capture, status: int, body: dict, headers: dict | None = None) -> JSONResponse:
-    """Keep the answer with the capture (an idempotent retry gets it again), commit, answer."""
-    capture.response = {"status": status, "body": body, "headers": headers or {}}
+    """Keep the answer with the capture when a retry may ask for it again (an idempotency key), commit, answer."""
+    if capture.idempotency_key:
+        capture.response = {"status": status, "body": body, "headers": headers or {}}
     session.commit()
     return JSONResponse(body, status_code=status, headers=headers)
 
