@@ -5,13 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_TEST_URL ?= $(or $(LEADFLOW_TEST_DATABASE_URL),postgresql://postgres@127.0.0.1:5432/postgres)
 PYTEST_WORKERS ?= 2
+WEB_VENDOR := src/leadflow/web/static/vendor
 
 .PHONY: install run migrate serve worker test test-sqlite test-postgres lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(WEB_VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(WEB_VENDOR)/htmx.min.js
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -41,6 +45,8 @@ test-postgres: install
 test: lint test-sqlite test-postgres
 
 bench: install
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	test -x /usr/bin/time || (apt-get update && apt-get install -y time)
 	$(BIN)/python -m bench
 
 clean:

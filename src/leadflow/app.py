@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -16,6 +18,7 @@ from leadflow.db import make_engine, make_sessionmaker
 from leadflow.errors import Conflict, Forbidden, Invalid, NotFound, TooMany, Unauthorized
 from leadflow.http import RateLimiter
 from leadflow.settings import Settings, ensure_secret_key
+from leadflow.web import pages
 
 log = logging.getLogger("leadflow.http")
 
@@ -109,6 +112,10 @@ def _errors(status: int, error: str, errors: list[dict], headers: dict | None = 
     return JSONResponse({"error": error, "errors": errors}, status_code=status, headers=headers)
 
 
+def _is_page(request: Request) -> bool:
+    return getattr(request.state, "page", False)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Invalid)
     async def _invalid(request: Request, exc: Invalid):
@@ -116,7 +123,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound):
+        if _is_page(request):
+            return pages.error_page(request, 404, "Not found",
+                                    f"There is no {exc.what} here, or it is not yours to see.")
         return _errors(404, "not_found", [{"field": "id", "reason": str(exc)}])
+
+    @app.exception_handler(pages.LoginRequired)
+    async def _login(request: Request, exc: pages.LoginRequired):
+        target = "/login" if exc.path == "/" else f"/login?next={quote(exc.path, safe='')}"
+        headers = {"HX-Redirect": target} if request.headers.get("hx-request") else None
+        return RedirectResponse(target, status_code=303, headers=headers)
 
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict):
@@ -129,6 +145,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden):
+        if _is_page(request):
+            return pages.error_page(request, 403, "Not allowed", str(exc).capitalize() + ".")
         return _errors(403, "forbidden", [{"field": "authorization", "reason": str(exc)}])
 
     @app.exception_handler(TooMany)
@@ -193,10 +211,18 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     from leadflow.identity import api as identity_api
     from leadflow.leads import api as leads_api
     from leadflow.leads import company_api
+    from leadflow.people import views as people_views
 
     for module in (channel_api, forms_channel, imports_channel, capture_api, leads_api, company_api, campaigns_api,
-                   compat_salesforce, compat_hubspot, compat_meta, compat_mautic, compat_google_ads, identity_api):
+                   compat_salesforce, compat_hubspot, compat_meta, compat_mautic, compat_google_ads, identity_api,
+                   people_views):
         app.include_router(module.router)
+    if settings.bench_floor:
+        from leadflow.capture.channels import floor
+
+        app.include_router(floor.router)
+
+    app.mount("/static", StaticFiles(directory=pages.static_directory()), name="static")
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:

@@ -1,4 +1,4 @@
-"""The `leadflow` command: serve, migrate, worker, API keys, import and export; stages add their commands."""
+"""The `leadflow` command: serve, migrate, worker, API keys, users and teams, import and export; stages add theirs."""
 
 from __future__ import annotations
 
@@ -49,9 +49,32 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
         from leadflow import db
 
         db.upgrade(settings.database_url)
+    _first_admin(settings)
     typer.echo(f"leadflow serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", err=True)
     uvicorn.run("leadflow.serving:build", factory=True, host=host, port=port, workers=workers,
                 log_config=None, access_log=False, proxy_headers=settings.trust_proxy_headers)
+
+
+def _first_admin(settings) -> None:
+    """On first start (no user yet): create the admin and print its password on the terminal, once, never logged."""
+    from sqlalchemy import inspect
+
+    from leadflow.db import make_engine, make_sessionmaker, unit_of_work
+    from leadflow.people import service as people_service
+
+    engine = make_engine(settings.database_url)
+    try:
+        if not inspect(engine).has_table("users"):
+            typer.echo("the database has no tables yet: run `leadflow migrate` (or serve with --migrate)", err=True)
+            return
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            created = people_service.ensure_first_admin(session, email=settings.admin_email)
+    finally:
+        engine.dispose()
+    if created:
+        user, password = created
+        typer.echo(f"\nFirst start: created the admin {user.email}\n  password: {password}\n"
+                   "Sign in and keep it safe: it is shown only this once.\n", err=True)
 
 
 @app.command()
@@ -73,14 +96,27 @@ def worker(once: Annotated[bool, typer.Option("--once", help="run what is due, t
 
 
 @apikey_app.command("create")
-def apikey_create(name: Annotated[str, typer.Option("--name", help="what the key is for")]) -> None:
+def apikey_create(
+    name: Annotated[str, typer.Option("--name", help="what the key is for")],
+    user: Annotated[str | None, typer.Option("--user", help="the user it acts as (default: the first admin)")] = None,
+    scope: Annotated[list[str] | None, typer.Option("--scope", help="narrow it to these scopes (repeatable)")] = None,
+) -> None:
     """Create an API key and print it (only the key, on stdout; it is not shown again)."""
     from leadflow.db import unit_of_work
+    from leadflow.errors import Invalid, NotFound
     from leadflow.people import service as people_service
 
     _, _, factory = open_db()
-    with unit_of_work(factory) as session:
-        _, key = people_service.create_api_key(session, name=name)
+    try:
+        with unit_of_work(factory) as session:
+            owner = people_service.user_by_email(session, user) if user else people_service.first_admin(session)
+            if owner is not None and not owner.is_active:
+                raise Invalid.one("user", f"{owner.email} is deactivated")
+            _, key = people_service.create_api_key(session, name=name, user_id=owner.id if owner else None,
+                                                   scopes=scope or [])
+    except (Invalid, NotFound) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     sys.stdout.write(key + "\n")
 
 
@@ -92,9 +128,13 @@ def apikey_list() -> None:
 
     _, _, factory = open_db()
     with unit_of_work(factory) as session:
+        emails = {u.id: u.email for u in people_service.list_users(session)}
         for key in people_service.list_api_keys(session):
             state = "revoked" if key.revoked_at else "active"
-            typer.echo(f"{key.id}\t{key.name}\tlf_{key.prefix}_…\t{state}\tlast used {key.last_used_at or 'never'}")
+            owner = emails.get(key.user_id, "-") if key.user_id else "(admin)"
+            scopes = ",".join(key.scopes or []) or "all"
+            typer.echo(f"{key.id}\t{key.name}\tlf_{key.prefix}_…\t{owner}\t{scopes}\t{state}\t"
+                       f"last used {key.last_used_at or 'never'}")
 
 
 @apikey_app.command("revoke")
@@ -118,11 +158,14 @@ def _mount_stage_commands() -> None:
     from leadflow.capture import cli as capture_cli
     from leadflow.identity import cli as identity_cli
     from leadflow.leads import cli as leads_cli
+    from leadflow.people import cli as people_cli
 
     export_app.command("leads")(leads_cli.export_leads)
     export_app.command("captures")(capture_cli.export_captures)
     app.command("import")(capture_cli.import_file)
     app.command("dedupe")(identity_cli.dedupe)
+    app.add_typer(people_cli.user_app, name="user")
+    app.add_typer(people_cli.team_app, name="team")
 
 
 _mount_stage_commands()

@@ -1,4 +1,5 @@
-"""What every router shares: the request's database session, the acting API key, client address, rate limits."""
+"""What every router shares: the request's database session, who acts (API key or signed-in user), client address,
+rate limits."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from sqlalchemy.orm import Session
 
 from leadflow.errors import TooMany, Unauthorized
 from leadflow.people import service as people_service
+from leadflow.people import signin
 from leadflow.people.service import Actor
 from leadflow.settings import Settings
+from leadflow.web import csrf
+from leadflow.web.pages import LoginRequired
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -56,6 +60,30 @@ def api_actor(request: Request) -> Actor:
 
 
 ApiActor = Annotated[Actor, Depends(api_actor)]
+
+
+def permitted(permission: str):
+    """A dependency: the API key's actor, when it holds this permission (403 with the reason otherwise)."""
+
+    def check(actor: ApiActor) -> Actor:
+        actor.require(permission)
+        return actor
+
+    return Depends(check)
+
+
+def page_actor(request: Request) -> Actor:
+    """The signed-in user of a page (from the session cookie), or a redirect to /login."""
+    with request.app.state.sessionmaker() as session:
+        user = signin.session_user(session, request.cookies.get(csrf.SESSION_COOKIE))
+        if user is None:
+            raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        session.expunge(user)
+    request.state.user = user
+    return people_service.actor_for(user)
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
 
 
 def client_address(request: Request) -> str:

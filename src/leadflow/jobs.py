@@ -11,9 +11,10 @@ Handler = Callable[[Session, dict], None]
 
 def handlers() -> dict[str, Handler]:
     """Topics with no handler (events nobody subscribes to yet) are marked done as they are claimed."""
-    from leadflow import events
+    from leadflow import events, mail
     from leadflow.capture import jobs as capture_jobs
 
     return {
         events.IMPORT_RUN: capture_jobs.run_import,
+        events.EMAIL_SEND: mail.deliver,
     }

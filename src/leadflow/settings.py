@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     google_ads_key: str | None = Field(default=None, repr=False)  # the key set on Google Ads lead forms
     trust_proxy_headers: bool = False
     embedded_worker: bool = True
+    admin_email: str = "admin@localhost"  # the first admin, created on first start when no user exists
+    smtp_host: str | None = None  # outgoing mail (password resets); unset: sending fails, is logged and retried
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_from: str = "leadflow@localhost"
+    smtp_starttls: bool = True
+    bench_floor: bool = False  # mounts POST /bench/floor for `make bench`; never on a real server
 
 
 @lru_cache

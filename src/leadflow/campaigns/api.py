@@ -11,10 +11,14 @@ from leadflow.campaigns import service as campaigns_service
 from leadflow.campaigns.schemas import (
     CampaignCreate, CampaignDetail, CampaignPage, CampaignRead, CampaignUpdate, Channel, CostCreate, CostRead,
 )
-from leadflow.http import ApiActor, DbSession
+from leadflow.http import DbSession, permitted
 from leadflow.leads import queries as leads_queries
+from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
+
+Reader = Annotated[Actor, permitted("campaigns:read")]
+Writer = Annotated[Actor, permitted("campaigns:write")]
 
 
 def _detail(session, campaign) -> CampaignDetail:
@@ -24,7 +28,7 @@ def _detail(session, campaign) -> CampaignDetail:
 
 
 @router.post("", response_model=CampaignDetail, status_code=201)
-def create_campaign(body: CampaignCreate, session: DbSession, actor: ApiActor):
+def create_campaign(body: CampaignCreate, session: DbSession, actor: Writer):
     values = body.model_dump()
     values["currency"] = values["currency"].upper()
     campaign = campaigns_service.create(session, values=values)
@@ -33,7 +37,7 @@ def create_campaign(body: CampaignCreate, session: DbSession, actor: ApiActor):
 
 
 @router.get("", response_model=CampaignPage)
-def list_campaigns(session: DbSession, actor: ApiActor, channel: Channel | None = None, q: str | None = None,
+def list_campaigns(session: DbSession, actor: Reader, channel: Channel | None = None, q: str | None = None,
                    parent_id: int | None = None, cursor: str | None = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50):
     rows, next_cursor = queries.campaign_page(session, channel=channel, q=q, parent_id=parent_id, cursor=cursor,
@@ -42,12 +46,12 @@ def list_campaigns(session: DbSession, actor: ApiActor, channel: Channel | None 
 
 
 @router.get("/{campaign_id}", response_model=CampaignDetail)
-def get_campaign(campaign_id: int, session: DbSession, actor: ApiActor):
+def get_campaign(campaign_id: int, session: DbSession, actor: Reader):
     return _detail(session, campaigns_service.get(session, campaign_id))
 
 
 @router.patch("/{campaign_id}", response_model=CampaignDetail)
-def update_campaign(campaign_id: int, body: CampaignUpdate, session: DbSession, actor: ApiActor):
+def update_campaign(campaign_id: int, body: CampaignUpdate, session: DbSession, actor: Writer):
     campaign = campaigns_service.get(session, campaign_id)
     values = body.model_dump(exclude_unset=True)
     if values.get("currency"):
@@ -58,7 +62,7 @@ def update_campaign(campaign_id: int, body: CampaignUpdate, session: DbSession, 
 
 
 @router.post("/{campaign_id}/costs", response_model=CostRead, status_code=201)
-def add_cost(campaign_id: int, body: CostCreate, session: DbSession, actor: ApiActor):
+def add_cost(campaign_id: int, body: CostCreate, session: DbSession, actor: Writer):
     campaign = campaigns_service.get(session, campaign_id)
     cost = campaigns_service.add_cost(session, campaign=campaign, spent_on=body.spent_on, amount=body.amount,
                                       currency=body.currency, note=body.note)
@@ -67,6 +71,6 @@ def add_cost(campaign_id: int, body: CostCreate, session: DbSession, actor: ApiA
 
 
 @router.get("/{campaign_id}/costs", response_model=list[CostRead])
-def list_costs(campaign_id: int, session: DbSession, actor: ApiActor):
+def list_costs(campaign_id: int, session: DbSession, actor: Reader):
     campaign = campaigns_service.get(session, campaign_id)
     return [CostRead.model_validate(c) for c in queries.costs(session, campaign.id)]

@@ -8,33 +8,46 @@ from fastapi import APIRouter, Query
 
 from leadflow.capture import queries
 from leadflow.capture.schemas import CaptureDetail, CapturePage, CaptureRead
-from leadflow.http import ApiActor, DbSession
+from leadflow.errors import NotFound
+from leadflow.http import DbSession, permitted
 from leadflow.leads import queries as leads_queries
+from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["capture"])
 
+Reader = Annotated[Actor, permitted("leads:read")]
+
+
+def _within(actor: Actor):
+    """The whole capture log with captures:read; otherwise the captures of the leads the actor sees."""
+    return None if actor.can("captures:read") else leads_queries.visible_ids(actor)
+
 
 @router.get("/captures", response_model=CapturePage)
-def list_captures(session: DbSession, actor: ApiActor, external_id: str | None = None, channel: str | None = None,
+def list_captures(session: DbSession, actor: Reader, external_id: str | None = None, channel: str | None = None,
                   outcome: Literal["created", "merged", "rejected", "pending"] | None = None,
                   lead_id: int | None = None, import_id: int | None = None, cursor: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50):
     if lead_id is not None:
         leads_queries.visible_lead(session, actor, lead_id)
     rows, next_cursor = queries.capture_page(session, external_id=external_id, channel=channel, outcome=outcome,
-                                             lead_id=lead_id, import_id=import_id, cursor=cursor, limit=limit)
+                                             lead_id=lead_id, import_id=import_id, cursor=cursor, limit=limit,
+                                             lead_ids=_within(actor))
     return CapturePage(items=[CaptureRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/captures/{capture_id}", response_model=CaptureDetail)
-def get_capture(capture_id: int, session: DbSession, actor: ApiActor):
+def get_capture(capture_id: int, session: DbSession, actor: Reader):
     capture = queries.get_capture(session, capture_id)
+    if not actor.can("captures:read") and (
+            capture.lead_id is None or not leads_queries.is_visible(session, actor, capture.lead_id)):
+        raise NotFound("capture", capture_id)
     return CaptureDetail(**CaptureRead.model_validate(capture).model_dump(),
                          payload=capture.payload.decode("utf-8", errors="replace"))
 
 
 @router.get("/leads/{lead_id}/captures", response_model=list[CaptureRead])
-def lead_captures(lead_id: int, session: DbSession, actor: ApiActor):
+def lead_captures(lead_id: int, session: DbSession, actor: Reader):
     lead = leads_queries.visible_lead(session, actor, lead_id)
     rows, _ = queries.capture_page(session, lead_id=lead.id, limit=500)
     return [CaptureRead.model_validate(c) for c in rows]

@@ -12,8 +12,11 @@ from leadflow.pages import keyset_page
 
 def capture_page(session: Session, *, external_id: str | None = None, channel: str | None = None,
                  outcome: str | None = None, lead_id: int | None = None, import_id: int | None = None,
-                 cursor: str | None = None, limit: int = 50) -> tuple[list[Capture], str | None]:
+                 cursor: str | None = None, limit: int = 50, lead_ids=None) -> tuple[list[Capture], str | None]:
+    """`lead_ids` (a subquery) keeps only the captures of those leads."""
     query = select(Capture)
+    if lead_ids is not None:
+        query = query.where(Capture.lead_id.in_(lead_ids))
     if external_id is not None:
         query = query.where(Capture.external_id == external_id)
     if channel:

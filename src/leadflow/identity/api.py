@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from leadflow.errors import NotFound
-from leadflow.http import ApiActor, DbSession
+from leadflow.http import DbSession, permitted
 from leadflow.identity import merges, queries
 from leadflow.identity.schemas import (
     DuplicatePage, DuplicateRead, MergeRead, MergeRequest, SurvivorshipRules, Verdict,
@@ -15,8 +15,13 @@ from leadflow.identity.schemas import (
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.domain import LEAD_FIELDS
 from leadflow.leads.schemas import LeadRead
+from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
+
+Reader = Annotated[Actor, permitted("leads:read")]
+Merger = Annotated[Actor, permitted("leads:merge")]
+RuleMaker = Annotated[Actor, permitted("identity:rules")]
 
 
 def _read(pair, leads) -> DuplicateRead:
@@ -30,7 +35,7 @@ def _read(pair, leads) -> DuplicateRead:
 
 
 @router.get("/duplicates", response_model=DuplicatePage)
-def list_duplicates(session: DbSession, actor: ApiActor,
+def list_duplicates(session: DbSession, actor: Reader,
                     status: Literal["open", "merged", "not_same"] | None = "open", lead_id: int | None = None,
                     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """Possible duplicates side by side, with the score and the reasons; open ones by default."""
@@ -41,7 +46,7 @@ def list_duplicates(session: DbSession, actor: ApiActor,
 
 
 @router.get("/duplicates/{pair_id}", response_model=DuplicateRead)
-def get_duplicate(pair_id: int, session: DbSession, actor: ApiActor):
+def get_duplicate(pair_id: int, session: DbSession, actor: Reader):
     pair = merges.get_pair(session, pair_id)
     _visible_pair(session, actor, pair)
     return _read(pair, queries.leads_of(session, [pair]))
@@ -54,7 +59,7 @@ def _visible_pair(session, actor, pair) -> None:
 
 
 @router.post("/duplicates/{pair_id}/decision", response_model=MergeRead | None)
-def decide_duplicate(pair_id: int, body: Verdict, session: DbSession, actor: ApiActor):
+def decide_duplicate(pair_id: int, body: Verdict, session: DbSession, actor: Merger):
     """A person's verdict: merge the pair, or mark it "not the same" (remembered: never suggested or merged again)."""
     pair = merges.get_pair(session, pair_id)
     _visible_pair(session, actor, pair)
@@ -64,7 +69,7 @@ def decide_duplicate(pair_id: int, body: Verdict, session: DbSession, actor: Api
 
 
 @router.post("/leads/{lead_id}/merge", response_model=MergeRead, status_code=201)
-def merge_leads(lead_id: int, body: MergeRequest, session: DbSession, actor: ApiActor):
+def merge_leads(lead_id: int, body: MergeRequest, session: DbSession, actor: Merger):
     """Fold another lead into this one."""
     survivor = leads_queries.visible_lead(session, actor, lead_id)
     other = leads_queries.visible_lead(session, actor, body.other_id)
@@ -74,7 +79,7 @@ def merge_leads(lead_id: int, body: MergeRequest, session: DbSession, actor: Api
 
 
 @router.post("/leads/{lead_id}/unmerge", response_model=LeadRead)
-def unmerge_lead(lead_id: int, session: DbSession, actor: ApiActor):
+def unmerge_lead(lead_id: int, session: DbSession, actor: Merger):
     """Undo the merge that folded this lead into another: it comes back with everything that belonged to it."""
     lead = queries.merged_lead(session, actor, lead_id)
     if lead is None:
@@ -86,19 +91,19 @@ def unmerge_lead(lead_id: int, session: DbSession, actor: ApiActor):
 
 
 @router.get("/leads/{lead_id}/merges", response_model=list[MergeRead])
-def lead_merges(lead_id: int, session: DbSession, actor: ApiActor):
+def lead_merges(lead_id: int, session: DbSession, actor: Reader):
     if queries.merged_lead(session, actor, lead_id) is None:
         leads_queries.visible_lead(session, actor, lead_id)
     return [MergeRead.model_validate(m) for m in queries.merges_of(session, lead_id)]
 
 
 @router.get("/identity/survivorship", response_model=SurvivorshipRules)
-def get_rules(session: DbSession, actor: ApiActor):
+def get_rules(session: DbSession, actor: Reader):
     return SurvivorshipRules(rules=merges.rules(session))
 
 
 @router.put("/identity/survivorship", response_model=SurvivorshipRules)
-def put_rules(body: SurvivorshipRules, session: DbSession, actor: ApiActor):
+def put_rules(body: SurvivorshipRules, session: DbSession, actor: RuleMaker):
     """Per field: newest (default), oldest, survivor or longest; a value a person edited by hand always wins."""
     saved = merges.save_rules(session, dict(body.rules))
     session.commit()

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadflow.clock import now
 from leadflow.identity import blocking, merges
 from leadflow.identity import service as identity_service
 from leadflow.identity.match import MatchResult, Model, cluster, compare, estimate
@@ -98,23 +99,20 @@ def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | Non
             for lead in session.scalars(select(Lead).where(Lead.id.in_(ids[start:start + CHUNK]),
                                                            Lead.merged_into_id.is_(None))):
                 prepared[lead.id] = prepare(identity_service.person_record(lead))
-        comparisons = {pair: compare(prepared[pair[0]], prepared[pair[1]]) for pair in sorted(pairs)
-                       if pair[0] in prepared and pair[1] in prepared}
         model = identity_service.model(session)
-        if estimate_model and comparisons:
-            model = estimate(comparisons.values(), start=model)
+        if estimate_model and pairs:
+            model = estimate((compare(prepared[a], prepared[b]) for a, b in sorted(pairs)
+                              if a in prepared and b in prepared), start=model)
             if not dry_run:
                 with factory() as writer, writer.begin():
                     identity_service.save_model(writer, model)
         if threshold is not None:
             model = Model.from_dict({**model.to_dict(), "auto_threshold": threshold})
-        scored: list[tuple[int, int, MatchResult]] = []
-        for (a, b), comparison in comparisons.items():
-            scored.append((a, b, model.score(comparison)))
-            progress("scoring", 1, None)
+        scored, apart = _score(pairs, prepared, model, progress)
+        del pairs
         not_same = [(p.lead_id, p.other_id) for p in session.scalars(
             select(PossibleDuplicate).where(PossibleDuplicate.status == "not_same"))]
-    result = cluster(scored, not_the_same=not_same)
+    result = cluster(scored + apart, not_the_same=not_same)
     report.clusters = [sorted(c) for c in result.clusters]
     report.review = len(result.review)
     if dry_run:
@@ -134,6 +132,53 @@ def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | Non
                 report.merged += 1
         progress("merging", 1, None)
     with factory() as session, session.begin():
-        for a, b, pair_result in result.review:
-            report.queued += identity_service.suggest_review(session, a, [(b, pair_result)], found_by="dedupe")
+        report.queued = _queue(session, result.review)
     return report
+
+
+_DISTINCT = MatchResult(weight=0.0, probability=0.0, decision="distinct", reasons=())
+
+
+def _score(pairs: set[tuple[int, int]], prepared: dict, model: Model, progress: Progress
+           ) -> tuple[list[tuple[int, int, MatchResult]], list[tuple[int, int, MatchResult]]]:
+    """Score pair by pair, keeping only what clustering reads: merge and review results, and the distinct pairs
+    between leads that have a merge pair (the chain guard), without their reasons. Holding every comparison and
+    result of millions of pairs took gigabytes."""
+    scored: list[tuple[int, int, MatchResult]] = []
+    distinct: list[tuple[int, int]] = []
+    step = 0
+    for a, b in pairs:
+        if a in prepared and b in prepared:
+            result = model.score(compare(prepared[a], prepared[b]))
+            if result.decision == "distinct":
+                distinct.append((a, b))
+            else:
+                scored.append((min(a, b), max(a, b), result))
+        step += 1
+        if step == 10_000:
+            progress("scoring", step, None)
+            step = 0
+    progress("scoring", step, None)
+    scored.sort(key=lambda item: (item[0], item[1]))
+    merging = {x for a, b, r in scored if r.decision == "merge" for x in (a, b)}
+    apart = [(a, b, _DISTINCT) for a, b in distinct if a in merging and b in merging]
+    return scored, apart
+
+
+def _queue(session: Session, review: list[tuple[int, int, MatchResult]]) -> int:
+    """suggest_review for many pairs: the pairs already queued or judged read once, the new ones inserted in bulk."""
+    wanted = {tuple(sorted((a, b))): result for a, b, result in review}
+    if not wanted:
+        return 0
+    low = sorted({pair[0] for pair in wanted})
+    known: set[tuple[int, int]] = set()
+    for start in range(0, len(low), identity_service.IN_BATCH):
+        known.update(session.execute(select(PossibleDuplicate.lead_id, PossibleDuplicate.other_id).where(
+            PossibleDuplicate.lead_id.in_(low[start:start + identity_service.IN_BATCH]))).tuples())
+    moment = now()
+    rows = [{"lead_id": a, "other_id": b, "probability": r.probability, "weight": r.weight,
+             "reasons": identity_service.reasons_json(r), "status": "open", "found_by": "dedupe",
+             "created_at": moment} for (a, b), r in sorted(wanted.items()) if (a, b) not in known]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(PossibleDuplicate), rows[start:start + 5000])
+    return len(rows)

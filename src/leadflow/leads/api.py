@@ -7,19 +7,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from leadflow.http import ApiActor, AppSettings, DbSession
+from leadflow.http import AppSettings, DbSession, permitted
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.schemas import ActivityRead, ConsentRead, LeadPage, LeadRead, LeadUpdate, NoteCreate, Stage
 from leadflow.errors import Invalid
 from leadflow.people.models import User
+from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+
+Reader = Annotated[Actor, permitted("leads:read")]
+Writer = Annotated[Actor, permitted("leads:write")]
 
 
 @router.get("", response_model=LeadPage)
 def list_leads(
-    session: DbSession, actor: ApiActor,
+    session: DbSession, actor: Reader,
     email: str | None = None, company: str | None = None, company_id: int | None = None,
     campaign: Annotated[str | None, Query(description="campaign id or code")] = None,
     stage: Stage | None = None, owner: int | None = None, channel: str | None = None,
@@ -35,15 +39,16 @@ def list_leads(
 
 
 @router.get("/{lead_id}", response_model=LeadRead)
-def get_lead(lead_id: int, session: DbSession, actor: ApiActor):
+def get_lead(lead_id: int, session: DbSession, actor: Reader):
     return LeadRead.model_validate(queries.visible_lead(session, actor, lead_id))
 
 
 @router.patch("/{lead_id}", response_model=LeadRead)
-def update_lead(lead_id: int, body: LeadUpdate, session: DbSession, actor: ApiActor, settings: AppSettings):
+def update_lead(lead_id: int, body: LeadUpdate, session: DbSession, actor: Writer, settings: AppSettings):
     lead = queries.visible_lead(session, actor, lead_id)
     values = body.model_dump(exclude_unset=True)
     if "owner" in values:
+        actor.require("leads:assign")
         owner = values.pop("owner")
         if owner is not None and session.get(User, owner) is None:
             raise Invalid.one("owner", "no such user")
@@ -55,14 +60,14 @@ def update_lead(lead_id: int, body: LeadUpdate, session: DbSession, actor: ApiAc
 
 
 @router.get("/{lead_id}/activities", response_model=list[ActivityRead])
-def lead_activities(lead_id: int, session: DbSession, actor: ApiActor,
+def lead_activities(lead_id: int, session: DbSession, actor: Reader,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 200):
     lead = queries.visible_lead(session, actor, lead_id)
     return [ActivityRead.model_validate(a) for a in queries.timeline(session, lead.id, limit=limit)]
 
 
 @router.post("/{lead_id}/notes", response_model=ActivityRead, status_code=201)
-def add_note(lead_id: int, body: NoteCreate, session: DbSession, actor: ApiActor):
+def add_note(lead_id: int, body: NoteCreate, session: DbSession, actor: Writer):
     lead = queries.visible_lead(session, actor, lead_id)
     activity = leads_service.add_note(session, lead=lead, text=body.text, actor=actor.label)
     session.commit()
@@ -70,6 +75,6 @@ def add_note(lead_id: int, body: NoteCreate, session: DbSession, actor: ApiActor
 
 
 @router.get("/{lead_id}/consents", response_model=list[ConsentRead])
-def lead_consents(lead_id: int, session: DbSession, actor: ApiActor):
+def lead_consents(lead_id: int, session: DbSession, actor: Reader):
     lead = queries.visible_lead(session, actor, lead_id)
     return [ConsentRead.model_validate(c) for c in queries.consents(session, lead.id)]

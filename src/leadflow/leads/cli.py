@@ -32,15 +32,25 @@ def lead_row(lead: Lead) -> list:
     ]
 
 
-def export_leads(file: Annotated[Path, typer.Argument(help="the CSV file to write")]) -> None:
-    """Export every lead to a CSV file (UTF-8, one header row)."""
+def export_leads(file: Annotated[Path, typer.Argument(help="the CSV file to write")],
+                 user: Annotated[str | None, typer.Option("--user", help="only the leads this user sees")] = None,
+                 ) -> None:
+    """Export every lead (or every lead a user sees) to a CSV file (UTF-8, one header row)."""
     from sqlalchemy import func, select
 
     from leadflow.console import open_db
+    from leadflow.errors import NotFound
+    from leadflow.people import service as people_service
 
     _, _, factory = open_db()
+    with factory() as session:
+        try:
+            actor = people_service.actor_for(people_service.user_by_email(session, user)) if user else SYSTEM
+        except NotFound as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
     with factory() as session, file.open("w", newline="", encoding="utf-8") as out:
-        query = queries.visible_leads_for(SYSTEM)
+        query = queries.visible_leads_for(actor)
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         writer = csv.writer(out)
         writer.writerow(COLUMNS)

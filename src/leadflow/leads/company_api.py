@@ -6,25 +6,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from leadflow.http import ApiActor, DbSession
+from leadflow.http import DbSession, permitted
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.schemas import (
     CompanyCreate, CompanyNode, CompanyPage, CompanyRead, CompanySuggestion, CompanyUpdate,
 )
+from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1/companies", tags=["companies"])
 
+Reader = Annotated[Actor, permitted("companies:read")]
+Writer = Annotated[Actor, permitted("companies:write")]
+
 
 @router.post("", response_model=CompanyRead, status_code=201)
-def create_company(body: CompanyCreate, session: DbSession, actor: ApiActor):
+def create_company(body: CompanyCreate, session: DbSession, actor: Writer):
     company = leads_service.create_company(session, values=body.model_dump())
     session.commit()
     return CompanyRead.model_validate(company)
 
 
 @router.get("", response_model=CompanyPage)
-def list_companies(session: DbSession, actor: ApiActor, q: str | None = None, domain: str | None = None,
+def list_companies(session: DbSession, actor: Reader, q: str | None = None, domain: str | None = None,
                    parent_id: int | None = None, cursor: str | None = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50):
     rows, next_cursor = queries.company_page(session, q=q, domain=domain, parent_id=parent_id, cursor=cursor,
@@ -33,12 +37,12 @@ def list_companies(session: DbSession, actor: ApiActor, q: str | None = None, do
 
 
 @router.get("/{company_id}", response_model=CompanyRead)
-def get_company(company_id: int, session: DbSession, actor: ApiActor):
+def get_company(company_id: int, session: DbSession, actor: Reader):
     return CompanyRead.model_validate(leads_service.get_company(session, company_id))
 
 
 @router.patch("/{company_id}", response_model=CompanyRead)
-def update_company(company_id: int, body: CompanyUpdate, session: DbSession, actor: ApiActor):
+def update_company(company_id: int, body: CompanyUpdate, session: DbSession, actor: Writer):
     company = leads_service.get_company(session, company_id)
     leads_service.update_company(session, company=company, values=body.model_dump(exclude_unset=True))
     session.commit()
@@ -46,20 +50,20 @@ def update_company(company_id: int, body: CompanyUpdate, session: DbSession, act
 
 
 @router.get("/{company_id}/descendants", response_model=list[CompanyNode])
-def company_descendants(company_id: int, session: DbSession, actor: ApiActor):
+def company_descendants(company_id: int, session: DbSession, actor: Reader):
     company = leads_service.get_company(session, company_id)
     return [CompanyNode.model_validate({**CompanyRead.model_validate(c).model_dump(), "depth": depth})
             for c, depth in queries.descendants(session, company.id)]
 
 
 @router.get("/{company_id}/root", response_model=CompanyRead)
-def company_root(company_id: int, session: DbSession, actor: ApiActor):
+def company_root(company_id: int, session: DbSession, actor: Reader):
     company = leads_service.get_company(session, company_id)
     return CompanyRead.model_validate(queries.root(session, company))
 
 
 @router.get("/{company_id}/suggested-parents", response_model=list[CompanySuggestion])
-def suggested_parents(company_id: int, session: DbSession, actor: ApiActor):
+def suggested_parents(company_id: int, session: DbSession, actor: Reader):
     """Companies this one may belong to (by name or web domain), to build the hierarchy."""
     company = leads_service.get_company(session, company_id)
     return [CompanySuggestion(company=CompanyRead.model_validate(other), reason=reason)

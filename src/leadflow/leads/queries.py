@@ -13,7 +13,7 @@ from leadflow.campaigns.models import Campaign
 from leadflow.errors import NotFound
 from leadflow.leads.domain import parent_hint
 from leadflow.leads.models import Activity, Company, Consent, Lead
-from leadflow.leads.visibility import visible_leads
+from leadflow.leads.visibility import sees_all, visible_leads
 from leadflow.pages import keyset_page
 from leadflow.people.service import Actor
 
@@ -81,6 +81,16 @@ def visible_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
     if lead is None:
         raise NotFound("lead", lead_id)
     return lead
+
+
+def is_visible(session: Session, actor: Actor, lead_id: int) -> bool:
+    return sees_all(actor) or session.scalar(
+        visible_leads(actor).with_only_columns(Lead.id).where(Lead.id == lead_id)) is not None
+
+
+def visible_ids(actor: Actor):
+    """The ids of the leads this actor sees, as a subquery for other stages' reads (captures, call lists)."""
+    return visible_leads(actor).with_only_columns(Lead.id)
 
 
 def timeline(session: Session, lead_id: int, *, limit: int = 200) -> list[Activity]:

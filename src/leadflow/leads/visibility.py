@@ -1,21 +1,43 @@
-"""Who sees which leads: every list, detail, export and API path for leads starts here."""
+"""Who sees which leads: every list, detail, export and API path for leads starts here.
+
+The rule per role is data (people/roles.py LEAD_VISIBILITY); this turns it into the query.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, or_, select
 
 from leadflow.leads.models import Lead
+from leadflow.people import roles
+from leadflow.people.models import CallList, CallListLead, Team, User
 from leadflow.people.service import Actor
 
 
-def visible_leads(actor: Actor) -> Select:
-    """The leads this actor may see; merged-away leads are gone from every list.
+def sees_all(actor: Actor) -> bool:
+    return actor.kind == "system" or roles.LEAD_VISIBILITY.get(actor.role) == "all"
 
-    Until users and roles exist (issue 4), API keys and the system see every lead.
-    """
+
+def visible_leads(actor: Actor) -> Select:
+    """The leads this actor may see; merged-away leads are gone from every list."""
     query = select(Lead).where(Lead.merged_into_id.is_(None))
-    if actor.role in ("admin", "marketing") or actor.kind == "system":
+    if sees_all(actor):
         return query
     if actor.user_id is None:
-        return query.where(False)
-    return query.where(Lead.owner_id == actor.user_id)
+        return query.where(false())
+    own = Lead.owner_id == actor.user_id
+    rule = roles.LEAD_VISIBILITY.get(actor.role)
+    if rule == "own":
+        if actor.team_id is None:
+            return query.where(own)
+        teammates = select(User.id).join(Team, User.team_id == Team.id).where(
+            Team.id == actor.team_id, Team.members_see_each_other.is_(True))
+        return query.where(or_(own, Lead.owner_id.in_(teammates)))
+    if rule == "team":
+        teams = select(Team.id).where(or_(Team.manager_id == actor.user_id, Team.id == actor.team_id))
+        members = select(User.id).where(User.team_id.in_(teams))
+        return query.where(or_(own, Lead.owner_id.in_(members)))
+    if rule == "call_lists":
+        listed = select(CallListLead.lead_id).join(CallList, CallList.id == CallListLead.call_list_id).where(
+            CallList.owner_id == actor.user_id)
+        return query.where(or_(own, Lead.id.in_(listed)))
+    return query.where(false())

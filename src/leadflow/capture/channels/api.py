@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from pydantic import ValidationError
@@ -11,11 +12,15 @@ from leadflow.capture import service as capture_service
 from leadflow.capture.channels.answer import OUTCOME_STATUS, error_body, field_errors, finish, parse_json, reject, replay
 from leadflow.capture.schemas import BatchItem, BatchResult, LeadBatch, LeadCreate
 from leadflow.errors import FieldError
-from leadflow.http import ApiActor, AppSettings, DbSession, RawBody, client_address
+from leadflow.http import AppSettings, DbSession, RawBody, client_address, permitted
+from leadflow.leads import queries as leads_queries
 from leadflow.leads.models import Lead
 from leadflow.leads.schemas import LeadRead
+from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["capture"])
+
+Creator = Annotated[Actor, permitted("leads:create")]
 
 
 def _body_schema(model) -> dict:
@@ -25,7 +30,7 @@ def _body_schema(model) -> dict:
 
 @router.post("/leads", status_code=201, response_model=LeadRead, openapi_extra=_body_schema(LeadCreate),
              responses={200: {"description": "merged into an existing lead"}, 422: {"description": "invalid"}})
-def create_lead(request: Request, session: DbSession, actor: ApiActor, settings: AppSettings, body: RawBody,
+def create_lead(request: Request, session: DbSession, actor: Creator, settings: AppSettings, body: RawBody,
                 idempotency_key: str | None = Header(default=None, max_length=200)):
     """Capture one lead: 201 with the new lead, or 200 with the lead it merged into."""
     raw, cut = body
@@ -53,10 +58,10 @@ def create_lead(request: Request, session: DbSession, actor: ApiActor, settings:
         return reject(session, capture, 422, field_errors(exc))
     outcome = capture_service.process(session, capture, item.to_submission(),
                                       default_country=settings.default_country)
-    return _answer(session, outcome)
+    return _answer(session, outcome, actor)
 
 
-def _answer(session, outcome):
+def _answer(session, outcome, actor: Actor):
     status = OUTCOME_STATUS[outcome.outcome]
     if outcome.outcome == "rejected":
         return finish(session, outcome.capture, status, error_body(outcome.errors, capture_id=outcome.capture.id))
@@ -66,11 +71,15 @@ def _answer(session, outcome):
                       headers)
     lead = session.get(Lead, outcome.lead_id)
     headers["Location"] = f"/api/v1/leads/{lead.id}"
+    if outcome.outcome == "merged" and not leads_queries.is_visible(session, actor, lead.id):
+        # Merged into a lead the actor may not see: say so, without showing that lead.
+        return finish(session, outcome.capture, status, {"capture_id": outcome.capture.id, "outcome": "merged",
+                                                         "lead_id": lead.id}, headers)
     return finish(session, outcome.capture, status, LeadRead.model_validate(lead).model_dump(mode="json"), headers)
 
 
 @router.post("/leads/batch", response_model=BatchResult, openapi_extra=_body_schema(LeadBatch))
-def create_leads(request: Request, session: DbSession, actor: ApiActor, settings: AppSettings, body: RawBody,
+def create_leads(request: Request, session: DbSession, actor: Creator, settings: AppSettings, body: RawBody,
                  idempotency_key: str | None = Header(default=None, max_length=200)):
     """Capture up to 1,000 leads; each item gets its own answer and its own capture."""
     raw, cut = body

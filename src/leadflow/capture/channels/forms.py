@@ -19,9 +19,13 @@ from leadflow.capture.channels.answer import error_body
 from leadflow.capture.form_schemas import FormCreate, FormPage, FormRead, FormUpdate
 from leadflow.capture.models import Capture, Form
 from leadflow.errors import FieldError, NotFound
-from leadflow.http import ApiActor, AppSettings, DbSession, PublicClient, RawBody, client_address
+from leadflow.http import AppSettings, DbSession, PublicClient, RawBody, client_address, permitted
+from leadflow.people.service import Actor
 
 router = APIRouter(tags=["forms"])
+
+Reader = Annotated[Actor, permitted("forms:read")]
+Writer = Annotated[Actor, permitted("forms:write")]
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 PAGE_HEADERS = {
@@ -55,26 +59,26 @@ def _read(request: Request, form: Form) -> FormRead:
 
 
 @router.post("/api/v1/forms", response_model=FormRead, status_code=201)
-def create_form(request: Request, body: FormCreate, session: DbSession, actor: ApiActor):
+def create_form(request: Request, body: FormCreate, session: DbSession, actor: Writer):
     form = form_service.create(session, values=body.model_dump())
     session.commit()
     return _read(request, form)
 
 
 @router.get("/api/v1/forms", response_model=FormPage)
-def list_forms(request: Request, session: DbSession, actor: ApiActor, active: bool | None = None,
+def list_forms(request: Request, session: DbSession, actor: Reader, active: bool | None = None,
                cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50):
     rows, next_cursor = form_service.page(session, active=active, cursor=cursor, limit=limit)
     return FormPage(items=[_read(request, form) for form in rows], next_cursor=next_cursor)
 
 
 @router.get("/api/v1/forms/{form_id}", response_model=FormRead)
-def get_form(request: Request, form_id: int, session: DbSession, actor: ApiActor):
+def get_form(request: Request, form_id: int, session: DbSession, actor: Reader):
     return _read(request, form_service.get(session, form_id))
 
 
 @router.patch("/api/v1/forms/{form_id}", response_model=FormRead)
-def update_form(request: Request, form_id: int, body: FormUpdate, session: DbSession, actor: ApiActor):
+def update_form(request: Request, form_id: int, body: FormUpdate, session: DbSession, actor: Writer):
     form = form_service.get(session, form_id)
     form_service.update(session, form=form, values=body.model_dump(exclude_unset=True))
     session.commit()

@@ -15,9 +15,13 @@ from leadflow.capture.channels.answer import error_body
 from leadflow.capture.import_schemas import ColumnRead, ImportChange, ImportDetail, ImportPage, ImportRead
 from leadflow.capture.models import Import
 from leadflow.errors import Invalid
-from leadflow.http import ApiActor, AppSettings, DbSession
+from leadflow.http import AppSettings, DbSession, permitted
+from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
+
+Reader = Annotated[Actor, permitted("imports:read")]
+Runner = Annotated[Actor, permitted("imports:run")]
 
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
@@ -95,7 +99,7 @@ def _detail(record: Import, mapping: headers.Mapping | None = None) -> ImportDet
 @router.post("/imports", status_code=202, response_model=ImportDetail, openapi_extra=UPLOAD_BODY,
              responses={413: {"description": "file over LEADFLOW_MAX_UPLOAD_BYTES"},
                         422: {"description": "unreadable file or wrong mapping"}})
-def create_import(session: DbSession, actor: ApiActor, settings: AppSettings, form: Upload):
+def create_import(session: DbSession, actor: Runner, settings: AppSettings, form: Upload):
     """Upload a file: 202 with the import, its proposed mapping and sample rows; a worker runs it."""
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
@@ -129,20 +133,20 @@ def create_import(session: DbSession, actor: ApiActor, settings: AppSettings, fo
 
 
 @router.get("/imports", response_model=ImportPage)
-def list_imports(session: DbSession, actor: ApiActor, cursor: str | None = None,
+def list_imports(session: DbSession, actor: Reader, cursor: str | None = None,
                  limit: Annotated[int, Query(ge=1, le=200)] = 50):
     records, next_cursor = import_service.page(session, cursor=cursor, limit=limit)
     return ImportPage(items=[_read(r) for r in records], next_cursor=next_cursor)
 
 
 @router.get("/imports/{import_id}", response_model=ImportDetail)
-def get_import(import_id: int, session: DbSession, actor: ApiActor):
+def get_import(import_id: int, session: DbSession, actor: Reader):
     """Status (waiting, queued, running, done, failed), progress, counts and timings."""
     return _detail(import_service.get(session, import_id))
 
 
 @router.patch("/imports/{import_id}", response_model=ImportDetail)
-def change_import(import_id: int, body: ImportChange, session: DbSession, actor: ApiActor):
+def change_import(import_id: int, body: ImportChange, session: DbSession, actor: Runner):
     """Correct the mapping (or id column, campaign, channel) of an import that has not started."""
     record = import_service.get(session, import_id)
     mapping = import_service.change(session, record, **body.model_dump(exclude_unset=True))
@@ -151,7 +155,7 @@ def change_import(import_id: int, body: ImportChange, session: DbSession, actor:
 
 
 @router.post("/imports/{import_id}/start", status_code=202, response_model=ImportDetail)
-def start_import(import_id: int, session: DbSession, actor: ApiActor, settings: AppSettings):
+def start_import(import_id: int, session: DbSession, actor: Runner, settings: AppSettings):
     """Queue a waiting import, or resume a failed one after its last committed chunk."""
     record = import_service.get(session, import_id)
     headers.propose(record.columns, record.mapping, record.id_column)
@@ -162,7 +166,7 @@ def start_import(import_id: int, session: DbSession, actor: ApiActor, settings: 
 
 @router.get("/imports/{import_id}/rejects.csv", response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}}}})
-def import_rejects(import_id: int, session: DbSession, actor: ApiActor):
+def import_rejects(import_id: int, session: DbSession, actor: Reader):
     """Every row that was not imported: the file's columns, then row_number and reason (streamed)."""
     record = import_service.get(session, import_id)
 

@@ -1,0 +1,54 @@
+"""Outgoing email: queued in the outbox in the caller's transaction, sent over SMTP by the worker."""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlalchemy.orm import Session
+
+from leadflow import events, outbox
+from leadflow.settings import Settings, get_settings
+
+
+def queue(session: Session, *, to: str, subject: str, text: str, key: str) -> None:
+    """One email, sent only if the caller's transaction commits; the key makes a second queueing a no-op."""
+    outbox.publish(session, events.EMAIL_SEND, {"to": to, "subject": subject, "text": text, "key": key},
+                   key=f"email:{key}")
+
+
+def message_of(settings: Settings, payload: dict) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = payload["to"]
+    message["Subject"] = payload["subject"]
+    # The same Message-ID on a retry lets receiving servers drop a second copy.
+    message["Message-ID"] = make_msgid(idstring=hashlib.sha256(payload["key"].encode()).hexdigest()[:24],
+                                       domain=settings.smtp_from.rpartition("@")[2] or "leadflow")
+    message.set_content(payload["text"])
+    return message
+
+
+def send(settings: Settings, payload: dict) -> None:
+    if not settings.smtp_host:
+        raise RuntimeError("LEADFLOW_SMTP_HOST is not set: cannot send email")
+    message = message_of(settings, payload)
+    context = ssl.create_default_context()
+    if settings.smtp_port == 465:
+        client = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=30, context=context)
+    else:
+        client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+    with client:
+        if settings.smtp_starttls and settings.smtp_port != 465:
+            client.starttls(context=context)
+        if settings.smtp_username:
+            client.login(settings.smtp_username, settings.smtp_password or "")
+        client.send_message(message)
+
+
+def deliver(session: Session, payload: dict) -> None:
+    """The worker's handler for events.EMAIL_SEND."""
+    send(get_settings(), payload)

@@ -1,0 +1,109 @@
+"""Roles, their permissions, API key scopes, who sees which leads, and the sign-in lockout: all as data.
+
+Pure: standard library only; time comes in as an argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+ADMIN, MARKETING, SALES_MANAGER, SALES_REP, TELEMARKETER = (
+    "admin", "marketing", "sales_manager", "sales_rep", "telemarketer")
+ROLES = (ADMIN, MARKETING, SALES_MANAGER, SALES_REP, TELEMARKETER)
+TEAM_KINDS = ("sales", "marketing", "telemarketing")
+
+# What each permission allows, in words for the docs and for 403 answers.
+PERMISSIONS: dict[str, str] = {
+    "leads:read": "see leads, their timeline, consents and captures",
+    "leads:create": "capture leads through the API and quick entry",
+    "leads:write": "edit leads and add notes",
+    "leads:assign": "change a lead's owner",
+    "leads:merge": "merge leads, undo merges and judge possible duplicates",
+    "leads:export": "export leads",
+    "captures:read": "read the whole capture log, rejected submissions too",
+    "companies:read": "see companies",
+    "companies:write": "create and edit companies",
+    "campaigns:read": "see campaigns and their costs",
+    "campaigns:write": "create and edit campaigns and their costs",
+    "forms:read": "see form definitions",
+    "forms:write": "create and edit forms",
+    "imports:read": "see imports and their reject files",
+    "imports:run": "upload and run imports",
+    "call_lists:manage": "make call lists for telemarketers",
+    "identity:rules": "change the survivorship rules of merges",
+    "users:manage": "manage users, teams and API keys",
+}
+
+_READ = {"leads:read", "companies:read", "campaigns:read"}
+_WORK = _READ | {"leads:create", "leads:write", "companies:write"}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    ADMIN: frozenset(PERMISSIONS),
+    MARKETING: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "captures:read", "campaigns:write",
+                                  "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:manage"}),
+    SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:manage"}),
+    SALES_REP: frozenset(_WORK | {"leads:merge"}),
+    TELEMARKETER: frozenset(_WORK),
+}
+
+# Which leads a role sees: every lead, its team's, its own (and its team's where the team shares), its call lists'.
+LEAD_VISIBILITY: dict[str, str] = {
+    ADMIN: "all", MARKETING: "all", SALES_MANAGER: "team", SALES_REP: "own", TELEMARKETER: "call_lists",
+}
+
+# An API key's scopes narrow its user's permissions; a key without scopes has all of them.
+SCOPES: dict[str, frozenset[str]] = {
+    "leads:read": frozenset({"leads:read", "companies:read", "captures:read", "leads:export"}),
+    "leads:write": frozenset({"leads:create", "leads:write", "leads:assign", "leads:merge", "companies:write"}),
+    "campaigns:read": frozenset({"campaigns:read", "forms:read", "imports:read"}),
+    "campaigns:write": frozenset({"campaigns:write", "forms:write"}),
+    "imports:write": frozenset({"imports:run"}),
+    "admin": frozenset({"users:manage", "identity:rules", "call_lists:manage"}),
+}
+
+
+def permissions_of(role: str, scopes: list[str] | tuple[str, ...] = ()) -> frozenset[str]:
+    granted = ROLE_PERMISSIONS.get(role, frozenset())
+    if not scopes:
+        return granted
+    allowed = frozenset().union(*(SCOPES.get(scope, frozenset()) for scope in scopes))
+    return granted & allowed
+
+
+def unknown_scopes(scopes: list[str]) -> list[str]:
+    return [scope for scope in scopes if scope not in SCOPES]
+
+
+# Sign-in: this many failures in a row lock the account (or the unknown address) for LOCKOUT.
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(days=7)
+RESET_LIFETIME = timedelta(hours=1)
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Attempts:
+    failures: int
+    locked_until: datetime | None
+
+
+def is_locked(attempts: Attempts, moment: datetime) -> bool:
+    return attempts.locked_until is not None and attempts.locked_until > moment
+
+
+def after_failure(attempts: Attempts, moment: datetime) -> Attempts:
+    """One more failure; the MAX_FAILURES-th locks for LOCKOUT and starts the count again."""
+    failures = attempts.failures + 1
+    if failures >= MAX_FAILURES:
+        return Attempts(0, moment + LOCKOUT)
+    return Attempts(failures, attempts.locked_until)
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"must be at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > 1000:
+        return "must be at most 1000 characters"
+    return None
