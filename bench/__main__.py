@@ -1,0 +1,56 @@
+"""`python -m bench [capture] [import] [--quick]`: run the benchmarks, print a table, write bench/results/*.json."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from bench import capture_http, identity_cli, identity_quality, identity_speed, imports
+from bench.machine import machine, write_result
+
+BENCHMARKS = {
+    "capture": ("capture_http", capture_http, "capture over HTTP: POST /api/v1/leads beside POST /bench/floor"),
+    "import": ("import", imports, "leadflow import of a CSV into a database of many leads, beside executemany"),
+    "identity": ("identity-quality", identity_quality, "identity resolution: precision, recall, F1 on sets with truth"),
+    "identity-cli": ("identity-cli", identity_cli, "identity through leadflow import + dedupe: precision, recall, F1"),
+    "identity-speed": ("identity-speed", identity_speed, "leadflow dedupe over many leads; fuzzy_match per capture"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], metavar="NAME",
+                        help=f"which benchmarks ({', '.join(BENCHMARKS)}; all by default)")
+    parser.add_argument("--quick", action="store_true", help="small numbers: a smoke run, not a measurement")
+    args = parser.parse_args(argv)
+    failed = False
+    for name in args.names or list(BENCHMARKS):
+        label, module, title = BENCHMARKS[name]
+        plan = module.Plan.quick() if args.quick else module.Plan()
+        print(f"== {title}{' (quick)' if args.quick else ''}", flush=True)
+        started = time.perf_counter()
+        outcome = module.run(plan)
+        outcome["wall_s"] = round(time.perf_counter() - started, 1)
+        outcome["machine"] = machine()
+        outcome["quick"] = args.quick
+        print(module.report(outcome))
+        path = write_result(label + ("-quick" if args.quick else ""), outcome)
+        print(f"written to {path.relative_to(path.parents[2])} in {outcome['wall_s']} s\n", flush=True)
+        failed = failed or _had_errors(outcome)
+    return 1 if failed else 0
+
+
+def _had_errors(outcome: dict) -> bool:
+    """Failed requests or a failed import make the run fail; a missed target does not (targets are not asserts)."""
+    for result in outcome.get("results", []):
+        if result.get("errors"):
+            return True
+        measured = result.get("import")
+        if measured and (measured["exit_code"] != 0 or measured["timed_out"]):
+            return True
+    return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
