@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, text
@@ -235,7 +236,7 @@ def _candidates_by(session: Session, column: str):
 
 # The fuzzy matcher: blocking keys in the database, scores from the pure Fellegi-Sunter model.
 
-MAX_CANDIDATES = 50
+MAX_CANDIDATES = 20  # the leads sharing the most keys; the rest share too little to be the same person
 MODEL_KEY = "identity_model"
 RULES_KEY = "survivorship_rules"
 _model_cache: dict[str, tuple[float, object]] = {}
@@ -254,8 +255,24 @@ def person_record(lead) -> PersonRecord:
     )
 
 
+_PREPARED: OrderedDict[tuple, Prepared] = OrderedDict()
+PREPARED_CACHE = 100_000
+MATCH_COLUMNS = ("id", "first_name", "last_name", "email", "phone", "mobile", "company", "street", "postal_code",
+                 "city", "country", "custom_fields", "updated_at")
+
+
 def prepared_lead(lead) -> Prepared:
-    return prepare(person_record(lead))
+    """A stored lead as the matcher sees it, kept per process until the lead changes (its id and updated_at)."""
+    get = lead.get if isinstance(lead, dict) else (lambda name, default=None: getattr(lead, name, default))
+    key = (get("id"), get("updated_at"))
+    if key[0] is None or key[1] is None:
+        return prepare(person_record(lead))
+    found = _PREPARED.get(key)
+    if found is None:
+        found = _PREPARED[key] = prepare(person_record(lead))
+        if len(_PREPARED) > PREPARED_CACHE:
+            _PREPARED.popitem(last=False)
+    return found
 
 
 def model(session: Session) -> Model:
@@ -334,16 +351,18 @@ def fuzzy_match(session: Session, fields: dict, custom_fields: dict | None = Non
     ids = candidate_ids(session, blocking.keys(prepared), exclude=set(exclude))
     if not ids:
         return FuzzyMatch(lead=None)
-    leads = session.scalars(select(Lead).where(Lead.id.in_(ids), Lead.merged_into_id.is_(None))).all()
+    table = Lead.__table__
+    rows = session.execute(select(*(table.c[name] for name in MATCH_COLUMNS))
+                           .where(table.c.id.in_(ids), table.c.merged_into_id.is_(None))).all()
     current = model(session)
-    scored = sorted(((lead, current.score(compare(prepared, prepare(person_record(lead))))) for lead in leads),
+    scored = sorted(((row.id, current.score(compare(prepared, prepared_lead(row._asdict())))) for row in rows),
                     key=lambda pair: -pair[1].probability)
-    best = next(((lead, result) for lead, result in scored if result.decision == "merge"), None)
-    review = [(lead.id, result) for lead, result in scored if result.decision == "review"
-              and (best is None or lead.id != best[0].id)]
+    best = next(((lead_id, result) for lead_id, result in scored if result.decision == "merge"), None)
+    review = [(lead_id, result) for lead_id, result in scored if result.decision == "review"
+              and (best is None or lead_id != best[0])]
     if best is None:
         return FuzzyMatch(lead=None, review=review)
-    return FuzzyMatch(lead=best[0], result=best[1], review=review)
+    return FuzzyMatch(lead=session.get(Lead, best[0]), result=best[1], review=review)
 
 
 def reasons_json(result: MatchResult) -> list[dict]:
