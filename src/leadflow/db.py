@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import threading
 from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
@@ -82,6 +83,9 @@ def make_null_pool_engine(url: str) -> Engine:
     return create_engine(url, poolclass=NullPool)
 
 
+_HOLDS_WRITERS = "leadflow_holds_writers"
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):  # pragma: no cover - exercised by every SQLite test
@@ -96,11 +100,34 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
 
+    # Writers of this process queue on a lock of our own, in order, instead of SQLite's busy handler, which
+    # sleeps and retries (unfair, and slow under load); SQLite's own lock still orders other processes.
+    writers = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _begin(conn):  # pragma: no cover
         # A transaction that will write takes the write lock up front: a read first and a write later
         # would fail at once (SQLITE_BUSY_SNAPSHOT) when another writer committed in between.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+        if not conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not writers.acquire(timeout=60):
+            raise TimeoutError("waited 60 s for the database's write lock")
+        conn.info[_HOLDS_WRITERS] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(conn.info)
+            raise
+
+    def _release(info) -> None:
+        if info.pop(_HOLDS_WRITERS, False):
+            writers.release()
+
+    event.listen(engine, "commit", lambda conn: _release(conn.info))
+    event.listen(engine, "rollback", lambda conn: _release(conn.info))
+    event.listen(engine, "reset", lambda dbapi_conn, record, *args: _release(record.info))
+    event.listen(engine, "invalidate", lambda dbapi_conn, record, *args: _release(record.info))
 
 
 WRITE_OPTION = "leadflow_writes"
