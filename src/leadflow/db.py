@@ -126,8 +126,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     event.listen(engine, "commit", lambda conn: _release(conn.info))
     event.listen(engine, "rollback", lambda conn: _release(conn.info))
-    event.listen(engine, "reset", lambda dbapi_conn, record, *args: _release(record.info))
-    event.listen(engine, "invalidate", lambda dbapi_conn, record, *args: _release(record.info))
+    event.listen(engine, "reset", lambda dbapi_conn, record, reset_state: _release(record.info))
+    event.listen(engine, "invalidate", lambda dbapi_conn, record, exception: _release(record.info))
 
 
 WRITE_OPTION = "leadflow_writes"

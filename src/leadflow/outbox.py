@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Index, Integer, String, Text, select
+from sqlalchemy import JSON, Index, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from leadflow.clock import now
@@ -28,12 +28,11 @@ class OutboxMessage(Base):
 
 
 def publish(session: Session, topic: str, payload: dict, *, key: str | None = None,
-            available_at: datetime | None = None) -> OutboxMessage:
+            available_at: datetime | None = None) -> None:
     """Add a message in the caller's transaction; it is sent only if that transaction commits."""
-    message = OutboxMessage(topic=topic, payload=payload, key=key, available_at=available_at or now(),
-                            created_at=now())
-    session.add(message)
-    return message
+    moment = now()
+    session.execute(insert(OutboxMessage), [{"topic": topic, "payload": payload, "key": key, "attempts": 0,
+                                             "available_at": available_at or moment, "created_at": moment}])
 
 
 def claim(session: Session, *, limit: int = 10, lease: timedelta = timedelta(minutes=5)) -> list[OutboxMessage]:

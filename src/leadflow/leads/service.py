@@ -27,6 +27,13 @@ def add_activity(session: Session, *, lead_id: int, kind: str, summary: str, dat
     return activity
 
 
+def log_activity(session: Session, *, lead_id: int, kind: str, summary: str, data: dict | None = None,
+                 actor: str = "system", capture_id: int | None = None) -> None:
+    """add_activity without an object back: one INSERT, no unit-of-work bookkeeping (the capture hot path)."""
+    session.execute(insert(Activity), [{"lead_id": lead_id, "kind": kind, "summary": summary, "data": data or {},
+                                        "actor": actor, "capture_id": capture_id, "occurred_at": now()}])
+
+
 def link_company(session: Session, *, name: str | None, email_domain: str | None, country: str | None) -> int | None:
     """The company a lead belongs to: by normalized name, else by its (non free-mail) email domain; a named
     company not found either way is created, with that domain."""
@@ -61,7 +68,7 @@ def create_from_capture(session: Session, *, fields: dict, custom_fields: dict, 
     )
     session.add(record)
     session.flush()
-    add_activity(session, lead_id=record.id, kind="captured", capture_id=capture_id,
+    log_activity(session, lead_id=record.id, kind="captured", capture_id=capture_id,
                  summary=f"Captured through {channel}", data={"channel": channel, "campaign_id": campaign_id})
     return record
 
@@ -96,7 +103,7 @@ def merge_capture(session: Session, *, record: Lead, fields: dict, custom_fields
         if record.campaign_id is None:
             record.campaign_id = campaign_id
     record.updated_at = now()
-    add_activity(
+    log_activity(
         session, lead_id=record.id, kind="merged", capture_id=capture_id,
         summary=(f"Captured again through {channel}; {len(changes)} field(s) changed" if changes
                  else f"Captured again through {channel}; nothing changed"),
@@ -108,9 +115,11 @@ def merge_capture(session: Session, *, record: Lead, fields: dict, custom_fields
 
 
 def record_consents(session: Session, *, lead_id: int, consents: list[dict], capture_id: int | None) -> None:
-    for consent in consents:
-        session.add(Consent(lead_id=lead_id, purpose=consent["purpose"], granted=consent["granted"],
-                            text=consent.get("text"), capture_id=capture_id, recorded_at=now()))
+    if consents:
+        moment = now()
+        session.execute(insert(Consent), [{"lead_id": lead_id, "purpose": c["purpose"], "granted": c["granted"],
+                                           "text": c.get("text"), "capture_id": capture_id, "recorded_at": moment}
+                                          for c in consents])
 
 
 def get_lead(session: Session, lead_id: int) -> Lead:
