@@ -181,6 +181,9 @@ def compare(a: Prepared, b: Prepared, *, frequencies: Frequencies | None = None)
     if levels["email"] == "far" and not (a.email_role or b.email_role) and (
             (a.email_free and b.email_free) or a.email_domain == b.email_domain):
         contradictions.append("personal emails differ")
+    nameless = not (a.first or a.last or b.first or b.last)
+    if nameless and levels.get("address") == "far":
+        contradictions.append("sites at different addresses")  # an organisation's sites share its phone and name
     adjustments = {}
     if frequencies is not None:
         for f in TF_FIELDS:

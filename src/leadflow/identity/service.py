@@ -79,10 +79,12 @@ def find_match(session: Session, fields: dict) -> Lead | None:
 
 
 def agrees(fields: dict, lead) -> bool:
-    """A phone or a name alone is no proof: twins share a household's phone. The matcher must see no
-    contradiction (another first name, birth date, Jr/Sr) and at least a reviewable likeness."""
-    result = Model().score(compare(prepare(person_record({**fields, "id": None})), prepare(person_record(lead))))
-    return not result.contradictions and result.decision != "distinct"
+    """A phone or a name alone is no proof: twins share a household's phone, an agency's sites share its
+    switchboard. The matcher must see no contradiction and no name or company that differs outright."""
+    comparison = compare(prepare(person_record({**fields, "id": None})), prepare(person_record(lead)))
+    result = Model().score(comparison)
+    named_apart = any(comparison.levels.get(name) == "far" for name in ("first_name", "last_name", "company"))
+    return not result.contradictions and result.decision != "distinct" and not named_apart
 
 
 def _match_by_name(session: Session, fields: dict) -> Lead | None:
@@ -150,6 +152,7 @@ class Candidates:
 
     def reindex(self, lead: dict) -> None:
         """After a merge changed a lead's email, phone or name, find it by its new values too."""
+        self.order.setdefault(id(lead), (0, lead["id"] or 0))  # a stored lead the fuzzy matcher found
         for kind, index, value in (("e", self.by_email, lead.get("email")), ("p", self.by_phone, lead.get("phone")),
                                    ("p", self.by_phone, lead.get("mobile")), ("n", self.by_name, lead.get("name_key"))):
             if value and (kind, value, id(lead)) not in self.indexed:

@@ -47,8 +47,9 @@ def test_an_import_matches_duplicates_within_the_file_and_against_the_database(f
     assert surviving(url) == 4
     row = ("Johannes", "de Vries", "", "", "De Vries Bouw", "Kerkstraat 12", "3511 LK", "Utrecht")
     third = tmp_path / "third.csv"
-    _write_csv(third, [row])
-    assert run_cli(url, "import", str(third)).returncode == 0
+    _write_csv(third, [row, row])  # the second finds the lead the first one merged into
+    done = run_cli(url, "import", str(third))
+    assert done.returncode == 0, done.stderr
     assert surviving(url) == 4  # against the database, on a later day
 
 

@@ -68,6 +68,11 @@ DIFFERENT_PEOPLE = {
          "phone": "+358 9 1234 5678", "company": "Konepaja Oy", "city": "Espoo"},
         {"first_name": "Liisa", "last_name": "Virtanen", "email": "liisa.virtanen@konepaja.fi",
          "phone": "+358 9 1234 5678", "company": "Konepaja Oy", "city": "Espoo"}),
+    "two sites of one agency sharing its phone": (
+        {"company": "Bright Start Academy Northside", "phone": "+1 312 555 0100", "street": "4520 N Beacon St",
+         "postal_code": "60640", "city": "Chicago", "country": "US"},
+        {"company": "Bright Start Academy Southside", "phone": "+1 312 555 0100", "street": "7822 S Halsted St",
+         "postal_code": "60620", "city": "Chicago", "country": "US"}),
     "common name in one city": (
         {"first_name": "John", "last_name": "Smith", "email": "john.smith1975@gmail.com", "city": "London"},
         {"first_name": "John", "last_name": "Smith", "email": "jsmith@outlook.com", "city": "London"}),
