@@ -98,6 +98,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA cache_size=-65536")
         cur.execute("PRAGMA temp_store=MEMORY")
+        cur.execute("PRAGMA wal_autocheckpoint=8000")  # fewer, larger checkpoints: each one waits on the disk
         cur.close()
 
     # Writers of this process queue on a lock of our own, in order, instead of SQLite's busy handler, which
