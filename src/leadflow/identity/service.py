@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, text
@@ -469,16 +469,21 @@ class FuzzyChunk:
     def match(self, fields: dict) -> tuple[dict | None, MatchResult | None, list[tuple[dict, MatchResult]]]:
         """(the lead to merge into, its score, the unsure candidates) for one row."""
         keys = self.row_keys.get(id(fields)) or blocking.keys(self._prepare_fields(fields))
-        seen: dict[int, dict] = {}
+        leads: dict[int, dict] = {}
+        shared: Counter = Counter()
         for key in keys:
             for lead_id in self.stored.get(key, ()):
                 lead = self.by_id.get(lead_id)
                 if lead is not None:
-                    seen[id(lead)] = lead
-            for lead in self.new.get(key, ()):
-                seen[id(lead)] = lead
-        if not seen:
+                    leads[id(lead)] = lead
+                    shared[id(lead)] += 1
+            for lead in self.new.get(key, ())[-blocking.MAX_BLOCK:]:
+                leads[id(lead)] = lead
+                shared[id(lead)] += 1
+        if not leads:
             return None, None, []
+        # as fuzzy_match: the leads sharing the most keys, not every member of every block
+        seen = {ref: leads[ref] for ref, _ in shared.most_common(MAX_CANDIDATES)}
         me = self._prepare_fields(fields)
         scored = sorted(((lead, self.model.score(compare(me, self._prepared_lead(lead)))) for lead in seen.values()),
                         key=lambda pair: -pair[1].probability)
