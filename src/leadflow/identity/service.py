@@ -436,8 +436,10 @@ class FuzzyChunk:
         self.stored: dict[str, list[int]] = {}
         self.new: dict[str, list[dict]] = {}
         wanted: set[str] = set()
+        self.row_prepared: dict[int, Prepared] = {}
         for fields in rows:
-            keys = blocking.keys(self._prepare_fields(fields))
+            prepared = self.row_prepared[id(fields)] = self._prepare_fields(fields)
+            keys = blocking.keys(prepared)
             self.row_keys[id(fields)] = keys
             wanted |= keys
         self._load(session, sorted(wanted))
@@ -484,7 +486,7 @@ class FuzzyChunk:
             return None, None, []
         # as fuzzy_match: the leads sharing the most keys, not every member of every block
         seen = {ref: leads[ref] for ref, _ in shared.most_common(MAX_CANDIDATES)}
-        me = self._prepare_fields(fields)
+        me = self.row_prepared.get(id(fields)) or self._prepare_fields(fields)
         scored = sorted(((lead, self.model.score(compare(me, self._prepared_lead(lead)))) for lead in seen.values()),
                         key=lambda pair: -pair[1].probability)
         best = next(((lead, result) for lead, result in scored if result.decision == "merge"), None)
