@@ -197,7 +197,7 @@ def run(plan: Plan) -> dict:
                 results.append(bench_database(database, plan, folder))
         else:
             skipped.append("postgresql: server not reachable")
-    return {"plan": plan.__dict__, "results": results, "skipped": skipped, "cwd": str(ROOT)}
+    return {"plan": plan.__dict__, "results": results, "skipped": skipped}
 
 
 def report(outcome: dict) -> str:
