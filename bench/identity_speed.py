@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, create_engine, text
 
 from leadflow import db
 from leadflow.identity import blocking
+from leadflow.identity import bulk as identity_bulk
 from leadflow.identity import dedupe as dedupe_run
 from leadflow.identity import service as identity_service
 from leadflow.identity.normalize import prepare
@@ -191,7 +192,7 @@ def run_dedupe(url: str, folder: Path, timeout_s: int) -> dict:
 def run_floor(url: str) -> dict:
     """Only reading what dedupe reads: every key ordered by key, and the matching columns of every lead, streamed."""
     engine = create_engine(db.normalize_url(url))
-    columns = ", ".join(c for c in identity_service.STATE_COLUMNS
+    columns = ", ".join(c for c in identity_bulk.STATE_COLUMNS
                         if c in ("id", "first_name", "last_name", "email", "phone", "mobile", "company", "street",
                                  "postal_code", "city", "country", "custom_fields"))
     try:

@@ -26,6 +26,7 @@ from leadflow.capture import files, headers, rows
 from leadflow.capture.models import Capture, Import, ImportChunk, ImportReject
 from leadflow.clock import now
 from leadflow.errors import Conflict, Invalid, NotFound
+from leadflow.identity import bulk as identity_bulk
 from leadflow.identity import service as identity_service
 from leadflow.leads import service as leads_service
 from leadflow.leads.domain import company_key
@@ -342,9 +343,9 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
     keys: set[str] = set()
     for p in good:
         keys.update(identity_service.match_keys(p.lead.fields))
-    identity_service.lock_many(session, keys)
-    candidates = identity_service.load_candidates(session, [p.lead.fields for p in good])
-    fuzzy = identity_service.FuzzyChunk(session, [p.lead.fields for p in good
+    identity_bulk.lock_many(session, keys)
+    candidates = identity_bulk.load_candidates(session, [p.lead.fields for p in good])
+    fuzzy = identity_bulk.FuzzyChunk(session, [p.lead.fields for p in good
                                                   if candidates.match(p.lead.fields) is None], candidates)
     review: list[tuple[dict, dict, object]] = []
 
