@@ -78,11 +78,14 @@ def find_match(session: Session, fields: dict) -> Lead | None:
     return next((c for c in candidates if agrees(fields, c)), None)
 
 
+_DEFAULT_MODEL = Model()  # the exact rules' check does not move with re-estimated weights
+
+
 def agrees(fields: dict, lead) -> bool:
     """A phone or a name alone is no proof: twins share a household's phone, an agency's sites share its
     switchboard. The matcher must see no contradiction and no name or company that differs outright."""
-    comparison = compare(prepare(person_record({**fields, "id": None})), prepare(person_record(lead)))
-    result = Model().score(comparison)
+    comparison = compare(prepare(person_record({**fields, "id": None})), prepared_lead(lead))
+    result = _DEFAULT_MODEL.score(comparison)
     named_apart = any(comparison.levels.get(name) == "far" for name in ("first_name", "last_name", "company"))
     return not result.contradictions and result.decision != "distinct" and not named_apart
 
