@@ -212,10 +212,20 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     from leadflow.leads import api as leads_api
     from leadflow.leads import company_api
     from leadflow.people import views as people_views
+    from leadflow.people import settings_views
+    from leadflow.campaigns import views as campaigns_views
+    from leadflow.capture import form_views, import_views
+    from leadflow.capture import views as capture_views
+    from leadflow.identity import views as identity_views
+    from leadflow.leads import company_views, detail_views
+    from leadflow.leads import views as leads_views
 
-    for module in (channel_api, forms_channel, imports_channel, capture_api, leads_api, company_api, campaigns_api,
-                   compat_salesforce, compat_hubspot, compat_meta, compat_mautic, compat_google_ads, identity_api,
-                   people_views):
+    api_routers = (channel_api, forms_channel, imports_channel, capture_api, leads_api, company_api, campaigns_api,
+                   compat_salesforce, compat_hubspot, compat_meta, compat_mautic, compat_google_ads, identity_api)
+    # Pages: capture's /leads/new before the lead pages' /leads/{id}.
+    page_routers = (people_views, settings_views, capture_views, form_views, import_views, identity_views,
+                    leads_views, detail_views, company_views, campaigns_views)
+    for module in (*api_routers, *page_routers):
         app.include_router(module.router)
     if settings.bench_floor:
         from leadflow.capture.channels import floor

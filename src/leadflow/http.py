@@ -80,7 +80,9 @@ def page_actor(request: Request) -> Actor:
             raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         session.expunge(user)
     request.state.user = user
-    return people_service.actor_for(user)
+    actor = people_service.actor_for(user)
+    request.state.permissions = actor.permissions
+    return actor
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]

@@ -16,10 +16,20 @@ from leadflow import __version__
 from leadflow.web import csrf
 
 # Stages with pages add their package here: templates live in <stage>/templates/<stage>/.
-TEMPLATE_PACKAGES = ("leadflow.web", "leadflow.people")
+TEMPLATE_PACKAGES = ("leadflow.web", "leadflow.people", "leadflow.leads", "leadflow.campaigns", "leadflow.capture",
+                     "leadflow.identity")
 FLASH_COOKIE = "leadflow_flash"
-# Placeholders until the workspace pages exist (issue 4, part 2).
-NAVIGATION = ("Inbox", "Quick entry", "Campaigns", "Forms", "Imports", "Companies", "Settings")
+# The main navigation: label, address, and the permission a user needs to see the item.
+NAVIGATION = (
+    ("Inbox", "/leads", "leads:read"),
+    ("Quick entry", "/leads/new", "leads:create"),
+    ("Duplicates", "/duplicates", "leads:merge"),
+    ("Campaigns", "/campaigns", "campaigns:read"),
+    ("Forms", "/forms", "forms:read"),
+    ("Imports", "/imports", "imports:read"),
+    ("Companies", "/companies", "companies:read"),
+    ("Settings", "/settings", "users:manage"),
+)
 HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                                 "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -42,7 +52,8 @@ def page_router(**kwargs) -> APIRouter:
 
 @lru_cache
 def environment() -> Environment:
-    env = Environment(loader=ChoiceLoader([PackageLoader(p, "templates") for p in TEMPLATE_PACKAGES]),
+    packages = [p for p in TEMPLATE_PACKAGES if resources.files(p).joinpath("templates").is_dir()]
+    env = Environment(loader=ChoiceLoader([PackageLoader(p, "templates") for p in packages]),
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.globals["static"] = lambda path: f"/static/{path}?v={__version__}"
     env.globals["navigation"] = NAVIGATION
@@ -83,6 +94,7 @@ def _flashes(request: Request) -> list[dict]:
 
 def render(request: Request, template: str, context: dict | None = None, *, status_code: int = 200) -> HTMLResponse:
     values = {"request": request, "user": getattr(request.state, "user", None), "flashes": _flashes(request),
+              "permissions": getattr(request.state, "permissions", frozenset()),
               "csrf_token": csrf.token(request), **(context or {})}
     response = HTMLResponse(environment().get_template(template).render(values), status_code=status_code,
                             headers=HEADERS)
