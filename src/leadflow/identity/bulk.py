@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from leadflow.identity import blocking
 from leadflow.identity.match import MatchResult, compare
-from leadflow.identity.models import LeadMatchKey
 from leadflow.identity.normalize import Prepared, prepare
-from leadflow.identity.service import IN_BATCH, MAX_CANDIDATES, agrees, lock_number, model, person_record
+from leadflow.identity.service import (
+    IN_BATCH, MAX_CANDIDATES, agrees, key_holders, lock_number, model, person_record,
+)
 from leadflow.leads.domain import company_key, name_key
 from leadflow.leads.models import Lead
 
@@ -173,13 +174,7 @@ class FuzzyChunk:
         return prepare(person_record({**fields, "id": None}))
 
     def _load(self, session: Session, keys: list[str]) -> None:
-        pairs: list[tuple[str, int]] = []
-        for start in range(0, len(keys), IN_BATCH):
-            pairs += session.execute(select(LeadMatchKey.key, LeadMatchKey.lead_id)
-                                     .where(LeadMatchKey.key.in_(keys[start:start + IN_BATCH]))).all()
-        for key, lead_id in pairs:
-            self.stored.setdefault(key, []).append(lead_id)
-        self.stored = {k: ids for k, ids in self.stored.items() if len(ids) <= blocking.MAX_BLOCK}
+        self.stored.update(key_holders(session, keys))
         missing = sorted({i for ids in self.stored.values() for i in ids} - set(self.by_id))
         table = Lead.__table__
         for start in range(0, len(missing), IN_BATCH):
@@ -212,7 +207,7 @@ class FuzzyChunk:
         # as fuzzy_match: the leads sharing the most keys, not every member of every block
         seen = {ref: leads[ref] for ref, _ in shared.most_common(MAX_CANDIDATES)}
         me = self.row_prepared.get(id(fields)) or self._prepare_fields(fields)
-        scored = sorted(((lead, self.model.score(compare(me, self._prepared_lead(lead)))) for lead in seen.values()),
+        scored = sorted(((lead, self.model.score(compare(me, self._prepared_lead(lead)), explain=False)) for lead in seen.values()),
                         key=lambda pair: -pair[1].probability)
         best = next(((lead, result) for lead, result in scored if result.decision == "merge"), None)
         review = [(lead, result) for lead, result in scored if result.decision == "review"

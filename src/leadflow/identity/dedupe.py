@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import combinations
 
+import numpy as np
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,25 +56,69 @@ def index_missing(factory: sessionmaker[Session], progress: Progress = _noop) ->
     return done
 
 
-def candidate_pairs(session: Session, progress: Progress = _noop) -> set[tuple[int, int]]:
-    """Pairs of surviving leads that share a blocking key held by at most MAX_BLOCK leads (streamed by key)."""
-    pairs: set[tuple[int, int]] = set()
-    current, members = None, []
+def candidate_pairs(session: Session, progress: Progress = _noop, *, per_lead: int | None = None) -> np.ndarray:
+    """Pairs of surviving leads that share a blocking key held by at most MAX_BLOCK leads, as packed int64
+    (low id << 32 | high id), each once. As for a single capture, each lead keeps only the `per_lead` leads that
+    share the most keys with it: a common name in a large city pairs a lead with a hundred others, and scoring
+    every such pair made a run over a million leads take hours."""
+    per_lead = identity_service.MAX_CANDIDATES if per_lead is None else per_lead
+    members, sizes = array("q"), array("l")
+    current, block = None, []
 
-    def flush() -> None:
-        if 1 < len(members) <= blocking.MAX_BLOCK:
-            pairs.update(combinations(sorted(members), 2))
+    def close() -> None:
+        if 1 < len(block) <= blocking.MAX_BLOCK:
+            members.extend(block)
+            sizes.append(len(block))
 
     rows = session.execute(select(LeadMatchKey.key, LeadMatchKey.lead_id).order_by(LeadMatchKey.key)
                            .execution_options(yield_per=20000))
     for key, lead_id in rows:
         if key != current:
-            flush()
-            current, members = key, []
-        members.append(lead_id)
-    flush()
-    progress("pairing", len(pairs), None)
-    return pairs
+            close()
+            current, block = key, []
+        block.append(lead_id)
+    close()
+    kept = _top_pairs(np.frombuffer(members, dtype=np.int64), np.frombuffer(sizes, dtype=np.int64), per_lead)
+    progress("pairing", int(kept.size), None)
+    return kept
+
+
+PAIRS_PER_PASS = 20_000_000  # pair occurrences held at once: a pass over a share of the leads stays in memory
+
+
+def _top_pairs(members: np.ndarray, sizes: np.ndarray, per_lead: int) -> np.ndarray:
+    """From blocks (members laid end to end, their sizes): for every lead, the `per_lead` others sharing the most
+    blocks with it (ties: the lower id); a pair is kept when either side keeps it."""
+    if members.size == 0:
+        return np.empty(0, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    occurrences = int((sizes * (sizes - 1)).sum())          # both directions
+    passes = max(1, -(-occurrences // PAIRS_PER_PASS))
+    kept = []
+    for part in range(passes):
+        me_all, other_all = [], []
+        for size in np.unique(sizes):
+            block = members[starts[sizes == size, None] + np.arange(size)]     # one row per block of this size
+            i, j = np.nonzero(~np.eye(size, dtype=bool))
+            me, other = block[:, i].ravel(), block[:, j].ravel()
+            if passes > 1:
+                mine = me % passes == part
+                me, other = me[mine], other[mine]
+            me_all.append(me)
+            other_all.append(other)
+        me, other = np.concatenate(me_all), np.concatenate(other_all)
+        del me_all, other_all
+        codes, shared = np.unique((me << 32) | other, return_counts=True)
+        del me, other
+        me = codes >> 32
+        order = np.lexsort((codes & 0xFFFFFFFF, -shared, me))            # per lead: most shared first
+        me, codes = me[order], codes[order]
+        first = np.searchsorted(me, me, side="left")
+        top = codes[np.arange(me.size) - first < per_lead]
+        low, high = top >> 32, top & 0xFFFFFFFF
+        kept.append((np.minimum(low, high) << 32) | np.maximum(low, high))
+        del codes, shared, order, me, first, top
+    return np.unique(np.concatenate(kept))
 
 
 def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | None = None, estimate_model: bool = False,
@@ -91,17 +136,11 @@ def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | Non
         report.leads = session.scalar(select(func.count()).select_from(Lead).where(
             Lead.merged_into_id.is_(None))) or 0
         pairs = candidate_pairs(session, progress)
-        report.pairs = len(pairs)
-        ids = sorted({i for pair in pairs for i in pair})
-        prepared = {}
-        progress("scoring", 0, len(pairs))
-        for start in range(0, len(ids), CHUNK):
-            for lead in session.scalars(select(Lead).where(Lead.id.in_(ids[start:start + CHUNK]),
-                                                           Lead.merged_into_id.is_(None))):
-                prepared[lead.id] = prepare(identity_service.person_record(lead))
+        report.pairs = int(pairs.size)
+        prepared = _prepared(session, np.union1d(pairs >> 32, pairs & _LOW), progress)
         model = identity_service.model(session)
         if estimate_model and pairs:
-            model = estimate((compare(prepared[a], prepared[b]) for a, b in sorted(pairs)
+            model = estimate((compare(prepared[a], prepared[b]) for a, b in _each(pairs)
                               if a in prepared and b in prepared), start=model)
             if not dry_run:
                 with factory() as writer, writer.begin():
@@ -139,29 +178,59 @@ def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | Non
 _DISTINCT = MatchResult(weight=0.0, probability=0.0, decision="distinct", reasons=())
 
 
-def _score(pairs: set[tuple[int, int]], prepared: dict, model: Model, progress: Progress
+_LOW = 0xFFFFFFFF
+
+
+def _each(pairs: np.ndarray, step: int = 100_000):
+    """(low, high) of packed pairs, a slice at a time (a list of millions of Python ints would not fit)."""
+    for start in range(0, pairs.size, step):
+        part = pairs[start:start + step]
+        yield from zip((part >> 32).tolist(), (part & _LOW).tolist(), strict=True)
+
+
+def _prepared(session: Session, ids: np.ndarray, progress: Progress) -> dict:
+    """The matcher's view of every lead in a pair, streamed from one ordered read of the surviving leads."""
+    wanted = set(ids.tolist())
+    table = Lead.__table__
+    rows = session.execute(select(*(table.c[name] for name in identity_service.MATCH_COLUMNS))
+                           .where(table.c.merged_into_id.is_(None)).order_by(table.c.id)
+                           .execution_options(yield_per=20000))
+    prepared = {}
+    progress("preparing", 0, len(wanted))
+    for row in rows:
+        if row.id in wanted:
+            prepared[row.id] = prepare(identity_service.person_record(row._asdict()))
+            if len(prepared) % 10_000 == 0:
+                progress("preparing", 10_000, None)
+    return prepared
+
+
+def _score(pairs: np.ndarray, prepared: dict, model: Model, progress: Progress
            ) -> tuple[list[tuple[int, int, MatchResult]], list[tuple[int, int, MatchResult]]]:
     """Score pair by pair, keeping only what clustering reads: merge and review results, and the distinct pairs
     between leads that have a merge pair (the chain guard), without their reasons. Holding every comparison and
     result of millions of pairs took gigabytes."""
     scored: list[tuple[int, int, MatchResult]] = []
-    distinct: list[tuple[int, int]] = []
+    distinct = array("q")   # packed like the pairs: ten million tuples took a gigabyte
     step = 0
-    for a, b in pairs:
+    progress("scoring", 0, int(pairs.size))
+    for a, b in _each(pairs):
         if a in prepared and b in prepared:
-            result = model.score(compare(prepared[a], prepared[b]))
+            result = model.score(compare(prepared[a], prepared[b]), explain=False)
             if result.decision == "distinct":
-                distinct.append((a, b))
+                distinct.append((a << 32) | b)
             else:
-                scored.append((min(a, b), max(a, b), result))
+                scored.append((a, b, result))
         step += 1
         if step == 10_000:
             progress("scoring", step, None)
             step = 0
     progress("scoring", step, None)
     scored.sort(key=lambda item: (item[0], item[1]))
-    merging = {x for a, b, r in scored if r.decision == "merge" for x in (a, b)}
-    apart = [(a, b, _DISTINCT) for a, b in distinct if a in merging and b in merging]
+    merging = np.array(sorted({x for a, b, r in scored if r.decision == "merge" for x in (a, b)}), dtype=np.int64)
+    codes = np.frombuffer(distinct, dtype=np.int64) if len(distinct) else np.empty(0, dtype=np.int64)
+    guard = codes[np.isin(codes >> 32, merging) & np.isin(codes & _LOW, merging)]
+    apart = [(a, b, _DISTINCT) for a, b in _each(guard)]
     return scored, apart
 
 

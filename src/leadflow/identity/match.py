@@ -200,7 +200,7 @@ def _personal(a: Prepared, b: Prepared, levels: dict[str, str]) -> bool:
     mailbox (not a free-mail address a couple shares under both names: the first names agree too), or a mobile."""
     if levels["email"] in ("exact", "local") and not a.email_role and levels["first_name"] not in ("far", MISSING):
         return True
-    return bool(a.mobiles & b.mobiles)
+    return any(p in b.mobiles for p in a.mobiles)
 
 
 _RANK = {"exact": 4, "nickname": 3, "close": 3, "initial": 2, "far": 0, MISSING: 1}
@@ -301,7 +301,7 @@ def _email(a: Prepared, b: Prepared) -> str:
 
 
 def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
+    return "".join(filter(str.isdigit, text))
 
 
 def _related_domains(a: Prepared, b: Prepared) -> bool:
@@ -317,7 +317,7 @@ def _related_domains(a: Prepared, b: Prepared) -> bool:
 def _phone(a: Prepared, b: Prepared) -> str:
     if not a.phones or not b.phones:
         return MISSING
-    if a.phones & b.phones:
+    if any(p in b.phones for p in a.phones):
         return "exact"
     for x in a.phones:
         for y in b.phones:
@@ -434,20 +434,38 @@ class Model:
             return 0.0
         return 1.0 / (1.0 + 2.0 ** -logit)
 
-    def score(self, comparison: Comparison) -> MatchResult:
+    def _weights(self) -> dict[tuple[str, str], float]:
+        """Every (field, level) weight, computed once per model (a model is not changed after it is made)."""
+        table = self.__dict__.get("_weight_table")
+        if table is None:
+            table = {(f, level): self.weight(f, level) for f, levels in FIELDS.items() for level in levels}
+            self.__dict__["_weight_table"] = table
+        return table
+
+    def score(self, comparison: Comparison, *, explain: bool = True) -> MatchResult:
         """A contradiction (a first name, birth date, Jr/Sr or a personal email that differs) keeps a pair from
         merging on its own however much else agrees: twins and a father and son share a household's address,
         phone and last name, which independent field weights would otherwise count many times over. With two
-        contradictions the pair is distinct. Without an IDENTIFYING agreement it goes to review at most."""
+        contradictions the pair is distinct. Without an IDENTIFYING agreement it goes to review at most.
+
+        With `explain=False` a distinct pair comes back without its reasons (batch runs score millions)."""
+        table = self._weights()
+        adjustments = comparison.adjustments
+        levels = comparison.levels
+        weight = 0.0
+        for f, level in levels.items():
+            if level != MISSING:
+                weight += round(table[f, level] + adjustments.get(f, 0.0), 2)
+        probability = self.probability(weight)
+        identifying = any(levels.get(f) in allowed for f, allowed in IDENTIFYING.items())
+        decision = self.decide(probability, len(comparison.contradictions), identifying=identifying)
+        if decision == "distinct" and not explain:
+            return MatchResult(round(weight, 3), probability, decision, ())
         reasons = sorted(
-            (Reason(f, level, round(self.weight(f, level) + comparison.adjustments.get(f, 0.0), 2))
-             for f, level in comparison.levels.items() if level != MISSING),
+            (Reason(f, level, round(table[f, level] + adjustments.get(f, 0.0), 2))
+             for f, level in levels.items() if level != MISSING),
             key=lambda r: -abs(r.weight),
         )
-        weight = sum(r.weight for r in reasons)
-        probability = self.probability(weight)
-        identifying = any(comparison.levels.get(f) in levels for f, levels in IDENTIFYING.items())
-        decision = self.decide(probability, len(comparison.contradictions), identifying=identifying)
         return MatchResult(round(weight, 3), probability, decision, tuple(reasons), comparison.notes,
                            comparison.contradictions)
 

@@ -124,7 +124,7 @@ class PersonRecord:
     birth_date: date | str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Prepared:
     """Everything a comparison or a blocking key needs, computed once per record."""
 
@@ -146,8 +146,8 @@ class Prepared:
     email_domain: str = ""
     email_role: bool = False              # info@, sales@: says nothing about a person
     email_free: bool = False              # gmail.com and the like: says nothing about a company
-    phones: frozenset[str] = frozenset()
-    mobiles: frozenset[str] = frozenset()  # the phones that are mobile numbers: one person's, not a household's
+    phones: tuple[str, ...] = ()          # E.164, sorted, each once
+    mobiles: tuple[str, ...] = ()         # the phones that are mobile numbers: one person's, not a household's
     company: str = ""                     # leads.domain.company_key: folded, no legal form
     company_domain: str = ""              # website, else a non-free email domain
     street: str = ""                      # street name, abbreviations expanded to one canonical form, no spaces
@@ -184,28 +184,45 @@ def prepare(record: PersonRecord) -> Prepared:
     if not company_domain and domain and not free:
         company_domain = domain
     street, number = split_street(record.street, record.house_number)
-    phones = frozenset(p for p in (_phone(p, country) for p in record.phones) if p)
+    phones = tuple(sorted({p for p in (_phone(p, country) for p in record.phones) if p}))
+    shared = _shared
     return Prepared(
         id=record.id,
-        first=first, first_tokens=first_tokens,
-        first_initials="".join(t[0] for t in first_tokens),
+        first=shared(first), first_tokens=shared(first_tokens),
+        first_initials=shared("".join(t[0] for t in first_tokens)),
         first_is_initials=first_initials_only,
         first_canon=canonical_first_names(first_tokens[0]) if first_tokens and not first_initials_only else frozenset(),
         first_phonetic=phonetic(first_tokens[0]) if first_tokens and not first_initials_only else "",
-        last=last, last_tokens=last_tokens, last_core=last_core,
+        last=shared(last), last_tokens=shared(last_tokens), last_core=shared(last_core),
         last_phonetic=phonetic(last_core),
         generation=first_generation or last_generation,
-        email=email, email_local=local, email_local_bare=bare, email_domain=domain,
+        email=email, email_local=local, email_local_bare=bare, email_domain=shared(domain),
         email_role=local in ROLE_MAILBOXES or local.split(".")[0] in ROLE_MAILBOXES,
         email_free=free,
-        phones=phones, mobiles=frozenset(p for p in phones if is_mobile(p)),
-        company=company, company_domain=company_domain,
-        street=street, street_core=street_core(record.street, record.house_number) if street else "",
-        house_number=number,
-        postal_code=normalize_postal_code(record.postal_code, country),
-        city=fold(record.city), country=country,
+        phones=phones, mobiles=phones if all(is_mobile(p) for p in phones) else tuple(
+            p for p in phones if is_mobile(p)),
+        company=shared(company), company_domain=shared(company_domain),
+        street=shared(street), street_core=shared(street_core(record.street, record.house_number)) if street else "",
+        house_number=shared(number),
+        postal_code=shared(normalize_postal_code(record.postal_code, country)),
+        city=shared(fold(record.city)), country=shared(country),
         birth_date=_birth_date(record.birth_date),
     )
+
+
+_SHARED: dict = {}
+_SHARED_LIMIT = 1_000_000
+
+
+def _shared(value):
+    """One copy of a value many records hold (a first name, a city, a firm): a million prepared records in a
+    batch run fit in memory. The table starts again when it is full."""
+    found = _SHARED.get(value)
+    if found is None:
+        if len(_SHARED) >= _SHARED_LIMIT:
+            _SHARED.clear()
+        _SHARED[value] = found = value
+    return found
 
 
 def _name_tokens(value: str | None) -> tuple[tuple[str, ...], str, bool]:

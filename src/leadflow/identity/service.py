@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import delete, insert, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from leadflow.clock import now
@@ -196,19 +196,36 @@ def index_many(session: Session, leads: list, *, replace: bool = False) -> None:
         session.execute(insert(LeadMatchKey), rows)
 
 
+KEYS_PER_QUERY = 400  # SQLite allows 500 terms in one compound SELECT
+
+
+def key_holders(session: Session, keys: set[str] | list[str]) -> dict[str, list[int]]:
+    """The leads holding each key, for the keys held by at most MAX_BLOCK leads.
+
+    Each key reads at most MAX_BLOCK + 1 index entries, so a key a hundred thousand leads hold costs no more than a
+    rare one (counting or fetching every holder of a common key made the slowest captures and imports slow)."""
+    wanted = sorted(set(keys))
+    found: dict[str, list[int]] = {}
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
+        parts = [select(LeadMatchKey.key, LeadMatchKey.lead_id).where(LeadMatchKey.key == key)
+                 .limit(blocking.MAX_BLOCK + 1).subquery() for key in wanted[start:start + KEYS_PER_QUERY]]
+        selects = [select(part.c.key, part.c.lead_id) for part in parts]
+        for key, lead_id in session.execute(union_all(*selects) if len(selects) > 1 else selects[0]):
+            found.setdefault(key, []).append(lead_id)
+    return {key: ids for key, ids in found.items() if len(ids) <= blocking.MAX_BLOCK}
+
+
 def candidate_ids(session: Session, keys: set[str], *, exclude: set[int] = frozenset(),
                   limit: int = MAX_CANDIDATES) -> list[int]:
     """Leads sharing a key, skipping keys held by more than MAX_BLOCK leads; the most shared keys first."""
     if not keys:
         return []
-    wanted = sorted(keys)
-    too_common = (select(LeadMatchKey.key).where(LeadMatchKey.key.in_(wanted)).group_by(LeadMatchKey.key)
-                  .having(func.count() > blocking.MAX_BLOCK))
-    rows = session.execute(select(LeadMatchKey.lead_id, func.count().label("shared"))
-                           .where(LeadMatchKey.key.in_(wanted), LeadMatchKey.key.not_in(too_common))
-                           .group_by(LeadMatchKey.lead_id)
-                           .order_by(func.count().desc(), LeadMatchKey.lead_id).limit(limit + len(exclude))).all()
-    return [lead_id for lead_id, _ in rows if lead_id not in exclude][:limit]
+    holders = key_holders(session, keys)
+    shared: Counter[int] = Counter()
+    for members in holders.values():
+        shared.update(members)
+    ranked = sorted((lead_id for lead_id in shared if lead_id not in exclude), key=lambda i: (-shared[i], i))
+    return ranked[:limit]
 
 
 @dataclass
@@ -230,7 +247,7 @@ def fuzzy_match(session: Session, fields: dict, custom_fields: dict | None = Non
     rows = session.execute(select(*(table.c[name] for name in MATCH_COLUMNS))
                            .where(table.c.id.in_(ids), table.c.merged_into_id.is_(None))).all()
     current = model(session)
-    scored = sorted(((row.id, current.score(compare(prepared, prepared_lead(row._asdict())))) for row in rows),
+    scored = sorted(((row.id, current.score(compare(prepared, prepared_lead(row._asdict())), explain=False)) for row in rows),
                     key=lambda pair: -pair[1].probability)
     best = next(((lead_id, result) for lead_id, result in scored if result.decision == "merge"), None)
     review = [(lead_id, result) for lead_id, result in scored if result.decision == "review"
