@@ -41,6 +41,7 @@ def _noop(stage: str, advance: int, total: int | None) -> None:
 def index_missing(factory: sessionmaker[Session], progress: Progress = _noop) -> int:
     """Blocking keys for every surviving lead that has none (leads from before the matcher, or bulk loads)."""
     done = 0
+    table = Lead.__table__
     with factory() as session:
         missing = list(session.scalars(
             select(Lead.id).where(Lead.merged_into_id.is_(None),
@@ -50,7 +51,9 @@ def index_missing(factory: sessionmaker[Session], progress: Progress = _noop) ->
     for start in range(0, len(missing), CHUNK):
         ids = missing[start:start + CHUNK]
         with factory() as session, session.begin():
-            identity_service.index_many(session, list(session.scalars(select(Lead).where(Lead.id.in_(ids)))))
+            rows = session.execute(select(*(table.c[name] for name in identity_service.MATCH_COLUMNS))
+                                   .where(table.c.id.in_(ids))).mappings().all()
+            identity_service.index_many(session, [dict(row) for row in rows])
         done += len(ids)
         progress("indexing", len(ids), None)
     return done

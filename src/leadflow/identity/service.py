@@ -6,8 +6,9 @@ import hashlib
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import delete, insert, or_, select, text, union_all
+from sqlalchemy import delete, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from leadflow.clock import now
@@ -207,12 +208,19 @@ def key_holders(session: Session, keys: set[str] | list[str]) -> dict[str, list[
     wanted = sorted(set(keys))
     found: dict[str, list[int]] = {}
     for start in range(0, len(wanted), KEYS_PER_QUERY):
-        parts = [select(LeadMatchKey.key, LeadMatchKey.lead_id).where(LeadMatchKey.key == key)
-                 .limit(blocking.MAX_BLOCK + 1).subquery() for key in wanted[start:start + KEYS_PER_QUERY]]
-        selects = [select(part.c.key, part.c.lead_id) for part in parts]
-        for key, lead_id in session.execute(union_all(*selects) if len(selects) > 1 else selects[0]):
+        part = wanted[start:start + KEYS_PER_QUERY]
+        params = {f"k{i}": key for i, key in enumerate(part)}
+        for key, lead_id in session.execute(_holders_query(len(part)), params):
             found.setdefault(key, []).append(lead_id)
     return {key: ids for key, ids in found.items() if len(ids) <= blocking.MAX_BLOCK}
+
+
+@lru_cache(maxsize=KEYS_PER_QUERY)
+def _holders_query(count: int):
+    """One statement for `count` keys, each read through the (key, lead_id) index up to MAX_BLOCK + 1 rows; plain
+    SQL, the same on both databases, built once per count (building it as an expression cost more than running it)."""
+    one = "SELECT key, lead_id FROM (SELECT key, lead_id FROM lead_match_keys WHERE key = :k{i} LIMIT {n}) AS h{i}"
+    return text(" UNION ALL ".join(one.format(i=i, n=blocking.MAX_BLOCK + 1) for i in range(count)))
 
 
 def candidate_ids(session: Session, keys: set[str], *, exclude: set[int] = frozenset(),
