@@ -94,13 +94,16 @@ def normalize(submission: Submission, *, default_country: str | None = None) -> 
 
     if errors:
         raise Invalid(errors)
+    named = "first_name" in values or "last_name" in values
+    placed = "street" in values or "postal_code" in values
     identifiable = (
         "email" in values or "phone" in values or "mobile" in values
-        or (("first_name" in values or "last_name" in values)
-            and ("company" in values or "street" in values or "postal_code" in values))
+        or (named and ("company" in values or placed or "city" in values))   # a trade-fair or bought list
+        or ("company" in values and placed)                                    # an organisation at its address
     )
     if not identifiable:
-        raise Invalid.one("lead", "needs an email, a phone, or a name with a company or a postal address")
+        raise Invalid.one("lead", "needs an email, a phone, or a name with a company, an address or a city "
+                                  "(or a company with its address)")
     campaign = clean_text(submission.campaign)
     return NormalizedLead(
         fields=values, custom_fields=custom, attribution=dict(submission.attribution), consents=consents,

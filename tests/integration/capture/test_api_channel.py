@@ -42,13 +42,16 @@ def test_same_phone_in_another_notation_merges(client, auth):
     assert second.json()["id"] == first["id"]
 
 
-def test_lead_without_email_needs_a_name_with_company_or_address(client, auth):
+def test_lead_without_email_needs_a_name_with_company_address_or_city_or_an_organisation_address(client, auth):
     ok = post(client, auth, {"first_name": "Matti", "last_name": "Virtanen", "company": "Nokia Oyj"})
     assert ok.status_code == 201
     assert ok.json()["company_id"] is not None
     bad = post(client, auth, {"first_name": "Matti"})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "lead"
+    assert post(client, auth, {"first_name": "Aino", "last_name": "Korhonen", "city": "Tampere"}).status_code == 201
+    assert post(client, auth, {"company": "Kesko Oyj", "street": "Työpajankatu 12"}).status_code == 201
+    assert post(client, auth, {"company": "Kesko Oyj", "city": "Helsinki"}).status_code == 422
 
 
 def test_idempotent_retry_returns_the_first_answer_and_changes_nothing(client, auth):
