@@ -7,7 +7,7 @@ PG_TEST_URL ?= $(or $(LEADFLOW_TEST_DATABASE_URL),postgresql://postgres@127.0.0.
 PYTEST_WORKERS ?= 2
 WEB_VENDOR := src/leadflow/web/static/vendor
 
-.PHONY: install run migrate serve worker test test-sqlite test-postgres lint bench clean
+.PHONY: install run migrate serve worker test test-sqlite test-postgres lint bench clean demo browser
 
 $(STAMP): pyproject.toml package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/leadflow migrate
 
+demo: install
+	$(BIN)/leadflow migrate
+	$(BIN)/leadflow demo
+
 run: install
 	$(BIN)/leadflow migrate
 	$(BIN)/leadflow serve --host 127.0.0.1 --port 8000
@@ -33,13 +37,17 @@ worker: install
 lint: install
 	$(BIN)/lint-imports
 
-test-sqlite: install
-	env -u LEADFLOW_TEST_DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) tests
+# The browser tests (tests/browser) drive Debian's Chromium; they run in the SQLite pass only.
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test-sqlite: install browser
+	env -u LEADFLOW_TEST_DATABASE_URL LEADFLOW_BROWSER_TESTS=required $(BIN)/pytest -n $(PYTEST_WORKERS) tests
 
 test-postgres: install
 	@if $(BIN)/python scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
 		echo "== the suite again on PostgreSQL"; \
-		LEADFLOW_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) tests; \
+		LEADFLOW_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser" tests; \
 	fi
 
 test: lint test-sqlite test-postgres

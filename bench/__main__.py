@@ -1,4 +1,4 @@
-"""`python -m bench [capture] [import] [--quick]`: run the benchmarks, print a table, write bench/results/*.json."""
+"""`python -m bench [capture] [import] [inbox] [--quick]`: run the benchmarks, print a table, write bench/results/*.json."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from bench import capture_http, identity_cli, identity_quality, identity_speed, imports
+from bench import events, capture_http, rescore, identity_cli, identity_quality, identity_speed, imports, inbox
 from bench.machine import machine, write_result
 
 BENCHMARKS = {
@@ -15,6 +15,9 @@ BENCHMARKS = {
     "identity": ("identity-quality", identity_quality, "identity resolution: precision, recall, F1 on sets with truth"),
     "identity-cli": ("identity-cli", identity_cli, "identity through leadflow import + dedupe: precision, recall, F1"),
     "identity-speed": ("identity-speed", identity_speed, "leadflow dedupe over many leads; fuzzy_match per capture"),
+    "events": ("events", events, "event intake over HTTP with live scoring: /t/collect and /api/v1/events beside a floor"),
+    "rescore": ("rescore", rescore, "a full rescore of every lead from its events beside one SQL aggregate"),
+    "inbox": ("inbox", inbox, "the lead inbox: GET /leads with filters, sorts, search, pages beside the bare query"),
 }
 
 

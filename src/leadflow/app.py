@@ -24,7 +24,7 @@ log = logging.getLogger("leadflow.http")
 
 # Capture endpoints read their own body, so an oversized one is still kept as a rejected capture.
 SELF_LIMITED = ("/api/v1/leads", "/f/", "/compat/")
-UPLOADS = ("/api/v1/imports",)
+UPLOADS = ("/api/v1/imports", "/imports/new")
 
 
 class BodyLimit:
@@ -219,20 +219,42 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     from leadflow.identity import views as identity_views
     from leadflow.leads import company_views, detail_views
     from leadflow.leads import views as leads_views
+    from leadflow.scoring import predict_views
+    from leadflow.tracking import api as tracking_api
+    from leadflow.tracking import views as tracking_views
 
     api_routers = (channel_api, forms_channel, imports_channel, capture_api, leads_api, company_api, campaigns_api,
                    compat_salesforce, compat_hubspot, compat_meta, compat_mautic, compat_google_ads, identity_api)
     # Pages: capture's /leads/new before the lead pages' /leads/{id}.
     page_routers = (people_views, settings_views, capture_views, form_views, import_views, identity_views,
-                    leads_views, detail_views, company_views, campaigns_views)
+                    leads_views, detail_views, company_views, campaigns_views, predict_views)
     for module in (*api_routers, *page_routers):
+        app.include_router(module.router)
+    app.include_router(tracking_api.router)
+    app.include_router(tracking_views.router)  # public /t/... endpoints (no CSRF: beacons, pixels, redirects)
+    app.include_router(tracking_views.pages)
+    from leadflow.qualification import api as qualification_api
+    from leadflow.qualification import views as qualification_views
+
+    for module in (qualification_api, qualification_views):
+        app.include_router(module.router)
+    from leadflow.scoring import api as scoring_api
+    from leadflow.scoring import views as scoring_views
+
+    for module in (scoring_api, scoring_views):
         app.include_router(module.router)
     if settings.bench_floor:
         from leadflow.capture.channels import floor
+        from leadflow.tracking import floor as events_floor
 
         app.include_router(floor.router)
+        app.include_router(events_floor.router)
 
     app.mount("/static", StaticFiles(directory=pages.static_directory()), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        return RedirectResponse(f"/static/favicon.svg?v={__version__}", status_code=308)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:

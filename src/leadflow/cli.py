@@ -155,10 +155,13 @@ def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (see 
 
 
 def _mount_stage_commands() -> None:
+    from leadflow import demo
     from leadflow.capture import cli as capture_cli
     from leadflow.identity import cli as identity_cli
     from leadflow.leads import cli as leads_cli
     from leadflow.people import cli as people_cli
+    from leadflow.tracking import cli as tracking_cli
+    from leadflow.scoring import predict_cli
 
     export_app.command("leads")(leads_cli.export_leads)
     export_app.command("captures")(capture_cli.export_captures)
@@ -166,6 +169,13 @@ def _mount_stage_commands() -> None:
     app.command("dedupe")(identity_cli.dedupe)
     app.add_typer(people_cli.user_app, name="user")
     app.add_typer(people_cli.team_app, name="team")
+    app.command("demo")(demo.command)
+    app.add_typer(tracking_cli.app, name="tracking")
+    app.add_typer(predict_cli.predict_app, name="predict")
+    from leadflow.scoring import cli as scoring_cli
+
+    app.command("rescore")(scoring_cli.rescore)
+    app.add_typer(scoring_cli.scoring_app, name="scoring")
 
 
 _mount_stage_commands()

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(default=None, repr=False)
     smtp_from: str = "leadflow@localhost"
     smtp_starttls: bool = True
+    tracking_origins: str = ""  # comma-separated origins whose pages may send /t/collect beacons (besides forms')
+    predict_retrain_days: int = 7  # the predictive model is retrained from won and lost leads this often
+    predict_stale_days: int = 180  # a lead this old that never went past MQL counts as lost when learning
+    predict_score_minutes: int = 10  # how often the worker scores new open leads with the active model
     bench_floor: bool = False  # mounts POST /bench/floor for `make bench`; never on a real server
 
 

@@ -7,5 +7,8 @@ from leadflow.db import Base
 from leadflow.identity import models as identity_models  # noqa: F401
 from leadflow.leads import models as leads_models  # noqa: F401
 from leadflow.people import models as people_models  # noqa: F401
+from leadflow.qualification import models as qualification_models  # noqa: F401
+from leadflow.scoring import models as scoring_models  # noqa: F401
+from leadflow.tracking import models as tracking_models  # noqa: F401
 
 metadata = Base.metadata

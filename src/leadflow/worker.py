@@ -46,6 +46,12 @@ def run_once(factory: sessionmaker[Session], *, limit: int = 10) -> int:
 
 def run_forever(factory: sessionmaker[Session], stop: threading.Event, *, idle_seconds: float = 1.0) -> None:
     log.info("worker started")
+    try:
+        with factory() as session, session.begin():
+            for ensure in jobs.schedules():
+                ensure(session)
+    except Exception:  # a schedule that cannot be set now is set at the next start; the worker still runs
+        log.exception("could not set the periodic jobs")
     while not stop.is_set():
         try:
             handled = run_once(factory)

@@ -30,3 +30,53 @@ def total_cost(session: Session, campaign_id: int) -> dict[str, str]:
 def costs(session: Session, campaign_id: int) -> list[CampaignCost]:
     return list(session.scalars(select(CampaignCost).where(CampaignCost.campaign_id == campaign_id)
                                 .order_by(CampaignCost.spent_on, CampaignCost.id)))
+
+
+def campaign_list(session: Session, *, q: str | None, channel: str | None, offset: int, limit: int
+                  ) -> tuple[list[Campaign], bool]:
+    """A page of campaigns for the workspace, latest start date first (undated last); and whether more follow."""
+    query = select(Campaign)
+    if channel:
+        query = query.where(Campaign.channel == channel)
+    if q:
+        pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Campaign.name.ilike(pattern, escape="\\"), Campaign.code.ilike(pattern, escape="\\"),
+                                Campaign.source.ilike(pattern, escape="\\"),
+                                Campaign.medium.ilike(pattern, escape="\\")))
+    query = query.order_by(Campaign.starts_on.is_(None), Campaign.starts_on.desc(), Campaign.id.desc())
+    rows = list(session.scalars(query.offset(offset).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def total_costs(session: Session, campaign_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Total cost per currency of each campaign, for a page of campaigns: one grouped query."""
+    if not campaign_ids:
+        return {}
+    totals: dict[int, dict[str, str]] = {}
+    rows = session.execute(select(CampaignCost.campaign_id, CampaignCost.currency, func.sum(CampaignCost.amount))
+                           .where(CampaignCost.campaign_id.in_(campaign_ids))
+                           .group_by(CampaignCost.campaign_id, CampaignCost.currency))
+    for campaign_id, currency, amount in rows:
+        totals.setdefault(campaign_id, {})[currency] = f"{amount:.2f}"
+    return totals
+
+
+def programs(session: Session, campaign: Campaign) -> tuple[list[Campaign], list[Campaign]]:
+    """The programs above a campaign (top first) and the campaigns directly under it."""
+    chain, seen, parent_id = [], {campaign.id}, campaign.parent_id
+    while parent_id is not None and parent_id not in seen:
+        parent = session.get(Campaign, parent_id)
+        if parent is None:
+            break
+        chain.append(parent)
+        seen.add(parent.id)
+        parent_id = parent.parent_id
+    children = list(session.scalars(select(Campaign).where(Campaign.parent_id == campaign.id)
+                                    .order_by(Campaign.name, Campaign.id)))
+    return list(reversed(chain)), children
+
+
+def choices(session: Session, *, limit: int = 500) -> list[tuple[int, str, str]]:
+    """(id, name, code) of campaigns for a select, by name."""
+    return [tuple(row) for row in session.execute(select(Campaign.id, Campaign.name, Campaign.code)
+                                                  .order_by(Campaign.name, Campaign.id).limit(limit))]

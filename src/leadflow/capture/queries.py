@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadflow.capture.models import Capture
@@ -35,3 +35,12 @@ def get_capture(session: Session, capture_id: int) -> Capture:
     if capture is None:
         raise NotFound("capture", capture_id)
     return capture
+
+
+def form_submissions(session: Session, form_ids: list[int]) -> dict[int, int]:
+    """Posts received per form (every outcome), for a page of forms: one grouped query."""
+    if not form_ids:
+        return {}
+    rows = session.execute(select(Capture.form_id, func.count()).where(Capture.form_id.in_(form_ids))
+                           .group_by(Capture.form_id))
+    return {form_id: count for form_id, count in rows}

@@ -17,6 +17,7 @@ from leadflow.clock import now
 from leadflow.errors import FieldError, Invalid
 from leadflow.identity import service as identity_service
 from leadflow.leads import service as leads_service
+from leadflow.qualification import service as qualification_service
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) ->
         if changes:
             identity_service.index_lead(session, record.id, identity_service.prepared_lead(record))
     leads_service.record_consents(session, lead_id=record.id, consents=lead.consents, capture_id=capture.id)
+    qualification_service.record_captured(session, record.id, lead.custom_fields, capture_id=capture.id)
     capture.lead_id = record.id
     capture.outcome = outcome
     if outcome == "created":

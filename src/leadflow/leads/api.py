@@ -27,13 +27,15 @@ def list_leads(
     email: str | None = None, company: str | None = None, company_id: int | None = None,
     campaign: Annotated[str | None, Query(description="campaign id or code")] = None,
     stage: Stage | None = None, owner: int | None = None, channel: str | None = None,
+    source: Annotated[str | None, Query(max_length=200, description="the source of the lead's campaign")] = None,
     country: str | None = None, created_after: datetime | None = None, created_before: datetime | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="words in name, email or company")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="words (as prefixes) in name, email, company, "
+                                                              "phone or city; or an exact email")] = None,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ):
     f = queries.LeadFilter(email=email, company=company, company_id=company_id, campaign=campaign, stage=stage,
-                           owner=owner, channel=channel, country=country, created_after=created_after,
-                           created_before=created_before, q=q)
+                           owner=owner, source=source, channel=channel, country=country,
+                           created_after=created_after, created_before=created_before, q=q)
     rows, next_cursor = queries.lead_page(session, actor, f, cursor=cursor, limit=limit)
     return LeadPage(items=[LeadRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 

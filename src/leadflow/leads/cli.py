@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,26 +10,9 @@ import typer
 from rich.progress import Progress
 
 from leadflow.leads import queries
-from leadflow.leads.domain import LEAD_FIELDS
 from leadflow.leads.models import Lead
+from leadflow.leads.queries import COLUMNS, lead_row
 from leadflow.people.service import SYSTEM
-
-COLUMNS = ("id", *LEAD_FIELDS, "stage", "owner", "do_not_contact", "channel", "campaign_id", "company_id",
-           "first_utm_source", "first_utm_medium", "first_utm_campaign", "last_utm_source", "last_utm_medium",
-           "last_utm_campaign", "custom_fields", "created_at", "updated_at")
-
-
-def lead_row(lead: Lead) -> list:
-    first, last = lead.first_touch or {}, lead.last_touch or {}
-    return [
-        lead.id, *(getattr(lead, name) or "" for name in LEAD_FIELDS), lead.stage, lead.owner_id or "",
-        "true" if lead.do_not_contact else "false", lead.channel or "", lead.campaign_id or "",
-        lead.company_id or "", first.get("utm_source", ""), first.get("utm_medium", ""),
-        first.get("utm_campaign", ""), last.get("utm_source", ""), last.get("utm_medium", ""),
-        last.get("utm_campaign", ""), json.dumps(lead.custom_fields or {}, ensure_ascii=False),
-        lead.created_at.isoformat(), lead.updated_at.isoformat(),
-    ]
-
 
 def export_leads(file: Annotated[Path, typer.Argument(help="the CSV file to write")],
                  user: Annotated[str | None, typer.Option("--user", help="only the leads this user sees")] = None,

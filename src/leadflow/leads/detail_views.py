@@ -2,6 +2,230 @@
 
 from __future__ import annotations
 
-from leadflow.web.pages import page_router
+from fastapi import Depends, Request
+from sqlalchemy import select
+
+from leadflow.campaigns.models import Campaign
+from leadflow.errors import Invalid, NotFound
+from leadflow.http import AppSettings, DbSession, PageActor
+from leadflow.leads import queries
+from leadflow.leads import service as leads_service
+from leadflow.leads.models import STAGES, Company, Lead
+from leadflow.people.models import ApiKey, User
+from leadflow.web.pages import page_router, redirect, render
 
 router = page_router(tags=["pages"])
+
+# The profile in sections, each edited on its own: name, title, fields.
+SECTIONS = {
+    "person": ("Person", ("first_name", "last_name", "job_title", "language")),
+    "contact": ("Contact", ("email", "phone", "mobile", "do_not_contact")),
+    "address": ("Company and address", ("company", "street", "postal_code", "city", "region", "country")),
+    "status": ("Stage", ("stage",)),
+}
+LABELS = {
+    "first_name": "First name", "last_name": "Last name", "job_title": "Job title", "language": "Language",
+    "email": "Email", "phone": "Phone", "mobile": "Mobile", "do_not_contact": "Do not contact",
+    "company": "Company", "street": "Street", "postal_code": "Postal code", "city": "City", "region": "Region",
+    "country": "Country", "stage": "Stage",
+}
+INPUT_TYPES = {"email": "email", "phone": "tel", "mobile": "tel"}
+TIMELINE_LIMIT = 200
+MAX_TEXT = 20_000
+
+
+def name_of(lead: Lead) -> str:
+    return " ".join(p for p in (lead.first_name, lead.last_name) if p) or lead.email or f"Lead #{lead.id}"
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+async def posted(request: Request) -> dict[str, str]:
+    """The submitted form as text values (Starlette keeps the form the CSRF check already read)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def _section(section: str) -> tuple[str, tuple[str, ...]]:
+    if section not in SECTIONS:
+        raise NotFound("section", section)
+    return SECTIONS[section]
+
+
+def _survivor(session, actor, lead_id: int) -> Lead | None:
+    """The lead a merged-away lead lives on in, when the actor sees it."""
+    lead = session.get(Lead, lead_id)
+    seen = set()
+    while lead is not None and lead.merged_into_id is not None and lead.id not in seen:
+        seen.add(lead.id)
+        lead = session.get(Lead, lead.merged_into_id)
+    if lead is None or lead.id == lead_id or not queries.is_visible(session, actor, lead.id):
+        return None
+    return lead
+
+
+def _actor_names(session, labels: set[str]) -> dict[str, str]:
+    users = {int(label[5:]) for label in labels if label.startswith("user:") and label[5:].isdigit()}
+    keys = {int(label[8:]) for label in labels if label.startswith("api_key:") and label[8:].isdigit()}
+    names = {"system": "leadflow"}
+    if users:
+        for user_id, name, email in session.execute(select(User.id, User.name, User.email).where(User.id.in_(users))):
+            names[f"user:{user_id}"] = name or email
+    if keys:
+        for key_id, name in session.execute(select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(keys))):
+            names[f"api_key:{key_id}"] = f"API key “{name}”"
+    return names
+
+
+def _timeline_context(session, lead: Lead, *, note: str = "", note_error: str | None = None,
+                      status: str | None = None) -> dict:
+    activities = queries.timeline(session, lead.id, limit=TIMELINE_LIMIT)
+    return {"lead": lead, "activities": activities, "note": note, "note_error": note_error, "status": status,
+            "actors": _actor_names(session, {a.actor for a in activities}), "labels": LABELS,
+            "timeline_limit": TIMELINE_LIMIT}
+
+
+def _section_context(lead: Lead, section: str, *, editing: bool = False, values: dict | None = None,
+                     errors: dict | None = None, status: str | None = None) -> dict:
+    title, fields = _section(section)
+    return {"section": section, "title": title, "fields": fields, "labels": LABELS,
+            "input_types": INPUT_TYPES, "stages": STAGES, "editing": editing, "errors": errors or {},
+            "current": values if values is not None else {f: getattr(lead, f) for f in fields}, "status": status,
+            "manual": set(lead.manual_fields or [])}
+
+
+def _company_tree(session, actor, lead: Lead) -> dict | None:
+    if lead.company_id is None or not actor.can("companies:read"):
+        return None
+    company = session.get(Company, lead.company_id)
+    if company is None:
+        return None
+    chain, seen, current = [company], {company.id}, company
+    while current.parent_id is not None:
+        current = session.get(Company, current.parent_id)
+        if current is None or current.id in seen:
+            break
+        seen.add(current.id)
+        chain.append(current)
+    chain.reverse()
+    below = queries.descendants(session, company.id)[:100]
+    children: dict[int, list[Company]] = {}
+    for child, _depth in below:
+        children.setdefault(child.parent_id, []).append(child)
+    return {"company": company, "chain": chain, "children": children, "shown": len(below)}
+
+
+@router.get("/leads/{lead_id:int}")
+def lead_page(lead_id: int, request: Request, session: DbSession, actor: PageActor, merged: int | None = None):
+    actor.require("leads:read")
+    try:
+        lead = queries.visible_lead(session, actor, lead_id)
+    except NotFound:
+        survivor = _survivor(session, actor, lead_id)
+        if survivor is None:
+            raise
+        return redirect(request, f"/leads/{survivor.id}",
+                        message=f"Lead #{lead_id} was merged into this lead.", kind="info")
+    undo = None
+    if merged is not None and actor.can("leads:merge"):
+        gone = session.get(Lead, merged)
+        undo = gone if gone is not None and gone.merged_into_id == lead.id else None
+    owner = session.get(User, lead.owner_id) if lead.owner_id else None
+    campaign_ids = {i for i in (lead.campaign_id, lead.last_campaign_id) if i}
+    campaigns = {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))} \
+        if campaign_ids else {}
+    context = {
+        "lead": lead, "name": name_of(lead), "owner": owner, "campaigns": campaigns, "undo": undo,
+        "sections": [_section_context(lead, s) for s in SECTIONS], "consents": queries.consents(session, lead.id),
+        "company_tree": _company_tree(session, actor, lead), **_timeline_context(session, lead),
+    }
+    return render(request, "leads/detail.html", context)
+
+
+@router.get("/leads/{lead_id:int}/section/{section}")
+def show_section(lead_id: int, section: str, request: Request, session: DbSession, actor: PageActor):
+    actor.require("leads:read")
+    lead = queries.visible_lead(session, actor, lead_id)
+    if not _is_htmx(request):
+        return redirect(request, f"/leads/{lead.id}#section-{section}")
+    return render(request, "leads/_detail_section.html", {"lead": lead, "sec": _section_context(lead, section)})
+
+
+@router.get("/leads/{lead_id:int}/edit/{section}")
+def edit_section(lead_id: int, section: str, request: Request, session: DbSession, actor: PageActor):
+    actor.require("leads:write")
+    lead = queries.visible_lead(session, actor, lead_id)
+    context = {"lead": lead, "sec": _section_context(lead, section, editing=True)}
+    if _is_htmx(request):
+        return render(request, "leads/_detail_section.html", context)
+    return render(request, "leads/detail_edit.html", {**context, "name": name_of(lead)})
+
+
+@router.post("/leads/{lead_id:int}/edit/{section}")
+def save_section(lead_id: int, section: str, request: Request, session: DbSession, actor: PageActor,
+                 settings: AppSettings, form: dict = Depends(posted)):
+    actor.require("leads:write")
+    lead = queries.visible_lead(session, actor, lead_id)
+    _, fields = _section(section)
+    values: dict = {}
+    for name in fields:
+        if name == "do_not_contact":
+            values[name] = form.get(name) in ("on", "yes", "true", "1")
+        else:
+            text = (form.get(name) or "").strip()[:MAX_TEXT]
+            values[name] = text or None
+    if "stage" in values and values["stage"] is None:
+        values.pop("stage")
+    try:
+        changes = leads_service.edit(session, lead=lead, values=values, actor=actor.label,
+                                     default_country=settings.default_country)
+    except Invalid as exc:
+        session.rollback()
+        errors = {e.field: e.reason[:1].upper() + e.reason[1:] for e in exc.errors}
+        context = {"lead": lead, "sec": _section_context(lead, section, editing=True, values=values, errors=errors)}
+        if _is_htmx(request):
+            return render(request, "leads/_detail_section.html", context, status_code=422)
+        return render(request, "leads/detail_edit.html", {**context, "name": name_of(lead)}, status_code=422)
+    session.commit()
+    changed = ", ".join(LABELS.get(c.field, c.field).lower() for c in changes)
+    message = f"Saved {changed}." if changes else "Nothing changed."
+    if not _is_htmx(request):
+        return redirect(request, f"/leads/{lead.id}#section-{section}", message=message, kind="ok")
+    response = render(request, "leads/_detail_section.html",
+                      {"lead": lead, "sec": _section_context(lead, section, status=message)})
+    if changes:
+        response.headers["HX-Trigger"] = "lead-changed"
+    return response
+
+
+@router.get("/leads/{lead_id:int}/timeline")
+def timeline(lead_id: int, request: Request, session: DbSession, actor: PageActor):
+    actor.require("leads:read")
+    lead = queries.visible_lead(session, actor, lead_id)
+    if not _is_htmx(request):
+        return redirect(request, f"/leads/{lead.id}#timeline")
+    return render(request, "leads/_detail_timeline.html", _timeline_context(session, lead))
+
+
+@router.post("/leads/{lead_id:int}/notes")
+def add_note(lead_id: int, request: Request, session: DbSession, actor: PageActor, form: dict = Depends(posted)):
+    actor.require("leads:write")
+    lead = queries.visible_lead(session, actor, lead_id)
+    text = (form.get("text") or "").strip()
+    error = None
+    if not text:
+        error = "Write the note first."
+    elif len(text) > MAX_TEXT:
+        error = f"A note holds at most {MAX_TEXT:,} characters; this one has {len(text):,}."
+    if error:
+        if _is_htmx(request):
+            return render(request, "leads/_detail_timeline.html",
+                          _timeline_context(session, lead, note=text, note_error=error), status_code=422)
+        return redirect(request, f"/leads/{lead.id}#timeline", message=f"No note added: {error}", kind="error")
+    leads_service.add_note(session, lead=lead, text=text, actor=actor.label)
+    session.commit()
+    if not _is_htmx(request):
+        return redirect(request, f"/leads/{lead.id}#timeline", message="Note added.", kind="ok")
+    return render(request, "leads/_detail_timeline.html", _timeline_context(session, lead, status="Note added."))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadflow.clock import now
 from leadflow.db import Base, BigId, UtcDateTime
+from leadflow.leads.lifecycle import STAGES  # noqa: F401  (the stage machine owns the list)
 
-STAGES = ("new", "mql", "sql", "opportunity", "customer", "nurture", "disqualified", "recycled")
 
 class Company(Base):
     __tablename__ = "companies"
@@ -38,6 +38,16 @@ class Lead(Base):
     __tablename__ = "leads"
     __table_args__ = (
         Index("ix_leads_created_at_id", "created_at", "id"),
+        # The inbox's sorts and filters (migration 0004, which also holds the expression indexes
+        # ix_leads_sort_name/_company/_country, ix_leads_stage_sort_name and the full-text search).
+        Index("ix_leads_updated_at_id", "updated_at", "id"),
+        Index("ix_leads_country_created_at_id", "country", "created_at", "id"),
+        Index("ix_leads_stage_created_at_id", "stage", "created_at", "id"),
+        Index("ix_leads_owner_id_created_at_id", "owner_id", "created_at", "id"),
+        Index("ix_leads_stage_id", "stage", "id"),
+        Index("ix_leads_score_id", "score", "id"),
+        Index("ix_leads_band_score_id", "band", "score", "id"),
+        Index("ix_leads_grade_score_id", "grade", "score", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -70,6 +80,16 @@ class Lead(Base):
     last_campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     first_touch: Mapped[dict] = mapped_column(JSON, default=dict)
     last_touch: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Kept by scoring and qualification (their state lives in their own tables): what the inbox filters and sorts
+    # on and what a lead's JSON carries.
+    score: Mapped[int | None] = mapped_column(Integer)
+    grade: Mapped[str | None] = mapped_column(String(1))
+    band: Mapped[str | None] = mapped_column(String(8))
+    score_explanation: Mapped[list] = mapped_column(JSON, default=list)
+    interests: Mapped[dict] = mapped_column(JSON, default=dict)
+    predicted_probability: Mapped[float | None] = mapped_column(Float)
+    sales_ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    disqualify_reason: Mapped[str | None] = mapped_column(String(40))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
@@ -91,6 +111,22 @@ class Activity(Base):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class StageChange(Base):
+    """Who moved a lead from which stage to which, when, and why (every stage change, whoever makes it)."""
+
+    __tablename__ = "stage_changes"
+    __table_args__ = (Index("ix_stage_changes_lead_id_changed_at", "lead_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    from_stage: Mapped[str | None] = mapped_column(String(20))
+    to_stage: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(40))  # disqualification reason, "sales_ready", ...
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200), default="system")
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
+
+
 class Consent(Base):
     __tablename__ = "consents"
     __table_args__ = (Index("ix_consents_lead_id_purpose", "lead_id", "purpose"),)
@@ -102,3 +138,16 @@ class Consent(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
     text: Mapped[str | None] = mapped_column(Text)  # the exact wording shown to the person
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
+
+
+class SavedView(Base):
+    """A user's named inbox filters and sort, kept as the inbox's query string; each user sees only their own."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)

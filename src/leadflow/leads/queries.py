@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import and_, func, literal, literal_column, or_, select, table, tuple_
 from sqlalchemy.orm import Session
 
 from leadflow.campaigns.domain import code_key
 from leadflow.campaigns.models import Campaign
-from leadflow.errors import NotFound
-from leadflow.leads.domain import parent_hint
-from leadflow.leads.models import Activity, Company, Consent, Lead
+from leadflow.db import UtcDateTime
+from leadflow.errors import Invalid, NotFound
+from leadflow.leads.domain import LEAD_FIELDS, parent_hint
+from leadflow.leads.models import Activity, Company, Consent, Lead, SavedView
 from leadflow.leads.visibility import sees_all, visible_leads
 from leadflow.pages import keyset_page
+from leadflow.people.models import Team, User
 from leadflow.people.service import Actor
 
 
@@ -26,11 +31,14 @@ class LeadFilter:
     campaign: str | None = None  # id or code
     stage: str | None = None
     owner: int | None = None
+    unassigned: bool = False
+    source: str | None = None  # the source of the lead's first- or last-touch campaign
     channel: str | None = None
     country: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
     q: str | None = None
+    # score_band: issue 5 adds the hot/warm/cold filter here and in filtered().
 
 
 def filtered(session: Session, actor: Actor, f: LeadFilter):
@@ -51,6 +59,11 @@ def filtered(session: Session, actor: Actor, f: LeadFilter):
         query = query.where(Lead.stage == f.stage)
     if f.owner is not None:
         query = query.where(Lead.owner_id == f.owner)
+    if f.unassigned:
+        query = query.where(Lead.owner_id.is_(None))
+    if f.source:
+        sourced = select(Campaign.id).where(Campaign.source == f.source)
+        query = query.where(or_(Lead.campaign_id.in_(sourced), Lead.last_campaign_id.in_(sourced)))
     if f.channel:
         query = query.where(Lead.channel == f.channel)
     if f.country:
@@ -60,12 +73,43 @@ def filtered(session: Session, actor: Actor, f: LeadFilter):
     if f.created_before:
         query = query.where(Lead.created_at < f.created_before)
     if f.q:
-        pattern = f"%{_like(f.q.strip())}%"
-        query = query.where(or_(Lead.first_name.ilike(pattern, escape="\\"),
-                                Lead.last_name.ilike(pattern, escape="\\"),
-                                Lead.email.ilike(pattern, escape="\\"),
-                                Lead.company.ilike(pattern, escape="\\")))
+        condition = search_condition(session, f.q)
+        if condition is not None:
+            query = query.where(condition)
     return query
+
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"\+[\d\s()./-]{6,}")
+WORD = re.compile(r"\w+")
+# PostgreSQL: migration 0004's generated column, the names, email (split at @ and dots), company, phone, mobile
+# and city as a tsvector, with a GIN index. SQLite: the FTS5 table leads_fts, kept in step by triggers.
+SEARCH_VECTOR = literal_column("leads.search_vector")
+
+
+def search_condition(session: Session, text: str):
+    """Full-text search over names, email, company, phone and city: every word as a prefix, all of them.
+
+    An email address or an international phone number is looked up exactly on its normalized index; other text
+    goes to the GIN index on PostgreSQL and the FTS5 table (kept by triggers) on SQLite.
+    """
+    text = text.strip()
+    if EMAIL.fullmatch(text):
+        return Lead.email == text.lower()
+    if PHONE.fullmatch(text):
+        number = "+" + "".join(ch for ch in text if ch.isdigit())
+        return or_(Lead.phone == number, Lead.mobile == number)
+    words = WORD.findall(text)[:8]
+    if not words:
+        return None
+    # A word of one letter is matched whole: as a prefix it would match most of a large database.
+    if session.get_bind().dialect.name == "postgresql":
+        query = " & ".join(f"{word}:*" if len(word) > 1 else word for word in words)
+        return SEARCH_VECTOR.op("@@")(
+            func.to_tsquery(literal_column("'simple'::regconfig"), query))
+    match = " ".join(f'"{word}"*' if len(word) > 1 else f'"{word}"' for word in words)
+    return Lead.id.in_(select(literal_column("rowid")).select_from(table("leads_fts")).where(
+        literal_column("leads_fts").op("MATCH")(match)))
 
 
 def _like(text: str) -> str:
@@ -74,6 +118,154 @@ def _like(text: str) -> str:
 
 def lead_page(session: Session, actor: Actor, f: LeadFilter, *, cursor: str | None, limit: int) -> tuple[list[Lead], str | None]:
     return keyset_page(session, filtered(session, actor, f), Lead.id, cursor=cursor, limit=limit)
+
+
+# The inbox's sorts: nullable columns compare as coalesce(column, '') (literal '', to match the indexes of 0004).
+SORTS = {
+    "created": Lead.created_at,
+    "updated": Lead.updated_at,
+    "name": func.coalesce(Lead.name_key, literal_column("''")),
+    "company": func.coalesce(func.lower(Lead.company), literal_column("''")),
+    "country": func.coalesce(Lead.country, literal_column("''")),
+    "stage": Lead.stage,
+}
+TIMES = ("created", "updated")
+
+
+@dataclass
+class InboxPage:
+    leads: list[Lead]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def _cursor(sort: str, value, lead_id: int) -> str:
+    value = value.isoformat() if isinstance(value, datetime) else value
+    return base64.urlsafe_b64encode(json.dumps([sort, value, lead_id]).encode()).decode().rstrip("=")
+
+
+def _uncursor(sort: str, cursor: str) -> tuple:
+    try:
+        named, value, lead_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if named != sort or not isinstance(lead_id, int) or not isinstance(value, str):
+            raise ValueError
+        if sort in TIMES:
+            return literal(datetime.fromisoformat(value), UtcDateTime()), lead_id
+        return literal(value), lead_id
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise Invalid.one("cursor", "not a page of this list and sort: start again from the first page") from None
+
+
+def inbox_page(session: Session, actor: Actor, f: LeadFilter, *, sort: str = "created", descending: bool = True,
+               after: str | None = None, before: str | None = None, limit: int = 50) -> InboxPage:
+    """One keyset page in any sort (ties broken by id), both ways: never an OFFSET, however deep the page."""
+    key = SORTS[sort]
+    query = filtered(session, actor, f).add_columns(key.label("sort_value"))
+    backwards = before is not None
+    upward = descending == backwards  # the rows wanted lie above the cursor in the index: read it ascending
+    if after or before:
+        value, lead_id = _uncursor(sort, before or after)
+        query = query.where(_beyond(session, key, value, lead_id, upward=upward))
+    order = (key.asc(), Lead.id.asc()) if upward else (key.desc(), Lead.id.desc())
+    rows = session.execute(query.order_by(*order).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    if not rows:
+        return InboxPage([], None, None)
+    first, last = rows[0], rows[-1]
+    has_next = more if not backwards else True
+    has_previous = more if backwards else after is not None
+    return InboxPage([row[0] for row in rows],
+                     _cursor(sort, last.sort_value, last[0].id) if has_next else None,
+                     _cursor(sort, first.sort_value, first[0].id) if has_previous else None)
+
+
+def _beyond(session: Session, key, value, lead_id: int, *, upward: bool):
+    """Rows past the cursor (key, id). PostgreSQL walks an index from a row value; SQLite uses row values on plain
+    columns only, so there the key's own range (key <= value) reaches the expression indexes too."""
+    if session.get_bind().dialect.name == "postgresql":
+        bound = tuple_(key, Lead.id)
+        return bound > tuple_(value, lead_id) if upward else bound < tuple_(value, lead_id)
+    if upward:
+        return and_(key >= value, or_(key > value, Lead.id > lead_id))
+    return and_(key <= value, or_(key < value, Lead.id < lead_id))
+
+
+def count_capped(session: Session, actor: Actor, f: LeadFilter, *, cap: int = 10_000) -> int:
+    """How many leads match, counted up to `cap` (the page says "10,000+" beyond): cheap on millions."""
+    ids = filtered(session, actor, f).with_only_columns(Lead.id).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(ids)) or 0
+
+
+# The columns of every lead export (the CLI's and the inbox's CSV).
+COLUMNS = ("id", *LEAD_FIELDS, "stage", "owner", "do_not_contact", "channel", "campaign_id", "company_id",
+           "first_utm_source", "first_utm_medium", "first_utm_campaign", "last_utm_source", "last_utm_medium",
+           "last_utm_campaign", "custom_fields", "created_at", "updated_at")
+
+
+def lead_row(lead: Lead) -> list:
+    first, last = lead.first_touch or {}, lead.last_touch or {}
+    return [
+        lead.id, *(getattr(lead, name) or "" for name in LEAD_FIELDS), lead.stage, lead.owner_id or "",
+        "true" if lead.do_not_contact else "false", lead.channel or "", lead.campaign_id or "",
+        lead.company_id or "", first.get("utm_source", ""), first.get("utm_medium", ""),
+        first.get("utm_campaign", ""), last.get("utm_source", ""), last.get("utm_medium", ""),
+        last.get("utm_campaign", ""), json.dumps(lead.custom_fields or {}, ensure_ascii=False),
+        lead.created_at.isoformat(), lead.updated_at.isoformat(),
+    ]
+
+
+def inbox_export(session: Session, actor: Actor, f: LeadFilter, *, ids: list[int] | None = None):
+    """The leads of an export, visible ones only, by id, streamed in chunks."""
+    query = filtered(session, actor, f)
+    if ids is not None:
+        query = query.where(Lead.id.in_(ids))
+    return session.scalars(query.order_by(Lead.id).execution_options(yield_per=2000))
+
+
+def visible_selection(session: Session, actor: Actor, ids: list[int]) -> list[Lead]:
+    """The chosen leads this actor sees; the others are left out without a word."""
+    if not ids:
+        return []
+    return list(session.scalars(visible_leads(actor).where(Lead.id.in_(ids)).order_by(Lead.id)))
+
+
+def assignable_owners(session: Session, actor: Actor) -> list[User]:
+    """Active users this actor may hand leads to: anyone for those who see every lead, a manager's teams
+    otherwise, else only themselves."""
+    query = select(User).where(User.is_active.is_(True))
+    if not sees_all(actor):
+        teams = select(Team.id).where(or_(Team.manager_id == actor.user_id, Team.id == actor.team_id))
+        query = query.where(or_(User.id == actor.user_id, User.team_id.in_(teams)))
+    return list(session.scalars(query.order_by(User.name, User.email).limit(1000)))
+
+
+def users_by_id(session: Session, user_ids: set[int]) -> dict[int, User]:
+    if not user_ids:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}
+
+
+def campaigns_by_id(session: Session, campaign_ids: set[int]) -> dict[int, Campaign]:
+    if not campaign_ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))}
+
+
+def campaign_choices(session: Session, *, limit: int = 500) -> list[tuple[int, str]]:
+    return [(row.id, row.name) for row in session.execute(
+        select(Campaign.id, Campaign.name).order_by(Campaign.name).limit(limit))]
+
+
+def source_choices(session: Session) -> list[str]:
+    return list(session.scalars(select(Campaign.source).where(Campaign.source.is_not(None))
+                                .distinct().order_by(Campaign.source).limit(200)))
+
+
+def saved_views(session: Session, user_id: int) -> list[SavedView]:
+    return list(session.scalars(select(SavedView).where(SavedView.user_id == user_id).order_by(SavedView.name)))
 
 
 def visible_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
@@ -141,6 +333,19 @@ def campaign_lead_count(session: Session, campaign_id: int) -> int:
         Lead.campaign_id == campaign_id, Lead.merged_into_id.is_(None))) or 0
 
 
+def campaign_counts(session: Session, actor: Actor, campaign_ids: list[int]) -> dict[int, int]:
+    """Leads this actor sees per campaign, first or last touch (as the inbox's campaign filter counts them)."""
+    if not campaign_ids:
+        return {}
+    visible = visible_leads(actor)
+    first = visible.with_only_columns(Lead.campaign_id.label("campaign_id"), Lead.id.label("lead_id")).where(
+        Lead.campaign_id.in_(campaign_ids))
+    last = visible.with_only_columns(Lead.last_campaign_id, Lead.id).where(Lead.last_campaign_id.in_(campaign_ids))
+    touched = first.union(last).subquery()
+    rows = session.execute(select(touched.c.campaign_id, func.count()).group_by(touched.c.campaign_id))
+    return {campaign_id: count for campaign_id, count in rows}
+
+
 def visible_leads_for(actor: Actor):
     """The visible-leads query itself, for streaming exports."""
     return visible_leads(actor)
@@ -170,3 +375,21 @@ def suggested_parents(session: Session, company: Company, *, limit: int = 10) ->
         if reason:
             found.append((other, reason))
     return found[:limit]
+
+
+def company_counts(session: Session, actor: Actor, company_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(leads this actor sees, direct subsidiaries) per company, for a page of companies: two grouped queries."""
+    if not company_ids:
+        return {}
+    visible = visible_leads(actor).with_only_columns(Lead.company_id, func.count()).where(
+        Lead.company_id.in_(company_ids)).group_by(Lead.company_id)
+    leads = dict(session.execute(visible).all())
+    children = dict(session.execute(select(Company.parent_id, func.count()).where(
+        Company.parent_id.in_(company_ids)).group_by(Company.parent_id)).all())
+    return {i: (leads.get(i, 0), children.get(i, 0)) for i in company_ids}
+
+
+def companies_by_id(session: Session, company_ids: set[int]) -> dict[int, Company]:
+    if not company_ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(company_ids)))}

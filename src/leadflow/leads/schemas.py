@@ -41,6 +41,13 @@ class LeadRead(BaseModel):
     merged_into_id: int | None
     created_at: datetime
     updated_at: datetime
+    # Kept by scoring: round(fit + decayed behaviour points), grade A-D from fit, band hot/warm/cold, and why.
+    score: int | None = None
+    grade: str | None = None
+    band: str | None = None
+    score_explanation: list[dict[str, Any]] | None = None
+    interests: dict[str, float] | None = None
+    predicted_probability: float | None = None  # kept by predictive scoring (`leadflow predict train`)
 
 
 class LeadUpdate(BaseModel):

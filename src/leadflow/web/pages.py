@@ -17,7 +17,8 @@ from leadflow.web import csrf
 
 # Stages with pages add their package here: templates live in <stage>/templates/<stage>/.
 TEMPLATE_PACKAGES = ("leadflow.web", "leadflow.people", "leadflow.leads", "leadflow.campaigns", "leadflow.capture",
-                     "leadflow.identity")
+                     "leadflow.identity", "leadflow.qualification",
+                     "leadflow.tracking", "leadflow.scoring")
 FLASH_COOKIE = "leadflow_flash"
 # The main navigation: label, address, and the permission a user needs to see the item.
 NAVIGATION = (
@@ -28,6 +29,8 @@ NAVIGATION = (
     ("Forms", "/forms", "forms:read"),
     ("Imports", "/imports", "imports:read"),
     ("Companies", "/companies", "companies:read"),
+    ("Scoring", "/scoring", "scoring:rules"),
+    ("Sales Ready", "/settings/sales-ready", "qualification:rule"),
     ("Settings", "/settings", "users:manage"),
 )
 HEADERS = {

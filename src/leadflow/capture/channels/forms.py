@@ -21,6 +21,7 @@ from leadflow.capture.models import Capture, Form
 from leadflow.errors import FieldError, NotFound
 from leadflow.http import AppSettings, DbSession, PublicClient, RawBody, client_address, permitted
 from leadflow.people.service import Actor
+from leadflow.tracking import service as tracking_service
 
 router = APIRouter(tags=["forms"])
 
@@ -233,6 +234,8 @@ def submit_form(request: Request, slug: str, session: DbSession, settings: AppSe
     language = forms.choose_language(definition, posted.values.get("_lang"), request.headers.get("accept-language"))
     outcome = form_service.submit(session, form=form, capture=capture, values=posted.values, language=language,
                                   secret_key=request.app.state.secret_key, default_country=settings.default_country)
+    if outcome.lead_id is not None and posted.values.get("lf_vid"):  # the tracking script's visitor joins the lead
+        tracking_service.identify(session, posted.values["lf_vid"], outcome.lead_id, how="form_submit")
     if outcome.outcome == "rejected" and not form_service.is_bot(outcome):
         session.commit()
         if json_wanted:

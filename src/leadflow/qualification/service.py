@@ -1,0 +1,279 @@
+"""Qualification: BANT answers with who gave them, stage moves, and the Sales Ready rule applied to leads (a lead
+that becomes Sales Ready moves to SQL and publishes `lead.sales_ready` once)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from leadflow.clock import now
+from leadflow.errors import FieldError, Invalid
+from leadflow.events import LEAD_SALES_READY
+from leadflow.leads import service as leads_service
+from leadflow.leads.lifecycle import PAST_SQL, check_move
+from leadflow.leads.models import Company, Lead, StageChange
+from leadflow.outbox import OutboxMessage, publish
+from leadflow.qualification import bant, salesready
+from leadflow.qualification.models import BantAnswer, SalesReadyRule
+from leadflow.scoring import service as scoring_service
+from leadflow.scoring.models import LeadScore
+
+CHUNK = 500
+LEAD_CONTEXT_FIELDS = ("email", "first_name", "last_name", "job_title", "company", "country", "city", "region",
+                       "language", "channel", "phone", "mobile", "do_not_contact", "owner_id")
+# Stages a matching lead moves to SQL from; leads past SQL only get their sales_ready_at; disqualified leads are not
+# evaluated (recycle them first).
+TO_SQL_FROM = ("new", "mql", "nurture", "recycled")
+
+
+# --- BANT ---------------------------------------------------------------------------------------------------------
+
+def bant_values(session: Session, lead_ids: list[int]) -> dict[int, dict[str, str | None]]:
+    """The current answer per criterion (the newest row) for each lead; criteria never answered are absent."""
+    found: dict[int, dict[str, str | None]] = {}
+    ids = sorted(set(lead_ids))
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(BantAnswer.lead_id, BantAnswer.criterion, BantAnswer.value)
+            .where(BantAnswer.lead_id.in_(ids[start:start + CHUNK]))
+            .order_by(BantAnswer.lead_id, BantAnswer.set_at, BantAnswer.id))
+        for lead_id, criterion, value in rows:
+            found.setdefault(lead_id, {})[criterion] = value
+    return found
+
+
+def bant_current(session: Session, lead_id: int) -> dict[str, BantAnswer | None]:
+    """Each criterion's newest answer row (value, source, actor, set_at), None when never answered."""
+    current: dict[str, BantAnswer | None] = dict.fromkeys(bant.CRITERIA)
+    for answer in session.scalars(select(BantAnswer).where(BantAnswer.lead_id == lead_id)
+                                  .order_by(BantAnswer.set_at, BantAnswer.id)):
+        current[answer.criterion] = answer
+    return current
+
+
+def bant_history(session: Session, lead_id: int, *, limit: int = 200) -> list[BantAnswer]:
+    return list(session.scalars(select(BantAnswer).where(BantAnswer.lead_id == lead_id)
+                                .order_by(BantAnswer.set_at.desc(), BantAnswer.id.desc()).limit(limit)))
+
+
+def set_bant(session: Session, lead_id: int, answers: dict, source: str, actor: str, *, withdraw: bool = True,
+             lenient: bool = False) -> dict[str, str | None]:
+    """Record the answers that change something (history kept), rescore fit and apply the Sales Ready rule.
+
+    `withdraw=False` (answers from forms and imports): an empty or unknown answer never erases a known one.
+    `lenient=True` (intake): an answer that cannot be read is left out (it stays in the custom fields), never
+    refused.
+    """
+    if source not in bant.SOURCES:
+        raise Invalid.one("source", f"must be one of {', '.join(bant.SOURCES)}")
+    unknown = [c for c in answers if c not in bant.CRITERIA]
+    if unknown:
+        raise Invalid([FieldError(c, f"not a BANT criterion; one of {', '.join(bant.CRITERIA)}") for c in unknown])
+    values, errors = bant.normalize_all(answers, today=now().date())
+    if errors and not lenient:
+        raise Invalid([FieldError(c, reason) for c, reason in errors.items()])
+    current = bant_values(session, [lead_id]).get(lead_id, {})
+    changed = {c: v for c, v in values.items()
+               if current.get(c) != v and (withdraw or v is not None)}
+    if not changed:
+        return current
+    moment = now()
+    for criterion, value in changed.items():
+        session.add(BantAnswer(lead_id=lead_id, criterion=criterion, value=value, source=source, actor=actor[:200],
+                               set_at=moment))
+    updated = {**current, **changed}
+    leads_service.add_activity(
+        session, lead_id=lead_id, kind="bant_changed", actor=actor,
+        summary="BANT: " + ", ".join(f"{c} {bant.label(c, v)}" for c, v in changed.items()),
+        data={"source": source, "changes": [{"criterion": c, "old": current.get(c), "new": v}
+                                            for c, v in changed.items()]})
+    session.flush()
+    scoring_service.rescore_fit(session, [lead_id],
+                                bant={lead_id: {c: v for c, v in updated.items() if v is not None}})
+    evaluate(session, {lead_id}, actor=actor)
+    return updated
+
+
+def record_captured(session: Session, lead_id: int, custom_fields: dict, *, capture_id: int | None) -> None:
+    """BANT answers that came in on a form, survey or API capture (as custom fields), recorded as the lead's own."""
+    answers = bant.answers_in(custom_fields)
+    if answers:
+        set_bant(session, lead_id, answers, "lead", f"capture:{capture_id}" if capture_id else "lead",
+                 withdraw=False, lenient=True)
+
+
+# --- stages -------------------------------------------------------------------------------------------------------
+
+def move_stage(session: Session, lead: Lead, to: str, reason: str | None = None, note: str | None = None,
+               actor: str = "system") -> StageChange:
+    """A person's move through the stage machine; disqualifying needs a reason (and 'other' a note)."""
+    return leads_service.change_stage(session, lead=lead, to=to, reason=reason or None,
+                                      note=(note or "").strip() or None, actor=actor)
+
+
+def stage_history(session: Session, lead_id: int, *, limit: int = 200) -> list[StageChange]:
+    return list(session.scalars(select(StageChange).where(StageChange.lead_id == lead_id)
+                                .order_by(StageChange.changed_at.desc(), StageChange.id.desc()).limit(limit)))
+
+
+# --- the Sales Ready rule -----------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=32)
+def _parsed(expression: str) -> salesready.Rule:
+    return salesready.parse(expression)
+
+
+def current_rule(session: Session) -> SalesReadyRule:
+    """The rule in force: the newest version, or the shipped default (version 0, not stored) before any save."""
+    rule = session.scalar(select(SalesReadyRule).order_by(SalesReadyRule.version.desc()).limit(1))
+    if rule is None:
+        return SalesReadyRule(version=0, expression=salesready.DEFAULT_RULE, note="The default shipped rule",
+                              created_by="system", created_at=None)
+    return rule
+
+
+def rule_versions(session: Session, *, limit: int = 50) -> list[SalesReadyRule]:
+    return list(session.scalars(select(SalesReadyRule).order_by(SalesReadyRule.version.desc()).limit(limit)))
+
+
+def check_expression(expression: str) -> salesready.Rule:
+    """The parsed rule, or Invalid on 'expression' with the position of the problem."""
+    try:
+        return salesready.parse(expression)
+    except salesready.RuleError as error:
+        raise Invalid.one("expression", f"{error.message} (at column {error.position + 1})") from None
+
+
+def save_rule(session: Session, *, expression: str, note: str | None, actor: str) -> SalesReadyRule:
+    """A new version of the rule (validated); it applies from the next evaluation on, to leads not yet ready."""
+    expression = (expression or "").strip()
+    check_expression(expression)
+    last = session.scalar(select(func.max(SalesReadyRule.version))) or 0
+    rule = SalesReadyRule(version=last + 1, expression=expression, note=(note or "").strip()[:1000] or None,
+                          created_by=actor[:200], created_at=now())
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def contexts(session: Session, leads: list[Lead], rule: salesready.Rule) -> dict[int, dict]:
+    """What the rule sees of each lead: only what its names need is read (BANT, fit, company)."""
+    ids = [lead.id for lead in leads]
+    names = set(rule.names)
+    answers = bant_values(session, ids) if any(n.startswith("bant.") for n in names) else {}
+    fits = dict(session.execute(select(LeadScore.lead_id, LeadScore.fit).where(LeadScore.lead_id.in_(ids)))) \
+        if "fit" in names and ids else {}
+    companies = {}
+    if any(n.startswith("company.") for n in names):
+        company_ids = {lead.company_id for lead in leads if lead.company_id}
+        companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(company_ids)))}
+    found = {}
+    for lead in leads:
+        found[lead.id] = context_of(lead, answers.get(lead.id, {}), fit=fits.get(lead.id),
+                                    company=companies.get(lead.company_id))
+    return found
+
+
+def context_of(lead: Lead, answers: dict, *, fit: int | None = None, company: Company | None = None) -> dict:
+    context = {"score": lead.score, "grade": lead.grade, "band": lead.band, "stage": lead.stage, "fit": fit,
+               "predicted_probability": lead.predicted_probability, "bant.known": bant.known_count(answers)}
+    for criterion in bant.CRITERIA:
+        context[f"bant.{criterion}"] = answers.get(criterion)
+    for name in LEAD_CONTEXT_FIELDS:
+        context[name] = getattr(lead, name)
+    for key, value in (lead.custom_fields or {}).items():
+        context[f"custom.{key}"] = value
+    for key, value in (lead.interests or {}).items():
+        context[f"interests.{key}"] = value
+    if company is not None:
+        context.update({"company.employees": company.employees, "company.revenue": company.revenue,
+                        "company.industry": company.industry})
+    return context
+
+
+def explain(session: Session, lead: Lead) -> salesready.Outcome:
+    rule = _parsed(current_rule(session).expression)
+    return salesready.evaluate(rule, contexts(session, [lead], rule)[lead.id])
+
+
+def evaluate(session: Session, lead_ids: set[int] | list[int], *, actor: str = "system") -> list[int]:
+    """Apply the Sales Ready rule to these leads; return the ids that became Sales Ready now.
+
+    A lead becomes Sales Ready once: it gets sales_ready_at (set by a conditional UPDATE, so two transactions
+    cannot both win), moves to SQL when the stage machine allows from its stage, and `lead.sales_ready` goes to
+    the outbox with the key `lead.sales_ready:{id}` (a recycled lead that becomes ready again gets `:{n}`). Later
+    events change nothing; a lead that drops below the rule keeps its stage.
+    """
+    ids = sorted(set(lead_ids))
+    if not ids:
+        return []
+    in_force = current_rule(session)
+    rule = _parsed(in_force.expression)
+    ready: list[int] = []
+    for start in range(0, len(ids), CHUNK):
+        leads = list(session.scalars(
+            select(Lead).where(Lead.id.in_(ids[start:start + CHUNK]), Lead.sales_ready_at.is_(None),
+                               Lead.merged_into_id.is_(None), Lead.stage != "disqualified")))
+        if not leads:
+            continue
+        seen = contexts(session, leads, rule)
+        for lead in leads:
+            outcome = salesready.evaluate(rule, seen[lead.id])
+            if outcome.matched and _make_ready(session, lead, outcome, in_force.version, actor):
+                ready.append(lead.id)
+    return ready
+
+
+def _make_ready(session: Session, lead: Lead, outcome: salesready.Outcome, version: int, actor: str) -> bool:
+    moment = now()
+    won = session.execute(update(Lead).where(Lead.id == lead.id, Lead.sales_ready_at.is_(None))
+                          .values(sales_ready_at=moment).execution_options(synchronize_session=False)).rowcount
+    if not won:
+        session.refresh(lead)
+        return False
+    lead.sales_ready_at = moment
+    session.flush()
+    explanation = outcome.as_dict()["parts"]
+    if lead.stage in TO_SQL_FROM and check_move(lead.stage, "sql").allowed:
+        leads_service.change_stage(session, lead=lead, to="sql", reason="sales_ready", actor=actor,
+                                   note=f"Sales Ready rule v{version}")
+    elif lead.stage not in PAST_SQL:
+        return False
+    leads_service.add_activity(
+        session, lead_id=lead.id, kind="sales_ready", actor=actor,
+        summary=f"Sales Ready (rule v{version}): " + "; ".join(p["text"] for p in explanation if p["result"]),
+        data={"rule_version": version, "parts": explanation})
+    base = f"{LEAD_SALES_READY}:{lead.id}"
+    earlier = session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where((OutboxMessage.key == base) | OutboxMessage.key.like(base + ":%")))
+    publish(session, LEAD_SALES_READY,
+            {"lead_id": lead.id, "rule_version": version, "score": lead.score, "grade": lead.grade,
+             "band": lead.band, "stage": lead.stage, "sales_ready_at": moment.isoformat(),
+             "explanation": explanation},
+            key=base if not earlier else f"{base}:{earlier + 1}")
+    session.flush()
+    return True
+
+
+def preview(session: Session, leads_query, expression: str, *, sample: int = 10, limit: int = 20000) -> dict:
+    """How many leads (of those the query yields: the caller's visible ones) the rule matches now, with a sample;
+    nothing is saved or moved. At most `limit` leads are looked at (the answer says when it stopped there)."""
+    rule = check_expression(expression)
+    matched, looked, examples = 0, 0, []
+    last_id = 0
+    while looked < limit:
+        leads = list(session.scalars(leads_query.where(Lead.id > last_id).order_by(Lead.id)
+                                     .limit(min(CHUNK, limit - looked))))
+        if not leads:
+            break
+        last_id = leads[-1].id
+        looked += len(leads)
+        seen = contexts(session, leads, rule)
+        for lead in leads:
+            if salesready.evaluate(rule, seen[lead.id]).matched:
+                matched += 1
+                if len(examples) < sample:
+                    examples.append(lead)
+    return {"matched": matched, "looked_at": looked, "complete": looked < limit, "sample": examples}

@@ -1,0 +1,83 @@
+"""JSON routes: scoring rule sets (versions, validation, export/import, activation), rescore runs, a lead's score."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from leadflow.errors import Invalid
+from leadflow.http import DbSession, permitted
+from leadflow.leads import queries as leads_queries
+from leadflow.people.service import Actor
+from leadflow.scoring import service as scoring_service
+from leadflow.scoring.schemas import (
+    ActivateRead,
+    RuleSetCreate,
+    RuleSetRead,
+    RunRead,
+    ScoreRead,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["scoring"])
+
+Reader = Annotated[Actor, permitted("leads:read")]
+RuleMaker = Annotated[Actor, permitted("scoring:rules")]
+
+
+@router.get("/scoring/rule-sets", response_model=list[RuleSetRead])
+def list_rule_sets(session: DbSession, actor: RuleMaker):
+    """Every version, newest first: one active, drafts, and the retired history."""
+    rows = scoring_service.list_rule_sets(session)
+    session.commit()
+    return rows
+
+
+@router.post("/scoring/rule-sets", response_model=RuleSetRead, status_code=201)
+def create_rule_set(body: RuleSetCreate, session: DbSession, actor: RuleMaker):
+    """A new draft from a definition (object, or JSON/YAML text): 422 lists each problem with its path."""
+    if (body.definition is None) == (body.text is None):
+        raise Invalid.one("definition", "give either definition (an object) or text (JSON or YAML)")
+    definition = body.definition if body.definition is not None else scoring_service.parse_text(body.text,
+                                                                                                body.format)
+    row = scoring_service.create_draft(session, definition, actor=actor.label, notes=body.notes)
+    if body.activate:
+        scoring_service.activate(session, row.id, actor=actor.label)
+    session.commit()
+    return row
+
+
+@router.get("/scoring/rule-sets/{rule_set_id}", response_model=RuleSetRead)
+def get_rule_set(rule_set_id: int, session: DbSession, actor: RuleMaker,
+                 format: Annotated[Literal["json", "yaml"] | None, Query()] = None):
+    """A version; `?format=yaml` or `?format=json` exports its definition alone, ready to import."""
+    row = scoring_service.get_rule_set(session, rule_set_id)
+    if format:
+        media = "application/yaml" if format == "yaml" else "application/json"
+        return PlainTextResponse(scoring_service.export_text(row.definition, format), media_type=media, headers={
+            "Content-Disposition": f'attachment; filename="scoring-rules-v{row.version}.{format}"'})
+    return row
+
+
+@router.post("/scoring/rule-sets/{rule_set_id}/activate", response_model=ActivateRead, status_code=202)
+def activate_rule_set(rule_set_id: int, session: DbSession, actor: RuleMaker):
+    """Make a version active (the previous one retired) and rescore every lead in the background."""
+    run = scoring_service.activate(session, rule_set_id, actor=actor.label)
+    session.commit()
+    return ActivateRead(rule_set=RuleSetRead.model_validate(scoring_service.get_rule_set(session, rule_set_id)),
+                        run_id=run.id)
+
+
+@router.get("/scoring/runs/{run_id}", response_model=RunRead)
+def get_run(run_id: int, session: DbSession, actor: RuleMaker):
+    return scoring_service.get_run(session, run_id)
+
+
+@router.get("/leads/{lead_id}/score", response_model=ScoreRead)
+def lead_score(lead_id: int, session: DbSession, actor: Reader):
+    """Why a lead has its score: fit rules hit, the strongest behaviour decayed to now, interests, thresholds."""
+    leads_queries.visible_lead(session, actor, lead_id)
+    result = scoring_service.explanation(session, lead_id)
+    session.commit()
+    return result

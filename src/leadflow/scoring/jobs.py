@@ -1,0 +1,76 @@
+"""Worker handlers of scoring: rescore runs after an activation, fit rescoring when declared fields change or
+leads merge, and the nightly decay refresh of the stored scores."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadflow import clock
+from leadflow.scoring import service as scoring_service
+from leadflow.scoring.models import ScoringRun
+
+log = logging.getLogger(__name__)
+
+
+def _own_sessions(session: Session) -> sessionmaker:
+    return sessionmaker(bind=session.get_bind(), join_transaction_mode="create_savepoint", expire_on_commit=False,
+                        autoflush=False)
+
+
+def run_rescore(session: Session, payload: dict) -> None:
+    """scoring.rescore: work through every lead in chunks, committing each (resumes after last_lead_id)."""
+    factory = _own_sessions(session)
+    while True:
+        with factory() as own:
+            run = own.get(ScoringRun, payload["run_id"])
+            if run is None or run.status in ("done", "failed", "superseded"):
+                return
+            try:
+                more = scoring_service.run_step(own, run)
+            except Exception as exc:
+                own.rollback()
+                run = own.get(ScoringRun, payload["run_id"])
+                run.status, run.error, run.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:2000], clock.now()
+                own.commit()
+                raise
+            own.commit()
+        if not more:
+            return
+
+
+def rescore_lead(session: Session, payload: dict) -> None:
+    """lead.updated / lead.captured: declared fields changed, so fit and grade may have."""
+    lead_id = payload.get("lead_id")
+    if lead_id:
+        scoring_service.rescore_fit(session, [lead_id])
+
+
+def rescore_merged(session: Session, payload: dict) -> None:
+    """leads.merged: the survivor's declared fields changed (and it may have gained history)."""
+    ids = [i for i in (payload.get("survivor_id"),) if i]
+    if ids:
+        scoring_service.rescore_leads(session, ids)
+
+
+def refresh(session: Session, payload: dict) -> None:
+    """scoring.refresh (nightly): stored scores follow their decay, so the inbox does not show yesterday's bands."""
+    factory = _own_sessions(session)
+    after, total = 0, 0
+    while True:
+        with factory() as own:
+            after, changed = scoring_service.refresh_decay(own, after=after)
+            own.commit()
+        total += changed
+        if not after:
+            break
+    with factory() as own:
+        scoring_service.schedule_refresh(own)
+        own.commit()
+    log.info("decay refresh changed %s stored scores", total)
+
+
+def ensure_scheduled(session: Session) -> None:
+    """The worker calls this as it starts: the next nightly refresh is queued unless it already is."""
+    scoring_service.schedule_refresh(session)

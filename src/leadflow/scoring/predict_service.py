@@ -1,0 +1,282 @@
+"""Predictive scoring from the database: label won and lost leads, learn, keep the active model, score open leads.
+
+Events (tracking) and BANT answers (qualification) belong to stages above scoring: they are read here with plain
+SQL on their tables, never by importing those stages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.orm import Session, defer
+
+from leadflow.campaigns.models import Campaign
+from leadflow.clock import now
+from leadflow.leads.models import Company, Lead, StageChange
+from leadflow.scoring import predict
+from leadflow.scoring.models import LeadPrediction, PredictiveModel
+
+log = logging.getLogger("leadflow.scoring.predict")
+
+TARGET = "Converted"
+STALE_DAYS = 180          # a lead this old that never went past MQL counts as lost
+EVENT_WINDOW_DAYS = 90    # behaviour counted over the 90 days before the outcome (or before now, for open leads)
+NOT_LEADS = ("spam", "duplicate")  # disqualified for these reasons: not a real outcome, left out of training
+CLOSED_STAGES = ("customer", "disqualified")
+CHUNK = 2000
+KEEP_MODELS = 5
+MIN_PER_CLASS = 5
+CUSTOM_FIELDS = 30        # at most this many custom fields (the most often filled) become features
+BANT = ("budget", "authority", "need", "timeline")
+
+
+def outcomes(session: Session, *, stale_days: int = STALE_DAYS) -> dict[int, tuple[int, datetime]]:
+    """Lead id -> (1 won / 0 lost, when the outcome was known).
+
+    Won: the lead is (or once was) a customer. Lost: disqualified (not as spam or a duplicate), an opportunity
+    that went to nurture, disqualified or recycled, or a lead older than `stale_days` that never went past MQL."""
+    moment = now()
+    labelled: dict[int, tuple[int, datetime]] = {}
+    changes = session.execute(select(StageChange.lead_id, StageChange.from_stage, StageChange.to_stage,
+                                     StageChange.reason, StageChange.changed_at)
+                              .order_by(StageChange.changed_at, StageChange.id)).all()
+    won_at: dict[int, datetime] = {}
+    lost_at: dict[int, datetime] = {}
+    for lead_id, before, after, reason, at in changes:
+        if after == "customer":
+            won_at.setdefault(lead_id, at)
+        elif before == "opportunity" and after in ("nurture", "disqualified", "recycled"):
+            lost_at.setdefault(lead_id, at)
+        elif after == "disqualified" and reason not in NOT_LEADS:
+            lost_at.setdefault(lead_id, at)
+    rows = session.execute(select(Lead.id, Lead.stage, Lead.disqualify_reason, Lead.created_at, Lead.updated_at)
+                           .where(Lead.merged_into_id.is_(None))).all()
+    stale = moment - timedelta(days=stale_days)
+    for lead_id, stage, reason, created_at, updated_at in rows:
+        if stage == "customer" or lead_id in won_at:
+            labelled[lead_id] = (1, won_at.get(lead_id, updated_at))
+        elif stage == "disqualified" and reason in NOT_LEADS:
+            continue
+        elif lead_id in lost_at or stage == "disqualified":
+            labelled[lead_id] = (0, lost_at.get(lead_id, updated_at))
+        elif stage in ("new", "mql", "nurture", "recycled") and created_at < stale:
+            labelled[lead_id] = (0, created_at + timedelta(days=stale_days))
+    return labelled
+
+
+def lead_table(session: Session, lead_ids: list[int], as_of: dict[int, datetime] | None = None) -> pd.DataFrame:
+    """One row per lead (index: lead id) of what the model learns from, as text, named for people to read."""
+    as_of = as_of or {}
+    moment = now()
+    rows = []
+    for start in range(0, len(lead_ids), CHUNK):
+        rows.extend(_chunk_rows(session, lead_ids[start:start + CHUNK], as_of, moment))
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame = frame.set_index("lead_id")
+    custom = [c for c in frame.columns if c.startswith("Custom: ")]
+    if len(custom) > CUSTOM_FIELDS:
+        keep = frame[custom].notna().sum().sort_values(ascending=False).index[:CUSTOM_FIELDS]
+        frame = frame.drop(columns=[c for c in custom if c not in set(keep)])
+    return frame
+
+
+def _chunk_rows(session: Session, ids: list[int], as_of: dict[int, datetime], moment: datetime) -> list[dict]:
+    leads = session.execute(select(Lead.id, Lead.country, Lead.language, Lead.channel, Lead.campaign_id,
+                                   Lead.job_title, Lead.company_id, Lead.phone, Lead.mobile, Lead.email,
+                                   Lead.grade, Lead.custom_fields, Lead.first_touch)
+                            .where(Lead.id.in_(ids))).all()
+    company_ids = {row.company_id for row in leads if row.company_id}
+    companies = {c.id: c for c in session.execute(
+        select(Company.id, Company.industry, Company.employees, Company.revenue).where(Company.id.in_(company_ids)))
+    } if company_ids else {}
+    campaign_ids = {row.campaign_id for row in leads if row.campaign_id}
+    campaigns = dict(session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(campaign_ids))).all()
+                     ) if campaign_ids else {}
+    bant = _bant(session, ids)
+    events = _event_counts(session, ids, as_of, moment)
+    rows = []
+    for lead in leads:
+        company = companies.get(lead.company_id)
+        touch = lead.first_touch or {}
+        custom = lead.custom_fields or {}
+        row = {
+            "lead_id": lead.id,
+            "Country": lead.country,
+            "Language": lead.language,
+            "Channel": lead.channel,
+            "First campaign": campaigns.get(lead.campaign_id),
+            "Seniority": predict.seniority(lead.job_title),
+            "Job title": (lead.job_title or "").strip().lower() or None,
+            "Phone given": "yes" if (lead.phone or lead.mobile) else "no",
+            "Email domain": lead.email.rsplit("@", 1)[-1] if lead.email and "@" in lead.email else None,
+            "Grade": lead.grade,
+            "Industry": (company.industry if company else None) or _text(custom.get("industry")),
+            "Company size": _text(company.employees if company and company.employees is not None
+                                  else custom.get("employees", custom.get("company_size"))),
+            "Company revenue": _text(company.revenue if company and company.revenue is not None
+                                     else custom.get("revenue")),
+            "Source (utm)": _text(touch.get("utm_source")),
+            "Medium (utm)": _text(touch.get("utm_medium")),
+        }
+        answers = bant.get(lead.id, {})
+        row["BANT answers known"] = str(len(answers))
+        for criterion in BANT:
+            row[f"BANT {criterion}"] = answers.get(criterion)
+        for kind, count in events.get(lead.id, {}).items():
+            row[f"Events: {kind} ({EVENT_WINDOW_DAYS} days)"] = str(count)
+        for key, value in custom.items():
+            if key not in ("industry", "employees", "company_size", "revenue") and _scalar(value):
+                row[f"Custom: {key}"] = _text(value)
+        rows.append(row)
+    event_columns = {k for r in rows for k in r if k.startswith("Events: ")}
+    for row in rows:  # no event of a type is a count of zero, not a missing value
+        for column in event_columns:
+            row.setdefault(column, "0")
+    return rows
+
+
+def _text(value) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _scalar(value) -> bool:
+    return isinstance(value, str | int | float | bool) and value != ""
+
+
+def _bant(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
+    """The current BANT answers (newest per criterion; a withdrawn answer is unknown again)."""
+    if not _has_table(session, "bant_answers"):
+        return {}
+    rows = session.execute(text("SELECT lead_id, criterion, value FROM bant_answers WHERE lead_id IN "
+                                f"({','.join(str(int(i)) for i in ids)}) ORDER BY set_at, id")).all()
+    answers: dict[int, dict[str, str]] = defaultdict(dict)
+    for lead_id, criterion, value in rows:
+        if value is None or value == "":
+            answers[lead_id].pop(criterion, None)
+        else:
+            answers[lead_id][criterion] = str(value).strip().lower()
+    return answers
+
+
+def _event_counts(session: Session, ids: list[int], as_of: dict[int, datetime],
+                  moment: datetime) -> dict[int, Counter]:
+    """Events per type in the window before each lead's outcome (open leads: before now)."""
+    if not _has_table(session, "events"):
+        return {}
+    earliest = min([as_of.get(i, moment) for i in ids]) - timedelta(days=EVENT_WINDOW_DAYS)
+    rows = session.execute(text("SELECT lead_id, type, occurred_at FROM events WHERE occurred_at >= :earliest "
+                                f"AND lead_id IN ({','.join(str(int(i)) for i in ids)})"),
+                           {"earliest": earliest}).all()
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for lead_id, kind, occurred_at in rows:
+        end = as_of.get(lead_id, moment)
+        at = _aware(occurred_at)
+        if end - timedelta(days=EVENT_WINDOW_DAYS) <= at <= end:
+            counts[lead_id][kind] += 1
+    return counts
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _has_table(session: Session, name: str) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(session.connection()).has_table(name)
+
+
+def training_frame(session: Session, *, stale_days: int = STALE_DAYS) -> pd.DataFrame:
+    labelled = outcomes(session, stale_days=stale_days)
+    ids = sorted(labelled)
+    frame = lead_table(session, ids, {i: labelled[i][1] for i in ids})
+    if frame.empty:
+        return frame
+    frame[TARGET] = [str(labelled[i][0]) for i in frame.index]
+    return frame
+
+
+def train_from_database(session: Session, *, stale_days: int = STALE_DAYS, progress=None) -> PredictiveModel:
+    """Learn from the won and lost leads, store the model as the active one, and score every open lead."""
+    say = progress or (lambda _message: None)
+    say("reading won and lost leads")
+    frame = training_frame(session, stale_days=stale_days)
+    won = int((frame[TARGET] == "1").sum()) if not frame.empty else 0
+    lost = len(frame) - won
+    if won < MIN_PER_CLASS or lost < MIN_PER_CLASS or len(frame) < 20:
+        raise predict.PredictError(f"not enough outcomes to learn from: {won} won and {lost} lost leads (at least "
+                                   f"{MIN_PER_CLASS} of each and 20 in all); won = customer, lost = disqualified, "
+                                   f"an opportunity lost, or no progress past MQL within {stale_days} days")
+    model = predict.train(frame.reset_index(drop=True), TARGET, positive="1", progress=say)
+    stored = PredictiveModel(target=f"won vs lost (stale after {stale_days} days)", rows=model.rows, auc=model.auc,
+                             features=[{"name": c.name, "kind": c.kind} for c in model.columns],
+                             blob=predict.dump(model), active=True, created_at=now())
+    session.execute(update(PredictiveModel).where(PredictiveModel.active.is_(True)).values(active=False))
+    session.add(stored)
+    session.flush()
+    old = session.scalars(select(PredictiveModel.id).order_by(PredictiveModel.id.desc()).offset(KEEP_MODELS)).all()
+    if old:
+        session.execute(delete(PredictiveModel).where(PredictiveModel.id.in_(old)))
+    say("scoring open leads")
+    score_open_leads(session, stored)
+    return stored
+
+
+def active_model(session: Session) -> PredictiveModel | None:
+    return session.scalar(select(PredictiveModel).where(PredictiveModel.active.is_(True))
+                          .order_by(PredictiveModel.id.desc()).limit(1))
+
+
+def score_open_leads(session: Session, stored: PredictiveModel | None = None, *, lead_ids: list[int] | None = None,
+                     only_unscored: bool = False, limit: int | None = None) -> int:
+    """Score open leads (not customers, not disqualified, not merged) with the active model: probability and
+    drivers into lead_predictions and leads.predicted_probability. Returns how many were scored."""
+    stored = stored or active_model(session)
+    if stored is None:
+        return 0
+    model = predict.load(stored.blob)
+    query = (select(Lead.id).where(Lead.merged_into_id.is_(None), Lead.stage.not_in(CLOSED_STAGES))
+             .order_by(Lead.id))
+    if lead_ids is not None:
+        query = query.where(Lead.id.in_(lead_ids))
+    if only_unscored:
+        scored = select(LeadPrediction.lead_id).where(LeadPrediction.model_id == stored.id)
+        query = query.where(Lead.id.not_in(scored))
+    if limit is not None:
+        query = query.limit(limit)
+    ids = list(session.scalars(query))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        frame = lead_table(session, chunk)
+        probabilities, drivers = predict.explain(model, frame)
+        moment = now()
+        session.execute(delete(LeadPrediction).where(LeadPrediction.lead_id.in_(chunk)))
+        session.execute(insert(LeadPrediction), [
+            {"lead_id": int(lead_id), "model_id": stored.id, "probability": round(float(p), 4),
+             "drivers": [d.as_dict() for d in row_drivers], "scored_at": moment}
+            for lead_id, p, row_drivers in zip(frame.index, probabilities, drivers, strict=True)])
+        session.execute(update(Lead), [{"id": int(lead_id), "predicted_probability": round(float(p), 4)}
+                                       for lead_id, p in zip(frame.index, probabilities, strict=True)])
+    session.flush()
+    return len(ids)
+
+
+def prediction(session: Session, lead_id: int) -> tuple[LeadPrediction | None, PredictiveModel | None]:
+    """A lead's prediction and the model that made it (or the active model, when the lead has none yet)."""
+    row = session.get(LeadPrediction, lead_id)
+    query = select(PredictiveModel).options(defer(PredictiveModel.blob))
+    query = (query.where(PredictiveModel.id == row.model_id) if row else
+             query.where(PredictiveModel.active.is_(True)).order_by(PredictiveModel.id.desc()).limit(1))
+    return row, session.scalar(query)

@@ -1,0 +1,26 @@
+"""The lead page's prediction panel: the probability of converting and the features that moved it."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from leadflow.http import DbSession, PageActor
+from leadflow.leads import queries as leads_queries
+from leadflow.scoring import predict_service
+from leadflow.web.pages import page_router, render
+
+router = page_router(tags=["pages"])
+
+
+@router.get("/leads/{lead_id:int}/prediction")
+def lead_prediction(lead_id: int, request: Request, session: DbSession, actor: PageActor):
+    """An htmx fragment for the lead page, or a page of its own without JavaScript."""
+    actor.require("leads:read")
+    lead = leads_queries.visible_lead(session, actor, lead_id)
+    prediction, model = predict_service.prediction(session, lead.id)
+    drivers = prediction.drivers if prediction else []
+    context = {"lead": lead, "prediction": prediction, "model": model,
+               "up": [d for d in drivers if d.get("effect", 0) > 0],
+               "down": [d for d in drivers if d.get("effect", 0) < 0]}
+    fragment = request.headers.get("hx-request") == "true"
+    return render(request, "scoring/_prediction.html" if fragment else "scoring/prediction.html", context)

@@ -1,0 +1,58 @@
+"""POST /api/v1/events: server-side behaviour events in batches of up to 1,000, answered per item."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from leadflow.http import DbSession, RawBody, permitted
+from leadflow.people.service import Actor
+from leadflow.tracking import domain
+from leadflow.tracking import service as tracking_service
+from leadflow.tracking.schemas import EventBatchResult, EventItem
+
+router = APIRouter(prefix="/api/v1", tags=["tracking"])
+
+Sender = Annotated[Actor, permitted("events:write")]
+
+BATCH_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["events"], "properties": {"events": {
+        "type": "array", "maxItems": domain.MAX_BATCH, "items": {
+            "type": "object", "required": ["type"], "properties": {
+                "type": {"type": "string", "description": "page_view, email_open, ... or custom:<name>"},
+                "lead_id": {"type": "integer"}, "email": {"type": "string"},
+                "visitor_id": {"type": "string"}, "occurred_at": {"type": "string", "format": "date-time"},
+                "external_id": {"type": "string", "maxLength": domain.MAX_EXTERNAL_ID},
+                "properties": {"type": "object"}}}}}}}}}}
+
+
+def _refuse(status: int, field: str, reason: str, error: str = "invalid") -> JSONResponse:
+    return JSONResponse({"error": error, "errors": [{"field": field, "reason": reason}]}, status_code=status)
+
+
+@router.post("/events", response_model=EventBatchResult, openapi_extra=BATCH_SCHEMA)
+def post_events(session: DbSession, actor: Sender, body: RawBody):
+    """Record events; each item is accepted, a duplicate (its external_id was seen) or rejected with its reason."""
+    raw, cut = body
+    if cut:
+        return _refuse(413, "body", "too large", "too_large")
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        return _refuse(400, "body", f"malformed JSON: {exc}", "malformed")
+    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+        return _refuse(422, "events", "send a JSON object with an 'events' list")
+    if not data["events"]:
+        return _refuse(422, "events", "is empty")
+    if len(data["events"]) > domain.MAX_BATCH:
+        return _refuse(422, "events", f"at most {domain.MAX_BATCH} events per request")
+    results = tracking_service.retrying(session, lambda: tracking_service.ingest(session, actor, data["events"]))
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    for result in results:
+        counts[result.outcome] += 1
+    return EventBatchResult(accepted=counts["accepted"], duplicates=counts["duplicate"], rejected=counts["rejected"],
+                            items=[EventItem(index=r.index, outcome=r.outcome, event_id=r.event_id, lead_id=r.lead_id,
+                                             errors=r.errors) for r in results])

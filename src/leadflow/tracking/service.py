@@ -1,0 +1,342 @@
+"""Event intake: store batches in one statement, find their leads in one query, score them at once; join
+anonymous visitors to leads; signed email open and click tokens."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import JSON, Boolean, column, insert, select, table, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from leadflow.clock import now
+from leadflow.leads import queries as leads_queries
+from leadflow.leads.domain import normalize_email
+from leadflow.leads.models import Lead
+from leadflow.leads.visibility import sees_all
+from leadflow.people.service import Actor
+from leadflow.qualification import service as qualification_service
+from leadflow.scoring import service as scoring_service
+from leadflow.tracking import domain
+from leadflow.tracking.models import Event, Visitor
+
+OPEN_SALT = "leadflow.tracking.open"
+CLICK_SALT = "leadflow.tracking.click"
+SEEN_EVERY = timedelta(minutes=1)  # a visitor's last_seen_at is written at most this often
+CHUNK = 500
+ORIGINS_TTL = 60.0
+
+# The forms' allowed origins, read as plain rows: forms belong to capture, a stage above this one.
+_forms = table("forms", column("allowed_origins", JSON), column("active", Boolean))
+_origins_cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+@dataclass
+class ItemResult:
+    index: int
+    outcome: str  # accepted, duplicate, rejected
+    event_id: int | None = None
+    lead_id: int | None = None
+    errors: list[dict] = field(default_factory=list)
+
+
+def retrying(session: Session, work, attempts: int = 3):
+    """Run `work` and commit; a deadlock or a concurrent insert of the same row (scores, external ids) rolls back
+    and runs it again from the start, so a retry sees what the other transaction committed."""
+    for attempt in range(attempts):
+        try:
+            result = work()
+            session.commit()
+            return result
+        except (OperationalError, IntegrityError):
+            session.rollback()
+            if attempt == attempts - 1:
+                raise
+    return None
+
+
+# --- storing and scoring ---------------------------------------------------------------------------------------
+
+def _store(session: Session, rows: list[dict]) -> list[Event]:
+    """One INSERT ... RETURNING for the whole batch; the events come back as plain (unattached) objects."""
+    if not rows:
+        return []
+    ids = session.execute(insert(Event.__table__).returning(Event.__table__.c.id, sort_by_parameter_order=True),
+                          rows).scalars().all()
+    return [Event(id=event_id, **row) for event_id, row in zip(ids, rows)]
+
+
+def score(session: Session, events: list[Event]) -> set[int]:
+    """Live scoring of events that belong to leads, then the Sales Ready rule for the leads whose score moved."""
+    known = [event for event in events if event.lead_id is not None]
+    if not known:
+        return set()
+    changed = scoring_service.score_events(session, known)
+    if changed:
+        qualification_service.evaluate(session, set(changed))
+    return set(changed)
+
+
+def _row(event: domain.CheckedEvent, *, lead_id: int | None, source: str, received_at: datetime) -> dict:
+    return {"lead_id": lead_id, "visitor_id": event.visitor_id, "type": event.type, "occurred_at": event.occurred_at,
+            "received_at": received_at, "source": source, "properties": event.properties,
+            "external_id": event.external_id}
+
+
+def _insert_ignore_many(session: Session, model, rows: list[dict], keys: list[str]) -> None:
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    session.execute(dialect_insert(model.__table__).on_conflict_do_nothing(index_elements=keys), rows)
+
+
+def _chunks(values: list, size: int = CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+# --- the script's beacons ----------------------------------------------------------------------------------------
+
+def visitor_lead(session: Session, visitor_id: str, moment: datetime) -> int | None:
+    """The visitor's lead (None while anonymous); creates the visitor on first sight and notes when it was seen."""
+    row = session.execute(select(Visitor.lead_id, Visitor.last_seen_at).where(Visitor.id == visitor_id)).first()
+    if row is None:
+        _insert_ignore_many(session, Visitor, [{"id": visitor_id, "lead_id": None, "first_seen_at": moment,
+                                                "last_seen_at": moment}], ["id"])
+        return None
+    if row.last_seen_at is None or moment - row.last_seen_at > SEEN_EVERY:
+        session.execute(update(Visitor.__table__).where(Visitor.__table__.c.id == visitor_id)
+                        .values(last_seen_at=moment))
+    return row.lead_id
+
+
+def collect(session: Session, visitor_id: str, events: list[domain.CheckedEvent]) -> list[Event]:
+    """Store a beacon's events; a visitor already joined to a lead has them scored at once."""
+    moment = now()
+    lead_id = visitor_lead(session, visitor_id, moment)
+    stored = _store(session, [_row(e, lead_id=lead_id, source="script", received_at=moment) for e in events])
+    score(session, stored)
+    return stored
+
+
+def allowed_origins(session: Session, extra: str = "") -> frozenset[str]:
+    """Origins that may send beacons: every active form's allowed origins and LEADFLOW_TRACKING_ORIGINS."""
+    key = extra
+    cached = _origins_cache.get(key)
+    if cached and time.monotonic() - cached[0] < ORIGINS_TTL:
+        return cached[1]
+    origins = {o.strip().rstrip("/") for o in extra.split(",") if o.strip()}
+    for listed in session.scalars(select(_forms.c.allowed_origins).where(_forms.c.active.is_(True))):
+        origins.update(o for o in (listed or []) if isinstance(o, str))
+    result = frozenset(origins)
+    _origins_cache[key] = (time.monotonic(), result)
+    return result
+
+
+def forget_origins() -> None:
+    _origins_cache.clear()
+
+
+# --- server-side events ------------------------------------------------------------------------------------------
+
+def _survivors(session: Session, lead_ids: set[int]) -> dict[int, int]:
+    """Each named lead id -> the lead it is now (a merged-away lead lives on in the one it merged into)."""
+    found: dict[int, int] = {}
+    pending = {lead_id: lead_id for lead_id in lead_ids}
+    for _ in range(5):
+        if not pending:
+            break
+        rows = []
+        for part in _chunks(list(set(pending.values()))):
+            rows += session.execute(select(Lead.id, Lead.merged_into_id).where(Lead.id.in_(part))).all()
+        into = {row.id: row.merged_into_id for row in rows}
+        following = {}
+        for named, current in pending.items():
+            if current not in into:
+                continue
+            if into[current] is None:
+                found[named] = current
+            else:
+                following[named] = into[current]
+        pending = following
+    return found
+
+
+def _visible(session: Session, actor: Actor, lead_ids: set[int]) -> set[int]:
+    if not lead_ids or sees_all(actor):
+        return set(lead_ids)
+    seen: set[int] = set()
+    for part in _chunks(list(lead_ids)):
+        seen.update(session.scalars(leads_queries.visible_ids(actor).where(Lead.id.in_(part))))
+    return seen
+
+
+def ingest(session: Session, actor: Actor, items: list, *, source: str = "api") -> list[ItemResult]:
+    """POST /api/v1/events: each item checked and answered on its own; the good ones stored in one statement.
+
+    An event for an email that is no lead's is rejected (nothing to attach it to); one for an unknown visitor is
+    kept as anonymous and joins its lead when the visitor identifies.
+    """
+    moment = now()
+    results: list[ItemResult] = []
+    good: list[tuple[int, domain.CheckedEvent]] = []
+    for index, item in enumerate(items):
+        checked, problems = domain.check_api_event(item, moment)
+        if checked is None:
+            results.append(ItemResult(index, "rejected", errors=[{"field": p.field, "reason": p.reason}
+                                                                  for p in problems]))
+            continue
+        if checked.email:
+            try:
+                checked.email = normalize_email(checked.email)
+            except ValueError as exc:
+                results.append(ItemResult(index, "rejected", errors=[{"field": "email", "reason": str(exc)}]))
+                continue
+        good.append((index, checked))
+        results.append(ItemResult(index, "accepted"))
+
+    survivors = _survivors(session, {e.lead_id for _, e in good if e.lead_id})
+    emails = sorted({e.email for _, e in good if e.email})
+    by_email: dict[str, int] = {}
+    for part in _chunks(emails):
+        for row in session.execute(select(Lead.email, Lead.id).where(Lead.email.in_(part),
+                                                                     Lead.merged_into_id.is_(None))
+                                   .order_by(Lead.id.desc())):
+            by_email[row.email] = row.id  # the oldest lead with this address wins
+    visitors = sorted({e.visitor_id for _, e in good if e.visitor_id})
+    by_visitor: dict[str, int | None] = {}
+    for part in _chunks(visitors):
+        by_visitor.update(session.execute(select(Visitor.id, Visitor.lead_id).where(Visitor.id.in_(part))).all())
+    new_visitors = [{"id": v, "lead_id": None, "first_seen_at": moment, "last_seen_at": moment}
+                    for v in visitors if v not in by_visitor]
+    _insert_ignore_many(session, Visitor, new_visitors, ["id"])
+
+    def lead_of(event: domain.CheckedEvent) -> tuple[int | None, str | None]:
+        if event.lead_id:
+            return survivors.get(event.lead_id), "lead_id"
+        if event.email:
+            return by_email.get(event.email), "email"
+        return by_visitor.get(event.visitor_id), None
+
+    visible = _visible(session, actor, {lead for _, e in good if (lead := lead_of(e)[0]) is not None})
+    external = sorted({e.external_id for _, e in good if e.external_id})
+    taken: dict[str, int] = {}
+    for part in _chunks(external):
+        taken.update(session.execute(select(Event.external_id, Event.id).where(Event.external_id.in_(part))).all())
+
+    rows, placed, repeats = [], [], []
+    for index, event in good:
+        result = results[index]
+        lead_id, named_by = lead_of(event)
+        if named_by and lead_id is None or lead_id is not None and lead_id not in visible:
+            field_name = named_by or "visitor_id"
+            result.outcome, result.errors = "rejected", [{"field": field_name, "reason": "not found: no lead you "
+                                                          "can see has this " + field_name.replace("_", " ")}]
+            continue
+        if event.external_id and event.external_id in taken:
+            result.outcome, result.lead_id = "duplicate", lead_id
+            repeats.append((result, event.external_id))
+            continue
+        if event.external_id:
+            taken[event.external_id] = 0  # a second item with the same id in this batch is a duplicate too
+        result.lead_id = lead_id
+        rows.append(_row(event, lead_id=lead_id, source=source, received_at=moment))
+        placed.append(result)
+    stored = _store(session, rows)
+    for result, event in zip(placed, stored):
+        result.event_id = event.id
+        if event.external_id:
+            taken[event.external_id] = event.id
+    for result, external_id in repeats:
+        result.event_id = taken.get(external_id) or None
+    score(session, stored)
+    return results
+
+
+# --- identification ----------------------------------------------------------------------------------------------
+
+def identify(session: Session, visitor_id: str, lead_id: int, *, how: str) -> int:
+    """Join a visitor (the lf_vid cookie) to a lead: its anonymous events become the lead's and are scored.
+
+    Events already joined to another lead stay with it; later events go to this lead. Returns the events moved.
+    """
+    if domain.visitor_problem(visitor_id) is not None:
+        return 0
+    moment = now()
+    visitors = Visitor.__table__
+    values = {"lead_id": lead_id, "identified_at": moment, "identified_by": how[:40], "last_seen_at": moment}
+    if session.execute(select(visitors.c.id).where(visitors.c.id == visitor_id)).first() is None:
+        _insert_ignore_many(session, Visitor, [{"id": visitor_id, "first_seen_at": moment, **values}], ["id"])
+    else:
+        session.execute(update(visitors).where(visitors.c.id == visitor_id).values(**values))
+    events = Event.__table__
+    ids = list(session.scalars(select(events.c.id).where(events.c.visitor_id == visitor_id,
+                                                          events.c.lead_id.is_(None))))
+    if not ids:
+        return 0
+    for part in _chunks(ids):
+        session.execute(update(events).where(events.c.id.in_(part)).values(lead_id=lead_id))
+    moved: list[Event] = []
+    for part in _chunks(ids):
+        moved += session.scalars(select(Event).where(Event.id.in_(part))
+                                 .order_by(Event.occurred_at, Event.id)
+                                 .execution_options(populate_existing=True)).all()
+    score(session, moved)
+    return len(moved)
+
+
+# --- email opens and clicks --------------------------------------------------------------------------------------
+
+def _signer(secret_key: str, salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=salt)
+
+
+def open_token(secret_key: str, lead_id: int, *, campaign_id: int | None = None,
+               message_id: str | None = None) -> str:
+    return _signer(secret_key, OPEN_SALT).dumps(domain.open_payload(lead_id, campaign_id=campaign_id,
+                                                                    message_id=message_id))
+
+
+def click_token(secret_key: str, lead_id: int, url: str, *, campaign_id: int | None = None,
+                message_id: str | None = None) -> str:
+    return _signer(secret_key, CLICK_SALT).dumps(domain.click_payload(lead_id, url, campaign_id=campaign_id,
+                                                                      message_id=message_id))
+
+
+def open_url(base_url: str, secret_key: str, lead_id: int, **claims) -> str:
+    return f"{base_url.rstrip('/')}/t/o/{open_token(secret_key, lead_id, **claims)}.gif"
+
+
+def click_url(base_url: str, secret_key: str, lead_id: int, url: str, **claims) -> str:
+    return f"{base_url.rstrip('/')}/t/c/{click_token(secret_key, lead_id, url, **claims)}"
+
+
+def read_token(secret_key: str, token: str, *, click: bool) -> domain.TokenClaims | None:
+    """The claims of a token signed here, or None for a forged, altered or foreign one."""
+    try:
+        payload = _signer(secret_key, CLICK_SALT if click else OPEN_SALT).loads(token)
+    except BadSignature:
+        return None
+    return domain.read_claims(payload, with_url=click)
+
+
+def record_email(session: Session, claims: domain.TokenClaims, event_type: str, *,
+                 visitor_id: str | None = None) -> Event | None:
+    """An email open or click of a lead named in a signed token (nothing when the lead is gone)."""
+    survivor = _survivors(session, {claims.lead_id}).get(claims.lead_id)
+    if survivor is None:
+        return None
+    moment = now()
+    stored = _store(session, [{"lead_id": survivor, "visitor_id": None, "type": event_type, "occurred_at": moment,
+                               "received_at": moment, "source": "email",
+                               "properties": domain.token_properties(claims), "external_id": None}])
+    score(session, stored)
+    if visitor_id:
+        identify(session, visitor_id, survivor, how=event_type)
+    return stored[0]

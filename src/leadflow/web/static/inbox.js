@@ -1,0 +1,47 @@
+// The inbox: "select all on this page", the count of selected leads, and filter errors (422) shown in place.
+(function () {
+  "use strict";
+
+  function boxes(form) {
+    return Array.prototype.slice.call(form.querySelectorAll('input[type="checkbox"][name="ids"]'));
+  }
+
+  function refresh(form) {
+    var all = boxes(form);
+    var picked = all.filter(function (box) { return box.checked; }).length;
+    var counter = form.querySelector("[data-selected-count]");
+    if (counter) { counter.textContent = picked ? "(" + picked + " selected)" : ""; }
+    var page = form.querySelector("[data-select-page]");
+    if (page) {
+      page.checked = picked > 0 && picked === all.length;
+      page.indeterminate = picked > 0 && picked < all.length;
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    var form = target.closest && target.closest("#bulk-form");
+    if (!form) { return; }
+    if (target.hasAttribute("data-select-page")) {
+      boxes(form).forEach(function (box) { box.checked = target.checked; });
+    }
+    refresh(form);
+  });
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    // Empty filters stay out of the address, so it reads like the filters chosen.
+    if (event.detail.verb !== "get" || !event.detail.elt.closest || !event.detail.elt.closest(".inbox-filters")) { return; }
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (name) {
+      if (params[name] === "") { delete params[name]; }
+    });
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    // A filter the server refused answers 422 with the reasons: show them instead of keeping the old list.
+    if (event.detail.xhr && event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();
