@@ -22,10 +22,15 @@ from leadflow.leads.models import Activity, Consent, Lead
 
 SNAPSHOT_FIELDS = (*LEAD_FIELDS, "name_key", "custom_fields", "stage", "owner_id", "do_not_contact", "manual_fields",
                    "channel", "campaign_id", "last_campaign_id", "first_touch", "last_touch", "company_id")
-# Tables whose rows follow a lead into its survivor (later stages add theirs: events, emails, calls).
-# (Captures are named by table: the capture stage sits above identity.)
+# Tables whose rows follow a lead into its survivor, and back on an unmerge (later stages add theirs: emails,
+# calls). Tables of stages above identity are named by table, not imported.
 MOVABLE = {"captures": table("captures", column("id"), column("lead_id")),
-           "activities": Activity.__table__, "consents": Consent.__table__}
+           "activities": Activity.__table__, "consents": Consent.__table__,
+           "events": table("events", column("id"), column("lead_id")),
+           "visitors": table("visitors", column("id"), column("lead_id")),
+           "bant_answers": table("bant_answers", column("id"), column("lead_id")),
+           "stage_changes": table("stage_changes", column("id"), column("lead_id"))}
+MOVE_BATCH = 900
 
 
 def rules(session: Session) -> dict[str, str]:
@@ -99,8 +104,9 @@ def merge(session: Session, *, survivor: Lead, other: Lead, actor: str, automati
     moved = {}
     for name, rows in MOVABLE.items():
         ids = list(session.scalars(select(rows.c.id).where(rows.c.lead_id == other.id)))
-        if ids:
-            session.execute(update(rows).where(rows.c.id.in_(ids)).values(lead_id=survivor.id))
+        for start in range(0, len(ids), MOVE_BATCH):
+            session.execute(update(rows).where(rows.c.id.in_(ids[start:start + MOVE_BATCH]))
+                            .values(lead_id=survivor.id))
         moved[name] = ids
     session.flush()
     added = []
@@ -165,9 +171,9 @@ def unmerge(session: Session, *, merged: Lead, actor: str) -> Lead:
     merged.updated_at = now()
     for name, ids in (record.moved or {}).items():
         rows = MOVABLE[name]
-        if ids:
-            session.execute(update(rows).where(rows.c.id.in_(ids), rows.c.lead_id == survivor.id)
-                            .values(lead_id=merged.id))
+        for start in range(0, len(ids), MOVE_BATCH):
+            session.execute(update(rows).where(rows.c.id.in_(ids[start:start + MOVE_BATCH]),
+                                               rows.c.lead_id == survivor.id).values(lead_id=merged.id))
     if record.added_consent_ids:
         for consent in session.scalars(select(Consent).where(Consent.id.in_(record.added_consent_ids))):
             session.delete(consent)

@@ -1,22 +1,24 @@
-"""POST /api/v1/events: server-side behaviour events in batches of up to 1,000, answered per item."""
+"""Behaviour events through the API: POST /api/v1/events (batches of up to 1,000) and a lead's events."""
 
 from __future__ import annotations
 
 import json
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from leadflow.http import DbSession, RawBody, permitted
+from leadflow.leads import queries as leads_queries
 from leadflow.people.service import Actor
-from leadflow.tracking import domain
+from leadflow.tracking import domain, queries
 from leadflow.tracking import service as tracking_service
-from leadflow.tracking.schemas import EventBatchResult, EventItem
+from leadflow.tracking.schemas import EventBatchResult, EventItem, EventPage, EventRead
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
 
 Sender = Annotated[Actor, permitted("events:write")]
+Reader = Annotated[Actor, permitted("leads:read")]
 
 BATCH_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["events"], "properties": {"events": {
@@ -56,3 +58,13 @@ def post_events(session: DbSession, actor: Sender, body: RawBody):
     return EventBatchResult(accepted=counts["accepted"], duplicates=counts["duplicate"], rejected=counts["rejected"],
                             items=[EventItem(index=r.index, outcome=r.outcome, event_id=r.event_id, lead_id=r.lead_id,
                                              errors=r.errors) for r in results])
+
+
+@router.get("/leads/{lead_id}/events", response_model=EventPage)
+def lead_events(lead_id: int, session: DbSession, actor: Reader, cursor: str | None = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> EventPage:
+    """A lead's events, newest first, a page at a time (the cursor of the next page; none at the end)."""
+    lead = leads_queries.visible_lead(session, actor, lead_id)
+    rows, next_cursor = queries.lead_events(session, lead.id, cursor=cursor, limit=limit)
+    return EventPage(items=[EventRead.model_validate(row, from_attributes=True) for row in rows],
+                     next_cursor=next_cursor)

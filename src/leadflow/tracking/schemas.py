@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel
 
 
@@ -23,3 +25,19 @@ class EventBatchResult(BaseModel):
     duplicates: int
     rejected: int
     items: list[EventItem]
+
+
+class EventRead(BaseModel):
+    id: int
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    source: str
+    visitor_id: str | None = None
+    external_id: str | None = None
+    properties: dict
+
+
+class EventPage(BaseModel):
+    items: list[EventRead]
+    next_cursor: str | None = None

@@ -111,3 +111,23 @@ def test_a_queued_pair_can_be_merged_from_the_queue(client, auth):
                     json={"verdict": "merge", "survivor_id": b["id"]})
     assert r.status_code == 200 and r.json()["survivor_id"] == b["id"]
     assert client.get(f"/api/v1/leads/{a['id']}", headers=auth).status_code == 404
+
+
+def test_a_merge_moves_the_merged_leads_events_and_an_unmerge_brings_them_back(client, auth):
+    a = post(client, auth, first_name="Liv", last_name="Dahl", email="liv@dahl.example")
+    b = post(client, auth, first_name="Liv", last_name="Dahl", email="liv.dahl@gmail.com")
+    sent = client.post("/api/v1/events", headers=auth, json={"events": [
+        {"lead_id": b["id"], "type": "page_view", "properties": {"url": "https://acme.example/pricing"}},
+        {"lead_id": b["id"], "type": "download", "properties": {"name": "brochure.pdf"}}]})
+    assert sent.status_code == 200, sent.text
+
+    def types(lead_id):
+        r = client.get(f"/api/v1/leads/{lead_id}/events", headers=auth)
+        assert r.status_code == 200, r.text
+        return sorted(e["type"] for e in r.json()["items"])
+
+    assert types(b["id"]) == ["download", "page_view"] and types(a["id"]) == []
+    assert client.post(f"/api/v1/leads/{a['id']}/merge", headers=auth, json={"other_id": b["id"]}).status_code == 201
+    assert types(a["id"]) == ["download", "page_view"]
+    assert client.post(f"/api/v1/leads/{b['id']}/unmerge", headers=auth).status_code == 200
+    assert types(b["id"]) == ["download", "page_view"] and types(a["id"]) == []
