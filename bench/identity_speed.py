@@ -42,7 +42,7 @@ NICKNAMES = {v: k for k, v in people.NICKNAMES.items()} | people.NICKNAMES
 
 @dataclass
 class Plan:
-    leads: tuple[int, ...] = (100_000, 300_000)  # dedupe at each size (1,000,000 takes far over 10 minutes)
+    leads: tuple[int, ...] = (100_000, 1_000_000)  # dedupe at each size
     damaged: float = 0.03                    # share of extra, damaged copies of seeded leads
     submissions: int = 1_000                 # fuzzy_match calls, half near-duplicates
     match_leads: int = 1_000_000             # the database fuzzy_match is measured against
