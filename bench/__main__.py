@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from bench import events, capture_http, rescore, identity_cli, identity_quality, identity_speed, imports, inbox
+from bench import events, capture_http, rescore, identity_cli, identity_quality, identity_speed, imports, inbox, predict
 from bench.machine import machine, write_result
 
 BENCHMARKS = {
@@ -18,6 +18,7 @@ BENCHMARKS = {
     "events": ("events", events, "event intake over HTTP with live scoring: /t/collect and /api/v1/events beside a floor"),
     "rescore": ("rescore", rescore, "a full rescore of every lead from its events beside one SQL aggregate"),
     "inbox": ("inbox", inbox, "the lead inbox: GET /leads with filters, sorts, search, pages beside the bare query"),
+    "predict": ("predict", predict, "predictive scoring: cross-validated AUC, train + score time for a large file"),
 }
 
 

@@ -10,12 +10,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadflow import __version__
 from leadflow.db import make_engine, make_sessionmaker
-from leadflow.errors import Conflict, Forbidden, Invalid, NotFound, TooMany, Unauthorized
+from leadflow.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooMany,
+    Unauthorized,
+)
 from leadflow.http import RateLimiter
 from leadflow.settings import Settings, ensure_secret_key
 from leadflow.web import pages
@@ -116,10 +124,40 @@ def _is_page(request: Request) -> bool:
     return getattr(request.state, "page", False)
 
 
+def _page_problem(request: Request, status: int, errors: list[dict]):
+    """A page's bad input answered with a page that names each field and reason, not JSON."""
+    message = "; ".join(f"{e['field']}: {e['reason']}" for e in errors) or "The request could not be read."
+    return pages.error_page(request, status, "This cannot be done", message)
+
+
+def _out_of_range(exc: BaseException) -> bool:
+    """A number from the client too large for the database (SQLite's OverflowError, PostgreSQL's 22003)."""
+    orig = getattr(exc, "orig", None) or exc
+    return isinstance(orig, OverflowError) or getattr(orig, "sqlstate", None) == "22003"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Invalid)
     async def _invalid(request: Request, exc: Invalid):
-        return _errors(422, "invalid", [{"field": e.field, "reason": e.reason} for e in exc.errors])
+        errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
+        if _is_page(request):
+            return _page_problem(request, 422, errors)
+        return _errors(422, "invalid", errors)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError):
+        return await _number_out_of_range(request, exc)
+
+    @app.exception_handler(StatementError)
+    async def _statement(request: Request, exc: StatementError):
+        if _out_of_range(exc):
+            return await _number_out_of_range(request, exc)
+        return await _unknown(request, exc)
+
+    async def _number_out_of_range(request: Request, exc: BaseException):
+        if _is_page(request):
+            return pages.error_page(request, 404, "Not found", "There is nothing with that number here.")
+        return _errors(422, "invalid", [{"field": "request", "reason": "a number is out of range"}])
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound):
@@ -169,6 +207,8 @@ def install_error_handlers(app: FastAPI) -> None:
             if error.get("type") == "extra_forbidden":
                 reason = "is not a known field"
             errors.append({"field": ".".join(location) or "body", "reason": reason})
+        if _is_page(request):
+            return _page_problem(request, status, errors)
         return _errors(status, kind, errors)
 
     @app.exception_handler(StarletteHTTPException)
@@ -202,23 +242,27 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     install_error_handlers(app)
 
     from leadflow.campaigns import api as campaigns_api
+    from leadflow.campaigns import views as campaigns_views
     from leadflow.capture import api as capture_api
+    from leadflow.capture import form_views, import_views
+    from leadflow.capture import views as capture_views
     from leadflow.capture.channels import api as channel_api
-    from leadflow.capture.channels import compat_google_ads, compat_hubspot, compat_mautic, compat_meta
-    from leadflow.capture.channels import compat_salesforce
+    from leadflow.capture.channels import (
+        compat_google_ads,
+        compat_hubspot,
+        compat_mautic,
+        compat_meta,
+        compat_salesforce,
+    )
     from leadflow.capture.channels import forms as forms_channel
     from leadflow.capture.channels import imports as imports_channel
     from leadflow.identity import api as identity_api
-    from leadflow.leads import api as leads_api
-    from leadflow.leads import company_api
-    from leadflow.people import views as people_views
-    from leadflow.people import settings_views
-    from leadflow.campaigns import views as campaigns_views
-    from leadflow.capture import form_views, import_views
-    from leadflow.capture import views as capture_views
     from leadflow.identity import views as identity_views
-    from leadflow.leads import company_views, detail_views
+    from leadflow.leads import api as leads_api
+    from leadflow.leads import company_api, company_views, detail_views
     from leadflow.leads import views as leads_views
+    from leadflow.people import settings_views
+    from leadflow.people import views as people_views
     from leadflow.scoring import predict_views
     from leadflow.tracking import api as tracking_api
     from leadflow.tracking import views as tracking_views

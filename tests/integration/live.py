@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -39,9 +40,9 @@ def run_cli(url: str, *args: str, input: str | None = None, **extra: str) -> sub
 class LiveServer:
     def __init__(self, url: str, **extra: str):
         self.url = url
-        self.extra = extra
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.extra = {"LEADFLOW_BASE_URL": self.base, **extra}  # embed codes and form posts point here
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> LiveServer:
@@ -73,3 +74,11 @@ class LiveServer:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: a browser test in the same worker leaves its event loop running."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -106,7 +106,7 @@ def _draft_from(posted) -> dict:
 def _apply(draft: dict, op: str) -> bool:
     """A change to the builder's layout (add, remove, move); False when the op is not one."""
     verb, _, number = op.partition(":")
-    index = int(number) if number.isdigit() else -1
+    index = int(number) if number.isdecimal() else -1
     fields, consents = draft["fields"], draft["consents"]
     if verb == "add_field" and len(fields) < MAX_ITEMS["f"]:
         fields.append(_blank_field())
@@ -174,7 +174,7 @@ def _values(draft: dict, *, stored: Form | None = None) -> dict:
         "consents": consents, "honeypot": draft["honeypot"] or "website_url",
         "thank_you": texts(draft["thank_you"], kept and kept["thank_you"]),
         "redirect_url": draft["redirect_url"] or None,
-        "campaign_id": int(draft["campaign_id"]) if draft["campaign_id"].isdigit() else None,
+        "campaign_id": int(draft["campaign_id"]) if draft["campaign_id"].isdecimal() else None,
         "allowed_origins": [line.strip() for line in draft["allowed_origins"].splitlines() if line.strip()],
         "active": draft["active"],
     }
@@ -188,10 +188,10 @@ def _sentence(reason: str) -> str:
 def _error_key(path: str) -> tuple[str, str | None]:
     """An error's field path as the builder input it concerns: fields.2.label.en -> fields.2.label."""
     parts = path.split(".")
-    if parts[0] in ("fields", "consents") and len(parts) >= 3 and parts[1].isdigit():
+    if parts[0] in ("fields", "consents") and len(parts) >= 3 and parts[1].isdecimal():
         part = {"maps_to": "target", "options": "choices"}.get(parts[2], parts[2])
         return f"{parts[0]}.{parts[1]}.{part}", None
-    if parts[0] == "allowed_origins" and len(parts) > 1 and parts[1].isdigit():
+    if parts[0] == "allowed_origins" and len(parts) > 1 and parts[1].isdecimal():
         return "allowed_origins", f"Line {int(parts[1]) + 1}"
     if parts[0] == "languages":
         return "languages", None

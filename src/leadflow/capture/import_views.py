@@ -16,6 +16,7 @@ from leadflow.capture.domain import ATTRIBUTION_FIELDS, LEAD_FIELDS
 from leadflow.capture.models import Import
 from leadflow.errors import Conflict, Invalid
 from leadflow.http import DbSession, PageActor
+from leadflow.leads.domain import spreadsheet_safe
 from leadflow.web.pages import page_router, redirect, render
 
 router = page_router(tags=["pages"])
@@ -278,7 +279,7 @@ def rejects_file(request: Request, import_id: int, actor: PageActor, session: Db
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         for row in import_service.reject_rows(session, record):
-            writer.writerow(row)
+            writer.writerow([spreadsheet_safe(value) for value in row])
             if buffer.tell() > 1 << 16:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -76,7 +76,7 @@ def quick_entry_save(
     values = {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone, "company": company,
               "job_title": job_title, "country": country}
     agreed = bool(consent)
-    campaign_id = int(campaign) if campaign.strip().isdigit() else None
+    campaign_id = int(campaign) if campaign.strip().isdecimal() else None
     errors = {}
     if campaign.strip() and (campaign_id is None or session.get(Campaign, campaign_id) is None):
         errors["campaign"] = "Choose a campaign from the list."

@@ -86,7 +86,23 @@ def candidate_pairs(session: Session, progress: Progress = _noop, *, per_lead: i
     return kept
 
 
-PAIRS_PER_PASS = 20_000_000  # pair occurrences held at once: a pass over a share of the leads stays in memory
+PAIRS_PER_PASS = 8_000_000  # pair occurrences held at once: a pass over a share of the leads stays in memory
+
+
+def _block_pairs(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, part: int, passes: int):
+    """(me, other) for every ordered pair inside each block whose `me` falls in this pass, generated a slice of
+    blocks at a time so that no array is larger than about PAIRS_PER_PASS."""
+    for size in np.unique(sizes):
+        i, j = np.nonzero(~np.eye(size, dtype=bool))
+        firsts = starts[sizes == size]
+        step = max(1, PAIRS_PER_PASS // (size * (size - 1)))
+        for begin in range(0, firsts.size, step):
+            block = members[firsts[begin:begin + step, None] + np.arange(size)]
+            me, other = block[:, i].ravel(), block[:, j].ravel()
+            if passes > 1:
+                mine = me % passes == part
+                me, other = me[mine], other[mine]
+            yield me, other
 
 
 def _top_pairs(members: np.ndarray, sizes: np.ndarray, per_lead: int) -> np.ndarray:
@@ -99,28 +115,16 @@ def _top_pairs(members: np.ndarray, sizes: np.ndarray, per_lead: int) -> np.ndar
     passes = max(1, -(-occurrences // PAIRS_PER_PASS))
     kept = []
     for part in range(passes):
-        me_all, other_all = [], []
-        for size in np.unique(sizes):
-            block = members[starts[sizes == size, None] + np.arange(size)]     # one row per block of this size
-            i, j = np.nonzero(~np.eye(size, dtype=bool))
-            me, other = block[:, i].ravel(), block[:, j].ravel()
-            if passes > 1:
-                mine = me % passes == part
-                me, other = me[mine], other[mine]
-            me_all.append(me)
-            other_all.append(other)
-        me, other = np.concatenate(me_all), np.concatenate(other_all)
-        del me_all, other_all
-        codes, shared = np.unique((me << 32) | other, return_counts=True)
-        del me, other
+        codes = [(me << 32) | other for me, other in _block_pairs(members, starts, sizes, part, passes)]
+        codes, shared = np.unique(np.concatenate(codes), return_counts=True)
         me = codes >> 32
         order = np.lexsort((codes & 0xFFFFFFFF, -shared, me))            # per lead: most shared first
         me, codes = me[order], codes[order]
         first = np.searchsorted(me, me, side="left")
         top = codes[np.arange(me.size) - first < per_lead]
         low, high = top >> 32, top & 0xFFFFFFFF
-        kept.append((np.minimum(low, high) << 32) | np.maximum(low, high))
-        del codes, shared, order, me, first, top
+        kept.append(np.unique((np.minimum(low, high) << 32) | np.maximum(low, high)))
+        del codes, shared, order, me, first, top, low, high
     return np.unique(np.concatenate(kept))
 
 

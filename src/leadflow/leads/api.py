@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from leadflow.errors import Invalid
 from leadflow.http import AppSettings, DbSession, permitted
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.schemas import ActivityRead, ConsentRead, LeadPage, LeadRead, LeadUpdate, NoteCreate, Stage
-from leadflow.errors import Invalid
 from leadflow.people.models import User
 from leadflow.people.service import Actor
 
@@ -31,13 +31,37 @@ def list_leads(
     country: str | None = None, created_after: datetime | None = None, created_before: datetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="words (as prefixes) in name, email, company, "
                                                               "phone or city; or an exact email")] = None,
+    band: Annotated[list[str] | None, Query(description="hot, warm or cold; repeat it or separate with commas "
+                                                        "for any of several")] = None,
+    grade: Annotated[list[str] | None, Query(description="A, B, C or D; repeat it or separate with commas")] = None,
+    score_min: Annotated[int | None, Query(ge=0, le=1_000_000, description="a score of at least this")] = None,
+    sort: Annotated[Literal["id", "score"], Query(description="id: newest first; score: highest first (dir=asc: "
+                                                             "lowest first), unscored leads last")] = "id",
+    direction: Annotated[Literal["asc", "desc"] | None, Query(alias="dir", description="with sort=score only")] = None,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ):
     f = queries.LeadFilter(email=email, company=company, company_id=company_id, campaign=campaign, stage=stage,
                            owner=owner, source=source, channel=channel, country=country,
-                           created_after=created_after, created_before=created_before, q=q)
-    rows, next_cursor = queries.lead_page(session, actor, f, cursor=cursor, limit=limit)
+                           created_after=created_after, created_before=created_before, q=q,
+                           band=_listed("band", band, ("hot", "warm", "cold"), str.lower),
+                           grade=_listed("grade", grade, ("A", "B", "C", "D"), str.upper), score_min=score_min)
+    if sort == "score":
+        page = queries.inbox_page(session, actor, f, sort="score", descending=direction != "asc", after=cursor,
+                                  limit=limit)
+        rows, next_cursor = page.leads, page.next_cursor
+    elif direction is not None:
+        raise Invalid.one("dir", "only with sort=score (the id order is newest first)")
+    else:
+        rows, next_cursor = queries.lead_page(session, actor, f, cursor=cursor, limit=limit)
     return LeadPage(items=[LeadRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+def _listed(name: str, given: list[str] | None, allowed: tuple[str, ...], fold) -> tuple[str, ...]:
+    values = tuple(dict.fromkeys(fold(v.strip()) for item in given or () for v in item.split(",") if v.strip()))
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise Invalid.one(name, f"unknown {name} {unknown[0]!r}: one of {', '.join(allowed)}")
+    return values
 
 
 @router.get("/{lead_id}", response_model=LeadRead)

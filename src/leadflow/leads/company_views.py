@@ -164,7 +164,7 @@ def company_set_parent(request: Request, company_id: int, actor: PageActor, sess
                        parent_id: Annotated[str, Form()] = ""):
     actor.require("companies:write")
     company = leads_service.get_company(session, company_id)
-    wanted = int(parent_id) if parent_id.strip().isdigit() else None
+    wanted = int(parent_id) if parent_id.strip().isdecimal() else None
     try:
         if wanted is None and parent_id.strip():
             raise Invalid.one("parent_id", "choose a company")

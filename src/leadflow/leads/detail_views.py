@@ -67,8 +67,8 @@ def _survivor(session, actor, lead_id: int) -> Lead | None:
 
 
 def _actor_names(session, labels: set[str]) -> dict[str, str]:
-    users = {int(label[5:]) for label in labels if label.startswith("user:") and label[5:].isdigit()}
-    keys = {int(label[8:]) for label in labels if label.startswith("api_key:") and label[8:].isdigit()}
+    users = {int(label[5:]) for label in labels if label.startswith("user:") and label[5:].isdecimal()}
+    keys = {int(label[8:]) for label in labels if label.startswith("api_key:") and label[8:].isdecimal()}
     names = {"system": "leadflow"}
     if users:
         for user_id, name, email in session.execute(select(User.id, User.name, User.email).where(User.id.in_(users))):

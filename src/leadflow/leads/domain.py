@@ -256,3 +256,17 @@ def parent_hint(child_key: str, child_domain: str | None, parent_key: str, paren
     if child_key != parent_key and child_key.startswith(parent_key + " ") and len(parent_key) >= 3:
         return f"the name starts with '{parent_key}'"
     return None
+
+
+_FORMULA_START = ("=", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-][\d\s().,/-]*")
+
+
+def spreadsheet_safe(value):
+    """A cell a spreadsheet will not run as a formula: text from a public form such as `=HYPERLINK(...)` gets a
+    leading apostrophe; numbers and phone numbers (`+31 6 1234 5678`, `-12.5`) stay as they are."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(_FORMULA_START) or (value[0] in "+-" and not _PLAIN_NUMBER.fullmatch(value)):
+        return "'" + value
+    return value

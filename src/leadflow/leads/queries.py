@@ -15,7 +15,7 @@ from leadflow.campaigns.domain import code_key
 from leadflow.campaigns.models import Campaign
 from leadflow.db import UtcDateTime
 from leadflow.errors import Invalid, NotFound
-from leadflow.leads.domain import LEAD_FIELDS, parent_hint
+from leadflow.leads.domain import LEAD_FIELDS, parent_hint, spreadsheet_safe
 from leadflow.leads.models import Activity, Company, Consent, Lead, SavedView
 from leadflow.leads.visibility import sees_all, visible_leads
 from leadflow.pages import keyset_page
@@ -38,7 +38,9 @@ class LeadFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     q: str | None = None
-    # score_band: issue 5 adds the hot/warm/cold filter here and in filtered().
+    band: tuple[str, ...] = ()  # hot, warm, cold: any of them
+    grade: tuple[str, ...] = ()  # A, B, C, D: any of them
+    score_min: int | None = None  # a score of at least this (unscored leads never match)
 
 
 def filtered(session: Session, actor: Actor, f: LeadFilter):
@@ -50,7 +52,7 @@ def filtered(session: Session, actor: Actor, f: LeadFilter):
     if f.company_id is not None:
         query = query.where(Lead.company_id == f.company_id)
     if f.campaign:
-        if f.campaign.isdigit():
+        if f.campaign.isdecimal():
             campaign_id = int(f.campaign)
         else:
             campaign_id = session.scalar(select(Campaign.id).where(Campaign.code_key == code_key(f.campaign)))
@@ -72,6 +74,12 @@ def filtered(session: Session, actor: Actor, f: LeadFilter):
         query = query.where(Lead.created_at >= f.created_after)
     if f.created_before:
         query = query.where(Lead.created_at < f.created_before)
+    if f.band:
+        query = query.where(Lead.band == f.band[0] if len(f.band) == 1 else Lead.band.in_(f.band))
+    if f.grade:
+        query = query.where(Lead.grade == f.grade[0] if len(f.grade) == 1 else Lead.grade.in_(f.grade))
+    if f.score_min is not None:
+        query = query.where(Lead.score >= f.score_min)
     if f.q:
         condition = search_condition(session, f.q)
         if condition is not None:
@@ -128,8 +136,11 @@ SORTS = {
     "company": func.coalesce(func.lower(Lead.company), literal_column("''")),
     "country": func.coalesce(Lead.country, literal_column("''")),
     "stage": Lead.stage,
+    "score": Lead.score,
 }
 TIMES = ("created", "updated")
+# Sorts on a nullable number whose NULLs (unscored leads) come last in both directions: see _tailed_rows.
+TAILED = ("score",)
 
 
 @dataclass
@@ -147,8 +158,16 @@ def _cursor(sort: str, value, lead_id: int) -> str:
 def _uncursor(sort: str, cursor: str) -> tuple:
     try:
         named, value, lead_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if named != sort or not isinstance(lead_id, int) or not isinstance(value, str):
+        if named != sort or not isinstance(lead_id, int) or isinstance(lead_id, bool):
             raise ValueError
+        if sort in TAILED:
+            if value is None:
+                return None, lead_id
+            if not isinstance(value, int) or isinstance(value, bool) or abs(value) >= 2**31:
+                raise ValueError
+            return literal(value), lead_id
+        if not isinstance(value, str):
+            raise TypeError
         if sort in TIMES:
             return literal(datetime.fromisoformat(value), UtcDateTime()), lead_id
         return literal(value), lead_id
@@ -163,11 +182,14 @@ def inbox_page(session: Session, actor: Actor, f: LeadFilter, *, sort: str = "cr
     query = filtered(session, actor, f).add_columns(key.label("sort_value"))
     backwards = before is not None
     upward = descending == backwards  # the rows wanted lie above the cursor in the index: read it ascending
-    if after or before:
-        value, lead_id = _uncursor(sort, before or after)
-        query = query.where(_beyond(session, key, value, lead_id, upward=upward))
-    order = (key.asc(), Lead.id.asc()) if upward else (key.desc(), Lead.id.desc())
-    rows = session.execute(query.order_by(*order).limit(limit + 1)).all()
+    cursor = _uncursor(sort, before or after) if after or before else None
+    if sort in TAILED:
+        rows = _tailed_rows(session, query, key, cursor, upward=upward, backwards=backwards, count=limit + 1)
+    else:
+        if cursor is not None:
+            query = query.where(_beyond(session, key, *cursor, upward=upward))
+        order = (key.asc(), Lead.id.asc()) if upward else (key.desc(), Lead.id.desc())
+        rows = session.execute(query.order_by(*order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     if backwards:
@@ -180,6 +202,40 @@ def inbox_page(session: Session, actor: Actor, f: LeadFilter, *, sort: str = "cr
     return InboxPage([row[0] for row in rows],
                      _cursor(sort, last.sort_value, last[0].id) if has_next else None,
                      _cursor(sort, first.sort_value, first[0].id) if has_previous else None)
+
+
+def _tailed_rows(session: Session, query, key, cursor: tuple | None, *, upward: bool, backwards: bool,
+                 count: int) -> list:
+    """Up to `count` rows of a sort whose NULLs come last in both directions, in reading order.
+
+    The list is two index ranges one after the other: the scored leads (key IS NOT NULL, ordered by (key, id) on
+    ix_leads_score_id, or ix_leads_band_score_id / ix_leads_grade_score_id under a band or grade filter), then the
+    unscored tail (key IS NULL, ordered by id, on the same indexes' NULL prefix), each read in the page's direction.
+    Neither `ORDER BY score NULLS LAST` (PostgreSQL walks a descending index with its NULLs first; SQLite puts NULLs
+    first ascending) nor coalesce(score, -1) (no index has it) would keep the index order, so we read each range on
+    its own: a tail cursor holds the value None. Forwards the scored part comes first and the tail continues it;
+    backwards (a "previous" page) the tail comes first, then the scored part, so the pages meet exactly.
+    """
+    scored = (query.where(key.is_not(None)),
+              (key.asc(), Lead.id.asc()) if upward else (key.desc(), Lead.id.desc()))
+    tail = (query.where(key.is_(None)), (Lead.id.asc(),) if upward else (Lead.id.desc(),))
+    parts = [tail, scored] if backwards else [scored, tail]
+    if cursor is not None:
+        value, lead_id = cursor
+        in_tail = value is None
+        parts = parts[int(in_tail != backwards):]  # start in the cursor's own range
+        part, order = parts[0]
+        if in_tail:
+            part = part.where(Lead.id > lead_id if upward else Lead.id < lead_id)
+        else:
+            part = part.where(_beyond(session, key, value, lead_id, upward=upward))
+        parts[0] = (part, order)
+    rows: list = []
+    for part, order in parts:
+        if len(rows) >= count:
+            break
+        rows.extend(session.execute(part.order_by(*order).limit(count - len(rows))).all())
+    return rows
 
 
 def _beyond(session: Session, key, value, lead_id: int, *, upward: bool):
@@ -207,14 +263,14 @@ COLUMNS = ("id", *LEAD_FIELDS, "stage", "owner", "do_not_contact", "channel", "c
 
 def lead_row(lead: Lead) -> list:
     first, last = lead.first_touch or {}, lead.last_touch or {}
-    return [
+    return [spreadsheet_safe(value) for value in (
         lead.id, *(getattr(lead, name) or "" for name in LEAD_FIELDS), lead.stage, lead.owner_id or "",
         "true" if lead.do_not_contact else "false", lead.channel or "", lead.campaign_id or "",
         lead.company_id or "", first.get("utm_source", ""), first.get("utm_medium", ""),
         first.get("utm_campaign", ""), last.get("utm_source", ""), last.get("utm_medium", ""),
         last.get("utm_campaign", ""), json.dumps(lead.custom_fields or {}, ensure_ascii=False),
         lead.created_at.isoformat(), lead.updated_at.isoformat(),
-    ]
+    )]
 
 
 def inbox_export(session: Session, actor: Actor, f: LeadFilter, *, ids: list[int] | None = None):

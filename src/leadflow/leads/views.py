@@ -29,21 +29,29 @@ router = page_router(tags=["pages"])
 
 PAGE_SIZES = (25, 50, 100, 200)
 SORTS = {"created": "Created", "updated": "Last activity", "name": "Name", "company": "Company",
-         "country": "Country", "stage": "Stage"}
+         "country": "Country", "stage": "Stage", "score": "Score"}
 # Channels a lead's first capture can have (capture/channels); others typed into the URL still filter.
 CHANNELS = ("api", "form", "import", "quick_entry", "google_ads", "meta", "hubspot", "mautic", "salesforce")
-FILTERS = ("q", "stage", "owner", "campaign", "source", "channel", "country", "created_from", "created_to")
+FILTERS = ("q", "stage", "owner", "campaign", "source", "channel", "country", "created_from", "created_to", "band",
+           "grade", "score_min")
 KEPT = (*FILTERS, "sort", "dir", "limit")  # what a saved view and the sort links carry
 STAGE_LABELS = {"new": "New", "mql": "MQL", "sql": "SQL", "opportunity": "Opportunity", "customer": "Customer",
                 "nurture": "Nurture", "disqualified": "Disqualified", "recycled": "Recycled"}
 STAGE_BADGES = {"mql": "warm", "sql": "hot", "opportunity": "hot", "customer": "cold", "nurture": "muted",
                 "recycled": "muted", "disqualified": "danger"}
 COLUMNS_SHOWN = (("name", "Name"), ("company", "Company"), ("email", "Email"), ("country", "Country"),
-                 ("stage", "Stage"), ("owner", "Owner"), ("campaign", "Campaign / source"), ("created", "Created"),
-                 ("updated", "Last activity"))
+                 ("stage", "Stage"), ("score", "Score"), ("grade", "Grade"), ("band", "Band"), ("owner", "Owner"),
+                 ("campaign", "Campaign / source"), ("created", "Created"), ("updated", "Last activity"))
 FILTER_LABELS = {"q": "Search", "stage": "Stage", "owner": "Owner", "campaign": "Campaign", "source": "Source",
                  "channel": "Channel", "country": "Country", "created_from": "Created from",
-                 "created_to": "Created to", "sort": "Sort", "dir": "Order", "limit": "Per page", "cursor": "Page"}
+                 "created_to": "Created to", "band": "Band", "grade": "Grade", "score_min": "Score at least",
+                 "sort": "Sort", "dir": "Order", "limit": "Per page", "cursor": "Page"}
+BANDS = {"hot": "Hot", "warm": "Warm", "cold": "Cold"}
+# The band and grade filters take one value or several, comma-separated ("hot,warm"): the select offers both.
+BAND_CHOICES = (("hot", "Hot"), ("hot,warm", "Hot or warm"), ("warm", "Warm"), ("cold", "Cold"))
+GRADES = ("A", "B", "C", "D")
+GRADE_CHOICES = (("A", "A"), ("A,B", "A or B"), ("B", "B"), ("C", "C"), ("D", "D"))
+MAX_SCORE_FILTER = 1_000_000
 TOKEN = re.compile(r"[a-z0-9_]{1,32}")
 MAX_SELECTED = 1000
 CAPPED = 10_000
@@ -85,6 +93,19 @@ def _date(text: str) -> date:
         raise ValueError("Enter a date as YYYY-MM-DD.") from None
 
 
+def listed_values(text: str, allowed, *, fold=str.lower) -> tuple[str, ...] | None:
+    """The distinct values of a comma-separated filter ("hot,warm"), or None if one of them is not allowed."""
+    values = tuple(dict.fromkeys(fold(v.strip()) for v in text.split(",") if v.strip()))
+    return values if values and all(v in allowed for v in values) else None
+
+
+def score_at_least(text: str) -> int:
+    """The score_min filter: a whole number of points from 0 to MAX_SCORE_FILTER."""
+    if not text.isdecimal() or len(text) > 7 or int(text) > MAX_SCORE_FILTER:
+        raise ValueError(f"Enter a whole number of points from 0 to {MAX_SCORE_FILTER:,}.")
+    return int(text)
+
+
 def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]]) -> Inbox:
     values = {k: (params.get(k) or "").strip()[:200] for k in (*KEPT, "after", "before")}
     inbox, f, errors = Inbox(values), queries.LeadFilter(), {}
@@ -101,14 +122,14 @@ def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]]) -> In
     elif owner == "unassigned":
         f.unassigned = True
     elif owner:
-        if owner.isdigit() and queries.users_by_id(session, {int(owner)}):
+        if owner.isdecimal() and queries.users_by_id(session, {int(owner)}):
             f.owner = int(owner)
         else:
             errors["owner"] = "No such owner: choose one of the list."
     if values["campaign"]:
-        if values["campaign"].isdigit() and int(values["campaign"]) in {c for c, _ in campaigns}:
+        if values["campaign"].isdecimal() and int(values["campaign"]) in {c for c, _ in campaigns}:
             f.campaign = values["campaign"]
-        elif values["campaign"].isdigit() and queries.campaigns_by_id(session, {int(values["campaign"])}):
+        elif values["campaign"].isdecimal() and queries.campaigns_by_id(session, {int(values["campaign"])}):
             f.campaign = values["campaign"]
         else:
             errors["campaign"] = "No such campaign: choose one of the list."
@@ -132,6 +153,23 @@ def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]]) -> In
                 errors[name] = str(exc) if isinstance(exc, ValueError) else "Enter a date as YYYY-MM-DD."
     if f.created_after and f.created_before and f.created_after >= f.created_before and not errors:
         errors["created_to"] = "The end date is before the start date."
+    if values["band"]:
+        band = listed_values(values["band"], BANDS)
+        if band is None:
+            errors["band"] = f"Unknown band \u201c{values['band']}\u201d: choose hot, warm or cold."
+        else:
+            f.band = band
+    if values["grade"]:
+        grade = listed_values(values["grade"], GRADES, fold=str.upper)
+        if grade is None:
+            errors["grade"] = f"Unknown grade \u201c{values['grade']}\u201d: choose A, B, C or D."
+        else:
+            f.grade = grade
+    if values["score_min"]:
+        try:
+            f.score_min = score_at_least(values["score_min"])
+        except ValueError as exc:
+            errors["score_min"] = str(exc)
     if values["sort"]:
         if values["sort"] in SORTS:
             inbox.sort = values["sort"]
@@ -145,7 +183,7 @@ def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]]) -> In
     elif inbox.sort in ("name", "company", "country", "stage"):
         inbox.descending = False
     if values["limit"]:
-        if values["limit"].isdigit() and int(values["limit"]) in PAGE_SIZES:
+        if values["limit"].isdecimal() and int(values["limit"]) in PAGE_SIZES:
             inbox.limit = int(values["limit"])
         else:
             errors["limit"] = f"Show {', '.join(map(str, PAGE_SIZES))} leads a page."
@@ -156,7 +194,8 @@ def _choices(session, actor: Actor) -> dict:
     return {"campaigns": queries.campaign_choices(session), "sources": queries.source_choices(session),
             "owners": queries.assignable_owners(session, actor), "stages": STAGES, "channels": CHANNELS,
             "sorts": SORTS, "page_sizes": PAGE_SIZES, "stage_labels": STAGE_LABELS, "stage_badges": STAGE_BADGES,
-            "columns": COLUMNS_SHOWN, "filter_labels": FILTER_LABELS, "clear": dict.fromkeys(FILTERS)}
+            "columns": COLUMNS_SHOWN, "bands": BANDS, "band_choices": BAND_CHOICES,
+            "grade_choices": GRADE_CHOICES, "filter_labels": FILTER_LABELS, "clear": dict.fromkeys(FILTERS)}
 
 
 @router.get("/leads")
@@ -189,9 +228,12 @@ def inbox_page(request: Request, actor: PageActor, session: DbSession):
                 session, actor, queries.LeadFilter(), cap=1)
     partial = bool(request.headers.get("hx-request")) and request.headers.get("hx-target") == "inbox-results"
     context["partial"] = partial
-    timely = inbox.sort in ("created", "updated")
-    context["order_words"] = (("newest first" if inbox.descending else "oldest first") if timely
-                              else ("Z to A" if inbox.descending else "A to Z"))
+    if inbox.sort in ("created", "updated"):
+        context["order_words"] = "newest first" if inbox.descending else "oldest first"
+    elif inbox.sort == "score":
+        context["order_words"] = ("highest first" if inbox.descending else "lowest first") + ", unscored leads last"
+    else:
+        context["order_words"] = "Z to A" if inbox.descending else "A to Z"
     return render(request, "leads/_inbox_results.html" if partial else "leads/inbox.html", context,
                   status_code=status)
 
@@ -240,7 +282,7 @@ async def bulk(request: Request, actor: PageActor, session: DbSession):
     form = await request.form()
     action = str(form.get("action") or "")
     back = _back(str(form.get("back") or "/leads"))
-    ids = sorted({int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit() and len(v) < 19})
+    ids = sorted({int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdecimal() and len(v) < 19})
     if action not in ("assign", "stage", "export"):
         return redirect(request, back, message="Choose what to do with the selected leads.", kind="error")
     if not ids:
@@ -254,7 +296,7 @@ async def bulk(request: Request, actor: PageActor, session: DbSession):
         actor.require("leads:assign")
         owner_text = str(form.get("owner") or "")
         owners = {u.id: u for u in queries.assignable_owners(session, actor)}
-        if not owner_text.isdigit() or int(owner_text) not in owners:
+        if not owner_text.isdecimal() or int(owner_text) not in owners:
             return redirect(request, back, message="Choose an owner from the list to assign the leads to.",
                             kind="error")
         owner = owners[int(owner_text)]

@@ -73,7 +73,7 @@ def create_user(request: Request, actor: PageActor, session: DbSession, email: A
     password = people_service.generate_password()
     if not errors:
         try:
-            team_name = people_service.get_team(session, int(team)).name if team.isdigit() else None
+            team_name = people_service.get_team(session, int(team)).name if team.isdecimal() else None
             user = people_service.create_user(session, email=email[:320], role=role, name=name[:200],
                                               team=team_name, password=password)
         except Invalid as exc:
@@ -97,7 +97,7 @@ def change_user(request: Request, user_id: int, actor: PageActor, session: DbSes
     _manager(actor)
     user = people_service.get_user(session, user_id)
     try:
-        people_service.change_user(session, user, role=role, team_id=int(team) if team.isdigit() else None)
+        people_service.change_user(session, user, role=role, team_id=int(team) if team.isdecimal() else None)
     except (Invalid, Conflict) as exc:
         session.rollback()
         reason = exc.errors[0].reason if isinstance(exc, Invalid) else str(exc)
@@ -169,7 +169,7 @@ def create_team(request: Request, actor: PageActor, session: DbSession, name: An
     _manager(actor)
     values = _team_values(name, kind, manager, shared)
     try:
-        manager_email = people_service.get_user(session, int(manager)).email if manager.isdigit() else None
+        manager_email = people_service.get_user(session, int(manager)).email if manager.isdecimal() else None
         team = people_service.create_team(session, name=values["name"], kind=kind, manager=manager_email,
                                           members_see_each_other=values["shared"])
     except (Invalid, Conflict, NotFound) as exc:
@@ -204,7 +204,7 @@ def change_team(request: Request, team_id: int, actor: PageActor, session: DbSes
     values = _team_values(name, kind, manager, shared)
     try:
         people_service.update_team(session, found, name=values["name"], kind=kind,
-                                   manager_id=int(manager) if manager.isdigit() else None,
+                                   manager_id=int(manager) if manager.isdecimal() else None,
                                    members_see_each_other=values["shared"])
     except (Invalid, Conflict) as exc:
         session.rollback()
@@ -244,7 +244,7 @@ async def create_api_key(request: Request, actor: PageActor, session: DbSession)
     if not name:
         errors["name"] = "Required: say what the key is for, e.g. “Website form”."
     owner = None
-    if user_field.isdigit():
+    if user_field.isdecimal():
         try:
             owner = people_service.get_user(session, int(user_field))
         except NotFound:

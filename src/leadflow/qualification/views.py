@@ -44,7 +44,8 @@ def panel_context(session, lead: Lead, *, status: str | None = None, errors: dic
     current = qualification_service.bant_current(session, lead.id)
     known = bant.known_count({c: (a.value if a else None) for c, a in current.items()})
     rule = qualification_service.current_rule(session)
-    outcome = None if lead.sales_ready_at else qualification_service.explain(session, lead)
+    outcome = None if lead.sales_ready_at or lead.stage == "disqualified" else qualification_service.explain(
+        session, lead)
     return {
         "lead": lead, "name": _name(lead), "bant": current, "known": known, "criteria": bant.CRITERIA,
         "bant_labels": BANT_LABELS, "bant_hints": BANT_HINTS, "choices": bant.CHOICES, "value_label": bant.label,

@@ -18,17 +18,21 @@ scoring_app = typer.Typer(help="Scoring rule sets: backtest, export, import.", n
 
 
 def rescore(rule_set: Annotated[int | None, typer.Option("--rule-set", help="activate this rule set version id "
-                                                          "first")] = None) -> None:
-    """Rescore every lead from its event history under the active rule set (committing per chunk)."""
+                                                          "first")] = None,
+            processes: Annotated[int | None, typer.Option("--processes", min=1, help="processes working at once "
+                                                          "(default: 2, or 1 on a one-core machine)")] = None
+            ) -> None:
+    """Rescore every lead from its event history under the active rule set (committing per chunk, in parallel)."""
     from sqlalchemy import func, select
 
     from leadflow.console import open_db
     from leadflow.errors import Invalid, NotFound
     from leadflow.leads.models import Lead
+    from leadflow.scoring import rescore_service
     from leadflow.scoring import service as scoring_service
     from leadflow.scoring.models import ScoringRun
 
-    _, _, factory = open_db()
+    settings, _, factory = open_db()
     with factory() as session:
         try:
             if rule_set is not None:
@@ -48,15 +52,11 @@ def rescore(rule_set: Annotated[int | None, typer.Option("--rule-set", help="act
     with Progress(TextColumn("rescoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=True) as bar:
         task = bar.add_task("rescore", total=total)
-        while True:
-            with factory() as session:
-                run = session.get(ScoringRun, run_id)
-                before = run.done
-                more = scoring_service.run_step(session, run)
-                session.commit()
-                bar.advance(task, run.done - before)
-                if not more:
-                    break
+        run = rescore_service.rescore(factory, settings.database_url, run_id, processes=processes,
+                                      progress=lambda leads: bar.advance(task, leads))
+    if run.status == "failed":
+        typer.echo(f"rescore failed: {run.error}", err=True)
+        raise typer.Exit(1)
     typer.echo(f"rescored {run.done} leads ({run.status}); {(run.result or {}).get('changed', 0)} changed score, "
                f"grade or band", err=True)
 

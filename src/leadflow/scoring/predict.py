@@ -417,7 +417,7 @@ def train(frame: pd.DataFrame, target: str, *, positive: str | None = None, drop
         pipeline=pipeline, columns=columns, features=names,
         categorical=[c.name for c in columns if c.kind in ("category", "high_category")],
         target=target, positive=positive_label, auc=round(float(np.mean(scores)), 4),
-        auc_std=round(float(np.std(scores)), 4), rows=int(len(y)), positive_rate=round(float(y.mean()), 4),
+        auc_std=round(float(np.std(scores)), 4), rows=len(y), positive_rate=round(float(y.mean()), 4),
         dropped=dropped, baseline=_baseline(x, columns), warnings=warnings, sklearn_version=sklearn.__version__,
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
@@ -553,15 +553,15 @@ def open_model(path: str | Path) -> ConversionModel:
         return load(path.read_bytes())
     except PredictError:
         raise
-    except Exception as exc:  # joblib raises many kinds on a file that is not one of ours
+    except Exception as exc:  # noqa: BLE001  (unpickling a foreign file raises any kind of error)
         raise PredictError(f"{path}: not a model file ({type(exc).__name__})") from None
 
 
 # ---------------------------------------------------------------------------------------------------- lead words
 
 SENIORITY = (
-    ("c-level", r"\b(ceo|cfo|cto|coo|cmo|cio|ciso|cro|chief|founder|co-founder|owner|president|partner|"
-                r"managing director|gesch[aä]ftsf[uü]hrer|directeur g[eé]n[eé]ral)\b"),
+    ("c-level", (r"\b(ceo|cfo|cto|coo|cmo|cio|ciso|cro|chief|founder|co-founder|owner|president|partner|"
+                 r"managing director|gesch[aä]ftsf[uü]hrer|directeur g[eé]n[eé]ral)\b")),
     ("vp", r"\b(vp|svp|evp|vice president|vice-president)\b"),
     ("director", r"\b(director|head of|head|directeur|leiter|leader)\b"),
     ("manager", r"\b(manager|lead|supervisor|teamlead|team lead|coordinator|responsable)\b"),

@@ -49,9 +49,8 @@ def outcomes(session: Session, *, stale_days: int = STALE_DAYS) -> dict[int, tup
     for lead_id, before, after, reason, at in changes:
         if after == "customer":
             won_at.setdefault(lead_id, at)
-        elif before == "opportunity" and after in ("nurture", "disqualified", "recycled"):
-            lost_at.setdefault(lead_id, at)
-        elif after == "disqualified" and reason not in NOT_LEADS:
+        elif ((before == "opportunity" and after in ("nurture", "disqualified", "recycled"))
+              or (after == "disqualified" and reason not in NOT_LEADS)):
             lost_at.setdefault(lead_id, at)
     rows = session.execute(select(Lead.id, Lead.stage, Lead.disqualify_reason, Lead.created_at, Lead.updated_at)
                            .where(Lead.merged_into_id.is_(None))).all()

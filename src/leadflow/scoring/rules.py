@@ -6,6 +6,7 @@ Pure: standard library only; no database, no clock (times are seconds since the 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -288,11 +289,45 @@ def _behaviour_rule(raw: object, path: str, seen: set[str], problems: list[Field
                          float(cap) if cap is not None else None, period, product)
 
 
+MAX_DEPTH = 12
+
+
+def _not_plain(value: object, path: str, depth: int = 0) -> tuple[str, str] | None:
+    """The first value a stored definition cannot hold (NaN, infinity, a date, nesting too deep), with its path."""
+    if depth > MAX_DEPTH:
+        return path or "definition", f"is nested more than {MAX_DEPTH} levels deep"
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "definition", "must be a finite number"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return path or "definition", "keys must be texts"
+            found = _not_plain(item, f"{path}.{key}" if path else key, depth + 1)
+            if found:
+                return found
+        return None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _not_plain(item, f"{path}.{index}" if path else str(index), depth + 1)
+            if found:
+                return found
+        return None
+    if value is None or isinstance(value, str | int | float | bool):
+        return None
+    return path or "definition", "must be a text, a number, true/false, a list or an object"
+
+
 def parse(definition: object) -> RuleSet:
     """A compiled rule set from its definition, or Invalid with every problem and the path of its field."""
     problems: list[FieldError] = []
     if not isinstance(definition, dict):
         raise Invalid.one("definition", "must be an object with fit and behaviour rules")
+    odd = _not_plain(definition, "")
+    if odd:
+        raise Invalid.one(*odd)
+    description = definition.get("description")
+    if description is not None and not isinstance(description, str):
+        problems.append(FieldError("description", "must be a text"))
     for key in sorted(set(definition) - {"name", "description", "half_life_days", "bands", "grades", "fit",
                                          "behaviour", "explanation_size"}):
         problems.append(FieldError(key, "unknown key"))
@@ -479,13 +514,40 @@ def total_score(fit_points: float, behaviour_points: float) -> int:
 
 def explain(rule_set: RuleSet, fit: FitResult, state: BehaviourState, at: float, size: int = 5) -> list[dict]:
     """The strongest reasons for a score as of `at`: fit rules hit and behaviour contributions with decayed points."""
-    reasons = [{"kind": "fit", "rule": rule_id, "label": label, "points": round(points, 1)}
-               for rule_id, label, points in fit.hits]
-    labels = {rule.id: rule.label for rule in rule_set.behaviour}
-    for rule_id, points, t, event_id, event_type in state.contributions:
-        reasons.append({"kind": "behaviour", "rule": rule_id, "label": labels.get(rule_id, rule_id),
-                        "points": round(decay.value_at(points, t, at, rule_set.half_life_days), 1),
-                        "event_id": event_id, "type": event_type,
-                        "at": datetime.fromtimestamp(t, UTC).isoformat()})
-    reasons.sort(key=lambda r: -abs(r["points"]))
-    return reasons[:size]
+    hits, contributions = fit.hits, state.contributions
+    shown = [round(points, 1) for _, _, points in hits]
+    half_life = rule_set.half_life_days
+    if half_life:  # decay.value_at, inlined: the same arithmetic
+        scale = half_life * decay.DAY
+        shown += [round(c[1] * (math.pow(2.0, -(at - c[2]) / scale) if at - c[2] > 0 else 1.0), 1)
+                  for c in contributions]
+    else:
+        shown += [round(c[1] * 1.0, 1) for c in contributions]
+    # the strongest first (a stable sort: fit before behaviour, then in stored order); only those are formatted
+    keys = [-abs(value) for value in shown]
+    order = sorted(range(len(shown)), key=keys.__getitem__)[:size]
+    labels = _labels(rule_set)
+    reasons = []
+    for i in order:
+        if i < len(hits):
+            rule_id, label, _ = hits[i]
+            reasons.append({"kind": "fit", "rule": rule_id, "label": label, "points": shown[i]})
+        else:
+            rule_id, _, t, event_id, event_type = contributions[i - len(hits)]
+            reasons.append({"kind": "behaviour", "rule": rule_id, "label": labels.get(rule_id, rule_id),
+                            "points": shown[i], "event_id": event_id, "type": event_type,
+                            "at": datetime.fromtimestamp(t, UTC).isoformat()})
+    return reasons
+
+
+_label_cache: dict[int, tuple[RuleSet, dict[str, str]]] = {}
+
+
+def _labels(rule_set: RuleSet) -> dict[str, str]:
+    """Behaviour rule labels by id, once per rule set object."""
+    found = _label_cache.get(id(rule_set))
+    if found is None or found[0] is not rule_set:
+        if len(_label_cache) > 64:
+            _label_cache.clear()
+        found = _label_cache[id(rule_set)] = (rule_set, {rule.id: rule.label for rule in rule_set.behaviour})
+    return found[1]

@@ -9,7 +9,7 @@ interests) follow it in the same transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -18,14 +18,15 @@ from typing import Any
 from sqlalchemy import (
     Text,
     bindparam,
+    case,
+    cast,
     column,
     func,
-    insert,
     literal_column,
+    null,
     select,
     table,
     text,
-    type_coerce,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +39,7 @@ from leadflow.events import SCORING_REFRESH, SCORING_RESCORE
 from leadflow.leads.models import Company, Lead
 from leadflow.scoring import backtest as backtest_mod
 from leadflow.scoring import bands, rules
+from leadflow.scoring import replay as replay_mod
 from leadflow.scoring.models import LeadScore, RuleSet, ScoringRun
 
 CHUNK = 2000
@@ -171,8 +173,12 @@ def parse_text(body: str, fmt: str | None = None) -> Any:
             return json.loads(body)
         except json.JSONDecodeError as exc:
             raise Invalid.one(f"line {exc.lineno}", f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+        except RecursionError:
+            raise Invalid.one("definition", "is nested too deeply") from None
     try:
         return yaml.safe_load(body)
+    except RecursionError:
+        raise Invalid.one("definition", "is nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "definition"
@@ -313,58 +319,146 @@ def _write_leads(session: Session, outcomes: list[Outcome]) -> None:
 
 def score_events(session: Session, events: list) -> set[int]:
     """Apply the behaviour rules to newly stored events of known leads (constant time per event); returns the ids
-    of leads whose score, grade or band changed."""
-    by_lead: dict[int, list] = {}
+    of leads whose score, grade or band changed.
+
+    Rows are read and written in bulk and always in lead id order, so concurrent batches on the same leads queue
+    instead of deadlocking or failing on a duplicate key: missing `lead_scores` rows are inserted first with
+    `ON CONFLICT (lead_id) DO NOTHING` (a row another transaction inserted meanwhile is updated instead), then on
+    PostgreSQL the other rows are locked (`SELECT ... FOR UPDATE` ordered by lead id) before anything is computed
+    from them, then the `leads` columns are updated in the same order.
+    """
+    by_lead: dict[int, list[tuple]] = {}
     for event in events:
         if event.lead_id is not None:
-            by_lead.setdefault(event.lead_id, []).append(event)
+            by_lead.setdefault(event.lead_id, []).append(
+                (clock.as_utc(event.occurred_at).timestamp(), event.id or 0, event.type, event.properties))
     if not by_lead:
         return set()
     rule_set_id, compiled = active_rule_set(session)
+    session.flush()  # pending ORM changes of these rows first: the reads and writes below are plain statements
     lead_ids = sorted(by_lead)
-    rows = {row.lead_id: row for row in session.scalars(select(LeadScore).where(LeadScore.lead_id.in_(lead_ids)))}
-    stale = [lead_id for lead_id, row in rows.items() if row.rule_set_id != rule_set_id]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # SQLite: one writer at a time, the rows as read stay true. PostgreSQL: which rows exist (no lock yet).
+    rows = _read_scores(session, lead_ids, ids_only=postgres)
+    at = clock.now().timestamp()
+    moment = clock.now()
+    matcher = _Matcher(compiled)
+    outcomes: list[Outcome] = []
     changed: set[int] = set()
+    inserted: set[int] = set()
+    missing = [lead_id for lead_id in lead_ids if lead_id not in rows]
+    if missing:
+        declared = declared_fields(session, missing)
+        fresh: dict[int, Outcome] = {}
+        for lead_id in missing:
+            if lead_id not in declared:
+                continue  # the lead is gone
+            state = rules.BehaviourState()
+            matcher.apply(state, by_lead[lead_id])
+            fresh[lead_id] = _outcome(compiled, lead_id, rules.evaluate_fit(compiled, declared[lead_id]), state, at)
+        inserted = _insert_missing(session, [_insertable(_row_values(rule_set_id, fresh[lead_id], moment))
+                                             for lead_id in sorted(fresh)])
+        outcomes += [fresh[lead_id] for lead_id in sorted(inserted)]
+        changed |= inserted
+        taken = set(fresh) - inserted  # inserted by a concurrent transaction since our read: updated below
+        if taken and not postgres:
+            rows.update(_read_scores(session, sorted(taken)))
+    if postgres:
+        rows = _read_scores(session, sorted(set(lead_ids) - inserted), lock=True)
+    stale = [lead_id for lead_id, row in rows.items() if row.rule_set_id != rule_set_id]
     if stale:  # scored under an older rule set (a rescore is on its way): this lead's history, once
         changed |= rescore_leads(session, stale)
         for lead_id in stale:
-            by_lead.pop(lead_id, None)
-            rows.pop(lead_id, None)
-    missing = [lead_id for lead_id in by_lead if lead_id not in rows]
-    declared = declared_fields(session, missing)
-    before = {lead_id: (row.score, row.grade, row.band) for lead_id, row in rows.items()}
-    at = clock.now().timestamp()
-    outcomes: list[Outcome] = []
-    new_rows: list[dict] = []
-    moment = clock.now()
-    for lead_id, lead_events in by_lead.items():
-        row = rows.get(lead_id)
-        if row is None:
-            if lead_id not in declared:
-                continue  # the lead is gone
-            fit = rules.evaluate_fit(compiled, declared[lead_id])
-            state = rules.BehaviourState()
-        else:
-            fit = rules.FitResult(float(row.fit), row.grade, _fit_hits(row))
-            state = _state_of(row)
-        for event in sorted(lead_events, key=lambda e: (clock.as_utc(e.occurred_at), e.id or 0)):
-            rules.apply_event(compiled, state, event.type, event.properties or {},
-                              clock.as_utc(event.occurred_at).timestamp(), event.id)
+            rows.pop(lead_id)
+    updates: list[dict] = []
+    for lead_id in sorted(rows):
+        row = rows[lead_id]
+        fit = rules.FitResult(float(row.fit), row.grade, _fit_hits(row))
+        state = _state_of(row)
+        matcher.apply(state, by_lead[lead_id])
         outcome = _outcome(compiled, lead_id, fit, state, at)
         outcomes.append(outcome)
-        values = _row_values(rule_set_id, outcome, moment)
-        if row is None:
-            new_rows.append(values)
+        values = _insertable(_row_values(rule_set_id, outcome, moment))
+        updates.append({"b_lead_id": lead_id, **{k: values[k] for k in _BEHAVIOUR_COLUMNS}})
+        if (row.score, row.grade, row.band) != (outcome.score, outcome.fit.grade, outcome.band):
             changed.add(lead_id)
-        else:
-            _set_row(row, values)
-            if before[lead_id] != (outcome.score, outcome.fit.grade, outcome.band):
-                changed.add(lead_id)
-    if new_rows:
-        session.execute(insert(LeadScore), [_insertable(v) for v in new_rows])
+    if updates:
+        table = LeadScore.__table__
+        session.execute(update(table).where(table.c.lead_id == bindparam("b_lead_id"))
+                        .values({k: bindparam(k) for k in _BEHAVIOUR_COLUMNS}), updates)
+    _forget_cached_scores(session, lead_ids)
+    outcomes.sort(key=lambda o: o.lead_id)
     _write_leads(session, outcomes)
-    session.flush()
     return changed
+
+
+_SCORE_COLUMNS = ("lead_id", "rule_set_id", "behaviour", "as_of", "fit", "grade", "score", "band", "interests",
+                  "contributions", "counters")
+_BEHAVIOUR_COLUMNS = ("behaviour", "as_of", "score", "band", "interests", "contributions", "counters", "updated_at")
+
+
+def _read_scores(session: Session, lead_ids: list[int], *, lock: bool = False, ids_only: bool = False) -> dict:
+    """The lead_scores rows of these (sorted) leads as plain rows (`ids_only`: just which exist); `lock`: FOR
+    UPDATE on PostgreSQL, in lead id order, so concurrent writers of the same leads wait for each other in one
+    order."""
+    table = LeadScore.__table__
+    columns = [table.c.lead_id] if ids_only else [table.c[name] for name in _SCORE_COLUMNS]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    found = {}
+    for start in range(0, len(lead_ids), 1000):
+        query = (select(*columns).where(table.c.lead_id.in_(lead_ids[start:start + 1000]))
+                 .order_by(table.c.lead_id))
+        if lock and postgres:
+            query = query.with_for_update()
+        found.update((row.lead_id, row) for row in session.execute(query))
+    return found
+
+
+def _insert_missing(session: Session, rows: list[dict]) -> set[int]:
+    """INSERT ... ON CONFLICT (lead_id) DO NOTHING, in lead id order; the ids this transaction inserted."""
+    if not rows:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    table = LeadScore.__table__
+    statement = (dialect_insert(table).on_conflict_do_nothing(index_elements=[table.c.lead_id])
+                 .returning(table.c.lead_id))
+    return set(session.execute(statement, rows).scalars())
+
+
+def _forget_cached_scores(session: Session, lead_ids: Iterable[int]) -> None:
+    for lead_id in lead_ids:
+        cached = session.identity_map.get(identity_key(LeadScore, lead_id))
+        if cached is not None:
+            session.expire(cached)
+
+
+class _Matcher:
+    """Events applied to a state in time order, with the rules each one matches (by type: rules without property
+    conditions are looked up once per type)."""
+
+    def __init__(self, compiled: rules.RuleSet):
+        self.compiled = compiled
+        self.by_type: dict[str, tuple | None] = {}
+
+    def apply(self, state: rules.BehaviourState, events: list[tuple]) -> None:
+        compiled = self.compiled
+        if len(events) > 1:
+            events = sorted(events, key=lambda e: (e[0], e[1]))
+        for epoch, event_id, event_type, properties in events:
+            matched = self.by_type.get(event_type, _UNSEEN)
+            if matched is _UNSEEN:
+                candidates = compiled.rules_for(event_type)
+                matched = self.by_type[event_type] = (
+                    None if any(rule.where for rule in candidates) else candidates)
+            if matched is None:
+                matched = rules.matching_rules(compiled, event_type, properties or {})
+            rules.apply_matched(compiled, state, event_type, matched, epoch, event_id or None)
+
+
+_UNSEEN = object()
 
 
 def _fit_hits(row: LeadScore) -> tuple:
@@ -423,68 +517,70 @@ def rescore_fit(session: Session, lead_ids: list[int] | set[int], bant: dict[int
 # -- full rescoring from the history ----------------------------------------------------------------------------
 
 def _epoch_column(session: Session):
-    """occurred_at as seconds since the epoch, computed by the database (no datetime objects per event)."""
+    """occurred_at as seconds since the epoch, computed by the database (no datetime objects per event) and equal to
+    the float live scoring gets from `datetime.timestamp()`: whole microseconds divided by 10**6."""
     if session.get_bind().dialect.name == "postgresql":
         return literal_column("extract(epoch from occurred_at)::float8")
-    return literal_column("(julianday(occurred_at) - 2440587.5) * 86400.0")
+    # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds, then the microseconds (strftime alone would round
+    # to milliseconds, and .9995 up to the next second); anything else written by hand falls back to julianday
+    return literal_column(
+        "CASE WHEN length(occurred_at) = 26 AND substr(occurred_at, 20, 1) = '.' THEN "
+        "(CAST(strftime('%s', substr(occurred_at, 1, 19)) AS INTEGER) * 1000000 "
+        "+ CAST(substr(occurred_at, 21, 6) AS INTEGER))"
+        " / 1000000.0 WHEN length(occurred_at) = 19 THEN CAST(strftime('%s', occurred_at) AS REAL) "
+        "ELSE (julianday(occurred_at) - 2440587.5) * 86400.0 END")
+
+
+STREAM_BATCH = 10_000
 
 
 def stream_events(session: Session, lead_ids: list[int] | None = None, *, low: int | None = None,
-                  high: int | None = None) -> Iterator[tuple]:
-    """(lead_id, event id, type, epoch seconds, properties) ordered by lead and time: for a list of leads, or for
-    every lead id in [low, high]. Properties come as stored (JSON text on SQLite, parsed on PostgreSQL)."""
+                  high: int | None = None, property_types: list[str] | None = None) -> Iterator[tuple]:
+    """(lead_id, event id, type, epoch seconds, properties as JSON text) ordered by lead, time and id: for a list of
+    leads, or for every lead id in [low, high], streamed in batches (a server-side cursor on PostgreSQL). With
+    `property_types`, properties come only for those types (None for the others: no rule reads them)."""
     table = EVENTS
-    query = select(table.c.lead_id, table.c.id, table.c.type, _epoch_column(session),
-                   type_coerce(table.c.properties, Text))
+    properties = cast(table.c.properties, Text)
+    if property_types is not None:
+        properties = (case((table.c.type.in_(property_types), properties), else_=null()) if property_types
+                      else null())
+    query = select(table.c.lead_id, table.c.id, table.c.type, _epoch_column(session), properties)
     if lead_ids is not None:
         query = query.where(table.c.lead_id.in_(lead_ids))
     else:
         query = query.where(table.c.lead_id >= low, table.c.lead_id <= high)
     query = query.order_by(table.c.lead_id, table.c.occurred_at, table.c.id)
-    yield from session.execute(query)
+    result = session.execute(query, execution_options={"yield_per": STREAM_BATCH})
+    for rows in result.partitions():
+        yield from rows
+
+
+_replays: dict[int, tuple[rules.RuleSet, replay_mod.Replay]] = {}
+
+
+def replayer(compiled: rules.RuleSet) -> replay_mod.Replay:
+    """The rule set compiled for replays, once per rule set object (its memos last across chunks)."""
+    found = _replays.get(id(compiled))
+    if found is None or found[0] is not compiled:
+        if len(_replays) > 16:
+            _replays.clear()
+        found = _replays[id(compiled)] = (compiled, replay_mod.Replay(compiled))
+    return found[1]
 
 
 def replay(compiled: rules.RuleSet, declared: dict[int, dict], events: Iterable[tuple], at: float
            ) -> Iterator[Outcome]:
     """Each lead's outcome from its whole history (events ordered by lead and time); leads without events too."""
-    apply = rules.apply_matched
-    matching = rules.matching_rules
-    needs_properties = {t: any(r.where for r in rs) for t, rs in compiled.by_type.items()}
-    wildcard_needs = needs_properties.get("*", False)
-    matched_by: dict[tuple, tuple] = {}  # (type, properties as stored) -> rules: pages and links repeat
+    engine = replayer(compiled)
     seen: set[int] = set()
-    current_id = None
-    state = None
-    for lead_id, event_id, event_type, epoch, properties in events:
-        if lead_id != current_id:
-            if current_id is not None and current_id in declared:
-                yield _outcome(compiled, current_id, rules.evaluate_fit(compiled, declared[current_id]), state, at)
-                seen.add(current_id)
-            current_id, state = lead_id, rules.BehaviourState()
-        if needs_properties.get(event_type, wildcard_needs):
-            key = (event_type, properties if isinstance(properties, str) else json.dumps(properties,
-                                                                                      sort_keys=True))
-            matched = matched_by.get(key)
-            if matched is None:
-                parsed = json.loads(properties) if isinstance(properties, str) else properties
-                matched = matching(compiled, event_type, parsed or {})
-                if len(matched_by) > 200_000:
-                    matched_by.clear()
-                matched_by[key] = matched
-        else:
-            matched = matched_by.get(event_type)
-            if matched is None:
-                matched = matched_by[event_type] = matching(compiled, event_type, _EMPTY)
-        apply(compiled, state, event_type, matched, epoch, event_id)
-    if current_id is not None and current_id in declared:
-        yield _outcome(compiled, current_id, rules.evaluate_fit(compiled, declared[current_id]), state, at)
-        seen.add(current_id)
+    for lead_id, state in engine.states(events):
+        fields = declared.get(lead_id)
+        if fields is not None:
+            seen.add(lead_id)
+            yield _outcome(compiled, lead_id, engine.fit(fields), state, at)
     for lead_id, fields in declared.items():
         if lead_id not in seen:
-            yield _outcome(compiled, lead_id, rules.evaluate_fit(compiled, fields), rules.BehaviourState(), at)
-
-
-_EMPTY: dict = {}
+            yield _outcome(compiled, lead_id, engine.fit(fields), rules.BehaviourState(), at)
 
 
 def rescore_leads(session: Session, lead_ids: list[int] | set[int], rule_set: RuleSet | None = None, *,
@@ -509,11 +605,142 @@ def rescore_leads(session: Session, lead_ids: list[int] | set[int], rule_set: Ru
 def rescore_chunk(session: Session, rule_set_id: int, compiled: rules.RuleSet, ids: list[int], *,
                   bant: dict[int, dict[str, str]] | None = None, by_range: bool = False) -> set[int]:
     """One chunk of a rescore: declared fields in one query, the events in one ordered query (by id range when the
-    ids are a run of the leads table), then the rows written in bulk."""
+    ids are a run of the leads table), then the rows written in bulk. Returns the ids that changed."""
+    before, outcomes = score_chunk(session, compiled, ids, bant=bant, by_range=by_range)
+    return write_chunk(session, rule_set_id, outcomes, before)
+
+
+def score_chunk(session: Session, compiled: rules.RuleSet, ids: list[int], *,
+                bant: dict[int, dict[str, str]] | None = None, by_range: bool = False, at: datetime | None = None
+                ) -> tuple[dict[int, tuple], list[Outcome]]:
+    """The reading half of a chunk: each lead's (score, grade, band) before, and its outcome from its history as of
+    `at` (now by default; a run passes its own moment to every chunk)."""
+    before: dict[int, tuple] = {}
+    for start in range(0, len(ids), len(ids) if by_range else 1000):
+        part = ids if by_range else ids[start:start + 1000]
+        query = select(Lead.id, Lead.score, Lead.grade, Lead.band)
+        query = (query.where(Lead.id >= part[0], Lead.id <= part[-1]) if by_range
+                 else query.where(Lead.id.in_(part)))
+        before.update((lead_id, (score, grade, band)) for lead_id, score, grade, band in session.execute(query))
     declared = declared_fields(session, ids, bant)
-    events = (stream_events(session, low=ids[0], high=ids[-1]) if by_range else stream_events(session, ids))
-    outcomes = list(replay(compiled, declared, events, clock.now().timestamp()))
-    return _write_outcomes(session, rule_set_id, outcomes)
+    property_types = replayer(compiled).property_types()
+    events = (_event_rows(session, ids[0], ids[-1], property_types) if by_range
+              else stream_events(session, ids, property_types=property_types))
+    outcomes = list(replay(compiled, declared, events, (at or clock.now()).timestamp()))
+    outcomes.sort(key=lambda o: o.lead_id)
+    return before, outcomes
+
+
+def _event_rows(session: Session, low: int, high: int, property_types: list[str] | None) -> Iterator[tuple]:
+    """stream_events for a lead id range straight from the driver's cursor (a full rescore reads every event: no
+    result objects per row); PostgreSQL reads through a server-side cursor."""
+    raw = session.connection().connection.dbapi_connection
+    if session.get_bind().dialect.name == "postgresql":
+        mark, epoch, as_text, cursor = "%s", "extract(epoch from occurred_at)::float8", "properties::text", \
+            raw.cursor(name=f"leadflow_rescore_{low}")
+    else:
+        mark, as_text, cursor = "?", "CAST(properties AS TEXT)", raw.cursor()
+        epoch = str(_epoch_column(session))
+    if property_types is None:
+        properties, params = as_text, []
+    elif property_types:
+        properties = f"CASE WHEN type IN ({', '.join([mark] * len(property_types))}) THEN {as_text} END"
+        params = list(property_types)
+    else:
+        properties, params = "NULL", []
+    cursor.execute(f"SELECT lead_id, id, type, {epoch}, {properties} FROM events WHERE lead_id >= {mark} "
+                   f"AND lead_id <= {mark} ORDER BY lead_id, occurred_at, id", (*params, low, high))
+    try:
+        while rows := cursor.fetchmany(STREAM_BATCH):
+            yield from rows
+    finally:
+        cursor.close()
+
+
+def write_chunk(session: Session, rule_set_id: int, outcomes: list[Outcome], before: dict[int, tuple], *,
+                moment: datetime | None = None) -> set[int]:
+    """The writing half: the lead_scores rows upserted and the leads columns set with one executemany each, in
+    lead id order. Returns the ids whose score, grade or band changed."""
+    return write_rows(session, encode_chunk(session, rule_set_id, outcomes, before, moment=moment))
+
+
+@dataclass
+class ChunkRows:
+    """A chunk's outcomes encoded for the database (JSON once, times as the dialect stores them), so a parallel
+    rescore holds the write lock only for the statements."""
+
+    outcomes: list[Outcome]
+    scores: list[tuple]
+    columns: list[tuple]
+    changed: set[int]
+
+
+def encode_chunk(session: Session, rule_set_id: int, outcomes: list[Outcome], before: dict[int, tuple], *,
+                 moment: datetime | None = None) -> ChunkRows:
+    """The rows of _UPSERT_SCORES and _UPDATE_LEADS: the same values _row_values, _insertable and _write_leads
+    give."""
+    dialect = session.get_bind().dialect
+    stamp = LeadScore.__table__.c.as_of.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    dumps = _dumps
+    updated_at = stamp(moment or clock.now())
+    scores, columns = [], []
+    for o in outcomes:
+        state, fit = o.state, o.fit
+        scores.append((o.lead_id, rule_set_id, state.points, stamp(_dt(state.as_of)), round(fit.points), fit.grade,
+                       o.score, o.band, dumps(state.interests), dumps(state.contributions),
+                       dumps({**state.counters, "_fit": fit.hits}), updated_at))
+        columns.append((o.score, fit.grade, o.band, dumps(o.explanation), dumps(o.interests), o.lead_id))
+    changed = {o.lead_id for o in outcomes if before.get(o.lead_id) != (o.score, o.fit.grade, o.band)}
+    return ChunkRows(outcomes, scores, columns, changed)
+
+
+_UPSERT_SCORES = ("INSERT INTO lead_scores (lead_id, rule_set_id, behaviour, as_of, fit, grade, score, band, "
+                  "interests, contributions, counters, updated_at) VALUES ({marks}) ON CONFLICT (lead_id) DO UPDATE "
+                  "SET rule_set_id = excluded.rule_set_id, behaviour = excluded.behaviour, as_of = excluded.as_of, "
+                  "fit = excluded.fit, grade = excluded.grade, score = excluded.score, band = excluded.band, "
+                  "interests = excluded.interests, contributions = excluded.contributions, "
+                  "counters = excluded.counters, updated_at = excluded.updated_at")
+_UPDATE_LEADS = ("UPDATE leads SET score = {m}, grade = {m}, band = {m}, score_explanation = {m}, interests = {m} "
+                 "WHERE id = {m}")
+
+
+def write_rows(session: Session, rows: ChunkRows) -> set[int]:
+    """The lead_scores upsert and the leads columns, each one executemany on the driver's cursor (leads loaded in
+    the session are set on their objects instead). Returns the ids whose score, grade or band changed."""
+    if not rows.outcomes:
+        return set()
+    session.flush()
+    mark = "%s" if session.get_bind().dialect.name == "postgresql" else "?"
+    loaded = any(identity_key(Lead, o.lead_id) in session.identity_map for o in rows.outcomes)
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(_UPSERT_SCORES.format(marks=", ".join([mark] * 12)), rows.scores)
+        if not loaded:
+            cursor.executemany(_UPDATE_LEADS.format(m=mark), rows.columns)
+    finally:
+        cursor.close()
+    for o in rows.outcomes:
+        cached = session.identity_map.get(identity_key(LeadScore, o.lead_id))
+        if cached is not None:
+            session.expire(cached)
+    if loaded:
+        _write_leads(session, rows.outcomes)
+        session.flush()
+    return rows.changed
+
+
+def _json_dumps() -> Callable[[object], str]:
+    """json.dumps with its default settings, its C encoder made once rather than per call: the same text."""
+    from json import encoder
+
+    if encoder.c_make_encoder is None:
+        return json.dumps
+    make = encoder.c_make_encoder(None, json.JSONEncoder().default, encoder.encode_basestring_ascii, None, ": ",
+                                  ", ", False, False, True)
+    return lambda value: "".join(make(value, 0))
+
+
+_dumps = _json_dumps()
 
 
 def lead_id_chunks(session: Session, *, after: int = 0, size: int = CHUNK) -> Iterator[list[int]]:
@@ -534,7 +761,9 @@ def run_step(session: Session, run: ScoringRun, *, size: int = CHUNK) -> bool:
         run.status, run.finished_at = "superseded", clock.now()
         run.error = "another rule set was activated before this rescore finished"
         return False
-    compiled = rules.parse(rule_set.definition)
+    active_id, compiled = active_rule_set(session)  # compiled once per process
+    if active_id != rule_set.id:
+        compiled = rules.parse(rule_set.definition)
     ids = next(lead_id_chunks(session, after=run.last_lead_id, size=size), [])
     if not ids:
         run.status, run.finished_at = "done", clock.now()
@@ -570,26 +799,6 @@ def refresh_decay(session: Session, *, after: int = 0, size: int = 5000) -> tupl
     _write_leads(session, outcomes)
     session.flush()
     return rows[-1].lead_id, len(outcomes)
-
-
-def _write_outcomes(session: Session, rule_set_id: int, outcomes: list[Outcome]) -> set[int]:
-    """Replace the lead_scores rows of these leads and set their columns; returns the ids that changed."""
-    if not outcomes:
-        return set()
-    ids = [o.lead_id for o in outcomes]
-    table = LeadScore.__table__
-    before = {lead_id: (score, grade, band) for lead_id, score, grade, band in session.execute(
-        select(Lead.id, Lead.score, Lead.grade, Lead.band).where(Lead.id.in_(ids)))}
-    session.execute(table.delete().where(table.c.lead_id.in_(ids)))
-    moment = clock.now()
-    session.execute(insert(table), [_insertable(_row_values(rule_set_id, o, moment)) for o in outcomes])
-    for lead_id in ids:
-        cached = session.identity_map.get(identity_key(LeadScore, lead_id))
-        if cached is not None:
-            session.expire(cached)
-    _write_leads(session, outcomes)
-    session.flush()
-    return {o.lead_id for o in outcomes if before.get(o.lead_id) != (o.score, o.fit.grade, o.band)}
 
 
 def explanation(session: Session, lead_id: int) -> dict:

@@ -43,7 +43,7 @@ def post_events(session: DbSession, actor: Sender, body: RawBody):
         return _refuse(413, "body", "too large", "too_large")
     try:
         data = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return _refuse(400, "body", f"malformed JSON: {exc}", "malformed")
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         return _refuse(422, "events", "send a JSON object with an 'events' list")

@@ -21,7 +21,7 @@ def _uncursor(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor:
         return None
     stamp, _, event_id = cursor.partition(".")
-    if not stamp.lstrip("-").isdigit() or not event_id.isdigit():
+    if not stamp.lstrip("-").isdecimal() or not event_id.isdecimal():
         return None
     try:
         return EPOCH + timedelta(microseconds=int(stamp)), int(event_id)

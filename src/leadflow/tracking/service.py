@@ -3,12 +3,13 @@ anonymous visitors to leads; signed email open and click tokens."""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import JSON, Boolean, column, insert, select, table, update
+from sqlalchemy import JSON, Boolean, column, func, insert, select, table, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from leadflow.scoring import service as scoring_service
 from leadflow.tracking import domain
 from leadflow.tracking.models import Event, Visitor
 
+log = logging.getLogger(__name__)
 OPEN_SALT = "leadflow.tracking.open"
 CLICK_SALT = "leadflow.tracking.click"
 SEEN_EVERY = timedelta(minutes=1)  # a visitor's last_seen_at is written at most this often
@@ -43,33 +45,72 @@ class ItemResult:
     errors: list[dict] = field(default_factory=list)
 
 
+# PostgreSQL: serialization failure, deadlock, unique violation (two batches with one new external id at once).
+RETRIED_SQLSTATES = frozenset({"40001", "40P01", "23505"})
+
+
+def _worth_retrying(error: OperationalError | IntegrityError) -> bool:
+    code = getattr(error.orig, "sqlstate", None)
+    if code is not None:
+        return code in RETRIED_SQLSTATES
+    return isinstance(error, IntegrityError) or "locked" in str(error.orig)  # SQLite: busy or a unique clash
+
+
 def retrying(session: Session, work, attempts: int = 3):
-    """Run `work` and commit; a deadlock or a concurrent insert of the same row (scores, external ids) rolls back
-    and runs it again from the start, so a retry sees what the other transaction committed."""
+    """Run `work` and commit. Scoring takes its locks in one order, so this is the last resort: a transaction the
+    database gave up on (serialization failure, deadlock, the same new external id in two batches at once) is
+    rolled back and run again from the start, seeing what the other one committed. Logged as a warning."""
     for attempt in range(attempts):
         try:
             result = work()
             session.commit()
             return result
-        except (OperationalError, IntegrityError):
+        except (OperationalError, IntegrityError) as error:
             session.rollback()
-            if attempt == attempts - 1:
+            if attempt == attempts - 1 or not _worth_retrying(error):
                 raise
+            log.warning("event intake retried after %s", type(error.orig).__name__)
     return None
 
 
 # --- storing and scoring ---------------------------------------------------------------------------------------
 
-def _store(session: Session, rows: list[dict]) -> list[Event]:
-    """One INSERT ... RETURNING for the whole batch; the events come back as plain (unattached) objects."""
+@dataclass(slots=True)
+class StoredEvent:
+    """An event as stored by one batch insert: the columns scoring and the answer read, no ORM object."""
+
+    id: int
+    lead_id: int | None
+    visitor_id: str | None
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    source: str
+    properties: dict
+    external_id: str | None
+
+
+def _store(session: Session, rows: list[dict]) -> list[StoredEvent]:
+    """The whole batch in one statement; the events come back as plain values with their ids.
+
+    PostgreSQL: INSERT ... RETURNING in parameter order. SQLite cannot tie RETURNING rows to the parameters (SQL
+    Alchemy would fall back to one INSERT per row), so the ids are given here, after the highest one: the
+    transaction holds SQLite's write lock, and a clash would fail on the primary key rather than go unnoticed.
+    """
     if not rows:
         return []
-    ids = session.execute(insert(Event.__table__).returning(Event.__table__.c.id, sort_by_parameter_order=True),
-                          rows).scalars().all()
-    return [Event(id=event_id, **row) for event_id, row in zip(ids, rows)]
+    events = Event.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        ids = session.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True),
+                              rows).scalars().all()
+    else:
+        first = (session.scalar(select(func.max(events.c.id))) or 0) + 1
+        ids = range(first, first + len(rows))
+        session.execute(insert(events), [{"id": event_id, **row} for event_id, row in zip(ids, rows)])
+    return [StoredEvent(id=event_id, **row) for event_id, row in zip(ids, rows)]
 
 
-def score(session: Session, events: list[Event]) -> set[int]:
+def score(session: Session, events: list) -> set[int]:
     """Live scoring of events that belong to leads, then the Sales Ready rule for the leads whose score moved."""
     known = [event for event in events if event.lead_id is not None]
     if not known:
@@ -116,7 +157,7 @@ def visitor_lead(session: Session, visitor_id: str, moment: datetime) -> int | N
     return row.lead_id
 
 
-def collect(session: Session, visitor_id: str, events: list[domain.CheckedEvent]) -> list[Event]:
+def collect(session: Session, visitor_id: str, events: list[domain.CheckedEvent]) -> list[StoredEvent]:
     """Store a beacon's events; a visitor already joined to a lead has them scored at once."""
     moment = now()
     lead_id = visitor_lead(session, visitor_id, moment)
@@ -327,7 +368,7 @@ def read_token(secret_key: str, token: str, *, click: bool) -> domain.TokenClaim
 
 
 def record_email(session: Session, claims: domain.TokenClaims, event_type: str, *,
-                 visitor_id: str | None = None) -> Event | None:
+                 visitor_id: str | None = None) -> StoredEvent | None:
     """An email open or click of a lead named in a signed token (nothing when the lead is gone)."""
     survivor = _survivors(session, {claims.lead_id}).get(claims.lead_id)
     if survivor is None:

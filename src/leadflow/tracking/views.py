@@ -92,7 +92,7 @@ def collect(request: Request, session: DbSession, settings: AppSettings, client:
         return Response(status_code=204, headers={**headers, "X-Leadflow-Bot": "1"})
     try:
         data = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return _problem(400, [{"field": "body", "reason": f"malformed JSON: {exc}"}], headers, "malformed")
     visitor_id, events, problems = domain.check_beacon(data, now())
     if events:

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.integration.live import LiveServer
+from tests.integration.live import LiveServer, run_async
 
 
 async def _submit_all(server: LiveServer, bodies: list[dict]) -> list[httpx.Response]:
@@ -19,7 +19,7 @@ def test_fifty_simultaneous_submissions_with_one_new_email_make_one_lead(fresh_d
     with LiveServer(fresh_database.url) as server:
         bodies = [{"email": "Same.Person@Example.com" if i % 2 else " same.person@example.COM",
                    "first_name": "Same", "city": f"City {i}"} for i in range(50)]
-        responses = asyncio.run(_submit_all(server, bodies))
+        responses = run_async(_submit_all(server, bodies))
         statuses = sorted(r.status_code for r in responses)
         assert set(statuses) <= {200, 201}, [r.text for r in responses if r.status_code not in (200, 201)]
         assert statuses.count(201) == 1
@@ -34,7 +34,7 @@ def test_simultaneous_submissions_naming_one_new_campaign_make_one_campaign(fres
     with LiveServer(fresh_database.url) as server:
         bodies = [{"email": f"p{i}@example.com", "utm_campaign": "Launch-2026", "utm_medium": "email"}
                   for i in range(20)]
-        responses = asyncio.run(_submit_all(server, bodies))
+        responses = run_async(_submit_all(server, bodies))
         assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
         campaigns = httpx.get(server.base + "/api/v1/campaigns", headers=server.auth).json()["items"]
         assert [c["code"] for c in campaigns] == ["Launch-2026"]

@@ -348,3 +348,184 @@ def test_the_inbox_page_runs_a_constant_number_of_queries(client, auth, factory,
     many = count_page()
     assert many == few
     assert many <= 14
+
+
+# Score, grade and band (issue 5): leads are scored through the public API, with a rule set of round numbers.
+SCORING = {"name": "inbox test", "bands": {"hot": 60, "warm": 30}, "grades": {"A": 40, "B": 25, "C": 10},
+           "fit": [{"id": "ceo", "label": "CEO", "group": "title", "field": "job_title",
+                    "match": {"words": ["ceo"]}, "points": 40},
+                   {"id": "vp", "label": "VP", "group": "title", "field": "job_title",
+                    "match": {"words": ["vp"]}, "points": 25}],
+           "behaviour": [{"id": "visit", "label": "Visit", "event": "page_view", "points": 5}]}
+
+
+def use_round_scoring(client, auth):
+    draft = client.post("/api/v1/scoring/rule-sets", headers=auth, json={"definition": SCORING})
+    assert draft.status_code == 201, draft.text
+    assert client.post(f"/api/v1/scoring/rule-sets/{draft.json()['id']}/activate", headers=auth).status_code == 202
+
+
+def scored(client, auth, visits: int, job_title: str | None = None, **fields) -> int:
+    """A lead scored fit + 5 points a visit (one visit at least: an unscored lead is made with lead())."""
+    lead_id = lead(client, auth, job_title=job_title, **fields)
+    r = client.post("/api/v1/events", headers=auth, json={"events": [
+        {"type": "page_view", "lead_id": lead_id, "properties": {"url": f"https://acme.example/p{i}"}}
+        for i in range(visits)]})
+    assert r.status_code == 200 and r.json()["accepted"] == visits, r.text
+    return lead_id
+
+
+def score_of(client, auth, lead_id: int) -> tuple:
+    body = client.get(f"/api/v1/leads/{lead_id}", headers=auth).json()
+    return body["score"], body["grade"], body["band"]
+
+
+def test_the_inbox_shows_score_grade_and_band_and_filters_on_them(client, auth, factory):
+    signed_in(client, factory)
+    use_round_scoring(client, auth)
+    hot = scored(client, auth, 6, "CEO")  # 40 + 30 = 70, grade A
+    warm = scored(client, auth, 3, "VP Sales")  # 25 + 15 = 40, grade B
+    cold = scored(client, auth, 2)  # 10, grade D
+    unscored = lead(client, auth, job_title="CEO")
+    assert score_of(client, auth, hot) == (70, "A", "hot")
+    assert score_of(client, auth, warm) == (40, "B", "warm")
+    assert score_of(client, auth, cold) == (10, "D", "cold")
+    assert score_of(client, auth, unscored) == (None, None, None)
+    page = client.get("/leads", params={"sort": "score"})
+    assert ids_on(page) == [hot, warm, cold, unscored]
+    assert "highest first, unscored leads last" in page.text
+    rows = {int(m.group(1)): m.group(0) for m in re.finditer(r'name="ids" value="(\d+)".*?</tr>', page.text, re.DOTALL)}
+    assert '<td class="number score">70</td>' in rows[hot] and '<td class="grade">A</td>' in rows[hot]
+    assert '<span class="badge hot">Hot</span>' in rows[hot]
+    assert '<span class="badge warm">Warm</span>' in rows[warm] and '<span class="badge cold">Cold</span>' in rows[cold]
+    assert "Not scored yet" in rows[unscored] and "badge" not in rows[unscored].split("Not scored yet")[1]
+    assert listed(client, band="hot") == [hot]
+    assert set(listed(client, band="hot,warm")) == {hot, warm}
+    assert listed(client, band="cold") == [cold]
+    assert listed(client, grade="A") == [hot]
+    assert set(listed(client, grade="A,B")) == {hot, warm}
+    assert listed(client, grade="d") == [cold]
+    assert set(listed(client, score_min="40")) == {hot, warm}
+    assert listed(client, score_min="41") == [hot]
+    assert set(listed(client, score_min="0")) == {hot, warm, cold}  # an unscored lead has no score to compare
+    assert listed(client, band="warm", grade="B", score_min="30") == [warm]
+    assert listed(client, band="hot", grade="B") == []
+    selected = client.get("/leads", params={"band": "hot", "grade": "A,B"}).text
+    assert '<option value="hot" selected>' in selected and '<option value="A,B" selected>' in selected
+
+
+@pytest.mark.parametrize("params, field, reason", [
+    ({"band": "lukewarm"}, "Band", "Unknown band"),
+    ({"band": "hot,boiling"}, "Band", "Unknown band"),
+    ({"grade": "E"}, "Grade", "Unknown grade"),
+    ({"score_min": "-5"}, "Score at least", "whole number of points"),
+    ({"score_min": "ten"}, "Score at least", "whole number of points"),
+    ({"score_min": "99999999999999999999"}, "Score at least", "whole number of points"),
+])
+def test_an_unusable_score_filter_is_a_422_page_with_the_reason_beside_the_field(client, auth, factory, params,
+                                                                                  field, reason):
+    signed_in(client, factory)
+    lead(client, auth)
+    r = client.get("/leads", params=params)
+    assert r.status_code == 422, r.text
+    assert f"{field}: " in r.text and reason in r.text
+    name = next(iter(params))
+    assert f'aria-describedby="error-{name}"' in r.text and f'id="error-{name}"' in r.text
+
+
+def walk(client, url: str, link) -> list:
+    """The pages met following one link (next or previous) from `url`, the first included."""
+    pages = []
+    while url:
+        page = client.get(url)
+        pages.append(ids_on(page))
+        match = link.search(page.text)
+        url = unescape(match.group(1)) if match else None
+    return pages
+
+
+@pytest.mark.parametrize("direction", ["desc", "asc"])
+def test_paging_by_score_shows_every_lead_once_in_score_order_with_unscored_leads_last(client, auth, factory,
+                                                                                      direction):
+    signed_in(client, factory)
+    use_round_scoring(client, auth)
+    visits = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3, 3, 8, 3, 2, 7]
+    made = {scored(client, auth, n, email=f"byscore{i}@example.com"): n * 5 for i, n in enumerate(visits)}
+    tail = [lead(client, auth, email=f"unscored{i}@example.com") for i in range(30)]
+    descending = direction == "desc"
+    expected = sorted(made, key=lambda i: (made[i], i), reverse=descending) + sorted(tail, reverse=descending)
+    # 60 leads, 25 a page: page 2 crosses from the scored leads into the unscored tail
+    pages = walk(client, f"/leads?sort=score&dir={direction}&limit=25", NEXT)
+    assert [len(ids) for ids in pages] == [25, 25, 10]
+    assert [lead_id for ids in pages for lead_id in ids] == expected
+    assert ids_on(client.get(f"/leads?sort=score&dir={direction}&limit=100")) == expected
+    # and back from the last page through the same pages (previous crosses from the tail into the scored leads)
+    last = client.get(f"/leads?sort=score&dir={direction}&limit=25")
+    for _ in range(2):
+        last = client.get(unescape(NEXT.search(last.text).group(1)))
+    back = PREVIOUS.search(last.text)
+    assert back is not None
+    assert list(reversed(walk(client, unescape(back.group(1)), PREVIOUS))) == pages[:2]
+
+
+def test_sorting_by_score_defaults_to_highest_first_and_the_header_reverses_it(client, auth, factory):
+    signed_in(client, factory)
+    use_round_scoring(client, auth)
+    low, high = scored(client, auth, 1), scored(client, auth, 9)
+    page = client.get("/leads", params={"sort": "score"})
+    assert ids_on(page) == [high, low] and 'aria-sort="descending"' in page.text
+    assert "sort=score&amp;dir=asc" in page.text
+    assert 'sort=score&amp;dir=desc' in client.get("/leads").text  # from another sort: highest first
+    assert listed(client, sort="score", dir="asc") == [low, high]
+
+
+def test_a_saved_view_keeps_the_score_filters_and_sort(client, auth, factory):
+    signed_in(client, factory)
+    token = form_token(client, "/leads")
+    r = client.post("/leads/views", data={"csrf_token": token, "name": "Hot A leads",
+                                          "query": "band=hot&grade=A&score_min=60&sort=score&dir=desc"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/leads?band=hot&grade=A&score_min=60&sort=score&dir=desc"
+    page = client.get("/leads")
+    assert 'href="/leads?band=hot&amp;grade=A&amp;score_min=60&amp;sort=score&amp;dir=desc"' in page.text
+
+
+def test_the_api_filters_and_sorts_by_score_as_the_inbox_does(client, auth, factory):
+    use_round_scoring(client, auth)
+    hot = scored(client, auth, 6, "CEO")
+    warm = scored(client, auth, 3, "VP Sales")
+    cold = [scored(client, auth, n) for n in (2, 1, 2)]
+    unscored = [lead(client, auth) for _ in range(3)]
+
+    def ids(**params):
+        r = client.get("/api/v1/leads", headers=auth, params=params)
+        assert r.status_code == 200, r.text
+        return [item["id"] for item in r.json()["items"]]
+
+    assert ids(band="hot") == [hot]
+    assert set(ids(band=["hot", "warm"])) == set(ids(band="hot,warm")) == {hot, warm}
+    assert ids(grade="A") == [hot] and set(ids(grade="b,a")) == {hot, warm}
+    assert set(ids(score_min=40)) == {hot, warm}
+    everything = [hot, warm, cold[2], cold[0], cold[1], *sorted(unscored, reverse=True)]  # 10, 10 by id desc, 5
+    assert ids(sort="score", limit=100) == everything
+    walked, cursor = [], None
+    while True:  # pages of 3 through the scored leads into the unscored ones
+        r = client.get("/api/v1/leads", headers=auth, params={"sort": "score", "limit": 3,
+                                                              **({"cursor": cursor} if cursor else {})})
+        assert r.status_code == 200, r.text
+        walked += [item["id"] for item in r.json()["items"]]
+        cursor = r.json()["next_cursor"]
+        if not cursor:
+            break
+    assert walked == everything
+    ascending = ids(sort="score", dir="asc", limit=100)
+    assert ascending == [cold[1], cold[0], cold[2], warm, hot, *sorted(unscored)]
+    body = client.get("/api/v1/leads", headers=auth, params={"band": "hot"}).json()["items"][0]
+    assert (body["score"], body["grade"], body["band"]) == (70, "A", "hot")
+    for params, field in (({"band": "boiling"}, "band"), ({"grade": "E"}, "grade"), ({"score_min": -1}, None),
+                          ({"sort": "salary"}, None), ({"dir": "asc"}, "dir"),
+                          ({"sort": "score", "cursor": "garbage"}, "cursor")):
+        r = client.get("/api/v1/leads", headers=auth, params=params)
+        assert r.status_code == 422, (params, r.text)
+        if field:
+            assert field in {e["field"] for e in r.json()["errors"]}

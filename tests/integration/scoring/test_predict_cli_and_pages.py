@@ -108,7 +108,7 @@ def add_history(session) -> tuple[list[int], list[int]]:
 def test_training_from_won_and_lost_leads_scores_open_leads_with_drivers_in_the_api_and_on_the_page(
         client, auth, factory):
     with factory() as session:
-        closed, open_ = add_history(session)
+        _, open_ = add_history(session)
         stored = predict_service.train_from_database(session)
         session.commit()
         assert stored.active and stored.rows == 80

@@ -37,7 +37,7 @@ def parse_json(raw: bytes) -> object:
     """Raises FieldError-ready ValueError with the position of the mistake."""
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"malformed JSON: {exc}") from None
 
 

@@ -12,10 +12,17 @@ from starlette.datastructures import FormData, UploadFile
 
 from leadflow.capture import files, headers, import_service
 from leadflow.capture.channels.answer import error_body
-from leadflow.capture.import_schemas import ColumnRead, ImportChange, ImportDetail, ImportPage, ImportRead
+from leadflow.capture.import_schemas import (
+    ColumnRead,
+    ImportChange,
+    ImportDetail,
+    ImportPage,
+    ImportRead,
+)
 from leadflow.capture.models import Import
 from leadflow.errors import Invalid
 from leadflow.http import AppSettings, DbSession, permitted
+from leadflow.leads.domain import spreadsheet_safe
 from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
@@ -174,7 +181,7 @@ def import_rejects(import_id: int, session: DbSession, actor: Reader):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         for row in import_service.reject_rows(session, record):
-            writer.writerow(row)
+            writer.writerow([spreadsheet_safe(value) for value in row])
             if buffer.tell() > 1 << 16:
                 yield buffer.getvalue()
                 buffer.seek(0)
