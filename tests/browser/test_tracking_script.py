@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from leadflow import db
+from leadflow.capture.forms import MIN_FILL_SECONDS
 from tests.integration.live import free_port
 
 pytestmark = pytest.mark.browser
@@ -98,6 +99,7 @@ def test_page_view_and_download_of_an_anonymous_visitor_join_the_lead_after_the_
     try:
         page = context.new_page()
         page.goto(origin + "/index.html?utm_source=newsletter")
+        shown_at = time.monotonic()
         expect(page.get_by_label("Email address")).to_be_visible()
         visitor = _until(lambda: next((c["value"] for c in context.cookies(origin) if c["name"] == "lf_vid"), None),
                          "the lf_vid cookie")
@@ -109,6 +111,8 @@ def test_page_view_and_download_of_an_anonymous_visitor_join_the_lead_after_the_
         _until(lambda: "download" in events(visitor_id=visitor), "the download beacon")
         assert all(lead is None for lead in _leads_of(engine, visitor))  # still anonymous
 
+        # The form refuses (silently, as spam) a submission sent sooner than a person could fill it in.
+        page.wait_for_timeout(max(0.0, shown_at + MIN_FILL_SECONDS + 0.5 - time.monotonic()) * 1000)
         page.get_by_label("Email address").fill(email)
         page.get_by_role("button", name="Send").click()
         expect(page.get_by_text("Thanks, the brochure is on its way.")).to_be_visible()
