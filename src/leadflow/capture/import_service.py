@@ -6,6 +6,8 @@ consent, outbox) for a thousand rows at once: a few IN queries to match, one ins
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import os
@@ -29,7 +31,7 @@ from leadflow.errors import Conflict, Invalid, NotFound
 from leadflow.identity import bulk as identity_bulk
 from leadflow.identity import service as identity_service
 from leadflow.leads import service as leads_service
-from leadflow.leads.domain import company_key
+from leadflow.leads.domain import company_key, spreadsheet_safe
 from leadflow.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -457,7 +459,20 @@ def reject_rows(session: Session, record: Import) -> Iterator[list[str]]:
              .where(ImportReject.import_id == record.id).order_by(ImportReject.row_number, ImportReject.id))
     for number, values, reason in session.execute(query.execution_options(yield_per=2000)):
         values = values or {}
-        yield [*(values.get(c, "") for c in columns), str(number), reason]
+        yield [spreadsheet_safe(value) for value in (*(values.get(c, "") for c in columns), str(number), reason)]
+
+
+def reject_csv(session: Session, record: Import) -> Iterator[str]:
+    """The reject file as CSV text, in pieces of about 64 KB, for a streamed download."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in reject_rows(session, record):
+        writer.writerow(row)
+        if buffer.tell() > 1 << 16:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def page(session: Session, *, cursor: str | None, limit: int) -> tuple[list[Import], str | None]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
@@ -16,7 +13,6 @@ from leadflow.capture.domain import ATTRIBUTION_FIELDS, LEAD_FIELDS
 from leadflow.capture.models import Import
 from leadflow.errors import Conflict, Invalid
 from leadflow.http import DbSession, PageActor
-from leadflow.leads.domain import spreadsheet_safe
 from leadflow.web.pages import page_router, redirect, render
 
 router = page_router(tags=["pages"])
@@ -275,17 +271,6 @@ def rejects_file(request: Request, import_id: int, actor: PageActor, session: Db
     actor.require("imports:read")
     record = import_service.get(session, import_id)
 
-    def lines():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in import_service.reject_rows(session, record):
-            writer.writerow([spreadsheet_safe(value) for value in row])
-            if buffer.tell() > 1 << 16:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers={
+    return StreamingResponse(import_service.reject_csv(session, record), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="import-{import_id}-rejects.csv"', "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff"})

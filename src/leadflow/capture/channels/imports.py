@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,7 +20,6 @@ from leadflow.capture.import_schemas import (
 from leadflow.capture.models import Import
 from leadflow.errors import Invalid
 from leadflow.http import AppSettings, DbSession, permitted
-from leadflow.leads.domain import spreadsheet_safe
 from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
@@ -177,16 +174,5 @@ def import_rejects(import_id: int, session: DbSession, actor: Reader):
     """Every row that was not imported: the file's columns, then row_number and reason (streamed)."""
     record = import_service.get(session, import_id)
 
-    def lines():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in import_service.reject_rows(session, record):
-            writer.writerow([spreadsheet_safe(value) for value in row])
-            if buffer.tell() > 1 << 16:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8",
+    return StreamingResponse(import_service.reject_csv(session, record), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="import-{import_id}-rejects.csv"'})
