@@ -89,7 +89,9 @@ def make_settings(url: str, **overrides) -> Settings:
 
 @pytest.fixture
 def connection(engine):
-    conn = engine.connect()
+    # Deferred: the test's one transaction takes SQLite's write lock at its first write (nothing else in this
+    # process writes to this database), not this process's queue of writers for the whole test.
+    conn = engine.connect().execution_options(**{db.DEFERRED: True})
     outer = conn.begin()
     yield conn
     outer.rollback()

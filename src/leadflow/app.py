@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadflow import __version__
-from leadflow.db import make_engine, make_sessionmaker
+from leadflow.db import make_engine, make_sessionmaker, reading
 from leadflow.errors import (
     Conflict,
     Forbidden,
@@ -229,13 +229,11 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     if sessionmaker is None:
         engine = engine or make_engine(settings.database_url)
         sessionmaker = make_sessionmaker(engine)
-        write_sessionmaker = make_sessionmaker(engine, writes=True)
-    else:
-        write_sessionmaker = sessionmaker
     app.state.settings = settings
     app.state.engine = engine or sessionmaker.kw.get("bind")
-    app.state.sessionmaker = sessionmaker
-    app.state.write_sessionmaker = write_sessionmaker
+    app.state.sessionmaker = sessionmaker  # sessions that may write (SQLite: BEGIN IMMEDIATE)
+    app.state.write_sessionmaker = sessionmaker  # the same, by its older name
+    app.state.read_sessionmaker = reading(sessionmaker)  # GET requests and sign-in checks: concurrent reads
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.secret_key = ensure_secret_key(settings, app.state.engine)
 

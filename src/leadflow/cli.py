@@ -123,11 +123,10 @@ def apikey_create(
 @apikey_app.command("list")
 def apikey_list() -> None:
     """List API keys (never the keys themselves)."""
-    from leadflow.db import unit_of_work
     from leadflow.people import service as people_service
 
-    _, _, factory = open_db()
-    with unit_of_work(factory) as session:
+    _, _, factory = open_db(reads_only=True)
+    with factory() as session:
         emails = {u.id: u.email for u in people_service.list_users(session)}
         for key in people_service.list_api_keys(session):
             state = "revoked" if key.revoked_at else "active"

@@ -59,14 +59,23 @@ def is_sqlite(bind) -> bool:
     return bind.dialect.name == "sqlite"
 
 
+# SQLite: how long a writer waits for another process's write transaction (the busy handler), and for the writers
+# of its own process before it. Write transactions stay short (batches commit per chunk), so these are only reached
+# when something is wrong: then the writer fails instead of waiting forever.
+BUSY_TIMEOUT_S = 60
+QUEUE_TIMEOUT_S = 120
+
+
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+    """An engine whose transactions write by default: on SQLite each begins with the write lock (BEGIN IMMEDIATE);
+    sessions for reads only are the opt-out (make_sessionmaker(engine, reads_only=True))."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         memory = url in ("sqlite://", "sqlite:///:memory:")
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
             poolclass=StaticPool if memory else None,
         )
         _sqlite_pragmas(engine)
@@ -77,12 +86,13 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
 def make_null_pool_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_S})
         _sqlite_pragmas(engine)
         return engine
     return create_engine(url, poolclass=NullPool)
 
 
+DEFERRED = "leadflow_deferred"
 _HOLDS_WRITERS = "leadflow_holds_writers"
 
 
@@ -95,25 +105,26 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         cur.execute("PRAGMA cache_size=-65536")
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.execute("PRAGMA wal_autocheckpoint=8000")  # fewer, larger checkpoints: each one waits on the disk
         cur.close()
 
     # Writers of this process queue on a lock of our own, in order, instead of SQLite's busy handler, which
-    # sleeps and retries (unfair, and slow under load); SQLite's own lock still orders other processes.
+    # sleeps and retries (unfair, and slow under load); SQLite's own lock (and busy timeout) orders processes.
     writers = threading.Lock()
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # pragma: no cover
-        # A transaction that will write takes the write lock up front: a read first and a write later
-        # would fail at once (SQLITE_BUSY_SNAPSHOT) when another writer committed in between.
-        if not conn.get_execution_options().get(WRITE_OPTION):
+        # Every transaction takes the write lock up front unless it is deferred (reads only): a read first and a
+        # write later would fail at once (SQLITE_BUSY_SNAPSHOT) when another writer committed in between, and no
+        # busy timeout helps there.
+        if conn.get_execution_options().get(DEFERRED):
             conn.exec_driver_sql("BEGIN")
             return
-        if not writers.acquire(timeout=60):
-            raise TimeoutError("waited 60 s for the database's write lock")
+        if not writers.acquire(timeout=QUEUE_TIMEOUT_S):
+            raise TimeoutError(f"waited {QUEUE_TIMEOUT_S} s for the database's write lock")
         conn.info[_HOLDS_WRITERS] = True
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -131,18 +142,59 @@ def _sqlite_pragmas(engine: Engine) -> None:
     event.listen(engine, "invalidate", lambda dbapi_conn, record, exception: _release(record.info))
 
 
-WRITE_OPTION = "leadflow_writes"
+class ReadOnly(RuntimeError):
+    """A write in a session opened for reads only: a programming error, raised before anything is written."""
+
+
+class ReadSession(Session):
+    """A session for reads only (pages, exports, training data): on SQLite it does not wait for the write lock and
+    never holds it, so reads stay concurrent; a write in it raises ReadOnly at once, on every database."""
+
+
+@event.listens_for(ReadSession, "before_flush")
+def _refuse_flush(session, _context, _instances):  # pragma: no cover - exercised by every read session
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        raise ReadOnly("this session is for reads only; write in a session of make_sessionmaker(engine)")
+
+
+@event.listens_for(ReadSession, "do_orm_execute")
+def _refuse_dml(state):  # pragma: no cover
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnly("this session is for reads only; write in a session of make_sessionmaker(engine)")
+
+
+def _sessions(bind, *, reads_only: bool) -> sessionmaker[Session]:
+    if reads_only and isinstance(bind, Engine):
+        bind = bind.execution_options(**{DEFERRED: True})
+    # create_savepoint: on a test's connection a session's commit releases a savepoint (no effect on an engine).
+    return sessionmaker(bind=bind, class_=ReadSession if reads_only else Session, expire_on_commit=False,
+                        autoflush=False, join_transaction_mode="create_savepoint")
+
+
+def make_sessionmaker(engine: Engine, *, reads_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on this engine. They may write (SQLite: BEGIN IMMEDIATE, after this process's earlier writers);
+    `reads_only` ones read concurrently with writers and refuse to write."""
+    return _sessions(engine, reads_only=reads_only)
+
+
+def sessions_like(session: Session, *, reads_only: bool = False) -> sessionmaker[Session]:
+    """Sessions of their own on this session's database, for a job that commits per chunk or reads apart."""
+    return _sessions(session.get_bind(), reads_only=reads_only)
+
+
+def reading(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The reads-only variant of a sessionmaker (the app's pages and GET requests, given the tests' factory)."""
+    bind = factory.kw.get("bind")
+    if isinstance(bind, Engine):
+        bind = bind.execution_options(**{DEFERRED: True})
+    return sessionmaker(**{**factory.kw, "bind": bind, "class_": ReadSession})
 
 
 def begin_write(session: Session) -> None:
-    """Declare that this transaction writes (SQLite: BEGIN IMMEDIATE; PostgreSQL: nothing changes)."""
-    session.connection(execution_options={WRITE_OPTION: True})
-
-
-def make_sessionmaker(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
-    """Sessions on this engine; `writes` ones begin SQLite transactions with the write lock (see begin_write)."""
-    bind = engine.execution_options(**{WRITE_OPTION: True}) if writes else engine
-    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
+    """Begin this session's transaction now (SQLite: with the write lock); a reads-only session refuses."""
+    if isinstance(session, ReadSession):
+        raise ReadOnly("this session is for reads only; write in a session of make_sessionmaker(engine)")
+    session.connection()
 
 
 @contextmanager

@@ -8,7 +8,6 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from leadflow.errors import TooMany, Unauthorized
@@ -27,11 +26,21 @@ def get_settings_dep(request: Request) -> Settings:
 def get_session(request: Request):
     """The request's unit of work: endpoints commit what they change; anything not committed is rolled back.
 
-    The session takes no connection until the endpoint first uses it, so no request holds a connection (or
-    SQLite's write lock) while it waits for a thread.
+    GET, HEAD and OPTIONS read only (a write there raises db.ReadOnly: such a route asks for a WritingSession); other
+    methods may write. The session takes no connection until the endpoint first uses it, so no request holds a
+    connection (or SQLite's write lock) while it waits for a thread.
     """
-    writes = request.method not in ("GET", "HEAD", "OPTIONS")
-    session = (request.app.state.write_sessionmaker if writes else request.app.state.sessionmaker)()
+    reads = request.method in ("GET", "HEAD", "OPTIONS")
+    yield from _session(request.app.state.read_sessionmaker if reads else request.app.state.sessionmaker)
+
+
+def get_writing_session(request: Request):
+    """A session that may write, whatever the method (a tracking pixel or a redirect that records a click)."""
+    yield from _session(request.app.state.sessionmaker)
+
+
+def _session(factory):
+    session = factory()
     try:
         yield session
     finally:
@@ -40,6 +49,7 @@ def get_session(request: Request):
 
 
 DbSession = Annotated[Session, Depends(get_session)]
+WritingSession = Annotated[Session, Depends(get_writing_session)]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 
@@ -49,13 +59,12 @@ def api_actor(request: Request) -> Actor:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("send an API key as 'Authorization: Bearer KEY'")
-    with request.app.state.sessionmaker() as session:
-        actor = people_service.authenticate(session, key.strip())
-        if session.dirty:  # last_used_at, at most once a minute
-            try:
-                session.commit()
-            except OperationalError:  # SQLite busy with a writer: a later request records it
-                session.rollback()
+    with request.app.state.read_sessionmaker() as session:
+        actor, use_due = people_service.check_api_key(session, key.strip())
+    if use_due:
+        with request.app.state.sessionmaker() as session:
+            people_service.record_key_use(session, actor.id)
+            session.commit()
     return actor
 
 
@@ -74,7 +83,7 @@ def permitted(permission: str):
 
 def page_actor(request: Request) -> Actor:
     """The signed-in user of a page (from the session cookie), or a redirect to /login."""
-    with request.app.state.sessionmaker() as session:
+    with request.app.state.read_sessionmaker() as session:
         user = signin.session_user(session, request.cookies.get(csrf.SESSION_COOKIE))
         if user is None:
             raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))

@@ -22,7 +22,7 @@ def export_captures(file: Annotated[Path, typer.Argument(help="the CSV file to w
 
     from leadflow.console import open_db
 
-    _, _, factory = open_db()
+    _, _, factory = open_db(reads_only=True)  # a long read never holds the write lock
     with factory() as session, file.open("w", newline="", encoding="utf-8") as out:
         total = session.scalar(select(func.count()).select_from(Capture))
         writer = csv.writer(out)
@@ -57,6 +57,7 @@ def import_file(
     """Import leads from a CSV or .xlsx file: columns mapped by name, every row a capture, bad rows to a reject file."""
     from leadflow.capture import files, headers, import_service
     from leadflow.console import open_db
+    from leadflow.db import reading
     from leadflow.errors import Invalid
 
     settings, _, factory = open_db()
@@ -104,7 +105,7 @@ def import_file(
                 typer.echo(f"resume it with: leadflow import {file} --resume {import_id}", err=True)
                 raise typer.Exit(1) from None
     seconds = max(time.monotonic() - started, 1e-6)
-    with factory() as session, rejects.open("w", newline="", encoding="utf-8") as out:
+    with reading(factory)() as session, rejects.open("w", newline="", encoding="utf-8") as out:
         csv.writer(out).writerows(import_service.reject_rows(session, import_service.get(session, import_id)))
     typer.echo(
         f"import {import_id}: {record.rows_done} rows: {record.created} created, {record.merged} merged, "

@@ -120,7 +120,8 @@ def store_file(session: Session, record: Import, upload: BinaryIO) -> int:
 
 
 def piece_reader(factory: sessionmaker[Session], import_id: int) -> Callable[[int], bytes | None]:
-    """Each piece in a short transaction of its own, so a long import holds no read open (SQLite's WAL can shrink)."""
+    """Each piece in a short transaction of its own, so a long import holds no read open (SQLite's WAL can shrink);
+    give it sessions for reads only (they never wait for the write lock)."""
     def piece(seq: int) -> bytes | None:
         with factory() as session:
             return session.scalar(select(ImportChunk.data).where(ImportChunk.import_id == import_id,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from leadflow import db
 from leadflow.capture import files, import_service
 from leadflow.capture.models import Import
 from leadflow.errors import Invalid
@@ -20,8 +21,7 @@ def run_import(session: Session, payload: dict) -> None:
     job's single transaction. A failure marks the import failed with the error; starting it again resumes it.
     """
     import_id = payload["import_id"]
-    factory = sessionmaker(bind=session.get_bind(), join_transaction_mode="create_savepoint",
-                           expire_on_commit=False, autoflush=False)
+    factory = db.sessions_like(session)
     with factory() as own:
         claimed = import_service.claim(own, import_id)
         own.commit()
@@ -32,7 +32,8 @@ def run_import(session: Session, payload: dict) -> None:
             return
         size = record.size_bytes
     try:
-        table = files.open_table(files.PieceReader(import_service.piece_reader(factory, import_id)))
+        table = files.open_table(files.PieceReader(import_service.piece_reader(
+            db.sessions_like(session, reads_only=True), import_id)))
     except Invalid as exc:
         with factory() as own:
             import_service.fail(own, import_id, str(exc))

@@ -10,6 +10,7 @@ import numpy as np
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadflow import db
 from leadflow.clock import now
 from leadflow.identity import blocking, merges
 from leadflow.identity import service as identity_service
@@ -133,7 +134,9 @@ def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | Non
     report = Report(dry_run=dry_run)
     if not dry_run:
         report.indexed = index_missing(factory, progress)
-    with factory() as session:
+    # A dry run writes keys for unindexed leads in its transaction only (rolled back); a real run reads here in a
+    # transaction that holds no write lock while it scores every pair, and writes in short ones of its own below.
+    with (factory if dry_run else db.reading(factory))() as session:
         if dry_run:  # keys for unindexed leads in this transaction only: it is rolled back
             missing = session.scalars(select(Lead).where(
                 Lead.merged_into_id.is_(None),

@@ -24,7 +24,7 @@ def export_leads(file: Annotated[Path, typer.Argument(help="the CSV file to writ
     from leadflow.errors import NotFound
     from leadflow.people import service as people_service
 
-    _, _, factory = open_db()
+    _, _, factory = open_db(reads_only=True)  # a long read never holds the write lock
     with factory() as session:
         try:
             actor = people_service.actor_for(people_service.user_by_email(session, user)) if user else SYSTEM

@@ -53,7 +53,7 @@ def user_list() -> None:
     from leadflow.console import open_db
     from leadflow.people import service as people_service
 
-    _, _, factory = open_db()
+    _, _, factory = open_db(reads_only=True)
     with factory() as session:
         teams = {t.id: t.name for t in people_service.list_teams(session)}
         for user in people_service.list_users(session):
@@ -107,7 +107,7 @@ def team_list() -> None:
     from leadflow.console import open_db
     from leadflow.people import service as people_service
 
-    _, _, factory = open_db()
+    _, _, factory = open_db(reads_only=True)
     with factory() as session:
         emails = {u.id: u.email for u in people_service.list_users(session)}
         for team in people_service.list_teams(session):

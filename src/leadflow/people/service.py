@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.clock import as_utc, now
@@ -256,8 +256,11 @@ def create_api_key(session: Session, *, name: str, user_id: int | None = None,
     return record, key
 
 
-def authenticate(session: Session, key: str) -> Actor:
-    """The key's actor: its user's role and team, narrowed by its scopes; a key without a user acts as an admin."""
+def check_api_key(session: Session, key: str) -> tuple[Actor, bool]:
+    """The key's actor (its user's role and team, narrowed by its scopes; a key without a user acts as an admin), and
+    whether its use is due to be recorded (`record_key_use`, in a write transaction).
+
+    Reads only, so a request's reads stay concurrent with writers."""
     parts = key.split("_")
     if len(parts) < 3 or parts[0] != "lf":
         raise Unauthorized("not a leadflow API key")
@@ -265,9 +268,19 @@ def authenticate(session: Session, key: str) -> Actor:
     record = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1], ApiKey.revoked_at.is_(None)))
     if record is None or not hmac.compare_digest(record.key_hash, digest):
         raise Unauthorized("unknown or revoked API key")
+    due = record.last_used_at is None or now() - as_utc(record.last_used_at) > LAST_USE_RESOLUTION
+    return _key_actor(session, record), due
+
+
+def record_key_use(session: Session, key_id: int) -> None:
+    """last_used_at, at most once a minute per key (a conditional update: concurrent requests write it once)."""
     moment = now()
-    if record.last_used_at is None or moment - as_utc(record.last_used_at) > LAST_USE_RESOLUTION:
-        record.last_used_at = moment
+    session.execute(update(ApiKey).where(ApiKey.id == key_id, or_(
+        ApiKey.last_used_at.is_(None), ApiKey.last_used_at < moment - LAST_USE_RESOLUTION)).values(
+        last_used_at=moment))
+
+
+def _key_actor(session: Session, record: ApiKey) -> Actor:
     scopes = tuple(record.scopes or ())
     if record.user_id is None:
         return Actor(kind="api_key", id=record.id, role=roles.ADMIN,

@@ -68,15 +68,16 @@ def backtest(rules_file: Annotated[Path | None, typer.Option("--rules", help="th
     from sqlalchemy import select
 
     from leadflow.console import open_db
+    from leadflow.db import reading
     from leadflow.errors import Invalid
     from leadflow.scoring import service as scoring_service
     from leadflow.scoring.models import RuleSet
 
     _, _, factory = open_db()
-    with factory() as session:
-        rule_set_id, _ = scoring_service.active_rule_set(session)
-        current = scoring_service.get_rule_set(session, rule_set_id)
-        try:
+    try:
+        with factory() as session:
+            rule_set_id, _ = scoring_service.active_rule_set(session)
+            current = scoring_service.get_rule_set(session, rule_set_id)
             if rules_file is not None:
                 proposed = scoring_service.parse_text(rules_file.read_text("utf-8"),
                                                       "json" if rules_file.suffix == ".json" else None)
@@ -88,12 +89,13 @@ def backtest(rules_file: Annotated[Path | None, typer.Option("--rules", help="th
                     typer.echo("no proposed rules: give --rules FILE or save a draft first", err=True)
                     raise typer.Exit(2)
                 proposed, label = draft.definition, f"draft v{draft.version}"
+            session.commit()  # the shipped rule set becomes version 1 on first use
+        with reading(factory)() as session:  # the replay reads every lead's history: it holds no write lock
             results = scoring_service.backtest(session, {"current": current.definition, "proposed": proposed})
-        except Invalid as exc:
-            for error in exc.errors:
-                typer.echo(f"{error.field}: {error.reason}", err=True)
-            raise typer.Exit(1) from None
-        session.commit()
+    except Invalid as exc:
+        for error in exc.errors:
+            typer.echo(f"{error.field}: {error.reason}", err=True)
+        raise typer.Exit(1) from None
     names = {"current": f"current (v{current.version})", "proposed": f"proposed ({label})"}
     for name, figures in results.items():
         auc = f"{figures.auc:.3f}" if figures.auc is not None else "n/a"

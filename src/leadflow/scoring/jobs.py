@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from leadflow import clock
+from leadflow import clock, db
 from leadflow.scoring import service as scoring_service
 from leadflow.scoring.models import ScoringRun
 
 log = logging.getLogger(__name__)
 
 
-def _own_sessions(session: Session) -> sessionmaker:
-    return sessionmaker(bind=session.get_bind(), join_transaction_mode="create_savepoint", expire_on_commit=False,
-                        autoflush=False)
-
-
 def run_rescore(session: Session, payload: dict) -> None:
     """scoring.rescore: work through every lead in chunks, committing each (resumes after last_lead_id)."""
-    factory = _own_sessions(session)
+    factory = db.sessions_like(session)
     while True:
         with factory() as own:
             run = own.get(ScoringRun, payload["run_id"])
@@ -56,7 +51,7 @@ def rescore_merged(session: Session, payload: dict) -> None:
 
 def refresh(session: Session, payload: dict) -> None:
     """scoring.refresh (nightly): stored scores follow their decay, so the inbox does not show yesterday's bands."""
-    factory = _own_sessions(session)
+    factory = db.sessions_like(session)
     after, total = 0, 0
     while True:
         with factory() as own:

@@ -105,23 +105,22 @@ def _parts(session: Session, run: ScoringRun, processes: int) -> list[dict]:
 def _chunks(factory: sessionmaker, rule_set_id: int, part: dict, size: int, moment: datetime,
             stopped: Callable[[], bool]):
     """Rescore one part chunk by chunk, each written and committed; yields (last id, leads, changed) per chunk."""
-    with factory() as session:
+    with db.reading(factory)() as session:
         definition = session.scalar(select(RuleSet.definition).where(RuleSet.id == rule_set_id))
     compiled = rules.parse(definition)
     after, high = part["after"], part["high"]
+    reads = db.reading(factory)
     while not stopped():
-        with factory() as session:
+        with reads() as session:  # the reads and the scoring hold no write lock; the write is short
             query = select(Lead.id).where(Lead.id > after, Lead.merged_into_id.is_(None))
             if high is not None:
                 query = query.where(Lead.id <= high)
             ids = list(session.scalars(query.order_by(Lead.id).limit(size)))
             if not ids:
-                session.rollback()
                 return
             before, outcomes = scoring_service.score_chunk(session, compiled, ids, by_range=True, at=moment)
             rows = scoring_service.encode_chunk(session, rule_set_id, outcomes, before, moment=moment)
-            session.rollback()  # the reads end here; the write transaction declares itself first
-            db.begin_write(session)
+        with factory() as session:
             changed = scoring_service.write_rows(session, rows)
             session.commit()
         after = ids[-1]
@@ -171,7 +170,6 @@ def _follow(factory: sessionmaker, run_id: int, messages, progress: Callable[[in
     """Record each chunk on the run as it is committed; fail the run on an error; stop on a newer rule set."""
     for message in messages:
         with factory() as session:
-            db.begin_write(session)
             run = session.get(ScoringRun, run_id)
             result = dict(run.result or {})
             parts = [dict(part) for part in result.get("parts", [])]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from leadflow.clock import now
-from leadflow.http import AppSettings, DbSession, PageActor, PublicClient, RawBody
+from leadflow.http import AppSettings, DbSession, PageActor, PublicClient, RawBody, WritingSession
 from leadflow.leads import queries as leads_queries
 from leadflow.tracking import domain, queries
 from leadflow.tracking import service as tracking_service
@@ -104,7 +104,7 @@ def collect(request: Request, session: DbSession, settings: AppSettings, client:
 
 
 @router.get("/o/{token}.gif")
-def email_open(request: Request, token: str, session: DbSession):
+def email_open(request: Request, token: str, session: WritingSession):
     """The open pixel: always a transparent GIF; only a token signed here records an open."""
     claims = tracking_service.read_token(request.app.state.secret_key, token, click=False)
     if claims is not None:
@@ -114,7 +114,7 @@ def email_open(request: Request, token: str, session: DbSession):
 
 
 @router.get("/c/{token}")
-def email_click(request: Request, token: str, session: DbSession):
+def email_click(request: Request, token: str, session: WritingSession):
     """A click in an email: the target is inside the signed token, so this never redirects anywhere else."""
     claims = tracking_service.read_token(request.app.state.secret_key, token, click=True)
     if claims is None:
