@@ -64,20 +64,21 @@ def train(
 
 def _train_from_database(console: Console, path: Path | None, stale_days: int) -> None:
     from leadflow.console import open_db
-    from leadflow.db import unit_of_work
+    from leadflow.db import reading
     from leadflow.scoring import predict, predict_service
 
     _, engine, factory = open_db()
     started = time.perf_counter()
     try:
-        with console.status("reading won and lost leads") as status, unit_of_work(factory) as session:
+        with console.status("reading won and lost leads") as status:
             stored = predict_service.train_from_database(
-                session, stale_days=stale_days, progress=lambda message: (status.update(message),
+                factory, stale_days=stale_days, progress=lambda message: (status.update(message),
                                                                           console.log(message)))
-            learned = predict.load(stored.blob)
+        learned = predict.load(stored.blob)
+        with reading(factory)() as session:
             scored = session.scalar(_count_predictions(stored.id))
-            if path is not None:
-                predict.save(learned, path)
+        if path is not None:
+            predict.save(learned, path)
     except predict.PredictError as exc:
         raise _fail(str(exc)) from None
     finally:

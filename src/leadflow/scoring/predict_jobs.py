@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadflow import events, outbox
+from leadflow import db, events, outbox
 from leadflow.clock import now
 from leadflow.outbox import OutboxMessage
-from leadflow.scoring import predict, predict_service
+from leadflow.scoring import predict_service
 from leadflow.settings import get_settings
 
 log = logging.getLogger("leadflow.scoring.predict")
@@ -20,20 +20,28 @@ SCORE_BATCH = 5000  # new leads scored per run; the rest wait for the next run
 
 def tick(session: Session, payload: dict) -> None:
     """Retrain from won and lost leads when the active model is older than LEADFLOW_PREDICT_RETRAIN_DAYS (or there
-    is none); otherwise score the open leads the active model has not scored yet. Then book the next run."""
+    is none); otherwise score the open leads the active model has not scored yet. Then book the next run.
+
+    Training and scoring run in sessions of their own (reads apart, short writes per chunk): minutes of learning
+    never hold the write lock. This job's own transaction only books the next run.
+    """
+    from leadflow.scoring import predict
+
     settings = get_settings()
-    model = predict_service.active_model(session)
+    factory = db.sessions_like(session)
+    with db.sessions_like(session, reads_only=True)() as reading:
+        model = predict_service.active_model(reading)
     due = model is None or model.created_at <= now() - timedelta(days=settings.predict_retrain_days)
     if due:
         try:
-            stored = predict_service.train_from_database(session, stale_days=settings.predict_stale_days)
+            stored = predict_service.train_from_database(factory, stale_days=settings.predict_stale_days)
             log.info("predictive model %s trained on %s leads, AUC %s", stored.id, stored.rows, stored.auc)
         except predict.PredictError as exc:
             log.info("predictive model not retrained: %s", exc)
             if model is not None:
-                predict_service.score_open_leads(session, model, only_unscored=True, limit=SCORE_BATCH)
+                predict_service.score_open_leads(factory, model, only_unscored=True, limit=SCORE_BATCH)
     else:
-        predict_service.score_open_leads(session, model, only_unscored=True, limit=SCORE_BATCH)
+        predict_service.score_open_leads(factory, model, only_unscored=True, limit=SCORE_BATCH)
     outbox.publish(session, events.PREDICT_TICK, {},
                    available_at=now() + timedelta(minutes=max(1, settings.predict_score_minutes)))
 

@@ -1,7 +1,8 @@
 """Predictive scoring from the database: label won and lost leads, learn, keep the active model, score open leads.
 
 Events (tracking) and BANT answers (qualification) belong to stages above scoring: they are read here with plain
-SQL on their tables, never by importing those stages.
+SQL on their tables, never by importing those stages. pandas and scikit-learn (through `predict`) are imported
+where they are used, so the web app starts without them.
 """
 
 from __future__ import annotations
@@ -10,14 +11,13 @@ import logging
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
-import pandas as pd
 from sqlalchemy import delete, insert, select, text, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, sessionmaker
 
+from leadflow import db
 from leadflow.campaigns.models import Campaign
 from leadflow.clock import now
 from leadflow.leads.models import Company, Lead, StageChange
-from leadflow.scoring import predict
 from leadflow.scoring.models import LeadPrediction, PredictiveModel
 
 log = logging.getLogger("leadflow.scoring.predict")
@@ -69,6 +69,8 @@ def outcomes(session: Session, *, stale_days: int = STALE_DAYS) -> dict[int, tup
 
 def lead_table(session: Session, lead_ids: list[int], as_of: dict[int, datetime] | None = None) -> pd.DataFrame:
     """One row per lead (index: lead id) of what the model learns from, as text, named for people to read."""
+    import pandas as pd
+
     as_of = as_of or {}
     moment = now()
     rows = []
@@ -86,6 +88,8 @@ def lead_table(session: Session, lead_ids: list[int], as_of: dict[int, datetime]
 
 
 def _chunk_rows(session: Session, ids: list[int], as_of: dict[int, datetime], moment: datetime) -> list[dict]:
+    from leadflow.scoring import predict
+
     leads = session.execute(select(Lead.id, Lead.country, Lead.language, Lead.channel, Lead.campaign_id,
                                    Lead.job_title, Lead.company_id, Lead.phone, Lead.mobile, Lead.email,
                                    Lead.grade, Lead.custom_fields, Lead.first_touch)
@@ -207,11 +211,20 @@ def training_frame(session: Session, *, stale_days: int = STALE_DAYS) -> pd.Data
     return frame
 
 
-def train_from_database(session: Session, *, stale_days: int = STALE_DAYS, progress=None) -> PredictiveModel:
-    """Learn from the won and lost leads, store the model as the active one, and score every open lead."""
+def train_from_database(factory: sessionmaker[Session], *, stale_days: int = STALE_DAYS,
+                        progress=None) -> PredictiveModel:
+    """Learn from the won and lost leads, store the model as the active one, and score every open lead.
+
+    Training takes minutes on a large database, so it holds no write lock: the leads are read in a transaction that
+    only reads, the model is learned outside any transaction, stored in a short write transaction, and the open
+    leads are scored chunk by chunk (each chunk read, scored, then written and committed).
+    """
+    from leadflow.scoring import predict
+
     say = progress or (lambda _message: None)
     say("reading won and lost leads")
-    frame = training_frame(session, stale_days=stale_days)
+    with db.reading(factory)() as session:
+        frame = training_frame(session, stale_days=stale_days)
     won = int((frame[TARGET] == "1").sum()) if not frame.empty else 0
     lost = len(frame) - won
     if won < MIN_PER_CLASS or lost < MIN_PER_CLASS or len(frame) < 20:
@@ -222,14 +235,17 @@ def train_from_database(session: Session, *, stale_days: int = STALE_DAYS, progr
     stored = PredictiveModel(target=f"won vs lost (stale after {stale_days} days)", rows=model.rows, auc=model.auc,
                              features=[{"name": c.name, "kind": c.kind} for c in model.columns],
                              blob=predict.dump(model), active=True, created_at=now())
-    session.execute(update(PredictiveModel).where(PredictiveModel.active.is_(True)).values(active=False))
-    session.add(stored)
-    session.flush()
-    old = session.scalars(select(PredictiveModel.id).order_by(PredictiveModel.id.desc()).offset(KEEP_MODELS)).all()
-    if old:
-        session.execute(delete(PredictiveModel).where(PredictiveModel.id.in_(old)))
+    with factory() as session:
+        session.execute(update(PredictiveModel).where(PredictiveModel.active.is_(True)).values(active=False))
+        session.add(stored)
+        session.flush()
+        old = session.scalars(select(PredictiveModel.id).order_by(PredictiveModel.id.desc())
+                              .offset(KEEP_MODELS)).all()
+        if old:
+            session.execute(delete(PredictiveModel).where(PredictiveModel.id.in_(old)))
+        session.commit()
     say("scoring open leads")
-    score_open_leads(session, stored)
+    score_open_leads(factory, stored)
     return stored
 
 
@@ -238,37 +254,44 @@ def active_model(session: Session) -> PredictiveModel | None:
                           .order_by(PredictiveModel.id.desc()).limit(1))
 
 
-def score_open_leads(session: Session, stored: PredictiveModel | None = None, *, lead_ids: list[int] | None = None,
-                     only_unscored: bool = False, limit: int | None = None) -> int:
+def score_open_leads(factory: sessionmaker[Session], stored: PredictiveModel | None = None, *,
+                     lead_ids: list[int] | None = None, only_unscored: bool = False, limit: int | None = None) -> int:
     """Score open leads (not customers, not disqualified, not merged) with the active model: probability and
-    drivers into lead_predictions and leads.predicted_probability. Returns how many were scored."""
-    stored = stored or active_model(session)
-    if stored is None:
-        return 0
+    drivers into lead_predictions and leads.predicted_probability, a chunk at a time (read, scored outside any
+    transaction, then written and committed). Returns how many were scored."""
+    from leadflow.scoring import predict
+
+    reads = db.reading(factory)
+    with reads() as session:
+        stored = stored or active_model(session)
+        if stored is None:
+            return 0
+        query = (select(Lead.id).where(Lead.merged_into_id.is_(None), Lead.stage.not_in(CLOSED_STAGES))
+                 .order_by(Lead.id))
+        if lead_ids is not None:
+            query = query.where(Lead.id.in_(lead_ids))
+        if only_unscored:
+            scored = select(LeadPrediction.lead_id).where(LeadPrediction.model_id == stored.id)
+            query = query.where(Lead.id.not_in(scored))
+        if limit is not None:
+            query = query.limit(limit)
+        ids = list(session.scalars(query))
     model = predict.load(stored.blob)
-    query = (select(Lead.id).where(Lead.merged_into_id.is_(None), Lead.stage.not_in(CLOSED_STAGES))
-             .order_by(Lead.id))
-    if lead_ids is not None:
-        query = query.where(Lead.id.in_(lead_ids))
-    if only_unscored:
-        scored = select(LeadPrediction.lead_id).where(LeadPrediction.model_id == stored.id)
-        query = query.where(Lead.id.not_in(scored))
-    if limit is not None:
-        query = query.limit(limit)
-    ids = list(session.scalars(query))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        frame = lead_table(session, chunk)
+        with reads() as session:
+            frame = lead_table(session, chunk)
         probabilities, drivers = predict.explain(model, frame)
         moment = now()
-        session.execute(delete(LeadPrediction).where(LeadPrediction.lead_id.in_(chunk)))
-        session.execute(insert(LeadPrediction), [
-            {"lead_id": int(lead_id), "model_id": stored.id, "probability": round(float(p), 4),
-             "drivers": [d.as_dict() for d in row_drivers], "scored_at": moment}
-            for lead_id, p, row_drivers in zip(frame.index, probabilities, drivers, strict=True)])
-        session.execute(update(Lead), [{"id": int(lead_id), "predicted_probability": round(float(p), 4)}
-                                       for lead_id, p in zip(frame.index, probabilities, strict=True)])
-    session.flush()
+        with factory() as session:
+            session.execute(delete(LeadPrediction).where(LeadPrediction.lead_id.in_(chunk)))
+            session.execute(insert(LeadPrediction), [
+                {"lead_id": int(lead_id), "model_id": stored.id, "probability": round(float(p), 4),
+                 "drivers": [d.as_dict() for d in row_drivers], "scored_at": moment}
+                for lead_id, p, row_drivers in zip(frame.index, probabilities, drivers, strict=True)])
+            session.execute(update(Lead), [{"id": int(lead_id), "predicted_probability": round(float(p), 4)}
+                                           for lead_id, p in zip(frame.index, probabilities, strict=True)])
+            session.commit()
     return len(ids)
 
 

@@ -109,9 +109,10 @@ def test_training_from_won_and_lost_leads_scores_open_leads_with_drivers_in_the_
         client, auth, factory):
     with factory() as session:
         _, open_ = add_history(session)
-        stored = predict_service.train_from_database(session)
         session.commit()
-        assert stored.active and stored.rows == 80
+    stored = predict_service.train_from_database(factory)
+    assert stored.active and stored.rows == 80
+    with factory() as session:
         predictions = {p.lead_id: p for p in session.scalars(select(LeadPrediction))}
     assert set(predictions) == set(open_)  # customers and disqualified leads are not scored
     chief, student = open_[0], open_[1]
@@ -169,5 +170,5 @@ def test_the_worker_tick_trains_when_due_scores_new_leads_and_books_its_next_run
 def test_too_few_outcomes_is_said_plainly(factory):
     from leadflow.scoring.predict import PredictError
 
-    with factory() as session, pytest.raises(PredictError, match="not enough outcomes"):
-        predict_service.train_from_database(session)
+    with pytest.raises(PredictError, match="not enough outcomes"):
+        predict_service.train_from_database(factory)
