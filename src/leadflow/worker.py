@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow import jobs
@@ -15,33 +16,69 @@ from leadflow.outbox import OutboxMessage, claim
 
 log = logging.getLogger("leadflow.worker")
 MAX_ATTEMPTS = 8
+RECORD_RETRY_S = (1, 2, 5, 10, 20, 30, 60)  # well within the 5-minute lease
+
+
+class LeaseLost(RuntimeError):
+    """The message was claimed again (its lease ran out): this run's work is rolled back and the other one counts."""
 
 
 def run_once(factory: sessionmaker[Session], *, limit: int = 10) -> int:
-    """Claim and run one batch; returns how many messages it handled."""
+    """Claim and run one batch; returns how many messages it handled.
+
+    A handler runs in one write transaction that also marks its message done, so a committed job is done exactly
+    once. A failure is recorded (last error, backoff, lease released) in a transaction of its own, retried until it
+    is, so a failed job never waits for its lease to run out.
+    """
     registry = jobs.handlers()
     with factory() as session, session.begin():
         claimed = [(m.id, m.topic, m.payload, m.attempts) for m in claim(session, limit=limit)]
     for message_id, topic, payload, attempts in claimed:
         handler = registry.get(topic)
         try:
-            if handler is not None:
-                with factory() as session, session.begin():
-                    handler(session, payload)
             with factory() as session, session.begin():
-                message = session.get(OutboxMessage, message_id)
-                message.done_at, message.locked_until = now(), None
+                if handler is not None:
+                    handler(session, payload)
+                if not _finish(session, message_id, attempts):
+                    raise LeaseLost(f"job {message_id} was claimed again while it ran")
+        except LeaseLost:
+            log.warning("job %s (%s) outlived its lease; its later claim runs it", message_id, topic,
+                        extra={"job": topic})
         except Exception as exc:  # a failing handler must not stop the worker; the message is retried
             log.exception("job %s (%s) failed", message_id, topic, extra={"job": topic})
-            with factory() as session, session.begin():
-                message = session.get(OutboxMessage, message_id)
-                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                message.locked_until = None
-                if attempts >= MAX_ATTEMPTS:
-                    message.done_at = now()
-                else:
-                    message.available_at = now() + timedelta(seconds=min(3600, 2 ** attempts))
+            _record_failure(factory, message_id, attempts, f"{type(exc).__name__}: {exc}"[:2000])
     return len(claimed)
+
+
+def _mine(message_id: int, attempts: int):
+    """This claim of the message, while it still holds it (a later claim counts one attempt more)."""
+    return update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts,
+                                       OutboxMessage.done_at.is_(None))
+
+
+def _finish(session: Session, message_id: int, attempts: int) -> bool:
+    result = session.execute(_mine(message_id, attempts).values(done_at=now(), locked_until=None))
+    return result.rowcount == 1
+
+
+def _record_failure(factory: sessionmaker[Session], message_id: int, attempts: int, error: str) -> None:
+    """The error, the next try after a backoff (or given up after MAX_ATTEMPTS), the lease released."""
+    moment = now()
+    values = {"last_error": error, "locked_until": None}
+    if attempts >= MAX_ATTEMPTS:
+        values["done_at"] = moment
+    else:
+        values["available_at"] = moment + timedelta(seconds=min(3600, 2 ** attempts))
+    for wait in RECORD_RETRY_S:
+        try:
+            with factory() as session, session.begin():
+                session.execute(_mine(message_id, attempts).values(**values))
+            return
+        except Exception:  # the database is busy or unreachable: try again; the lease still holds the job
+            log.warning("could not record the failure of job %s yet; retrying in %s s", message_id, wait,
+                        exc_info=True)
+            time.sleep(wait)
+    log.error("gave up recording the failure of job %s; it runs again when its lease ends", message_id)
 
 
 def run_forever(factory: sessionmaker[Session], stop: threading.Event, *, idle_seconds: float = 1.0) -> None:
