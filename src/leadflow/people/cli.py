@@ -1,4 +1,4 @@
-"""`leadflow user create|list|deactivate` and `leadflow team create|list`."""
+"""`leadflow user create|list|password|deactivate` and `leadflow team create|list`."""
 
 from __future__ import annotations
 
@@ -76,6 +76,47 @@ def user_deactivate(email: Annotated[str, typer.Argument(help="the user's email"
     except NotFound as exc:
         _fail(exc)
     typer.echo(f"user {user.email} deactivated", err=True)
+
+
+@user_app.command("password")
+def user_password(
+    email: Annotated[str, typer.Argument(help="the user's email")],
+    prompt: Annotated[bool, typer.Option("--prompt", help="type the new password (asked twice, not shown)")] = False,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+) -> None:
+    """Set a new password (generated and printed once, unless typed or on stdin) and unlock the account; the
+    user's sign-in sessions end."""
+    from leadflow.console import open_db
+    from leadflow.db import reading, unit_of_work
+    from leadflow.people import service as people_service
+    from leadflow.people import signin
+
+    if prompt and password_stdin:
+        typer.echo("error: give --prompt or --password-stdin, not both", err=True)
+        raise typer.Exit(2)
+    _, _, factory = open_db()
+    try:
+        with reading(factory)() as session:  # an unknown address is refused before anything is asked
+            people_service.user_by_email(session, email)
+    except (Invalid, NotFound) as exc:
+        _fail(exc)
+    generated = not (prompt or password_stdin)
+    if prompt:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True, err=True)
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = people_service.generate_password()
+    try:
+        with unit_of_work(factory) as session:
+            user = signin.set_password(session, people_service.user_by_email(session, email), password)
+    except (Invalid, NotFound) as exc:
+        _fail(exc)
+    note = "" if user.is_active else " (the account is deactivated: it cannot sign in until reactivated)"
+    typer.echo(f"password of {user.email} set; the account is unlocked and its sessions ended{note}"
+               + ("; the generated password (shown only now) is on stdout" if generated else ""), err=True)
+    if generated:
+        sys.stdout.write(password + "\n")
 
 
 @team_app.command("create")

@@ -150,8 +150,12 @@ def reset_user(session: Session, *, token: str, secret_key: str) -> User:
 
 
 def reset_password(session: Session, *, token: str, password: str, secret_key: str) -> User:
-    """Set the new password; the lockout lifts and every session of the user ends."""
-    user = reset_user(session, token=token, secret_key=secret_key)
+    """Set the new password from a reset link."""
+    return set_password(session, reset_user(session, token=token, secret_key=secret_key), password)
+
+
+def set_password(session: Session, user: User, password: str) -> User:
+    """Set a new password: the lockout lifts and every session of the user ends."""
     problem = roles.password_problem(password)
     if problem:
         raise Invalid.one("password", problem)

@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
-
-import httpx
 
 from leadflow import db
+from leadflow.people import roles
 from tests.conftest import make_settings
-from tests.integration.live import ROOT, cli_env, free_port, run_cli
+from tests.integration.live import LiveServer, run_cli
 from tests.integration.people.pages import sign_in
 
 
 def serve_once(url: str, **extra: str) -> str:
     """Start `leadflow serve`, wait until it answers, stop it; return what it printed on the terminal."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "leadflow", "serve", "--port", str(port)],
-                               env=cli_env(url, **extra), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-    finally:
-        process.terminate()
-        out, err = process.communicate(timeout=15)
-    return out + err
+    with LiveServer(url, **extra) as server:
+        server.stop()
+        return server.log()
 
 
 def browser(url: str):
@@ -115,3 +98,34 @@ def test_api_keys_belong_to_a_user_or_the_first_admin_and_scopes_are_checked(fre
     assert run_cli(url, "export", "leads", str(everything)).returncode == 0
     assert run_cli(url, "export", "leads", str(theirs), "--user", "rep@example.com").returncode == 0
     assert len(everything.read_text().splitlines()) == 2 and len(theirs.read_text().splitlines()) == 1
+
+
+def test_user_password_sets_a_new_password_unlocks_the_account_and_ends_its_sessions(fresh_database):
+    url = fresh_database.url
+    db.upgrade(url)
+    old = run_cli(url, "user", "create", "--email", "ann@example.com", "--role", "sales_rep").stdout.strip()
+    with browser(url) as before:
+        assert sign_in(before, "ann@example.com", old).status_code == 303
+        with browser(url) as guesser:
+            for _ in range(roles.MAX_FAILURES):
+                sign_in(guesser, "ann@example.com", "a wrong guess 123")
+            assert sign_in(guesser, "ann@example.com", old).status_code == 429  # locked out
+
+        reset = run_cli(url, "user", "password", "ann@example.com")
+        assert reset.returncode == 0, reset.stderr
+        new = reset.stdout.strip()
+        assert reset.stdout == new + "\n" and len(new) >= 16 and new != old
+        assert "unlocked" in reset.stderr and new not in reset.stderr
+        assert before.get("/", follow_redirects=False).status_code == 303  # the old session ended
+    with browser(url) as client:
+        assert sign_in(client, "ann@example.com", old).status_code == 401
+        assert sign_in(client, "ann@example.com", new).status_code == 303
+
+    typed = run_cli(url, "user", "password", "ann@example.com", "--password-stdin", input="a typed passphrase\n")
+    assert typed.returncode == 0 and typed.stdout == ""
+    with browser(url) as client:
+        assert sign_in(client, "ann@example.com", "a typed passphrase").status_code == 303
+    short = run_cli(url, "user", "password", "ann@example.com", "--password-stdin", input="short\n")
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    unknown = run_cli(url, "user", "password", "ghost@example.com")
+    assert unknown.returncode == 1 and "error" in unknown.stderr and unknown.stdout == ""
