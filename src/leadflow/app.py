@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadflow import __version__
@@ -89,7 +90,9 @@ async def _too_large(send: Send, limit: int) -> None:
 
 
 class RequestLog:
-    """Logs server errors (and every request at DEBUG) with method, path, status and duration: plain ASGI, no copies."""
+    """Logs server errors (and every request at DEBUG) with method, path, status and duration: plain ASGI, no copies.
+
+    A request whose client went away before any answer is logged at INFO as such: it is not an error of ours."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -98,7 +101,7 @@ class RequestLog:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = time.perf_counter()
-        status = 500
+        status = None
 
         async def sending(message: dict) -> None:
             nonlocal status
@@ -109,11 +112,48 @@ class RequestLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            if status >= 500 or log.isEnabledFor(logging.DEBUG):
+            fields = {"method": scope["method"], "path": scope["path"], "status": status,
+                      "duration_ms": round((time.perf_counter() - started) * 1000, 2)}
+            if status is None:
+                log.info("%s %s: client disconnected before the answer", scope["method"], scope["path"],
+                         extra=fields)
+            elif status >= 500 or log.isEnabledFor(logging.DEBUG):
                 log.log(logging.ERROR if status >= 500 else logging.DEBUG, "%s %s %s", scope["method"],
-                        scope["path"], status, extra={
-                            "method": scope["method"], "path": scope["path"], "status": status,
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+                        scope["path"], status, extra=fields)
+
+
+class ServerErrors:
+    """An unknown error becomes a logged 500 here and goes no further, so the connection stays usable: Starlette's
+    outermost error middleware would answer and then re-raise, and Uvicorn closes a keep-alive connection on that.
+    A client that went away while its request ran (its body cut short) gets no answer and is no error of ours."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        answered = False
+
+        async def sending(message: dict) -> None:
+            nonlocal answered
+            if message["type"] == "http.response.start":
+                answered = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except ClientDisconnect:
+            return
+        except Exception:
+            if answered:  # half an answer cannot be mended: the server closes this connection
+                raise
+            await _internal_error(scope["method"], scope["path"])(scope, receive, send)
+
+
+def _internal_error(method: str, path: str) -> JSONResponse:
+    log.exception("unhandled error on %s %s", method, path)
+    return _errors(500, "internal", [{"field": "server", "reason": "internal error; it has been logged"}])
 
 
 def _errors(status: int, error: str, errors: list[dict], headers: dict | None = None) -> JSONResponse:
@@ -216,10 +256,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return _errors(exc.status_code, "http", [{"field": "request", "reason": str(exc.detail)}],
                        getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
     async def _unknown(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _errors(500, "internal", [{"field": "server", "reason": "internal error; it has been logged"}])
+        return _internal_error(request.method, request.url.path)
 
 
 def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI:
@@ -303,5 +341,6 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
         return {"status": "ok", "version": __version__}
 
     app.add_middleware(BodyLimit, settings=settings)
+    app.add_middleware(ServerErrors)
     app.add_middleware(RequestLog)
     return app

@@ -11,6 +11,8 @@ from leadflow import logs
 from leadflow.console import open_db
 from leadflow.settings import get_settings
 
+CHILD_START_S = 60  # how long `serve --workers N` waits for a server process to answer before it replaces it
+
 app = typer.Typer(help="leadflow: lead management from capture to revenue.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 apikey_app = typer.Typer(help="API keys for the JSON API.", no_args_is_help=True)
@@ -51,8 +53,11 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
         db.upgrade(settings.database_url)
     _first_admin(settings)
     typer.echo(f"leadflow serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", err=True)
+    # With --workers, Uvicorn's supervisor kills a child that does not answer its ping in time; a child starting
+    # on a busy machine (Python, the app's imports, its routes) can take longer than Uvicorn's 5 s default.
     uvicorn.run("leadflow.serving:build", factory=True, host=host, port=port, workers=workers,
-                log_config=None, access_log=False, proxy_headers=settings.trust_proxy_headers)
+                log_config=None, access_log=False, proxy_headers=settings.trust_proxy_headers,
+                timeout_worker_healthcheck=CHILD_START_S)
 
 
 def _first_admin(settings) -> None:

@@ -82,7 +82,7 @@ class LiveServer:
         self.process = subprocess.Popen(command, env=cli_env(self.url, **self.extra), cwd=ROOT,
                                         stdout=subprocess.DEVNULL, stderr=self.log_file)
         try:
-            wait_for(self._answers, what="leadflow serve did not start", alive=self._exited)
+            wait_for(self._answers, what="leadflow serve did not start", alive=self.exited)
         except BaseException:
             self.__exit__()
             raise
@@ -95,7 +95,7 @@ class LiveServer:
         except httpx.TransportError:
             return False
 
-    def _exited(self) -> str | None:
+    def exited(self) -> str | None:
         code = self.process.poll() if self.process else None
         return None if code is None else f"it exited with code {code}:\n{self.log()[-4000:]}"
 

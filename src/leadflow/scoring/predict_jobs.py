@@ -25,6 +25,8 @@ def tick(session: Session, payload: dict) -> None:
     Training and scoring run in sessions of their own (reads apart, short writes per chunk): minutes of learning
     never hold the write lock. This job's own transaction only books the next run.
     """
+    from threadpoolctl import threadpool_limits
+
     from leadflow.scoring import predict
 
     settings = get_settings()
@@ -34,7 +36,10 @@ def tick(session: Session, payload: dict) -> None:
     due = model is None or model.created_at <= now() - timedelta(days=settings.predict_retrain_days)
     if due:
         try:
-            stored = predict_service.train_from_database(factory, stale_days=settings.predict_stale_days)
+            # One thread: the worker shares the machine with the web server (and spinning OpenMP threads on a
+            # busy machine learn several times slower than one).
+            with threadpool_limits(limits=1):
+                stored = predict_service.train_from_database(factory, stale_days=settings.predict_stale_days)
             log.info("predictive model %s trained on %s leads, AUC %s", stored.id, stored.rows, stored.auc)
         except predict.PredictError as exc:
             log.info("predictive model not retrained: %s", exc)
