@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
@@ -42,18 +43,37 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def sign_in(session: Session, *, email: str, password: str) -> User:
-    """The user, or SignInRefused; a failure is counted (and flushed) before it is raised: the caller commits."""
-    moment = now()
+@dataclass(frozen=True)
+class Checked:
+    """A password checked against the account as it was read: argon2 takes a while, and no write lock is held
+    meanwhile. `sign_in` then counts the outcome against the account as it is when it writes."""
+
+    address: str
+    user_id: int | None
+    password_hash: str | None  # the hash the password was checked against
+    valid: bool
+
+
+def check_password(session: Session, *, email: str, password: str) -> Checked:
+    """Reads only; exactly one argon2 verification whether or not the account exists, so timing tells nothing."""
     address = email.strip().lower()
     user = session.scalar(select(User).where(User.email == address)) if address else None
+    if user is None or not user.password_hash:
+        _hasher.verify(password, _dummy_hash())
+        return Checked(address, user.id if user else None, None, False)
+    return Checked(address, user.id, user.password_hash, _hasher.verify(password, user.password_hash))
+
+
+def sign_in(session: Session, checked: Checked) -> User:
+    """The user, or SignInRefused; a failure is counted (and flushed) before it is raised: the caller commits."""
+    moment = now()
+    user = session.get(User, checked.user_id) if checked.user_id is not None else None
     if user is None:
-        record = session.get(LoginFailure, _sha256(address))
+        record = session.get(LoginFailure, _sha256(checked.address))
         if record is None:
-            record = LoginFailure(email_hash=_sha256(address), failures=0, updated_at=moment)
+            record = LoginFailure(email_hash=_sha256(checked.address), failures=0, updated_at=moment)
             session.add(record)
         attempts = roles.Attempts(record.failures, as_utc(record.locked_until))
-        _hasher.verify(password, _dummy_hash())  # as slow as a real check: timing tells nothing
         if roles.is_locked(attempts, moment):
             raise SignInRefused(attempts.locked_until)
         attempts = roles.after_failure(attempts, moment)
@@ -62,10 +82,9 @@ def sign_in(session: Session, *, email: str, password: str) -> User:
         raise SignInRefused(attempts.locked_until if roles.is_locked(attempts, moment) else None)
     attempts = roles.Attempts(user.failed_logins, as_utc(user.locked_until))
     if roles.is_locked(attempts, moment):
-        _hasher.verify(password, _dummy_hash())
         raise SignInRefused(attempts.locked_until)
-    valid = _hasher.verify(password, user.password_hash) if user.password_hash else \
-        _hasher.verify(password, _dummy_hash())
+    # The password checked must still be the account's: a change in between makes the check worthless.
+    valid = checked.valid and user.password_hash == checked.password_hash
     if not (valid and user.is_active):
         attempts = roles.after_failure(attempts, moment)
         user.failed_logins, user.locked_until = attempts.failures, attempts.locked_until

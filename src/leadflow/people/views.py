@@ -40,8 +40,10 @@ def login_page(request: Request, session: DbSession, next: str | None = None):
 @router.post("/login")
 def login(request: Request, session: DbSession, _client: PublicClient, email: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
+    with request.app.state.read_sessionmaker() as reading:  # the slow check holds no write lock
+        checked = signin.check_password(reading, email=email[:320], password=password[:1000])
     try:
-        user = signin.sign_in(session, email=email[:320], password=password[:1000])
+        user = signin.sign_in(session, checked)
     except signin.SignInRefused as refused:
         session.commit()  # the failure counts
         context = {"next": local_path(next), "email": email[:320],
