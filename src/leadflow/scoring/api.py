@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from leadflow.errors import Invalid
-from leadflow.http import DbSession, permitted
+from leadflow.http import DbSession, WritingSession, permitted
 from leadflow.leads import queries as leads_queries
 from leadflow.people.service import Actor
 from leadflow.scoring import service as scoring_service
@@ -27,7 +27,7 @@ RuleMaker = Annotated[Actor, permitted("scoring:rules")]
 
 
 @router.get("/scoring/rule-sets", response_model=list[RuleSetRead])
-def list_rule_sets(session: DbSession, actor: RuleMaker):
+def list_rule_sets(session: WritingSession, actor: RuleMaker):
     """Every version, newest first: one active, drafts, and the retired history."""
     rows = scoring_service.list_rule_sets(session)
     session.commit()
@@ -75,7 +75,7 @@ def get_run(run_id: int, session: DbSession, actor: RuleMaker):
 
 
 @router.get("/leads/{lead_id}/score", response_model=ScoreRead)
-def lead_score(lead_id: int, session: DbSession, actor: Reader):
+def lead_score(lead_id: int, session: WritingSession, actor: Reader):
     """Why a lead has its score: fit rules hit, the strongest behaviour decayed to now, interests, thresholds."""
     leads_queries.visible_lead(session, actor, lead_id)
     result = scoring_service.explanation(session, lead_id)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Form, Request
 
 from leadflow.errors import Invalid
-from leadflow.http import DbSession, PageActor
+from leadflow.http import DbSession, PageActor, WritingSession
 from leadflow.leads import queries as leads_queries
 from leadflow.scoring import rules
 from leadflow.scoring import service as scoring_service
@@ -29,7 +29,7 @@ def _summary(definition: dict) -> rules.RuleSet | None:
 
 
 @router.get("/scoring")
-def rule_sets_page(request: Request, session: DbSession, actor: PageActor):
+def rule_sets_page(request: Request, session: WritingSession, actor: PageActor):
     actor.require("scoring:rules")
     rows = scoring_service.list_rule_sets(session)
     session.commit()
@@ -47,7 +47,7 @@ def _editor(request: Request, row, text: str, fmt: str, errors: list, notes: str
 
 
 @router.get("/scoring/new")
-def new_draft(request: Request, session: DbSession, actor: PageActor, source: int | None = None,
+def new_draft(request: Request, session: WritingSession, actor: PageActor, source: int | None = None,
               format: str = "yaml"):
     """A new draft, starting from a version (the active one by default)."""
     actor.require("scoring:rules")
@@ -123,7 +123,7 @@ def run_progress(run_id: int, request: Request, session: DbSession, actor: PageA
 
 
 @router.get("/leads/{lead_id:int}/score")
-def lead_score(lead_id: int, request: Request, session: DbSession, actor: PageActor):
+def lead_score(lead_id: int, request: Request, session: WritingSession, actor: PageActor):
     """The lead page's score panel (an htmx fragment), or a page of its own without JavaScript."""
     actor.require("leads:read")
     lead = leads_queries.visible_lead(session, actor, lead_id)
