@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import threading
+import time
+from collections import deque
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
@@ -111,9 +113,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA wal_autocheckpoint=8000")  # fewer, larger checkpoints: each one waits on the disk
         cur.close()
 
-    # Writers of this process queue on a lock of our own, in order, instead of SQLite's busy handler, which
+    # Writers of this process queue in arrival order on a queue of our own instead of SQLite's busy handler, which
     # sleeps and retries (unfair, and slow under load); SQLite's own lock (and busy timeout) orders processes.
-    writers = threading.Lock()
+    writers = _WriterQueue()
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # pragma: no cover
@@ -127,6 +129,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
             raise TimeoutError(f"waited {QUEUE_TIMEOUT_S} s for the database's write lock")
         conn.info[_HOLDS_WRITERS] = True
         try:
+            writers.share_with_other_processes()
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             _release(conn.info)
@@ -140,6 +143,58 @@ def _sqlite_pragmas(engine: Engine) -> None:
     event.listen(engine, "rollback", lambda conn: _release(conn.info))
     event.listen(engine, "reset", lambda dbapi_conn, record, reset_state: _release(record.info))
     event.listen(engine, "invalidate", lambda dbapi_conn, record, exception: _release(record.info))
+
+
+class _WriterQueue:
+    """This process's writers, one at a time in arrival order (a plain Lock lets the thread that releases it take it
+    straight back: the embedded worker's back-to-back jobs kept requests waiting for minutes).
+
+    Other processes wait for SQLite's lock in its busy handler, which looks again every 100 ms at most: a process
+    that writes without a pause (an import's chunks, a worker's jobs) would never let them in. So one that has
+    written for a second on end leaves the lock free a little longer than that before its next transaction.
+    """
+
+    STREAK_S = 1.0
+    PAUSE_S = 0.12
+
+    def __init__(self) -> None:
+        self._turns = threading.Condition()
+        self._waiting: deque[object] = deque()
+        self._held = False
+        self._streak_began = 0.0
+        self._last_release = 0.0
+
+    def acquire(self, *, timeout: float) -> bool:
+        me = object()
+        with self._turns:
+            self._waiting.append(me)
+            try:
+                mine = self._turns.wait_for(lambda: not self._held and self._waiting[0] is me, timeout)
+            except BaseException:
+                self._waiting.remove(me)
+                self._turns.notify_all()
+                raise
+            if not mine:
+                self._waiting.remove(me)
+                self._turns.notify_all()
+                return False
+            self._waiting.popleft()
+            self._held = True
+            return True
+
+    def share_with_other_processes(self) -> None:
+        moment = time.monotonic()
+        if moment - self._last_release > self.PAUSE_S:
+            self._streak_began = moment
+        elif moment - self._streak_began > self.STREAK_S:
+            time.sleep(self.PAUSE_S)
+            self._streak_began = time.monotonic()
+
+    def release(self) -> None:
+        with self._turns:
+            self._held = False
+            self._last_release = time.monotonic()
+            self._turns.notify_all()
 
 
 class ReadOnly(RuntimeError):

@@ -69,7 +69,6 @@ def test_twenty_simultaneous_event_batches_on_the_same_leads_score_like_a_full_r
                                                                            abs=0.01)
         finally:
             engine.dispose()
-        server.process.terminate()
-        server.process.wait(timeout=10)
-        log = server.process.stderr.read().decode(errors="replace")
+        server.stop()
+        log = server.log()
     assert "Traceback" not in log and "retried" not in log, log[-3000:]
