@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 from collections.abc import Callable
 from typing import Annotated
@@ -23,17 +24,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextCo
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadflow import db
 from leadflow.campaigns import service as campaigns_service
+from leadflow.campaigns.models import Campaign
 from leadflow.capture import files, form_service, import_service
 from leadflow.capture.form_schemas import FormCreate
-from leadflow.capture.models import Capture
+from leadflow.capture.models import Capture, Form, Import
 from leadflow.clock import now
 from leadflow.errors import Conflict, NotFound
 from leadflow.identity.models import PossibleDuplicate
 from leadflow.leads import service as leads_service
-from leadflow.leads.models import Activity, Lead
+from leadflow.leads.models import Activity, Company, Lead
 from leadflow.people import roles
 from leadflow.people import service as people_service
+from leadflow.people import signin
 from leadflow.people.models import User
 
 Progress = Callable[[str, int, int], None]  # what is being done, how much of it is done, out of how much
@@ -116,10 +120,11 @@ class Report:
     activities: int = 0
     duplicates_in_review: int = 0
     forms: list[str] = field(default_factory=list)
+    resumed: bool = False  # this run continued one that had stopped midway
 
 
 class NotEmpty(Conflict):
-    """The database has leads already: the demo fills only an empty one (unless forced)."""
+    """The database has leads (or the demo) already: the demo fills only an empty one (unless forced)."""
 
 
 def _noop(step: str, done: int, total: int) -> None:
@@ -131,50 +136,72 @@ def lead_count(session: Session) -> int:
 
 
 def run(factory: sessionmaker[Session], *, leads: int = 3000, seed: int | None = None, force: bool = False,
-        progress: Progress = _noop) -> Report:
-    """Each part in a transaction of its own; the imports commit per chunk, as every import does."""
+        progress: Progress = _noop, announce: Callable[[Report], None] = lambda report: None) -> Report:
+    """Each part in a short transaction of its own (the imports commit per chunk, as every import does), so the demo
+    runs beside a server, a worker or an import on the same database. A run that stopped midway is resumed by the
+    next one: the same seed makes the same data, each part finds what was already written, and the state kept in
+    `instance_settings` says how far it got. `announce` hears the users and their password once they are committed.
+    """
     from faker import Faker  # only here: every other command starts without it
 
+    with db.reading(factory)() as session:
+        state = _state(session)
+        if state is not None and state.get("finished") and not force:
+            raise NotEmpty("the demo data is there already; the demo fills only an empty database "
+                           "(use --force to add the demo data anyway)")
+        if state is None and lead_count(session) and not force:
+            raise NotEmpty("the database has leads already; the demo fills only an empty database "
+                           "(use --force to add the demo data anyway)")
+    resuming = state is not None and not state.get("finished")
+    if resuming:
+        seed, leads = state["seed"], state["leads"]
+    elif seed is None:
+        seed = random.SystemRandom().randrange(2**31)
+    state = {"seed": seed, "leads": leads, "finished": False, "spread_after": 0} if not resuming else state
     rng = random.Random(seed)
     Faker.seed(rng.randrange(2**32))
     fakers = {locale: Faker(locale) for locale in LOCALES}
     for fake in fakers.values():
         fake.seed_instance(rng.randrange(2**32))
-    with factory() as session:
-        if lead_count(session) and not force:
-            raise NotEmpty("the database has leads already; the demo fills only an empty database "
-                           "(use --force to add the demo data anyway)")
-    report = Report()
+    report = Report(resumed=resuming)
     moment = now()
-    progress("people and teams", 0, 1)
+    progress("people, companies and campaigns", 0, 1)
     with factory() as session:
         people = _people(session, rng, fakers, report)
-        session.commit()
-    progress("companies", 0, 1)
-    with factory() as session:
         companies = _companies(session, rng, fakers, report)
-        session.commit()
-    progress("campaigns and costs", 0, 1)
-    with factory() as session:
         campaigns = _campaigns(session, rng, moment, report)
         report.forms = _forms(session, campaigns)
+        _keep_state(session, state)
         session.commit()
+    announce(report)
     rows = _lead_rows(rng, fakers, companies, leads)
     _import(factory, rows, campaigns, report, progress)
-    with factory() as session:
-        _spread(session, rng, people, campaigns, moment, report, progress)
-        report.duplicates_in_review = _review_count(session)
-        session.commit()
+    _spread(factory, rng, people, campaigns, moment, report, progress, state)
     progress("done", 1, 1)
     return report
+
+
+STATE_KEY = "demo"
+
+
+def _state(session: Session) -> dict | None:
+    value = session.scalar(select(db.InstanceSetting.value).where(db.InstanceSetting.key == STATE_KEY))
+    return json.loads(value) if value else None
+
+
+def _keep_state(session: Session, state: dict) -> None:
+    """How far the demo got, in the transaction that got it there."""
+    session.merge(db.InstanceSetting(key=STATE_KEY, value=json.dumps(state)))
+    session.flush()
 
 
 # People -----------------------------------------------------------------------------------------------------------
 
 def _people(session: Session, rng: random.Random, fakers: dict, report: Report) -> dict[str, list[User]]:
-    """Users in every role; one shared password, hashed once per user as create_user does."""
+    """Users in every role with one shared password (hashed once, before the write transaction needs it)."""
     password = people_service.generate_password()
     report.password = password
+    hashed = signin.hash_password(password)
     plan = [  # role, locale, team
         (roles.ADMIN, "en_GB", None), (roles.MARKETING, "nl_NL", "Marketing"), (roles.MARKETING, "de_DE", "Marketing"),
         (roles.SALES_MANAGER, "no_NO", "Sales North"), (roles.SALES_MANAGER, "nl_NL", "Sales Central"),
@@ -197,9 +224,10 @@ def _people(session: Session, rng: random.Random, fakers: dict, report: Report) 
         email = f"{_ascii(first)}.{_ascii(last)}@demo.leadflow.example"
         try:
             user = people_service.user_by_email(session, email)
+            user.password_hash = hashed  # a resumed demo prints a new password: the first may not have been seen
         except NotFound:
-            user = people_service.create_user(session, email=email, role=role, name=f"{first} {last}", team=team,
-                                              password=password)
+            user = people_service.create_user(session, email=email, role=role, name=f"{first} {last}", team=team)
+            user.password_hash = hashed
         by_role[role].append(user)
         report.users.append((user.email, role, team or "-"))
     managers = {"Sales North": by_role[roles.SALES_MANAGER][0], "Sales Central": by_role[roles.SALES_MANAGER][1],
@@ -230,7 +258,7 @@ def _companies(session: Session, rng: random.Random, fakers: dict, report: Repor
     by_country_locale = {country: locale for locale, country in LOCALES.items()}
     for base, industry, countries in GROUPS:
         slug = _ascii(base.split()[0])
-        group = leads_service.create_company(session, values={
+        group = _company(session, values={
             "name": f"{base} Group", "domain": f"{slug}.com", "industry": industry, "country": countries[0],
             "employees": rng.randrange(2000, 40000), "revenue": Decimal(rng.randrange(300, 9000) * 1_000_000),
             "currency": "EUR", "city": fakers[by_country_locale[countries[0]]].city()})
@@ -238,7 +266,7 @@ def _companies(session: Session, rng: random.Random, fakers: dict, report: Repor
         report.companies += 1
         for country in countries:
             fake = fakers[by_country_locale[country]]
-            sub = leads_service.create_company(session, values={
+            sub = _company(session, values={
                 "name": f"{base} {LEGAL[country]}", "domain": f"{slug}.{TLD[country]}", "industry": industry,
                 "country": country, "employees": rng.randrange(80, 3000), "city": fake.city(),
                 "revenue": Decimal(rng.randrange(10, 600) * 1_000_000), "currency": "EUR", "parent_id": group.id})
@@ -246,7 +274,7 @@ def _companies(session: Session, rng: random.Random, fakers: dict, report: Repor
             report.companies += 1
             if rng.random() < 0.45:
                 city = fake.city()
-                branch = leads_service.create_company(session, values={
+                branch = _company(session, values={
                     "name": f"{base} Service {city}", "domain": None, "industry": industry, "country": country,
                     "employees": rng.randrange(10, 200), "city": city, "currency": "EUR", "parent_id": sub.id})
                 firms[country].append(Firm(branch.name, sub.domain, country, 1.5))
@@ -258,6 +286,12 @@ def _companies(session: Session, rng: random.Random, fakers: dict, report: Repor
             domain = f"{_ascii(name.split()[0].strip(',.'))}{rng.randrange(10, 99)}.{TLD[country]}"
             firms[country].append(Firm(name, domain if rng.random() < 0.85 else None, country, 1))
     return firms
+
+
+def _company(session: Session, *, values: dict) -> Company:
+    """The demo's company of this name, written by a run that stopped midway, or a new one."""
+    found = session.scalar(select(Company).where(Company.name == values["name"]).order_by(Company.id).limit(1))
+    return found or leads_service.create_company(session, values=values)
 
 
 # Campaigns, costs and forms ---------------------------------------------------------------------------------------
@@ -279,8 +313,10 @@ def _campaigns(session: Session, rng: random.Random, moment: datetime, report: R
          share) in CAMPAIGNS:
         starts = today - timedelta(days=30 * months_ago)
         ends = min(today, starts + timedelta(days=30 * months - 1))
+        campaign = session.scalar(select(Campaign).where(Campaign.code == code, Campaign.name == name))
+        found = campaign is not None
         try:
-            campaign = campaigns_service.create(session, values={
+            campaign = campaign or campaigns_service.create(session, values={
                 "name": name, "code": code, "channel": channel, "source": source, "medium": medium, "offer": offer,
                 "starts_on": starts, "ends_on": ends, "budget": Decimal(monthly * months), "currency": "EUR"})
         except Conflict:
@@ -293,6 +329,8 @@ def _campaigns(session: Session, rng: random.Random, moment: datetime, report: R
             if spent_on > today:
                 break
             amount = Decimal(monthly) * Decimal(rng.uniform(0.8, 1.15))
+            if found:  # its costs came with it
+                continue
             campaigns_service.add_cost(session, campaign=campaign, spent_on=spent_on,
                                        amount=amount.quantize(Decimal("0.01")), currency="EUR",
                                        note="Stand, travel and printing" if channel == "trade_fair" else
@@ -337,7 +375,8 @@ def _forms(session: Session, campaigns: list[Plan]) -> list[str]:
     slugs = []
     for values in definitions:
         values = FormCreate.model_validate({k: v for k, v in values.items() if v is not None}).model_dump()
-        slugs.append(form_service.create(session, values=values).slug)
+        found = session.scalar(select(Form).where(Form.name == values["name"]).order_by(Form.id).limit(1))
+        slugs.append((found or form_service.create(session, values=values)).slug)
     return slugs
 
 
@@ -404,11 +443,20 @@ def _import(factory: sessionmaker[Session], rows: list[dict], campaigns: list[Pl
         data = buffer.getvalue().encode()
         table = files.open_table(io.BytesIO(data), filename=f"{plan.code}.csv")
         with factory() as session:
-            record = import_service.create(session, filename=f"{plan.code}.csv", channel=plan.capture_channel,
-                                           campaign=plan.code)
-            import_service.describe(session, record, table, sample_rows=0)
-            record.size_bytes = len(data)
-            import_service.claim(session, record.id)
+            record = session.scalar(select(Import).where(Import.filename == f"{plan.code}.csv",
+                                                         Import.campaign_id == plan.id).order_by(Import.id.desc())
+                                    .limit(1))
+            if record is not None and record.status == "done":  # a run that stopped later did this one
+                report.captures += record.rows_done
+                done += len(batch)
+                continue
+            if record is None:
+                record = import_service.create(session, filename=f"{plan.code}.csv", channel=plan.capture_channel,
+                                               campaign=plan.code)
+                import_service.describe(session, record, table, sample_rows=0)
+                record.size_bytes = len(data)
+            if not import_service.claim(session, record.id):
+                raise Conflict(f"import {record.id} of the demo is running in another process")
             session.commit()
             import_id = record.id
         progress(f"capturing leads: {plan.code}", done, total)
@@ -427,43 +475,71 @@ def _when(rng: random.Random, start: datetime, end: datetime) -> datetime:
                           microsecond=0)
 
 
-def _spread(session: Session, rng: random.Random, people: dict[str, list[User]], campaigns: list[Plan],
-            moment: datetime, report: Report, progress: Progress) -> None:
-    """Dates, stages, owners and activities over the past six months, in bulk statements."""
+SPREAD_CHUNK = 1000  # leads whose six months are written in one transaction
+
+
+def _spread(factory: sessionmaker[Session], rng: random.Random, people: dict[str, list[User]],
+            campaigns: list[Plan], moment: datetime, report: Report, progress: Progress, state: dict) -> None:
+    """Dates, stages, owners and activities over the past six months, in bulk statements a chunk of leads at a
+    time; each chunk's transaction records how far the spread got (a resumed run draws the same dice for the
+    leads before it, and writes only the rest), the last one that the demo is finished."""
     by_id = {p.id: p for p in campaigns}
-    leads = session.execute(select(Lead.id, Lead.campaign_id, Lead.country).where(
-        Lead.merged_into_id.is_(None)).order_by(Lead.id)).all()
+    with db.reading(factory)() as session:  # the demo's own leads: an import running beside it keeps its own
+        leads = session.execute(select(Lead.id, Lead.campaign_id, Lead.country).where(
+            Lead.merged_into_id.is_(None), Lead.campaign_id.in_(list(by_id))).order_by(Lead.id)).all()
     north = [u for u in people[roles.SALES_REP] if u.team_id == people[roles.SALES_MANAGER][0].team_id]
     central = [u for u in people[roles.SALES_REP] if u not in north]
     managers = people[roles.SALES_MANAGER]
     stages, stage_weights = zip(*STAGE_WEIGHTS, strict=True)
-    updates, captured, activities, calling = [], [], [], []
+    calling: list[int] = []
     progress("six months of sales work", 0, len(leads))
-    for n, (lead_id, campaign_id, country) in enumerate(leads):
-        plan = by_id.get(campaign_id) or campaigns[0]
-        created = _when(rng, plan.starts, plan.ends)
-        if created > moment:
-            created = moment - timedelta(minutes=rng.randrange(5, 600))
-        age = (moment - created).days
-        stage = rng.choices(stages, stage_weights)[0]
-        if age < 7 and stage not in ("new", "mql"):
-            stage = "new"
-        reps = north if country in ("NO", "FI", "GB") else central
-        owner = None
-        if stage in ("sql", "opportunity", "customer", "recycled"):
-            owner = rng.choice(reps + managers[:1] if rng.random() < 0.1 else reps).id
-        elif stage in ("mql", "new") and rng.random() < 0.35:
-            owner = rng.choice(reps).id
-        elif stage == "nurture":
-            owner = rng.choice(people[roles.MARKETING]).id
-        if stage in ("new", "mql", "nurture") and owner is None and rng.random() < 0.3:
-            calling.append(lead_id)
-        updates.append({"id": lead_id, "created_at": created, "updated_at": created, "stage": stage,
-                        "owner_id": owner})
-        captured.append({"b_lead": lead_id, "b_at": created})
-        activities.extend(_work(rng, lead_id, stage, owner, created, moment, people))
-        if n % 500 == 0:
-            progress("six months of sales work", n, len(leads))
+    for start in range(0, len(leads), SPREAD_CHUNK):
+        updates, captured, activities = [], [], []
+        for lead_id, campaign_id, country in leads[start:start + SPREAD_CHUNK]:
+            plan = by_id.get(campaign_id) or campaigns[0]
+            created = _when(rng, plan.starts, plan.ends)
+            if created > moment:
+                created = moment - timedelta(minutes=rng.randrange(5, 600))
+            age = (moment - created).days
+            stage = rng.choices(stages, stage_weights)[0]
+            if age < 7 and stage not in ("new", "mql"):
+                stage = "new"
+            reps = north if country in ("NO", "FI", "GB") else central
+            owner = None
+            if stage in ("sql", "opportunity", "customer", "recycled"):
+                owner = rng.choice(reps + managers[:1] if rng.random() < 0.1 else reps).id
+            elif stage in ("mql", "new") and rng.random() < 0.35:
+                owner = rng.choice(reps).id
+            elif stage == "nurture":
+                owner = rng.choice(people[roles.MARKETING]).id
+            if stage in ("new", "mql", "nurture") and owner is None and rng.random() < 0.3:
+                calling.append(lead_id)
+            updates.append({"id": lead_id, "created_at": created, "updated_at": created, "stage": stage,
+                            "owner_id": owner})
+            captured.append({"b_lead": lead_id, "b_at": created})
+            activities.extend(_work(rng, lead_id, stage, owner, created, moment, people))
+        report.activities += len(activities)
+        if updates[-1]["id"] <= state["spread_after"]:
+            continue  # written by the run that stopped midway
+        with factory() as session:
+            _write_spread(session, updates, captured, activities)
+            state["spread_after"] = updates[-1]["id"]
+            last = start + SPREAD_CHUNK >= len(leads)
+            if last:
+                _call_lists(session, people, calling)
+                report.duplicates_in_review = _review_count(session)
+                state["finished"] = True
+            _keep_state(session, state)
+            session.commit()
+        progress("six months of sales work", start + len(updates), len(leads))
+    if not leads:
+        with factory() as session:
+            _keep_state(session, {**state, "finished": True})
+            session.commit()
+    report.leads = len(leads)
+
+
+def _write_spread(session: Session, updates: list[dict], captured: list[dict], activities: list[dict]) -> None:
     session.execute(update(Lead), updates)
     captures = Capture.__table__
     session.execute(update(captures).where(captures.c.lead_id == bindparam("b_lead"))
@@ -473,14 +549,15 @@ def _spread(session: Session, rng: random.Random, people: dict[str, list[User]],
                                  table.c.capture_id.is_not(None)).values(occurred_at=bindparam("b_at")), captured)
     for start in range(0, len(activities), 2000):
         session.execute(insert(table), activities[start:start + 2000])
+
+
+def _call_lists(session: Session, people: dict[str, list[User]], calling: list[int]) -> None:
     callers = people[roles.TELEMARKETER]
     for index, caller in enumerate(callers):
         mine = calling[index::len(callers)][:150]
         if mine:
             listed = people_service.create_call_list(session, name="Follow-up calls this week", owner=caller)
             people_service.add_to_call_list(session, call_list=listed, lead_ids=mine)
-    report.leads = len(leads)
-    report.activities = len(activities)
     session.flush()
 
 
@@ -523,8 +600,15 @@ def command(
     from leadflow.console import open_db
 
     _, _, factory = open_db()
-    err = Console(stderr=True)
+    err = Console(stderr=True, highlight=False)
     started = time.monotonic()
+
+    def announce(report: Report) -> None:  # as soon as the users are committed: a later failure cannot hide them
+        err.print("Sign in as any of these users (the password is shown only now):", markup=False)
+        for email, role, team in report.users:
+            err.print(f"  {email:<46} {role.replace('_', ' '):<14} {team}", markup=False)
+        err.print(f"  password for all of them: {report.password}", markup=False)
+
     with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
              console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("starting", total=None)
@@ -533,16 +617,16 @@ def command(
             bar.update(task, description=step, completed=done, total=total or None)
 
         try:
-            report = run(factory, leads=leads, seed=seed, force=force, progress=advance)
+            report = run(factory, leads=leads, seed=seed, force=force, progress=advance, announce=announce)
         except NotEmpty as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        except Exception as exc:
+            typer.echo(f"the demo stopped midway ({type(exc).__name__}: {exc}); run `leadflow demo` again to "
+                       "finish it", err=True)
+            raise typer.Exit(1) from None
     seconds = time.monotonic() - started
-    typer.echo(f"Demo data in {seconds:.1f} s: {report.leads} leads ({report.captures} captures), "
-               f"{report.companies} companies in groups, {report.campaigns} campaigns with costs, "
-               f"{report.activities} activities, {report.duplicates_in_review} possible duplicates to review, "
-               f"forms {', '.join('/f/' + slug for slug in report.forms)}.", err=True)
-    typer.echo("\nSign in as any of these users (the password is shown only now):", err=True)
-    for email, role, team in report.users:
-        typer.echo(f"  {email:<46} {role.replace('_', ' '):<14} {team}", err=True)
-    typer.echo(f"  password for all of them: {report.password}", err=True)
+    typer.echo(f"Demo data in {seconds:.1f} s{' (resumed)' if report.resumed else ''}: {report.leads} leads "
+               f"({report.captures} captures), {report.companies} companies in groups, {report.campaigns} campaigns "
+               f"with costs, {report.activities} activities, {report.duplicates_in_review} possible duplicates to "
+               f"review, forms {', '.join('/f/' + slug for slug in report.forms)}.", err=True)

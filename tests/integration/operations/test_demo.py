@@ -65,7 +65,7 @@ def test_demo_fills_an_empty_database_and_refuses_a_second_run(fresh_database):
 
         again = run_cli(url, "demo", "--leads", "300")
         assert again.returncode == 2
-        assert "has leads already" in again.stderr
+        assert "the demo data is there already" in again.stderr
         with factory() as session:
             assert _count(session, Lead, Lead.merged_into_id.is_(None)) <= 300
     finally:
