@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
+import socket
 from collections.abc import Callable
 from typing import Annotated
 from dataclasses import dataclass, field
@@ -154,6 +156,8 @@ def run(factory: sessionmaker[Session], *, leads: int = 3000, seed: int | None =
                            "(use --force to add the demo data anyway)")
     resuming = state is not None and not state.get("finished")
     if resuming:
+        if _still_running(state):
+            raise Conflict(f"a demo is running in process {state['pid']}; wait for it to finish")
         seed, leads = state["seed"], state["leads"]
     elif seed is None:
         seed = random.SystemRandom().randrange(2**31)
@@ -163,6 +167,7 @@ def run(factory: sessionmaker[Session], *, leads: int = 3000, seed: int | None =
     fakers = {locale: Faker(locale) for locale in LOCALES}
     for fake in fakers.values():
         fake.seed_instance(rng.randrange(2**32))
+    state.update(pid=os.getpid(), host=socket.gethostname())  # whose run this is (a resumed one takes over)
     report = Report(resumed=resuming)
     moment = now()
     progress("people, companies and campaigns", 0, 1)
@@ -187,6 +192,20 @@ STATE_KEY = "demo"
 def _state(session: Session) -> dict | None:
     value = session.scalar(select(db.InstanceSetting.value).where(db.InstanceSetting.key == STATE_KEY))
     return json.loads(value) if value else None
+
+
+def _still_running(state: dict) -> bool:
+    """Whether the run that wrote this state is alive (on this machine; a process elsewhere is not known)."""
+    pid = state.get("pid")
+    if not pid or pid == os.getpid() or state.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _keep_state(session: Session, state: dict) -> None:
@@ -455,6 +474,8 @@ def _import(factory: sessionmaker[Session], rows: list[dict], campaigns: list[Pl
                                                campaign=plan.code)
                 import_service.describe(session, record, table, sample_rows=0)
                 record.size_bytes = len(data)
+            if record.status == "running":  # its run stopped midway (a running one was refused above): take it over
+                import_service.fail(session, record.id, "the demo run that ran it stopped")
             if not import_service.claim(session, record.id):
                 raise Conflict(f"import {record.id} of the demo is running in another process")
             session.commit()
@@ -618,7 +639,7 @@ def command(
 
         try:
             report = run(factory, leads=leads, seed=seed, force=force, progress=advance, announce=announce)
-        except NotEmpty as exc:
+        except Conflict as exc:  # the database has other leads, the demo is there, or one is running
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         except Exception as exc:
