@@ -332,7 +332,7 @@ class _Planned:
 
 
 MATCHED_FIELDS = {"first_name", "last_name", "email", "phone", "mobile", "company", "street", "postal_code", "city",
-                  "country", "custom_fields"}
+                  "country", "custom_fields", "other_emails", "other_phones"}
 
 
 def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, last_row: int,
