@@ -24,7 +24,27 @@ STATE_COLUMNS = (
     "id", "first_name", "last_name", "name_key", "email", "phone", "mobile", "job_title", "company", "street",
     "postal_code", "city", "region", "country", "language", "custom_fields", "do_not_contact", "manual_fields",
     "campaign_id", "last_campaign_id", "first_touch", "last_touch", "company_id", "other_emails", "other_phones",
+    "updated_at",
 )
+
+
+class StaleLeads(Exception):
+    """A lead the chunk read was changed by another transaction before the chunk could write it: run it again."""
+
+
+def lock_unchanged(session: Session, leads: list[dict]) -> None:
+    """Lock the stored leads a chunk is about to update, in id order, and check that none changed since the chunk
+    read it (`read_at`, its updated_at then); raises StaleLeads otherwise. PostgreSQL only: on SQLite the chunk's
+    first write took the database's write lock before it read anything."""
+    if session.get_bind().dialect.name != "postgresql" or not leads:
+        return
+    read_at = {lead["id"]: lead.get("read_at") for lead in leads}
+    ids = sorted(read_at)
+    for start in range(0, len(ids), IN_BATCH):
+        rows = session.execute(select(Lead.id, Lead.updated_at).where(Lead.id.in_(ids[start:start + IN_BATCH]))
+                               .order_by(Lead.id).with_for_update())
+        if any(read_at[lead_id] != updated_at for lead_id, updated_at in rows):
+            raise StaleLeads("a lead changed while the chunk was matched")
 
 
 def lock_many(session: Session, keys: set[str] | list[str]) -> None:
@@ -54,6 +74,7 @@ class Candidates:
         self.indexed: set[tuple[str, str, int]] = set()
         self.added = 0
         for lead in sorted(leads, key=lambda lead: lead["id"]):
+            lead.setdefault("read_at", lead.get("updated_at"))
             self.order[id(lead)] = (0, lead["id"])
             self.reindex(lead)
 
@@ -196,7 +217,8 @@ class FuzzyChunk:
         for start in range(0, len(missing), IN_BATCH):
             for row in session.execute(select(*(table.c[name] for name in STATE_COLUMNS)).where(
                     table.c.id.in_(missing[start:start + IN_BATCH]), table.c.merged_into_id.is_(None))):
-                self.by_id[row.id] = row._asdict()
+                lead = self.by_id[row.id] = row._asdict()
+                lead["read_at"] = lead.get("updated_at")
 
     def _prepared_lead(self, lead: dict) -> Prepared:
         key = id(lead)

@@ -4,6 +4,7 @@ that cross each other. Every answer is final (no 'pending', no 5xx) and the data
 from __future__ import annotations
 
 import asyncio
+import csv
 import random
 
 import httpx
@@ -16,6 +17,10 @@ from leadflow import db
 from tests.integration.live import LiveServer, run_async
 
 CLIENTS = 32
+
+
+def _ascii(name: str) -> str:
+    return "".join(c for c in name.lower() if "a" <= c <= "z") or "x"
 
 
 def _people(count: int, seed: int) -> list[dict]:
@@ -165,3 +170,40 @@ def test_the_schema_refuses_a_merge_into_a_lead_that_is_merged_away(fresh_databa
             conn.execute(text("UPDATE leads SET merged_into_id = 3 WHERE id = 2"))
     finally:
         engine.dispose()
+
+
+def test_an_import_and_captures_of_the_same_people_at_once_keep_every_address(fresh_database, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.integration.live import run_cli
+
+    fake = Faker(["nl_NL", "no_NO", "fi_FI"])
+    fake.seed_instance(5)
+    people = []
+    for i in range(600):
+        first, last = fake.first_name(), fake.last_name()
+        people.append({"first_name": first, "last_name": last, "company": f"{fake.company()} {i}",
+                       "email": f"{_ascii(first)}.{_ascii(last)}@firm{i}.example",
+                       "mobile": f"+31 6 {20000000 + i * 7}"})
+    source = tmp_path / "people.csv"
+    with source.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["First Name", "Last Name", "Company", "Email", "Mobile"])
+        for p in people:
+            writer.writerow([p["first_name"], p["last_name"], p["company"], p["email"], p["mobile"]])
+    captures = [{**p, "email": p["email"].replace("@", "+events@")} for p in people[::2]]
+    with LiveServer(fresh_database.url) as server, ThreadPoolExecutor(1) as pool:
+        imported = pool.submit(run_cli, fresh_database.url, "import", str(source))
+        responses = run_async(_post_all(server, "/api/v1/leads", captures))
+        result = imported.result()
+        assert result.returncode == 0 and "0 rejected" in result.stderr, result.stderr
+        assert all(r.status_code in (200, 201) for r in responses), [r.text for r in responses if r.status_code > 201]
+        leads = _surviving(server)
+        person_of = {p["email"]: i for i, p in enumerate(people)}
+        person_of.update({c["email"]: person_of[c["email"].replace("+events@", "@")] for c in captures})
+        joined = [lead for lead in leads
+                  if len({person_of.get(a) for a in (lead["email"], *lead["other_emails"])}) > 1]
+        assert not joined, joined[:3]
+        assert len(leads) == len(people)
+        held = {address for lead in leads for address in (lead["email"], *lead["other_emails"])}
+        assert {p["email"] for p in people} | {c["email"] for c in captures} <= held
