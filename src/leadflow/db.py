@@ -308,3 +308,15 @@ def downgrade(url: str, revision: str) -> None:
     from alembic import command
 
     command.downgrade(alembic_config(url), revision)
+
+
+# Errors a second attempt can get past: a deadlock, a serialization failure, a lock not granted in time, a unique key
+# another transaction wrote meanwhile (PostgreSQL's SQLSTATEs), SQLite's busy database.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03", "23505"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return True
+    return type(orig).__name__ == "OperationalError" and "locked" in str(orig)

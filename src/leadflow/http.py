@@ -3,13 +3,17 @@ rate limits."""
 
 from __future__ import annotations
 
+import functools
+import random
 import threading
 import time
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from leadflow.db import is_transient
 from leadflow.errors import TooMany, Unauthorized
 from leadflow.people import service as people_service
 from leadflow.people import signin
@@ -50,6 +54,31 @@ def _session(factory):
 
 DbSession = Annotated[Session, Depends(get_session)]
 WritingSession = Annotated[Session, Depends(get_writing_session)]
+
+RACE_ATTEMPTS = 5
+
+
+def retry_races(handler):
+    """Run a write endpoint again when it lost a race with another transaction (a deadlock, a serialization
+    failure, a lock or key taken meanwhile): its session is rolled back and the endpoint starts over, so a race
+    is never the client's problem. The endpoint must commit as its last step (a unit of work)."""
+
+    @functools.wraps(handler)
+    def run(*args, **kwargs):
+        session = kwargs.get("session")
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                return handler(*args, **kwargs)
+            except DBAPIError as exc:
+                if session is None or not is_transient(exc) or attempt == RACE_ATTEMPTS:
+                    raise
+                session.rollback()
+                time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
+        raise AssertionError("unreachable")
+
+    return run
+
+
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 

@@ -13,6 +13,7 @@ def handlers() -> dict[str, Handler]:
     """Topics with no handler (events nobody subscribes to yet) are marked done as they are claimed."""
     from leadflow import events, mail
     from leadflow.capture import jobs as capture_jobs
+    from leadflow.identity import jobs as identity_jobs
     from leadflow.qualification import jobs as qualification_jobs
     from leadflow.scoring import jobs as scoring_jobs
     from leadflow.scoring import predict_jobs
@@ -23,11 +24,22 @@ def handlers() -> dict[str, Handler]:
         events.SCORING_RESCORE: scoring_jobs.run_rescore,
         events.SCORING_REFRESH: scoring_jobs.refresh,
         # Fit rescoring (scoring.service) and then the Sales Ready rule: qualification sits above scoring.
-        events.LEAD_UPDATED: qualification_jobs.lead_changed,
+        events.LEAD_UPDATED: _each(identity_jobs.lead_changed, qualification_jobs.lead_changed),
         events.LEAD_CAPTURED: qualification_jobs.lead_changed,
         events.LEADS_MERGED: qualification_jobs.leads_merged,
         events.PREDICT_TICK: predict_jobs.tick,
     }
+
+
+def _each(*steps: Handler) -> Handler:
+    """Several stages' handlers of one topic, in order, in the message's one transaction (each is idempotent: a
+    retry runs them all again)."""
+
+    def run(session: Session, payload: dict) -> None:
+        for step in steps:
+            step(session, payload)
+
+    return run
 
 
 def schedules() -> list[Callable[[Session], None]]:

@@ -11,7 +11,9 @@ import io
 import json
 import logging
 import os
+import random
 import re
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from datetime import timedelta
 from typing import BinaryIO
 
 from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow import events, outbox
@@ -27,6 +30,7 @@ from leadflow.campaigns.domain import code_key
 from leadflow.capture import files, headers, rows
 from leadflow.capture.models import Capture, Import, ImportChunk, ImportReject
 from leadflow.clock import now
+from leadflow.db import is_transient
 from leadflow.errors import Conflict, Invalid, NotFound
 from leadflow.identity import bulk as identity_bulk
 from leadflow.identity import service as identity_service
@@ -226,12 +230,8 @@ def run(factory: sessionmaker[Session], import_id: int, table: files.Table, *, d
         batches = _batches(table.rows, resume_after, chunk_rows)
         for prepared, last_row in _prepared(batches, mapping, default_country, pool):
             with factory() as session:
-                process_chunk(session, job, prepared, last_row=last_row, bytes_done=table.read_bytes())
-                if lease_key:
-                    session.execute(update(OutboxMessage).where(OutboxMessage.key == lease_key,
-                                                                OutboxMessage.done_at.is_(None))
-                                    .values(locked_until=now() + LEASE))
-                session.commit()
+                _write_chunk(session, job, prepared, last_row=last_row, bytes_done=table.read_bytes(),
+                             lease_key=lease_key)
                 if on_progress is not None:
                     done = session.get(Import, import_id, populate_existing=True)
                     on_progress(Progress(done.rows_done, done.created, done.merged, done.rejected,
@@ -253,6 +253,31 @@ def run(factory: sessionmaker[Session], import_id: int, table: files.Table, *, d
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         table.close()
+
+
+CHUNK_ATTEMPTS = 5
+
+
+def _write_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, last_row: int, bytes_done: int,
+                 lease_key: str | None) -> None:
+    """One chunk in one transaction; a chunk that lost a race (a deadlock, a lead changed by a capture while the
+    chunk matched it) is rolled back and run again on what is there now."""
+    for attempt in range(1, CHUNK_ATTEMPTS + 1):
+        try:
+            process_chunk(session, job, prepared, last_row=last_row, bytes_done=bytes_done)
+            if lease_key:
+                session.execute(update(OutboxMessage).where(OutboxMessage.key == lease_key,
+                                                            OutboxMessage.done_at.is_(None))
+                                .values(locked_until=now() + LEASE))
+            session.commit()
+            return
+        except (DBAPIError, identity_bulk.StaleLeads) as exc:
+            session.rollback()
+            job.campaigns.clear()   # a campaign the chunk created is gone with it
+            if attempt == CHUNK_ATTEMPTS or not (isinstance(exc, identity_bulk.StaleLeads) or is_transient(exc)):
+                raise
+            log.info("import %s: a chunk raced another writer; attempt %d", job.import_id, attempt + 1)
+            time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
 
 
 def workers_for(size_bytes: int) -> int:
@@ -333,7 +358,7 @@ class _Planned:
 
 
 MATCHED_FIELDS = {"first_name", "last_name", "email", "phone", "mobile", "company", "street", "postal_code", "city",
-                  "country", "custom_fields"}
+                  "country", "custom_fields", "other_emails", "other_phones"}
 
 
 def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, last_row: int,
@@ -397,6 +422,7 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
     companies = leads_service.link_companies(session, with_company)
     for lead in with_company:
         lead["company_id"] = companies.get(company_key(lead["company"]))
+    identity_bulk.lock_unchanged(session, [record for record, _ in merged.values()])
     leads_service.insert_leads(session, new_leads)
     leads_service.update_leads(session, list(merged.values()))
     identity_service.index_many(session, new_leads)

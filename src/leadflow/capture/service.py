@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import random
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from leadflow import events, outbox
@@ -14,12 +16,14 @@ from leadflow.campaigns import service as campaigns_service
 from leadflow.capture.domain import Submission, normalize
 from leadflow.capture.models import Capture
 from leadflow.clock import now
+from leadflow.db import is_transient
 from leadflow.errors import FieldError, Invalid
 from leadflow.identity import service as identity_service
 from leadflow.leads import service as leads_service
 from leadflow.qualification import service as qualification_service
 
 log = logging.getLogger(__name__)
+ATTEMPTS = 6  # a capture that races other writers this often in a row is kept as pending, for the worker
 
 
 @dataclass
@@ -84,8 +88,18 @@ def process(session: Session, capture: Capture, submission: Submission, *, defau
         capture.external_id = str(submission.external_id)[:300]
     try:
         lead = normalize(submission, default_country=default_country)
-        with session.begin_nested():
-            return _apply(session, capture, lead, campaign_id)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with session.begin_nested():
+                    return _apply(session, capture, lead, campaign_id)
+            except DBAPIError as exc:
+                # A race with another capture (a deadlock, a key written meanwhile): the savepoint's rollback
+                # released this attempt's locks; the next attempt sees what the other one committed.
+                if not is_transient(exc) or attempt == ATTEMPTS:
+                    raise
+                log.info("capture %s raced another writer (%s); attempt %d of %d", capture.id,
+                         type(exc.orig).__name__, attempt + 1, ATTEMPTS)
+                time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
     except Invalid as exc:
         return reject(capture, exc.errors)
     except Exception:
@@ -93,6 +107,7 @@ def process(session: Session, capture: Capture, submission: Submission, *, defau
         capture.outcome = "pending"
         capture.reasons = [{"field": "capture", "reason": "could not be processed yet; kept for a retry"}]
         return Outcome(capture=capture, outcome="pending")
+    raise AssertionError("unreachable")
 
 
 def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) -> Outcome:
@@ -119,7 +134,7 @@ def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) ->
         if fuzzy and fuzzy.review:
             identity_service.suggest_review(session, record.id, fuzzy.review, found_by="capture")
     else:
-        record = existing
+        record = identity_service.lock_for_merge(session, existing)
         changes = leads_service.merge_capture(
             session, record=record, fields=lead.fields, custom_fields=lead.custom_fields,
             do_not_contact=lead.do_not_contact, channel=capture.channel, campaign_id=campaign_id,

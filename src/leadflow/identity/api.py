@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from leadflow.errors import NotFound
-from leadflow.http import DbSession, permitted
+from leadflow.errors import Conflict, NotFound
+from leadflow.http import DbSession, permitted, retry_races
 from leadflow.identity import merges, queries
 from leadflow.identity.schemas import (
     DuplicatePage, DuplicateRead, MergeRead, MergeRequest, SurvivorshipRules, Verdict,
@@ -59,6 +59,7 @@ def _visible_pair(session, actor, pair) -> None:
 
 
 @router.post("/duplicates/{pair_id}/decision", response_model=MergeRead | None)
+@retry_races
 def decide_duplicate(pair_id: int, body: Verdict, session: DbSession, actor: Merger):
     """A person's verdict: merge the pair, or mark it "not the same" (remembered: never suggested or merged again)."""
     pair = merges.get_pair(session, pair_id)
@@ -69,16 +70,26 @@ def decide_duplicate(pair_id: int, body: Verdict, session: DbSession, actor: Mer
 
 
 @router.post("/leads/{lead_id}/merge", response_model=MergeRead, status_code=201)
+@retry_races
 def merge_leads(lead_id: int, body: MergeRequest, session: DbSession, actor: Merger):
-    """Fold another lead into this one."""
-    survivor = leads_queries.visible_lead(session, actor, lead_id)
-    other = leads_queries.visible_lead(session, actor, body.other_id)
+    """Fold another lead into this one; 409 when either was merged away meanwhile."""
+    survivor = _surviving(session, actor, lead_id)
+    other = _surviving(session, actor, body.other_id)
     record = merges.merge(session, survivor=survivor, other=other, actor=actor.label)
     session.commit()
     return MergeRead.model_validate(record)
 
 
+def _surviving(session, actor: Actor, lead_id: int):
+    """A lead the actor sees, still surviving: a lead merged away (into one the actor sees) is a conflict, not
+    unknown; a lead the actor may not see stays a 404."""
+    if queries.merged_lead(session, actor, lead_id) is not None:
+        raise Conflict(f"lead {lead_id} was merged into another lead already")
+    return leads_queries.visible_lead(session, actor, lead_id)
+
+
 @router.post("/leads/{lead_id}/unmerge", response_model=LeadRead)
+@retry_races
 def unmerge_lead(lead_id: int, session: DbSession, actor: Merger):
     """Undo the merge that folded this lead into another: it comes back with everything that belonged to it."""
     lead = queries.merged_lead(session, actor, lead_id)

@@ -25,6 +25,8 @@ def keys(p: Prepared) -> set[str]:
         add("em:" + p.email)
         if not p.email_role and len(p.email_local_bare) >= 5:
             add("el:" + p.email_local_bare)   # the same person at another domain: j.smith@acme.nl, jsmith@gmail.com
+    for other in p.other_emails:
+        add("em:" + other)
     for phone in p.phones:
         add("ph:" + phone)
     first_letters = {p.first_initials[:1]} | {name[:1] for name in p.first_canon}

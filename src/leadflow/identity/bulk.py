@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 from leadflow.identity import blocking
 from leadflow.identity.match import MatchResult, compare
 from leadflow.identity.normalize import Prepared, prepare
+from leadflow.identity.models import LeadMatchKey
 from leadflow.identity.service import (
-    IN_BATCH, MAX_CANDIDATES, agrees, key_holders, lock_number, model, person_record,
+    IN_BATCH, MAX_CANDIDATES, agrees, emails_of, identifier_keys, key_holders, lock_number, model, person_record,
+    phones_of,
 )
 from leadflow.leads.domain import company_key, name_key
 from leadflow.leads.models import Lead
@@ -21,8 +23,28 @@ from leadflow.leads.models import Lead
 STATE_COLUMNS = (
     "id", "first_name", "last_name", "name_key", "email", "phone", "mobile", "job_title", "company", "street",
     "postal_code", "city", "region", "country", "language", "custom_fields", "do_not_contact", "manual_fields",
-    "campaign_id", "last_campaign_id", "first_touch", "last_touch", "company_id",
+    "campaign_id", "last_campaign_id", "first_touch", "last_touch", "company_id", "other_emails", "other_phones",
+    "updated_at",
 )
+
+
+class StaleLeads(Exception):
+    """A lead the chunk read was changed by another transaction before the chunk could write it: run it again."""
+
+
+def lock_unchanged(session: Session, leads: list[dict]) -> None:
+    """Lock the stored leads a chunk is about to update, in id order, and check that none changed since the chunk
+    read it (`read_at`, its updated_at then); raises StaleLeads otherwise. PostgreSQL only: on SQLite the chunk's
+    first write took the database's write lock before it read anything."""
+    if session.get_bind().dialect.name != "postgresql" or not leads:
+        return
+    read_at = {lead["id"]: lead.get("read_at") for lead in leads}
+    ids = sorted(read_at)
+    for start in range(0, len(ids), IN_BATCH):
+        rows = session.execute(select(Lead.id, Lead.updated_at).where(Lead.id.in_(ids[start:start + IN_BATCH]))
+                               .order_by(Lead.id).with_for_update())
+        if any(read_at[lead_id] != updated_at for lead_id, updated_at in rows):
+            raise StaleLeads("a lead changed while the chunk was matched")
 
 
 def lock_many(session: Session, keys: set[str] | list[str]) -> None:
@@ -52,6 +74,7 @@ class Candidates:
         self.indexed: set[tuple[str, str, int]] = set()
         self.added = 0
         for lead in sorted(leads, key=lambda lead: lead["id"]):
+            lead.setdefault("read_at", lead.get("updated_at"))
             self.order[id(lead)] = (0, lead["id"])
             self.reindex(lead)
 
@@ -63,8 +86,10 @@ class Candidates:
     def reindex(self, lead: dict) -> None:
         """After a merge changed a lead's email, phone or name, find it by its new values too."""
         self.order.setdefault(id(lead), (0, lead["id"] or 0))  # a stored lead the fuzzy matcher found
-        for kind, index, value in (("e", self.by_email, lead.get("email")), ("p", self.by_phone, lead.get("phone")),
-                                   ("p", self.by_phone, lead.get("mobile")), ("n", self.by_name, lead.get("name_key"))):
+        values = [("e", self.by_email, email) for email in emails_of(lead)]
+        values += [("p", self.by_phone, phone) for phone in phones_of(lead)]
+        values.append(("n", self.by_name, lead.get("name_key")))
+        for kind, index, value in values:
             if value and (kind, value, id(lead)) not in self.indexed:
                 self.indexed.add((kind, value, id(lead)))
                 index.setdefault(value, []).append(lead)
@@ -77,16 +102,16 @@ class Candidates:
         found: dict[int, dict] = {}
         if email:
             for lead in self.by_email.get(email, ()):
-                if lead.get("email") == email:
+                if email in emails_of(lead):
                     found[id(lead)] = lead
         for phone in phones:
             for lead in self.by_phone.get(phone, ()):
-                if lead.get("phone") == phone or lead.get("mobile") == phone:
+                if phone in phones_of(lead):
                     found[id(lead)] = lead
         candidates = sorted(found.values(), key=lambda lead: self.order[id(lead)])[:20]
         if email:
             for candidate in candidates:
-                if candidate.get("email") == email:
+                if email in emails_of(candidate):
                     return candidate
             candidates = [c for c in candidates if not c.get("email")]
         return next((c for c in candidates if agrees(fields, c)), None)
@@ -128,6 +153,18 @@ def load_candidates(session: Session, submissions: list[dict]) -> Candidates:
             for row in session.execute(_candidates_by(session, column), {"values": values[start:start + IN_BATCH]}):
                 if row.id not in found:
                     found[row.id] = row._asdict()
+    # Leads holding one of the chunk's emails or phones as another address: found through the identity index.
+    keys = identifier_keys(emails, phones)
+    others: set[int] = set()
+    for start in range(0, len(keys), IN_BATCH):
+        others.update(session.scalars(select(LeadMatchKey.lead_id).where(
+            LeadMatchKey.key.in_(keys[start:start + IN_BATCH]))))
+    missing = sorted(others - set(found))
+    table = Lead.__table__
+    for start in range(0, len(missing), IN_BATCH):
+        for row in session.execute(select(*(table.c[name] for name in STATE_COLUMNS)).where(
+                table.c.id.in_(missing[start:start + IN_BATCH]), table.c.merged_into_id.is_(None))):
+            found[row.id] = row._asdict()
     return Candidates(list(found.values()))
 
 
@@ -180,7 +217,8 @@ class FuzzyChunk:
         for start in range(0, len(missing), IN_BATCH):
             for row in session.execute(select(*(table.c[name] for name in STATE_COLUMNS)).where(
                     table.c.id.in_(missing[start:start + IN_BATCH]), table.c.merged_into_id.is_(None))):
-                self.by_id[row.id] = row._asdict()
+                lead = self.by_id[row.id] = row._asdict()
+                lead["read_at"] = lead.get("updated_at")
 
     def _prepared_lead(self, lead: dict) -> Prepared:
         key = id(lead)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import JaroWinkler, Levenshtein, OSA
 from rapidfuzz.fuzz import token_set_ratio, token_sort_ratio
 
-from leadflow.identity.normalize import PARTICLES, Prepared, canonical_first_names, phonetic
+from leadflow.identity.normalize import PARTICLES, ROLE_MAILBOXES, Prepared, canonical_first_names, phonetic
 
 MISSING = "missing"
 # Each field's agreement levels, strongest first; "missing" (either side empty) is implicit and weighs 0.
@@ -180,7 +180,12 @@ def compare(a: Prepared, b: Prepared, *, frequencies: Frequencies | None = None)
         contradictions.append(f"generation differs ({a.generation}/{b.generation})")
     if levels["email"] == "far" and not (a.email_role or b.email_role) and (
             (a.email_free and b.email_free) or a.email_domain == b.email_domain):
-        contradictions.append("personal emails differ")
+        if set(a.mobiles) & set(b.mobiles) and first in ("exact", "nickname") and last in ("exact", "close"):
+            notes.append("two addresses of one person (the same name and mobile)")
+        else:
+            contradictions.append("personal emails differ")
+    elif levels["email"] == "far" and _firms_differ(a, b, levels["company"]):
+        contradictions.append("email and company differ")   # however alike the names: at most a review
     nameless = not (a.first or a.last or b.first or b.last)
     if nameless and levels.get("address") == "far":
         contradictions.append("sites at different addresses")  # an organisation's sites share its phone and name
@@ -193,6 +198,14 @@ def compare(a: Prepared, b: Prepared, *, frequencies: Frequencies | None = None)
                 if adjustment:
                     adjustments[f] = round(adjustment, 3)
     return Comparison(levels, tuple(notes), tuple(contradictions), adjustments)
+
+
+def _firms_differ(a: Prepared, b: Prepared, company_level: str) -> bool:
+    """Two different firms: by name, or (a name missing) by their web domains, which are not one firm's."""
+    if company_level == "far":
+        return True
+    return (company_level == MISSING and bool(a.company_domain) and bool(b.company_domain)
+            and a.company_domain != b.company_domain and not _related_domains(a, b))
 
 
 def _personal(a: Prepared, b: Prepared, levels: dict[str, str]) -> bool:
@@ -247,6 +260,8 @@ def _first(a: _FirstView, b: _FirstView) -> str:
         return MISSING
     if a.text == b.text or a.text.replace(" ", "") == b.text.replace(" ", ""):
         return "exact"
+    if _digits(a.text) != _digits(b.text):
+        return "far"   # "Voor1" and "Voor2": numbered names are different names
     a_initial = a.is_initials or len(a.tokens[0]) == 1
     b_initial = b.is_initials or len(b.tokens[0]) == 1
     if a_initial or b_initial:
@@ -258,10 +273,19 @@ def _first(a: _FirstView, b: _FirstView) -> str:
         return "close"   # a nickname's formal name mistyped: "Henk" and "Henlrik"
     if a.tokens[0] == b.tokens[0] or JaroWinkler.similarity(a.text, b.text) >= 0.9:
         return "close"
-    if JaroWinkler.similarity(a.tokens[0], b.tokens[0]) >= 0.9 or (
-            Levenshtein.distance(a.tokens[0], b.tokens[0]) <= 1 and min(len(a.tokens[0]), len(b.tokens[0])) >= 4):
+    if JaroWinkler.similarity(a.tokens[0], b.tokens[0]) >= 0.9 or _slip(a.tokens[0], b.tokens[0]):
         return "close"
     return "far"
+
+
+def _slip(a: str, b: str) -> bool:
+    """One typing slip between two words of at least four letters: a letter left out, added or two swapped, or,
+    in a word of five or more, one letter mistyped. In a short word one other letter is another word: "Toka" and
+    "Tika", "Jan" and "Jon" are different names."""
+    if min(len(a), len(b)) < 4 or OSA.distance(a, b) != 1:
+        return False
+    substituted = len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
+    return not substituted or min(len(a), len(b)) >= 5
 
 
 def _last(a: str, a_core: str, b: str, b_core: str) -> str:
@@ -269,7 +293,9 @@ def _last(a: str, a_core: str, b: str, b_core: str) -> str:
         return MISSING
     if a == b or a_core == b_core or a.replace(" ", "") == b.replace(" ", ""):
         return "exact"
-    if JaroWinkler.similarity(a_core, b_core) >= 0.9 or Levenshtein.distance(a_core, b_core) <= 1:
+    if _digits(a) != _digits(b):
+        return "far"
+    if (JaroWinkler.similarity(a_core, b_core) >= 0.9 and min(len(a_core), len(b_core)) >= 5) or _slip(a_core, b_core):
         return "close"
     a_tokens, b_tokens = set(a.split()), set(b.split())
     if phonetic(a_core) == phonetic(b_core) and JaroWinkler.similarity(a_core, b_core) >= 0.8:
@@ -284,6 +310,10 @@ def _email(a: Prepared, b: Prepared) -> str:
         return MISSING
     if a.email == b.email:
         return "role" if a.email_role else "exact"
+    if a.other_emails or b.other_emails:
+        shared = {a.email, *a.other_emails} & {b.email, *b.other_emails}
+        if shared:   # an address one of them was captured with before
+            return "exact" if any(e.partition("@")[0] not in ROLE_MAILBOXES for e in shared) else "role"
     if a.email_role or b.email_role:
         return MISSING   # info@ beside a person's address says nothing either way
     if a.email_local_bare == b.email_local_bare and len(a.email_local_bare) >= 3:
@@ -309,6 +339,8 @@ def _related_domains(a: Prepared, b: Prepared) -> bool:
     if a.email_free or b.email_free:
         return False
     label_a, label_b = a.email_domain.split(".")[0], b.email_domain.split(".")[0]
+    if _digits(label_a) != _digits(label_b):
+        return False   # example6.com and example16.com
     if label_a == label_b or JaroWinkler.similarity(label_a, label_b) >= 0.9:
         return True
     return any(company and company.replace(" ", "") in (label_a, label_b) for company in (a.company, b.company))
@@ -323,8 +355,7 @@ def _phone(a: Prepared, b: Prepared) -> str:
         for y in b.phones:
             if x[-8:] == y[-8:] and len(x) >= 8 and len(y) >= 8:
                 return "close"   # a national and an international notation of one number
-            if len(x) == len(y) and Levenshtein.distance(x, y) <= 1:
-                return "close"
+    # One digit apart is another number, not a slip: a firm's extensions and a batch of mobiles run in sequence.
     return "far"
 
 
@@ -334,7 +365,22 @@ def _company(a: Prepared, b: Prepared) -> str:
         return "close" if same_domain and not (a.email_free or b.email_free) else MISSING
     if a.company == b.company or a.company.replace(" ", "") == b.company.replace(" ", ""):
         return "exact"
-    if same_domain or token_sort_ratio(a.company, b.company) >= 90:
+    if same_domain:
+        return "close"
+    if _digits(a.company) != _digits(b.company):
+        return "far"   # "Bedrijf 1" and "Bedrijf 2"
+    only_a = set(a.company.split()) - set(b.company.split())
+    only_b = set(b.company.split()) - set(a.company.split())
+    if only_a and only_b:
+        # Each name has a word the other lacks: the same firm only if those words are one slip apart ("Acme
+        # Holdnig"); "Company Toka" and "Company Tika" share a common word and differ in the one that names them.
+        rest_a, rest_b = " ".join(sorted(only_a)), " ".join(sorted(only_b))
+        if _slip(rest_a, rest_b) or (JaroWinkler.similarity(rest_a, rest_b) >= 0.93 and min(len(rest_a), len(rest_b)) >= 6):
+            return "close"
+        if token_sort_ratio(a.company, b.company) >= 90 and min(len(rest_a), len(rest_b)) >= 6:
+            return "partial"
+        return "far"
+    if token_sort_ratio(a.company, b.company) >= 90:
         return "close"
     if token_set_ratio(a.company, b.company) >= 85:
         return "partial"

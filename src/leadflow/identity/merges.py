@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import column, select, table, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadflow import events, outbox
@@ -17,11 +18,12 @@ from leadflow.identity.match import MatchResult
 from leadflow.identity.models import LeadMerge, PossibleDuplicate
 from leadflow.identity.normalize import prepare
 from leadflow.leads import service as leads_service
-from leadflow.leads.domain import LEAD_FIELDS, name_key
+from leadflow.leads.domain import IDENTIFIERS, LEAD_FIELDS, kept_identifiers, name_key
 from leadflow.leads.models import Activity, Consent, Lead
 
 SNAPSHOT_FIELDS = (*LEAD_FIELDS, "name_key", "custom_fields", "stage", "owner_id", "do_not_contact", "manual_fields",
-                   "channel", "campaign_id", "last_campaign_id", "first_touch", "last_touch", "company_id")
+                   "channel", "campaign_id", "last_campaign_id", "first_touch", "last_touch", "company_id",
+                   "other_emails", "other_phones")
 # Tables whose rows follow a lead into its survivor, and back on an unmerge (later stages add theirs: emails,
 # calls). Tables of stages above identity are named by table, not imported.
 MOVABLE = {"captures": table("captures", column("id"), column("lead_id")),
@@ -76,8 +78,11 @@ def merge(session: Session, *, survivor: Lead, other: Lead, actor: str, automati
     the most restrictive do-not-contact and consent win, and the merge is recorded so it can be undone."""
     if survivor.id == other.id:
         raise Invalid.one("other_id", "a lead cannot be merged with itself")
+    lock_leads(session, [survivor.id, other.id])
     if survivor.merged_into_id is not None or other.merged_into_id is not None:
-        raise Conflict("one of the leads was merged away already")
+        gone = survivor if survivor.merged_into_id is not None else other
+        raise Conflict(f"lead {gone.id} was merged into lead {gone.merged_into_id} already")
+    identifiers_before = _identifiers(survivor)
     withdrawn_before = {p for p, c in _latest_consents(session, other.id).items() if not c.granted}
     withdrawn_before |= {p for p, c in _latest_consents(session, survivor.id).items() if not c.granted}
     snapshot = {f: _json_value(getattr(other, f)) for f in SNAPSHOT_FIELDS}
@@ -101,6 +106,11 @@ def merge(session: Session, *, survivor: Lead, other: Lead, actor: str, automati
     if any(c.field in ("first_name", "last_name") for c in changes):
         before["name_key"] = survivor.name_key
         survivor.name_key = name_key(survivor.first_name, survivor.last_name)
+    # Every email and phone of both stays the survivor's: those not primary now are kept as its others.
+    for name, values in kept_identifiers(_identifiers(survivor), identifiers_before, _identifiers(other)).items():
+        if values != identifiers_before[name]:
+            before[name] = identifiers_before[name]
+            setattr(survivor, name, values)
     moved = {}
     for name, rows in MOVABLE.items():
         ids = list(session.scalars(select(rows.c.id).where(rows.c.lead_id == other.id)))
@@ -120,6 +130,11 @@ def merge(session: Session, *, survivor: Lead, other: Lead, actor: str, automati
             added.append(consent.id)
     other.merged_into_id = survivor.id
     other.updated_at = survivor.updated_at = now()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:   # the schema's guard (migration 0006): only into a surviving lead
+        raise Conflict(f"lead {survivor.id} was merged away: a lead can only be merged into a surviving lead") from None
     record = LeadMerge(survivor_id=survivor.id, merged_id=other.id, automatic=automatic,
                        probability=result.probability if result else None,
                        reasons=identity_service.reasons_json(result) if result else [], actor=actor,
@@ -141,6 +156,22 @@ def merge(session: Session, *, survivor: Lead, other: Lead, actor: str, automati
     return record
 
 
+def lock_leads(session: Session, lead_ids: list[int]) -> None:
+    """Lock leads about to be merged, in id order (two crossing merges wait for each other instead of deadlocking),
+    and read them again as they are now: a merge that committed meanwhile is seen.
+
+    PostgreSQL: SELECT .. FOR UPDATE. SQLite: the transaction holds the database's write lock already."""
+    query = select(Lead).where(Lead.id.in_(sorted(set(lead_ids)))).order_by(Lead.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    session.scalars(query.execution_options(populate_existing=True)).all()
+
+
+def _identifiers(lead: Lead) -> dict:
+    return {"email": lead.email, "phone": lead.phone, "mobile": lead.mobile,
+            "other_emails": list(lead.other_emails or []), "other_phones": list(lead.other_phones or [])}
+
+
 def _set_pair(session: Session, a: int, b: int, status: str, actor: str) -> None:
     low, high = sorted((a, b))
     pair = session.scalar(select(PossibleDuplicate).where(PossibleDuplicate.lead_id == low,
@@ -160,6 +191,8 @@ def unmerge(session: Session, *, merged: Lead, actor: str) -> Lead:
     "not the same" so it is not merged again."""
     record = session.scalar(select(LeadMerge).where(LeadMerge.merged_id == merged.id, LeadMerge.undone_at.is_(None))
                             .order_by(LeadMerge.id.desc()).limit(1))
+    if record is not None:
+        lock_leads(session, [merged.id, record.survivor_id])
     if record is None or merged.merged_into_id is None:
         raise Conflict(f"lead {merged.id} was not merged into another lead")
     survivor = session.get(Lead, record.survivor_id)
@@ -178,10 +211,21 @@ def unmerge(session: Session, *, merged: Lead, actor: str) -> Lead:
         for consent in session.scalars(select(Consent).where(Consent.id.in_(record.added_consent_ids))):
             session.delete(consent)
     manual = set(survivor.manual_fields or [])
+    current = _identifiers(survivor)
     for name, value in (record.survivor_before or {}).items():
-        if name in manual and name in LEAD_FIELDS:
-            continue  # a person set it since the merge: theirs stands
+        if name in IDENTIFIERS or (name in manual and name in LEAD_FIELDS):
+            continue  # the lists below; a field a person set since the merge: theirs stands
         setattr(survivor, name, value)
+    # Back to the survivor's own emails and phones: what it had before, and what it gained since (not the merged
+    # lead's, which go back with that lead).
+    theirs = _identifiers(merged)
+    for name, primaries in IDENTIFIERS.items():
+        own = list((record.survivor_before or {}).get(name, current[name]))
+        gone = {*theirs[name], *(theirs[p] for p in primaries)} - set(own)
+        now_primary = {getattr(survivor, p) for p in primaries}
+        values = [v for v in dict.fromkeys([*own, *current[name], *(current[p] for p in primaries)])
+                  if v and v not in gone and v not in now_primary]
+        setattr(survivor, name, values)
     survivor.updated_at = now()
     record.undone_at, record.undone_by = now(), actor
     _set_pair(session, survivor.id, merged.id, "not_same", actor)

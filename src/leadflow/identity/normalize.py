@@ -122,6 +122,7 @@ class PersonRecord:
     city: str | None = None
     country: str | None = None
     birth_date: date | str | None = None
+    other_emails: tuple[str, ...] = ()    # every other email the person was captured with (phones: all in phones)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +158,7 @@ class Prepared:
     city: str = ""
     country: str = ""
     birth_date: str = ""                  # YYYY-MM-DD
+    other_emails: tuple[str, ...] = ()    # lower case: an exact agreement on any of them is one person's address
 
 
 def fold(text: str | None) -> str:
@@ -207,6 +209,7 @@ def prepare(record: PersonRecord) -> Prepared:
         postal_code=shared(normalize_postal_code(record.postal_code, country)),
         city=shared(fold(record.city)), country=shared(country),
         birth_date=_birth_date(record.birth_date),
+        other_emails=tuple(sorted({e for e in (_email_parts(o)[0] for o in record.other_emails) if e} - {email})),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from leadflow.identity.models import LeadMerge, PossibleDuplicate
 from leadflow.leads.models import Lead
@@ -35,7 +35,16 @@ def merges_of(session: Session, lead_id: int) -> list[LeadMerge]:
 
 
 def merged_lead(session: Session, actor: Actor, lead_id: int) -> Lead | None:
-    """A merged-away lead, when its survivor is visible to the actor (merged leads are out of every list)."""
-    survivor = aliased(Lead)
-    return session.scalar(select(Lead).join(survivor, survivor.id == Lead.merged_into_id)
-                          .where(Lead.id == lead_id, survivor.id.in_(visible_leads(actor).with_only_columns(Lead.id))))
+    """A merged-away lead, when the lead it lives on in (at the end of its merge chain) is visible to the actor
+    (merged leads are out of every list)."""
+    lead = session.get(Lead, lead_id)
+    if lead is None or lead.merged_into_id is None:
+        return None
+    root, seen = lead, {lead.id}
+    while root.merged_into_id is not None and root.merged_into_id not in seen:
+        seen.add(root.merged_into_id)
+        root = session.get(Lead, root.merged_into_id)
+        if root is None:
+            return None
+    visible = session.scalar(visible_leads(actor).with_only_columns(Lead.id).where(Lead.id == root.id))
+    return lead if visible is not None else None

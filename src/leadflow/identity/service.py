@@ -8,7 +8,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import delete, insert, or_, select, text
+from sqlalchemy import delete, insert, select, text, union
 from sqlalchemy.orm import Session
 
 from leadflow.clock import now
@@ -26,6 +26,8 @@ def match_keys(fields: dict) -> list[str]:
     person = name_key(fields.get("first_name"), fields.get("last_name"))
     if person and not (fields.get("email") or fields.get("phone") or fields.get("mobile")):
         keys.append("name:" + person)
+    if fields.get("company"):
+        keys.append("company:" + company_key(fields["company"]))   # a new firm is created once
     if fields.get("email"):
         keys.append("email:" + fields["email"])
     for name in ("phone", "mobile"):
@@ -51,7 +53,8 @@ def lock_number(key: str) -> int:
 
 
 def find_match(session: Session, fields: dict) -> Lead | None:
-    """The surviving lead with the same email, else the same phone or mobile (in E.164).
+    """The surviving lead with the same email (its primary or any other it was captured with), else the same
+    phone or mobile (in E.164).
 
     A submission with neither (a trade-fair or telemarketing list) matches a lead with the same name at the
     same company (legal form aside) or the same postal code, and no email or phone that contradicts it.
@@ -60,23 +63,50 @@ def find_match(session: Session, fields: dict) -> Lead | None:
     phones = [fields[n] for n in ("phone", "mobile") if fields.get(n)]
     if not email and not phones:
         return _match_by_name(session, fields)
-    conditions = []
-    if email:
-        conditions.append(Lead.email == email)
-    for phone in phones:
-        conditions.extend([Lead.phone == phone, Lead.mobile == phone])
-    if not conditions:
-        return None
+    ids = holders_query([email] if email else [], phones)
     candidates = session.scalars(
-        select(Lead).where(or_(*conditions), Lead.merged_into_id.is_(None)).order_by(Lead.id).limit(20)
-    ).all()
+        select(Lead).where(Lead.id.in_(ids), Lead.merged_into_id.is_(None)).order_by(Lead.id).limit(20)).all()
     if email:
         for candidate in candidates:
-            if candidate.email == email:
+            if email in emails_of(candidate):
                 return candidate
         # Same phone but a different email is a different person (a shared switchboard number).
         candidates = [c for c in candidates if not c.email]
+    candidates = [c for c in candidates if phones_of(c) & set(phones)]
     return next((c for c in candidates if agrees(fields, c)), None)
+
+
+def emails_of(lead) -> set[str]:
+    """Every email of a lead (an ORM row or a dict of its columns): the primary and the others."""
+    get = lead.get if isinstance(lead, dict) else (lambda name, default=None: getattr(lead, name, default))
+    return {e for e in (get("email"), *(get("other_emails") or ())) if e}
+
+
+def phones_of(lead) -> set[str]:
+    get = lead.get if isinstance(lead, dict) else (lambda name, default=None: getattr(lead, name, default))
+    return {p for p in (get("phone"), get("mobile"), *(get("other_phones") or ())) if p}
+
+
+def identifier_keys(emails, phones) -> list[str]:
+    """The blocking keys under which a lead holding these emails or phones (primary or other) is indexed."""
+    keys = {("em:" + e)[:blocking.MAX_KEY_LENGTH] for e in emails if e}
+    keys |= {("ph:" + p)[:blocking.MAX_KEY_LENGTH] for p in phones if p}
+    return sorted(keys)
+
+
+def holders_query(emails: list[str], phones: list[str]):
+    """The ids of leads holding one of these emails or phones: by the primary columns' indexes, and by the
+    identity index for the others (a union of index lookups; an OR across them would scan the table)."""
+    parts = []
+    if emails:
+        parts.append(select(Lead.id).where(Lead.email.in_(emails)))
+    if phones:
+        parts.append(select(Lead.id).where(Lead.phone.in_(phones)))
+        parts.append(select(Lead.id).where(Lead.mobile.in_(phones)))
+    keys = identifier_keys(emails, phones)
+    if keys:
+        parts.append(select(LeadMatchKey.lead_id).where(LeadMatchKey.key.in_(keys)))
+    return union(*parts) if len(parts) > 1 else parts[0]
 
 
 _DEFAULT_MODEL = Model()  # the exact rules' check does not move with re-estimated weights
@@ -125,16 +155,17 @@ def person_record(lead) -> PersonRecord:
     birth = custom.get("birth_date") or custom.get("date_of_birth") or custom.get("dob")
     return PersonRecord(
         id=get("id"), first_name=get("first_name"), last_name=get("last_name"), email=get("email"),
-        phones=tuple(p for p in (get("phone"), get("mobile")) if p), company=get("company"),
-        street=get("street"), postal_code=get("postal_code"), city=get("city"), country=get("country"),
-        birth_date=str(birth) if birth else None,
+        phones=tuple(p for p in (get("phone"), get("mobile"), *(get("other_phones") or ())) if p),
+        company=get("company"), street=get("street"), postal_code=get("postal_code"), city=get("city"),
+        country=get("country"), birth_date=str(birth) if birth else None,
+        other_emails=tuple(get("other_emails") or ()),
     )
 
 
 _PREPARED: OrderedDict[tuple, Prepared] = OrderedDict()
 PREPARED_CACHE = 100_000
 MATCH_COLUMNS = ("id", "first_name", "last_name", "email", "phone", "mobile", "company", "street", "postal_code",
-                 "city", "country", "custom_fields", "updated_at")
+                 "city", "country", "custom_fields", "updated_at", "other_emails", "other_phones")
 
 
 def prepared_lead(lead) -> Prepared:
@@ -174,13 +205,40 @@ def save_model(session: Session, new_model: Model) -> None:
 
 
 def index_lead(session: Session, lead_id: int, prepared: Prepared | None, *, new: bool = False) -> None:
-    """Replace a lead's blocking keys (none when it was merged away; nothing to replace for a `new` lead)."""
+    """Replace a lead's blocking keys (none when it was merged away; nothing to replace for a `new` lead).
+
+    The keys are inserted or ignored: a key another transaction wrote for the same lead is the same fact."""
     if not new:
         session.execute(delete(LeadMatchKey).where(LeadMatchKey.lead_id == lead_id))
     if prepared is not None:
         found = sorted(blocking.keys(prepared))
         if found:
-            session.execute(insert(LeadMatchKey), [{"key": key, "lead_id": lead_id} for key in found])
+            session.execute(_insert_ignore(session, LeadMatchKey, ["key", "lead_id"]),
+                            [{"key": key, "lead_id": lead_id} for key in found])
+
+
+def _insert_ignore(session: Session, model, index_elements: list[str]):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(model.__table__).on_conflict_do_nothing(index_elements=index_elements)
+
+
+def lock_for_merge(session: Session, lead: Lead) -> Lead:
+    """The surviving lead a capture folds into, locked until the transaction ends and read as it is now.
+
+    Two captures that fold into one lead (by different emails, or one exact and one fuzzy) take its row lock in
+    turn, so neither overwrites what the other wrote. A lead merged away meanwhile hands over to its survivor.
+    PostgreSQL: SELECT .. FOR UPDATE; SQLite: the transaction holds the database's write lock already."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for _ in range(100):   # a merge chain is short; the bound only guards against a corrupt database
+        query = select(Lead).where(Lead.id == lead.id).execution_options(populate_existing=True)
+        lead = session.scalar(query.with_for_update() if postgres else query)
+        if lead.merged_into_id is None:
+            return lead
+        lead = session.get(Lead, lead.merged_into_id)
+    raise RuntimeError(f"lead {lead.id}: merge chain too long")
 
 
 def index_many(session: Session, leads: list, *, replace: bool = False) -> None:
@@ -277,15 +335,12 @@ def suggest_review(session: Session, lead_id: int, others: list[tuple[int, Match
     added = 0
     for other_id, result in others:
         low, high = sorted((lead_id, other_id))
-        exists = session.scalar(select(PossibleDuplicate.id).where(PossibleDuplicate.lead_id == low,
-                                                                   PossibleDuplicate.other_id == high))
-        if exists is not None:
+        if low == high:
             continue
-        session.add(PossibleDuplicate(lead_id=low, other_id=high, probability=result.probability,
-                                      weight=result.weight, reasons=reasons_json(result), status="open",
-                                      found_by=found_by, created_at=now()))
-        added += 1
-    session.flush()
+        written = session.execute(_insert_ignore(session, PossibleDuplicate, ["lead_id", "other_id"]), {
+            "lead_id": low, "other_id": high, "probability": result.probability, "weight": result.weight,
+            "reasons": reasons_json(result), "status": "open", "found_by": found_by, "created_at": now()})
+        added += max(written.rowcount, 0)
     return added
 
 

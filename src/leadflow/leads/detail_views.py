@@ -19,19 +19,21 @@ router = page_router(tags=["pages"])
 # The profile in sections, each edited on its own: name, title, fields.
 SECTIONS = {
     "person": ("Person", ("first_name", "last_name", "job_title", "language")),
-    "contact": ("Contact", ("email", "phone", "mobile", "do_not_contact")),
+    "contact": ("Contact", ("email", "phone", "mobile", "other_emails", "other_phones", "do_not_contact")),
     "address": ("Company and address", ("company", "street", "postal_code", "city", "region", "country")),
     "status": ("Stage", ("stage",)),
 }
 LABELS = {
     "first_name": "First name", "last_name": "Last name", "job_title": "Job title", "language": "Language",
     "email": "Email", "phone": "Phone", "mobile": "Mobile", "do_not_contact": "Do not contact",
+    "other_emails": "Other emails", "other_phones": "Other phones",
     "company": "Company", "street": "Street", "postal_code": "Postal code", "city": "City", "region": "Region",
     "country": "Country", "stage": "Stage",
 }
 INPUT_TYPES = {"email": "email", "phone": "tel", "mobile": "tel"}
 TIMELINE_LIMIT = 200
 MAX_TEXT = 20_000
+LISTS = ("other_emails", "other_phones")   # edited as one value per line
 
 
 def name_of(lead: Lead) -> str:
@@ -173,6 +175,9 @@ def save_section(lead_id: int, section: str, request: Request, session: DbSessio
     for name in fields:
         if name == "do_not_contact":
             values[name] = form.get(name) in ("on", "yes", "true", "1")
+        elif name in LISTS:
+            values[name] = [line.strip() for line in (form.get(name) or "")[:MAX_TEXT].replace(",", "\n").splitlines()
+                            if line.strip()]
         else:
             text = (form.get(name) or "").strip()[:MAX_TEXT]
             values[name] = text or None
@@ -183,7 +188,7 @@ def save_section(lead_id: int, section: str, request: Request, session: DbSessio
                                      default_country=settings.default_country)
     except Invalid as exc:
         session.rollback()
-        errors = {e.field: e.reason[:1].upper() + e.reason[1:] for e in exc.errors}
+        errors = {e.field.split(".")[0]: e.reason[:1].upper() + e.reason[1:] for e in exc.errors}
         context = {"lead": lead, "sec": _section_context(lead, section, editing=True, values=values, errors=errors)}
         if _is_htmx(request):
             return render(request, "leads/_detail_section.html", context, status_code=422)

@@ -207,6 +207,48 @@ def merge_changes(current: dict[str, object], incoming: dict[str, object],
     return changes, kept
 
 
+# A lead's other emails and phones: each list holds what its primary fields once held, or a capture or a merged
+# lead brought, except what is primary now.
+IDENTIFIERS = {"other_emails": ("email",), "other_phones": ("phone", "mobile")}
+
+
+def kept_identifiers(lead: dict, *seen: dict) -> dict[str, list[str]]:
+    """The other emails and phones of `lead` (its values after a change) once the values in `seen` are kept too
+    (the lead before the change, a capture, a lead merged into it): in order, each once, the primaries left out."""
+    result = {}
+    for others, primaries in IDENTIFIERS.items():
+        now_primary = {lead.get(name) for name in primaries}
+        values = list(lead.get(others) or ())
+        for source in seen:
+            values.extend(source.get(others) or ())
+            values.extend(source.get(name) for name in primaries)
+        kept: list[str] = []
+        for value in values:
+            if value and value not in now_primary and value not in kept:
+                kept.append(value)
+        result[others] = kept
+    return result
+
+
+def normalize_identifiers(values: list[str], kind: str, country: str | None) -> tuple[list[str], list[tuple[int, str]]]:
+    """A list of emails (kind "email") or phones given by a person: normalized, each once; and (index, reason) for
+    each that is not one."""
+    found: list[str] = []
+    wrong: list[tuple[int, str]] = []
+    for index, value in enumerate(values):
+        text = clean_text(value)
+        if text is None:
+            continue
+        try:
+            normalized = normalize_email(text) if kind == "email" else normalize_phone(text, country)
+        except ValueError as exc:
+            wrong.append((index, str(exc)))
+            continue
+        if normalized not in found:
+            found.append(normalized)
+    return found, wrong
+
+
 # Companies: a name without its legal form, and a web domain.
 LEGAL_FORMS = {
     "bv", "b v", "nv", "n v", "vof", "cv", "as", "asa", "a s", "oy", "oyj", "ab", "publ", "gmbh", "ag", "kg",

@@ -58,6 +58,10 @@ class Lead(Base):
     email: Mapped[str | None] = mapped_column(String(320), index=True)  # normalized
     phone: Mapped[str | None] = mapped_column(String(32), index=True)  # E.164
     mobile: Mapped[str | None] = mapped_column(String(32), index=True)  # E.164
+    # Every other email and phone (E.164) the person was ever captured or merged with: still theirs, still found
+    # by the matcher (identity indexes them as blocking keys), never dropped when a newer one becomes the primary.
+    other_emails: Mapped[list] = mapped_column(JSON, default=list)
+    other_phones: Mapped[list] = mapped_column(JSON, default=list)
     job_title: Mapped[str | None] = mapped_column(String(300))
     company: Mapped[str | None] = mapped_column(String(300))
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"), index=True)

@@ -256,7 +256,7 @@ def count_capped(session: Session, actor: Actor, f: LeadFilter, *, cap: int = 10
 
 
 # The columns of every lead export (the CLI's and the inbox's CSV).
-COLUMNS = ("id", *LEAD_FIELDS, "stage", "owner", "do_not_contact", "channel", "campaign_id", "company_id",
+COLUMNS = ("id", *LEAD_FIELDS, "other_emails", "other_phones", "stage", "owner", "do_not_contact", "channel", "campaign_id", "company_id",
            "first_utm_source", "first_utm_medium", "first_utm_campaign", "last_utm_source", "last_utm_medium",
            "last_utm_campaign", "custom_fields", "created_at", "updated_at")
 
@@ -264,7 +264,8 @@ COLUMNS = ("id", *LEAD_FIELDS, "stage", "owner", "do_not_contact", "channel", "c
 def lead_row(lead: Lead) -> list:
     first, last = lead.first_touch or {}, lead.last_touch or {}
     return [spreadsheet_safe(value) for value in (
-        lead.id, *(getattr(lead, name) or "" for name in LEAD_FIELDS), lead.stage, lead.owner_id or "",
+        lead.id, *(getattr(lead, name) or "" for name in LEAD_FIELDS), "; ".join(lead.other_emails or []),
+        "; ".join(lead.other_phones or []), lead.stage, lead.owner_id or "",
         "true" if lead.do_not_contact else "false", lead.channel or "", lead.campaign_id or "",
         lead.company_id or "", first.get("utm_source", ""), first.get("utm_medium", ""),
         first.get("utm_campaign", ""), last.get("utm_source", ""), last.get("utm_medium", ""),
@@ -382,11 +383,6 @@ def company_page(session: Session, *, q: str | None, domain: str | None, parent_
     if parent_id is not None:
         query = query.where(Company.parent_id == parent_id)
     return keyset_page(session, query, Company.id, cursor=cursor, limit=limit)
-
-
-def campaign_lead_count(session: Session, campaign_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Lead).where(
-        Lead.campaign_id == campaign_id, Lead.merged_into_id.is_(None))) or 0
 
 
 def campaign_counts(session: Session, actor: Actor, campaign_ids: list[int]) -> dict[int, int]:

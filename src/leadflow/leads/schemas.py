@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -38,6 +38,9 @@ class LeadRead(BaseModel):
     first_touch: dict[str, Any]
     last_touch: dict[str, Any]
     manual_fields: list[str]
+    # Every other email and phone the person was captured or merged with (still matched on; never sent to).
+    other_emails: list[str] = Field(default_factory=list)
+    other_phones: list[str] = Field(default_factory=list)
     merged_into_id: int | None
     created_at: datetime
     updated_at: datetime
@@ -72,6 +75,9 @@ class LeadUpdate(BaseModel):
     stage: Stage | None = None
     owner: int | None = None
     do_not_contact: bool | None = None
+    # The whole list: an address left out is no longer this lead's (a person's correction).
+    other_emails: list[Annotated[str, Field(max_length=320)]] | None = Field(default=None, max_length=50)
+    other_phones: list[Annotated[str, Field(max_length=64)]] | None = Field(default=None, max_length=50)
 
 
 class LeadPage(BaseModel):

@@ -7,12 +7,12 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.clock import now
-from leadflow.errors import Invalid, NotFound
+from leadflow.errors import FieldError, Invalid, NotFound
 from leadflow.events import LEAD_STAGE_CHANGED, LEAD_UPDATED
 from leadflow.hierarchy import check_parent
 from leadflow.leads.domain import (
-    LEAD_FIELDS, FieldChange, company_key, domain_of, merge_changes, name_key, normalize_country,
-    normalize_fields,
+    IDENTIFIERS, LEAD_FIELDS, FieldChange, company_key, domain_of, kept_identifiers, merge_changes, name_key,
+    normalize_country, normalize_fields, normalize_identifiers,
 )
 from leadflow.leads.lifecycle import STAGE_LABELS, check_move
 from leadflow.leads.models import Activity, Company, Consent, Lead, StageChange
@@ -81,9 +81,14 @@ def merge_capture(session: Session, *, record: Lead, fields: dict, custom_fields
                   channel: str, campaign_id: int | None, capture_id: int, touch: dict) -> list[FieldChange]:
     """Fold a capture into the lead it matched, by the survivorship rule; the timeline says what changed."""
     current = {name: getattr(record, name) for name in fields}
+    before = _identifiers(record)
     changes, kept = merge_changes(current, fields, record.manual_fields or [])
     for change in changes:
         setattr(record, change.field, change.new)
+    for name, values in kept_identifiers(_identifiers(record), before, fields).items():
+        if values != before[name]:
+            changes.append(FieldChange(name, before[name], values))
+            setattr(record, name, values)
     custom = dict(record.custom_fields or {})
     custom_now = {k: v for k, v in custom_fields.items() if custom.get(k) != v}
     for key, value in custom_now.items():
@@ -118,6 +123,11 @@ def merge_capture(session: Session, *, record: Lead, fields: dict, custom_fields
     return changes
 
 
+def _identifiers(record: Lead) -> dict:
+    return {"email": record.email, "phone": record.phone, "mobile": record.mobile,
+            "other_emails": list(record.other_emails or []), "other_phones": list(record.other_phones or [])}
+
+
 def record_consents(session: Session, *, lead_id: int, consents: list[dict], capture_id: int | None) -> None:
     if consents:
         moment = now()
@@ -148,10 +158,16 @@ def edit(session: Session, *, lead: Lead, values: dict, actor: str, default_coun
                                        "POST /api/v1/leads/{id}/stage with a reason")
     texts = {k: v for k, v in values.items() if k in LEAD_FIELDS and v is not None}
     cleaned, errors = normalize_fields(texts, default_country=default_country or lead.country)
+    for name, kind in (("other_emails", "email"), ("other_phones", "phone")):
+        if values.get(name) is not None:
+            found, wrong = normalize_identifiers(values[name], kind, default_country or lead.country)
+            values[name] = found
+            errors += [FieldError(f"{name}.{i}", reason) for i, reason in wrong]
     if errors:
         raise Invalid(errors)
     for name in texts:
         values[name] = cleaned.get(name)
+    before = _identifiers(lead)
     changes = []
     manual = set(lead.manual_fields or [])
     for name, value in values.items():
@@ -164,6 +180,15 @@ def edit(session: Session, *, lead: Lead, values: dict, actor: str, default_coun
         setattr(lead, name, value)
         changes.append(FieldChange(name, old, value))
         manual.add(name)
+    # A primary email or phone replaced by hand stays one of the lead's others, unless the edit gives that list
+    # (then it is the list given, without the primaries).
+    with_before, as_given = kept_identifiers(_identifiers(lead), before), kept_identifiers(_identifiers(lead))
+    for name in IDENTIFIERS:
+        kept = as_given[name] if values.get(name) is not None else with_before[name]
+        if kept != (getattr(lead, name) or []):
+            if values.get(name) is None:
+                changes.append(FieldChange(name, before[name], kept))
+            setattr(lead, name, kept)
     if stage is not None and stage != lead.stage:
         old_stage = lead.stage
         change_stage(session, lead=lead, to=stage, actor=actor)
@@ -274,7 +299,7 @@ def new_lead(*, fields: dict, custom_fields: dict, do_not_contact: bool | None, 
         "name_key": name_key(fields.get("first_name"), fields.get("last_name")), "custom_fields": custom_fields,
         "stage": "new", "channel": channel, "campaign_id": campaign_id, "last_campaign_id": campaign_id,
         "first_touch": touch, "last_touch": touch, "do_not_contact": bool(do_not_contact), "manual_fields": [],
-        "created_at": moment, "updated_at": moment, "company_id": None,
+        "created_at": moment, "updated_at": moment, "company_id": None, "other_emails": [], "other_phones": [],
     }
 
 
@@ -285,11 +310,18 @@ def merge_into(record: dict, *, fields: dict, custom_fields: dict, do_not_contac
     When the company changed, 'company_id' is among the columns and the caller links it (in bulk).
     """
     current = {name: record.get(name) for name in fields}
+    before = {name: record.get(name) for name in ("email", "phone", "mobile")}
+    before.update({name: list(record.get(name) or []) for name in IDENTIFIERS})
     changes, kept = merge_changes(current, fields, record.get("manual_fields") or [])
     written = {"updated_at"}
     for change in changes:
         record[change.field] = change.new
         written.add(change.field)
+    for name, values in kept_identifiers(record, before, fields).items():
+        if values != before[name]:
+            changes.append(FieldChange(name, before[name], values))
+            record[name] = values
+            written.add(name)
     custom = dict(record.get("custom_fields") or {})
     custom_now = {k: v for k, v in custom_fields.items() if custom.get(k) != v}
     for key, value in custom_now.items():
@@ -369,6 +401,7 @@ def link_companies(session: Session, wanted: list[dict]) -> dict[str, int]:
 LEAD_INSERT_COLUMNS = (
     *LEAD_FIELDS, "name_key", "custom_fields", "stage", "channel", "campaign_id", "last_campaign_id",
     "first_touch", "last_touch", "do_not_contact", "manual_fields", "created_at", "updated_at", "company_id",
+    "other_emails", "other_phones",
 )
 
 

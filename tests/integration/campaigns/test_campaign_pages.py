@@ -93,6 +93,7 @@ def test_lead_counts_follow_who_may_see_the_leads(client, auth, factory):
     assert sign_in(client, rep.email).status_code == 303
     assert 'id="lead-count">1<' in client.get(f"/campaigns/{campaign['id']}").text
     assert "Only the leads you can see." in client.get(f"/campaigns/{campaign['id']}").text
+    assert client.get(f"/api/v1/campaigns/{campaign['id']}", headers=rep.headers).json()["leads"] == 1   # as the page
 
 
 def test_a_sales_rep_reads_campaigns_but_cannot_create_them(client, factory):

@@ -58,7 +58,11 @@ def test_post_without_ret_url_answers_200_with_the_capture(client, auth, shared_
     del fields["retURL"]
     r = client.post(URL, content=urlencode(fields), headers=FORM)
     assert r.status_code == 200
-    assert r.json()["outcome"] == "created" and r.json()["lead_id"]
+    assert r.json() == {"capture_id": r.json()["capture_id"], "outcome": "received"}
+    capture = client.get(f"/api/v1/captures/{r.json()['capture_id']}", headers=auth).json()
+    assert capture["outcome"] == "created" and capture["lead_id"]
+    again = client.post(URL, content=urlencode(fields), headers=FORM)
+    assert again.json()["outcome"] == "received" and "lead_id" not in again.json()   # known or not: one answer
 
 
 def test_invalid_email_is_422_named_by_the_salesforce_field_and_kept_rejected(client, auth, shared_data):
@@ -102,7 +106,8 @@ def test_latin1_post_is_read_with_the_encoding_it_names(client, auth):
     body = "oid=00D5g000004XyZa&email=l%F8kke%40example.no&last_name=L%F8kke"
     r = client.post("/compat/salesforce/servlet.WebToLead?encoding=ISO-8859-1", content=body, headers=FORM)
     assert r.status_code == 200, r.text
-    lead = client.get(f"/api/v1/leads/{r.json()['lead_id']}", headers=auth).json()
+    capture = client.get(f"/api/v1/captures/{r.json()['capture_id']}", headers=auth).json()
+    lead = client.get(f"/api/v1/leads/{capture['lead_id']}", headers=auth).json()
     assert lead["last_name"] == "Løkke"
 
 

@@ -107,10 +107,20 @@ def test_possible_duplicates_show_a_rep_only_pairs_of_leads_they_see(client, aut
 
 def test_a_capture_merged_into_a_lead_the_rep_cannot_see_does_not_show_that_lead(client, auth, factory):
     rep, other = person(factory, "sales_rep"), person(factory, "sales_rep")
-    theirs = lead(client, auth, owner=other, email="secret@example.com", job_title="CFO", city="Bergen")
-    r = client.post("/api/v1/leads", headers=rep.headers, json={"email": "secret@example.com"})
+    theirs = lead(client, auth, owner=other, email="secret@example.com", city="Bergen")
+    assert client.patch(f"/api/v1/leads/{theirs}", headers=auth, json={"job_title": "CFO"}).status_code == 200
+    r = client.post("/api/v1/leads", headers=rep.headers, json={"email": "secret@example.com", "job_title": "Intern",
+                                                                "phone": "+47 912 34 567"})
     assert r.status_code == 200
-    assert r.json() == {"capture_id": r.json()["capture_id"], "outcome": "merged", "lead_id": theirs}
+    assert r.json() == {"capture_id": r.json()["capture_id"], "outcome": "merged"}   # no id, no field
+    assert "location" not in r.headers and str(theirs) not in r.text.replace(r.json()["capture_id"].__str__(), "")
+    batch = client.post("/api/v1/leads/batch", headers=rep.headers, json={"leads": [
+        {"email": "secret@example.com"}, {"email": "fresh.batch@example.com"}]}).json()
+    assert batch["items"][0]["outcome"] == "merged" and batch["items"][0]["lead_id"] is None
+    assert batch["items"][1]["outcome"] == "created" and batch["items"][1]["lead_id"]
+    kept = client.get(f"/api/v1/leads/{theirs}", headers=auth).json()
+    assert kept["job_title"] == "CFO"                      # edited by hand: no capture overwrites it
+    assert kept["phone"] == "+4791234567"                  # the capture was still merged: nothing lost
     created = client.post("/api/v1/leads", headers=rep.headers, json={"email": "fresh@example.com"})
     assert created.status_code == 201 and created.json()["email"] == "fresh@example.com"
 

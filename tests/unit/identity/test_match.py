@@ -105,7 +105,9 @@ def test_duplicates_share_a_blocking_key_even_when_names_are_swapped_and_misspel
 
 
 def test_estimation_learns_that_agreeing_emails_mean_one_person():
-    records = [prepare(PersonRecord(i, first_name=f"name{i % 40}", last_name=f"family{i % 7}",
+    firsts = ["Anna", "Bjorn", "Carla", "Dirk", "Eva", "Frode", "Greta", "Hugo", "Ingrid", "Jonas"]
+    lasts = ["Berg", "Dahl", "Lund", "Moen", "Strand", "Vik", "Holm"]
+    records = [prepare(PersonRecord(i, first_name=firsts[(i // 2) % 10], last_name=lasts[(i // 2) % 7],
                                     email=f"p{i // 2}@example.org", city="Oslo")) for i in range(200)]
     comparisons = [match.compare(records[i], records[j]) for i, j in blocking.candidate_pairs(records, max_block=400)]
     model = match.estimate(comparisons)
@@ -186,3 +188,37 @@ def test_estimation_keeps_an_exact_agreement_at_least_as_strong_as_a_partial_one
         assert all(weights[name][levels_first] >= w for w in levels.values()
                    for levels_first in [next(iter(levels))]), name
         assert all(levels[next(reversed(levels))] <= w for w in levels.values()), name
+
+
+@pytest.mark.parametrize("a, b", [
+    pytest.param(dict(first_name="Voor1", last_name="Achter1", email="persoon1@bedrijf1.nl", phones=("+31610000001",),
+                      company="Bedrijf 1 BV", city="Utrecht", country="NL"),
+                 dict(first_name="Voor2", last_name="Achter2", email="persoon2@bedrijf2.nl", phones=("+31610000002",),
+                      company="Bedrijf 2 BV", city="Utrecht", country="NL"), id="numbered rows of a list"),
+    pytest.param(dict(first_name="Toka", last_name="Kakakaen", email="load6@example6.com", company="Company Toka"),
+                 dict(first_name="Tika", last_name="Kakakaen", email="load16@example16.com", company="Company Tika"),
+                 id="one letter apart in short names"),
+    pytest.param(dict(first_name="William", last_name="de Vries", email="w.devries@acme.nl", company="Acme"),
+                 dict(first_name="William", last_name="de Vries", email="wdv@globex.com", company="Globex"),
+                 id="same name, another email at another firm"),
+    pytest.param(dict(first_name="William", last_name="de Vries", email="w.devries@acme.nl"),
+                 dict(first_name="William", last_name="de Vries", email="wdv@globex.com"),
+                 id="same name, emails at two firms' domains"),
+    pytest.param(dict(first_name="William", last_name="de Vries", phones=("+31612345678",), city="Utrecht"),
+                 dict(first_name="William", last_name="de Vries", phones=("+31612345679",), city="Utrecht"),
+                 id="mobiles one digit apart"),
+])
+def test_different_identifiers_are_never_merged_automatically_whatever_the_names(a, b):
+    outcome = result(a, b)
+    assert outcome.decision != "merge", outcome
+
+
+@pytest.mark.parametrize("a, b, level", [
+    ("Tim", "Tom", "far"), ("Toka", "Tika", "far"), ("Lisa", "Lina", "far"), ("Voor1", "Voor2", "far"),
+    ("Jonh", "John", "close"), ("Wiliam", "William", "close"), ("Michael", "Micheal", "close"),
+    ("Katrina", "Katrine", "close"),
+])
+def test_a_slip_in_a_first_name_is_close_but_another_short_name_is_not(a, b, level):
+    comparison = match.compare(prepare(PersonRecord(1, first_name=a, last_name="Berg")),
+                               prepare(PersonRecord(2, first_name=b, last_name="Berg")))
+    assert comparison.levels["first_name"] == level

@@ -70,11 +70,12 @@ def _answer(session, outcome, actor: Actor):
         return finish(session, outcome.capture, status, {"capture_id": outcome.capture.id, "outcome": "pending"},
                       headers)
     lead = session.get(Lead, outcome.lead_id)
-    headers["Location"] = f"/api/v1/leads/{lead.id}"
     if outcome.outcome == "merged" and not leads_queries.is_visible(session, actor, lead.id):
-        # Merged into a lead the actor may not see: say so, without showing that lead.
-        return finish(session, outcome.capture, status, {"capture_id": outcome.capture.id, "outcome": "merged",
-                                                         "lead_id": lead.id}, headers)
+        # Merged into a lead the actor may not see: kept (nothing is lost), but the answer names no lead and
+        # none of its fields; the capture is the caller's own.
+        return finish(session, outcome.capture, status, {"capture_id": outcome.capture.id, "outcome": "merged"},
+                      headers)
+    headers["Location"] = f"/api/v1/leads/{lead.id}"
     return finish(session, outcome.capture, status, LeadRead.model_validate(lead).model_dump(mode="json"), headers)
 
 
@@ -115,6 +116,8 @@ def create_leads(request: Request, session: DbSession, actor: Creator, settings:
                                                   default_country=settings.default_country)
             outcome_name, lead_id = outcome.outcome, outcome.lead_id
             errors = [{"field": e.field, "reason": e.reason} for e in outcome.errors]
+        if outcome_name == "merged" and lead_id is not None and not leads_queries.is_visible(session, actor, lead_id):
+            lead_id = None   # merged into a lead the caller may not see: not named
         counts[outcome_name] += 1
         items.append(BatchItem(index=index, status=OUTCOME_STATUS[outcome_name], outcome=outcome_name,
                                capture_id=capture.id, lead_id=lead_id,

@@ -40,7 +40,8 @@ def web_to_lead(request: Request, session: DbSession, settings: AppSettings, bod
     outcome = capture_service.process(session, capture, post.submission, default_country=settings.default_country)
     if outcome.outcome == "rejected":
         return reject(session, capture, 422, in_sender_words(outcome.errors, post.names))
-    body = {"capture_id": capture.id, "outcome": outcome.outcome, "lead_id": outcome.lead_id}
+    # Anyone may post a Web-to-Lead form: the answer says it was received, never whether the person was known.
+    body = {"capture_id": capture.id, "outcome": "received"}
     if post.return_url is None:
         return finish(session, capture, 200, body, {"X-Capture-Id": str(capture.id)})
     return redirect(session, capture, post.return_url)
