@@ -35,7 +35,7 @@ from sqlalchemy.orm.util import identity_key
 
 from leadflow import clock, outbox
 from leadflow.errors import Invalid, NotFound
-from leadflow.events import SCORING_REFRESH, SCORING_RESCORE
+from leadflow.events import SCORING_REFRESH, SCORING_RESCORE, SCORING_RESCORED
 from leadflow.leads.models import Company, Lead
 from leadflow.scoring import backtest as backtest_mod
 from leadflow.scoring import bands, rules
@@ -766,8 +766,7 @@ def run_step(session: Session, run: ScoringRun, *, size: int = CHUNK) -> bool:
         compiled = rules.parse(rule_set.definition)
     ids = next(lead_id_chunks(session, after=run.last_lead_id, size=size), [])
     if not ids:
-        run.status, run.finished_at = "done", clock.now()
-        run.done = max(run.done, run.total)
+        finish_run(session, run)
         return False
     run.status = "running"
     changed = rescore_chunk(session, rule_set.id, compiled, ids, by_range=True)
@@ -776,6 +775,15 @@ def run_step(session: Session, run: ScoringRun, *, size: int = CHUNK) -> bool:
     run.result = {**(run.result or {}), "changed": (run.result or {}).get("changed", 0) + len(changed)}
     session.flush()
     return True
+
+
+def finish_run(session: Session, run: ScoringRun) -> None:
+    """Every lead is scored under the run's rule set: `scoring.rescored` tells the stages that read scores (the
+    Sales Ready rule), once per run."""
+    run.status, run.finished_at = "done", clock.now()
+    run.done = max(run.done, run.total)
+    outbox.publish_once(session, SCORING_RESCORED, {"run_id": run.id, "rule_set_id": run.rule_set_id},
+                        key=f"{SCORING_RESCORED}:{run.id}")
 
 
 def refresh_decay(session: Session, *, after: int = 0, size: int = 5000) -> tuple[int, int]:
