@@ -44,8 +44,9 @@ from leadflow.scoring.models import LeadScore, RuleSet, ScoringRun
 
 CHUNK = 2000
 # The events table belongs to tracking (above scoring): read with a plain table description, never its models.
+# Events with an `unscored` reason (a repeat or machine email open) are kept for the record and never scored.
 EVENTS = table("events", column("id"), column("lead_id"), column("type"), column("occurred_at"),
-               column("properties"))
+               column("properties"), column("unscored"))
 EXPLANATION_ON_LEAD = 5
 _compiled: dict[tuple, rules.RuleSet] = {}
 
@@ -544,7 +545,8 @@ def stream_events(session: Session, lead_ids: list[int] | None = None, *, low: i
     if property_types is not None:
         properties = (case((table.c.type.in_(property_types), properties), else_=null()) if property_types
                       else null())
-    query = select(table.c.lead_id, table.c.id, table.c.type, _epoch_column(session), properties)
+    query = select(table.c.lead_id, table.c.id, table.c.type, _epoch_column(session), properties).where(
+        table.c.unscored.is_(None))
     if lead_ids is not None:
         query = query.where(table.c.lead_id.in_(lead_ids))
     else:
@@ -649,7 +651,8 @@ def _event_rows(session: Session, low: int, high: int, property_types: list[str]
     else:
         properties, params = "NULL", []
     cursor.execute(f"SELECT lead_id, id, type, {epoch}, {properties} FROM events WHERE lead_id >= {mark} "
-                   f"AND lead_id <= {mark} ORDER BY lead_id, occurred_at, id", (*params, low, high))
+                   f"AND lead_id <= {mark} AND unscored IS NULL ORDER BY lead_id, occurred_at, id",
+                   (*params, low, high))
     try:
         while rows := cursor.fetchmany(STREAM_BATCH):
             yield from rows
