@@ -36,6 +36,7 @@ from sqlalchemy.orm.util import identity_key
 from leadflow import clock, outbox
 from leadflow.errors import Invalid, NotFound
 from leadflow.events import SCORING_REFRESH, SCORING_RESCORE, SCORING_RESCORED
+from leadflow.leads.domain import company_facts
 from leadflow.leads.models import Company, Lead
 from leadflow.scoring import backtest as backtest_mod
 from leadflow.scoring import bands, rules
@@ -231,14 +232,14 @@ def declared_fields(session: Session, lead_ids: list[int], bant: dict[int, dict[
             (lead_id, job_title, company, country, language, email, city, region, channel, stage, custom,
              company_name, industry, employees, revenue, company_country) = row
             custom = custom or {}
+            facts = company_facts(custom, {"industry": industry, "employees": employees,
+                                           "revenue": float(revenue) if revenue is not None else None})
             fields: dict[str, object] = {
                 "job_title": job_title, "company": company or company_name, "country": country or company_country,
                 "language": language, "email": email,
                 "email_domain": email.rsplit("@", 1)[1] if email and "@" in email else None,
                 "city": city, "region": region, "channel": channel, "stage": stage,
-                "industry": custom.get("industry") or industry,
-                "employees": custom.get("employees") or employees,
-                "revenue": custom.get("revenue") or (float(revenue) if revenue is not None else None),
+                **{name: fact[0] if fact else None for name, fact in facts.items()},
                 "company.name": company_name, "company.industry": industry, "company.employees": employees,
                 "company.revenue": float(revenue) if revenue is not None else None,
                 "company.country": company_country,
