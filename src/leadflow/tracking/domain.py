@@ -315,7 +315,7 @@ def open_key(claims: TokenClaims) -> str:
 
 # Who loads an open pixel that is not a person reading: (what the User-Agent holds, lower case) -> the reason.
 PRIVACY_PROXIES = (("googleimageproxy", "Google Image Proxy"), ("ggpht.com", "Google Image Proxy"),
-                   ("yahoomailproxy", "Yahoo Mail Proxy"), ("yahoo! slurp", "Yahoo Mail Proxy"))
+                   ("yahoomailproxy", "Yahoo Mail Proxy"))
 APPLE_MAIL_PRIVACY = "Mozilla/5.0"  # Apple Mail Privacy Protection fetches every image at delivery with this alone
 MACHINE_SECONDS = 20  # an open this soon after the email was made is a scanner's or a proxy's prefetch
 
