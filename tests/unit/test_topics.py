@@ -63,7 +63,7 @@ def _published() -> dict[str, set[str]]:
         if path.name == "outbox.py" and path.parent == SRC:
             continue  # the mechanism itself
         imported = _event_names(tree)
-        functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+        functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
         for function in functions:
             for node in ast.walk(function):
                 topic = None
