@@ -1,13 +1,21 @@
-"""Domain event names: what later stages subscribe to."""
+"""Domain event names (outbox topics): what later stages subscribe to. Every name here has a handler in jobs.py or
+is declared there as having none (tests/unit/test_topics.py checks both, and that src publishes only these)."""
 
-LEAD_CAPTURED = "lead.captured"
-LEAD_MERGED = "lead.merged"
-LEAD_UPDATED = "lead.updated"
-LEADS_MERGED = "leads.merged"  # two leads became one (a person or dedupe); undone by an unmerge
+LEAD_CAPTURED = "lead.captured"  # {lead_id, capture_id, channel, campaign_id}: a capture created a new lead
+LEAD_RECAPTURED = "lead.recaptured"  # the same payload: a capture folded into an existing lead (a returning person)
+LEAD_UPDATED = "lead.updated"  # {lead_id, fields}: a person edited the lead's fields
+LEADS_MERGED = "leads.merged"  # {survivor_id, merged_id}: two leads became one (a person or dedupe); unmerge undoes
 IMPORT_RUN = "import.run"
 EMAIL_SEND = "email.send"  # one email to send through SMTP (leadflow.mail)
 PREDICT_TICK = "predict.tick"  # periodic: retrain the predictive model when due, score new open leads
 LEAD_STAGE_CHANGED = "lead.stage_changed"  # {lead_id, from, to, reason, actor}: every move of the stage machine
 LEAD_SALES_READY = "lead.sales_ready"  # once per lead (key lead.sales_ready:{id}): routing subscribes to it
 SCORING_RESCORE = "scoring.rescore"  # a rescore run of every lead under a newly activated rule set
+SCORING_RESCORED = "scoring.rescored"  # {run_id, rule_set_id}: a rescore run finished; every lead has a new score
 SCORING_REFRESH = "scoring.refresh"  # the nightly decay refresh of the stored scores
+# {after, reason}: the Sales Ready rule applied again to the next chunk of open leads (after a new rule version or a
+# rescore); each chunk queues the next, so a run resumes where it stopped.
+SALES_READY_CHECK = "sales_ready.check"
+
+# Names no longer published, still handled for rows written before an upgrade: old name -> the name it became.
+RENAMED = {"lead.merged": LEAD_RECAPTURED}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, Index, Integer, String, Text, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from leadflow.clock import now
@@ -33,6 +34,18 @@ def publish(session: Session, topic: str, payload: dict, *, key: str | None = No
     moment = now()
     session.execute(insert(OutboxMessage), [{"topic": topic, "payload": payload, "key": key, "attempts": 0,
                                              "available_at": available_at or moment, "created_at": moment}])
+
+
+def publish_once(session: Session, topic: str, payload: dict, *, key: str,
+                 available_at: datetime | None = None) -> bool:
+    """Publish unless a message with this key exists (a retried job step queues its next step once); in a savepoint,
+    so a concurrent writer of the same key loses nothing else of the caller's transaction."""
+    try:
+        with session.begin_nested():
+            publish(session, topic, payload, key=key, available_at=available_at)
+    except IntegrityError:
+        return False
+    return True
 
 
 def claim(session: Session, *, limit: int = 10, lease: timedelta = timedelta(minutes=5)) -> list[OutboxMessage]:

@@ -1,5 +1,6 @@
 """The tracking script in Chromium on a website of another origin: a page view and a download are recorded for an
-anonymous visitor, and after the visitor submits leadflow's embedded form those events belong to the new lead."""
+anonymous visitor, and after the visitor submits leadflow's embedded form those events belong to the new lead; a
+visitor who comes from an email click is the lead from the landing page on (the click's token, handed back)."""
 
 from __future__ import annotations
 
@@ -134,3 +135,72 @@ def _leads_of(engine, visitor: str) -> list[int | None]:
     with engine.connect() as conn:
         return [row[0] for row in conn.execute(text("SELECT lead_id FROM events WHERE visitor_id = :v"),
                                                {"v": visitor})]
+
+
+def _allow(site, origin: str) -> None:
+    """A form allowing the website's origin (forms take https origins only: the test site is plain http on
+    loopback, so the row is set directly), and the wait until the origin cache knows it."""
+    slug = f"site-{uuid.uuid4().hex[:8]}"
+    with site.api() as api:
+        created = api.post("/api/v1/forms", json={
+            "name": "Site", "slug": slug, "default_language": "en", "title": {"en": "Contact"},
+            "fields": [{"maps_to": "email", "required": True, "label": {"en": "Email"}}],
+            "allowed_origins": ["https://www.example.com"]})
+        assert created.status_code == 201, created.text
+    engine = create_engine(db.normalize_url(site.url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE forms SET allowed_origins = :origins WHERE id = :id"),
+                         {"origins": json.dumps([origin]), "id": created.json()["id"]})
+    finally:
+        engine.dispose()
+    _until(lambda: httpx.options(site.base + "/t/collect", headers={"Origin": origin}).status_code == 204,
+           "the website's origin to be allowed")
+
+
+def test_after_an_email_click_the_websites_page_views_belong_to_the_lead(site, browser, website):
+    from leadflow.tracking import email_service
+
+    folder, origin = website
+    _allow(site, origin)
+    for name, title in (("offer", "Our spring offer"), ("prijzen", "Prijzen")):
+        (folder / f"{name}.html").write_text(f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<script src="{site.base}/t/lf.js" async></script></head>
+<body><h1>{title}</h1><p><a href="/prijzen.html">Prices</a></p></body></html>""", encoding="utf-8")
+    email = f"reader-{uuid.uuid4().hex[:8]}@example.com"
+    with site.api() as api:
+        created = api.post("/api/v1/leads", json={"email": email, "first_name": "Rita"})
+        assert created.status_code == 201, created.text
+        lead_id = created.json()["id"]
+        before = api.get(f"/api/v1/leads/{lead_id}").json()["score"] or 0
+    secret = "live-test-" + "y" * 40  # the live server's (tests/integration/live.py)
+    link = email_service.click_url(site.base, secret, lead_id, origin + "/offer.html?utm_source=newsletter#top")
+    engine = create_engine(db.normalize_url(site.url))
+
+    def views() -> list[tuple[str, int | None]]:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT properties, lead_id FROM events WHERE type = 'page_view' AND "
+                                     "visitor_id = :v ORDER BY id"), {"v": visitor})
+            return [((p if isinstance(p, dict) else json.loads(p))["path"], lead) for p, lead in rows]
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id="UTC",
+                                  user_agent=DESKTOP_CHROME)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto(link)  # the email's link: leadflow records the click and sends the browser to the website
+        _until(lambda: page.url == origin + "/offer.html?utm_source=newsletter#top", "lf_t to leave the address")
+        assert email not in page.url
+        visitor = _until(lambda: next((c["value"] for c in context.cookies(origin) if c["name"] == "lf_vid"), None),
+                         "the website's lf_vid cookie")
+        _until(lambda: views() == [("/offer.html", lead_id)], "the landing page view to be the lead's")
+
+        page.get_by_role("link", name="Prices").click()
+        _until(lambda: views() == [("/offer.html", lead_id), ("/prijzen.html", lead_id)],
+               "the next page view to be the lead's")
+        with site.api() as api:  # the click, two page views, the (Dutch) pricing page: scored as they arrived
+            assert api.get(f"/api/v1/leads/{lead_id}").json()["score"] == before + 4 + 1 + 1 + 10
+    finally:
+        context.close()
+        engine.dispose()

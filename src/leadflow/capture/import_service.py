@@ -460,7 +460,7 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
         activities.append({**plan.activity, "lead_id": lead_id, "capture_id": capture_id})
         consents.extend({**c, "lead_id": lead_id, "capture_id": capture_id} for c in plan.row.lead.consents)
         messages.append({
-            "topic": events.LEAD_CAPTURED if plan.outcome == "created" else events.LEAD_MERGED,
+            "topic": events.LEAD_CAPTURED if plan.outcome == "created" else events.LEAD_RECAPTURED,
             "payload": {"lead_id": lead_id, "capture_id": capture_id, "channel": job.channel,
                         "campaign_id": plan.campaign_id},
             "created_at": moment, "available_at": moment, "attempts": 0,

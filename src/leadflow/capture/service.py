@@ -139,7 +139,7 @@ def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) ->
             session, record=record, fields=lead.fields, custom_fields=lead.custom_fields,
             do_not_contact=lead.do_not_contact, channel=capture.channel, campaign_id=campaign_id,
             capture_id=capture.id, touch=touch)
-        outcome, topic = "merged", events.LEAD_MERGED
+        outcome, topic = "merged", events.LEAD_RECAPTURED
         if changes:
             identity_service.index_lead(session, record.id, identity_service.prepared_lead(record))
     leads_service.record_consents(session, lead_id=record.id, consents=lead.consents, capture_id=capture.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from fastapi import Depends, Request
 from sqlalchemy import select
 
@@ -10,6 +12,7 @@ from leadflow.errors import Invalid, NotFound
 from leadflow.http import AppSettings, DbSession, PageActor
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
+from leadflow.leads.domain import COMPANY_FACTS, company_facts
 from leadflow.leads.models import STAGES, Company, Lead
 from leadflow.people.models import ApiKey, User
 from leadflow.web.pages import page_router, redirect, render
@@ -90,12 +93,34 @@ def _timeline_context(session, lead: Lead, *, note: str = "", note_error: str | 
 
 
 def _section_context(lead: Lead, section: str, *, editing: bool = False, values: dict | None = None,
-                     errors: dict | None = None, status: str | None = None) -> dict:
+                     errors: dict | None = None, status: str | None = None, session=None) -> dict:
     title, fields = _section(section)
+    facts = _company_facts(session, lead) if section == "address" and session is not None and not editing else []
     return {"section": section, "title": title, "fields": fields, "labels": LABELS,
             "input_types": INPUT_TYPES, "stages": STAGES, "editing": editing, "errors": errors or {},
             "current": values if values is not None else {f: getattr(lead, f) for f in fields}, "status": status,
-            "manual": set(lead.manual_fields or [])}
+            "manual": set(lead.manual_fields or []), "facts": facts}
+
+
+FACT_LABELS = {"industry": "Industry", "employees": "Employees", "revenue": "Revenue"}
+
+
+def _company_facts(session, lead: Lead) -> list[dict]:
+    """Industry, employees and revenue as the scoring fit rules read them, each with where it came from."""
+    company = session.get(Company, lead.company_id) if lead.company_id else None
+    record = {name: getattr(company, name) for name in COMPANY_FACTS} if company is not None else None
+    shown = []
+    for name, fact in company_facts(lead.custom_fields, record).items():
+        value, source = fact if fact else (None, None)
+        if isinstance(value, Decimal):  # the company's revenue, in its currency
+            text = f"{value:,.2f}".removesuffix(".00") + f" {company.currency}"
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            text = f"{value:,}"
+        else:
+            text = str(value) if value is not None else "—"
+        shown.append({"name": name, "label": FACT_LABELS[name], "text": text, "source": source,
+                      "company": company if source == "company" else None})
+    return shown
 
 
 def _company_tree(session, actor, lead: Lead) -> dict | None:
@@ -140,7 +165,8 @@ def lead_page(lead_id: int, request: Request, session: DbSession, actor: PageAct
         if campaign_ids else {}
     context = {
         "lead": lead, "name": name_of(lead), "owner": owner, "campaigns": campaigns, "undo": undo,
-        "sections": [_section_context(lead, s) for s in SECTIONS], "consents": queries.consents(session, lead.id),
+        "sections": [_section_context(lead, s, session=session) for s in SECTIONS],
+        "consents": queries.consents(session, lead.id),
         "company_tree": _company_tree(session, actor, lead), **_timeline_context(session, lead),
     }
     return render(request, "leads/detail.html", context)
@@ -152,7 +178,8 @@ def show_section(lead_id: int, section: str, request: Request, session: DbSessio
     lead = queries.visible_lead(session, actor, lead_id)
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}#section-{section}")
-    return render(request, "leads/_detail_section.html", {"lead": lead, "sec": _section_context(lead, section)})
+    return render(request, "leads/_detail_section.html",
+                  {"lead": lead, "sec": _section_context(lead, section, session=session)})
 
 
 @router.get("/leads/{lead_id:int}/edit/{section}")
@@ -199,7 +226,7 @@ def save_section(lead_id: int, section: str, request: Request, session: DbSessio
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}#section-{section}", message=message, kind="ok")
     response = render(request, "leads/_detail_section.html",
-                      {"lead": lead, "sec": _section_context(lead, section, status=message)})
+                      {"lead": lead, "sec": _section_context(lead, section, status=message, session=session)})
     if changes:
         response.headers["HX-Trigger"] = "lead-changed"
     return response

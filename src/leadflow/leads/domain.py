@@ -312,3 +312,23 @@ def spreadsheet_safe(value):
     if value.startswith(_FORMULA_START) or (value[0] in "+-" and not _PLAIN_NUMBER.fullmatch(value)):
         return "'" + value
     return value
+
+
+# What a lead's profile says of its company, as the scoring fit rules read it (scoring.service.declared_fields)
+# and as the lead page shows it: the lead's own answer first (a custom field of that name, as a form sends it),
+# else its company's record.
+COMPANY_FACTS = ("industry", "employees", "revenue")
+
+
+def company_facts(custom_fields: dict | None, company: dict | None) -> dict[str, tuple[object, str] | None]:
+    """Each company fact with where it came from ("lead" or "company"), or None when neither knows it."""
+    custom, record = custom_fields or {}, company or {}
+    found: dict[str, tuple[object, str] | None] = {}
+    for name in COMPANY_FACTS:
+        if custom.get(name):
+            found[name] = (custom[name], "lead")
+        elif record.get(name) is not None:
+            found[name] = (record[name], "company")
+        else:
+            found[name] = None
+    return found

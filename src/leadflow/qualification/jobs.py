@@ -1,16 +1,22 @@
-"""Worker handlers of qualification: when a lead's declared fields change (an edit, a capture, a merge), its fit is
-rescored and then the Sales Ready rule applied, in the worker's transaction."""
+"""Worker handlers of qualification: when a lead's declared fields change (an edit, a capture, a returning person's
+capture, a merge), its fit is rescored and then the Sales Ready rule applied, in the worker's transaction; when the
+rule or every score changes, the rule is applied again to every open lead, a chunk per transaction."""
 
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy.orm import Session
 
 from leadflow.qualification import service as qualification_service
 from leadflow.scoring import service as scoring_service
 
+log = logging.getLogger(__name__)
+
 
 def lead_changed(session: Session, payload: dict) -> None:
-    """lead.updated / lead.captured: fit and grade may have changed, and the rule may read the fields themselves."""
+    """lead.updated / lead.captured / lead.recaptured: fit and grade may have changed, and the rule may read the
+    fields themselves."""
     lead_id = payload.get("lead_id")
     if lead_id:
         scoring_service.rescore_fit(session, [lead_id])
@@ -23,3 +29,17 @@ def leads_merged(session: Session, payload: dict) -> None:
     if lead_id:
         scoring_service.rescore_leads(session, [lead_id])
         qualification_service.evaluate(session, {lead_id})
+
+
+def start_check(session: Session, payload: dict) -> None:
+    """scoring.rescored: every lead has its score under the newly active rule set; the Sales Ready rule reads it."""
+    qualification_service.queue_check(session, reason=f"rescore run {payload.get('run_id')} finished")
+
+
+def check_chunk(session: Session, payload: dict) -> None:
+    """sales_ready.check: one chunk of open leads; the step queues the next chunk in this transaction."""
+    ready = qualification_service.check_step(session, run=str(payload.get("run") or "-"),
+                                             after=int(payload.get("after") or 0),
+                                             reason=str(payload.get("reason") or ""))
+    if ready:
+        log.info("%s lead(s) became Sales Ready (%s)", len(ready), payload.get("reason"))

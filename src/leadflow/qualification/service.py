@@ -3,6 +3,7 @@ that becomes Sales Ready moves to SQL and publishes `lead.sales_ready` once)."""
 
 from __future__ import annotations
 
+import uuid
 from functools import lru_cache
 
 from sqlalchemy import func, select, update
@@ -10,17 +11,18 @@ from sqlalchemy.orm import Session
 
 from leadflow.clock import now
 from leadflow.errors import FieldError, Invalid
-from leadflow.events import LEAD_SALES_READY
+from leadflow.events import LEAD_SALES_READY, SALES_READY_CHECK
 from leadflow.leads import service as leads_service
 from leadflow.leads.lifecycle import PAST_SQL, check_move
 from leadflow.leads.models import Company, Lead, StageChange
-from leadflow.outbox import OutboxMessage, publish
+from leadflow.outbox import OutboxMessage, publish, publish_once
 from leadflow.qualification import bant, salesready
 from leadflow.qualification.models import BantAnswer, SalesReadyRule
 from leadflow.scoring import service as scoring_service
 from leadflow.scoring.models import LeadScore
 
 CHUNK = 500
+CHECK_CHUNK = 1000  # open leads per step of a check run (one transaction each)
 LEAD_CONTEXT_FIELDS = ("email", "first_name", "last_name", "job_title", "company", "country", "city", "region",
                        "language", "channel", "phone", "mobile", "do_not_contact", "owner_id")
 # Stages a matching lead moves to SQL from; leads past SQL only get their sales_ready_at; disqualified leads are not
@@ -147,7 +149,7 @@ def check_expression(expression: str) -> salesready.Rule:
 
 
 def save_rule(session: Session, *, expression: str, note: str | None, actor: str) -> SalesReadyRule:
-    """A new version of the rule (validated); it applies from the next evaluation on, to leads not yet ready."""
+    """A new version of the rule (validated); the worker then applies it to every open lead (`queue_check`)."""
     expression = (expression or "").strip()
     check_expression(expression)
     last = session.scalar(select(func.max(SalesReadyRule.version))) or 0
@@ -155,7 +157,31 @@ def save_rule(session: Session, *, expression: str, note: str | None, actor: str
                           created_by=actor[:200], created_at=now())
     session.add(rule)
     session.flush()
+    queue_check(session, reason=f"Sales Ready rule v{rule.version} saved")
     return rule
+
+
+def queue_check(session: Session, *, reason: str) -> None:
+    """Apply the rule in force to every open lead, in the worker, a chunk per transaction: a lead that matches now
+    does not wait for an unrelated event. The run's cursor is its next message (`check_step`)."""
+    run = uuid.uuid4().hex[:16]
+    publish(session, SALES_READY_CHECK, {"run": run, "after": 0, "reason": reason[:200]},
+            key=f"{SALES_READY_CHECK}:{run}:0")
+
+
+def check_step(session: Session, *, run: str, after: int, reason: str) -> list[int]:
+    """One step of a check run: the rule applied to the next open leads after the id `after` (not yet Sales Ready,
+    not merged away, not disqualified), and the next step queued in the same transaction (once, by its key, so a
+    retried step queues nothing twice). Returns the ids that became Sales Ready."""
+    ids = list(session.scalars(
+        select(Lead.id).where(Lead.id > after, Lead.sales_ready_at.is_(None), Lead.merged_into_id.is_(None),
+                              Lead.stage != "disqualified").order_by(Lead.id).limit(CHECK_CHUNK)))
+    if not ids:
+        return []
+    ready = evaluate(session, ids)
+    publish_once(session, SALES_READY_CHECK, {"run": run, "after": ids[-1], "reason": reason},
+                 key=f"{SALES_READY_CHECK}:{run}:{ids[-1]}")
+    return ready
 
 
 def contexts(session: Session, leads: list, rule: salesready.Rule) -> dict[int, dict]:

@@ -185,5 +185,5 @@ async def sales_ready_save(request: Request, session: DbSession, actor: PageActo
     rule = qualification_service.save_rule(session, expression=expression, note=note, actor=actor.label)
     session.commit()
     return redirect(request, "/settings/sales-ready",
-                    message=f"Saved version {rule.version} of the Sales Ready rule. It applies to leads "
-                            "from their next event or answer on.", kind="ok")
+                    message=f"Saved version {rule.version} of the Sales Ready rule. Every open lead is being "
+                            "checked against it in the background.", kind="ok")

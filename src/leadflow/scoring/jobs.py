@@ -1,5 +1,6 @@
-"""Worker handlers of scoring: rescore runs after an activation, fit rescoring when declared fields change or
-leads merge, and the nightly decay refresh of the stored scores."""
+"""Worker handlers of scoring: rescore runs after an activation and the nightly decay refresh of the stored scores
+(fit rescoring when declared fields change or leads merge is qualification's: it applies the Sales Ready rule
+after)."""
 
 from __future__ import annotations
 
@@ -33,20 +34,6 @@ def run_rescore(session: Session, payload: dict) -> None:
             own.commit()
         if not more:
             return
-
-
-def rescore_lead(session: Session, payload: dict) -> None:
-    """lead.updated / lead.captured: declared fields changed, so fit and grade may have."""
-    lead_id = payload.get("lead_id")
-    if lead_id:
-        scoring_service.rescore_fit(session, [lead_id])
-
-
-def rescore_merged(session: Session, payload: dict) -> None:
-    """leads.merged: the survivor's declared fields changed (and it may have gained history)."""
-    ids = [i for i in (payload.get("survivor_id"),) if i]
-    if ids:
-        scoring_service.rescore_leads(session, ids)
 
 
 def refresh(session: Session, payload: dict) -> None:

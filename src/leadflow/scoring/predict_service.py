@@ -174,6 +174,7 @@ def _event_counts(session: Session, ids: list[int], as_of: dict[int, datetime],
         return {}
     earliest = min([as_of.get(i, moment) for i in ids]) - timedelta(days=EVENT_WINDOW_DAYS)
     rows = session.execute(text("SELECT lead_id, type, occurred_at FROM events WHERE occurred_at >= :earliest "
+                                "AND unscored IS NULL "
                                 f"AND lead_id IN ({','.join(str(int(i)) for i in ids)})"),
                            {"earliest": earliest}).all()
     counts: dict[int, Counter] = defaultdict(Counter)

@@ -198,8 +198,7 @@ def _follow(factory: sessionmaker, run_id: int, messages, progress: Callable[[in
                 session.commit()
                 return run
             if all(part["finished"] for part in parts):
-                run.status, run.finished_at = "done", clock.now()
-                run.done = max(run.done, run.total)
+                scoring_service.finish_run(session, run)
             session.commit()
     with factory() as session:
         return session.get(ScoringRun, run_id)

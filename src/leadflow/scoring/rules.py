@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -42,12 +43,39 @@ def _as_number(value: object) -> float | None:
     return float(found.group()) if found else None
 
 
+# Letters NFKD leaves whole: folded by hand, so "Direktør" is "direktor" and "Økonomisjef" is "okonomisjef".
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i"})
+
+
+def fold(value: object) -> str:
+    """Text as rules compare it: case folded and without diacritics ("Geschäftsführer", "GESCHAFTSFUHRER";
+    "toimitusjohtaja", "Toimitusjohtaja"; "Direktør", "direktor" are each one)."""
+    text = str(value).casefold()
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
 def _words(value: object) -> str:
-    return " " + " ".join(w for w in _WORD_SPLIT.split(str(value).casefold()) if w) + " "
+    return " " + " ".join(w for w in _WORD_SPLIT.split(fold(value)) if w) + " "
+
+
+def _word_terms(texts: tuple[str, ...]) -> re.Pattern | None:
+    """One search over a value's words for every term: a whole word or phrase ("head of"), or, written "*leiter",
+    any word ending so (the compound words of Nordic, Dutch and German titles: Vertriebsleiter, salgssjef)."""
+    parts = []
+    for text in texts:
+        phrase = _words(text)
+        if not phrase.strip():
+            continue
+        suffix = text.strip().startswith("*")
+        parts.append((" [^ ]*" + re.escape(phrase[1:])) if suffix else re.escape(phrase))
+    return re.compile("|".join(parts)) if parts else None
 
 
 def _wildcard(pattern: str) -> re.Pattern:
-    return re.compile(".*".join(re.escape(part) for part in pattern.casefold().split("*")), re.DOTALL)
+    return re.compile(".*".join(re.escape(part) for part in fold(pattern).split("*")), re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -70,7 +98,7 @@ class Condition:
             if number is None:
                 return False
             return number >= self.operand if op == "gte" else number <= self.operand
-        text = str(actual).casefold()
+        text = fold(actual)
         if op == "equals":
             return text == self.compiled[0]
         if op == "not_equals":
@@ -83,8 +111,7 @@ class Condition:
             return any(part in text for part in self.compiled)
         if op == "like":
             return any(pattern.fullmatch(text) for pattern in self.compiled)
-        words = _words(actual)
-        return any(phrase in words for phrase in self.compiled)
+        return bool(self.compiled) and self.compiled[0].search(_words(actual)) is not None
 
 
 def _condition(spec: object, path: str, problems: list[FieldError]) -> Condition | None:
@@ -121,14 +148,15 @@ def _condition(spec: object, path: str, problems: list[FieldError]) -> Condition
     if not values or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in values):
         problems.append(FieldError(where, "must be a text or a non-empty list of texts"))
         return None
-    texts = tuple(str(v).casefold() for v in values)
+    texts = tuple(fold(v) for v in values)
     if op in ("equals", "not_equals") and len(texts) != 1:
         problems.append(FieldError(where, "must be one value (use in / not_in for several)"))
         return None
     if op == "like":
         return Condition(op, operand, tuple(_wildcard(t) for t in texts))
     if op == "words":
-        return Condition(op, operand, tuple(_words(t) for t in texts if _words(t).strip()))
+        found = _word_terms(texts)
+        return Condition(op, operand, (found,) if found is not None else ())
     return Condition(op, operand, texts)
 
 

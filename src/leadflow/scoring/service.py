@@ -35,7 +35,8 @@ from sqlalchemy.orm.util import identity_key
 
 from leadflow import clock, outbox
 from leadflow.errors import Invalid, NotFound
-from leadflow.events import SCORING_REFRESH, SCORING_RESCORE
+from leadflow.events import SCORING_REFRESH, SCORING_RESCORE, SCORING_RESCORED
+from leadflow.leads.domain import company_facts
 from leadflow.leads.models import Company, Lead
 from leadflow.scoring import backtest as backtest_mod
 from leadflow.scoring import bands, rules
@@ -44,8 +45,9 @@ from leadflow.scoring.models import LeadScore, RuleSet, ScoringRun
 
 CHUNK = 2000
 # The events table belongs to tracking (above scoring): read with a plain table description, never its models.
+# Events with an `unscored` reason (a repeat or machine email open) are kept for the record and never scored.
 EVENTS = table("events", column("id"), column("lead_id"), column("type"), column("occurred_at"),
-               column("properties"))
+               column("properties"), column("unscored"))
 EXPLANATION_ON_LEAD = 5
 _compiled: dict[tuple, rules.RuleSet] = {}
 
@@ -230,14 +232,14 @@ def declared_fields(session: Session, lead_ids: list[int], bant: dict[int, dict[
             (lead_id, job_title, company, country, language, email, city, region, channel, stage, custom,
              company_name, industry, employees, revenue, company_country) = row
             custom = custom or {}
+            facts = company_facts(custom, {"industry": industry, "employees": employees,
+                                           "revenue": float(revenue) if revenue is not None else None})
             fields: dict[str, object] = {
                 "job_title": job_title, "company": company or company_name, "country": country or company_country,
                 "language": language, "email": email,
                 "email_domain": email.rsplit("@", 1)[1] if email and "@" in email else None,
                 "city": city, "region": region, "channel": channel, "stage": stage,
-                "industry": custom.get("industry") or industry,
-                "employees": custom.get("employees") or employees,
-                "revenue": custom.get("revenue") or (float(revenue) if revenue is not None else None),
+                **{name: fact[0] if fact else None for name, fact in facts.items()},
                 "company.name": company_name, "company.industry": industry, "company.employees": employees,
                 "company.revenue": float(revenue) if revenue is not None else None,
                 "company.country": company_country,
@@ -544,7 +546,8 @@ def stream_events(session: Session, lead_ids: list[int] | None = None, *, low: i
     if property_types is not None:
         properties = (case((table.c.type.in_(property_types), properties), else_=null()) if property_types
                       else null())
-    query = select(table.c.lead_id, table.c.id, table.c.type, _epoch_column(session), properties)
+    query = select(table.c.lead_id, table.c.id, table.c.type, _epoch_column(session), properties).where(
+        table.c.unscored.is_(None))
     if lead_ids is not None:
         query = query.where(table.c.lead_id.in_(lead_ids))
     else:
@@ -649,7 +652,8 @@ def _event_rows(session: Session, low: int, high: int, property_types: list[str]
     else:
         properties, params = "NULL", []
     cursor.execute(f"SELECT lead_id, id, type, {epoch}, {properties} FROM events WHERE lead_id >= {mark} "
-                   f"AND lead_id <= {mark} ORDER BY lead_id, occurred_at, id", (*params, low, high))
+                   f"AND lead_id <= {mark} AND unscored IS NULL ORDER BY lead_id, occurred_at, id",
+                   (*params, low, high))
     try:
         while rows := cursor.fetchmany(STREAM_BATCH):
             yield from rows
@@ -766,8 +770,7 @@ def run_step(session: Session, run: ScoringRun, *, size: int = CHUNK) -> bool:
         compiled = rules.parse(rule_set.definition)
     ids = next(lead_id_chunks(session, after=run.last_lead_id, size=size), [])
     if not ids:
-        run.status, run.finished_at = "done", clock.now()
-        run.done = max(run.done, run.total)
+        finish_run(session, run)
         return False
     run.status = "running"
     changed = rescore_chunk(session, rule_set.id, compiled, ids, by_range=True)
@@ -776,6 +779,15 @@ def run_step(session: Session, run: ScoringRun, *, size: int = CHUNK) -> bool:
     run.result = {**(run.result or {}), "changed": (run.result or {}).get("changed", 0) + len(changed)}
     session.flush()
     return True
+
+
+def finish_run(session: Session, run: ScoringRun) -> None:
+    """Every lead is scored under the run's rule set: `scoring.rescored` tells the stages that read scores (the
+    Sales Ready rule), once per run."""
+    run.status, run.finished_at = "done", clock.now()
+    run.done = max(run.done, run.total)
+    outbox.publish_once(session, SCORING_RESCORED, {"run_id": run.id, "rule_set_id": run.rule_set_id},
+                        key=f"{SCORING_RESCORED}:{run.id}")
 
 
 def refresh_decay(session: Session, *, after: int = 0, size: int = 5000) -> tuple[int, int]:

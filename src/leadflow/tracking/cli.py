@@ -18,15 +18,15 @@ def link(lead: Annotated[int, typer.Option("--lead", help="the lead the email go
     """Print a click address that records email_click and redirects to URL, and the open pixel's address."""
     from leadflow.console import open_db
     from leadflow.settings import ensure_secret_key
-    from leadflow.tracking import service as tracking_service
+    from leadflow.tracking import email_service
 
     settings, engine, _ = open_db()
     secret = ensure_secret_key(settings, engine)
     try:
-        click = tracking_service.click_url(settings.base_url, secret, lead, url, campaign_id=campaign,
+        click = email_service.click_url(settings.base_url, secret, lead, url, campaign_id=campaign,
                                            message_id=message)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"click: {click}")
-    typer.echo(f"open:  {tracking_service.open_url(settings.base_url, secret, lead, campaign_id=campaign, message_id=message)}")
+    typer.echo(f"open:  {email_service.open_url(settings.base_url, secret, lead, campaign_id=campaign, message_id=message)}")

@@ -6,6 +6,7 @@ database, no web framework, no clock (time comes in as an argument).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -127,6 +128,39 @@ def parse_moment(value: object, now: datetime) -> tuple[datetime | None, str | N
     return (None, problem) if problem else (moment.astimezone(UTC), None)
 
 
+BEACON_SKEW = timedelta(minutes=5)  # how far a browser's clock may be from the server's before it is not believed
+
+
+def beacon_moment(value: object, now: datetime) -> tuple[datetime | None, str | None, str | None]:
+    """When a script event happened: (time, problem, the browser's claim when it was not believed).
+
+    A browser's clock is not the server's: a time up to BEACON_SKEW in the past is kept, a time a little ahead is
+    the server's now, and a time further off either way (or out of range) is replaced by the server's now, with what
+    the browser claimed returned so it can be kept beside the event. Only an unreadable value is a problem.
+    """
+    if value is None or value == "":
+        return now, None, None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None, "must be an ISO 8601 time or epoch milliseconds", None
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+        except ValueError:
+            return None, "must be an ISO 8601 time with a time zone", None
+        if moment.tzinfo is None:
+            return None, "needs a time zone (for example 2026-11-25T10:00:00Z)", None
+    else:
+        try:
+            moment = datetime.fromtimestamp(value / 1000.0, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return now, None, str(value)[:40]
+    if now - BEACON_SKEW <= moment <= now:
+        return moment.astimezone(UTC), None, None
+    if now < moment <= now + BEACON_SKEW:
+        return now, None, None
+    return now, None, moment.astimezone(UTC).isoformat()
+
+
 def check_api_event(item: object, now: datetime, prefix: str = "") -> tuple[CheckedEvent | None, list[Problem]]:
     """One item of POST /api/v1/events, checked; problems name the field they concern."""
     if not isinstance(item, dict):
@@ -187,13 +221,15 @@ def check_beacon(body: object, now: datetime) -> tuple[str | None, list[CheckedE
         if event_type not in SCRIPT_TYPES:
             problems.append(Problem(f"{where}.type", f"must be one of {', '.join(sorted(SCRIPT_TYPES))}"))
             continue
-        moment, reason = parse_moment(item.get("at"), now)
+        moment, reason, claimed = beacon_moment(item.get("at"), now)
         if reason:
             problems.append(Problem(f"{where}.at", reason))
             continue
         properties = {key: str(item[key])[:MAX_SCRIPT_VALUE] for key in SCRIPT_KEYS
                       if isinstance(item.get(key), (str, int, float)) and not isinstance(item.get(key), bool)
                       and str(item[key]) != ""}
+        if claimed:
+            properties["client_at"] = claimed  # the browser's clock was off: stored at the server's time
         url = properties.get("url")
         if url and not is_web_url(url):
             problems.append(Problem(f"{where}.url", "must be an http or https address"))
@@ -230,8 +266,11 @@ def is_bot(user_agent: str | None) -> bool:
 
 # Signed tokens: the service signs these payloads (itsdangerous); here only their shape.
 
-def open_payload(lead_id: int, *, campaign_id: int | None = None, message_id: str | None = None) -> dict:
-    return {k: v for k, v in {"l": lead_id, "c": campaign_id, "m": message_id}.items() if v is not None}
+def open_payload(lead_id: int, *, campaign_id: int | None = None, message_id: str | None = None,
+                 sent_at: int | None = None) -> dict:
+    """`sent_at` (epoch seconds, when the email was made): an open within seconds of it is a machine's."""
+    values = {"l": lead_id, "c": campaign_id, "m": message_id, "t": sent_at}
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def click_payload(lead_id: int, url: str, *, campaign_id: int | None = None, message_id: str | None = None) -> dict:
@@ -246,6 +285,7 @@ class TokenClaims:
     campaign_id: int | None
     message_id: str | None
     url: str | None
+    sent_at: int | None = None
 
 
 def read_claims(payload: object, *, with_url: bool) -> TokenClaims | None:
@@ -253,15 +293,59 @@ def read_claims(payload: object, *, with_url: bool) -> TokenClaims | None:
     if not isinstance(payload, dict):
         return None
     lead_id, campaign_id, message_id, url = payload.get("l"), payload.get("c"), payload.get("m"), payload.get("u")
+    sent_at = payload.get("t")
     if isinstance(lead_id, bool) or not isinstance(lead_id, int) or lead_id < 1:
         return None
     if campaign_id is not None and (isinstance(campaign_id, bool) or not isinstance(campaign_id, int)):
         return None
     if message_id is not None and not isinstance(message_id, str):
         return None
+    if sent_at is not None and (isinstance(sent_at, bool) or not isinstance(sent_at, int)):
+        return None
     if with_url and (not isinstance(url, str) or not is_web_url(url)):
         return None
-    return TokenClaims(lead_id, campaign_id, message_id, url if with_url else None)
+    return TokenClaims(lead_id, campaign_id, message_id, url if with_url else None, sent_at)
+
+
+def open_key(claims: TokenClaims) -> str:
+    """The one scored open of a message to a lead (the events' external_id: a second open cannot take it)."""
+    message = json.dumps([claims.lead_id, claims.campaign_id, claims.message_id], separators=(",", ":"))
+    return "leadflow:open:" + hashlib.sha256(message.encode()).hexdigest()[:40]
+
+
+# Who loads an open pixel that is not a person reading: (what the User-Agent holds, lower case) -> the reason.
+PRIVACY_PROXIES = (("googleimageproxy", "Google Image Proxy"), ("ggpht.com", "Google Image Proxy"),
+                   ("yahoomailproxy", "Yahoo Mail Proxy"))
+APPLE_MAIL_PRIVACY = "Mozilla/5.0"  # Apple Mail Privacy Protection fetches every image at delivery with this alone
+MACHINE_SECONDS = 20  # an open this soon after the email was made is a scanner's or a proxy's prefetch
+
+
+def machine_open(user_agent: str | None, *, sent_at: int | None, at: datetime) -> str | None:
+    """Why an open pixel load is a machine's (unscored), or None for what looks like a person's mail program."""
+    agent = (user_agent or "").strip()
+    if not agent:
+        return "no User-Agent"
+    lowered = agent.lower()
+    for needle, name in PRIVACY_PROXIES:
+        if needle in lowered:
+            return name
+    if agent == APPLE_MAIL_PRIVACY:
+        return "Apple Mail Privacy Protection"
+    if is_bot(agent):
+        return "a crawler or link scanner"
+    if sent_at is not None and 0 <= at.timestamp() - sent_at < MACHINE_SECONDS:
+        return f"within {MACHINE_SECONDS} seconds of sending"
+    return None
+
+
+VISIT_TOKEN = re.compile(r"^[A-Za-z0-9_.-]{10,300}$")
+
+
+def visit_token_problem(token: object) -> str | None:
+    """The shape of the click token a beacon hands back (`identify`); its signature is the service's to check."""
+    if isinstance(token, str) and VISIT_TOKEN.match(token):
+        return None
+    return "must be the lf_t token of an email click"
 
 
 def token_properties(claims: TokenClaims) -> dict:

@@ -44,3 +44,5 @@ class Event(Base):
     source: Mapped[str] = mapped_column(String(20), default="api")  # script, email, api, form, telemarketing
     properties: Mapped[dict] = mapped_column(JSON, default=dict)
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)  # a client's id: a retry adds nothing
+    # Why the event counts for nothing (a repeat or machine open of an email): kept and shown, never scored.
+    unscored: Mapped[str | None] = mapped_column(String(80))

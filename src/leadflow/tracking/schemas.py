@@ -36,6 +36,7 @@ class EventRead(BaseModel):
     visitor_id: str | None = None
     external_id: str | None = None
     properties: dict
+    unscored: str | None = None  # why the event counts for nothing (a repeat or machine email open)
 
 
 class EventPage(BaseModel):

@@ -1,5 +1,5 @@
 """Event intake: store batches in one statement, find their leads in one query, score them at once; join
-anonymous visitors to leads; signed email open and click tokens."""
+anonymous visitors to leads. (Email opens and clicks: email_service.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import JSON, Boolean, column, func, insert, select, table, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -25,8 +24,6 @@ from leadflow.tracking import domain
 from leadflow.tracking.models import Event, Visitor
 
 log = logging.getLogger(__name__)
-OPEN_SALT = "leadflow.tracking.open"
-CLICK_SALT = "leadflow.tracking.click"
 SEEN_EVERY = timedelta(minutes=1)  # a visitor's last_seen_at is written at most this often
 CHUNK = 500
 ORIGINS_TTL = 60.0
@@ -88,9 +85,10 @@ class StoredEvent:
     source: str
     properties: dict
     external_id: str | None
+    unscored: str | None = None
 
 
-def _store(session: Session, rows: list[dict]) -> list[StoredEvent]:
+def store(session: Session, rows: list[dict]) -> list[StoredEvent]:
     """The whole batch in one statement; the events come back as plain values with their ids.
 
     PostgreSQL: INSERT ... RETURNING in parameter order. SQLite cannot tie RETURNING rows to the parameters (SQL
@@ -111,8 +109,9 @@ def _store(session: Session, rows: list[dict]) -> list[StoredEvent]:
 
 
 def score(session: Session, events: list) -> set[int]:
-    """Live scoring of events that belong to leads, then the Sales Ready rule for the leads whose score moved."""
-    known = [event for event in events if event.lead_id is not None]
+    """Live scoring of events that belong to leads (an event with an `unscored` reason counts for nothing), then the
+    Sales Ready rule for the leads whose score moved."""
+    known = [event for event in events if event.lead_id is not None and event.unscored is None]
     if not known:
         return set()
     changed = scoring_service.score_events(session, known)
@@ -161,7 +160,7 @@ def collect(session: Session, visitor_id: str, events: list[domain.CheckedEvent]
     """Store a beacon's events; a visitor already joined to a lead has them scored at once."""
     moment = now()
     lead_id = visitor_lead(session, visitor_id, moment)
-    stored = _store(session, [_row(e, lead_id=lead_id, source="script", received_at=moment) for e in events])
+    stored = store(session, [_row(e, lead_id=lead_id, source="script", received_at=moment) for e in events])
     score(session, stored)
     return stored
 
@@ -186,7 +185,7 @@ def forget_origins() -> None:
 
 # --- server-side events ------------------------------------------------------------------------------------------
 
-def _survivors(session: Session, lead_ids: set[int]) -> dict[int, int]:
+def surviving_leads(session: Session, lead_ids: set[int]) -> dict[int, int]:
     """Each named lead id -> the lead it is now (a merged-away lead lives on in the one it merged into)."""
     found: dict[int, int] = {}
     pending = {lead_id: lead_id for lead_id in lead_ids}
@@ -242,7 +241,7 @@ def ingest(session: Session, actor: Actor, items: list, *, source: str = "api") 
         good.append((index, checked))
         results.append(ItemResult(index, "accepted"))
 
-    survivors = _survivors(session, {e.lead_id for _, e in good if e.lead_id})
+    survivors = surviving_leads(session, {e.lead_id for _, e in good if e.lead_id})
     emails = sorted({e.email for _, e in good if e.email})
     by_email: dict[str, int] = {}
     for part in _chunks(emails):
@@ -289,7 +288,7 @@ def ingest(session: Session, actor: Actor, items: list, *, source: str = "api") 
         result.lead_id = lead_id
         rows.append(_row(event, lead_id=lead_id, source=source, received_at=moment))
         placed.append(result)
-    stored = _store(session, rows)
+    stored = store(session, rows)
     for result, event in zip(placed, stored):
         result.event_id = event.id
         if event.external_id:
@@ -330,54 +329,3 @@ def identify(session: Session, visitor_id: str, lead_id: int, *, how: str) -> in
                                  .execution_options(populate_existing=True)).all()
     score(session, moved)
     return len(moved)
-
-
-# --- email opens and clicks --------------------------------------------------------------------------------------
-
-def _signer(secret_key: str, salt: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key, salt=salt)
-
-
-def open_token(secret_key: str, lead_id: int, *, campaign_id: int | None = None,
-               message_id: str | None = None) -> str:
-    return _signer(secret_key, OPEN_SALT).dumps(domain.open_payload(lead_id, campaign_id=campaign_id,
-                                                                    message_id=message_id))
-
-
-def click_token(secret_key: str, lead_id: int, url: str, *, campaign_id: int | None = None,
-                message_id: str | None = None) -> str:
-    return _signer(secret_key, CLICK_SALT).dumps(domain.click_payload(lead_id, url, campaign_id=campaign_id,
-                                                                      message_id=message_id))
-
-
-def open_url(base_url: str, secret_key: str, lead_id: int, **claims) -> str:
-    return f"{base_url.rstrip('/')}/t/o/{open_token(secret_key, lead_id, **claims)}.gif"
-
-
-def click_url(base_url: str, secret_key: str, lead_id: int, url: str, **claims) -> str:
-    return f"{base_url.rstrip('/')}/t/c/{click_token(secret_key, lead_id, url, **claims)}"
-
-
-def read_token(secret_key: str, token: str, *, click: bool) -> domain.TokenClaims | None:
-    """The claims of a token signed here, or None for a forged, altered or foreign one."""
-    try:
-        payload = _signer(secret_key, CLICK_SALT if click else OPEN_SALT).loads(token)
-    except BadSignature:
-        return None
-    return domain.read_claims(payload, with_url=click)
-
-
-def record_email(session: Session, claims: domain.TokenClaims, event_type: str, *,
-                 visitor_id: str | None = None) -> StoredEvent | None:
-    """An email open or click of a lead named in a signed token (nothing when the lead is gone)."""
-    survivor = _survivors(session, {claims.lead_id}).get(claims.lead_id)
-    if survivor is None:
-        return None
-    moment = now()
-    stored = _store(session, [{"lead_id": survivor, "visitor_id": None, "type": event_type, "occurred_at": moment,
-                               "received_at": moment, "source": "email",
-                               "properties": domain.token_properties(claims), "external_id": None}])
-    score(session, stored)
-    if visitor_id:
-        identify(session, visitor_id, survivor, how=event_type)
-    return stored[0]

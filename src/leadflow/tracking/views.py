@@ -17,6 +17,7 @@ from leadflow.clock import now
 from leadflow.http import AppSettings, DbSession, PageActor, PublicClient, RawBody, WritingSession
 from leadflow.leads import queries as leads_queries
 from leadflow.tracking import domain, queries
+from leadflow.tracking import email_service
 from leadflow.tracking import service as tracking_service
 from leadflow.web.pages import page_router, render
 
@@ -49,15 +50,16 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-def _cors(request: Request, session, settings) -> tuple[dict[str, str], bool]:
-    """CORS headers and whether the request's origin may send beacons (no Origin: not a browser page; allowed)."""
+def _cors(request: Request, session, settings) -> tuple[dict[str, str], str | None]:
+    """CORS headers, and why the request may not send beacons (None: it may). A browser sends Origin with every
+    POST (sendBeacon and fetch alike), so a beacon without one is not from a page of an allowed site."""
     origin = request.headers.get("origin")
     if not origin:
-        return {"Vary": "Origin"}, True
+        return {"Vary": "Origin"}, "a beacon must come from a web page of an allowed site (no Origin header)"
     own = {_origin(str(request.base_url)), _origin(settings.base_url)}
     if origin in own or origin in tracking_service.allowed_origins(session, settings.tracking_origins):
-        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}, True
-    return {"Vary": "Origin"}, False
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}, None
+    return {"Vary": "Origin"}, f"{origin[:200]} may not send tracking beacons"
 
 
 def _problem(status: int, errors: list[dict], headers: dict, error: str = "invalid") -> JSONResponse:
@@ -66,10 +68,9 @@ def _problem(status: int, errors: list[dict], headers: dict, error: str = "inval
 
 @router.options("/collect")
 def collect_preflight(request: Request, session: DbSession, settings: AppSettings):
-    headers, allowed = _cors(request, session, settings)
-    if not allowed:
-        return _problem(403, [{"field": "origin", "reason": "this origin may not send tracking beacons"}], headers,
-                        "forbidden_origin")
+    headers, refused = _cors(request, session, settings)
+    if refused:
+        return _problem(403, [{"field": "origin", "reason": refused}], headers, "forbidden_origin")
     return Response(status_code=204, headers={**headers, "Access-Control-Allow-Methods": "POST",
                                               "Access-Control-Allow-Headers": "Content-Type",
                                               "Access-Control-Max-Age": "600"})
@@ -77,12 +78,11 @@ def collect_preflight(request: Request, session: DbSession, settings: AppSetting
 
 @router.post("/collect")
 def collect(request: Request, session: DbSession, settings: AppSettings, client: PublicClient, body: RawBody):
-    """Beacons from /t/lf.js: 204 when stored; bots are answered the same and stored nowhere."""
-    headers, allowed = _cors(request, session, settings)
-    if not allowed:
-        origin = request.headers.get("origin", "")[:200]
-        return _problem(403, [{"field": "origin", "reason": f"{origin} may not send tracking beacons"}], headers,
-                        "forbidden_origin")
+    """Beacons from /t/lf.js: 204 when stored; bots are answered the same and stored nowhere. A beacon may hand
+    back the token of an email click (`identify`): the visitor is then the clicker's lead from this beacon on."""
+    headers, refused = _cors(request, session, settings)
+    if refused:
+        return _problem(403, [{"field": "origin", "reason": refused}], headers, "forbidden_origin")
     raw, cut = body
     if cut or len(raw) > MAX_BEACON_BYTES:
         return _problem(413, [{"field": "body", "reason": f"larger than {MAX_BEACON_BYTES} bytes"}], headers,
@@ -95,36 +95,69 @@ def collect(request: Request, session: DbSession, settings: AppSettings, client:
     except (ValueError, RecursionError) as exc:
         return _problem(400, [{"field": "body", "reason": f"malformed JSON: {exc}"}], headers, "malformed")
     visitor_id, events, problems = domain.check_beacon(data, now())
-    if events:
-        tracking_service.retrying(session, lambda: tracking_service.collect(session, visitor_id, events))
+    click_id = _click_of(request, data, problems) if events else None
+
+    def work() -> int | None:
+        lead_id = email_service.join_click(session, click_id, visitor_id) if click_id is not None else None
+        tracking_service.collect(session, visitor_id, events)
+        return lead_id
+
+    if events and tracking_service.retrying(session, work) is None and click_id is not None:
+        problems.append(domain.Problem("identify", "belongs to another browser's click"))
     if problems:
         return _problem(422, [{"field": p.field, "reason": p.reason} for p in problems],
                         {**headers, "X-Leadflow-Accepted": str(len(events))})
     return Response(status_code=204, headers=headers)
 
 
+def _click_of(request: Request, data: dict, problems: list) -> int | None:
+    """The email click a beacon's `identify` token names, or None (with the problem noted when it is no good)."""
+    token = data.get("identify")
+    if token is None:
+        return None
+    reason = domain.visit_token_problem(token)
+    click_id = None
+    if reason is None:
+        click_id, reason = email_service.read_visit_token(request.app.state.secret_key, token)
+    if reason:
+        problems.append(domain.Problem("identify", reason))
+    return click_id
+
+
 @router.get("/o/{token}.gif")
 def email_open(request: Request, token: str, session: WritingSession):
-    """The open pixel: always a transparent GIF; only a token signed here records an open."""
-    claims = tracking_service.read_token(request.app.state.secret_key, token, click=False)
+    """The open pixel: always a transparent GIF; only a token signed here records an open (scored once per
+    message, and never for a machine's load)."""
+    claims = email_service.read_token(request.app.state.secret_key, token, click=False)
     if claims is not None:
-        tracking_service.record_email(session, claims, "email_open")
-        session.commit()
+        def work():
+            return email_service.record_open(session, claims, user_agent=request.headers.get("user-agent"))
+
+        tracking_service.retrying(session, work)
     return Response(GIF, media_type="image/gif", headers=NO_STORE)
 
 
 @router.get("/c/{token}")
 def email_click(request: Request, token: str, session: WritingSession):
-    """A click in an email: the target is inside the signed token, so this never redirects anywhere else."""
-    claims = tracking_service.read_token(request.app.state.secret_key, token, click=True)
+    """A click in an email: the target is inside the signed token, so this never redirects anywhere else. A
+    person's click lands with `lf_t`, a token of the click (not of the person) that lf.js on the website exchanges
+    within minutes to join its visitor to the lead."""
+    claims = email_service.read_token(request.app.state.secret_key, token, click=True)
     if claims is None:
         return render(request, "tracking/bad_link.html", {}, status_code=400)
+    target = claims.url
     if not domain.is_bot(request.headers.get("user-agent")):
         visitor = request.cookies.get("lf_vid")
-        tracking_service.record_email(session, claims, "email_click",
-                                      visitor_id=visitor if visitor and not domain.visitor_problem(visitor) else None)
-        session.commit()
-    return RedirectResponse(claims.url, status_code=302, headers=NO_STORE)
+
+        def work():
+            return email_service.record_click(
+                session, claims, visitor_id=visitor if visitor and not domain.visitor_problem(visitor) else None)
+
+        click = tracking_service.retrying(session, work)
+        if click is not None:
+            target = email_service.landing_url(claims.url, email_service.visit_token(
+                request.app.state.secret_key, click.id))
+    return RedirectResponse(target, status_code=302, headers=NO_STORE)
 
 
 @pages.get("/leads/{lead_id:int}/events")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from leadflow.tracking import email_service
 from leadflow.tracking import service as tracking_service
 from leadflow.tracking.models import Event, Visitor
 from tests.integration.people.factories import lead, person
@@ -14,6 +15,7 @@ from tests.integration.people.pages import sign_in
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                          "Chrome/126.0 Safari/537.36"}
+PAGE = {**BROWSER, "Origin": "http://testserver"}  # a page on leadflow's own address (its hosted forms)
 SITE = "https://www.example.com"
 VISITOR = "vis_0123456789abcdef"
 SECRET = "test-secret-" + "x" * 40
@@ -54,9 +56,10 @@ def test_script_is_served_as_cacheable_javascript_with_dnt_and_consent(client):
 
 
 def test_collect_stores_page_views_of_an_anonymous_visitor(client, session, site_form):
+    seen_at = int((datetime.now(UTC) - timedelta(seconds=30)).timestamp() * 1000)  # the browser's time, believed
     r = client.post("/t/collect", headers={**BROWSER, "Origin": SITE, "Content-Type": "text/plain"}, json=beacon(
         {"type": "page_view", "url": "https://www.example.com/pricing?utm_source=news", "title": "Pricing",
-         "utm_source": "news", "at": 1_700_000_000_000},
+         "utm_source": "news", "at": seen_at},
         {"type": "download", "url": "https://www.example.com/files/guide.pdf", "name": "guide.pdf"}))
     assert r.status_code == 204, r.text
     assert r.headers["access-control-allow-origin"] == SITE
@@ -64,12 +67,14 @@ def test_collect_stores_page_views_of_an_anonymous_visitor(client, session, site
     assert [(e.type, e.lead_id, e.source) for e in stored] == [("page_view", None, "script"),
                                                                ("download", None, "script")]
     assert stored[0].properties["path"] == "/pricing" and stored[0].properties["utm_source"] == "news"
-    assert stored[0].occurred_at == datetime.fromtimestamp(1_700_000_000, tz=UTC)
+    assert stored[0].occurred_at == datetime.fromtimestamp(seen_at / 1000, tz=UTC)
+    assert "client_at" not in stored[0].properties
     assert session.get(Visitor, VISITOR) is not None
 
 
 def test_bot_beacons_are_answered_but_not_stored(client, session):
-    r = client.post("/t/collect", headers={"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; "
+    r = client.post("/t/collect", headers={"Origin": "http://testserver",
+                                           "User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; "
                                                          "+http://www.google.com/bot.html)"},
                     json=beacon({"type": "page_view", "url": "https://www.example.com/"}))
     assert r.status_code == 204 and r.headers["x-leadflow-bot"] == "1"
@@ -93,24 +98,25 @@ def test_collect_answers_only_allowed_origins(client, session, site_form):
     ({"visitor": VISITOR, "events": []}, "events"),
     ({"visitor": VISITOR, "events": [{"type": "email_open"}]}, "events.0.type"),
     ({"visitor": VISITOR, "events": [{"type": "page_view", "url": "javascript:alert(1)"}]}, "events.0.url"),
-    ({"visitor": VISITOR, "events": [{"type": "page_view", "at": "2999-01-01T00:00:00Z"}]}, "events.0.at"),
+    ({"visitor": VISITOR, "events": [{"type": "page_view", "at": "yesterday"}]}, "events.0.at"),
+    ({"visitor": VISITOR, "events": [{"type": "page_view", "at": "2026-11-25T10:00:00"}]}, "events.0.at"),
     ({"visitor": VISITOR, "events": [{"type": "page_view"}] * 51}, "events"),
 ])
 def test_bad_beacons_are_422_naming_the_field(client, session, body, field):
-    r = client.post("/t/collect", headers=BROWSER, json=body)
+    r = client.post("/t/collect", headers=PAGE, json=body)
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["field"] == field
     assert events_of(session, visitor_id=VISITOR) == []
 
 
 def test_malformed_beacon_is_400(client):
-    r = client.post("/t/collect", headers={**BROWSER, "Content-Type": "text/plain"}, content=b"{not json")
+    r = client.post("/t/collect", headers={**PAGE, "Content-Type": "text/plain"}, content=b"{not json")
     assert r.status_code == 400 and r.json()["error"] == "malformed"
 
 
 def test_anonymous_events_join_the_lead_after_a_form_submit_with_the_visitor_and_are_scored(client, auth, session,
                                                                                            site_form):
-    client.post("/t/collect", headers=BROWSER, json=beacon(
+    client.post("/t/collect", headers=PAGE, json=beacon(
         {"type": "page_view", "url": "https://www.example.com/pricing"},
         {"type": "download", "url": "https://www.example.com/files/guide.pdf"}))
     r = client.post("/f/brochure", data={"email": "visitor@example.com", "lf_vid": VISITOR})
@@ -124,13 +130,13 @@ def test_anonymous_events_join_the_lead_after_a_form_submit_with_the_visitor_and
     scored = client.get(f"/api/v1/leads/{found['id']}", headers=auth).json()
     assert scored["score"] is not None and scored["score"] > 0
     # Later beacons of the same visitor belong to the lead at once.
-    client.post("/t/collect", headers=BROWSER, json=beacon({"type": "page_view", "url": "https://www.example.com/demo"}))
+    client.post("/t/collect", headers=PAGE, json=beacon({"type": "page_view", "url": "https://www.example.com/demo"}))
     assert [e.lead_id for e in events_of(session, visitor_id=VISITOR)][-1] == found["id"]
 
 
 def test_open_pixel_records_an_email_open(client, auth, session):
     lead_id = lead(client, auth)
-    token = tracking_service.open_token(SECRET, lead_id, campaign_id=None, message_id="m-1")
+    token = email_service.open_token(SECRET, lead_id, campaign_id=None, message_id="m-1")
     r = client.get(f"/t/o/{token}.gif")
     assert r.status_code == 200 and r.headers["content-type"] == "image/gif" and r.content.startswith(b"GIF89a")
     [opened] = events_of(session, lead_id=lead_id)
@@ -139,7 +145,7 @@ def test_open_pixel_records_an_email_open(client, auth, session):
 
 def test_a_bad_open_token_still_answers_the_gif_but_records_nothing(client, auth, session):
     lead_id = lead(client, auth)
-    token = tracking_service.open_token("another-secret-" + "y" * 40, lead_id)
+    token = email_service.open_token("another-secret-" + "y" * 40, lead_id)
     r = client.get(f"/t/o/{token}.gif")
     assert r.status_code == 200 and r.content.startswith(b"GIF89a")
     assert events_of(session, lead_id=lead_id) == []
@@ -148,22 +154,27 @@ def test_a_bad_open_token_still_answers_the_gif_but_records_nothing(client, auth
 def test_signed_click_lands_and_redirects_to_the_exact_target(client, auth, session):
     lead_id = lead(client, auth)
     target = "https://www.example.com/offer?x=1&y=%C3%A9#top"
-    url = tracking_service.click_url("http://testserver", SECRET, lead_id, target, message_id="m-2")
+    url = email_service.click_url("http://testserver", SECRET, lead_id, target, message_id="m-2")
     r = client.get(url, headers=BROWSER, follow_redirects=False)
-    assert r.status_code == 302 and r.headers["location"] == target
+    assert r.status_code == 302
     [click] = events_of(session, lead_id=lead_id)
     assert click.type == "email_click" and click.properties["url"] == target
+    # The exact target, with a token of the click (not of the person) for lf.js on the website to hand back.
+    landing, _, fragment = r.headers["location"].partition("#")
+    address, _, token = landing.partition("&lf_t=")
+    assert (address, fragment) == ("https://www.example.com/offer?x=1&y=%C3%A9", "top")
+    assert email_service.read_visit_token(SECRET, token) == (click.id, None)
 
 
 @pytest.mark.parametrize("tamper", ["forged", "altered"])
 def test_forged_or_altered_click_token_is_refused_without_redirect(client, auth, session, tamper):
     lead_id = lead(client, auth)
     if tamper == "forged":
-        token = tracking_service.click_token("another-secret-" + "y" * 40, lead_id, "https://evil.example/")
+        token = email_service.click_token("another-secret-" + "y" * 40, lead_id, "https://evil.example/")
     else:
-        good = tracking_service.click_token(SECRET, lead_id, "https://www.example.com/")
+        good = email_service.click_token(SECRET, lead_id, "https://www.example.com/")
         _payload, _, signature = good.partition(".")
-        evil = tracking_service.click_token(SECRET, lead_id, "https://evil.example/").partition(".")[0]
+        evil = email_service.click_token(SECRET, lead_id, "https://evil.example/").partition(".")[0]
         token = f"{evil}.{signature}"
     r = client.get(f"/t/c/{token}", headers=BROWSER, follow_redirects=False)
     assert r.status_code == 400 and "location" not in r.headers
@@ -173,8 +184,8 @@ def test_forged_or_altered_click_token_is_refused_without_redirect(client, auth,
 
 def test_click_with_a_visitor_cookie_identifies_the_visitor(client, auth, session):
     lead_id = lead(client, auth)
-    client.post("/t/collect", headers=BROWSER, json=beacon({"type": "page_view", "url": "https://www.example.com/"}))
-    url = tracking_service.click_url("http://testserver", SECRET, lead_id, "https://www.example.com/")
+    client.post("/t/collect", headers=PAGE, json=beacon({"type": "page_view", "url": "https://www.example.com/"}))
+    url = email_service.click_url("http://testserver", SECRET, lead_id, "https://www.example.com/")
     client.cookies.set("lf_vid", VISITOR)
     assert client.get(url, headers=BROWSER, follow_redirects=False).status_code == 302
     client.cookies.clear()
@@ -307,7 +318,7 @@ def test_cli_prints_a_signed_click_link_and_open_pixel(monkeypatch, database):
     assert result.exit_code == 0, result.output
     click = result.output.split("click: ")[1].split()[0]
     assert click.startswith("https://leads.example/t/c/")
-    claims = tracking_service.read_token(SECRET, click.rsplit("/", 1)[1], click=True)
+    claims = email_service.read_token(SECRET, click.rsplit("/", 1)[1], click=True)
     assert claims.lead_id == 7 and claims.url == "https://www.example.com/x"
     assert "https://leads.example/t/o/" in result.output
     bad = CliRunner().invoke(app, ["tracking", "link", "--lead", "7", "--url", "javascript:alert(1)"])

@@ -1,12 +1,15 @@
 /* leadflow tracking: <script src="https://leads.example/t/lf.js" async></script>
    First-party visitor cookie (lf_vid), page views, tracked clicks, downloads, form submits; batched beacons.
    Sends nothing and sets no cookie under Do Not Track / Global Privacy Control, or while the site says
-   window.leadflowConsent = false (then lf("consent", true) starts tracking). */
+   window.leadflowConsent = false (then lf("consent", true) starts tracking). A landing from a leadflow email link
+   carries lf_t (a short-lived token of the click): it leaves the address bar at once and goes back with the first
+   beacon, so this visitor becomes the person who clicked. */
 (function (w, d) {
   "use strict";
   var script = d.currentScript;
   if (!script || !script.src || w.__leadflowTracking) { return; }
   w.__leadflowTracking = true;
+  var clickToken = takeClickToken();
   var n = w.navigator || {};
   if (n.doNotTrack === "1" || w.doNotTrack === "1" || n.msDoNotTrack === "1" || n.globalPrivacyControl === true) {
     w.lf = function () {};
@@ -40,8 +43,25 @@
     return visitor;
   }
 
+  function takeClickToken() {
+    var search = location.search, found = null;
+    if (!/[?&]lf_t=/.test(search)) { return null; }
+    var kept = search.slice(1).split("&").filter(function (part) {
+      if (part.indexOf("lf_t=") !== 0) { return true; }
+      found = part.slice(5);
+      return false;
+    });
+    try {
+      w.history.replaceState(w.history.state, "", location.pathname + (kept.length ? "?" + kept.join("&") : "") +
+        location.hash);
+    } catch (e) { /* an address the page may not rewrite: the token stays, nothing else changes */ }
+    return /^[A-Za-z0-9_.-]{10,300}$/.test(found || "") ? found : null;
+  }
+
   function send(events) {
-    var body = JSON.stringify({visitor: visitorId(), events: events});
+    var message = {visitor: visitorId(), events: events};
+    if (clickToken) { message.identify = clickToken; clickToken = null; }
+    var body = JSON.stringify(message);
     var blob = new Blob([body], {type: "text/plain;charset=UTF-8"});
     if (n.sendBeacon && n.sendBeacon(endpoint, blob)) { return; }
     if (w.fetch) {
@@ -116,6 +136,7 @@
     started = true;
     visitorId();
     pageView();
+    if (clickToken) { flush(); }
     d.addEventListener("click", onClick, true);
     d.addEventListener("submit", onSubmit, true);  /* capture phase: before the form's own handlers */
     w.addEventListener("pagehide", flush);
