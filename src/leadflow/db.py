@@ -319,4 +319,6 @@ def is_transient(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", None) or exc
     if getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
         return True
-    return type(orig).__name__ == "OperationalError" and "locked" in str(orig)
+    name = type(orig).__name__   # SQLite: a busy database, or a unique key another writer took (as 23505)
+    return (name == "OperationalError" and "locked" in str(orig)) or (
+        name == "IntegrityError" and str(orig).startswith("UNIQUE constraint failed"))

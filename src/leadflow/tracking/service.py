@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, Boolean, column, func, insert, select, table, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from leadflow.clock import now
+from leadflow.db import is_transient
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.domain import normalize_email
 from leadflow.leads.models import Lead
@@ -42,16 +43,6 @@ class ItemResult:
     errors: list[dict] = field(default_factory=list)
 
 
-# PostgreSQL: serialization failure, deadlock, unique violation (two batches with one new external id at once).
-RETRIED_SQLSTATES = frozenset({"40001", "40P01", "23505"})
-
-
-def _worth_retrying(error: OperationalError | IntegrityError) -> bool:
-    code = getattr(error.orig, "sqlstate", None)
-    if code is not None:
-        return code in RETRIED_SQLSTATES
-    return isinstance(error, IntegrityError) or "locked" in str(error.orig)  # SQLite: busy or a unique clash
-
 
 def retrying(session: Session, work, attempts: int = 3):
     """Run `work` and commit. Scoring takes its locks in one order, so this is the last resort: a transaction the
@@ -62,9 +53,9 @@ def retrying(session: Session, work, attempts: int = 3):
             result = work()
             session.commit()
             return result
-        except (OperationalError, IntegrityError) as error:
+        except DBAPIError as error:
             session.rollback()
-            if attempt == attempts - 1 or not _worth_retrying(error):
+            if attempt == attempts - 1 or not is_transient(error):
                 raise
             log.warning("event intake retried after %s", type(error.orig).__name__)
     return None

@@ -118,7 +118,5 @@ def test_simultaneous_loads_of_one_pixel_score_once(fresh_database):
             engine.dispose()
         assert sorted(found, key=lambda o: o[1] or "") == [("m-1", None)] + [("m-1", email_service.REPEAT_OPEN)] * 7
         assert httpx.get(f"{server.base}/api/v1/leads/{lead_id}", headers=server.auth).json()["score"] == 1
-        server.process.terminate()
-        server.process.wait(timeout=30)
-        log = server.process.stderr.read().decode(errors="replace")
+        log = server.log()
     assert "Traceback" not in log, log[-3000:]
