@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+from leadflow import values as plain
 from leadflow.errors import FieldError, Invalid
 from leadflow.leads.domain import LEAD_FIELDS, clean_text, normalize_fields
 
@@ -62,11 +63,17 @@ def attribution_from(values: dict[str, object]) -> dict[str, str]:
 
 
 def normalize(submission: Submission, *, default_country: str | None = None) -> NormalizedLead:
-    """Validate one submission; raises Invalid naming every field that is wrong and why."""
+    """Validate one submission; raises Invalid naming every field that is wrong and why.
+
+    This is the intake's one cleaning step for every channel: control characters are dropped from every text,
+    and a lone surrogate, a non-finite number or JSON nested too deep is refused with the field it is in.
+    """
     values, errors = normalize_fields(submission.fields, default_country=default_country)
     email_domain = values["email"].rsplit("@", 1)[1] if "email" in values else None
+    given, problems = plain.plain_json(submission.custom_fields or {}, "custom_fields")
+    errors.extend(problems)
     custom = {}
-    for key, value in (submission.custom_fields or {}).items():
+    for key, value in (given if isinstance(given, dict) else {}).items():
         key = clean_text(key)
         if not key:
             continue
@@ -76,21 +83,27 @@ def normalize(submission: Submission, *, default_country: str | None = None) -> 
                 continue
         if value is None:
             continue
-        if not isinstance(value, str | int | float | bool | list | dict):
-            errors.append(FieldError(f"custom_fields.{key}", "must be text, a number or true/false"))
-            continue
         custom[key[:200]] = value
     if len(custom) > MAX_CUSTOM_FIELDS:
         errors.append(FieldError("custom_fields", f"more than {MAX_CUSTOM_FIELDS} fields"))
+    for name, text in (("campaign", submission.campaign), ("external_id", submission.external_id),
+                       *submission.attribution.items()):
+        if isinstance(text, str) and plain.has_surrogate(text):
+            errors.append(FieldError(name, plain.SURROGATE_REASON))
 
     consents = []
     for index, consent in enumerate(submission.consents or []):
         purpose = clean_text(consent.get("purpose"))
+        text = consent.get("text")
+        broken = [name for name, value in (("purpose", consent.get("purpose")), ("text", text))
+                  if isinstance(value, str) and plain.has_surrogate(value)]
+        for name in broken:
+            errors.append(FieldError(f"consents.{index}.{name}", plain.SURROGATE_REASON))
         if not purpose:
             errors.append(FieldError(f"consents.{index}.purpose", "is required"))
             continue
         consents.append({"purpose": purpose[:100], "granted": bool(consent.get("granted", True)),
-                         "text": consent.get("text")})
+                         "text": plain.clean(text) if isinstance(text, str) else text})
 
     if errors:
         raise Invalid(errors)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadflow import events, outbox
+from leadflow import values as plain
 from leadflow.campaigns import service as campaigns_service
 from leadflow.capture.domain import Submission, normalize
 from leadflow.capture.models import Capture
@@ -50,9 +51,9 @@ class Outcome:
 def receive(session: Session, inbound: Inbound) -> tuple[Capture, bool]:
     """Write the raw submission first. Returns (capture, is_new); a known idempotency key returns the first one."""
     capture = Capture(
-        channel=inbound.channel, payload=inbound.payload, content_type=inbound.content_type,
-        external_id=(inbound.external_id or None) and str(inbound.external_id)[:300],
-        idempotency_key=inbound.idempotency_key, client=inbound.client, remote_addr=inbound.remote_addr,
+        channel=inbound.channel, payload=inbound.payload, content_type=_storable(inbound.content_type, 200),
+        external_id=_storable(inbound.external_id, 300), idempotency_key=_storable(inbound.idempotency_key, 300),
+        client=_storable(inbound.client, 200), remote_addr=_storable(inbound.remote_addr, 64),
         form_id=inbound.form_id, import_id=inbound.import_id, received_at=now(), outcome="pending",
         reasons=[], attribution={},
     )
@@ -71,7 +72,15 @@ def receive(session: Session, inbound: Inbound) -> tuple[Capture, bool]:
     return capture, True
 
 
+def _storable(text: object, length: int) -> str | None:
+    """The raw bytes are kept as they came; the columns beside them hold text every database can store."""
+    if text in (None, ""):
+        return None
+    return plain.shown(text)[:length] or None
+
+
 def reject(capture: Capture, errors: list[FieldError]) -> Outcome:
+    errors = [FieldError(plain.shown(e.field), plain.shown(e.reason)) for e in errors]
     capture.outcome = "rejected"
     capture.reasons = [{"field": e.field, "reason": e.reason} for e in errors]
     return Outcome(capture=capture, outcome="rejected", errors=errors)
@@ -81,7 +90,7 @@ def process(session: Session, capture: Capture, submission: Submission, *, defau
             campaign_id: int | None = None) -> Outcome:
     """Everything after the raw write, inside a savepoint: a failure leaves the capture stored, never lost."""
     if submission.external_id and not capture.external_id:
-        capture.external_id = str(submission.external_id)[:300]
+        capture.external_id = _storable(submission.external_id, 300)
     try:
         lead = normalize(submission, default_country=default_country)
         with session.begin_nested():

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from leadflow import values as plain
 from leadflow.capture import service as capture_service
 from leadflow.capture.models import Capture
 from leadflow.errors import FieldError
@@ -27,7 +28,7 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
 
 
 def error_body(errors: list[FieldError], *, capture_id: int | None = None, error: str = "invalid") -> dict:
-    body = {"error": error, "errors": [{"field": e.field, "reason": e.reason} for e in errors]}
+    body = {"error": error, "errors": [{"field": plain.shown(e.field), "reason": plain.shown(e.reason)} for e in errors]}
     if capture_id is not None:
         body["capture_id"] = capture_id
     return body
@@ -51,8 +52,8 @@ def finish(session: Session, capture: Capture, status: int, body: dict, headers:
 
 def reject(session: Session, capture: Capture, status: int, errors: list[FieldError],
            error: str = "invalid") -> JSONResponse:
-    capture_service.reject(capture, errors)
-    return finish(session, capture, status, error_body(errors, capture_id=capture.id, error=error))
+    outcome = capture_service.reject(capture, errors)
+    return finish(session, capture, status, error_body(outcome.errors, capture_id=capture.id, error=error))
 
 
 def replay(capture: Capture) -> JSONResponse:

@@ -61,6 +61,14 @@ def create_lead(request: Request, session: DbSession, actor: Creator, settings: 
     return _answer(session, outcome, actor)
 
 
+def _item_bytes(data: object) -> bytes:
+    """One item of a batch as the bytes of its own capture; text that is not valid Unicode stays escaped."""
+    try:
+        return json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(data).encode()
+
+
 def _answer(session, outcome, actor: Actor):
     status = OUTCOME_STATUS[outcome.outcome]
     if outcome.outcome == "rejected":
@@ -102,7 +110,7 @@ def create_leads(request: Request, session: DbSession, actor: Creator, settings:
     for index, data in enumerate(batch.leads):
         key = f"api:{actor.id}:{idempotency_key}:{index}" if idempotency_key else None
         capture, is_new = capture_service.receive(session, capture_service.Inbound(
-            payload=json.dumps(data, ensure_ascii=False).encode(), idempotency_key=key, **base))
+            payload=_item_bytes(data), idempotency_key=key, **base))
         if not is_new:
             outcome_name, lead_id, errors = capture.outcome, capture.lead_id, capture.reasons
         else:
