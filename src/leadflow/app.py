@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadflow import __version__
+from leadflow import values as plain
 from leadflow.db import make_engine, make_sessionmaker
 from leadflow.errors import (
     Conflict,
@@ -206,7 +207,7 @@ def install_error_handlers(app: FastAPI) -> None:
             reason = error.get("msg", "invalid")
             if error.get("type") == "extra_forbidden":
                 reason = "is not a known field"
-            errors.append({"field": ".".join(location) or "body", "reason": reason})
+            errors.append({"field": plain.shown(".".join(location)) or "body", "reason": plain.shown(reason)})
         if _is_page(request):
             return _page_problem(request, status, errors)
         return _errors(status, kind, errors)
