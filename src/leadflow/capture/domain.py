@@ -6,6 +6,7 @@ Pure: no database, no HTTP, no clock; it returns decisions with their reasons.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from leadflow import values as plain
@@ -17,6 +18,9 @@ ATTRIBUTION_FIELDS = (
     "gclid", "fbclid", "msclkid", "referrer", "landing_page",
 )
 MAX_CUSTOM_FIELDS = 200
+# A capture that could not be processed is tried again after these waits, then it is failed for good.
+RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5), timedelta(minutes=15),
+               timedelta(hours=1), timedelta(hours=4))
 
 __all__ = ["ATTRIBUTION_FIELDS", "LEAD_FIELDS", "NormalizedLead", "Submission", "attribution_from", "normalize"]
 
@@ -43,6 +47,11 @@ class NormalizedLead:
     campaign: str | None
     do_not_contact: bool | None
     email_domain: str | None = None
+
+
+def retry_wait(failures: int) -> timedelta | None:
+    """How long to wait after this many failures before processing a capture again; None: give up."""
+    return RETRY_WAITS[failures - 1] if 1 <= failures <= len(RETRY_WAITS) else None
 
 
 def attribution_from(values: dict[str, object]) -> dict[str, str]:

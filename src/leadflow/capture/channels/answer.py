@@ -13,7 +13,7 @@ from leadflow.capture import service as capture_service
 from leadflow.capture.models import Capture
 from leadflow.errors import FieldError
 
-OUTCOME_STATUS = {"created": 201, "merged": 200, "rejected": 422, "pending": 202}
+OUTCOME_STATUS = {"created": 201, "merged": 200, "rejected": 422, "pending": 202, "failed": 202}
 
 
 def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
@@ -57,8 +57,11 @@ def reject(session: Session, capture: Capture, status: int, errors: list[FieldEr
 
 
 def replay(capture: Capture) -> JSONResponse:
-    stored = capture.response or {"status": OUTCOME_STATUS.get(capture.outcome, 200),
-                                  "body": {"capture_id": capture.id, "outcome": capture.outcome}}
+    """The first answer again; a capture first answered 'pending' and processed since answers what became of it."""
+    stored = capture.response
+    if stored is None or (stored.get("status") == 202 and capture.outcome != "pending"):
+        stored = {"status": OUTCOME_STATUS.get(capture.outcome, 200),
+                  "body": {"capture_id": capture.id, "outcome": capture.outcome, "lead_id": capture.lead_id}}
     headers = dict(stored.get("headers") or {})
     headers["Idempotent-Replayed"] = "true"
     return JSONResponse(stored["body"], status_code=stored["status"], headers=headers)

@@ -106,7 +106,7 @@ def create_leads(request: Request, session: DbSession, actor: Creator, settings:
         capture, _ = capture_service.receive(session, capture_service.Inbound(payload=raw, **base))
         errors = field_errors(exc) if isinstance(exc, ValidationError) else [FieldError("body", str(exc))]
         return reject(session, capture, 422 if isinstance(exc, ValidationError) else 400, errors)
-    items, counts = [], {"created": 0, "merged": 0, "rejected": 0, "pending": 0}
+    items, counts = [], {"created": 0, "merged": 0, "rejected": 0, "pending": 0, "failed": 0}
     for index, data in enumerate(batch.leads):
         key = f"api:{actor.id}:{idempotency_key}:{index}" if idempotency_key else None
         capture, is_new = capture_service.receive(session, capture_service.Inbound(
