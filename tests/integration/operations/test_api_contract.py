@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import Counter
-
 import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
@@ -15,12 +12,11 @@ from tests.conftest import make_settings
 SEED = 20260101
 CONFIG = {
     "seed": SEED,
+    "request-timeout": 600,  # a batch of 1,000 items on a loaded machine; the check is the answer, not the time
     "generation": {"max-examples": 4, "deterministic": True, "mode": "all", "database": "none"},
     "phases": {"examples": {"enabled": False}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True},
                "stateful": {"enabled": False}},
 }
-COUNTS = Counter()
-TIMES = Counter()
 
 
 @pytest.fixture
@@ -57,19 +53,5 @@ def test_no_input_is_a_server_error_and_answers_match_the_schema(case, api_key, 
     for name, value in (case.path_parameters or {}).items():
         if name in known_ids and not isinstance(value, bool) and str(value).lstrip("-").isdigit() and len(str(value)) < 10:
             case.path_parameters[name] = known_ids[name]
-    started = time.perf_counter()
-    try:
-        case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"},
-                               checks=[not_a_server_error, response_schema_conformance])
-    finally:
-        if case.operation.label.startswith("PATCH /api/v1/leads"):
-            with open("/tmp/input-probe/patch.txt", "a") as f:
-                f.write(f"{case.path_parameters} {case.body!r}\n")
-        COUNTS[case.operation.label] += 1
-        TIMES[case.operation.label] += time.perf_counter() - started
-
-
-def teardown_module():
-    with open("/tmp/input-probe/counts.txt", "w") as f:
-        for label, n in COUNTS.most_common():
-            f.write(f"{n}\t{TIMES[label]:.2f}\t{label}\n")
+    case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"},
+                           checks=[not_a_server_error, response_schema_conformance])
