@@ -220,6 +220,9 @@ def change_stage(session: Session, *, lead: Lead, to: str, actor: str, reason: s
 
 
 def add_note(session: Session, *, lead: Lead, text: str, actor: str) -> Activity:
+    text = plain.clean(text)
+    if plain.has_surrogate(text):
+        raise Invalid.one("text", plain.SURROGATE_REASON)
     activity = add_activity(session, lead_id=lead.id, kind="note", summary=text[:500], data={"text": text},
                             actor=actor)
     session.flush()

@@ -76,3 +76,18 @@ def test_a_negative_cost_or_budget_is_refused_and_a_wrong_entry_can_be_removed(c
     assert client.delete(f"{costs}/{wrong['id']}", headers=auth).status_code == 404
     detail = client.get(f"/api/v1/campaigns/{campaign['id']}", headers=auth).json()
     assert detail["total_cost"] == {"EUR": "250.00"}
+
+
+def test_a_nul_in_a_search_or_an_address_is_dropped_like_in_any_text(client, auth, factory):
+    from tests.integration.people.factories import person
+    from tests.integration.people.pages import sign_in
+
+    client.post("/api/v1/companies", headers=auth, json={"name": "Nulco"})
+    for path in ("/api/v1/companies?q=Nul%00co", "/api/v1/leads?email=a%00b&company=x%00",
+                 "/api/v1/captures?external_id=%00", "/api/v1/campaigns?q=%00"):
+        r = client.get(path, headers=auth)
+        assert r.status_code == 200, (path, r.text)
+    assert [c["name"] for c in client.get("/api/v1/companies?q=Nul%00co", headers=auth).json()["items"]] == ["Nulco"]
+    assert client.get("/f/no%00form").status_code == 404
+    sign_in(client, person(factory, "admin").email)
+    assert client.get("/companies?q=%00").status_code == 200
