@@ -121,3 +121,16 @@ def test_the_exported_csv_holds_no_control_character(fresh_database, tmp_path):
     assert "\x00" not in text and "\x1b" not in text
     row = next(csv.DictReader(text.splitlines()))
     assert (row["first_name"], row["city"]) == ("Nul", "Tromsø")
+
+
+def test_an_upload_whose_names_hold_a_nul_is_imported_with_the_names_cleaned(client, auth):
+    content = "Email;Voornaam\r\nup@example.com;Anna\r\n".encode()
+    r = client.post("/api/v1/imports", headers=auth, files={"file": ("fair\x00.csv", content, "text/csv")},
+                    data={"campaign": "FAIR\x00-26", "id_column": "Em\x00ail", "start": "false"})
+    assert r.status_code == 202, r.text
+    assert r.json()["id_column"] == "Email" and "\x00" not in r.json()["filename"]
+    codes = [c["code"] for c in client.get("/api/v1/campaigns", headers=auth).json()["items"]]
+    assert "FAIR-26" in codes
+    bad = client.post("/api/v1/imports", headers=auth, files={"file": ("x.csv", content, "text/csv")},
+                      data={"mapping": '{"Email": "\\ud800"}', "start": "false"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"].startswith("mapping")

@@ -37,7 +37,10 @@ def known_ids(contract_app, api_key):
         lead = client.post("/api/v1/leads", headers=headers, json={"email": "a@example.com", "first_name": "A"})
         company = client.post("/api/v1/companies", headers=headers, json={"name": "Acme"})
         campaign = client.post("/api/v1/campaigns", headers=headers, json={"name": "Spring", "code": "SPRING"})
-    return {"lead_id": lead.json()["id"], "company_id": company.json()["id"], "campaign_id": campaign.json()["id"]}
+        form = client.post("/api/v1/forms", headers=headers, json={
+            "name": "Contact", "fields": [{"maps_to": "email", "required": True, "label": {"en": "Email"}}]})
+    return {"lead_id": lead.json()["id"], "company_id": company.json()["id"], "campaign_id": campaign.json()["id"],
+            "form_id": form.json()["id"]}
 
 
 @pytest.fixture
