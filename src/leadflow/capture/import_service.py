@@ -77,6 +77,9 @@ def create(session: Session, *, filename: str, channel: str | None = None, campa
     if problems:
         raise Invalid(problems)
     filename, campaign, id_column = (plain.shown(text) if text else text for text in (filename, campaign, id_column))
+    for name, text, longest in (("campaign", campaign, 200), ("id_column", id_column, 300)):
+        if text and len(text) > longest:
+            raise Invalid.one(name, f"longer than {longest} characters")
     channel = check_channel(channel)
     campaign_id = None
     if campaign and campaign.strip():

@@ -134,3 +134,6 @@ def test_an_upload_whose_names_hold_a_nul_is_imported_with_the_names_cleaned(cli
     bad = client.post("/api/v1/imports", headers=auth, files={"file": ("x.csv", content, "text/csv")},
                       data={"mapping": '{"Email": "\\ud800"}', "start": "false"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"].startswith("mapping")
+    long = client.post("/api/v1/imports", headers=auth, files={"file": ("x.csv", content, "text/csv")},
+                       data={"id_column": "E" * 301, "start": "false"})
+    assert long.status_code == 422 and long.json()["errors"][0]["field"] == "id_column"
