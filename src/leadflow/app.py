@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from urllib.parse import quote
 
@@ -16,6 +17,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadflow import __version__
+from leadflow import values as plain
 from leadflow.db import make_engine, make_sessionmaker, reading
 from leadflow.errors import (
     Conflict,
@@ -81,6 +83,28 @@ class BodyLimit:
         except Exception:
             if not answered:
                 raise
+
+
+class PlainUrl:
+    """Control characters are dropped from the path and the query as from every text (PostgreSQL refuses NUL):
+    `?q=%00` searches the same on both databases instead of failing on one."""
+
+    ENCODED = re.compile(rb"%(?:[01][0-9a-fA-F]|7[fF]|[cC]2%[89][0-9a-fA-F])")
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"")
+            if b"%" in query and self.ENCODED.search(query):
+                scope = {**scope, "query_string": self.ENCODED.sub(
+                    lambda m: m.group() if m.group().lower() in (b"%09", b"%0a", b"%0d") else b"", query)}
+            path = scope.get("path", "")
+            if plain.CONTROL.search(path):
+                scope = {**scope, "path": plain.clean(path),
+                         "raw_path": self.ENCODED.sub(b"", scope.get("raw_path") or path.encode())}
+        await self.app(scope, receive, send)
 
 
 async def _too_large(send: Send, limit: int) -> None:
@@ -246,7 +270,7 @@ def install_error_handlers(app: FastAPI) -> None:
             reason = error.get("msg", "invalid")
             if error.get("type") == "extra_forbidden":
                 reason = "is not a known field"
-            errors.append({"field": ".".join(location) or "body", "reason": reason})
+            errors.append({"field": plain.shown(".".join(location)) or "body", "reason": plain.shown(reason)})
         if _is_page(request):
             return _page_problem(request, status, errors)
         return _errors(status, kind, errors)
@@ -341,6 +365,7 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
         return {"status": "ok", "version": __version__}
 
     app.add_middleware(BodyLimit, settings=settings)
+    app.add_middleware(PlainUrl)
     app.add_middleware(ServerErrors)
     app.add_middleware(RequestLog)
     return app

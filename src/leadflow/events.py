@@ -6,6 +6,7 @@ LEAD_RECAPTURED = "lead.recaptured"  # the same payload: a capture folded into a
 LEAD_UPDATED = "lead.updated"  # {lead_id, fields}: a person edited the lead's fields
 LEADS_MERGED = "leads.merged"  # {survivor_id, merged_id}: two leads became one (a person or dedupe); unmerge undoes
 IMPORT_RUN = "import.run"
+CAPTURE_RETRY = "capture.retry"  # periodic: process again the captures a failure left pending
 EMAIL_SEND = "email.send"  # one email to send through SMTP (leadflow.mail)
 PREDICT_TICK = "predict.tick"  # periodic: retrain the predictive model when due, score new open leads
 LEAD_STAGE_CHANGED = "lead.stage_changed"  # {lead_id, from, to, reason, actor}: every move of the stage machine

@@ -31,6 +31,7 @@ def handlers() -> dict[str, Handler]:
 
     registry: dict[str, Handler] = {
         events.IMPORT_RUN: capture_jobs.run_import,
+        events.CAPTURE_RETRY: capture_jobs.retry_pending,
         events.EMAIL_SEND: mail.deliver,
         events.SCORING_RESCORE: scoring_jobs.run_rescore,
         events.SCORING_REFRESH: scoring_jobs.refresh,
@@ -66,7 +67,8 @@ def _each(*steps: Handler) -> Handler:
 def schedules() -> list[Callable[[Session], None]]:
     """Periodic work: each function publishes its first run when none is pending (the worker calls them as it
     starts); the handler then publishes the next run with `available_at` in the future."""
+    from leadflow.capture import jobs as capture_jobs
     from leadflow.scoring import jobs as scoring_jobs
     from leadflow.scoring import predict_jobs
 
-    return [predict_jobs.ensure_scheduled, scoring_jobs.ensure_scheduled]
+    return [capture_jobs.ensure_scheduled, predict_jobs.ensure_scheduled, scoring_jobs.ensure_scheduled]

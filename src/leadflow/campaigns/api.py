@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from leadflow.campaigns import queries
 from leadflow.campaigns import service as campaigns_service
@@ -69,6 +69,15 @@ def add_cost(campaign_id: int, body: CostCreate, session: DbSession, actor: Writ
                                       currency=body.currency, note=body.note)
     session.commit()
     return CostRead.model_validate(cost)
+
+
+@router.delete("/{campaign_id}/costs/{cost_id}", status_code=204, response_class=Response)
+def delete_cost(campaign_id: int, cost_id: int, session: DbSession, actor: Writer) -> Response:
+    """Remove a wrong entry (a cost is never negative: a refund is corrected by entering what was really spent)."""
+    campaign = campaigns_service.get(session, campaign_id)
+    campaigns_service.remove_cost(session, campaign=campaign, cost_id=cost_id)
+    session.commit()
+    return Response(status_code=204)
 
 
 @router.get("/{campaign_id}/costs", response_model=list[CostRead])

@@ -8,14 +8,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from leadflow.inputs import Input
+
 Channel = Literal["web", "email", "telemarketing", "trade_fair", "direct_mail", "print", "radio_tv", "social",
                   "paid_search", "partner", "other"]
 Currency = Field(default="EUR", pattern=r"^[A-Za-z]{3}$")
 
 
-class CampaignCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CampaignCreate(Input):
     name: str = Field(min_length=1, max_length=300)
     code: str = Field(min_length=1, max_length=200)
     channel: Channel = "other"
@@ -31,10 +31,10 @@ class CampaignCreate(BaseModel):
 
 
 class CampaignUpdate(CampaignCreate):
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    code: str | None = Field(default=None, min_length=1, max_length=200)
-    channel: Channel | None = None
-    currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
+    name: str = Field(default=None, min_length=1, max_length=300)
+    code: str = Field(default=None, min_length=1, max_length=200)
+    channel: Channel = None
+    currency: str = Field(default=None, pattern=r"^[A-Za-z]{3}$")
 
 
 class CampaignRead(BaseModel):
@@ -71,11 +71,11 @@ class CampaignPage(BaseModel):
     next_cursor: str | None
 
 
-class CostCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CostCreate(Input):
     spent_on: dt.date = Field(alias="date")
-    amount: Decimal = Field(max_digits=14, decimal_places=2)
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2,
+                            description="what was spent, never negative: to correct an entry (a refund, a credit "
+                                        "note), delete it and add the amount actually spent")
     currency: str = Currency
     note: str | None = Field(default=None, max_length=2000)
 

@@ -83,8 +83,20 @@ def update(session: Session, *, campaign: Campaign, values: dict) -> Campaign:
 
 def add_cost(session: Session, *, campaign: Campaign, spent_on: date, amount: Decimal, currency: str,
              note: str | None) -> CampaignCost:
+    """What was spent; never negative (a refund corrects the entry it refunds: remove_cost, then add_cost)."""
+    if amount < 0:
+        raise Invalid.one("amount", "must not be negative: to correct a cost, delete its entry and add the amount "
+                                    "actually spent")
     cost = CampaignCost(campaign_id=campaign.id, spent_on=spent_on, amount=amount, currency=currency.upper(),
                         note=note, created_at=now())
     session.add(cost)
     session.flush()
     return cost
+
+
+def remove_cost(session: Session, *, campaign: Campaign, cost_id: int) -> None:
+    cost = session.get(CampaignCost, cost_id)
+    if cost is None or cost.campaign_id != campaign.id:
+        raise NotFound("cost entry", cost_id)
+    session.delete(cost)
+    session.flush()

@@ -33,7 +33,7 @@ def _messages(exc: ValidationError, rename: dict[str, str] | None = None) -> dic
         name = str(error["loc"][0]) if error["loc"] else "form"
         name = (rename or {}).get(name, name)
         message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "missing":
+        if error["type"] in ("missing", "not_null"):
             message = "Required."
         elif error["type"] == "string_pattern_mismatch" and "currency" in name:
             message = "Use a three-letter currency code such as EUR."
@@ -41,6 +41,8 @@ def _messages(exc: ValidationError, rename: dict[str, str] | None = None) -> dic
             message = "Enter a date as YYYY-MM-DD."
         elif error["type"] == "decimal_parsing":
             message = "Enter an amount such as 1250.00."
+        elif error["type"] == "greater_than_equal":
+            message = "Must not be negative."
         elif error["type"] == "literal_error" and name == "channel":
             message = "Choose one of the channels."
         errors.setdefault(name, message[:1].upper() + message[1:] + ("" if message.endswith(".") else "."))

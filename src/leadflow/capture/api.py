@@ -25,7 +25,7 @@ def _within(actor: Actor):
 
 @router.get("/captures", response_model=CapturePage)
 def list_captures(session: DbSession, actor: Reader, external_id: str | None = None, channel: str | None = None,
-                  outcome: Literal["created", "merged", "rejected", "pending"] | None = None,
+                  outcome: Literal["created", "merged", "rejected", "pending", "failed"] | None = None,
                   lead_id: int | None = None, import_id: int | None = None, cursor: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50):
     if lead_id is not None:

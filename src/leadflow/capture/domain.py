@@ -6,8 +6,10 @@ Pure: no database, no HTTP, no clock; it returns decisions with their reasons.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+from leadflow import values as plain
 from leadflow.errors import FieldError, Invalid
 from leadflow.leads.domain import LEAD_FIELDS, clean_text, normalize_fields
 
@@ -16,6 +18,9 @@ ATTRIBUTION_FIELDS = (
     "gclid", "fbclid", "msclkid", "referrer", "landing_page",
 )
 MAX_CUSTOM_FIELDS = 200
+# A capture that could not be processed is tried again after these waits, then it is failed for good.
+RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5), timedelta(minutes=15),
+               timedelta(hours=1), timedelta(hours=4))
 
 __all__ = ["ATTRIBUTION_FIELDS", "LEAD_FIELDS", "NormalizedLead", "Submission", "attribution_from", "normalize"]
 
@@ -44,6 +49,11 @@ class NormalizedLead:
     email_domain: str | None = None
 
 
+def retry_wait(failures: int) -> timedelta | None:
+    """How long to wait after this many failures before processing a capture again; None: give up."""
+    return RETRY_WAITS[failures - 1] if 1 <= failures <= len(RETRY_WAITS) else None
+
+
 def attribution_from(values: dict[str, object]) -> dict[str, str]:
     """The touch a submission carries; UTM parameters in the landing page's URL count too."""
     touch = {}
@@ -62,11 +72,17 @@ def attribution_from(values: dict[str, object]) -> dict[str, str]:
 
 
 def normalize(submission: Submission, *, default_country: str | None = None) -> NormalizedLead:
-    """Validate one submission; raises Invalid naming every field that is wrong and why."""
+    """Validate one submission; raises Invalid naming every field that is wrong and why.
+
+    This is the intake's one cleaning step for every channel: control characters are dropped from every text,
+    and a lone surrogate, a non-finite number or JSON nested too deep is refused with the field it is in.
+    """
     values, errors = normalize_fields(submission.fields, default_country=default_country)
     email_domain = values["email"].rsplit("@", 1)[1] if "email" in values else None
+    given, problems = plain.plain_json(submission.custom_fields or {}, "custom_fields")
+    errors.extend(problems)
     custom = {}
-    for key, value in (submission.custom_fields or {}).items():
+    for key, value in (given if isinstance(given, dict) else {}).items():
         key = clean_text(key)
         if not key:
             continue
@@ -76,21 +92,27 @@ def normalize(submission: Submission, *, default_country: str | None = None) -> 
                 continue
         if value is None:
             continue
-        if not isinstance(value, str | int | float | bool | list | dict):
-            errors.append(FieldError(f"custom_fields.{key}", "must be text, a number or true/false"))
-            continue
         custom[key[:200]] = value
     if len(custom) > MAX_CUSTOM_FIELDS:
         errors.append(FieldError("custom_fields", f"more than {MAX_CUSTOM_FIELDS} fields"))
+    for name, text in (("campaign", submission.campaign), ("external_id", submission.external_id),
+                       *submission.attribution.items()):
+        if isinstance(text, str) and plain.has_surrogate(text):
+            errors.append(FieldError(name, plain.SURROGATE_REASON))
 
     consents = []
     for index, consent in enumerate(submission.consents or []):
         purpose = clean_text(consent.get("purpose"))
+        text = consent.get("text")
+        broken = [name for name, value in (("purpose", consent.get("purpose")), ("text", text))
+                  if isinstance(value, str) and plain.has_surrogate(value)]
+        for name in broken:
+            errors.append(FieldError(f"consents.{index}.{name}", plain.SURROGATE_REASON))
         if not purpose:
             errors.append(FieldError(f"consents.{index}.purpose", "is required"))
             continue
         consents.append({"purpose": purpose[:100], "granted": bool(consent.get("granted", True)),
-                         "text": consent.get("text")})
+                         "text": plain.clean(text) if isinstance(text, str) else text})
 
     if errors:
         raise Invalid(errors)

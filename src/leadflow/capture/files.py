@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from leadflow.capture import encodings
 from leadflow.capture.headers import unique_headers
 from leadflow.errors import Invalid
 
@@ -114,18 +115,6 @@ def _register() -> None:
         codecs.register_error(ERRORS, _fallback)
 
 
-def detect_encoding(head: bytes) -> str:
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
-
-
 def detect_delimiter(first_line: str) -> str:
     """The candidate that splits the header line most often, outside quotes; a comma when none does."""
     counts = dict.fromkeys(DELIMITERS, 0)
@@ -150,8 +139,8 @@ def open_table(stream: BinaryIO, *, filename: str = "") -> Table:
         raise Invalid.one("file", "the old .xls format is not supported; save the sheet as .xlsx or CSV")
     if not head.strip():
         raise Invalid.one("file", "is empty")
-    encoding = detect_encoding(head)
-    if encoding != "utf-16" and b"\x00" in head:
+    encoding = encodings.detect(head)
+    if not encoding.startswith(("utf-16", "utf_16")) and b"\x00" in head:
         raise Invalid.one("file", "is not a CSV or .xlsx file")
     return _open_csv(buffered, counter, encoding)
 
@@ -161,7 +150,7 @@ def _open_csv(buffered: io.BufferedReader, counter: CountingReader, encoding: st
     if csv.field_size_limit() < MAX_FIELD_CHARS:
         csv.field_size_limit(MAX_FIELD_CHARS)
     head = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
-    if encoding == "utf-16":
+    if encoding.startswith(("utf-16", "utf_16")):
         head = head[: len(head) // 2 * 2]
     sample = head.decode(encoding, errors=ERRORS)
     first_line = next((line for line in sample.splitlines() if line.strip()), "")

@@ -5,22 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from leadflow.inputs import Input
 
 FieldType = Literal["text", "email", "tel", "textarea", "select", "checkbox", "hidden"]
 Texts = dict[Annotated[str, Field(max_length=20)], Annotated[str, Field(max_length=10_000)]]
 
 
-class OptionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OptionIn(Input):
     value: str = Field(min_length=1, max_length=200)
     label: Texts = Field(default_factory=dict, description="per language; the value when absent")
 
 
-class FieldIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FieldIn(Input):
     maps_to: str = Field(min_length=1, max_length=120, description="a lead field (email, first_name, company, ...)"
                          " or custom_fields.<name>")
     type: FieldType | None = Field(default=None, description="email for email, tel for phone/mobile, else text")
@@ -31,17 +29,13 @@ class FieldIn(BaseModel):
     value: str | None = Field(default=None, max_length=2000, description="the fixed value of a hidden field")
 
 
-class ConsentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConsentIn(Input):
     purpose: str = Field(min_length=1, max_length=100)
     text: Texts = Field(description="the exact text beside the checkbox, per language")
     required: bool = False
 
 
-class FormCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FormCreate(Input):
     name: str = Field(min_length=1, max_length=300)
     slug: str | None = Field(default=None, max_length=100, description="the /f/{slug} address; from the name when"
                              " absent")
@@ -61,26 +55,25 @@ class FormCreate(BaseModel):
     active: bool = True
 
 
-class FormUpdate(BaseModel):
-    """Every field given replaces the stored one; the whole definition is checked again."""
+class FormUpdate(Input):
+    """Every field given replaces the stored one (null clears the redirect or the campaign); the whole definition is
+    checked again."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    slug: str | None = Field(default=None, min_length=1, max_length=100)
-    default_language: str | None = Field(default=None, max_length=20)
-    languages: list[Annotated[str, Field(max_length=20)]] | None = Field(default=None, max_length=30)
-    title: Texts | None = None
-    submit_label: Texts | None = None
-    fields: list[FieldIn] | None = Field(default=None, min_length=1, max_length=100)
-    consents: list[ConsentIn] | None = Field(default=None, max_length=20)
-    honeypot: str | None = Field(default=None, max_length=64)
-    thank_you: Texts | None = None
+    name: str = Field(default=None, min_length=1, max_length=300)
+    slug: str = Field(default=None, min_length=1, max_length=100)
+    default_language: str = Field(default=None, max_length=20)
+    languages: list[Annotated[str, Field(max_length=20)]] = Field(default=None, max_length=30)
+    title: Texts = None
+    submit_label: Texts = None
+    fields: list[FieldIn] = Field(default=None, min_length=1, max_length=100)
+    consents: list[ConsentIn] = Field(default=None, max_length=20)
+    honeypot: str = Field(default=None, max_length=64)
+    thank_you: Texts = None
     redirect_url: str | None = Field(default=None, max_length=2000)
     campaign_id: int | None = None
     campaign: str | None = Field(default=None, max_length=200)
-    allowed_origins: list[Annotated[str, Field(max_length=300)]] | None = Field(default=None, max_length=50)
-    active: bool | None = None
+    allowed_origins: list[Annotated[str, Field(max_length=300)]] = Field(default=None, max_length=50)
+    active: bool = None
 
 
 class FormRead(BaseModel):

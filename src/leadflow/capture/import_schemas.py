@@ -6,10 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadflow.inputs import Input
 
-class ImportChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
+class ImportChange(Input):
     mapping: dict[str, str] | None = Field(
         default=None, description='{"Column header": "lead_field" | "custom:<name>" | "ignore"}; replaces the last')
     id_column: str | None = Field(default=None, max_length=300)

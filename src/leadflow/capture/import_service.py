@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow import events, outbox
+from leadflow import values as plain
 from leadflow.campaigns import service as campaigns_service
 from leadflow.campaigns.domain import code_key
 from leadflow.capture import files, headers, rows
@@ -74,7 +75,15 @@ def read_mapping_json(text: str | bytes | None) -> dict[str, str]:
 
 def create(session: Session, *, filename: str, channel: str | None = None, campaign: str | None = None,
            mapping: dict | None = None, id_column: str | None = None, status: str = "queued") -> Import:
-    """A new import; the campaign a code names is found (or created) once here, not per row."""
+    """A new import; the campaign a code names is found (or created) once here, not per row. The names a client
+    sent with the file are cleaned like any text (a NUL in a file name is dropped)."""
+    mapping, problems = plain.plain_json(mapping or {}, "mapping", max_bytes=None)
+    if problems:
+        raise Invalid(problems)
+    filename, campaign, id_column = (plain.shown(text) if text else text for text in (filename, campaign, id_column))
+    for name, text, longest in (("campaign", campaign, 200), ("id_column", id_column, 300)):
+        if text and len(text) > longest:
+            raise Invalid.one(name, f"longer than {longest} characters")
     channel = check_channel(channel)
     campaign_id = None
     if campaign and campaign.strip():

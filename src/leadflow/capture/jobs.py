@@ -1,17 +1,50 @@
-"""Worker handlers of the capture stage: run an uploaded import."""
+"""Worker handlers of the capture stage: run an uploaded import; process again the captures a failure left pending."""
 
 from __future__ import annotations
 
 import logging
 
+from datetime import timedelta
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadflow import db
+from leadflow import db, events, outbox
 from leadflow.capture import files, import_service
+from leadflow.capture import service as capture_service
 from leadflow.capture.models import Import
+from leadflow.clock import now
 from leadflow.errors import Invalid
+from leadflow.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
+RETRY_EVERY = timedelta(minutes=5)
+PERIODIC_KEY = f"{events.CAPTURE_RETRY}:periodic:"
+
+
+def retry_pending(session: Session, payload: dict) -> None:
+    """capture.retry: process again every pending capture whose wait is over. A capture left pending books one run
+    for itself (payload capture_id); the periodic run (payload periodic) catches any whose own run was lost."""
+    outcomes = capture_service.retry_due(session)
+    if outcomes:
+        log.info("%s pending capture(s) processed again: %s", len(outcomes),
+                 ", ".join(f"{o.capture.id} {o.outcome}" for o in outcomes))
+    if payload.get("periodic"):
+        _book_periodic(session, now() + RETRY_EVERY)
+
+
+def ensure_scheduled(session: Session) -> None:
+    """Book the first periodic run unless one is already waiting."""
+    waiting = session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.topic == events.CAPTURE_RETRY, OutboxMessage.done_at.is_(None),
+        OutboxMessage.key.like(PERIODIC_KEY + "%")).limit(1))
+    if waiting is None:
+        _book_periodic(session, now())
+
+
+def _book_periodic(session: Session, at) -> None:
+    outbox.publish(session, events.CAPTURE_RETRY, {"periodic": True}, available_at=at,
+                   key=f"{PERIODIC_KEY}{at.isoformat()}")
 
 
 def run_import(session: Session, payload: dict) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from leadflow.clock import now
 from leadflow.db import Base, BigId, UtcDateTime
 
-OUTCOMES = ("pending", "created", "merged", "rejected")
+OUTCOMES = ("pending", "created", "merged", "rejected", "failed")
 
 
 class Capture(Base):
@@ -36,6 +36,11 @@ class Capture(Base):
     form_id: Mapped[int | None] = mapped_column(ForeignKey("forms.id", ondelete="SET NULL"))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id", ondelete="SET NULL"), index=True)
     response: Mapped[dict | None] = mapped_column(JSON)  # the first answer, replayed on an idempotent retry
+    # A capture that could not be processed: what its channel read, and when the worker tries again (never set
+    # on a Meta lead awaiting its fields, which is pending by design).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    submission: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Form(Base):

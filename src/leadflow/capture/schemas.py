@@ -98,11 +98,14 @@ class CaptureRead(BaseModel):
     client: str | None
     campaign_id: int | None
     attribution: dict[str, Any]
-    outcome: str
+    outcome: str = Field(description="created, merged, rejected, pending (processed again by the worker at "
+                                      "retry_at, or a Meta lead awaiting its fields) or failed (after the last retry)")
     reasons: list[dict[str, Any]]
     lead_id: int | None
     form_id: int | None
     import_id: int | None
+    attempts: int = 0
+    retry_at: datetime | None = None
 
 
 class CaptureDetail(CaptureRead):

@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from leadflow import events, outbox
+from leadflow import values as plain
 from leadflow.campaigns import service as campaigns_service
-from leadflow.capture.domain import Submission, normalize
+from leadflow.capture.domain import Submission, normalize, retry_wait
 from leadflow.capture.models import Capture
 from leadflow.clock import now
-from leadflow.db import is_transient
+from leadflow.db import begin_write, is_transient
 from leadflow.errors import FieldError, Invalid
 from leadflow.identity import service as identity_service
 from leadflow.leads import service as leads_service
@@ -44,7 +45,7 @@ class Inbound:
 @dataclass
 class Outcome:
     capture: Capture
-    outcome: str  # created, merged, rejected, pending
+    outcome: str  # created, merged, rejected, pending (retried by the worker), failed (after the last retry)
     lead_id: int | None = None
     errors: list[FieldError] = field(default_factory=list)
     replayed: bool = False
@@ -54,9 +55,9 @@ class Outcome:
 def receive(session: Session, inbound: Inbound) -> tuple[Capture, bool]:
     """Write the raw submission first. Returns (capture, is_new); a known idempotency key returns the first one."""
     capture = Capture(
-        channel=inbound.channel, payload=inbound.payload, content_type=inbound.content_type,
-        external_id=(inbound.external_id or None) and str(inbound.external_id)[:300],
-        idempotency_key=inbound.idempotency_key, client=inbound.client, remote_addr=inbound.remote_addr,
+        channel=inbound.channel, payload=inbound.payload, content_type=_storable(inbound.content_type, 200),
+        external_id=_storable(inbound.external_id, 300), idempotency_key=_storable(inbound.idempotency_key, 300),
+        client=_storable(inbound.client, 200), remote_addr=_storable(inbound.remote_addr, 64),
         form_id=inbound.form_id, import_id=inbound.import_id, received_at=now(), outcome="pending",
         reasons=[], attribution={},
     )
@@ -75,7 +76,15 @@ def receive(session: Session, inbound: Inbound) -> tuple[Capture, bool]:
     return capture, True
 
 
+def _storable(text: object, length: int) -> str | None:
+    """The raw bytes are kept as they came; the columns beside them hold text every database can store."""
+    if text in (None, ""):
+        return None
+    return plain.shown(text)[:length] or None
+
+
 def reject(capture: Capture, errors: list[FieldError]) -> Outcome:
+    errors = [FieldError(plain.shown(e.field), plain.shown(e.reason)) for e in errors]
     capture.outcome = "rejected"
     capture.reasons = [{"field": e.field, "reason": e.reason} for e in errors]
     return Outcome(capture=capture, outcome="rejected", errors=errors)
@@ -85,13 +94,14 @@ def process(session: Session, capture: Capture, submission: Submission, *, defau
             campaign_id: int | None = None) -> Outcome:
     """Everything after the raw write, inside a savepoint: a failure leaves the capture stored, never lost."""
     if submission.external_id and not capture.external_id:
-        capture.external_id = str(submission.external_id)[:300]
+        capture.external_id = _storable(submission.external_id, 300)
     try:
         lead = normalize(submission, default_country=default_country)
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with session.begin_nested():
-                    return _apply(session, capture, lead, campaign_id)
+                    outcome = _apply(session, capture, lead, campaign_id)
+                break
             except DBAPIError as exc:
                 # A race with another capture (a deadlock, a key written meanwhile): the savepoint's rollback
                 # released this attempt's locks; the next attempt sees what the other one committed.
@@ -101,13 +111,55 @@ def process(session: Session, capture: Capture, submission: Submission, *, defau
                          type(exc.orig).__name__, attempt + 1, ATTEMPTS)
                 time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
     except Invalid as exc:
-        return reject(capture, exc.errors)
-    except Exception:
-        log.exception("capture %s could not be processed; kept as pending", capture.id)
-        capture.outcome = "pending"
-        capture.reasons = [{"field": "capture", "reason": "could not be processed yet; kept for a retry"}]
-        return Outcome(capture=capture, outcome="pending")
-    raise AssertionError("unreachable")
+        outcome = reject(capture, exc.errors)
+    except Exception as exc:
+        log.exception("capture %s could not be processed; kept for a retry", capture.id)
+        return _keep_for_retry(session, capture, submission, exc, default_country=default_country,
+                               campaign_id=campaign_id)
+    capture.retry_at, capture.submission = None, None
+    return outcome
+
+
+def _keep_for_retry(session: Session, capture: Capture, submission: Submission, error: Exception, *,
+                    default_country: str | None, campaign_id: int | None) -> Outcome:
+    """Pending with what the channel read and a job for the worker when the wait is over (in this transaction);
+    failed for good after the last wait."""
+    capture.attempts = (capture.attempts or 0) + 1
+    kept, problems = plain.plain_json({"submission": asdict(submission), "default_country": default_country,
+                                       "campaign_id": campaign_id}, "", max_bytes=None)
+    wait = retry_wait(capture.attempts)
+    what = f"could not be processed ({type(error).__name__})"
+    if wait is None or problems:
+        capture.outcome, capture.retry_at, capture.submission = "failed", None, None
+        capture.reasons = [{"field": "capture", "reason": f"{what}; gave up after {capture.attempts} attempts"}]
+        return Outcome(capture=capture, outcome="failed")
+    capture.outcome, capture.retry_at, capture.submission = "pending", now() + wait, kept
+    capture.reasons = [{"field": "capture", "reason": f"{what}; tried again automatically at "
+                                                      f"{capture.retry_at.isoformat(timespec='seconds')}"}]
+    outbox.publish(session, events.CAPTURE_RETRY, {"capture_id": capture.id}, available_at=capture.retry_at,
+                   key=f"{events.CAPTURE_RETRY}:{capture.id}:{capture.attempts}")
+    return Outcome(capture=capture, outcome="pending")
+
+
+def retry_due(session: Session, *, limit: int = 50) -> list[Outcome]:
+    """Process again the captures a failure left pending whose wait is over, through the same pipeline.
+
+    Each is claimed (SKIP LOCKED on PostgreSQL, the write lock on SQLite) so two workers never take the same one.
+    """
+    query = (select(Capture).where(Capture.outcome == "pending", Capture.retry_at <= now())
+             .order_by(Capture.retry_at, Capture.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    else:
+        begin_write(session)
+    outcomes = []
+    for capture in session.scalars(query).all():
+        kept = capture.submission or {}
+        submission = Submission(**kept.get("submission", {}))
+        outcomes.append(process(session, capture, submission, default_country=kept.get("default_country"),
+                                campaign_id=kept.get("campaign_id")))
+    session.flush()
+    return outcomes
 
 
 def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) -> Outcome:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadflow.inputs import Input
 from leadflow.leads.schemas import LeadRead
 
 
@@ -30,16 +31,12 @@ class DuplicatePage(BaseModel):
     next_cursor: str | None
 
 
-class Verdict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Verdict(Input):
     verdict: Literal["merge", "not_same"]
     survivor_id: int | None = Field(default=None, description="which lead survives a merge (default: the older)")
 
 
-class MergeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MergeRequest(Input):
     other_id: int = Field(description="the lead folded into this one")
 
 
@@ -57,7 +54,5 @@ class MergeRead(BaseModel):
     undone_at: datetime | None
 
 
-class SurvivorshipRules(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SurvivorshipRules(Input):
     rules: dict[str, Literal["newest", "oldest", "survivor", "longest"]]

@@ -43,7 +43,7 @@ def _values(form: dict[str, str], *, partial: bool) -> tuple[dict, dict[str, str
 
 def _reason(error: dict) -> str:
     kind = error.get("type", "")
-    if kind == "missing" or (kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1):
+    if kind in ("missing", "not_null") or (kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1):
         return "Required."
     if kind.startswith(("int_", "decimal_")):
         return "Enter a number."

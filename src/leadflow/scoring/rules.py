@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from leadflow import values as plain
 from leadflow.errors import FieldError, Invalid
 from leadflow.scoring import bands as bands_mod
 from leadflow.scoring import decay
@@ -320,39 +321,14 @@ def _behaviour_rule(raw: object, path: str, seen: set[str], problems: list[Field
 MAX_DEPTH = 12
 
 
-def _not_plain(value: object, path: str, depth: int = 0) -> tuple[str, str] | None:
-    """The first value a stored definition cannot hold (NaN, infinity, a date, nesting too deep), with its path."""
-    if depth > MAX_DEPTH:
-        return path or "definition", f"is nested more than {MAX_DEPTH} levels deep"
-    if isinstance(value, float) and not math.isfinite(value):
-        return path or "definition", "must be a finite number"
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return path or "definition", "keys must be texts"
-            found = _not_plain(item, f"{path}.{key}" if path else key, depth + 1)
-            if found:
-                return found
-        return None
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _not_plain(item, f"{path}.{index}" if path else str(index), depth + 1)
-            if found:
-                return found
-        return None
-    if value is None or isinstance(value, str | int | float | bool):
-        return None
-    return path or "definition", "must be a text, a number, true/false, a list or an object"
-
-
 def parse(definition: object) -> RuleSet:
     """A compiled rule set from its definition, or Invalid with every problem and the path of its field."""
     problems: list[FieldError] = []
     if not isinstance(definition, dict):
         raise Invalid.one("definition", "must be an object with fit and behaviour rules")
-    odd = _not_plain(definition, "")
+    definition, odd = plain.plain_json(definition, "", max_depth=MAX_DEPTH, max_bytes=None)
     if odd:
-        raise Invalid.one(*odd)
+        raise Invalid([FieldError(e.field or "definition", e.reason) for e in odd[:1]])
     description = definition.get("description")
     if description is not None and not isinstance(description, str):
         problems.append(FieldError("description", "must be a text"))

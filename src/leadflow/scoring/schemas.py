@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadflow.inputs import Input
 
-class RuleSetCreate(BaseModel):
+
+class RuleSetCreate(Input):
     """A new draft: the definition as an object, or as JSON/YAML text in `text`."""
-
-    model_config = ConfigDict(extra="forbid")
 
     definition: dict[str, Any] | None = None
     text: str | None = Field(default=None, max_length=500_000)

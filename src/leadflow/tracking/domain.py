@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from leadflow import values as plain
+
 EVENT_TYPES: dict[str, str] = {
     "page_view": "Viewed a page",
     "email_open": "Opened an email",
@@ -165,6 +167,9 @@ def check_api_event(item: object, now: datetime, prefix: str = "") -> tuple[Chec
     """One item of POST /api/v1/events, checked; problems name the field they concern."""
     if not isinstance(item, dict):
         return None, [Problem(prefix.rstrip(".") or "event", "must be an object")]
+    item, broken = plain.plain_json(item, prefix.rstrip("."), max_bytes=None)
+    if broken:
+        return None, [Problem(e.field, e.reason) for e in broken]
     known = {"type", "lead_id", "email", "visitor_id", "occurred_at", "external_id", "properties"}
     problems = [Problem(f"{prefix}{key}", "is not a known field") for key in item if key not in known]
     event_type = item.get("type")
@@ -182,8 +187,9 @@ def check_api_event(item: object, now: datetime, prefix: str = "") -> tuple[Chec
         problems.append(Problem(f"{prefix}lead_id", "name the lead by lead_id, email or visitor_id"))
     elif len(named) > 1:
         problems.append(Problem(f"{prefix}{named[1]}", "name the lead one way only: lead_id, email or visitor_id"))
-    if lead_id is not None and (isinstance(lead_id, bool) or not isinstance(lead_id, int) or lead_id < 1):
-        problems.append(Problem(f"{prefix}lead_id", "must be a positive whole number"))
+    if lead_id is not None and (isinstance(lead_id, bool) or not isinstance(lead_id, int) or lead_id < 1
+                                or lead_id > plain.MAX_ID):
+        problems.append(Problem(f"{prefix}lead_id", f"must be a whole number from 1 to {plain.MAX_ID}"))
     if email not in (None, "") and (not isinstance(email, str) or "@" not in email or len(email) > 320):
         problems.append(Problem(f"{prefix}email", "must be an email address"))
     if visitor_id not in (None, "") and (reason := visitor_problem(visitor_id)) is not None:
@@ -216,6 +222,10 @@ def check_beacon(body: object, now: datetime) -> tuple[str | None, list[CheckedE
         where = f"events.{index}"
         if not isinstance(item, dict):
             problems.append(Problem(where, "must be an object"))
+            continue
+        item, broken = plain.plain_json(item, where, max_bytes=None)
+        if broken:
+            problems.extend(Problem(e.field, e.reason) for e in broken)
             continue
         event_type = item.get("type")
         if event_type not in SCRIPT_TYPES:

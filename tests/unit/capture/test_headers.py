@@ -7,7 +7,8 @@ import csv
 import pytest
 
 from leadflow.capture import headers, rows
-from leadflow.capture.files import detect_delimiter, detect_encoding
+from leadflow.capture.encodings import detect
+from leadflow.capture.files import detect_delimiter
 from leadflow.errors import Invalid
 
 EXPORTS = {
@@ -112,11 +113,14 @@ def test_the_delimiter_is_the_one_that_splits_the_header(line, delimiter):
     assert detect_delimiter(line) == delimiter
 
 
-def test_the_encoding_is_utf8_with_or_without_bom_else_windows_1252():
-    assert detect_encoding("Jürgen".encode()) == "utf-8"
-    assert detect_encoding(b"\xef\xbb\xbfJ\xc3\xbcrgen") == "utf-8-sig"
-    assert detect_encoding("Jürgen".encode("cp1252")) == "cp1252"
-    assert detect_encoding("Jürgen".encode("utf-16")) == "utf-16"
+def test_the_encoding_is_utf8_with_or_without_bom_else_the_code_page_the_letters_belong_to():
+    assert detect("Jürgen".encode()) == "utf-8"
+    assert detect(b"\xef\xbb\xbfJ\xc3\xbcrgen") == "utf-8-sig"
+    assert detect("Jürgen;Bjørn;Åsa".encode("cp1252")) == "cp1252"
+    assert detect("Jürgen".encode("utf-16")) == "utf-16"
+    assert detect("Łukasz;Wiśniewski;Żółć".encode("cp1250")) == "cp1250"
+    assert detect("Ödön;Kővári;Győr;Szűcs".encode("cp1250")) in ("cp1250", "iso8859_2")
+    assert detect("name;city\r\nJan de Vries;Den Haag\r\n".encode("utf-16-le")) == "utf_16_le"
 
 
 def test_a_csv_stream_is_read_past_its_bom_blank_lines_and_stray_bytes():

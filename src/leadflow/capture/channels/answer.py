@@ -8,11 +8,12 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from leadflow import values as plain
 from leadflow.capture import service as capture_service
 from leadflow.capture.models import Capture
 from leadflow.errors import FieldError
 
-OUTCOME_STATUS = {"created": 201, "merged": 200, "rejected": 422, "pending": 202}
+OUTCOME_STATUS = {"created": 201, "merged": 200, "rejected": 422, "pending": 202, "failed": 202}
 
 
 def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
@@ -27,7 +28,7 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
 
 
 def error_body(errors: list[FieldError], *, capture_id: int | None = None, error: str = "invalid") -> dict:
-    body = {"error": error, "errors": [{"field": e.field, "reason": e.reason} for e in errors]}
+    body = {"error": error, "errors": [{"field": plain.shown(e.field), "reason": plain.shown(e.reason)} for e in errors]}
     if capture_id is not None:
         body["capture_id"] = capture_id
     return body
@@ -51,13 +52,16 @@ def finish(session: Session, capture: Capture, status: int, body: dict, headers:
 
 def reject(session: Session, capture: Capture, status: int, errors: list[FieldError],
            error: str = "invalid") -> JSONResponse:
-    capture_service.reject(capture, errors)
-    return finish(session, capture, status, error_body(errors, capture_id=capture.id, error=error))
+    outcome = capture_service.reject(capture, errors)
+    return finish(session, capture, status, error_body(outcome.errors, capture_id=capture.id, error=error))
 
 
 def replay(capture: Capture) -> JSONResponse:
-    stored = capture.response or {"status": OUTCOME_STATUS.get(capture.outcome, 200),
-                                  "body": {"capture_id": capture.id, "outcome": capture.outcome}}
+    """The first answer again; a capture first answered 'pending' and processed since answers what became of it."""
+    stored = capture.response
+    if stored is None or (stored.get("status") == 202 and capture.outcome != "pending"):
+        stored = {"status": OUTCOME_STATUS.get(capture.outcome, 200),
+                  "body": {"capture_id": capture.id, "outcome": capture.outcome, "lead_id": capture.lead_id}}
     headers = dict(stored.get("headers") or {})
     headers["Idempotent-Replayed"] = "true"
     return JSONResponse(stored["body"], status_code=stored["status"], headers=headers)

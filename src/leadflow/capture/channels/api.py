@@ -61,6 +61,14 @@ def create_lead(request: Request, session: DbSession, actor: Creator, settings: 
     return _answer(session, outcome, actor)
 
 
+def _item_bytes(data: object) -> bytes:
+    """One item of a batch as the bytes of its own capture; text that is not valid Unicode stays escaped."""
+    try:
+        return json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(data).encode()
+
+
 def _answer(session, outcome, actor: Actor):
     status = OUTCOME_STATUS[outcome.outcome]
     if outcome.outcome == "rejected":
@@ -99,11 +107,11 @@ def create_leads(request: Request, session: DbSession, actor: Creator, settings:
         capture, _ = capture_service.receive(session, capture_service.Inbound(payload=raw, **base))
         errors = field_errors(exc) if isinstance(exc, ValidationError) else [FieldError("body", str(exc))]
         return reject(session, capture, 422 if isinstance(exc, ValidationError) else 400, errors)
-    items, counts = [], {"created": 0, "merged": 0, "rejected": 0, "pending": 0}
+    items, counts = [], {"created": 0, "merged": 0, "rejected": 0, "pending": 0, "failed": 0}
     for index, data in enumerate(batch.leads):
         key = f"api:{actor.id}:{idempotency_key}:{index}" if idempotency_key else None
         capture, is_new = capture_service.receive(session, capture_service.Inbound(
-            payload=json.dumps(data, ensure_ascii=False).encode(), idempotency_key=key, **base))
+            payload=_item_bytes(data), idempotency_key=key, **base))
         if not is_new:
             outcome_name, lead_id, errors = capture.outcome, capture.lead_id, capture.reasons
         else:

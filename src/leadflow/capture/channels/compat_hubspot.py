@@ -55,7 +55,7 @@ def submit(portal_id: str, form_guid: str, request: Request, session: DbSession,
 
 def _refuse(session, capture, status: int, errors: list[FieldError], message: str = "The request is not valid"):
     """HubSpot's error shape: each problem as "Error in '<field>'. <reason>" with HubSpot's errorType."""
-    capture_service.reject(capture, errors)
+    errors = capture_service.reject(capture, errors).errors
     answer = {
         "status": "error", "message": message, "correlationId": str(uuid.uuid4()),
         "errors": [{"message": f"Error in '{e.field}'. {e.reason}", "errorType": hubspot.error_type(e.field, e.reason)}

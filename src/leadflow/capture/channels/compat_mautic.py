@@ -46,7 +46,7 @@ def submit(request: Request, session: DbSession, settings: AppSettings, body: Ra
         errors = in_sender_words(outcome.errors, post.names)
         if not scripted:
             return reject(session, capture, 422, errors)
-        capture_service.reject(capture, errors)
+        errors = capture_service.reject(capture, errors).errors
         answer = {"success": 0, "validationErrors": {_alias(e.field): e.reason for e in errors},
                   "formName": mautic.form_name(pairs), "capture_id": capture.id}
         return finish(session, capture, 422, answer)
