@@ -21,13 +21,17 @@ def judge(low: int, high: int, probability: float, weight: float, levels: Mappin
           model: Model) -> MatchResult:
     """The decision for one scored pair: `model.decide` with the scorer's probability and OUR comparison's
     contradictions and identifying agreements; the reasons are the scorer's own level weights."""
-    comparison = compare(prepared[low], prepared[high])
+    a, b = prepared[low], prepared[high]
+    comparison = compare(a, b)
+    contradictions = comparison.contradictions
+    if bool(a.generation) != bool(b.generation):
+        # "Kalevi Mäkinen Sr" beside "Kalevi Mäkinen" at one address is the father beside his son
+        contradictions += (f"generation on one side only ({a.generation or b.generation})",)
     identifying = any(comparison.levels.get(f) in allowed for f, allowed in IDENTIFYING.items())
-    decision = model.decide(probability, len(comparison.contradictions), identifying=identifying)
+    decision = model.decide(probability, len(contradictions), identifying=identifying)
     reasons = sorted((Reason(f, level, level_weights.get(f, {}).get(level, 0.0))
                       for f, level in levels.items() if level != "missing"), key=lambda r: -abs(r.weight))
-    return MatchResult(round(weight, 3), probability, decision, tuple(reasons), comparison.notes,
-                       comparison.contradictions)
+    return MatchResult(round(weight, 3), probability, decision, tuple(reasons), comparison.notes, contradictions)
 
 
 _APART = MatchResult(weight=0.0, probability=0.0, decision="distinct", reasons=())
@@ -58,6 +62,7 @@ def apart_within(scored: Iterable[tuple[int, int, MatchResult]], prepared: Mappi
         if len(members) < 3:
             continue
         for a, b in combinations(sorted(members)[:MAX_COMPONENT], 2):
-            if compare(prepared[a], prepared[b]).contradictions:
+            if compare(prepared[a], prepared[b]).contradictions or (
+                    bool(prepared[a].generation) != bool(prepared[b].generation)):
                 apart.append((a, b, _APART))
     return apart

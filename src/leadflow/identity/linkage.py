@@ -17,7 +17,7 @@ import pandas as pd
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.comparison_library import CustomComparison
 
-from leadflow.identity.match import FIELDS, Model
+from leadflow.identity.match import DEFAULT_M, DEFAULT_U, FIELDS, Model
 from leadflow.identity.normalize import Prepared
 
 COLUMNS = ("unique_id", "first_name", "first_initial", "first_canon", "first_phon", "last_name", "last_initial",
@@ -25,6 +25,9 @@ COLUMNS = ("unique_id", "first_name", "first_initial", "first_canon", "first_pho
            "email_local", "phones", "phone_tails", "company")
 MAX_RANDOM_PAIRS = 1_000_000   # pairs drawn at random to estimate u (Splink's default)
 SEED = 2026
+MIN_TRAINING = 250             # leads needed before u and m are estimated from the data itself
+MAX_ITERATIONS = 10            # EM steps per training session (Splink's default 25; each step costs a second of
+                               # SQL building whatever the data's size, and the weights settle sooner)
 
 
 def row(p: Prepared) -> dict:
@@ -48,10 +51,15 @@ def row(p: Prepared) -> dict:
     }
 
 
-def _level(label: str, sql: str, *, null: bool = False, tf: str | None = None) -> dict:
+def _level(label: str, sql: str, *, null: bool = False, tf: str | None = None, start: str | None = None) -> dict:
+    """A comparison level; `start` names our field whose shipped m and u the level starts from (and keeps when the
+    data holds no pair to train it on: a list without emails)."""
     level = {"sql_condition": sql, "label_for_charts": label}
     if null:
         level["is_null_level"] = True
+    elif start:
+        level["m_probability"] = DEFAULT_M[start].get(label, SWAPPED_M)
+        level["u_probability"] = DEFAULT_U[start].get(label, SWAPPED_U)
     if tf:
         level["tf_adjustment_column"] = tf
         level["tf_adjustment_weight"] = 1.0
@@ -62,6 +70,7 @@ def _jw(column: str, at: float) -> str:
     return f"jaro_winkler_similarity({column}_l, {column}_r) >= {at}"
 
 
+SWAPPED_M, SWAPPED_U = 0.02, 0.0001   # names given the other way round: rare, and rarer by chance
 SWAPPED = ("jaro_winkler_similarity(first_name_l, last_name_r) >= 0.92 "
            "AND jaro_winkler_similarity(last_name_l, first_name_r) >= 0.92")
 SAME_ADDRESS = "street_l = street_r AND house_number_l = house_number_r"
@@ -76,64 +85,51 @@ def comparisons() -> list[CustomComparison]:
     """One comparison per field of `match.FIELDS`, its levels named as ours (and "swapped" for names given the
     other way round). As in `match.compare`, a postal code or city that the agreeing address already holds is not
     counted again."""
+    def field(name: str, null: str, *levels: tuple) -> CustomComparison:
+        return CustomComparison(output_column_name=name, comparison_levels=[
+            _level("missing", null, null=True),
+            *(_level(label, sql, tf=name if tf else None, start=name) for label, sql, tf in levels),
+            _level("far", "ELSE", start=name)])
+
+    street_alike = f"({_jw('street', 0.92)} OR {_jw('street_core', 0.92)})"
     return [
-        CustomComparison(output_column_name="first_name", comparison_levels=[
-            _level("missing", "first_initial_l IS NULL OR first_initial_r IS NULL", null=True),
-            _level("exact", "first_name_l = first_name_r", tf="first_name"),
-            _level("swapped", SWAPPED),
-            _level("nickname", "len(list_intersect(first_canon_l, first_canon_r)) > 0"),
-            _level("close", f"{_jw('first_name', 0.9)} OR levenshtein(first_name_l, first_name_r) <= 1"),
-            _level("initial", "(first_name_l IS NULL OR first_name_r IS NULL) AND first_initial_l = first_initial_r"),
-            _level("far", "ELSE")]),
-        CustomComparison(output_column_name="last_name", comparison_levels=[
-            _level("missing", "last_name_l IS NULL OR last_name_r IS NULL", null=True),
-            _level("exact", "last_name_l = last_name_r", tf="last_name"),
-            _level("swapped", SWAPPED),
-            _level("close", f"{_jw('last_name', 0.9)} OR levenshtein(last_name_l, last_name_r) <= 1 "
-                            "OR last_phon_l = last_phon_r"),
-            _level("far", "ELSE")]),
-        CustomComparison(output_column_name="birth_date", comparison_levels=[
-            _level("missing", "birth_date_l IS NULL OR birth_date_r IS NULL", null=True),
-            _level("exact", "birth_date_l = birth_date_r"),
-            _level("close", f"hamming(birth_date_l, birth_date_r) <= 1 OR ({_DAY_MONTH_SWAPPED}) "
-                            f"OR ({_YEAR_OFF})"),
-            _level("near", "hamming(birth_date_l, birth_date_r) <= 2 "
-                           "OR substr(birth_date_l, 1, 7) = substr(birth_date_r, 1, 7)"),
-            _level("far", "ELSE")]),
-        CustomComparison(output_column_name="address", comparison_levels=[
-            _level("missing", "street_l IS NULL OR street_r IS NULL", null=True),
-            _level("exact", SAME_ADDRESS),
-            _level("close", f"house_number_l = house_number_r AND ({_jw('street', 0.92)} OR {_jw('street_core', 0.92)})"),
-            _level("street", f"(house_number_l IS NULL OR house_number_r IS NULL) AND ({_jw('street', 0.92)} "
-                             f"OR {_jw('street_core', 0.92)})"),
-            _level("far", "ELSE")]),
-        CustomComparison(output_column_name="postal_code", comparison_levels=[
-            _level("missing", f"postal_code_l IS NULL OR postal_code_r IS NULL OR ({SAME_ADDRESS})", null=True),
-            _level("exact", "postal_code_l = postal_code_r", tf="postal_code"),
-            _level("close", "levenshtein(postal_code_l, postal_code_r) <= 1"),
-            _level("far", "ELSE")]),
-        CustomComparison(output_column_name="city", comparison_levels=[
-            _level("missing", f"city_l IS NULL OR city_r IS NULL OR postal_code_l = postal_code_r OR ({SAME_ADDRESS})",
-                   null=True),
-            _level("exact", "city_l = city_r", tf="city"),
-            _level("close", _jw("city", 0.9)),
-            _level("far", "ELSE")]),
-        CustomComparison(output_column_name="email", comparison_levels=[
-            _level("missing", "email_l IS NULL OR email_r IS NULL", null=True),
-            _level("exact", "email_l = email_r"),
-            _level("alias", "email_local_l = email_local_r"),
-            _level("close", "levenshtein(email_l, email_r) <= 1"),
-            _level("far", "ELSE")]),
-        CustomComparison(output_column_name="phone", comparison_levels=[
-            _level("missing", "phones_l IS NULL OR phones_r IS NULL", null=True),
-            _level("exact", "len(list_intersect(phones_l, phones_r)) > 0"),
-            _level("close", "len(list_intersect(phone_tails_l, phone_tails_r)) > 0"),
-            _level("far", "ELSE")]),
-        CustomComparison(output_column_name="company", comparison_levels=[
-            _level("missing", "company_l IS NULL OR company_r IS NULL", null=True),
-            _level("exact", "company_l = company_r", tf="company"),
-            _level("close", _jw("company", 0.9)),
-            _level("far", "ELSE")]),
+        field("first_name", "first_initial_l IS NULL OR first_initial_r IS NULL",
+              ("exact", "first_name_l = first_name_r", True),
+              ("swapped", SWAPPED, False),
+              ("nickname", "len(list_intersect(first_canon_l, first_canon_r)) > 0", False),
+              ("close", f"{_jw('first_name', 0.9)} OR levenshtein(first_name_l, first_name_r) <= 1", False),
+              ("initial", "(first_name_l IS NULL OR first_name_r IS NULL) AND first_initial_l = first_initial_r",
+               False)),
+        field("last_name", "last_name_l IS NULL OR last_name_r IS NULL",
+              ("exact", "last_name_l = last_name_r", True),
+              ("swapped", SWAPPED, False),
+              ("close", f"{_jw('last_name', 0.9)} OR levenshtein(last_name_l, last_name_r) <= 1 "
+                        "OR last_phon_l = last_phon_r", False)),
+        field("birth_date", "birth_date_l IS NULL OR birth_date_r IS NULL",
+              ("exact", "birth_date_l = birth_date_r", False),
+              ("close", f"hamming(birth_date_l, birth_date_r) <= 1 OR ({_DAY_MONTH_SWAPPED}) OR ({_YEAR_OFF})", False),
+              ("near", "hamming(birth_date_l, birth_date_r) <= 2 "
+                       "OR substr(birth_date_l, 1, 7) = substr(birth_date_r, 1, 7)", False)),
+        field("address", "street_l IS NULL OR street_r IS NULL",
+              ("exact", SAME_ADDRESS, False),
+              ("close", f"house_number_l = house_number_r AND {street_alike}", False),
+              ("street", f"(house_number_l IS NULL OR house_number_r IS NULL) AND {street_alike}", False)),
+        field("postal_code", f"postal_code_l IS NULL OR postal_code_r IS NULL OR ({SAME_ADDRESS})",
+              ("exact", "postal_code_l = postal_code_r", True),
+              ("close", "levenshtein(postal_code_l, postal_code_r) <= 1", False)),
+        field("city", f"city_l IS NULL OR city_r IS NULL OR postal_code_l = postal_code_r OR ({SAME_ADDRESS})",
+              ("exact", "city_l = city_r", True),
+              ("close", _jw("city", 0.9), False)),
+        field("email", "email_l IS NULL OR email_r IS NULL",
+              ("exact", "email_l = email_r", False),
+              ("alias", "email_local_l = email_local_r", False),
+              ("close", "levenshtein(email_l, email_r) <= 1", False)),
+        field("phone", "phones_l IS NULL OR phones_r IS NULL",
+              ("exact", "len(list_intersect(phones_l, phones_r)) > 0", False),
+              ("close", "len(list_intersect(phone_tails_l, phone_tails_r)) > 0", False)),
+        field("company", "company_l IS NULL OR company_r IS NULL",
+              ("exact", "company_l = company_r", True),
+              ("close", _jw("company", 0.9), False)),
     ]
 
 
@@ -157,16 +153,19 @@ def blocking_rules() -> list:
     ]
 
 
-def settings() -> SettingsCreator:
+def settings(prior: float = 1e-4) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only", unique_id_column_name="unique_id", comparisons=comparisons(),
         blocking_rules_to_generate_predictions=blocking_rules(), retain_matching_columns=True,
-        retain_intermediate_calculation_columns=False, probability_two_random_records_match=1e-4,
+        retain_intermediate_calculation_columns=False, probability_two_random_records_match=prior,
+        max_iterations=MAX_ITERATIONS,
     )
 
 
-# EM sessions: each fixes the fields of its blocking rule and estimates the others (as Splink's guides train).
+# EM sessions: each fixes the fields of its blocking rule and estimates the others (as Splink's guides train). Two
+# that run cover every field; a list without birth dates falls back on the address for the names' weights.
 TRAINING_BLOCKS = (("birth_date",), ("last_phon", "first_initial"), ("street", "house_number"), ("postal_code",))
+TRAINING_SESSIONS = 2
 # Rules that, where they hold, mostly hold for one person: their count estimates the prior.
 DETERMINISTIC = ("l.first_name = r.first_name AND l.last_name = r.last_name AND l.birth_date = r.birth_date",
                  "l.first_name = r.first_name AND l.last_name = r.last_name AND l.street = r.street "
@@ -212,24 +211,34 @@ class Linkage:
     @property
     def linker(self) -> Linker:
         if self._linker is None:
-            self._linker = Linker("leads", settings(), db_api=DuckDBAPI(connection=self.connection))
+            # Until the rules estimate it: about one duplicate per lead (a pair's share of all pairs)
+            prior = min(0.5, 1 / max(self.count, 2))
+            self._linker = Linker("leads", settings(prior), db_api=DuckDBAPI(connection=self.connection))
         return self._linker
 
     def train(self) -> list[str]:
         """Unsupervised: the prior from deterministic rules, u from random pairs, m by EM in several sessions. A
-        session whose block holds no pair (a list without birth dates) is skipped and said so."""
+        session whose block holds no pair (a list without birth dates) is skipped and said so. A handful of leads
+        trains nothing worth having: below MIN_TRAINING they are scored with the shipped starting values."""
         linker = self.linker
+        if self.count < MIN_TRAINING:
+            self.trained.append(f"not trained: {self.count} leads (fewer than {MIN_TRAINING}); shipped weights")
+            return self.trained
         try:
             linker.training.estimate_probability_two_random_records_match(list(DETERMINISTIC), recall=0.7)
         except Exception as error:  # noqa: BLE001 - Splink raises plain errors for "no pair"; keep the default prior
             self.trained.append(f"prior: default ({error.__class__.__name__})")
         pairs = min(MAX_RANDOM_PAIRS, max(self.count * (self.count - 1) // 2, 1))
         linker.training.estimate_u_using_random_sampling(max_pairs=pairs, seed=SEED)
+        done = 0
         for columns in TRAINING_BLOCKS:
+            if done == TRAINING_SESSIONS:
+                break
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on(*columns), fix_probability_two_random_records_match=True)
                 self.trained.append("em: " + "+".join(columns))
+                done += 1
             except Exception as error:  # noqa: BLE001 - an empty block is normal for some lists
                 self.trained.append(f"em: {'+'.join(columns)} skipped ({error.__class__.__name__})")
         return self.trained
