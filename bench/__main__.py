@@ -6,8 +6,8 @@ import argparse
 import sys
 import time
 
-from bench import (capture_http, events, identity_cli, identity_lists, identity_quality, identity_speed, imports, inbox,
-                   predict, rescore)
+from bench import (capture_http, events, identity_cli, identity_lists, identity_quality, identity_speed, identity_training,
+                   imports, inbox, predict, rescore)
 from bench.machine import machine, write_result
 
 BENCHMARKS = {
@@ -17,6 +17,8 @@ BENCHMARKS = {
     "identity-cli": ("identity-cli", identity_cli, "identity through leadflow import + dedupe: precision, recall, F1"),
     "identity-lists": ("identity-lists", identity_lists, "name-and-address lists: our matcher beside Splink through "
                        "import + dedupe"),
+    "identity-training": ("identity-training", identity_training, "the per-capture model: our EM beside Splink's "
+                          "training mapped onto our levels"),
     "identity-speed": ("identity-speed", identity_speed, "leadflow dedupe over many leads; fuzzy_match per capture"),
     "events": ("events", events, "event intake over HTTP with live scoring: /t/collect and /api/v1/events beside a floor"),
     "rescore": ("rescore", rescore, "a full rescore of every lead from its events beside one SQL aggregate"),

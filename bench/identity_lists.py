@@ -1,6 +1,8 @@
-"""Name-and-address lists through the product: each set with known truth imported with `leadflow import`, then
-`leadflow dedupe` twice on copies of that database, once with our own matcher (`--engine matcher`) and once with
-Splink (`--engine splink`, the default). Pairwise precision, recall and F1 of the automatic merges and with the
+"""Name-and-address lists through the product: each set with known truth put in a database, then `leadflow dedupe`
+twice on copies of that database, once with our own matcher (`--engine matcher`) and once with Splink (`--engine
+splink`, the default). Two ways in: `import` (`leadflow import`, which already matches and merges each row as a
+capture) and `loaded` (one lead per record, as a database from before the matcher or a bulk load holds them: what
+merges is what dedupe merged). Pairwise precision, recall and F1 of the automatic merges and with the
 review queue, the queue as a share of the leads, wall time and peak memory of dedupe; beside two floors measured in
 the same run: reading the surviving leads, and a naive exact-key dedupe (same folded name and birth date, else
 same folded name and postal code).
@@ -8,6 +10,7 @@ same folded name and postal code).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -17,13 +20,15 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 
 from leadflow import db
 from leadflow.identity.normalize import PersonRecord, fold
+from leadflow.leads.models import Lead
 
 from bench import identity_cli, identity_quality, name_lists
 from bench.databases import BenchDatabase, postgres_reachable
@@ -32,6 +37,7 @@ from bench.machine import table, verdict
 LEADFLOW = Path(sys.executable).with_name("leadflow")
 TIMER = Path("/usr/bin/time")
 ENGINES = ("matcher", "splink")
+MODES = ("import", "loaded")
 TARGET = {"precision": 0.99, "recall": 0.92, "queue_share": 0.05}   # issue 9, for name-and-address lists
 GENERATED = {"lists-5k": 2_200, "lists-50k": 22_000}                 # people -> about 2.3 records each
 
@@ -40,6 +46,7 @@ GENERATED = {"lists-5k": 2_200, "lists-50k": 22_000}                 # people ->
 class Plan:
     sets: tuple[str, ...] = ("lists-5k", "lists-50k", "febrl3", "febrl4", "fake_1000", "chicago")
     postgres_sets: tuple[str, ...] = ("lists-5k",)
+    modes: tuple[str, ...] = MODES
     timeout_s: int = 3_600
 
     @classmethod
@@ -79,6 +86,52 @@ def leadflow(args: list[str], url: str, timeout_s: int, folder: Path) -> dict:
             "peak_mb": peak_mb, "said": said}
 
 
+def load_leads(url: str, records: list[PersonRecord]) -> float:
+    """One lead per record, inserted as they are (the record id kept in custom_fields); returns the seconds."""
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = []
+    for r in records:
+        street = " ".join(p for p in (r.street, r.house_number) if p) or None
+        custom = {"record_id": str(r.id), **({"birth_date": r.birth_date} if r.birth_date else {})}
+        rows.append({"first_name": r.first_name, "last_name": r.last_name, "email": (r.email or "").lower() or None,
+                     "phone": r.phones[0] if r.phones else None, "company": r.company, "street": street,
+                     "postal_code": r.postal_code, "city": r.city, "country": r.country, "custom_fields": custom,
+                     "stage": "new", "do_not_contact": False, "manual_fields": [], "first_touch": {},
+                     "last_touch": {}, "created_at": moment, "updated_at": moment})
+    engine = create_engine(db.normalize_url(url))
+    started = time.perf_counter()
+    try:
+        with engine.begin() as conn:
+            for start in range(0, len(rows), 5000):
+                conn.execute(insert(Lead.__table__), rows[start:start + 5000])
+    finally:
+        engine.dispose()
+    return round(time.perf_counter() - started, 1)
+
+
+def read_back_loaded(url: str) -> tuple[dict[str, int], list[tuple[int, int]]]:
+    """(record id -> surviving lead, open review pairs between surviving leads) of a loaded list."""
+    engine = create_engine(db.normalize_url(url))
+    try:
+        with engine.connect() as conn:
+            leads = conn.execute(text("SELECT id, merged_into_id, custom_fields FROM leads")).all()
+            review = conn.execute(text("SELECT lead_id, other_id FROM possible_duplicates WHERE status = 'open'")).all()
+    finally:
+        engine.dispose()
+    parent = {lead_id: merged_into for lead_id, merged_into, _ in leads}
+
+    def survivor(lead_id: int) -> int:
+        while parent.get(lead_id) is not None:
+            lead_id = parent[lead_id]
+        return lead_id
+
+    record_of = {lead_id: (custom if isinstance(custom, dict) else json.loads(custom or "{}")).get("record_id")
+                 for lead_id, _, custom in leads}
+    lead_of = {rid: survivor(lead_id) for lead_id, rid in record_of.items() if rid is not None}
+    pairs = {tuple(sorted((survivor(a), survivor(b)))) for a, b in review}
+    return lead_of, [p for p in pairs if p[0] != p[1]]
+
+
 def read_floor(url: str) -> float:
     """Seconds to stream what dedupe reads: the matching columns of every surviving lead."""
     engine = create_engine(db.normalize_url(url))
@@ -115,31 +168,40 @@ def _true_pairs(truth: dict) -> set[tuple[str, str]]:
 
 
 def bench_set(name: str, records: list[PersonRecord], truth: dict, database: BenchDatabase, folder: Path,
-              timeout_s: int) -> list[dict]:
-    path = folder / f"{name}.csv"
-    identity_cli.write_list(path, records)
+              timeout_s: int, mode: str) -> list[dict]:
+    base = {"set": name, "database": database.dialect, "mode": mode, "records": len(records)}
     prepared = [leadflow(["migrate"], database.url, timeout_s, folder)]
-    prepared.append(leadflow(["import", str(path), "--id-column", "record_id", "--channel", "lead_list",
-                              "--rejects", str(folder / f"{name}.rejects.csv")], database.url, timeout_s, folder))
-    base = {"set": name, "database": database.dialect, "records": len(records)}
+    if mode == "import":
+        path = folder / f"{name}.csv"
+        identity_cli.write_list(path, records)
+        prepared.append(leadflow(["import", str(path), "--id-column", "record_id", "--channel", "lead_list",
+                                  "--rejects", str(folder / f"{name}.rejects.csv")], database.url, timeout_s, folder))
     if any(step["exit_code"] != 0 for step in prepared):
         return [{**base, "engine": "-", "steps": prepared, "errors": 1}]
+    loaded_s = load_leads(database.url, records) if mode == "loaded" else None
     floor = {"read_s": read_floor(database.url), "naive": naive(records, truth),
-             "queued_by_import": len(identity_cli.read_back(database.url)[2])}
+             "queued_before": len(_read_back(database.url, mode)[1]), "loaded_s": loaded_s}
     results = []
     for engine in ENGINES:
-        with database.copy(f"{name}_{engine}", folder) as copy:
+        with database.copy(f"{name}_{mode}_{engine}".replace("-", "_"), folder) as copy:
             run = leadflow(["dedupe", "--engine", engine], copy.url, timeout_s, folder)
-            result = {**base, "engine": engine, "import": prepared[1], "dedupe": run, "floor": floor,
+            result = {**base, "engine": engine, "prepare": prepared[1:], "dedupe": run, "floor": floor,
                       "errors": int(run["exit_code"] != 0)}
             if run["exit_code"] == 0:
-                lead_of, _, review = identity_cli.read_back(copy.url)
+                lead_of, review = _read_back(copy.url, mode)
                 result.update(identity_cli.score(truth, lead_of, review))
                 result["queue_share"] = round(len(review) / max(result["leads"], 1), 4)
                 result["not_queued"] = _not_queued(run["said"])
             results.append(result)
             print(_line(result), flush=True)
     return results
+
+
+def _read_back(url: str, mode: str) -> tuple[dict[str, int], list[tuple[int, int]]]:
+    if mode == "loaded":
+        return read_back_loaded(url)
+    lead_of, _, review = identity_cli.read_back(url)
+    return lead_of, review
 
 
 def _not_queued(said: list[str]) -> int:
@@ -158,24 +220,26 @@ def run(plan: Plan) -> dict:
                 skipped.append(f"{name}: data not in ../shared/data/dedupe/ or the 'bench' extra not installed")
                 continue
             records, truth = data
-            with BenchDatabase.sqlite(folder, name) as database:
-                results += bench_set(name, records, truth, database, folder, plan.timeout_s)
-            if name in plan.postgres_sets and postgres:
-                with BenchDatabase.postgres(name.replace("-", "_")) as database:
-                    results += bench_set(name, records, truth, database, folder, plan.timeout_s)
+            for mode in plan.modes:
+                with BenchDatabase.sqlite(folder, f"{name}_{mode}") as database:
+                    results += bench_set(name, records, truth, database, folder, plan.timeout_s, mode)
+                if name in plan.postgres_sets and postgres:
+                    with BenchDatabase.postgres(f"{name}_{mode}".replace("-", "_")) as database:
+                        results += bench_set(name, records, truth, database, folder, plan.timeout_s, mode)
         if not postgres:
             skipped.append("postgresql: server not reachable")
-    return {"benchmark": "identity_lists", "plan": {"sets": list(plan.sets), "postgres_sets": list(plan.postgres_sets)},
+    return {"benchmark": "identity_lists", "plan": {"sets": list(plan.sets), "postgres_sets": list(plan.postgres_sets),
+                                                    "modes": list(plan.modes)},
             "load_average": os.getloadavg(), "targets": TARGET, "results": results, "skipped": skipped}
 
 
 def _line(r: dict) -> str:
     if r.get("errors"):
         steps = [r.get("dedupe")] if r.get("dedupe") else r.get("steps", [])
-        return f"{r['set']} {r['engine']} on {r['database']}: FAILED " + "; ".join(
+        return f"{r['set']} {r['mode']} {r['engine']} on {r['database']}: FAILED " + "; ".join(
             f"{s['command']} exit {s['exit_code']}: {' | '.join(s['said'])}" for s in steps if s["exit_code"] != 0)
     a, b = r["auto"], r["auto_plus_review"]
-    return (f"{r['set']} {r['engine']} on {r['database']}: auto P {a['precision']:.3f} R {a['recall']:.3f}, "
+    return (f"{r['set']} {r['mode']} {r['engine']} on {r['database']}: auto P {a['precision']:.3f} R {a['recall']:.3f}, "
             f"+review P {b['precision']:.3f} R {b['recall']:.3f}, queue {r['queue_share']:.1%} of "
             f"{r['leads']} leads, dedupe {r['dedupe']['seconds']} s {r['dedupe']['peak_mb']} MB")
 
@@ -189,15 +253,16 @@ def report(outcome: dict) -> str:
         a, b = r["auto"], r["auto_plus_review"]
         met = a["precision"] >= TARGET["precision"] and a["recall"] >= TARGET["recall"] and \
             r["queue_share"] < TARGET["queue_share"]
-        rows.append([r["set"], r["database"], r["engine"], r["records"], r["leads"], f"{a['precision']:.3f}",
+        rows.append([r["set"], r["mode"], r["database"], r["engine"], r["records"], r["leads"], f"{a['precision']:.3f}",
                      f"{a['recall']:.3f}", f"{a['f1']:.3f}", f"{b['precision']:.3f}", f"{b['recall']:.3f}",
                      f"{b['f1']:.3f}", f"{r['queue_share']:.1%}", r["not_queued"], r["dedupe"]["seconds"],
-                     r["floor"]["queued_by_import"], r["dedupe"]["peak_mb"], r["floor"]["read_s"],
+                     r["floor"]["queued_before"], r["dedupe"]["peak_mb"], r["floor"]["read_s"],
                      f"{r['floor']['naive']['f1']:.3f}",
                      verdict(met)])
-    lines = ["name-and-address lists: leadflow import, then leadflow dedupe --engine matcher | splink (pairs)",
-             table(["set", "db", "engine", "rows", "leads", "auto P", "R", "F1", "+review P", "R", "F1", "queue",
-                    "not queued", "dedupe s", "queued by import", "peak MB", "floor read s", "naive F1",
+    lines = ["name-and-address lists: imported with leadflow import, or loaded one lead per record; then leadflow "
+             "dedupe --engine matcher | splink (pairs of records)",
+             table(["set", "way in", "db", "engine", "rows", "leads", "auto P", "R", "F1", "+review P", "R", "F1", "queue",
+                    "not queued", "dedupe s", "queued before", "peak MB", "floor read s", "naive F1",
                     "P>=.99 R>=.92 q<5%"], rows),
              *notes, f"load average {outcome['load_average']}"]
     lines.extend(f"skipped {reason}" for reason in outcome["skipped"])
