@@ -123,7 +123,7 @@ def comparisons() -> list[CustomComparison]:
         field("email", "email_l IS NULL OR email_r IS NULL",
               ("exact", "email_l = email_r", False),
               ("alias", "email_local_l = email_local_r", False),
-              ("close", "levenshtein(email_l, email_r) <= 1", False)),
+              ("close", _jw("email", 0.88), False)),
         field("phone", "phones_l IS NULL OR phones_r IS NULL",
               ("exact", "len(list_intersect(phones_l, phones_r)) > 0", False),
               ("close", "len(list_intersect(phone_tails_l, phone_tails_r)) > 0", False)),
@@ -214,6 +214,9 @@ class Linkage:
             # Until the rules estimate it: about one duplicate per lead (a pair's share of all pairs)
             prior = min(0.5, 1 / max(self.count, 2))
             self._linker = Linker("leads", settings(prior), db_api=DuckDBAPI(connection=self.connection))
+            for name in list(logging.root.manager.loggerDict):   # Splink's modules log every EM step at INFO
+                if name.startswith("splink"):
+                    logging.getLogger(name).setLevel(logging.ERROR)
         return self._linker
 
     def train(self) -> list[str]:
