@@ -10,10 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from itertools import combinations
 
-from leadflow.identity.match import IDENTIFYING, MatchResult, Model, Reason, compare
+from leadflow.identity.match import IDENTIFYING as MATCH_IDENTIFYING
+from leadflow.identity.match import MatchResult, Model, Reason, compare
 from leadflow.identity.normalize import Prepared
 
 MAX_COMPONENT = 200   # leads in one tentative cluster whose pairs are all checked against each other
+# Our identifying agreements, and for a pair the trained model is sure of: the street without a house number on one
+# side, or the same postal code. Splink's probability already weighs how common the name is (term frequencies)
+# and how large a postal area is, so a sure name at one street or postal code is a person, not only a name in a
+# town; name-and-address lists give nothing more identifying (issue 9: 0.881 -> 0.909 recall at 0.998 precision).
+IDENTIFYING = {**MATCH_IDENTIFYING, "address": MATCH_IDENTIFYING["address"] | {"street"},
+               "postal_code": frozenset({"exact"})}
 
 
 def judge(low: int, high: int, probability: float, weight: float, levels: Mapping[str, str],
