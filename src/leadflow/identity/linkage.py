@@ -7,6 +7,7 @@ so that a trained model maps onto the per-capture matcher's `match.Model` (see `
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from collections.abc import Iterable, Iterator
@@ -304,7 +305,7 @@ def to_model(parameters: dict, start: Model) -> Model:
     same level name); levels Splink has no counterpart for (our email "role" and "local", company "partial"),
     and the prior and thresholds, keep `start`'s values. Splink's "swapped" name level is not mapped: our
     comparison turns swapped names the right way round before it grades them."""
-    data = start.to_dict()
+    data = copy.deepcopy(start.to_dict())   # to_dict hands out the model's own tables
     for comparison in parameters["comparisons"]:
         name = comparison["output_column_name"]
         if name not in FIELDS:

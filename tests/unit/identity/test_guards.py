@@ -58,3 +58,4 @@ def test_splink_levels_map_onto_our_levels_of_the_same_name():
     assert (model.m["first_name"]["far"], model.u["first_name"]["far"]) == (0.05, 0.95)
     assert model.m["email"]["alias"] == 0.04 and model.m["email"]["role"] == start.m["email"]["role"]
     assert model.prior == start.prior and model.auto_threshold == start.auto_threshold
+    assert start.m["first_name"]["exact"] == Model().m["first_name"]["exact"]      # the start model is untouched
