@@ -228,10 +228,16 @@ class Linkage:
         if self.count < MIN_TRAINING:
             self.trained.append(f"not trained: {self.count} leads (fewer than {MIN_TRAINING}); shipped weights")
             return self.trained
+        default_prior = linker._settings_obj._probability_two_random_records_match
         try:
             linker.training.estimate_probability_two_random_records_match(list(DETERMINISTIC), recall=0.7)
         except Exception as error:  # noqa: BLE001 - Splink raises plain errors for "no pair"; keep the default prior
             self.trained.append(f"prior: default ({error.__class__.__name__})")
+        if not linker._settings_obj._probability_two_random_records_match > 0:
+            # no pair holds a rule (organisations without names or emails): a prior of 0 would score every pair 0;
+            # Splink has no public setter for it, so the settings object it reads is given the default back
+            linker._settings_obj._probability_two_random_records_match = default_prior
+            self.trained.append("prior: default (no pair holds a deterministic rule)")
         pairs = min(MAX_RANDOM_PAIRS, max(self.count * (self.count - 1) // 2, 1))
         linker.training.estimate_u_using_random_sampling(max_pairs=pairs, seed=SEED)
         done = 0
