@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, insert, text
 from bench.name_lists import generate
 from leadflow import db
 from leadflow.app import create_app
+from leadflow.identity.match import DEFAULT_M, Model
 from leadflow.leads.models import Lead
 from tests.conftest import make_settings
 from tests.integration.live import run_cli
@@ -130,3 +131,22 @@ def test_a_dedupe_merge_is_undone_by_unmerge(fresh_database):
     with engine.connect() as conn:
         assert conn.execute(text("select count(*) from leads where merged_into_id is null")).scalar() == left + 1
     engine.dispose()
+
+
+def test_dedupe_estimate_with_splink_keeps_splinks_weights_for_each_capture(fresh_database):
+    url = fresh_database.url
+    db.upgrade(url)
+    _load_list(url)
+    wrong = run_cli(url, "dedupe", "--engine", "nope")
+    assert wrong.returncode == 2 and "--engine is one of: splink, matcher" in wrong.stderr
+    done = run_cli(url, "dedupe", "--estimate", "--estimate-with", "splink")
+    assert done.returncode == 0, done.stderr
+    engine = create_engine(db.normalize_url(url))
+    with engine.connect() as conn:
+        stored = conn.execute(text("select value from instance_settings where key = 'identity_model'")).scalar()
+    engine.dispose()
+    model = Model.from_json(stored)
+    trained = [(f, level) for f in ("first_name", "last_name", "birth_date", "address")
+               for level in ("exact", "far") if model.m[f][level] != DEFAULT_M[f][level]]
+    assert len(trained) >= 6, trained                    # EM on the list moved the shipped weights
+    assert model.m["email"]["role"] == DEFAULT_M["email"]["role"]   # a level Splink has no counterpart for
