@@ -6,7 +6,8 @@ import argparse
 import sys
 import time
 
-from bench import events, capture_http, rescore, identity_cli, identity_quality, identity_speed, imports, inbox, predict
+from bench import (capture_http, events, identity_cli, identity_lists, identity_quality, identity_speed, identity_training,
+                   imports, inbox, predict, rescore)
 from bench.machine import machine, write_result
 
 BENCHMARKS = {
@@ -14,6 +15,10 @@ BENCHMARKS = {
     "import": ("import", imports, "leadflow import of a CSV into a database of many leads, beside executemany"),
     "identity": ("identity-quality", identity_quality, "identity resolution: precision, recall, F1 on sets with truth"),
     "identity-cli": ("identity-cli", identity_cli, "identity through leadflow import + dedupe: precision, recall, F1"),
+    "identity-lists": ("identity-lists", identity_lists, "name-and-address lists: our matcher beside Splink through "
+                       "import + dedupe"),
+    "identity-training": ("identity-training", identity_training, "the per-capture model: our EM beside Splink's "
+                          "training mapped onto our levels"),
     "identity-speed": ("identity-speed", identity_speed, "leadflow dedupe over many leads; fuzzy_match per capture"),
     "events": ("events", events, "event intake over HTTP with live scoring: /t/collect and /api/v1/events beside a floor"),
     "rescore": ("rescore", rescore, "a full rescore of every lead from its events beside one SQL aggregate"),

@@ -4,6 +4,7 @@ reads the same rows, and `fuzzy_match` for one new capture against them beside t
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import secrets
@@ -29,7 +30,7 @@ from leadflow.leads.domain import normalize_fields
 
 from bench import people, seed
 from bench.databases import BenchDatabase, copy_sqlite
-from bench.machine import table, verdict
+from bench.machine import machine, table, verdict, write_result
 
 LEADFLOW = Path(sys.executable).with_name("leadflow")
 TIMER = Path("/usr/bin/time")
@@ -47,6 +48,8 @@ class Plan:
     submissions: int = 1_000                 # fuzzy_match calls, half near-duplicates
     match_leads: int = 1_000_000             # the database fuzzy_match is measured against
     timeout_s: int = 3_600
+    engines: tuple[str, ...] = ("splink", "matcher")   # leadflow dedupe --engine, each on its own copy
+    match: bool = True                       # also time fuzzy_match per capture
 
     @classmethod
     def quick(cls) -> Plan:
@@ -164,12 +167,12 @@ def indexed_sqlite(count: int, damaged: float) -> tuple[Path, dict]:
     return path, timings
 
 
-def run_dedupe(url: str, folder: Path, timeout_s: int) -> dict:
+def run_dedupe(url: str, folder: Path, timeout_s: int, engine: str = "splink") -> dict:
     """`leadflow dedupe` as a user runs it, under /usr/bin/time -v for the peak resident memory."""
     env = {"PATH": "/usr/bin:/bin", "LEADFLOW_DATABASE_URL": url, "LEADFLOW_LOG_LEVEL": "WARNING",
            "LEADFLOW_SECRET_KEY": secrets.token_urlsafe(48)}
     stats = folder / "dedupe-time.txt"
-    command = [str(LEADFLOW), "dedupe"]
+    command = [str(LEADFLOW), "dedupe", "--engine", engine]
     if TIMER.exists():
         command = [str(TIMER), "-v", "-o", str(stats), *command]
     started = time.perf_counter()
@@ -277,20 +280,24 @@ def run(plan: Plan) -> dict:
         folder = Path(tmp)
         for size in plan.leads:
             path, setup[str(size)] = indexed_sqlite(size, plan.damaged)
-            with BenchDatabase.sqlite(folder, f"dedupe-{size}") as database:
-                copy_sqlite(path, database.path)
-                floor = run_floor(database.url)
-                before = count(database.url)
-                measured = run_dedupe(database.url, folder, plan.timeout_s)
-                after = count(database.url)
-            results.append({"leads": before["leads"], "keys": before["keys"], "dedupe": measured, "floor": floor,
-                            "merged": before["surviving"] - after["surviving"], "queued": after["review"],
-                            "errors": 0 if measured["exit_code"] == 0 else 1,
-                            "ratio": round(measured["seconds"] / floor["seconds"], 1) if floor["seconds"] else None})
-            print(_line(results[-1]), flush=True)
-        path, timings = indexed_sqlite(plan.match_leads, plan.damaged)
-        setup[str(plan.match_leads)] = setup.get(str(plan.match_leads)) or timings
-        match = run_match(path, plan)
+            for engine in plan.engines:
+                with BenchDatabase.sqlite(folder, f"dedupe-{size}-{engine}") as database:
+                    copy_sqlite(path, database.path)
+                    floor = run_floor(database.url)
+                    before = count(database.url)
+                    measured = run_dedupe(database.url, folder, plan.timeout_s, engine)
+                    after = count(database.url)
+                results.append({"leads": before["leads"], "keys": before["keys"], "engine": engine,
+                                "dedupe": measured, "floor": floor, "load_average": os.getloadavg(),
+                                "merged": before["surviving"] - after["surviving"], "queued": after["review"],
+                                "errors": 0 if measured["exit_code"] == 0 else 1,
+                                "ratio": round(measured["seconds"] / floor["seconds"], 1) if floor["seconds"] else None})
+                print(_line(results[-1]), flush=True)
+        match = {}
+        if plan.match:
+            path, timings = indexed_sqlite(plan.match_leads, plan.damaged)
+            setup[str(plan.match_leads)] = setup.get(str(plan.match_leads)) or timings
+            match = run_match(path, plan)
     return {"benchmark": "identity_speed", "plan": plan.__dict__, "results": results, "match": match,
             "setup": setup, "targets": {"dedupe_s": TARGET_DEDUPE_S, "peak_mb": TARGET_PEAK_MB,
                                         "match_p99_ms": TARGET_P99_MS}}
@@ -298,7 +305,7 @@ def run(plan: Plan) -> dict:
 
 def _line(r: dict) -> str:
     d = r["dedupe"]
-    return (f"dedupe over {r['leads']} leads: {d['seconds']} s ({d['cpu_s']} s CPU), peak {d['peak_mb']} MB, "
+    return (f"dedupe --engine {r.get('engine', 'splink')} over {r['leads']} leads: {d['seconds']} s ({d['cpu_s']} s CPU), peak {d['peak_mb']} MB, "
             f"exit {d['exit_code']} (floor {r['floor']['seconds']} s); merged {r['merged']}, queued {r['queued']}")
 
 
@@ -306,21 +313,34 @@ def report(outcome: dict) -> str:
     rows = []
     for r in outcome["results"]:
         d = r["dedupe"]
-        rows.append([r["leads"], r["keys"], f"{d['seconds']:.0f}", f"< {TARGET_DEDUPE_S}",
+        rows.append([r.get("engine", "splink"), r["leads"], r["keys"], f"{d['seconds']:.0f}", f"< {TARGET_DEDUPE_S}",
                      verdict(d["exit_code"] == 0 and d["seconds"] < TARGET_DEDUPE_S), d["peak_mb"],
                      f"< {TARGET_PEAK_MB}", verdict(None if d["peak_mb"] is None else d["peak_mb"] < TARGET_PEAK_MB),
                      f"{r['floor']['seconds']:.1f}", r["ratio"], r["merged"], r["queued"]])
     m = outcome["match"]
     lines = ["leadflow dedupe (SQLite; the leads already indexed)",
-             table(["leads", "keys", "seconds", "target", "", "peak MB", "target", "", "floor s", "x floor",
+             table(["engine", "leads", "keys", "seconds", "target", "", "peak MB", "target", "", "floor s", "x floor",
                     "merged", "queued"], rows),
-             f"fuzzy_match, one capture against {outcome['plan']['match_leads']} indexed leads "
-             f"({m['submissions']} submissions, half near-duplicates): p50 {m['p50_ms']} ms, p99 {m['p99_ms']} ms "
-             f"(target < {TARGET_P99_MS}: {verdict(m['p99_ms'] < TARGET_P99_MS)}); floor (indexed key lookup) "
-             f"p50 {m['floor_p50_ms']} ms, p99 {m['floor_p99_ms']} ms; decisions {m['decisions']}",
              f"setup: {outcome['setup']}"]
+    if m:
+        lines.insert(2, f"fuzzy_match, one capture against {outcome['plan']['match_leads']} indexed leads "
+                        f"({m['submissions']} submissions, half near-duplicates): p50 {m['p50_ms']} ms, p99 "
+                        f"{m['p99_ms']} ms (target < {TARGET_P99_MS}: {verdict(m['p99_ms'] < TARGET_P99_MS)}); floor "
+                        f"(indexed key lookup) p50 {m['floor_p50_ms']} ms, p99 {m['floor_p99_ms']} ms; decisions "
+                        f"{m['decisions']}")
     for r in outcome["results"]:
         if r["errors"]:
             lines.append(f"!!! dedupe over {r['leads']} leads failed: exit {r['dedupe']['exit_code']}, "
                          f"timed out {r['dedupe']['timed_out']}: {' | '.join(r['dedupe']['said'])}")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m bench.identity_speed [LEADS ...] [--no-match] [--engine splink|matcher]
+    sizes = tuple(int(a) for a in sys.argv[1:] if a.isdigit())
+    chosen = Plan(leads=sizes or Plan.leads, match="--no-match" not in sys.argv)
+    if "--engine" in sys.argv:
+        chosen.engines = (sys.argv[sys.argv.index("--engine") + 1],)
+    outcome = run(chosen)
+    outcome["machine"] = machine()
+    print(report(outcome))
+    print(write_result("identity-speed", outcome))

@@ -10,15 +10,25 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 def dedupe(dry_run: Annotated[bool, typer.Option("--dry-run", help="report what would happen; change nothing")] = False,
            threshold: Annotated[float | None, typer.Option(help="merge pairs at or above this match probability")] = None,
-           estimate_model: Annotated[bool, typer.Option("--estimate", help="re-estimate the match weights (EM) "
-                                                        "from this database first, and keep them")] = False) -> None:
-    """Scan every lead for duplicates: merge clusters above the threshold, queue unsure pairs for review."""
+           estimate_model: Annotated[bool, typer.Option("--estimate", help="train the match weights on this "
+                                                        "database and keep them for matching each capture")] = False,
+           engine: Annotated[str, typer.Option(help="splink (Splink on DuckDB, the default) or matcher (our own "
+                                               "matcher over the blocking keys)")] = "splink",
+           estimate_with: Annotated[str, typer.Option(help="with --estimate: matcher (our EM, the default) or splink "
+                                                      "(Splink's weights mapped onto our levels)")] = "matcher"
+           ) -> None:
+    """Scan every lead for duplicates: merge clusters above the threshold, queue the best unsure pairs for review
+    (the open queue stays under 5 % of the leads)."""
     from leadflow.console import open_db
     from leadflow.identity import dedupe as dedupe_run
 
     if threshold is not None and not 0 < threshold <= 1:
         typer.echo("--threshold is a match probability between 0 and 1", err=True)
         raise typer.Exit(2)
+    for option, value in (("--engine", engine), ("--estimate-with", estimate_with)):
+        if value not in dedupe_run.ENGINES:
+            typer.echo(f"{option} is one of: {', '.join(dedupe_run.ENGINES)}", err=True)
+            raise typer.Exit(2)
     _, _, factory = open_db()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=True) as bar:
@@ -32,11 +42,16 @@ def dedupe(dry_run: Annotated[bool, typer.Option("--dry-run", help="report what 
             bar.advance(tasks[stage], advance)
 
         report = dedupe_run.run(factory, dry_run=dry_run, threshold=threshold, estimate_model=estimate_model,
-                                progress=progress)
+                                engine=engine, estimate_with=estimate_with, progress=progress)
     sizes = sorted((len(c) for c in report.clusters), reverse=True)
     typer.echo(f"leads: {report.leads}  candidate pairs: {report.pairs}  clusters: {len(report.clusters)} "
                f"(leads in them: {sum(sizes)}, largest: {sizes[0] if sizes else 0})  unsure pairs: {report.review}",
                err=True)
+    for note in report.trained:
+        typer.echo(f"splink {note}", err=True)
+    if report.not_queued:
+        typer.echo(f"not queued: {report.not_queued} weaker unsure pair(s) (the review queue stays under "
+                   f"{dedupe_run.REVIEW_SHARE:.0%} of the leads)", err=True)
     if dry_run:
         typer.echo("dry run: nothing changed", err=True)
         for members in report.clusters[:20]:

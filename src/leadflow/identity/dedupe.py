@@ -1,7 +1,9 @@
-"""Batch deduplication over the whole database: index, pair by blocking keys, score, cluster, merge or queue."""
+"""Batch deduplication over the whole database: pair and score (Splink on DuckDB, or our own matcher over the
+blocking keys), our guards, cluster, merge the sure clusters, queue the best unsure pairs."""
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow import db
 from leadflow.clock import now
-from leadflow.identity import blocking, merges
+from leadflow.identity import blocking, guards, linkage, merges
 from leadflow.identity import service as identity_service
 from leadflow.identity.match import MatchResult, Model, cluster, compare, estimate
 from leadflow.identity.models import LeadMatchKey, PossibleDuplicate
@@ -20,6 +22,8 @@ from leadflow.identity.normalize import prepare
 from leadflow.leads.models import Lead
 
 CHUNK = 2000
+ENGINES = ("splink", "matcher")
+REVIEW_SHARE = 0.05   # the open review queue stays under this share of the surviving leads: a team can work it
 Progress = Callable[[str, int, int | None], None]  # (stage, advance, total)
 
 
@@ -32,7 +36,10 @@ class Report:
     merged: int = 0
     review: int = 0
     queued: int = 0
+    not_queued: int = 0           # unsure pairs past the queue's cap (the weakest), reported only
     dry_run: bool = True
+    engine: str = "splink"
+    trained: list[str] = field(default_factory=list)
 
 
 def _noop(stage: str, advance: int, total: int | None) -> None:
@@ -130,8 +137,14 @@ def _top_pairs(members: np.ndarray, sizes: np.ndarray, per_lead: int) -> np.ndar
 
 
 def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | None = None, estimate_model: bool = False,
-        actor: str = "dedupe", progress: Progress = _noop) -> Report:
-    report = Report(dry_run=dry_run)
+        engine: str = "splink", estimate_with: str = "matcher", actor: str = "dedupe",
+        progress: Progress = _noop) -> Report:
+    """`estimate_with` says whose training the per-capture model keeps: our EM on the candidate pairs a capture
+    sees (the default: it kept precision at 0.99 where Splink's mapped weights did not, docs/benchmarks.md), or
+    Splink's m and u mapped onto our levels."""
+    if engine not in ENGINES or estimate_with not in ENGINES:
+        raise ValueError(f"engine and estimate_with must be one of {', '.join(ENGINES)}")
+    report = Report(dry_run=dry_run, engine=engine)
     if not dry_run:
         report.indexed = index_missing(factory, progress)
     # A dry run writes keys for unindexed leads in its transaction only (rolled back); a real run reads here in a
@@ -145,25 +158,30 @@ def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | Non
             session.flush()
         report.leads = session.scalar(select(func.count()).select_from(Lead).where(
             Lead.merged_into_id.is_(None))) or 0
-        pairs = candidate_pairs(session, progress)
-        report.pairs = int(pairs.size)
-        prepared = _prepared(session, np.union1d(pairs >> 32, pairs & _LOW), progress)
         model = identity_service.model(session)
-        if estimate_model and pairs:
-            model = estimate((compare(prepared[a], prepared[b]) for a, b in _each(pairs)
-                              if a in prepared and b in prepared), start=model)
-            if not dry_run:
-                with factory() as writer, writer.begin():
-                    identity_service.save_model(writer, model)
-        if threshold is not None:
-            model = Model.from_dict({**model.to_dict(), "auto_threshold": threshold})
-        scored, apart = _score(pairs, prepared, model, progress)
-        del pairs
+        if engine == "splink":
+            scored, apart, trained = _splink(session, model, report, progress,
+                                             estimate_model=estimate_model and estimate_with == "splink",
+                                             threshold=threshold)
+            if estimate_model:
+                model = trained if estimate_with == "splink" else _estimate(session, model, report, progress)
+        else:
+            scored, apart, model = _matcher(session, model, report, progress, estimate_model=estimate_model,
+                                            threshold=threshold)
         not_same = [(p.lead_id, p.other_id) for p in session.scalars(
             select(PossibleDuplicate).where(PossibleDuplicate.status == "not_same"))]
+        open_pairs = session.scalar(select(func.count()).select_from(PossibleDuplicate).where(
+            PossibleDuplicate.status == "open")) or 0
+    if estimate_model and not dry_run:
+        with factory() as writer, writer.begin():
+            identity_service.save_model(writer, model)
     result = cluster(scored + apart, not_the_same=not_same)
     report.clusters = [sorted(c) for c in result.clusters]
     report.review = len(result.review)
+    merged_away = sum(len(c) - 1 for c in report.clusters)
+    room = max(0, review_cap(report.leads - merged_away) - open_pairs)
+    review = sorted(result.review, key=lambda item: -item[2].probability)
+    report.not_queued = max(0, len(review) - room)
     if dry_run:
         return report
     best = {(a, b): r for a, b, r in scored}
@@ -181,8 +199,94 @@ def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | Non
                 report.merged += 1
         progress("merging", 1, None)
     with factory() as session, session.begin():
-        report.queued = _queue(session, result.review)
+        report.queued = _queue(session, review[:room])
     return report
+
+
+def review_cap(leads: int) -> int:
+    """How many pairs the open review queue may hold: under REVIEW_SHARE of the leads."""
+    return max(0, math.ceil(leads * REVIEW_SHARE) - 1)
+
+
+def _matcher(session: Session, model: Model, report: Report, progress: Progress, *, estimate_model: bool,
+             threshold: float | None) -> tuple[list, list, Model]:
+    """Our own matcher: pairs from the blocking keys in lead_match_keys, scored by match.Model."""
+    if report.dry_run:  # keys for unindexed leads in this transaction only: it is rolled back
+        missing = session.scalars(select(Lead).where(
+            Lead.merged_into_id.is_(None),
+            ~select(LeadMatchKey.id).where(LeadMatchKey.lead_id == Lead.id).exists())).all()
+        identity_service.index_many(session, list(missing))
+        session.flush()
+    pairs = candidate_pairs(session, progress)
+    report.pairs = int(pairs.size)
+    prepared = _prepared(session, np.union1d(pairs >> 32, pairs & _LOW), progress)
+    if estimate_model and pairs.size:
+        model = estimate((compare(prepared[a], prepared[b]) for a, b in _each(pairs)
+                          if a in prepared and b in prepared), start=model)
+    saved = model
+    if threshold is not None:
+        model = Model.from_dict({**model.to_dict(), "auto_threshold": threshold})
+    scored, apart = _score(pairs, prepared, model, progress)
+    return scored, apart, saved
+
+
+def _estimate(session: Session, model: Model, report: Report, progress: Progress) -> Model:
+    """Our EM over the pairs of the blocking keys, as `--engine matcher --estimate` trains it."""
+    if report.dry_run:
+        return model
+    pairs = candidate_pairs(session, progress)
+    if not pairs.size:
+        return model
+    prepared = _prepared(session, np.union1d(pairs >> 32, pairs & _LOW), progress)
+    return estimate((compare(prepared[a], prepared[b]) for a, b in _each(pairs)
+                     if a in prepared and b in prepared), start=model)
+
+
+def _splink(session: Session, model: Model, report: Report, progress: Progress, *, estimate_model: bool,
+            threshold: float | None) -> tuple[list, list, Model]:
+    """Splink: every surviving lead, normalized as our matcher sees it, into DuckDB; a model trained on them (EM,
+    u from random pairs, term frequencies); the pairs at or above the review threshold judged with our guards.
+    With `estimate_model` the trained m and u are mapped onto our per-capture model (returned to be saved)."""
+    run = linkage.Linkage()
+    try:
+        table = Lead.__table__
+        rows = session.execute(select(*(table.c[name] for name in identity_service.MATCH_COLUMNS))
+                               .where(table.c.merged_into_id.is_(None)).order_by(table.c.id)
+                               .execution_options(yield_per=20000))
+        progress("reading", 0, report.leads)
+        batch = []
+        for row in rows:
+            batch.append(linkage.row(prepare(identity_service.person_record(row._asdict()))))
+            if len(batch) == 20_000:
+                run.add(batch)
+                progress("reading", len(batch), None)
+                batch = []
+        run.add(batch)
+        progress("reading", len(batch), None)
+        if run.count < 2:
+            return [], [], model
+        progress("training", 0, 1)
+        report.trained = run.train()
+        progress("training", 1, None)
+        parameters = run.parameters()
+        if estimate_model:
+            model = linkage.to_model(parameters, start=model)
+        deciding = model if threshold is None else Model.from_dict({**model.to_dict(), "auto_threshold": threshold})
+        found = list(run.predict(deciding.review_threshold))
+    finally:
+        run.close()
+    report.pairs = len(found)
+    prepared = _prepared(session, np.array(sorted({x for p in found for x in (p.low, p.high)}), dtype=np.int64),
+                         progress)
+    level_weights = linkage.weights(parameters)
+    progress("scoring", 0, len(found))
+    scored = [(p.low, p.high, guards.judge(p.low, p.high, p.probability, p.weight, p.levels, level_weights,
+                                           prepared, deciding))
+              for p in found if p.low in prepared and p.high in prepared]
+    progress("scoring", len(found), None)
+    kept = [s for s in scored if s[2].decision != "distinct"]
+    apart = [s for s in scored if s[2].decision == "distinct"] + guards.apart_within(kept, prepared)
+    return kept, apart, model
 
 
 _DISTINCT = MatchResult(weight=0.0, probability=0.0, decision="distinct", reasons=())
