@@ -381,9 +381,11 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
     for p in good:
         keys.update(identity_service.match_keys(p.lead.fields))
     identity_bulk.lock_many(session, keys)
+    # What the matcher reads of a row: its fields and its custom fields (a birth date is one).
+    seen = {id(p): {**p.lead.fields, "custom_fields": p.lead.custom_fields} for p in good}
     candidates = identity_bulk.load_candidates(session, [p.lead.fields for p in good])
-    fuzzy = identity_bulk.FuzzyChunk(session, [p.lead.fields for p in good
-                                                  if candidates.match(p.lead.fields) is None], candidates)
+    fuzzy = identity_bulk.FuzzyChunk(session, [seen[id(p)] for p in good
+                                               if candidates.match(seen[id(p)]) is None], candidates)
     review: list[tuple[dict, dict, object]] = []
 
     planned: list[_Planned] = []
@@ -399,10 +401,10 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
         touch = {**lead.attribution, "at": moment.isoformat(), "channel": job.channel}
         if campaign_id is not None:
             touch["campaign_id"] = campaign_id
-        record = candidates.match(lead.fields)
+        record = candidates.match(seen[id(p)])
         unsure = []
         if record is None:
-            record, _, unsure = fuzzy.match(lead.fields)
+            record, _, unsure = fuzzy.match(seen[id(p)])
         if record is None:
             record = leads_service.new_lead(fields=lead.fields, custom_fields=lead.custom_fields,
                                             do_not_contact=lead.do_not_contact, channel=job.channel,
@@ -437,8 +439,13 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
     identity_service.index_many(session, new_leads)
     identity_service.index_many(session, [record for record, written in merged.values()
                                           if written & MATCHED_FIELDS], replace=True)
-    identity_service.suggest_many(session, [(record["id"], other["id"], result) for record, other, result in review],
-                                  found_by="import")
+    if review:   # the likeliest unsure pairs, as many as the review queue's cap leaves room for
+        beyond = identity_service.suggest_many(
+            session, [(record["id"], other["id"], result) for record, other, result in review], found_by="import",
+            room=identity_service.queue_room(session))
+        if beyond:
+            log.info("import %s: %d weaker unsure pair(s) not queued (the review queue is full; dedupe finds them "
+                     "again)", job.import_id, beyond)
 
     capture_rows = []
     for plan in planned:

@@ -172,7 +172,7 @@ def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) ->
     capture.campaign_id = campaign_id
     capture.attribution = lead.attribution
     identity_service.lock_keys(session, identity_service.match_keys(lead.fields))
-    existing = identity_service.find_match(session, lead.fields)
+    existing = identity_service.find_match(session, {**lead.fields, "custom_fields": lead.custom_fields})
     fuzzy = None
     if existing is None:
         fuzzy = identity_service.fuzzy_match(session, lead.fields, lead.custom_fields)

@@ -21,6 +21,7 @@ def dedupe(dry_run: Annotated[bool, typer.Option("--dry-run", help="report what 
     (the open queue stays under 5 % of the leads)."""
     from leadflow.console import open_db
     from leadflow.identity import dedupe as dedupe_run
+    from leadflow.identity import service as identity_service
 
     if threshold is not None and not 0 < threshold <= 1:
         typer.echo("--threshold is a match probability between 0 and 1", err=True)
@@ -51,7 +52,7 @@ def dedupe(dry_run: Annotated[bool, typer.Option("--dry-run", help="report what 
         typer.echo(f"splink {note}", err=True)
     if report.not_queued:
         typer.echo(f"not queued: {report.not_queued} weaker unsure pair(s) (the review queue stays under "
-                   f"{dedupe_run.REVIEW_SHARE:.0%} of the leads)", err=True)
+                   f"{identity_service.REVIEW_SHARE:.0%} of the leads)", err=True)
     if dry_run:
         typer.echo("dry run: nothing changed", err=True)
         for members in report.clusters[:20]:

@@ -3,13 +3,12 @@ blocking keys), our guards, cluster, merge the sure clusters, queue the best uns
 
 from __future__ import annotations
 
-import math
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow import db
@@ -23,7 +22,6 @@ from leadflow.leads.models import Lead
 
 CHUNK = 2000
 ENGINES = ("splink", "matcher")
-REVIEW_SHARE = 0.05   # the open review queue stays under this share of the surviving leads: a team can work it
 Progress = Callable[[str, int, int | None], None]  # (stage, advance, total)
 
 
@@ -179,7 +177,7 @@ def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | Non
     report.clusters = [sorted(c) for c in result.clusters]
     report.review = len(result.review)
     merged_away = sum(len(c) - 1 for c in report.clusters)
-    room = max(0, review_cap(report.leads - merged_away) - open_pairs)
+    room = max(0, identity_service.review_cap(report.leads - merged_away) - open_pairs)
     review = sorted(result.review, key=lambda item: -item[2].probability)
     report.not_queued = max(0, len(review) - room)
     if dry_run:
@@ -201,11 +199,6 @@ def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | Non
     with factory() as session, session.begin():
         report.queued = _queue(session, review[:room])
     return report
-
-
-def review_cap(leads: int) -> int:
-    """How many pairs the open review queue may hold: under REVIEW_SHARE of the leads."""
-    return max(0, math.ceil(leads * REVIEW_SHARE) - 1)
 
 
 def _matcher(session: Session, model: Model, report: Report, progress: Progress, *, estimate_model: bool,
@@ -349,19 +342,7 @@ def _score(pairs: np.ndarray, prepared: dict, model: Model, progress: Progress
 
 
 def _queue(session: Session, review: list[tuple[int, int, MatchResult]]) -> int:
-    """suggest_review for many pairs: the pairs already queued or judged read once, the new ones inserted in bulk."""
-    wanted = {tuple(sorted((a, b))): result for a, b, result in review}
-    if not wanted:
-        return 0
-    low = sorted({pair[0] for pair in wanted})
-    known: set[tuple[int, int]] = set()
-    for start in range(0, len(low), identity_service.IN_BATCH):
-        known.update(session.execute(select(PossibleDuplicate.lead_id, PossibleDuplicate.other_id).where(
-            PossibleDuplicate.lead_id.in_(low[start:start + identity_service.IN_BATCH]))).tuples())
-    moment = now()
-    rows = [{"lead_id": a, "other_id": b, "probability": r.probability, "weight": r.weight,
-             "reasons": identity_service.reasons_json(r), "status": "open", "found_by": "dedupe",
-             "created_at": moment} for (a, b), r in sorted(wanted.items()) if (a, b) not in known]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(PossibleDuplicate), rows[start:start + 5000])
-    return len(rows)
+    """The unsure pairs into the review queue (pairs queued or judged before stay as they are): how many were new."""
+    before = session.scalar(select(func.count()).select_from(PossibleDuplicate)) or 0
+    identity_service.suggest_many(session, review, found_by="dedupe")
+    return (session.scalar(select(func.count()).select_from(PossibleDuplicate)) or 0) - before

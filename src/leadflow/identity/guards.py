@@ -31,9 +31,6 @@ def judge(low: int, high: int, probability: float, weight: float, levels: Mappin
     a, b = prepared[low], prepared[high]
     comparison = compare(a, b)
     contradictions = comparison.contradictions
-    if bool(a.generation) != bool(b.generation):
-        # "Kalevi Mäkinen Sr" beside "Kalevi Mäkinen" at one address is the father beside his son
-        contradictions += (f"generation on one side only ({a.generation or b.generation})",)
     identifying = any(comparison.levels.get(f) in allowed for f, allowed in IDENTIFYING.items())
     decision = model.decide(probability, len(contradictions), identifying=identifying)
     reasons = sorted((Reason(f, level, level_weights.get(f, {}).get(level, 0.0))

@@ -178,6 +178,10 @@ def compare(a: Prepared, b: Prepared, *, frequencies: Frequencies | None = None)
         contradictions.append("mobile numbers differ")
     if a.generation and b.generation and a.generation != b.generation:
         contradictions.append(f"generation differs ({a.generation}/{b.generation})")
+    elif bool(a.generation) != bool(b.generation) and levels["birth_date"] != "exact":
+        # "Kalevi Mäkinen Sr" beside "Kalevi Mäkinen" at one address is the father beside his son, unless the
+        # same birth date says it is one man written both ways
+        contradictions.append(f"generation on one side only ({a.generation or b.generation})")
     if levels["email"] == "far" and not (a.email_role or b.email_role) and (
             (a.email_free and b.email_free) or a.email_domain == b.email_domain):
         if set(a.mobiles) & set(b.mobiles) and first in ("exact", "nickname") and last in ("exact", "close"):
@@ -260,7 +264,7 @@ def _first(a: _FirstView, b: _FirstView) -> str:
         return MISSING
     if a.text == b.text or a.text.replace(" ", "") == b.text.replace(" ", ""):
         return "exact"
-    if _digits(a.text) != _digits(b.text):
+    if _numbered_apart(a.text, b.text):
         return "far"   # "Voor1" and "Voor2": numbered names are different names
     a_initial = a.is_initials or len(a.tokens[0]) == 1
     b_initial = b.is_initials or len(b.tokens[0]) == 1
@@ -293,7 +297,7 @@ def _last(a: str, a_core: str, b: str, b_core: str) -> str:
         return MISSING
     if a == b or a_core == b_core or a.replace(" ", "") == b.replace(" ", ""):
         return "exact"
-    if _digits(a) != _digits(b):
+    if _numbered_apart(a, b):
         return "far"
     if (JaroWinkler.similarity(a_core, b_core) >= 0.9 and min(len(a_core), len(b_core)) >= 5) or _slip(a_core, b_core):
         return "close"
@@ -334,12 +338,19 @@ def _digits(text: str) -> str:
     return "".join(filter(str.isdigit, text))
 
 
+def _numbered_apart(a: str, b: str) -> bool:
+    """Both carry a number and the numbers differ: "Bedrijf 1" and "Bedrijf 2". A digit on one side only is more
+    often a slip of a scan or a keyboard ("E1isabeth") than a numbered name."""
+    digits_a, digits_b = _digits(a), _digits(b)
+    return bool(digits_a) and bool(digits_b) and digits_a != digits_b
+
+
 def _related_domains(a: Prepared, b: Prepared) -> bool:
     """acme.nl and acme.com, or a domain named like the other record's company: one firm's addresses."""
     if a.email_free or b.email_free:
         return False
     label_a, label_b = a.email_domain.split(".")[0], b.email_domain.split(".")[0]
-    if _digits(label_a) != _digits(label_b):
+    if _numbered_apart(label_a, label_b):
         return False   # example6.com and example16.com
     if label_a == label_b or JaroWinkler.similarity(label_a, label_b) >= 0.9:
         return True
@@ -367,7 +378,7 @@ def _company(a: Prepared, b: Prepared) -> str:
         return "exact"
     if same_domain:
         return "close"
-    if _digits(a.company) != _digits(b.company):
+    if _numbered_apart(a.company, b.company):
         return "far"   # "Bedrijf 1" and "Bedrijf 2"
     only_a = set(a.company.split()) - set(b.company.split())
     only_b = set(b.company.split()) - set(a.company.split())

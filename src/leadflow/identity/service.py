@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import delete, insert, select, text, union
+from sqlalchemy import delete, func, insert, select, text, union
 from sqlalchemy.orm import Session
 
 from leadflow.clock import now
@@ -344,8 +345,28 @@ def suggest_review(session: Session, lead_id: int, others: list[tuple[int, Match
     return added
 
 
-def suggest_many(session: Session, pairs: list[tuple[int, int, MatchResult]], *, found_by: str) -> None:
-    """suggest_review for a whole chunk in one statement; pairs queued or judged before stay as they are."""
+REVIEW_SHARE = 0.05   # the open review queue stays under this share of the surviving leads: a team can work it
+
+
+def review_cap(leads: int) -> int:
+    """How many pairs the open review queue may hold for this many surviving leads (fewer than REVIEW_SHARE)."""
+    return max(0, math.ceil(leads * REVIEW_SHARE) - 1)
+
+
+def queue_room(session: Session, *, leads_gone: int = 0) -> int:
+    """How many more pairs the review queue takes now (batches of many pairs ask; a single capture does not)."""
+    leads = session.scalar(select(func.count()).select_from(Lead).where(Lead.merged_into_id.is_(None))) or 0
+    open_pairs = session.scalar(select(func.count()).select_from(PossibleDuplicate).where(
+        PossibleDuplicate.status == "open")) or 0
+    return max(0, review_cap(leads - leads_gone) - open_pairs)
+
+
+def suggest_many(session: Session, pairs: list[tuple[int, int, MatchResult]], *, found_by: str,
+                 room: int | None = None) -> int:
+    """suggest_review for a whole batch in a few statements; pairs queued or judged before stay as they are.
+    With `room`, only that many of the likeliest new pairs are queued (the review queue's cap). Returns how many
+    pairs were offered beyond the room (not queued)."""
+    pairs = sorted(pairs, key=lambda item: -item[2].probability)
     rows, seen = [], set()
     moment = now()
     for a, b, result in pairs:
@@ -355,8 +376,17 @@ def suggest_many(session: Session, pairs: list[tuple[int, int, MatchResult]], *,
         seen.add((low, high))
         rows.append({"lead_id": low, "other_id": high, "probability": result.probability, "weight": result.weight,
                      "reasons": reasons_json(result), "status": "open", "found_by": found_by, "created_at": moment})
+    beyond = 0
+    if room is not None and len(rows) > room:
+        known = set()
+        lows = sorted({row["lead_id"] for row in rows})
+        for start in range(0, len(lows), IN_BATCH):
+            known.update(session.execute(select(PossibleDuplicate.lead_id, PossibleDuplicate.other_id).where(
+                PossibleDuplicate.lead_id.in_(lows[start:start + IN_BATCH]))).tuples())
+        rows = [row for row in rows if (row["lead_id"], row["other_id"]) not in known]
+        rows, beyond = rows[:room], max(0, len(rows) - room)
     if not rows:
-        return
+        return beyond
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
@@ -364,6 +394,7 @@ def suggest_many(session: Session, pairs: list[tuple[int, int, MatchResult]], *,
     for start in range(0, len(rows), 500):
         session.execute(dialect_insert(PossibleDuplicate).on_conflict_do_nothing(
             index_elements=["lead_id", "other_id"]), rows[start:start + 500])
+    return beyond
 
 
 def judged_apart(session: Session, a: int, b: int) -> bool:
