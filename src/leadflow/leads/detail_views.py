@@ -10,8 +10,10 @@ from leadflow.errors import Invalid, NotFound
 from leadflow.http import AppSettings, DbSession, PageActor
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
+from leadflow.leads import timeline as lead_timeline
 from leadflow.leads.models import STAGES, Company, Lead
-from leadflow.people.models import ApiKey, User
+from leadflow.people import queries as people_queries
+from leadflow.people.models import User
 from leadflow.web.pages import page_router, redirect, render
 
 router = page_router(tags=["pages"])
@@ -23,12 +25,7 @@ SECTIONS = {
     "address": ("Company and address", ("company", "street", "postal_code", "city", "region", "country")),
     "status": ("Stage", ("stage",)),
 }
-LABELS = {
-    "first_name": "First name", "last_name": "Last name", "job_title": "Job title", "language": "Language",
-    "email": "Email", "phone": "Phone", "mobile": "Mobile", "do_not_contact": "Do not contact",
-    "company": "Company", "street": "Street", "postal_code": "Postal code", "city": "City", "region": "Region",
-    "country": "Country", "stage": "Stage",
-}
+LABELS = lead_timeline.FIELD_LABELS
 INPUT_TYPES = {"email": "email", "phone": "tel", "mobile": "tel"}
 TIMELINE_LIMIT = 200
 MAX_TEXT = 20_000
@@ -66,24 +63,14 @@ def _survivor(session, actor, lead_id: int) -> Lead | None:
     return lead
 
 
-def _actor_names(session, labels: set[str]) -> dict[str, str]:
-    users = {int(label[5:]) for label in labels if label.startswith("user:") and label[5:].isdecimal()}
-    keys = {int(label[8:]) for label in labels if label.startswith("api_key:") and label[8:].isdecimal()}
-    names = {"system": "leadflow"}
-    if users:
-        for user_id, name, email in session.execute(select(User.id, User.name, User.email).where(User.id.in_(users))):
-            names[f"user:{user_id}"] = name or email
-    if keys:
-        for key_id, name in session.execute(select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(keys))):
-            names[f"api_key:{key_id}"] = f"API key “{name}”"
-    return names
-
-
 def _timeline_context(session, lead: Lead, *, note: str = "", note_error: str | None = None,
                       status: str | None = None) -> dict:
     activities = queries.timeline(session, lead.id, limit=TIMELINE_LIMIT)
-    return {"lead": lead, "activities": activities, "note": note, "note_error": note_error, "status": status,
-            "actors": _actor_names(session, {a.actor for a in activities}), "labels": LABELS,
+    actors = people_queries.actor_names(session, {a.actor for a in activities})
+    people = people_queries.user_names(session, lead_timeline.people_in(a.data for a in activities))
+    entries = [lead_timeline.entry(kind=a.kind, summary=a.summary, data=a.data, actor=actors.get(a.actor, a.actor),
+                              occurred_at=a.occurred_at, people=people) for a in activities]
+    return {"lead": lead, "entries": entries, "note": note, "note_error": note_error, "status": status,
             "timeline_limit": TIMELINE_LIMIT}
 
 
