@@ -280,8 +280,13 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     from leadflow.qualification import api as qualification_api
     from leadflow.qualification import views as qualification_views
 
+    from leadflow.qualification import service as qualification_service
+
     for module in (qualification_api, qualification_views):
         app.include_router(module.router)
+    # A lead edited on its page (leads, the bottom stage) has its fit, grade and Sales Ready brought up to date by
+    # the stages above in the same request, so the page's panels agree at once.
+    app.state.lead_edited = qualification_service.fields_changed
     from leadflow.scoring import api as scoring_api
     from leadflow.scoring import views as scoring_views
 

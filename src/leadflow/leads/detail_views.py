@@ -11,10 +11,11 @@ from leadflow.http import AppSettings, DbSession, PageActor
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads import timeline as lead_timeline
+from leadflow.leads.lifecycle import STAGE_LABELS
 from leadflow.leads.models import STAGES, Company, Lead
 from leadflow.people import queries as people_queries
 from leadflow.people.models import User
-from leadflow.web.pages import page_router, redirect, render
+from leadflow.web.pages import lead_changed, page_router, redirect, render
 
 router = page_router(tags=["pages"])
 
@@ -125,10 +126,22 @@ def lead_page(lead_id: int, request: Request, session: DbSession, actor: PageAct
         if campaign_ids else {}
     context = {
         "lead": lead, "name": name_of(lead), "owner": owner, "campaigns": campaigns, "undo": undo,
+        "stage_labels": STAGE_LABELS,
         "sections": [_section_context(lead, s) for s in SECTIONS], "consents": queries.consents(session, lead.id),
         "company_tree": _company_tree(session, actor, lead), **_timeline_context(session, lead),
     }
     return render(request, "leads/detail.html", context)
+
+
+@router.get("/leads/{lead_id:int}/head")
+def head(lead_id: int, request: Request, session: DbSession, actor: PageActor):
+    """The page's head (name, role at company, stage), reloaded when another panel changed the lead."""
+    actor.require("leads:read")
+    lead = queries.visible_lead(session, actor, lead_id)
+    if not _is_htmx(request):
+        return redirect(request, f"/leads/{lead.id}")
+    return render(request, "leads/_detail_head.html", {"lead": lead, "name": name_of(lead),
+                                                        "stage_labels": STAGE_LABELS})
 
 
 @router.get("/leads/{lead_id:int}/section/{section}")
@@ -168,6 +181,10 @@ def save_section(lead_id: int, section: str, request: Request, session: DbSessio
     try:
         changes = leads_service.edit(session, lead=lead, values=values, actor=actor.label,
                                      default_country=settings.default_country)
+        if changes:
+            # Fit, grade and Sales Ready (kept by stages above this one) follow the edit in the same transaction,
+            # so every panel of the page shows them at once; the worker's lead.updated handler finds nothing left.
+            request.app.state.lead_edited(session, [lead.id], actor=actor.label)
     except Invalid as exc:
         session.rollback()
         errors = {e.field: e.reason[:1].upper() + e.reason[1:] for e in exc.errors}
@@ -180,11 +197,10 @@ def save_section(lead_id: int, section: str, request: Request, session: DbSessio
     message = f"Saved {changed}." if changes else "Nothing changed."
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}#section-{section}", message=message, kind="ok")
-    response = render(request, "leads/_detail_section.html",
-                      {"lead": lead, "sec": _section_context(lead, section, status=message)})
-    if changes:
-        response.headers["HX-Trigger"] = "lead-changed"
-    return response
+    session.refresh(lead)
+    return render(request, "leads/_detail_section.html",
+                  {"lead": lead, "sec": _section_context(lead, section, status=message)},
+                  headers=lead_changed(f"section-{section}") if changes else None)
 
 
 @router.get("/leads/{lead_id:int}/timeline")

@@ -104,6 +104,13 @@ def record_captured(session: Session, lead_id: int, custom_fields: dict, *, capt
                  withdraw=False, lenient=True)
 
 
+def fields_changed(session: Session, lead_ids: list[int] | set[int], *, actor: str = "system") -> list[int]:
+    """Leads' declared fields changed (an edit): rescore their fit and grade, then apply the Sales Ready rule.
+    Returns the ids that became Sales Ready."""
+    scoring_service.rescore_fit(session, lead_ids)
+    return evaluate(session, set(lead_ids), actor=actor)
+
+
 # --- stages -------------------------------------------------------------------------------------------------------
 
 def move_stage(session: Session, lead: Lead, to: str, reason: str | None = None, note: str | None = None,

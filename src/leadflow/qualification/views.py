@@ -13,7 +13,7 @@ from leadflow.leads.models import Lead
 from leadflow.people import queries as people_queries
 from leadflow.qualification import bant, salesready
 from leadflow.qualification import service as qualification_service
-from leadflow.web.pages import page_router, redirect, render
+from leadflow.web.pages import lead_changed, page_router, redirect, render
 
 router = page_router(tags=["pages"])
 
@@ -59,10 +59,11 @@ def panel_context(session, lead: Lead, *, status: str | None = None, errors: dic
     }
 
 
-def _panel(request: Request, session, lead: Lead, *, status_code: int = 200, **context):
+def _panel(request: Request, session, lead: Lead, *, status_code: int = 200, changed: bool = False, **context):
     values = panel_context(session, lead, **context)
     if _is_htmx(request):
-        return render(request, "qualification/_panel.html", values, status_code=status_code)
+        return render(request, "qualification/_panel.html", values, status_code=status_code,
+                      headers=lead_changed("qualification") if changed else None)
     return render(request, "qualification/lead_qualification.html", values, status_code=status_code)
 
 
@@ -96,10 +97,7 @@ async def save_bant(lead_id: int, request: Request, session: DbSession, actor: P
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}#qualification", message=message, kind="ok")
     session.refresh(lead)
-    response = _panel(request, session, lead, status=message)
-    if changed:
-        response.headers["HX-Trigger"] = "lead-changed"
-    return response
+    return _panel(request, session, lead, status=message, changed=bool(changed))
 
 
 @router.post("/leads/{lead_id:int}/qualification/stage")
@@ -124,9 +122,7 @@ async def move_stage(lead_id: int, request: Request, session: DbSession, actor: 
     message = f"Moved from {STAGE_LABELS.get(before, before)} to {STAGE_LABELS[to]}."
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}#qualification", message=message, kind="ok")
-    response = _panel(request, session, lead, status=message)
-    response.headers["HX-Trigger"] = "lead-changed"
-    return response
+    return _panel(request, session, lead, status=message, changed=True)
 
 
 # --- the Sales Ready rule -----------------------------------------------------------------------------------------

@@ -106,6 +106,8 @@ def test_every_action_on_a_lead_renders_on_its_page_with_people_by_name(client, 
         assert f"activity kind-{kind}" in pages[lead_id], (lead_id, kind)
     both = "".join(pages.values())
     assert not re.search(r"\b(user|api_key):\d+", both)  # people by name, never by number
+    captures = client.get(f"/leads/{survivor}/captures", headers=HTMX).text
+    assert "from API key “tests”" in captures and not re.search(r"\b(user|api_key):\d+", captures)
     assert f"<ins>sales_rep {rep.email}</ins>" in pages[survivor]  # the new owner, by name
     assert f"by API key “telemarketer key” of telemarketer {caller.email}" in pages[survivor]
     assert "Met at the fair" in pages[survivor] and "The rule held: bant.known &gt;= 1" in pages[survivor]

@@ -1,4 +1,4 @@
-// The inbox: "select all on this page", the count of selected leads, and filter errors (422) shown in place.
+// The inbox: "select all on this page", the count of selected leads, empty filters out of the address.
 (function () {
   "use strict";
 
@@ -35,13 +35,5 @@
     Object.keys(params).forEach(function (name) {
       if (params[name] === "") { delete params[name]; }
     });
-  });
-
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    // A filter the server refused answers 422 with the reasons: show them instead of keeping the old list.
-    if (event.detail.xhr && event.detail.xhr.status === 422) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
   });
 })();
