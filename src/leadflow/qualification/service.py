@@ -17,8 +17,10 @@ from leadflow.leads.models import Company, Lead, StageChange
 from leadflow.outbox import OutboxMessage, publish
 from leadflow.qualification import bant, salesready
 from leadflow.qualification.models import BantAnswer, SalesReadyRule
+from leadflow.scoring import predict_service
 from leadflow.scoring import service as scoring_service
 from leadflow.scoring.models import LeadScore
+from leadflow.settings import get_settings
 
 CHUNK = 500
 LEAD_CONTEXT_FIELDS = ("email", "first_name", "last_name", "job_title", "company", "country", "city", "region",
@@ -173,6 +175,9 @@ def contexts(session: Session, leads: list, rule: salesready.Rule) -> dict[int, 
     answers = bant_values(session, ids) if any(n.startswith("bant.") for n in names) else {}
     fits = dict(session.execute(select(LeadScore.lead_id, LeadScore.fit).where(LeadScore.lead_id.in_(ids)))) \
         if "fit" in names and ids else {}
+    # A model below the quality bar predicts no better than a guess: the rule sees its probability as unknown.
+    guessing = "predicted_probability" in names and not predict_service.active_quality(
+        session, min_auc=get_settings().predict_min_auc).usable
     companies = {}
     if any(n.startswith("company.") for n in names):
         company_ids = {lead.company_id for lead in leads if lead.company_id}
@@ -181,6 +186,8 @@ def contexts(session: Session, leads: list, rule: salesready.Rule) -> dict[int, 
     for lead in leads:
         found[lead.id] = context_of(lead, answers.get(lead.id, {}), fit=fits.get(lead.id),
                                     company=companies.get(lead.company_id))
+        if guessing:
+            found[lead.id]["predicted_probability"] = None
     return found
 
 
