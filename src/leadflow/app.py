@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -224,7 +225,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI:
     """The web application; tests pass their own sessionmaker (one connection, rolled back)."""
-    app = FastAPI(title="leadflow", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
+    app = FastAPI(title="leadflow", version=__version__, docs_url=None, redoc_url=None, openapi_url="/openapi.json",
                   description="Lead management: capture, one record per person, scoring, routing, follow-up, ROI.")
     if sessionmaker is None:
         engine = engine or make_engine(settings.database_url)
@@ -304,6 +305,17 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:
         return RedirectResponse(f"/static/favicon.svg?v={__version__}", status_code=308)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI from leadflow's own static files (npm's swagger-ui-dist, copied by `make install`): the API
+        documentation works without the internet."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="leadflow API",
+            swagger_js_url=f"/static/vendor/swagger-ui/swagger-ui-bundle.js?v={__version__}",
+            swagger_css_url=f"/static/vendor/swagger-ui/swagger-ui.css?v={__version__}",
+            swagger_favicon_url=f"/static/favicon.svg?v={__version__}",
+            swagger_ui_parameters={"validatorUrl": None})
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:
