@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from leadflow.clock import now
 from leadflow.errors import Invalid, NotFound
-from leadflow.http import DbSession, PageActor
+from leadflow.http import AppSettings, DbSession, PageActor
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.domain import normalize_country
@@ -106,11 +106,13 @@ def score_at_least(text: str) -> int:
     return int(text)
 
 
-def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]]) -> Inbox:
+def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]], *,
+          default_country: str | None = None) -> Inbox:
     values = {k: (params.get(k) or "").strip()[:200] for k in (*KEPT, "after", "before")}
     inbox, f, errors = Inbox(values), queries.LeadFilter(), {}
     inbox.filter, inbox.errors = f, errors
     f.q = values["q"] or None
+    f.default_country = default_country
     if values["stage"]:
         if values["stage"] in STAGES:
             f.stage = values["stage"]
@@ -199,10 +201,10 @@ def _choices(session, actor: Actor) -> dict:
 
 
 @router.get("/leads")
-def inbox_page(request: Request, actor: PageActor, session: DbSession):
+def inbox_page(request: Request, actor: PageActor, session: DbSession, settings: AppSettings):
     actor.require("leads:read")
     choices = _choices(session, actor)
-    inbox = parse(request.query_params, actor, session, choices["campaigns"])
+    inbox = parse(request.query_params, actor, session, choices["campaigns"], default_country=settings.default_country)
     context = {"inbox": inbox, **choices, "saved": queries.saved_views(session, actor.user_id),
                "can_assign": actor.can("leads:assign"), "can_write": actor.can("leads:write"),
                "can_export": actor.can("leads:export"), "page": None, "total": 0}
@@ -239,10 +241,10 @@ def inbox_page(request: Request, actor: PageActor, session: DbSession):
 
 
 @router.get("/leads/export.csv")
-def export_filtered(request: Request, actor: PageActor, session: DbSession):
+def export_filtered(request: Request, actor: PageActor, session: DbSession, settings: AppSettings):
     """Every lead of the filtered list this actor sees, streamed."""
     actor.require("leads:export")
-    inbox = parse(request.query_params, actor, session, [])
+    inbox = parse(request.query_params, actor, session, [], default_country=settings.default_country)
     if inbox.errors:
         return render(request, "error.html", {"title": "Cannot export this list", "message": " ".join(
             inbox.errors.values())}, status_code=422)
