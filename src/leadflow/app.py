@@ -288,6 +288,8 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     # A lead edited on its page (leads, the bottom stage) has its fit, grade and Sales Ready brought up to date by
     # the stages above in the same request, so the page's panels agree at once.
     app.state.lead_edited = qualification_service.fields_changed
+    # Columns stages above leads add to the inbox's CSV export (the same as `leadflow export leads`).
+    app.state.lead_export_columns = (qualification_service.export_columns(),)
     from leadflow.scoring import api as scoring_api
     from leadflow.scoring import views as scoring_views
 

@@ -15,7 +15,7 @@ from leadflow.campaigns.domain import code_key
 from leadflow.campaigns.models import Campaign
 from leadflow.db import UtcDateTime
 from leadflow.errors import Invalid, NotFound
-from leadflow.leads.domain import LEAD_FIELDS, looks_like_phone, parent_hint, phone_candidates, spreadsheet_safe
+from leadflow.leads.domain import looks_like_phone, parent_hint, phone_candidates
 from leadflow.leads.models import Activity, Company, Consent, Lead, SavedView
 from leadflow.leads.visibility import sees_all, visible_leads
 from leadflow.pages import keyset_page
@@ -269,24 +269,6 @@ def count_capped(session: Session, actor: Actor, f: LeadFilter, *, cap: int = 10
     """How many leads match, counted up to `cap` (the page says "10,000+" beyond): cheap on millions."""
     ids = filtered(session, actor, f).with_only_columns(Lead.id).limit(cap + 1).subquery()
     return session.scalar(select(func.count()).select_from(ids)) or 0
-
-
-# The columns of every lead export (the CLI's and the inbox's CSV).
-COLUMNS = ("id", *LEAD_FIELDS, "stage", "owner", "do_not_contact", "channel", "campaign_id", "company_id",
-           "first_utm_source", "first_utm_medium", "first_utm_campaign", "last_utm_source", "last_utm_medium",
-           "last_utm_campaign", "custom_fields", "created_at", "updated_at")
-
-
-def lead_row(lead: Lead) -> list:
-    first, last = lead.first_touch or {}, lead.last_touch or {}
-    return [spreadsheet_safe(value) for value in (
-        lead.id, *(getattr(lead, name) or "" for name in LEAD_FIELDS), lead.stage, lead.owner_id or "",
-        "true" if lead.do_not_contact else "false", lead.channel or "", lead.campaign_id or "",
-        lead.company_id or "", first.get("utm_source", ""), first.get("utm_medium", ""),
-        first.get("utm_campaign", ""), last.get("utm_source", ""), last.get("utm_medium", ""),
-        last.get("utm_campaign", ""), json.dumps(lead.custom_fields or {}, ensure_ascii=False),
-        lead.created_at.isoformat(), lead.updated_at.isoformat(),
-    )]
 
 
 def inbox_export(session: Session, actor: Actor, f: LeadFilter, *, ids: list[int] | None = None):

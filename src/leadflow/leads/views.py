@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from leadflow.clock import now
 from leadflow.errors import Invalid, NotFound
 from leadflow.http import AppSettings, DbSession, PageActor
-from leadflow.leads import queries
+from leadflow.leads import export, queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.domain import normalize_country
 from leadflow.leads.models import STAGES, SavedView
@@ -248,16 +248,18 @@ def export_filtered(request: Request, actor: PageActor, session: DbSession, sett
     if inbox.errors:
         return render(request, "error.html", {"title": "Cannot export this list", "message": " ".join(
             inbox.errors.values())}, status_code=422)
-    return _csv(queries.inbox_export(session, actor, inbox.filter))
+    return _csv(request, session, queries.inbox_export(session, actor, inbox.filter))
 
 
-def _csv(leads) -> StreamingResponse:
+def _csv(request: Request, session, leads) -> StreamingResponse:
+    extra = request.app.state.lead_export_columns
+
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(queries.COLUMNS)
-        for count, lead in enumerate(leads, 1):
-            writer.writerow(queries.lead_row(lead))
+        writer.writerow(export.header(extra))
+        for count, row in enumerate(export.rows(session, leads, extra), 1):
+            writer.writerow(row)
             if count % 500 == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -293,7 +295,7 @@ async def bulk(request: Request, actor: PageActor, session: DbSession):
         return redirect(request, back, message=f"Select at most {MAX_SELECTED} leads at a time.", kind="error")
     if action == "export":
         actor.require("leads:export")
-        return _csv(queries.inbox_export(session, actor, queries.LeadFilter(), ids=ids))
+        return _csv(request, session, queries.inbox_export(session, actor, queries.LeadFilter(), ids=ids))
     if action == "assign":
         actor.require("leads:assign")
         owner_text = str(form.get("owner") or "")

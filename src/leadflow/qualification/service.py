@@ -12,6 +12,7 @@ from leadflow.clock import now
 from leadflow.errors import FieldError, Invalid
 from leadflow.events import LEAD_SALES_READY
 from leadflow.leads import service as leads_service
+from leadflow.leads.export import ExportColumns
 from leadflow.leads.lifecycle import PAST_SQL, check_move
 from leadflow.leads.models import Company, Lead, StageChange
 from leadflow.outbox import OutboxMessage, publish
@@ -96,6 +97,17 @@ def set_bant(session: Session, lead_id: int, answers: dict, source: str, actor: 
                                 bant={lead_id: {c: v for c, v in updated.items() if v is not None}})
     evaluate(session, {lead_id}, actor=actor)
     return updated
+
+
+def export_columns() -> ExportColumns:
+    """The current BANT answers as columns of the lead export (bant_budget, bant_authority, bant_need,
+    bant_timeline), in their stored form ("10k-50k", "decision_maker", "3m")."""
+
+    def read(session: Session, lead_ids: list[int]) -> dict[int, tuple]:
+        return {lead_id: tuple(answers.get(c) or "" for c in bant.CRITERIA)
+                for lead_id, answers in bant_values(session, lead_ids).items()}
+
+    return ExportColumns(tuple(f"bant_{c}" for c in bant.CRITERIA), read)
 
 
 def record_captured(session: Session, lead_id: int, custom_fields: dict, *, capture_id: int | None) -> None:
