@@ -260,7 +260,7 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     from leadflow.identity import api as identity_api
     from leadflow.identity import views as identity_views
     from leadflow.leads import api as leads_api
-    from leadflow.leads import company_api, company_views, detail_views
+    from leadflow.leads import call_list_views, company_api, company_views, detail_views
     from leadflow.leads import views as leads_views
     from leadflow.people import settings_views
     from leadflow.people import views as people_views
@@ -272,7 +272,7 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
                    compat_salesforce, compat_hubspot, compat_meta, compat_mautic, compat_google_ads, identity_api)
     # Pages: capture's /leads/new before the lead pages' /leads/{id}.
     page_routers = (people_views, settings_views, capture_views, form_views, import_views, identity_views,
-                    leads_views, detail_views, company_views, campaigns_views, predict_views)
+                    leads_views, detail_views, company_views, call_list_views, campaigns_views, predict_views)
     for module in (*api_routers, *page_routers):
         app.include_router(module.router)
     app.include_router(tracking_api.router)

@@ -89,6 +89,16 @@ def normalize_phone(value: str, region: str | None) -> str:
 PHONE_QUERY = re.compile(r"(?:\+|00)?[\d\s().\-/]+")
 
 
+def readable_phone(value: str | None) -> str:
+    """An E.164 number as people read it (`+47 912 34 567`); anything else as it is."""
+    if not value:
+        return ""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(value, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return value
+
+
 def looks_like_phone(text: str) -> bool:
     """Digits (6 to 17) with the spaces, dashes, dots, slashes and parentheses people type, maybe + or 00 first."""
     text = text.strip()

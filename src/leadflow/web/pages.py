@@ -24,6 +24,7 @@ FLASH_COOKIE = "leadflow_flash"
 # The main navigation: label, address, and the permission a user needs to see the item.
 NAVIGATION = (
     ("Inbox", "/leads", "leads:read"),
+    ("Call lists", "/call-lists", "call_lists:read"),
     ("Quick entry", "/leads/new", "leads:create"),
     ("Duplicates", "/duplicates", "leads:merge"),
     ("Campaigns", "/campaigns", "campaigns:read"),

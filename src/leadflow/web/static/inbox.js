@@ -28,6 +28,12 @@
     refresh(form);
   });
 
+  // On a tablet or phone the leads come first: the filters fold behind their summary (unless one was refused).
+  var filters = document.getElementById("inbox-filter-box");
+  if (filters && !filters.hasAttribute("data-keep-open") && window.matchMedia("(max-width: 1024px)").matches) {
+    filters.open = false;
+  }
+
   document.addEventListener("htmx:configRequest", function (event) {
     // Empty filters stay out of the address, so it reads like the filters chosen.
     if (event.detail.verb !== "get" || !event.detail.elt.closest || !event.detail.elt.closest(".inbox-filters")) { return; }
