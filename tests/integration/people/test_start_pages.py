@@ -53,7 +53,7 @@ def test_a_telemarketer_sees_their_call_lists_with_numbers_to_call_and_nobody_el
     assert "today" in page.text and "3 leads" in page.text
     order = [int(i) for i in re.findall(r'<a href="/leads/(\d+)">', page.text)]
     assert order[0] == hot and set(order) == {hot, plain, quiet} and secret not in order
-    assert '<a href="tel:+4722123456">+4722123456</a>' in page.text and 'href="tel:+4791234567"' in page.text
+    assert '<a href="tel:+4722123456">+47 22 12 34 56</a>' in page.text and 'href="tel:+4791234567"' in page.text
     assert "Do not call" in page.text and "tel:+4722998877" not in page.text
     assert '<a href="/call-lists"' in page.text  # in the navigation
 
