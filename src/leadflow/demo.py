@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextCo
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadflow import demo_story
 from leadflow.campaigns import service as campaigns_service
 from leadflow.capture import files, form_service, import_service
 from leadflow.capture.form_schemas import FormCreate
@@ -116,6 +117,7 @@ class Report:
     activities: int = 0
     duplicates_in_review: int = 0
     forms: list[str] = field(default_factory=list)
+    story: demo_story.Told | None = None  # behaviour, stage history, BANT, scores and Sales Ready
 
 
 class NotEmpty(Conflict):
@@ -164,6 +166,9 @@ def run(factory: sessionmaker[Session], *, leads: int = 3000, seed: int | None =
     with factory() as session:
         _spread(session, rng, people, campaigns, moment, report, progress)
         report.duplicates_in_review = _review_count(session)
+        session.commit()
+    with factory() as session:
+        report.story = demo_story.tell(session, rng, moment, progress)
         session.commit()
     progress("done", 1, 1)
     return report
@@ -542,6 +547,11 @@ def command(
                f"{report.companies} companies in groups, {report.campaigns} campaigns with costs, "
                f"{report.activities} activities, {report.duplicates_in_review} possible duplicates to review, "
                f"forms {', '.join('/f/' + slug for slug in report.forms)}.", err=True)
+    if report.story:
+        bands = report.story.bands or {}
+        typer.echo(f"{report.story.events} behaviour events; open leads {bands.get('hot', 0)} hot, "
+                   f"{bands.get('warm', 0)} warm, {bands.get('cold', 0)} cold; {report.story.sales_ready} became "
+                   f"Sales Ready; BANT answers for {report.story.bant_leads} leads.", err=True)
     typer.echo("\nSign in as any of these users (the password is shown only now):", err=True)
     for email, role, team in report.users:
         typer.echo(f"  {email:<46} {role.replace('_', ' '):<14} {team}", err=True)
