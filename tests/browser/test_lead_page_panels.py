@@ -119,3 +119,27 @@ def test_the_sales_ready_rule_shows_its_syntax_error_beside_the_editor(page, con
     assert all(v["expression"] != broken for v in versions)
     errors = console.take()
     assert all("422" in e for e in errors), errors  # the browser logs the refusal itself; nothing else
+
+
+@pytest.mark.parametrize(("width", "height"), [(1400, 900), (1024, 768), (768, 1024)])
+def test_a_reps_lead_page_keeps_to_the_screen(browser, site, width, height):
+    lead_id = _lead(site, first_name="Johanna", last_name="Virtanen", email=f"johanna{width}@lampo.example",
+                    job_title="Head of facilities", company="Lämpö Oy", country="FI", phone="+358 40 123 4567")
+    with site.api() as api:
+        assert api.patch(f"/api/v1/leads/{lead_id}", json={"owner": site.rep.id}).status_code == 200
+        assert api.put(f"/api/v1/leads/{lead_id}/bant", json={"need": "high", "timeline": "3m"}).status_code == 200
+        sent = api.post("/api/v1/events", json={"events": [
+            {"lead_id": lead_id, "type": "page_view", "properties": {"url": "https://www.nordheat.example/pricing"}},
+            {"lead_id": lead_id, "type": "webinar_attended", "properties": {"webinar": "Heat pumps"}}]})
+        assert sent.status_code in (200, 202) and sent.json()["accepted"] == 2, sent.text
+    context = browser.new_context(base_url=site.base, viewport={"width": width, "height": height}, locale="en-GB",
+                                  timezone_id="UTC")
+    try:
+        page = context.new_page()
+        sign_in(page, site.rep)
+        _open(page, lead_id)
+        expect(page.locator("#lead-head h1")).to_have_text("Johanna Virtanen")
+        screenshot(page, f"lead-{width}.png")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()

@@ -11,6 +11,7 @@ from leadflow.http import AppSettings, DbSession, PageActor
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads import timeline as lead_timeline
+from leadflow.leads.domain import readable_phone
 from leadflow.leads.lifecycle import STAGE_LABELS
 from leadflow.leads.models import STAGES, Company, Lead
 from leadflow.people import queries as people_queries
@@ -81,7 +82,7 @@ def _section_context(lead: Lead, section: str, *, editing: bool = False, values:
     return {"section": section, "title": title, "fields": fields, "labels": LABELS,
             "input_types": INPUT_TYPES, "stages": STAGES, "editing": editing, "errors": errors or {},
             "current": values if values is not None else {f: getattr(lead, f) for f in fields}, "status": status,
-            "manual": set(lead.manual_fields or [])}
+            "manual": set(lead.manual_fields or []), "readable_phone": readable_phone}
 
 
 def _company_tree(session, actor, lead: Lead) -> dict | None:
