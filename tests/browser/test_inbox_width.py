@@ -1,5 +1,6 @@
-"""The inbox keeps to the screen: no sideways scrolling of the page or the table at desktop widths, and on a tablet
-the first screen shows leads (the filters folded behind their summary)."""
+"""The inbox keeps to the screen: no sideways scrolling of the page or the table at desktop widths, and the first
+screen shows leads (the search in view, the other filters folded behind their summary; open while one is set,
+except on a tablet)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ TABLE_FITS = "(() => { const w = document.querySelector('#inbox-results .table-w
              "return w.scrollWidth <= w.clientWidth; })()"
 
 
-def _inbox(browser, site, width: int, height: int):
+def _inbox(browser, site, width: int, height: int, address: str = "/leads"):
     context = browser.new_context(base_url=site.base, viewport={"width": width, "height": height}, locale="en-GB",
                                   timezone_id="UTC")
     page = context.new_page()
-    sign_in(page, site.marketing, next="/leads")
+    sign_in(page, site.marketing, next=address.replace("?", "%3F").replace("=", "%3D"))
     expect(page.locator("#inbox-results tbody tr").first).to_be_attached()
     page.wait_for_load_state("networkidle")
     return context, page
@@ -30,9 +31,22 @@ def test_at_desktop_width_neither_the_page_nor_the_table_scrolls_sideways(browse
     context, page = _inbox(browser, site, width, height)
     try:
         screenshot(page, f"inbox-{width}.png")
-        expect(page.locator("#inbox-filter-box")).to_have_attribute("open", "")
+        expect(page.locator("#inbox-filter-box")).not_to_have_attribute("open", "")
+        bottom = page.locator("#inbox-results tbody tr").first.evaluate("row => row.getBoundingClientRect().bottom")
+        assert bottom <= height, bottom
         assert page.evaluate(FITS) and page.evaluate(TABLE_FITS)
         expect(page.locator("#inbox-results th.col-campaign")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_filter_that_is_set_keeps_the_filters_open_on_a_desktop(browser, site):
+    context, page = _inbox(browser, site, 1280, 800, "/leads?stage=new")
+    try:
+        expect(page.locator("#inbox-filter-box")).to_have_attribute("open", "")
+        expect(page.locator("#inbox-filter-box summary")).to_contain_text("1 active")
+        expect(page.locator("#filter-stage")).to_have_value("new")
+        assert page.evaluate(FITS)
     finally:
         context.close()
 

@@ -36,7 +36,7 @@
 
   document.addEventListener("htmx:configRequest", function (event) {
     // Empty filters stay out of the address, so it reads like the filters chosen.
-    if (event.detail.verb !== "get" || !event.detail.elt.closest || !event.detail.elt.closest(".inbox-filters")) { return; }
+    if (event.detail.verb !== "get" || !event.detail.elt.closest || !event.detail.elt.closest(".inbox-search")) { return; }
     var params = event.detail.parameters;
     Object.keys(params).forEach(function (name) {
       if (params[name] === "") { delete params[name]; }
