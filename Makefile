@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml package-lock.json
 	npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 	mkdir -p $(WEB_VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(WEB_VENDOR)/htmx.min.js
+	mkdir -p $(WEB_VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+		node_modules/swagger-ui-dist/LICENSE $(WEB_VENDOR)/swagger-ui/
 	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
 

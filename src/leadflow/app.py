@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -286,7 +287,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI:
     """The web application; tests pass their own sessionmaker (one connection, rolled back)."""
-    app = FastAPI(title="leadflow", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
+    app = FastAPI(title="leadflow", version=__version__, docs_url=None, redoc_url=None, openapi_url="/openapi.json",
                   description="Lead management: capture, one record per person, scoring, routing, follow-up, ROI.")
     if sessionmaker is None:
         engine = engine or make_engine(settings.database_url)
@@ -319,7 +320,7 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     from leadflow.identity import api as identity_api
     from leadflow.identity import views as identity_views
     from leadflow.leads import api as leads_api
-    from leadflow.leads import company_api, company_views, detail_views
+    from leadflow.leads import call_list_views, company_api, company_views, detail_views
     from leadflow.leads import views as leads_views
     from leadflow.people import settings_views
     from leadflow.people import views as people_views
@@ -331,7 +332,7 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
                    compat_salesforce, compat_hubspot, compat_meta, compat_mautic, compat_google_ads, identity_api)
     # Pages: capture's /leads/new before the lead pages' /leads/{id}.
     page_routers = (people_views, settings_views, capture_views, form_views, import_views, identity_views,
-                    leads_views, detail_views, company_views, campaigns_views, predict_views)
+                    leads_views, detail_views, company_views, call_list_views, campaigns_views, predict_views)
     for module in (*api_routers, *page_routers):
         app.include_router(module.router)
     app.include_router(tracking_api.router)
@@ -340,8 +341,15 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     from leadflow.qualification import api as qualification_api
     from leadflow.qualification import views as qualification_views
 
+    from leadflow.qualification import service as qualification_service
+
     for module in (qualification_api, qualification_views):
         app.include_router(module.router)
+    # A lead edited on its page (leads, the bottom stage) has its fit, grade and Sales Ready brought up to date by
+    # the stages above in the same request, so the page's panels agree at once.
+    app.state.lead_edited = qualification_service.fields_changed
+    # Columns stages above leads add to the inbox's CSV export (the same as `leadflow export leads`).
+    app.state.lead_export_columns = (qualification_service.export_columns(),)
     from leadflow.scoring import api as scoring_api
     from leadflow.scoring import views as scoring_views
 
@@ -359,6 +367,17 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:
         return RedirectResponse(f"/static/favicon.svg?v={__version__}", status_code=308)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI from leadflow's own static files (npm's swagger-ui-dist, copied by `make install`): the API
+        documentation works without the internet."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="leadflow API",
+            swagger_js_url=f"/static/vendor/swagger-ui/swagger-ui-bundle.js?v={__version__}",
+            swagger_css_url=f"/static/vendor/swagger-ui/swagger-ui.css?v={__version__}",
+            swagger_favicon_url=f"/static/favicon.svg?v={__version__}",
+            swagger_ui_parameters={"validatorUrl": None})
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:

@@ -167,7 +167,9 @@ def _mount_stage_commands() -> None:
     from leadflow.tracking import cli as tracking_cli
     from leadflow.scoring import predict_cli
 
-    export_app.command("leads")(leads_cli.export_leads)
+    from leadflow.qualification import service as qualification_service
+
+    export_app.command("leads")(leads_cli.export_command((qualification_service.export_columns(),)))
     export_app.command("captures")(capture_cli.export_captures)
     app.command("import")(capture_cli.import_file)
     app.command("dedupe")(identity_cli.dedupe)

@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextCo
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadflow import db
+from leadflow import db, demo_story
 from leadflow.campaigns import service as campaigns_service
 from leadflow.campaigns.models import Campaign
 from leadflow.capture import files, form_service, import_service
@@ -123,6 +123,7 @@ class Report:
     duplicates_in_review: int = 0
     forms: list[str] = field(default_factory=list)
     resumed: bool = False  # this run continued one that had stopped midway
+    story: demo_story.Told | None = None  # behaviour, stage history, BANT, scores and Sales Ready
 
 
 class NotEmpty(Conflict):
@@ -182,6 +183,11 @@ def run(factory: sessionmaker[Session], *, leads: int = 3000, seed: int | None =
     rows = _lead_rows(rng, fakers, companies, leads)
     _import(factory, rows, campaigns, report, progress)
     _spread(factory, rng, people, campaigns, moment, report, progress, state)
+    with factory() as session:   # the leads' story in one transaction: told once, and the demo then finished
+        report.story = demo_story.tell(session, rng, moment, progress, campaign_ids=[p.id for p in campaigns])
+        state["finished"] = True
+        _keep_state(session, state)
+        session.commit()
     progress("done", 1, 1)
     return report
 
@@ -549,13 +555,13 @@ def _spread(factory: sessionmaker[Session], rng: random.Random, people: dict[str
             if last:
                 _call_lists(session, people, calling)
                 report.duplicates_in_review = _review_count(session)
-                state["finished"] = True
+                state["spread_done"] = True
             _keep_state(session, state)
             session.commit()
         progress("six months of sales work", start + len(updates), len(leads))
     if not leads:
         with factory() as session:
-            _keep_state(session, {**state, "finished": True})
+            _keep_state(session, {**state, "spread_done": True})
             session.commit()
     report.leads = len(leads)
 
@@ -651,3 +657,8 @@ def command(
                f"({report.captures} captures), {report.companies} companies in groups, {report.campaigns} campaigns "
                f"with costs, {report.activities} activities, {report.duplicates_in_review} possible duplicates to "
                f"review, forms {', '.join('/f/' + slug for slug in report.forms)}.", err=True)
+    if report.story:
+        bands = report.story.bands or {}
+        typer.echo(f"{report.story.events} behaviour events; open leads {bands.get('hot', 0)} hot, "
+                   f"{bands.get('warm', 0)} warm, {bands.get('cold', 0)} cold; {report.story.sales_ready} became "
+                   f"Sales Ready; BANT answers for {report.story.bant_leads} leads.", err=True)

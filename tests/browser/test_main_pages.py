@@ -16,7 +16,8 @@ pytestmark = pytest.mark.browser
 
 
 def _ids(site) -> dict[str, int]:
-    """What the pages show: a lead with a full timeline and a company, a trade fair, the brochure form."""
+    """What the pages show: a Sales Ready lead with a full timeline and a company, a trade fair, the brochure
+    form."""
     engine = db.make_engine(site.url)
     try:
         with db.make_sessionmaker(engine)() as session:
@@ -24,7 +25,8 @@ def _ids(site) -> dict[str, int]:
             lead = session.scalar(
                 select(Lead.id).join(busy, busy.c.lead_id == Lead.id)
                 .where(Lead.merged_into_id.is_(None), Lead.company.is_not(None), Lead.owner_id.is_not(None),
-                       Lead.job_title.is_not(None), Lead.do_not_contact.is_(False))
+                       Lead.job_title.is_not(None), Lead.do_not_contact.is_(False),
+                       Lead.sales_ready_at.is_not(None), Lead.stage == "sql")
                 .order_by(busy.c.n.desc(), Lead.id).limit(1))
             campaign = session.scalar(select(Campaign.id).where(Campaign.code == "fair-elektro-utrecht"))
             form = session.scalar(select(Form.id).where(Form.slug == "brochure-request"))

@@ -125,6 +125,7 @@ def test_page_view_and_download_of_an_anonymous_visitor_join_the_lead_after_the_
                             and events(lead_id=lead["id"]), "the visitor's events to join the lead")
             assert {"page_view", "download"} <= set(joined)
             assert set(_leads_of(engine, visitor)) == {lead["id"]}
+            assert events(lead_id=lead["id"]).count("form_submit") == 1  # the server's, not lf.js's as well
             assert api.get(f"/api/v1/leads/{lead['id']}").json()["score"] > 0
     finally:
         context.close()

@@ -15,6 +15,7 @@ from leadflow.capture.models import Capture, Form
 from leadflow.clock import now
 from leadflow.errors import FieldError, Invalid, NotFound
 from leadflow.pages import keyset_page
+from leadflow.tracking import service as tracking_service
 
 DEFINITION_KEYS = ("slug", "name", "languages", "title", "submit_label", "fields", "consents", "honeypot",
                    "thank_you", "redirect_url", "allowed_origins", "active")
@@ -148,8 +149,12 @@ def submit(session: Session, *, form: Form, capture: Capture, values: dict[str, 
     submission, errors = forms.read_post(definition, values, language)
     if errors:
         return capture_service.reject(capture, errors)
-    return capture_service.process(session, capture, submission, default_country=default_country,
-                                   campaign_id=form.campaign_id)
+    outcome = capture_service.process(session, capture, submission, default_country=default_country,
+                                      campaign_id=form.campaign_id)
+    if outcome.lead_id is not None and outcome.outcome in ("created", "merged"):
+        tracking_service.record_form_submit(session, lead_id=outcome.lead_id, capture_id=capture.id, form=form.slug,
+                                            url=values.get("landing_page") or None)
+    return outcome
 
 
 def is_bot(outcome: capture_service.Outcome) -> bool:

@@ -15,6 +15,7 @@ from leadflow.campaigns.models import Campaign
 from leadflow.capture import queries, quick_entry
 from leadflow.http import AppSettings, DbSession, PageActor, client_address
 from leadflow.leads import queries as leads_queries
+from leadflow.people import queries as people_queries
 from leadflow.web.pages import page_router, redirect, render, set_cookie
 
 router = page_router(tags=["pages"])
@@ -134,8 +135,9 @@ def lead_captures(lead_id: int, request: Request, session: DbSession, actor: Pag
     rows, more = queries.capture_page(session, lead_id=lead.id, limit=50)
     ids = {c.campaign_id for c in rows if c.campaign_id}
     names = dict(session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(ids))).all()) if ids else {}
-    captures = [{"capture": c, "campaign": names.get(c.campaign_id), "payload": _pretty(c.payload, c.content_type)}
-                for c in rows]
+    senders = people_queries.actor_names(session, {c.client for c in rows if c.client})
+    captures = [{"capture": c, "campaign": names.get(c.campaign_id), "payload": _pretty(c.payload, c.content_type),
+                 "sender": senders.get(c.client, c.client)} for c in rows]
     fragment = request.headers.get("hx-request") == "true"
     return render(request, "capture/_lead_captures.html" if fragment else "capture/lead_captures.html",
                   {"lead": lead, "captures": captures, "more": more is not None})

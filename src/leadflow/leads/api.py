@@ -23,14 +23,15 @@ Writer = Annotated[Actor, permitted("leads:write")]
 
 @router.get("", response_model=LeadPage)
 def list_leads(
-    session: DbSession, actor: Reader,
+    session: DbSession, actor: Reader, settings: AppSettings,
     email: str | None = None, company: str | None = None, company_id: int | None = None,
     campaign: Annotated[str | None, Query(description="campaign id or code")] = None,
     stage: Stage | None = None, owner: int | None = None, channel: str | None = None,
     source: Annotated[str | None, Query(max_length=200, description="the source of the lead's campaign")] = None,
     country: str | None = None, created_after: datetime | None = None, created_before: datetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="words (as prefixes) in name, email, company, "
-                                                              "phone or city; or an exact email")] = None,
+                                                              "phone or city; an exact email; or a phone number "
+                                                              "as people type it (01144 960574, +44 114 ...)")] = None,
     band: Annotated[list[str] | None, Query(description="hot, warm or cold; repeat it or separate with commas "
                                                         "for any of several")] = None,
     grade: Annotated[list[str] | None, Query(description="A, B, C or D; repeat it or separate with commas")] = None,
@@ -44,7 +45,8 @@ def list_leads(
                            owner=owner, source=source, channel=channel, country=country,
                            created_after=created_after, created_before=created_before, q=q,
                            band=_listed("band", band, ("hot", "warm", "cold"), str.lower),
-                           grade=_listed("grade", grade, ("A", "B", "C", "D"), str.upper), score_min=score_min)
+                           grade=_listed("grade", grade, ("A", "B", "C", "D"), str.upper), score_min=score_min,
+                           default_country=settings.default_country)
     if sort == "score":
         page = queries.inbox_page(session, actor, f, sort="score", descending=direction != "asc", after=cursor,
                                   limit=limit)

@@ -12,10 +12,13 @@ from leadflow.errors import Invalid, NotFound
 from leadflow.http import AppSettings, DbSession, PageActor
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
-from leadflow.leads.domain import COMPANY_FACTS, company_facts
+from leadflow.leads import timeline as lead_timeline
+from leadflow.leads.domain import COMPANY_FACTS, company_facts, readable_phone
+from leadflow.leads.lifecycle import STAGE_LABELS
 from leadflow.leads.models import STAGES, Company, Lead
-from leadflow.people.models import ApiKey, User
-from leadflow.web.pages import page_router, redirect, render
+from leadflow.people import queries as people_queries
+from leadflow.people.models import User
+from leadflow.web.pages import lead_changed, page_router, redirect, render
 
 router = page_router(tags=["pages"])
 
@@ -26,13 +29,7 @@ SECTIONS = {
     "address": ("Company and address", ("company", "street", "postal_code", "city", "region", "country")),
     "status": ("Stage", ("stage",)),
 }
-LABELS = {
-    "first_name": "First name", "last_name": "Last name", "job_title": "Job title", "language": "Language",
-    "email": "Email", "phone": "Phone", "mobile": "Mobile", "do_not_contact": "Do not contact",
-    "other_emails": "Other emails", "other_phones": "Other phones",
-    "company": "Company", "street": "Street", "postal_code": "Postal code", "city": "City", "region": "Region",
-    "country": "Country", "stage": "Stage",
-}
+LABELS = lead_timeline.FIELD_LABELS
 INPUT_TYPES = {"email": "email", "phone": "tel", "mobile": "tel"}
 TIMELINE_LIMIT = 200
 MAX_TEXT = 20_000
@@ -71,24 +68,14 @@ def _survivor(session, actor, lead_id: int) -> Lead | None:
     return lead
 
 
-def _actor_names(session, labels: set[str]) -> dict[str, str]:
-    users = {int(label[5:]) for label in labels if label.startswith("user:") and label[5:].isdecimal()}
-    keys = {int(label[8:]) for label in labels if label.startswith("api_key:") and label[8:].isdecimal()}
-    names = {"system": "leadflow"}
-    if users:
-        for user_id, name, email in session.execute(select(User.id, User.name, User.email).where(User.id.in_(users))):
-            names[f"user:{user_id}"] = name or email
-    if keys:
-        for key_id, name in session.execute(select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(keys))):
-            names[f"api_key:{key_id}"] = f"API key “{name}”"
-    return names
-
-
 def _timeline_context(session, lead: Lead, *, note: str = "", note_error: str | None = None,
                       status: str | None = None) -> dict:
     activities = queries.timeline(session, lead.id, limit=TIMELINE_LIMIT)
-    return {"lead": lead, "activities": activities, "note": note, "note_error": note_error, "status": status,
-            "actors": _actor_names(session, {a.actor for a in activities}), "labels": LABELS,
+    actors = people_queries.actor_names(session, {a.actor for a in activities})
+    people = people_queries.user_names(session, lead_timeline.people_in(a.data for a in activities))
+    entries = [lead_timeline.entry(kind=a.kind, summary=a.summary, data=a.data, actor=actors.get(a.actor, a.actor),
+                              occurred_at=a.occurred_at, people=people) for a in activities]
+    return {"lead": lead, "entries": entries, "note": note, "note_error": note_error, "status": status,
             "timeline_limit": TIMELINE_LIMIT}
 
 
@@ -99,7 +86,8 @@ def _section_context(lead: Lead, section: str, *, editing: bool = False, values:
     return {"section": section, "title": title, "fields": fields, "labels": LABELS,
             "input_types": INPUT_TYPES, "stages": STAGES, "editing": editing, "errors": errors or {},
             "current": values if values is not None else {f: getattr(lead, f) for f in fields}, "status": status,
-            "manual": set(lead.manual_fields or []), "facts": facts}
+            "manual": set(lead.manual_fields or []), "facts": facts,
+            "readable_phone": readable_phone}
 
 
 FACT_LABELS = {"industry": "Industry", "employees": "Employees", "revenue": "Revenue"}
@@ -165,11 +153,23 @@ def lead_page(lead_id: int, request: Request, session: DbSession, actor: PageAct
         if campaign_ids else {}
     context = {
         "lead": lead, "name": name_of(lead), "owner": owner, "campaigns": campaigns, "undo": undo,
+        "stage_labels": STAGE_LABELS,
         "sections": [_section_context(lead, s, session=session) for s in SECTIONS],
         "consents": queries.consents(session, lead.id),
         "company_tree": _company_tree(session, actor, lead), **_timeline_context(session, lead),
     }
     return render(request, "leads/detail.html", context)
+
+
+@router.get("/leads/{lead_id:int}/head")
+def head(lead_id: int, request: Request, session: DbSession, actor: PageActor):
+    """The page's head (name, role at company, stage), reloaded when another panel changed the lead."""
+    actor.require("leads:read")
+    lead = queries.visible_lead(session, actor, lead_id)
+    if not _is_htmx(request):
+        return redirect(request, f"/leads/{lead.id}")
+    return render(request, "leads/_detail_head.html", {"lead": lead, "name": name_of(lead),
+                                                        "stage_labels": STAGE_LABELS})
 
 
 @router.get("/leads/{lead_id:int}/section/{section}")
@@ -213,6 +213,10 @@ def save_section(lead_id: int, section: str, request: Request, session: DbSessio
     try:
         changes = leads_service.edit(session, lead=lead, values=values, actor=actor.label,
                                      default_country=settings.default_country)
+        if changes:
+            # Fit, grade and Sales Ready (kept by stages above this one) follow the edit in the same transaction,
+            # so every panel of the page shows them at once; the worker's lead.updated handler finds nothing left.
+            request.app.state.lead_edited(session, [lead.id], actor=actor.label)
     except Invalid as exc:
         session.rollback()
         errors = {e.field.split(".")[0]: e.reason[:1].upper() + e.reason[1:] for e in exc.errors}
@@ -225,11 +229,10 @@ def save_section(lead_id: int, section: str, request: Request, session: DbSessio
     message = f"Saved {changed}." if changes else "Nothing changed."
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}#section-{section}", message=message, kind="ok")
-    response = render(request, "leads/_detail_section.html",
-                      {"lead": lead, "sec": _section_context(lead, section, status=message, session=session)})
-    if changes:
-        response.headers["HX-Trigger"] = "lead-changed"
-    return response
+    session.refresh(lead)
+    return render(request, "leads/_detail_section.html",
+                  {"lead": lead, "sec": _section_context(lead, section, status=message, session=session)},
+                  headers=lead_changed(f"section-{section}") if changes else None)
 
 
 @router.get("/leads/{lead_id:int}/timeline")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -85,6 +86,52 @@ def normalize_phone(value: str, region: str | None) -> str:
     if not phonenumbers.is_possible_number(number):
         raise ValueError("not a possible phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+PHONE_QUERY = re.compile(r"(?:\+|00)?[\d\s().\-/]+")
+
+
+def readable_phone(value: str | None) -> str:
+    """An E.164 number as people read it (`+47 912 34 567`); anything else as it is."""
+    if not value:
+        return ""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(value, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return value
+
+
+def looks_like_phone(text: str) -> bool:
+    """Digits (6 to 17) with the spaces, dashes, dots, slashes and parentheses people type, maybe + or 00 first."""
+    text = text.strip()
+    return bool(PHONE_QUERY.fullmatch(text)) and 6 <= sum(ch.isdigit() for ch in text) <= 17
+
+
+def phone_candidates(text: str, regions: Iterable[str | None]) -> list[str]:
+    """The E.164 numbers a phone number typed as people type it may be: international (`+44 1144 960574`,
+    `0044 ...`), with its country code but no plus (`441144960574`), or national (`01144 960574`, `(0114) 496-0574`)
+    read in each of `regions` (the default country, the countries of the data). Empty when it is no phone number."""
+    text = text.strip()
+    if not looks_like_phone(text):
+        return []
+    digits = "".join(ch for ch in text if ch.isdigit())
+    international = text.startswith(("+", "00"))
+    found = []
+    for region in [None] if international else [r for r in dict.fromkeys(regions) if r]:
+        try:
+            number = phonenumbers.parse("+" + digits[2:] if text.startswith("00") else text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            found.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    if not international:
+        try:
+            number = phonenumbers.parse("+" + digits, None)
+            if phonenumbers.is_valid_number(number):
+                found.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        except phonenumbers.NumberParseException:
+            pass
+    return list(dict.fromkeys(found))
 
 
 def name_key(first_name: str | None, last_name: str | None) -> str | None:

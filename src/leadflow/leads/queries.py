@@ -15,7 +15,7 @@ from leadflow.campaigns.domain import code_key
 from leadflow.campaigns.models import Campaign
 from leadflow.db import UtcDateTime
 from leadflow.errors import Invalid, NotFound
-from leadflow.leads.domain import LEAD_FIELDS, parent_hint, spreadsheet_safe
+from leadflow.leads.domain import looks_like_phone, parent_hint, phone_candidates
 from leadflow.leads.models import Activity, Company, Consent, Lead, SavedView
 from leadflow.leads.visibility import sees_all, visible_leads
 from leadflow.pages import keyset_page
@@ -41,6 +41,7 @@ class LeadFilter:
     band: tuple[str, ...] = ()  # hot, warm, cold: any of them
     grade: tuple[str, ...] = ()  # A, B, C, D: any of them
     score_min: int | None = None  # a score of at least this (unscored leads never match)
+    default_country: str | None = None  # reads a phone number typed in national form in `q` (with the data's)
 
 
 def filtered(session: Session, actor: Actor, f: LeadFilter):
@@ -81,32 +82,47 @@ def filtered(session: Session, actor: Actor, f: LeadFilter):
     if f.score_min is not None:
         query = query.where(Lead.score >= f.score_min)
     if f.q:
-        condition = search_condition(session, f.q)
+        condition = search_condition(session, f.q, default_country=f.default_country)
         if condition is not None:
             query = query.where(condition)
     return query
 
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-PHONE = re.compile(r"\+[\d\s()./-]{6,}")
 WORD = re.compile(r"\w+")
 # PostgreSQL: migration 0004's generated column, the names, email (split at @ and dots), company, phone, mobile
 # and city as a tsvector, with a GIN index. SQLite: the FTS5 table leads_fts, kept in step by triggers.
 SEARCH_VECTOR = literal_column("leads.search_vector")
 
 
-def search_condition(session: Session, text: str):
+def search_condition(session: Session, text: str, *, default_country: str | None = None):
     """Full-text search over names, email, company, phone and city: every word as a prefix, all of them.
 
-    An email address or an international phone number is looked up exactly on its normalized index; other text
-    goes to the GIN index on PostgreSQL and the FTS5 table (kept by triggers) on SQLite.
+    An email address is looked up exactly on its normalized index. A phone number typed as people type it
+    (`01144 960574`, `+44 (0)114 496 0574`, `0044 ...`) is read into the E.164 numbers it may be, in the default
+    country and the countries of the data, and those are looked up exactly on the phone and mobile indexes. Other
+    text goes to the GIN index on PostgreSQL and the FTS5 table (kept by triggers) on SQLite.
     """
     text = text.strip()
     if EMAIL.fullmatch(text):
         return Lead.email == text.lower()
-    if PHONE.fullmatch(text):
-        number = "+" + "".join(ch for ch in text if ch.isdigit())
-        return or_(Lead.phone == number, Lead.mobile == number)
+    if looks_like_phone(text):
+        numbers = phone_candidates(text, [default_country, *data_countries(session)])
+        if numbers:
+            return or_(Lead.phone.in_(numbers), Lead.mobile.in_(numbers))
+    return _words_condition(session, text)
+
+
+def data_countries(session: Session) -> list[str]:
+    """The countries leads come from: a walk down the country index, one probe per country (no scan)."""
+    leads = Lead.__table__
+    walk = select(func.min(leads.c.country).label("country")).cte("countries", recursive=True)
+    walk = walk.union_all(select(select(func.min(leads.c.country)).where(leads.c.country > walk.c.country)
+                                 .scalar_subquery()).where(walk.c.country.is_not(None)))
+    return list(session.scalars(select(walk.c.country).where(walk.c.country.is_not(None))))
+
+
+def _words_condition(session: Session, text: str):
     words = WORD.findall(text)[:8]
     if not words:
         return None
@@ -253,25 +269,6 @@ def count_capped(session: Session, actor: Actor, f: LeadFilter, *, cap: int = 10
     """How many leads match, counted up to `cap` (the page says "10,000+" beyond): cheap on millions."""
     ids = filtered(session, actor, f).with_only_columns(Lead.id).limit(cap + 1).subquery()
     return session.scalar(select(func.count()).select_from(ids)) or 0
-
-
-# The columns of every lead export (the CLI's and the inbox's CSV).
-COLUMNS = ("id", *LEAD_FIELDS, "other_emails", "other_phones", "stage", "owner", "do_not_contact", "channel", "campaign_id", "company_id",
-           "first_utm_source", "first_utm_medium", "first_utm_campaign", "last_utm_source", "last_utm_medium",
-           "last_utm_campaign", "custom_fields", "created_at", "updated_at")
-
-
-def lead_row(lead: Lead) -> list:
-    first, last = lead.first_touch or {}, lead.last_touch or {}
-    return [spreadsheet_safe(value) for value in (
-        lead.id, *(getattr(lead, name) or "" for name in LEAD_FIELDS), "; ".join(lead.other_emails or []),
-        "; ".join(lead.other_phones or []), lead.stage, lead.owner_id or "",
-        "true" if lead.do_not_contact else "false", lead.channel or "", lead.campaign_id or "",
-        lead.company_id or "", first.get("utm_source", ""), first.get("utm_medium", ""),
-        first.get("utm_campaign", ""), last.get("utm_source", ""), last.get("utm_medium", ""),
-        last.get("utm_campaign", ""), json.dumps(lead.custom_fields or {}, ensure_ascii=False),
-        lead.created_at.isoformat(), lead.updated_at.isoformat(),
-    )]
 
 
 def inbox_export(session: Session, actor: Actor, f: LeadFilter, *, ids: list[int] | None = None):

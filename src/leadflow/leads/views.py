@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from leadflow.clock import now
 from leadflow.errors import Invalid, NotFound
-from leadflow.http import DbSession, PageActor
-from leadflow.leads import queries
+from leadflow.http import AppSettings, DbSession, PageActor
+from leadflow.leads import export, inbox_columns, queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.domain import normalize_country
 from leadflow.leads.models import STAGES, SavedView
@@ -34,18 +34,15 @@ SORTS = {"created": "Created", "updated": "Last activity", "name": "Name", "comp
 CHANNELS = ("api", "form", "import", "quick_entry", "google_ads", "meta", "hubspot", "mautic", "salesforce")
 FILTERS = ("q", "stage", "owner", "campaign", "source", "channel", "country", "created_from", "created_to", "band",
            "grade", "score_min")
-KEPT = (*FILTERS, "sort", "dir", "limit")  # what a saved view and the sort links carry
+KEPT = (*FILTERS, "sort", "dir", "limit", "columns")  # what a saved view and the sort links carry
 STAGE_LABELS = {"new": "New", "mql": "MQL", "sql": "SQL", "opportunity": "Opportunity", "customer": "Customer",
                 "nurture": "Nurture", "disqualified": "Disqualified", "recycled": "Recycled"}
 STAGE_BADGES = {"mql": "warm", "sql": "hot", "opportunity": "hot", "customer": "cold", "nurture": "muted",
                 "recycled": "muted", "disqualified": "danger"}
-COLUMNS_SHOWN = (("name", "Name"), ("company", "Company"), ("email", "Email"), ("country", "Country"),
-                 ("stage", "Stage"), ("score", "Score"), ("grade", "Grade"), ("band", "Band"), ("owner", "Owner"),
-                 ("campaign", "Campaign / source"), ("created", "Created"), ("updated", "Last activity"))
 FILTER_LABELS = {"q": "Search", "stage": "Stage", "owner": "Owner", "campaign": "Campaign", "source": "Source",
                  "channel": "Channel", "country": "Country", "created_from": "Created from",
                  "created_to": "Created to", "band": "Band", "grade": "Grade", "score_min": "Score at least",
-                 "sort": "Sort", "dir": "Order", "limit": "Per page", "cursor": "Page"}
+                 "sort": "Sort", "dir": "Order", "limit": "Per page", "cursor": "Page", "columns": "Columns"}
 BANDS = {"hot": "Hot", "warm": "Warm", "cold": "Cold"}
 # The band and grade filters take one value or several, comma-separated ("hot,warm"): the select offers both.
 BAND_CHOICES = (("hot", "Hot"), ("hot,warm", "Hot or warm"), ("warm", "Warm"), ("cold", "Cold"))
@@ -67,6 +64,7 @@ class Inbox:
     descending: bool = True
     limit: int = 50
     errors: dict[str, str] = field(default_factory=dict)
+    columns: tuple[str, ...] = inbox_columns.chosen([])
 
     def link(self, **changes) -> str:
         """This list's address with some parameters changed (None drops one); cursors are never kept."""
@@ -84,6 +82,10 @@ class Inbox:
     @property
     def filtering(self) -> bool:
         return any(self.values.get(k) for k in FILTERS)
+
+    @property
+    def active_filters(self) -> int:
+        return sum(1 for k in FILTERS if self.values.get(k))
 
 
 def _date(text: str) -> date:
@@ -106,11 +108,14 @@ def score_at_least(text: str) -> int:
     return int(text)
 
 
-def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]]) -> Inbox:
+def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]], *,
+          default_country: str | None = None) -> Inbox:
     values = {k: (params.get(k) or "").strip()[:200] for k in (*KEPT, "after", "before")}
+    values["columns"] = ",".join(v.strip() for v in params.getlist("columns") if v.strip())[:200]
     inbox, f, errors = Inbox(values), queries.LeadFilter(), {}
     inbox.filter, inbox.errors = f, errors
     f.q = values["q"] or None
+    f.default_country = default_country
     if values["stage"]:
         if values["stage"] in STAGES:
             f.stage = values["stage"]
@@ -182,6 +187,10 @@ def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]]) -> In
             errors["dir"] = "The order is asc or desc."
     elif inbox.sort in ("name", "company", "country", "stage"):
         inbox.descending = False
+    try:
+        inbox.columns = inbox_columns.chosen([values["columns"]])
+    except ValueError as exc:
+        errors["columns"] = str(exc)
     if values["limit"]:
         if values["limit"].isdecimal() and int(values["limit"]) in PAGE_SIZES:
             inbox.limit = int(values["limit"])
@@ -194,15 +203,16 @@ def _choices(session, actor: Actor) -> dict:
     return {"campaigns": queries.campaign_choices(session), "sources": queries.source_choices(session),
             "owners": queries.assignable_owners(session, actor), "stages": STAGES, "channels": CHANNELS,
             "sorts": SORTS, "page_sizes": PAGE_SIZES, "stage_labels": STAGE_LABELS, "stage_badges": STAGE_BADGES,
-            "columns": COLUMNS_SHOWN, "bands": BANDS, "band_choices": BAND_CHOICES,
+            "column_labels": inbox_columns.LABELS, "choosable": inbox_columns.CHOOSABLE,
+            "secondary": inbox_columns.SECONDARY, "bands": BANDS, "band_choices": BAND_CHOICES,
             "grade_choices": GRADE_CHOICES, "filter_labels": FILTER_LABELS, "clear": dict.fromkeys(FILTERS)}
 
 
 @router.get("/leads")
-def inbox_page(request: Request, actor: PageActor, session: DbSession):
+def inbox_page(request: Request, actor: PageActor, session: DbSession, settings: AppSettings):
     actor.require("leads:read")
     choices = _choices(session, actor)
-    inbox = parse(request.query_params, actor, session, choices["campaigns"])
+    inbox = parse(request.query_params, actor, session, choices["campaigns"], default_country=settings.default_country)
     context = {"inbox": inbox, **choices, "saved": queries.saved_views(session, actor.user_id),
                "can_assign": actor.can("leads:assign"), "can_write": actor.can("leads:write"),
                "can_export": actor.can("leads:export"), "page": None, "total": 0}
@@ -239,23 +249,25 @@ def inbox_page(request: Request, actor: PageActor, session: DbSession):
 
 
 @router.get("/leads/export.csv")
-def export_filtered(request: Request, actor: PageActor, session: DbSession):
+def export_filtered(request: Request, actor: PageActor, session: DbSession, settings: AppSettings):
     """Every lead of the filtered list this actor sees, streamed."""
     actor.require("leads:export")
-    inbox = parse(request.query_params, actor, session, [])
+    inbox = parse(request.query_params, actor, session, [], default_country=settings.default_country)
     if inbox.errors:
         return render(request, "error.html", {"title": "Cannot export this list", "message": " ".join(
             inbox.errors.values())}, status_code=422)
-    return _csv(queries.inbox_export(session, actor, inbox.filter))
+    return _csv(request, session, queries.inbox_export(session, actor, inbox.filter))
 
 
-def _csv(leads) -> StreamingResponse:
+def _csv(request: Request, session, leads) -> StreamingResponse:
+    extra = request.app.state.lead_export_columns
+
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(queries.COLUMNS)
-        for count, lead in enumerate(leads, 1):
-            writer.writerow(queries.lead_row(lead))
+        writer.writerow(export.header(extra))
+        for count, row in enumerate(export.rows(session, leads, extra), 1):
+            writer.writerow(row)
             if count % 500 == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -291,7 +303,7 @@ async def bulk(request: Request, actor: PageActor, session: DbSession):
         return redirect(request, back, message=f"Select at most {MAX_SELECTED} leads at a time.", kind="error")
     if action == "export":
         actor.require("leads:export")
-        return _csv(queries.inbox_export(session, actor, queries.LeadFilter(), ids=ids))
+        return _csv(request, session, queries.inbox_export(session, actor, queries.LeadFilter(), ids=ids))
     if action == "assign":
         actor.require("leads:assign")
         owner_text = str(form.get("owner") or "")

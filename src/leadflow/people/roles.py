@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, str] = {
     "forms:write": "create and edit forms",
     "imports:read": "see imports and their reject files",
     "imports:run": "upload and run imports",
+    "call_lists:read": "see call lists and the leads on them",
     "call_lists:manage": "make call lists for telemarketers",
     "identity:rules": "change the survivorship rules of merges",
     "scoring:rules": "edit, activate, export and import scoring rule sets and start rescores",
@@ -44,12 +45,21 @@ _WORK = _READ | {"leads:create", "leads:write", "companies:write", "events:write
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ADMIN: frozenset(PERMISSIONS),
     MARKETING: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "captures:read", "campaigns:write",
-                                  "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:manage",
-                                  "qualification:rule", "scoring:rules"}),
-    SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:manage",
-                                      "qualification:rule"}),
+                                  "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:read",
+                                  "call_lists:manage", "qualification:rule", "scoring:rules"}),
+    SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
+                                      "call_lists:manage", "qualification:rule"}),
     SALES_REP: frozenset(_WORK | {"leads:merge"}),
-    TELEMARKETER: frozenset(_WORK),
+    TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
+}
+
+# Where each role lands after signing in: the page it works from (docs/workspace.md, "Start page").
+HOME_PAGES: dict[str, str] = {
+    ADMIN: "/settings",                           # users, teams, API keys, the rules
+    MARKETING: "/campaigns",                      # campaigns, their forms, imports and costs
+    SALES_MANAGER: "/leads?sort=score",           # the team's leads, hottest first
+    SALES_REP: "/leads?owner=me&sort=score",      # my leads, hottest first
+    TELEMARKETER: "/call-lists",                  # my call lists
 }
 
 # Which leads a role sees: every lead, its team's, its own (and its team's where the team shares), its call lists'.

@@ -26,6 +26,11 @@ def _locked(until) -> str:
 
 @router.get("/")
 def home(request: Request, actor: PageActor, session: DbSession):
+    """The start page: each role lands on the page it works from (roles.HOME_PAGES); a user whose permissions do
+    not reach it (an unknown role) sees who they are instead."""
+    target = roles.HOME_PAGES.get(actor.role)
+    if target is not None:
+        return redirect(request, target)
     team = session.get(Team, actor.team_id) if actor.team_id else None
     return render(request, "people/home.html", {"team": team, "role_label": actor.role.replace("_", " ")})
 

@@ -13,13 +13,16 @@ from leadflow.clock import now
 from leadflow.errors import FieldError, Invalid
 from leadflow.events import LEAD_SALES_READY, SALES_READY_CHECK
 from leadflow.leads import service as leads_service
+from leadflow.leads.export import ExportColumns
 from leadflow.leads.lifecycle import PAST_SQL, check_move
 from leadflow.leads.models import Company, Lead, StageChange
 from leadflow.outbox import OutboxMessage, publish, publish_once
 from leadflow.qualification import bant, salesready
 from leadflow.qualification.models import BantAnswer, SalesReadyRule
+from leadflow.scoring import predict_service
 from leadflow.scoring import service as scoring_service
 from leadflow.scoring.models import LeadScore
+from leadflow.settings import get_settings
 
 CHUNK = 500
 CHECK_CHUNK = 1000  # open leads per step of a check run (one transaction each)
@@ -98,12 +101,30 @@ def set_bant(session: Session, lead_id: int, answers: dict, source: str, actor: 
     return updated
 
 
+def export_columns() -> ExportColumns:
+    """The current BANT answers as columns of the lead export (bant_budget, bant_authority, bant_need,
+    bant_timeline), in their stored form ("10k-50k", "decision_maker", "3m")."""
+
+    def read(session: Session, lead_ids: list[int]) -> dict[int, tuple]:
+        return {lead_id: tuple(answers.get(c) or "" for c in bant.CRITERIA)
+                for lead_id, answers in bant_values(session, lead_ids).items()}
+
+    return ExportColumns(tuple(f"bant_{c}" for c in bant.CRITERIA), read)
+
+
 def record_captured(session: Session, lead_id: int, custom_fields: dict, *, capture_id: int | None) -> None:
     """BANT answers that came in on a form, survey or API capture (as custom fields), recorded as the lead's own."""
     answers = bant.answers_in(custom_fields)
     if answers:
         set_bant(session, lead_id, answers, "lead", f"capture:{capture_id}" if capture_id else "lead",
                  withdraw=False, lenient=True)
+
+
+def fields_changed(session: Session, lead_ids: list[int] | set[int], *, actor: str = "system") -> list[int]:
+    """Leads' declared fields changed (an edit): rescore their fit and grade, then apply the Sales Ready rule.
+    Returns the ids that became Sales Ready."""
+    scoring_service.rescore_fit(session, lead_ids)
+    return evaluate(session, set(lead_ids), actor=actor)
 
 
 # --- stages -------------------------------------------------------------------------------------------------------
@@ -192,6 +213,9 @@ def contexts(session: Session, leads: list, rule: salesready.Rule) -> dict[int, 
     answers = bant_values(session, ids) if any(n.startswith("bant.") for n in names) else {}
     fits = dict(session.execute(select(LeadScore.lead_id, LeadScore.fit).where(LeadScore.lead_id.in_(ids)))) \
         if "fit" in names and ids else {}
+    # A model below the quality bar predicts no better than a guess: the rule sees its probability as unknown.
+    guessing = "predicted_probability" in names and not predict_service.active_quality(
+        session, min_auc=get_settings().predict_min_auc).usable
     companies = {}
     if any(n.startswith("company.") for n in names):
         company_ids = {lead.company_id for lead in leads if lead.company_id}
@@ -200,6 +224,8 @@ def contexts(session: Session, leads: list, rule: salesready.Rule) -> dict[int, 
     for lead in leads:
         found[lead.id] = context_of(lead, answers.get(lead.id, {}), fit=fits.get(lead.id),
                                     company=companies.get(lead.company_id))
+        if guessing:
+            found[lead.id]["predicted_probability"] = None
     return found
 
 

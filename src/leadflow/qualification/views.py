@@ -10,9 +10,10 @@ from leadflow.http import DbSession, PageActor
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.lifecycle import DISQUALIFY_REASONS, STAGE_LABELS, allowed_moves
 from leadflow.leads.models import Lead
+from leadflow.people import queries as people_queries
 from leadflow.qualification import bant, salesready
 from leadflow.qualification import service as qualification_service
-from leadflow.web.pages import page_router, redirect, render
+from leadflow.web.pages import lead_changed, page_router, redirect, render
 
 router = page_router(tags=["pages"])
 
@@ -46,20 +47,23 @@ def panel_context(session, lead: Lead, *, status: str | None = None, errors: dic
     rule = qualification_service.current_rule(session)
     outcome = None if lead.sales_ready_at or lead.stage == "disqualified" else qualification_service.explain(
         session, lead)
+    history = qualification_service.stage_history(session, lead.id, limit=50)
+    actors = people_queries.actor_names(session, {c.actor for c in history} | {a.actor for a in current.values() if a})
     return {
         "lead": lead, "name": _name(lead), "bant": current, "known": known, "criteria": bant.CRITERIA,
         "bant_labels": BANT_LABELS, "bant_hints": BANT_HINTS, "choices": bant.CHOICES, "value_label": bant.label,
         "source_labels": bant.SOURCE_LABELS, "moves": allowed_moves(lead.stage), "stage_labels": STAGE_LABELS,
-        "reasons": DISQUALIFY_REASONS, "history": qualification_service.stage_history(session, lead.id, limit=50),
+        "reasons": DISQUALIFY_REASONS, "history": history, "actors": actors,
         "rule": rule, "outcome": outcome, "status": status, "errors": errors or {}, "values": values or {},
         "open_form": open_form,
     }
 
 
-def _panel(request: Request, session, lead: Lead, *, status_code: int = 200, **context):
+def _panel(request: Request, session, lead: Lead, *, status_code: int = 200, changed: bool = False, **context):
     values = panel_context(session, lead, **context)
     if _is_htmx(request):
-        return render(request, "qualification/_panel.html", values, status_code=status_code)
+        return render(request, "qualification/_panel.html", values, status_code=status_code,
+                      headers=lead_changed("qualification") if changed else None)
     return render(request, "qualification/lead_qualification.html", values, status_code=status_code)
 
 
@@ -93,10 +97,7 @@ async def save_bant(lead_id: int, request: Request, session: DbSession, actor: P
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}#qualification", message=message, kind="ok")
     session.refresh(lead)
-    response = _panel(request, session, lead, status=message)
-    if changed:
-        response.headers["HX-Trigger"] = "lead-changed"
-    return response
+    return _panel(request, session, lead, status=message, changed=bool(changed))
 
 
 @router.post("/leads/{lead_id:int}/qualification/stage")
@@ -121,9 +122,7 @@ async def move_stage(lead_id: int, request: Request, session: DbSession, actor: 
     message = f"Moved from {STAGE_LABELS.get(before, before)} to {STAGE_LABELS[to]}."
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}#qualification", message=message, kind="ok")
-    response = _panel(request, session, lead, status=message)
-    response.headers["HX-Trigger"] = "lead-changed"
-    return response
+    return _panel(request, session, lead, status=message, changed=True)
 
 
 # --- the Sales Ready rule -----------------------------------------------------------------------------------------
@@ -132,9 +131,11 @@ def _rule_page(request: Request, session, *, expression: str | None = None, note
                error: salesready.RuleError | None = None, preview: dict | None = None, status_code: int = 200):
     rule = qualification_service.current_rule(session)
     text = rule.expression if expression is None else expression
+    versions = qualification_service.rule_versions(session)
     return render(request, "qualification/sales_ready.html", {
         "rule": rule, "expression": text, "note": note, "error": error, "preview": preview,
-        "versions": qualification_service.rule_versions(session), "names": salesready.NAMES,
+        "versions": versions, "actors": people_queries.actor_names(session, {v.created_by for v in versions}),
+        "names": salesready.NAMES,
         "default": salesready.DEFAULT_RULE,
     }, status_code=status_code)
 

@@ -8,12 +8,14 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from leadflow.errors import Invalid
-from leadflow.http import DbSession, WritingSession, permitted
+from leadflow.http import AppSettings, DbSession, WritingSession, permitted
 from leadflow.leads import queries as leads_queries
 from leadflow.people.service import Actor
+from leadflow.scoring import predict_service
 from leadflow.scoring import service as scoring_service
 from leadflow.scoring.schemas import (
     ActivateRead,
+    PredictionRead,
     RuleSetCreate,
     RuleSetRead,
     RunRead,
@@ -81,3 +83,18 @@ def lead_score(lead_id: int, session: WritingSession, actor: Reader):
     result = scoring_service.explanation(session, lead_id)
     session.commit()
     return result
+
+
+@router.get("/leads/{lead_id}/prediction", response_model=PredictionRead)
+def lead_prediction(lead_id: int, session: DbSession, actor: Reader, settings: AppSettings):
+    """The lead's predicted chance to convert, the drivers, and the model's quality: `usable` is false while the
+    model's cross-validated AUC is below LEADFLOW_PREDICT_MIN_AUC (the probability is then no better than a guess)."""
+    leads_queries.visible_lead(session, actor, lead_id)
+    row, model = predict_service.prediction(session, lead_id)
+    judged = predict_service.quality(model, min_auc=settings.predict_min_auc)
+    return PredictionRead(
+        lead_id=lead_id, probability=row.probability if row else None, usable=judged.usable and row is not None,
+        reason=judged.reason if row else (judged.reason or "not scored yet"),
+        drivers=row.drivers if row else [], scored_at=row.scored_at if row else None,
+        model={"id": model.id, "auc": model.auc, "rows": model.rows, "trained_at": model.created_at,
+               "min_auc": judged.min_auc} if model else None)

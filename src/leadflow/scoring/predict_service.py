@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, text, update
@@ -294,6 +295,36 @@ def score_open_leads(factory: sessionmaker[Session], stored: PredictiveModel | N
                                            for lead_id, p in zip(frame.index, probabilities, strict=True)])
             session.commit()
     return len(ids)
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Whether a model's probabilities are worth showing: its cross-validated AUC against the bar."""
+
+    usable: bool
+    auc: float | None
+    rows: int
+    min_auc: float
+    reason: str | None
+
+
+def quality(model: PredictiveModel | None, *, min_auc: float) -> Quality:
+    """Below `min_auc` (LEADFLOW_PREDICT_MIN_AUC) a model ranks leads little better than chance: its numbers would
+    mislead, so pages show none and the API says `usable: false`."""
+    if model is None:
+        return Quality(False, None, 0, min_auc, "no model yet")
+    if model.auc is None or model.auc < min_auc:
+        told = f"AUC {model.auc:.2f}" if model.auc is not None else "no AUC"
+        return Quality(False, model.auc, model.rows, min_auc,
+                       f"the model cannot yet tell ({told} from {model.rows:,} leads, {min_auc:.2f} needed)")
+    return Quality(True, model.auc, model.rows, min_auc, None)
+
+
+def active_quality(session: Session, *, min_auc: float) -> Quality:
+    """The active model's quality (its blob left unread)."""
+    return quality(session.scalar(select(PredictiveModel).options(defer(PredictiveModel.blob))
+                                  .where(PredictiveModel.active.is_(True)).order_by(PredictiveModel.id.desc())
+                                  .limit(1)), min_auc=min_auc)
 
 
 def prediction(session: Session, lead_id: int) -> tuple[LeadPrediction | None, PredictiveModel | None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from leadflow.http import DbSession, PageActor
+from leadflow.http import AppSettings, DbSession, PageActor
 from leadflow.leads import queries as leads_queries
 from leadflow.scoring import predict_service
 from leadflow.web.pages import page_router, render
@@ -13,13 +13,15 @@ router = page_router(tags=["pages"])
 
 
 @router.get("/leads/{lead_id:int}/prediction")
-def lead_prediction(lead_id: int, request: Request, session: DbSession, actor: PageActor):
-    """An htmx fragment for the lead page, or a page of its own without JavaScript."""
+def lead_prediction(lead_id: int, request: Request, session: DbSession, actor: PageActor, settings: AppSettings):
+    """An htmx fragment for the lead page, or a page of its own without JavaScript. A model below the quality bar
+    (LEADFLOW_PREDICT_MIN_AUC) says so instead of showing a number."""
     actor.require("leads:read")
     lead = leads_queries.visible_lead(session, actor, lead_id)
     prediction, model = predict_service.prediction(session, lead.id)
-    drivers = prediction.drivers if prediction else []
-    context = {"lead": lead, "prediction": prediction, "model": model,
+    judged = predict_service.quality(model, min_auc=settings.predict_min_auc)
+    drivers = prediction.drivers if prediction and judged.usable else []
+    context = {"lead": lead, "prediction": prediction, "model": model, "quality": judged,
                "up": [d for d in drivers if d.get("effect", 0) > 0],
                "down": [d for d in drivers if d.get("effect", 0) < 0]}
     fragment = request.headers.get("hx-request") == "true"

@@ -71,3 +71,23 @@ class ScoreRead(BaseModel):
     half_life_days: float | None
     rule_set: dict[str, Any]
     formula: str
+
+
+class PredictionModelRead(BaseModel):
+    id: int
+    auc: float | None
+    rows: int
+    trained_at: datetime
+    min_auc: float
+
+
+class PredictionRead(BaseModel):
+    """A lead's predicted probability; `usable` says whether the model is good enough to act on it."""
+
+    lead_id: int
+    probability: float | None
+    usable: bool
+    reason: str | None = None
+    drivers: list[dict[str, Any]] = []
+    scored_at: datetime | None = None
+    model: PredictionModelRead | None = None

@@ -819,13 +819,15 @@ def explanation(session: Session, lead_id: int) -> dict:
     rule_set_id, compiled = active_rule_set(session)
     row = session.get(LeadScore, lead_id)
     if row is None or row.rule_set_id != rule_set_id:
-        rescore_leads(session, [lead_id])
-        row = session.get(LeadScore, lead_id)
-        if row is None:
+        # Not scored under the active rules yet (the worker is on it): worked out from the history here and written
+        # by nobody, so a page that only reads never collides with the writer.
+        _, outcomes = score_chunk(session, compiled, [lead_id])
+        if not outcomes:
             raise NotFound("lead", lead_id)
+        state, fit = outcomes[0].state, outcomes[0].fit
+    else:
+        state, fit = _state_of(row), rules.FitResult(float(row.fit), row.grade, _fit_hits(row))
     at = clock.now().timestamp()
-    state = _state_of(row)
-    fit = rules.FitResult(float(row.fit), row.grade, _fit_hits(row))
     behaviour = rules.behaviour_at(compiled, state, at)
     score = rules.total_score(fit.points, behaviour)
     reasons = rules.explain(compiled, fit, state, at, size=compiled.explanation_size + len(fit.hits))

@@ -10,6 +10,7 @@ from fastapi import Form, Request
 from leadflow.errors import Invalid
 from leadflow.http import DbSession, PageActor, WritingSession
 from leadflow.leads import queries as leads_queries
+from leadflow.people import queries as people_queries
 from leadflow.scoring import rules
 from leadflow.scoring import service as scoring_service
 from leadflow.web.pages import page_router, redirect, render
@@ -37,7 +38,8 @@ def rule_sets_page(request: Request, session: WritingSession, actor: PageActor):
     return render(request, "scoring/rule_sets.html", {
         "active": active, "compiled": _summary(active.definition) if active else None,
         "drafts": [r for r in rows if r.status == "draft"], "retired": [r for r in rows if r.status == "retired"],
-        "run": scoring_service.latest_run(session)})
+        "run": scoring_service.latest_run(session),
+        "actors": people_queries.actor_names(session, {r.created_by for r in rows})})
 
 
 def _editor(request: Request, row, text: str, fmt: str, errors: list, notes: str | None, status_code: int = 200):

@@ -320,3 +320,21 @@ def identify(session: Session, visitor_id: str, lead_id: int, *, how: str) -> in
                                  .execution_options(populate_existing=True)).all()
     score(session, moved)
     return len(moved)
+
+
+# --- forms --------------------------------------------------------------------------------------------------------
+
+def record_form_submit(session: Session, *, lead_id: int, capture_id: int, form: str,
+                       url: str | None = None) -> StoredEvent | None:
+    """A hosted form sent in (its capture made or changed the lead): the lead's `form_submit` event, scored at once
+    like any other ("Submitted a form" fires without /t/lf.js). Keyed by the capture, so it is recorded once."""
+    external_id = f"form-capture:{capture_id}"
+    if session.scalar(select(Event.id).where(Event.external_id == external_id)) is not None:
+        return None
+    moment = now()
+    properties = {"form": form[:200], **({"url": url[:2000]} if url else {})}
+    stored = store(session, [{"lead_id": lead_id, "visitor_id": None, "type": "form_submit", "occurred_at": moment,
+                               "received_at": moment, "source": "form", "properties": properties,
+                               "external_id": external_id}])
+    score(session, stored)
+    return stored[0]

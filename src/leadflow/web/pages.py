@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,7 @@ FLASH_COOKIE = "leadflow_flash"
 # The main navigation: label, address, and the permission a user needs to see the item.
 NAVIGATION = (
     ("Inbox", "/leads", "leads:read"),
+    ("Call lists", "/call-lists", "call_lists:read"),
     ("Quick entry", "/leads/new", "leads:create"),
     ("Duplicates", "/duplicates", "leads:merge"),
     ("Campaigns", "/campaigns", "campaigns:read"),
@@ -95,18 +97,30 @@ def _flashes(request: Request) -> list[dict]:
         return []
 
 
-def render(request: Request, template: str, context: dict | None = None, *, status_code: int = 200) -> HTMLResponse:
+def render(request: Request, template: str, context: dict | None = None, *, status_code: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
     values = {"request": request, "user": getattr(request.state, "user", None), "flashes": _flashes(request),
               "permissions": getattr(request.state, "permissions", frozenset()),
               "csrf_token": csrf.token(request), **(context or {})}
     response = HTMLResponse(environment().get_template(template).render(values), status_code=status_code,
-                            headers=HEADERS)
+                            headers={**HEADERS, **(headers or {})})
     if values["flashes"]:
         response.delete_cookie(FLASH_COOKIE, path="/")
     browser = getattr(request.state, "browser_cookie", None)
     if browser and not request.cookies.get(csrf.BROWSER_COOKIE):
         set_cookie(request, response, csrf.BROWSER_COOKIE, browser)
     return response
+
+
+def htmx_event(name: str, **detail) -> dict[str, str]:
+    """Response headers that make htmx fire the event `name` (its detail: `detail`) on the element that asked."""
+    return {"HX-Trigger": json.dumps({name: detail})}
+
+
+def lead_changed(panel: str) -> dict[str, str]:
+    """The answer to a change made in one panel of a lead's page: lead.js then reloads every other panel from its own
+    address (the panel that made the change answers with its own new content)."""
+    return htmx_event("lead-changed", panel=panel)
 
 
 def redirect(request: Request, url: str, *, message: str | None = None, kind: str = "info") -> Response:

@@ -395,7 +395,7 @@ def test_the_inbox_shows_score_grade_and_band_and_filters_on_them(client, auth, 
     assert ids_on(page) == [hot, warm, cold, unscored]
     assert "highest first, unscored leads last" in page.text
     rows = {int(m.group(1)): m.group(0) for m in re.finditer(r'name="ids" value="(\d+)".*?</tr>', page.text, re.DOTALL)}
-    assert '<td class="number score">70</td>' in rows[hot] and '<td class="grade">A</td>' in rows[hot]
+    assert '<span class="score-value">70</span>' in rows[hot] and '<span class="visually-hidden">grade </span>A' in rows[hot]
     assert '<span class="badge hot">Hot</span>' in rows[hot]
     assert '<span class="badge warm">Warm</span>' in rows[warm] and '<span class="badge cold">Cold</span>' in rows[cold]
     assert "Not scored yet" in rows[unscored] and "badge" not in rows[unscored].split("Not scored yet")[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.integration.people.factories import lead, person
@@ -57,7 +58,7 @@ def test_an_edit_in_place_changes_the_lead_is_kept_from_intake_and_shows_in_the_
     r = client.post(f"/leads/{lead_id}/edit/person", headers=HTMX,
                     data={"csrf_token": token, "first_name": "Jan", "last_name": "Smit", "job_title": "Head of IT"})
     assert r.status_code == 200 and "Saved job title." in r.text and "Head of IT" in r.text
-    assert r.headers["HX-Trigger"] == "lead-changed"
+    assert json.loads(r.headers["HX-Trigger"]) == {"lead-changed": {"panel": "section-person"}}
     record = client.get(f"/api/v1/leads/{lead_id}", headers=auth).json()
     assert record["job_title"] == "Head of IT" and "job_title" in record["manual_fields"]
 

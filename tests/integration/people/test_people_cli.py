@@ -36,7 +36,7 @@ def test_the_first_start_creates_the_admin_and_prints_its_password_once(fresh_da
     assert passwords[0] not in second and "password:" not in second
     with browser(url) as client:
         assert sign_in(client, "boss@example.com", passwords[0]).status_code == 303
-        assert "admin" in client.get("/").text
+        assert client.get("/").url.path == "/settings"  # the admin starts in the settings
 
 
 def test_user_create_prints_a_generated_password_or_takes_one_from_stdin(fresh_database):

@@ -28,9 +28,10 @@ def test_signing_in_sets_a_safe_session_cookie_and_the_start_page_names_the_user
     assert r.status_code == 303 and r.headers["location"] == "/"
     cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("leadflow_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    start = client.get("/", follow_redirects=False)
+    assert start.status_code == 303 and start.headers["location"] == "/leads?owner=me&sort=score"  # my leads
     home = client.get("/")
-    assert home.status_code == 200 and rep.email in home.text and "sales rep" in home.text
-    assert 'action="/logout"' in home.text
+    assert home.status_code == 200 and rep.email in home.text and 'action="/logout"' in home.text
 
 
 def test_the_session_cookie_is_secure_over_https(app, factory):

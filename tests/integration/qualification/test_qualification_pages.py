@@ -62,7 +62,8 @@ def test_stage_buttons_move_the_lead_and_the_history_shows_it(client, auth, fact
                     follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/leads/{lead_id}#qualification"
     panel = client.get(f"/leads/{lead_id}/qualification", headers=HTMX).text
-    assert "Stage: MQL" in panel and "New → MQL" in panel and f"user:{seller.id}" in panel
+    assert "Stage: MQL" in panel and "New → MQL" in panel and f"by marketing {seller.email}" in panel
+    assert f"user:{seller.id}" not in panel  # people by name
     assert client.get(f"/api/v1/leads/{lead_id}", headers=auth).json()["stage"] == "mql"
 
 
@@ -128,6 +129,7 @@ def test_the_rule_page_shows_an_error_at_its_position_and_saves_a_version(client
     page = client.get("/settings/sales-ready")
     assert "Saved version" in page.text and "score &gt;= 55" in page.text
     assert "Agreed &lt;b&gt;Monday&lt;/b&gt;" in page.text and "in force" in page.text
+    assert f"<td>sales_manager {manager.email}</td>" in page.text and f"user:{manager.id}" not in page.text
 
 
 def test_the_rule_page_previews_matching_leads_without_saving(client, auth, factory):

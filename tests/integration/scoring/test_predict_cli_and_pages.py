@@ -172,3 +172,58 @@ def test_too_few_outcomes_is_said_plainly(factory):
 
     with pytest.raises(PredictError, match="not enough outcomes"):
         predict_service.train_from_database(factory)
+
+
+@pytest.fixture
+def strict(database, factory):
+    """The app with a quality bar a noisy model misses (LEADFLOW_PREDICT_MIN_AUC=0.99)."""
+    from fastapi.testclient import TestClient
+
+    from leadflow.app import create_app
+    from leadflow.settings import get_settings
+    from tests.conftest import make_settings
+
+    with TestClient(create_app(make_settings(database.url, predict_min_auc=0.99), sessionmaker=factory),
+                    raise_server_exceptions=False) as client:
+        yield client
+    get_settings.cache_clear()
+
+
+def test_a_model_below_the_quality_bar_shows_no_number_and_the_api_says_it_is_not_usable(client, strict, auth,
+                                                                                        factory, monkeypatch):
+    from leadflow.settings import get_settings
+
+    rng = np.random.default_rng(5)
+    with factory() as session:
+        for i in range(120):  # the country tells a little: German leads win somewhat more often
+            won = i % 3 == 0
+            german = rng.random() < (0.7 if won else 0.35)
+            session.add(Lead(email=f"noisy{i}@example.com", country="DE" if german else "US",
+                             stage="customer" if won else "disqualified",
+                             disqualify_reason=None if won else "no_budget"))
+        open_lead = Lead(email="open@example.com", country="DE", stage="new")
+        session.add(open_lead)
+        session.commit()
+        chief = open_lead.id
+    stored = predict_service.train_from_database(factory)
+    auc, rows = stored.auc, stored.rows
+    assert 0.5 < auc < 0.99
+    good = client.get(f"/api/v1/leads/{chief}/prediction", headers=auth).json()
+    assert good["usable"] is (auc >= 0.65) and good["model"]["auc"] == pytest.approx(auc)
+    assert good["model"]["min_auc"] == 0.65 and good["probability"] is not None
+
+    weak = strict.get(f"/api/v1/leads/{chief}/prediction", headers=auth).json()
+    assert weak["usable"] is False and weak["probability"] == good["probability"]
+    assert weak["reason"] == f"the model cannot yet tell (AUC {auc:.2f} from {rows} leads, 0.99 needed)"
+    sign_in(strict, person(factory, "admin").email)
+    page = strict.get(f"/leads/{chief}/prediction", headers={"HX-Request": "true"}).text
+    assert f"The model cannot yet tell</strong> (AUC {auc:.2f} from {rows} leads): no prediction shown." in page
+    assert "chance to become a customer" not in page and "Pushed up by" not in page
+    # the Sales Ready rule sees no probability either: a guess moves no lead to sales
+    rule = {"expression": f"predicted_probability >= {good['probability'] - 0.001:.4f}"}
+    for bar, matched in (("0.5", 1), ("0.99", 0)):
+        monkeypatch.setenv("LEADFLOW_PREDICT_MIN_AUC", bar)
+        get_settings.cache_clear()
+        assert client.post("/api/v1/sales-ready-rule/preview", headers=auth, json=rule).json()["matched"] == matched
+    assert client.get(f"/api/v1/leads/{chief}/prediction", headers=person(factory, "sales_rep").headers
+                      ).status_code == 404

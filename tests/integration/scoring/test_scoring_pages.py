@@ -128,7 +128,9 @@ def test_the_rule_set_page_shows_errors_beside_the_textarea_and_saves_a_valid_dr
                                              "text": "name: Small\nbehaviour:\n  - id: a\n    event: page_view\n"
                                                      "    points: 2\n"}, follow_redirects=False)
     assert good.status_code == 303
-    assert "Small" in client.get("/scoring").text
+    page = client.get("/scoring").text
+    assert "Small" in page
+    assert f"<td>marketing {marketer.email}</td>" in page and f"user:{marketer.id}" not in page  # by name
 
 
 # -- the CLI, on a database of its own -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// The inbox: "select all on this page", the count of selected leads, and filter errors (422) shown in place.
+// The inbox: "select all on this page", the count of selected leads, empty filters out of the address.
 (function () {
   "use strict";
 
@@ -28,20 +28,18 @@
     refresh(form);
   });
 
+  // On a tablet or phone the leads come first: the filters fold behind their summary (unless one was refused).
+  var filters = document.getElementById("inbox-filter-box");
+  if (filters && !filters.hasAttribute("data-keep-open") && window.matchMedia("(max-width: 1024px)").matches) {
+    filters.open = false;
+  }
+
   document.addEventListener("htmx:configRequest", function (event) {
     // Empty filters stay out of the address, so it reads like the filters chosen.
-    if (event.detail.verb !== "get" || !event.detail.elt.closest || !event.detail.elt.closest(".inbox-filters")) { return; }
+    if (event.detail.verb !== "get" || !event.detail.elt.closest || !event.detail.elt.closest(".inbox-search")) { return; }
     var params = event.detail.parameters;
     Object.keys(params).forEach(function (name) {
       if (params[name] === "") { delete params[name]; }
     });
-  });
-
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    // A filter the server refused answers 422 with the reasons: show them instead of keeping the old list.
-    if (event.detail.xhr && event.detail.xhr.status === 422) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
   });
 })();

@@ -1,0 +1,27 @@
+"""The API documentation renders in a browser that may reach no other origin than leadflow's (an offline server)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_api_docs_render_their_operations_with_every_other_origin_blocked(page, console, site):
+    elsewhere: list[str] = []
+
+    def only_leadflow(route):
+        if route.request.url.startswith(site.base + "/"):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_leadflow)
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("leadflow")
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/leads").first).to_be_visible()
+    assert page.locator(".opblock").count() > 20
+    assert elsewhere == []
+    assert console.take() == []

@@ -1,0 +1,71 @@
+"""Each role lands on the page it works from; a telemarketer's is the list of their call lists."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.integration.people.factories import call_list, lead, person
+from tests.integration.people.pages import sign_in
+
+
+@pytest.mark.parametrize(("role", "start", "heading"), [
+    ("admin", "/settings", "Settings"),
+    ("marketing", "/campaigns", "Campaigns"),
+    ("sales_manager", "/leads?sort=score", "Inbox"),
+    ("sales_rep", "/leads?owner=me&sort=score", "Inbox"),
+    ("telemarketer", "/call-lists", "My call lists"),
+])
+def test_each_role_starts_on_the_page_it_works_from(client, factory, role, start, heading):
+    who = person(factory, role)
+    signed = sign_in(client, who.email)
+    assert signed.status_code == 303 and signed.headers["location"] == "/"
+    landing = client.get("/", follow_redirects=False)
+    assert landing.status_code == 303 and landing.headers["location"] == start
+    page = client.get(start)
+    assert page.status_code == 200 and re.search(rf"<h1>\s*{heading}", page.text), page.text[:3000]
+
+
+def test_a_sales_rep_starts_on_their_own_leads_hottest_first(client, auth, factory):
+    rep = person(factory, "sales_rep")
+    mine_cold = lead(client, auth, owner=rep, first_name="Cold")
+    mine_hot = lead(client, auth, owner=rep, first_name="Hot", job_title="CEO", country="NL")
+    lead(client, auth, first_name="Nobodys")
+    sign_in(client, rep.email)
+    page = client.get("/").text
+    shown = [int(i) for i in re.findall(r'<a href="/leads/(\d+)">', page)]
+    assert shown == [mine_hot, mine_cold]
+
+
+def test_a_telemarketer_sees_their_call_lists_with_numbers_to_call_and_nobody_elses(client, auth, factory):
+    caller, other_caller = person(factory, "telemarketer"), person(factory, "telemarketer")
+    hot = lead(client, auth, first_name="Hanne", job_title="CEO", country="NO", phone="+47 22 12 34 56")
+    plain = lead(client, auth, first_name="Per", mobile="+47 912 34 567")
+    quiet = lead(client, auth, first_name="Quiet", phone="+47 22 99 88 77")
+    assert client.patch(f"/api/v1/leads/{quiet}", headers=auth, json={"do_not_contact": True}).status_code == 200
+    secret = lead(client, auth, first_name="Secret")
+    call_list(factory, caller, [plain, hot, quiet])
+    call_list(factory, other_caller, [secret])
+    sign_in(client, caller.email)
+    page = client.get("/call-lists")
+    assert page.status_code == 200
+    assert "today" in page.text and "3 leads" in page.text
+    order = [int(i) for i in re.findall(r'<a href="/leads/(\d+)">', page.text)]
+    assert order[0] == hot and set(order) == {hot, plain, quiet} and secret not in order
+    assert '<a href="tel:+4722123456">+47 22 12 34 56</a>' in page.text and 'href="tel:+4791234567"' in page.text
+    assert "Do not call" in page.text and "tel:+4722998877" not in page.text
+    assert '<a href="/call-lists"' in page.text  # in the navigation
+
+
+def test_call_lists_are_for_those_who_call_or_make_them(client, auth, factory):
+    caller = person(factory, "telemarketer")
+    call_list(factory, caller, [lead(client, auth, first_name="Listed")])
+    rep = person(factory, "sales_rep")
+    sign_in(client, rep.email)
+    assert client.get("/call-lists").status_code == 403
+    assert 'href="/call-lists"' not in client.get("/leads").text
+    client.cookies.clear()
+    sign_in(client, person(factory, "sales_manager").email)
+    everyone = client.get("/call-lists").text
+    assert "<h1>Call lists" in everyone and f"for telemarketer {caller.email}" in everyone
