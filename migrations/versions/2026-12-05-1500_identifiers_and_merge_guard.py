@@ -1,4 +1,5 @@
-"""every email and phone a lead was captured with; a lead merged away can take no other lead (no merge cycles)
+"""every email and phone a lead was captured with; a lead merged away can take no other lead (no merge cycles);
+captures keep their record's fingerprint
 
 Revision ID: 0006
 Revises: 0005
@@ -24,6 +25,8 @@ MESSAGE = "a lead can only be merged into a surviving lead"
 def upgrade() -> None:
     op.add_column('leads', sa.Column('other_emails', sa.JSON(), nullable=False, server_default='[]'))
     op.add_column('leads', sa.Column('other_phones', sa.JSON(), nullable=False, server_default='[]'))
+    op.add_column('captures', sa.Column('fingerprint', sa.String(length=32), nullable=True))
+    op.create_index('ix_captures_fingerprint', 'captures', ['fingerprint'], unique=False)
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(f"""
             CREATE FUNCTION leads_merge_into_survivor() RETURNS trigger AS $$
@@ -62,5 +65,7 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS leads_merge_into_survivor_insert")
         op.execute("DROP TRIGGER IF EXISTS leads_merge_into_survivor_update")
+    op.drop_index('ix_captures_fingerprint', table_name='captures')
+    op.drop_column('captures', 'fingerprint')
     op.drop_column('leads', 'other_phones')
     op.drop_column('leads', 'other_emails')

@@ -370,6 +370,23 @@ MATCHED_FIELDS = {"first_name", "last_name", "email", "phone", "mobile", "compan
                   "country", "custom_fields", "other_emails", "other_phones"}
 
 
+def _seen_before(session: Session, candidates: identity_bulk.Candidates, prints: set[str]) -> dict[str, dict]:
+    """Fingerprint -> the lead (held by `candidates`) an earlier capture of that same record went to, followed to
+    the lead it lives on in: the same rows imported again land where they landed, whatever the leads became."""
+    found: dict[str, int] = {}
+    wanted = sorted(prints)
+    for start in range(0, len(wanted), identity_service.IN_BATCH):
+        for fingerprint, lead_id in session.execute(
+                select(Capture.fingerprint, Capture.lead_id).where(
+                    Capture.fingerprint.in_(wanted[start:start + identity_service.IN_BATCH]),
+                    Capture.lead_id.is_not(None)).order_by(Capture.id)):
+            found.setdefault(fingerprint, lead_id)
+    if not found:
+        return {}
+    leads = identity_bulk.surviving(session, candidates, set(found.values()))
+    return {fingerprint: leads[lead_id] for fingerprint, lead_id in found.items() if lead_id in leads}
+
+
 def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, last_row: int,
                   bytes_done: int) -> tuple[int, int, int]:
     """One chunk through the pipeline's steps; flushes, the caller commits. Returns (created, merged, rejected)."""
@@ -383,9 +400,11 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
     identity_bulk.lock_many(session, keys)
     # What the matcher reads of a row: its fields and its custom fields (a birth date is one).
     seen = {id(p): {**p.lead.fields, "custom_fields": p.lead.custom_fields} for p in good}
+    prints = {id(p): identity_service.fingerprint_of(p.lead.fields, p.lead.custom_fields) for p in good}
     candidates = identity_bulk.load_candidates(session, [p.lead.fields for p in good])
-    fuzzy = identity_bulk.FuzzyChunk(session, [seen[id(p)] for p in good
-                                               if candidates.match(seen[id(p)]) is None], candidates)
+    again = _seen_before(session, candidates, {f for f in prints.values() if f})
+    fuzzy = identity_bulk.FuzzyChunk(session, [seen[id(p)] for p in good if prints[id(p)] not in again
+                                               and candidates.match(seen[id(p)]) is None], candidates)
     review: list[tuple[dict, dict, object]] = []
 
     planned: list[_Planned] = []
@@ -401,7 +420,7 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
         touch = {**lead.attribution, "at": moment.isoformat(), "channel": job.channel}
         if campaign_id is not None:
             touch["campaign_id"] = campaign_id
-        record = candidates.match(seen[id(p)])
+        record = again.get(prints[id(p)]) or candidates.match(seen[id(p)])
         unsure = []
         if record is None:
             record, _, unsure = fuzzy.match(seen[id(p)])
@@ -411,6 +430,8 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
                                             campaign_id=campaign_id, touch=touch, moment=moment)
             candidates.add(record)
             fuzzy.add(record)
+            if prints[id(p)]:
+                again.setdefault(prints[id(p)], record)   # the same row twice in one file: one lead
             review.extend((record, other, result) for other, result in unsure)
             new_leads.append(record)
             planned.append(_Planned(p, "created", record, campaign_id,
@@ -460,7 +481,7 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
             "external_id": p.external_id[:300] if p.external_id else None, "client": job.client,
             "campaign_id": plan.campaign_id, "attribution": p.lead.attribution if p.lead else {},
             "outcome": plan.outcome, "reasons": reasons, "lead_id": plan.lead["id"] if plan.lead else None,
-            "import_id": job.import_id,
+            "import_id": job.import_id, "fingerprint": prints.get(id(p)) if p.lead else None,
         })
     capture_ids = leads_service.insert_with_ids(session, Capture.__table__, capture_rows)
 

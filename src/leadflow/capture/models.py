@@ -36,6 +36,9 @@ class Capture(Base):
     form_id: Mapped[int | None] = mapped_column(ForeignKey("forms.id", ondelete="SET NULL"))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id", ondelete="SET NULL"), index=True)
     response: Mapped[dict | None] = mapped_column(JSON)  # the first answer, replayed on an idempotent retry
+    # The record's identity as the matcher read it (identity.normalize.fingerprint): the same record again finds
+    # the lead this capture is with (captures follow their lead through merges and unmerges).
+    fingerprint: Mapped[str | None] = mapped_column(String(32), index=True)
     # A capture that could not be processed: what its channel read, and when the worker tries again (never set
     # on a Meta lead awaiting its fields, which is pending by design).
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -21,6 +21,7 @@ from leadflow.db import begin_write, is_transient
 from leadflow.errors import FieldError, Invalid
 from leadflow.identity import service as identity_service
 from leadflow.leads import service as leads_service
+from leadflow.leads.models import Lead
 from leadflow.qualification import service as qualification_service
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,17 @@ def retry_due(session: Session, *, limit: int = 50) -> list[Outcome]:
     return outcomes
 
 
+def _seen_before(session: Session, capture: Capture) -> Lead | None:
+    """The lead an earlier capture of the same record went to (the same row imported again, the same form sent
+    twice): wherever that lead's values have drifted since, this record is its."""
+    if capture.fingerprint is None:
+        return None
+    lead_id = session.scalar(select(Capture.lead_id).where(
+        Capture.fingerprint == capture.fingerprint, Capture.lead_id.is_not(None), Capture.id != capture.id)
+        .order_by(Capture.id).limit(1))
+    return session.get(Lead, lead_id) if lead_id is not None else None
+
+
 def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) -> Outcome:
     touch = {**lead.attribution, "at": capture.received_at.isoformat(), "channel": capture.channel}
     if campaign_id is None:
@@ -172,7 +184,9 @@ def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) ->
     capture.campaign_id = campaign_id
     capture.attribution = lead.attribution
     identity_service.lock_keys(session, identity_service.match_keys(lead.fields))
-    existing = identity_service.find_match(session, {**lead.fields, "custom_fields": lead.custom_fields})
+    capture.fingerprint = identity_service.fingerprint_of(lead.fields, lead.custom_fields)
+    existing = (_seen_before(session, capture)
+                or identity_service.find_match(session, {**lead.fields, "custom_fields": lead.custom_fields}))
     fuzzy = None
     if existing is None:
         fuzzy = identity_service.fuzzy_match(session, lead.fields, lead.custom_fields)

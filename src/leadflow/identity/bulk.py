@@ -168,6 +168,40 @@ def load_candidates(session: Session, submissions: list[dict]) -> Candidates:
     return Candidates(list(found.values()))
 
 
+def surviving(session: Session, candidates: Candidates, lead_ids: set[int]) -> dict[int, dict]:
+    """lead id -> the dict of the lead it lives on in (itself, or the end of its merge chain), held by
+    `candidates` (read and added there when it is not yet)."""
+    parent: dict[int, int | None] = {}
+    todo = set(lead_ids)
+    while todo:
+        batch = sorted(todo)[:IN_BATCH]
+        todo -= set(batch)
+        for lead_id, merged_into in session.execute(select(Lead.id, Lead.merged_into_id).where(Lead.id.in_(batch))):
+            parent[lead_id] = merged_into
+            if merged_into is not None and merged_into not in parent:
+                todo.add(merged_into)
+
+    def root(lead_id: int) -> int | None:
+        seen = set()
+        while parent.get(lead_id) is not None and lead_id not in seen:
+            seen.add(lead_id)
+            lead_id = parent[lead_id]
+        return lead_id if lead_id in parent else None
+
+    roots = {lead_id: root(lead_id) for lead_id in lead_ids}
+    missing = sorted({r for r in roots.values() if r is not None} - set(candidates.by_id))
+    table = Lead.__table__
+    for start in range(0, len(missing), IN_BATCH):
+        for row in session.execute(select(*(table.c[name] for name in STATE_COLUMNS)).where(
+                table.c.id.in_(missing[start:start + IN_BATCH]), table.c.merged_into_id.is_(None))):
+            lead = row._asdict()
+            lead["read_at"] = lead.get("updated_at")
+            candidates.by_id[lead["id"]] = lead
+            candidates.order[id(lead)] = (0, lead["id"])
+            candidates.reindex(lead)
+    return {lead_id: candidates.by_id[r] for lead_id, r in roots.items() if r in candidates.by_id}
+
+
 def _candidates_by(session: Session, column: str):
     """Leads whose `column` is in :values, through that column's index.
 

@@ -6,6 +6,7 @@ Pure: no database, no HTTP, no clock.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -211,6 +212,17 @@ def prepare(record: PersonRecord) -> Prepared:
         birth_date=_birth_date(record.birth_date),
         other_emails=tuple(sorted({e for e in (_email_parts(o)[0] for o in record.other_emails) if e} - {email})),
     )
+
+
+def fingerprint(p: Prepared) -> str | None:
+    """One record's identity as the matcher reads it (names folded, E.164 phones, email, company key, address,
+    birth date): two captures with the same fingerprint are the same record seen again, so the same file
+    imported twice lands on the same leads whatever the leads became since. None for a record with no identity."""
+    parts = (p.first, p.last, p.generation, p.email, *p.phones, "|", p.company, p.street, p.house_number,
+             p.postal_code, p.city, p.country, p.birth_date)
+    if not any((p.first, p.last, p.email, p.phones, p.company)):
+        return None
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
 _SHARED: dict = {}

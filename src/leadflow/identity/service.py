@@ -17,7 +17,7 @@ from leadflow.db import InstanceSetting
 from leadflow.identity import blocking
 from leadflow.identity.match import MatchResult, Model, compare
 from leadflow.identity.models import LeadMatchKey, PossibleDuplicate
-from leadflow.identity.normalize import PersonRecord, Prepared, prepare
+from leadflow.identity.normalize import PersonRecord, Prepared, fingerprint, prepare
 from leadflow.leads.domain import company_key, name_key
 from leadflow.leads.models import Lead
 
@@ -75,6 +75,11 @@ def find_match(session: Session, fields: dict) -> Lead | None:
         candidates = [c for c in candidates if not c.email]
     candidates = [c for c in candidates if phones_of(c) & set(phones)]
     return next((c for c in candidates if agrees(fields, c)), None)
+
+
+def fingerprint_of(fields: dict, custom_fields: dict | None = None) -> str | None:
+    """A submission's fingerprint (identity.normalize.fingerprint): what it is as a record, to find it again."""
+    return fingerprint(prepare(person_record({**fields, "custom_fields": custom_fields or {}, "id": None})))
 
 
 def emails_of(lead) -> set[str]:
