@@ -22,7 +22,7 @@ def caller(site) -> User:
     """A telemarketer with a call list of twelve demo leads that have a phone number."""
     engine = db.make_engine(site.url)
     try:
-        with db.make_sessionmaker(engine, writes=True)() as session:  # waits its turn beside the server's worker
+        with db.make_sessionmaker(engine)() as session:  # writes: waits its turn beside the server's worker
             user = people_service.create_user(session, email="caller@browser.example", role="telemarketer",
                                               name="Tove Caller", password=PASSWORD)
             session.flush()
