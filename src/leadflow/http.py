@@ -10,6 +10,7 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -82,7 +83,15 @@ def retry_races(handler):
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def api_actor(request: Request) -> Actor:
+# Declares the API key in the OpenAPI schema (its Authorize button in /docs); the check is api_actor's own, so a
+# missing or malformed header gets leadflow's 401 with the reason.
+BEARER = HTTPBearer(auto_error=False, scheme_name="apiKey", bearerFormat="API key",
+                    description="An API key from `leadflow apikey create` or Settings, sent as "
+                                "`Authorization: Bearer KEY`.")
+
+
+def api_actor(request: Request, _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None
+              ) -> Actor:
     """The API key's actor, checked in a short session of its own (released before the endpoint runs)."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")

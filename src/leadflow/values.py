@@ -12,8 +12,10 @@ import re
 
 from leadflow.errors import FieldError
 
-# C0 controls except tab, line feed and carriage return; DEL; C1 controls. Stripped from every text.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls except tab, line feed and carriage return; DEL; C1 controls; and the bidirectional embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069) that make a name read differently from what it holds.
+# Stripped from every text (right-to-left text needs none of them; the marks U+200E and U+200F stay).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 SURROGATE = re.compile("[\ud800-\udfff]")
 SURROGATE_REASON = ("holds a lone UTF-16 surrogate (such as \\ud800), which is not a character: send the text as "
                     "valid Unicode")

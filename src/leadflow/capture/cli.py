@@ -48,6 +48,9 @@ def import_file(
         dir_okay=False)] = None,
     id_column: Annotated[str | None, typer.Option("--id-column", help="column kept as each capture's external id")
                          ] = None,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="ISO 3166 code (or name) that reads phone numbers without +country code (a row's own "
+                          "country column comes first; default: LEADFLOW_DEFAULT_COUNTRY)")] = None,
     rejects: Annotated[Path | None, typer.Option("--rejects", help="reject file (default: FILE.rejects.csv)")] = None,
     resume: Annotated[int | None, typer.Option("--resume", help="continue import ID after its last committed chunk")
                       ] = None,
@@ -71,13 +74,15 @@ def import_file(
             with factory() as session:
                 if resume is None:
                     record = import_service.create(session, filename=file.name, channel=channel, campaign=campaign,
-                                                   mapping=overrides, id_column=id_column)
+                                                   mapping=overrides, id_column=id_column, country=country)
                     import_service.describe(session, record, table, sample_rows=0)
                     record.size_bytes = file.stat().st_size
                 else:
                     record = import_service.get(session, resume)
                     if record.columns != table.columns:
                         raise Invalid.one("file", f"its columns are not those of import {resume}")
+                    if country is not None:
+                        record.country = import_service.file_country(country)
                 if not import_service.claim(session, record.id):
                     raise Invalid.one("resume", f"import {record.id} is {record.status}")
                 session.commit()
@@ -109,5 +114,9 @@ def import_file(
         csv.writer(out).writerows(import_service.reject_rows(session, import_service.get(session, import_id)))
     typer.echo(
         f"import {import_id}: {record.rows_done} rows: {record.created} created, {record.merged} merged, "
-        f"{record.rejected} rejected in {seconds:.1f} s ({record.rows_done / seconds:,.0f} rows/s); "
+        f"{record.rejected} rejected{_aside(record.set_aside)} in {seconds:.1f} s ({record.rows_done / seconds:,.0f} rows/s); "
         f"rejects in {rejects}", err=True)
+
+
+def _aside(count: int) -> str:
+    return f" ({count} kept with an unreadable value set aside as <field>_as_given)" if count else ""

@@ -15,6 +15,9 @@ class ImportChange(Input):
     id_column: str | None = Field(default=None, max_length=300)
     campaign: str | None = Field(default=None, max_length=200)
     channel: str | None = Field(default=None, max_length=32)
+    country: str | None = Field(default=None, max_length=100, description=(
+        "ISO 3166 code (or name) of the country the file's phone numbers without +country code are read by; a "
+        "row's own country column comes first; \"\" clears it"))
 
 
 class ColumnRead(BaseModel):
@@ -39,6 +42,9 @@ class ImportRead(BaseModel):
     created: int
     merged: int
     rejected: int
+    set_aside: int = Field(description="rows imported with a value that could not be read, kept as given "
+                                       "(`phone_as_given`) in a custom field")
+    country: str | None
     bytes_done: int
     progress: float | None = None
     error: str | None

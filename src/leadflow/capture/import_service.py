@@ -36,7 +36,7 @@ from leadflow.errors import Conflict, Invalid, NotFound
 from leadflow.identity import bulk as identity_bulk
 from leadflow.identity import service as identity_service
 from leadflow.leads import service as leads_service
-from leadflow.leads.domain import company_key, spreadsheet_safe
+from leadflow.leads.domain import company_key, normalize_country, spreadsheet_safe
 from leadflow.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ def read_mapping_json(text: str | bytes | None) -> dict[str, str]:
 
 
 def create(session: Session, *, filename: str, channel: str | None = None, campaign: str | None = None,
-           mapping: dict | None = None, id_column: str | None = None, status: str = "queued") -> Import:
+           mapping: dict | None = None, id_column: str | None = None, status: str = "queued",
+           country: str | None = None) -> Import:
     """A new import; the campaign a code names is found (or created) once here, not per row. The names a client
     sent with the file are cleaned like any text (a NUL in a file name is dropped)."""
     mapping, problems = plain.plain_json(mapping or {}, "mapping", max_bytes=None)
@@ -92,7 +93,8 @@ def create(session: Session, *, filename: str, channel: str | None = None, campa
     record = Import(filename=(filename or "upload")[-500:], file_format="csv", channel=channel,
                     campaign_id=campaign_id, mapping=headers.check_overrides(mapping or {}),
                     id_column=id_column or None, status=status, size_bytes=0, columns=[], sample=[],
-                    rows_done=0, created=0, merged=0, rejected=0, last_row=0, bytes_done=0, created_at=now())
+                    rows_done=0, created=0, merged=0, rejected=0, set_aside=0, last_row=0, bytes_done=0,
+                    country=file_country(country), created_at=now())
     session.add(record)
     session.flush()
     return record
@@ -155,10 +157,13 @@ def queue(session: Session, record: Import, *, default_country: str | None = Non
 
 
 def change(session: Session, record: Import, *, mapping: dict | None = None, id_column: str | None = None,
-           campaign: str | None = None, channel: str | None = None) -> headers.Mapping:
-    """A person's correction before the import starts."""
+           campaign: str | None = None, channel: str | None = None, country: str | None = None
+           ) -> headers.Mapping:
+    """A person's correction before the import starts; an empty country clears the file's own."""
     if record.status not in ("waiting", "failed") or record.rows_done:
         raise Conflict(f"import {record.id} is {record.status}; its mapping can change only before it starts")
+    if country is not None:
+        record.country = file_country(country)
     if channel is not None:
         record.channel = check_channel(channel)
     if campaign is not None:
@@ -173,6 +178,17 @@ def change(session: Session, record: Import, *, mapping: dict | None = None, id_
         record.status, record.error = "waiting", None
     session.flush()
     return proposed
+
+
+def file_country(value: str | None) -> str | None:
+    """The country a file's phone numbers without +country code are read by: ISO 3166 alpha-2 or a name."""
+    text = plain.shown(value).strip() if value else ""
+    if not text:
+        return None
+    try:
+        return normalize_country(text)
+    except ValueError as exc:
+        raise Invalid.one("country", str(exc)) from None
 
 
 def get(session: Session, import_id: int) -> Import:
@@ -234,6 +250,7 @@ def run(factory: sessionmaker[Session], import_id: int, table: files.Table, *, d
                   client=f"import:{record.id}")
         resume_after, started = record.last_row, record.started_at or now()
         size = record.size_bytes
+        default_country = record.country or default_country   # the file's own country, else the server's
     pool = _pool(workers)
     try:
         batches = _batches(table.rows, resume_after, chunk_rows)
@@ -474,7 +491,9 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
         if plan.outcome == "rejected":
             reasons = [{"field": e.field, "reason": e.reason} for e in p.errors]
         else:
-            reasons = [] if plan.outcome == "created" else MERGED_REASON
+            reasons = [] if plan.outcome == "created" else list(MERGED_REASON)
+            reasons += [{"field": e.field, "reason": f"set aside, kept as {e.field}{rows.AS_GIVEN}: {e.reason}"}
+                        for e in p.set_aside]
         capture_rows.append({
             "channel": job.channel, "received_at": moment, "content_type": "application/json",
             "payload": json.dumps({"row_number": p.row_number, "values": p.values}, ensure_ascii=False).encode(),
@@ -487,8 +506,10 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
 
     activities, consents, messages, rejects = [], [], [], []
     counts = {"created": 0, "merged": 0, "rejected": 0}
+    aside = 0
     for plan, capture_id in zip(planned, capture_ids, strict=True):
         counts[plan.outcome] += 1
+        aside += bool(plan.row.set_aside) and plan.outcome != "rejected"
         if plan.outcome == "rejected":
             rejects.append({"import_id": job.import_id, "row_number": plan.row.row_number, "row": plan.row.values,
                             "reason": "; ".join(f"{e.field}: {e.reason}" for e in plan.row.errors)})
@@ -511,7 +532,7 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
     session.execute(update(Import).where(Import.id == job.import_id).values(
         rows_done=Import.rows_done + len(prepared), created=Import.created + counts["created"],
         merged=Import.merged + counts["merged"], rejected=Import.rejected + counts["rejected"],
-        last_row=last_row, bytes_done=bytes_done, heartbeat_at=now()))
+        set_aside=Import.set_aside + aside, last_row=last_row, bytes_done=bytes_done, heartbeat_at=now()))
     return counts["created"], counts["merged"], counts["rejected"]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import pycountry
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
@@ -162,11 +165,19 @@ def _mapping_rows(record: Import, chosen: dict[int, dict] | None = None) -> list
     return result
 
 
+@lru_cache(maxsize=1)
+def countries() -> list[tuple[str, str]]:
+    """(ISO code, English name) of every country, by name: the choice that reads a file's national numbers."""
+    return sorted(((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries),
+                  key=lambda pair: pair[1])
+
+
 def _mapping_page(request: Request, record: Import, *, rows: list[dict], errors: dict | None = None,
-                  status_code: int = 200):
+                  status_code: int = 200, country: str | None = None):
     return render(request, "capture/import_mapping.html", _common(
-        record=record, rows=rows, errors=errors or {}, groups=TARGET_GROUPS, id_column=record.id_column or ""),
-        status_code=status_code)
+        record=record, rows=rows, errors=errors or {}, groups=TARGET_GROUPS, id_column=record.id_column or "",
+        countries=countries(), country=record.country if country is None else country,
+        server_country=request.app.state.settings.default_country), status_code=status_code)
 
 
 @router.get("/imports/{import_id}/mapping")
@@ -207,10 +218,12 @@ async def save_mapping(request: Request, import_id: int, actor: PageActor, sessi
     id_column = str(form.get("id_column") or "").strip()
     if id_column and id_column not in (record.columns or []):
         errors["id_column"] = "Choose one of the file's columns."
+    country = str(form.get("country") or "").strip()
     if errors:
-        return _mapping_page(request, record, rows=_mapping_rows(record, chosen), errors=errors, status_code=422)
+        return _mapping_page(request, record, rows=_mapping_rows(record, chosen), errors=errors, status_code=422,
+                             country=country)
     try:
-        import_service.change(session, record, mapping=overrides, id_column=id_column)
+        import_service.change(session, record, mapping=overrides, id_column=id_column, country=country)
     except Invalid as exc:
         session.rollback()
         record = import_service.get(session, import_id)
@@ -218,7 +231,8 @@ async def save_mapping(request: Request, import_id: int, actor: PageActor, sessi
         for e in exc.errors:
             where = by_header.get(e.field.removeprefix("mapping."), e.field)
             errors[where] = e.reason[:1].upper() + e.reason[1:] + "."
-        return _mapping_page(request, record, rows=_mapping_rows(record, chosen), errors=errors, status_code=422)
+        return _mapping_page(request, record, rows=_mapping_rows(record, chosen), errors=errors, status_code=422,
+                             country=country)
     if form.get("action") == "start":
         import_service.queue(session, record, default_country=request.app.state.settings.default_country)
         session.commit()

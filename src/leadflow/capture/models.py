@@ -86,6 +86,8 @@ class Import(Base):
     created: Mapped[int] = mapped_column(Integer, default=0)
     merged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    set_aside: Mapped[int] = mapped_column(Integer, default=0)  # rows imported with an unreadable value kept as given
+    country: Mapped[str | None] = mapped_column(String(2))  # reads phone numbers written without +country code
     last_row: Mapped[int] = mapped_column(Integer, default=0)  # the file's row a resumed run continues after
     bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
     error: Mapped[str | None] = mapped_column(Text)

@@ -5,7 +5,7 @@ Pure: no database, no HTTP, no files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from leadflow.capture.domain import (
@@ -129,6 +129,7 @@ class Prepared:
     external_id: str | None
     lead: NormalizedLead | None
     errors: list[FieldError]
+    set_aside: list[FieldError] = field(default_factory=list)   # values kept as given, the row imported without them
 
 
 def prepare(mapping: Mapping, rows: list[tuple[int, list[object] | str]], *,
@@ -150,7 +151,32 @@ def prepare(mapping: Mapping, rows: list[tuple[int, list[object] | str]], *,
         try:
             lead = normalize(submission, default_country=default_country)
         except Invalid as exc:
-            result.append(Prepared(row_number, values, submission.external_id, None, exc.errors))
+            lead = set_aside(submission, exc.errors, default_country)
+            if lead is None:
+                result.append(Prepared(row_number, values, submission.external_id, None, exc.errors))
+            else:
+                result.append(Prepared(row_number, values, submission.external_id, lead, [], exc.errors))
             continue
         result.append(Prepared(row_number, values, submission.external_id, lead, []))
     return result
+
+
+AS_GIVEN = "_as_given"
+
+
+def set_aside(submission: Submission, errors: list[FieldError], default_country: str | None
+              ) -> NormalizedLead | None:
+    """A row of a file is a person someone met: a value that cannot be read (a phone without its country, a
+    mistyped email) does not lose them. When every problem is in a lead field and the row still identifies a
+    person without those values, the row is read without them and each value is kept as given in a custom field
+    (`phone_as_given`); otherwise None (the row is rejected with its reasons)."""
+    wrong = {e.field for e in errors}
+    if not wrong or not wrong <= set(submission.fields):
+        return None
+    kept = {name: value for name, value in submission.fields.items() if name not in wrong}
+    given = {f"{name}{AS_GIVEN}": text_of(submission.fields[name])[:1000] for name in sorted(wrong)}
+    try:
+        return normalize(replace(submission, fields=kept, custom_fields={**submission.custom_fields, **given}),
+                         default_country=default_country)
+    except Invalid:
+        return None

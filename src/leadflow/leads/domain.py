@@ -323,6 +323,25 @@ def company_key(name: str) -> str:
     return (stripped or text)[:300]
 
 
+def domain_names_firm(name: str, holder: str, domain: str) -> bool:
+    """Whether a lead naming company `name` with an email at `domain` is of the company `holder` that holds that
+    domain: the name is the domain's own ("IBM" at ibm.com), the holder's initials ("IBM" for International
+    Business Machines), or the holder's name within it or it within the holder's ("Acme" and "Acme Nordic").
+    "Fjord AS" at a domain "Nordmann Bygg AS" holds is another company."""
+    given, held = company_key(name), company_key(holder)
+    if not given or not held:
+        return False
+    label = re.sub(r"[^a-z0-9]", "", _fold(domain.split(".")[0]))
+    compact = given.replace(" ", "")
+    if label and (compact == label or (min(len(label), len(compact)) >= 4 and (label in compact or compact in label))):
+        return True
+    words_given, words_held = given.split(), held.split()
+    if len(words_held) > 1 and compact == "".join(word[0] for word in words_held):
+        return True
+    shorter, longer = sorted((words_given, words_held), key=len)
+    return longer[:len(shorter)] == shorter
+
+
 def domain_of(url_or_domain: str | None) -> str | None:
     if not url_or_domain:
         return None

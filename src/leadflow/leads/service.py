@@ -12,8 +12,8 @@ from leadflow.errors import FieldError, Invalid, NotFound
 from leadflow.events import LEAD_STAGE_CHANGED, LEAD_UPDATED
 from leadflow.hierarchy import check_parent
 from leadflow.leads.domain import (
-    IDENTIFIERS, LEAD_FIELDS, FieldChange, company_key, domain_of, kept_identifiers, merge_changes, name_key,
-    normalize_country, normalize_fields, normalize_identifiers,
+    IDENTIFIERS, LEAD_FIELDS, FieldChange, company_key, domain_names_firm, domain_of, kept_identifiers, merge_changes,
+    name_key, normalize_country, normalize_fields, normalize_identifiers,
 )
 from leadflow.leads.lifecycle import STAGE_LABELS, check_move
 from leadflow.leads.models import Activity, Company, Consent, Lead, StageChange
@@ -40,22 +40,26 @@ def log_activity(session: Session, *, lead_id: int, kind: str, summary: str, dat
 
 
 def link_company(session: Session, *, name: str | None, email_domain: str | None, country: str | None) -> int | None:
-    """The company a lead belongs to: by normalized name, else by its (non free-mail) email domain; a named
-    company not found either way is created, with that domain."""
+    """The company a lead belongs to: by normalized name; else by its (non free-mail) email domain, but a lead
+    that names a company joins the domain's company only when the name is that company's (its domain's name, its
+    initials, its name in part): "Fjord AS" at a domain "Nordmann Bygg AS" holds is never Nordmann Bygg. A named
+    company not found is created, and takes the domain only while no other company holds it."""
     domain = email_domain if email_domain and email_domain not in FREE_MAIL else None
     if name:
         key = company_key(name)
         found = session.scalar(select(Company.id).where(Company.name_key == key).order_by(Company.id).limit(1))
         if found is not None:
             return found
+    holder = None
     if domain:
-        found = session.scalar(select(Company.id).where(Company.domain == domain).order_by(Company.id).limit(1))
-        if found is not None:
-            return found
+        holder = session.execute(select(Company.id, Company.name).where(Company.domain == domain)
+                                 .order_by(Company.id).limit(1)).first()
     if not name:
-        return None
-    company = Company(name=name, name_key=company_key(name), domain=domain, country=country, created_at=now(),
-                      updated_at=now())
+        return holder.id if holder else None
+    if holder is not None and domain_names_firm(name, holder.name, domain):
+        return holder.id
+    company = Company(name=name, name_key=key, domain=domain if holder is None else None, country=country,
+                      created_at=now(), updated_at=now())
     session.add(company)
     session.flush()
     return company.id

@@ -40,6 +40,16 @@ def test_a_nul_and_other_control_characters_are_dropped_from_every_text_on_both_
     assert [(c["purpose"], c["text"]) for c in consents] == [("newsletter", "Send me news")]
 
 
+def test_direction_overrides_that_disguise_a_name_are_dropped_and_right_to_left_text_is_kept(client, auth):
+    body = {"first_name": "Ann\u202eagiv", "last_name": "\u2067\u05db\u05d4\u05df\u2069", "email": "rlo@example.com",
+            "company": "\u0634\u0631\u0643\u0629\u200f Acme"}
+    r = post_raw(client, auth, json.dumps(body))
+    assert r.status_code == 201, r.text
+    lead = client.get(f"/api/v1/leads/{r.json()['id']}", headers=auth).json()
+    assert (lead["first_name"], lead["last_name"]) == ("Annagiv", "\u05db\u05d4\u05df")
+    assert lead["company"] == "\u0634\u0631\u0643\u0629\u200f Acme"   # a right-to-left mark is text, kept
+
+
 def test_a_lone_surrogate_is_refused_naming_the_field_and_the_raw_capture_is_kept(client, auth):
     raw = '{"email": "lone@example.com", "first_name": "A\\ud800B", "custom_fields": {"k\\udc00": "v"}}'
     r = post_raw(client, auth, raw)

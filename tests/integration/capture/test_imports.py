@@ -72,25 +72,55 @@ def test_bad_rows_go_to_the_reject_file_with_row_numbers_and_reasons_and_the_res
     result = leadflow("import", source, "--channel", "trade_fair")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert "6 rows: 3 created, 0 merged, 3 rejected" in result.stderr
+    assert "6 rows: 5 created, 0 merged, 1 rejected (2 kept with an unreadable value set aside" in result.stderr
 
     with (tmp_path / "fair.csv.rejects.csv").open(newline="", encoding="utf-8") as rejects:
         rows = list(csv.reader(rejects))
     assert rows[0] == [*HEADER, "row_number", "reason"]
-    assert [(r[0], r[-2]) for r in rows[1:]] == [("Piet", "3"), ("Joost", "5"), ("Ola", "6")]
-    assert rows[1][:-2] == ROWS[1]
-    assert rows[1][-1].startswith("email:")
-    assert rows[2][-1].startswith("lead:")
-    assert rows[3][-1].startswith("phone:")
+    assert [(r[0], r[-2]) for r in rows[1:]] == [("Joost", "5")]   # nothing identifies him
+    assert rows[1][:-2] == ROWS[3] and rows[1][-1].startswith("lead:")
 
-    assert [lead["email"] for lead in leads(leadflow_db)] == [
-        "anna@jansen.example", "kees@boer.example", "aino@virtanen.example"]
-    assert scalar(leadflow_db, "SELECT count(*) FROM captures WHERE outcome = 'rejected' AND channel = 'trade_fair'") == 3
-    assert scalar(leadflow_db, "SELECT count(*) FROM activities WHERE kind = 'captured'") == 3
-    assert scalar(leadflow_db, "SELECT count(*) FROM outbox WHERE topic = 'lead.captured'") == 3
-    anna = leads(leadflow_db)[0]
+    # A mistyped email or an unreadable phone does not lose the person: the value is kept as given.
+    by_name = {lead["first_name"]: lead for lead in leads(leadflow_db)}
+    assert sorted(by_name) == ["Aino", "Anna", "Kees", "Ola", "Piet"]
+    assert by_name["Piet"]["email"] is None and custom_fields(by_name["Piet"]) == {
+        "Badge": "B-2", "email_as_given": "piet@bakker"}
+    assert by_name["Ola"]["phone"] is None and by_name["Ola"]["email"] == "ola@nordmann.example"
+    assert custom_fields(by_name["Ola"])["phone_as_given"] == "12"
+    assert scalar(leadflow_db, "SELECT count(*) FROM captures WHERE outcome = 'rejected' AND channel = 'trade_fair'") == 1
+    assert scalar(leadflow_db, "SELECT count(*) FROM activities WHERE kind = 'captured'") == 5
+    assert scalar(leadflow_db, "SELECT count(*) FROM outbox WHERE topic = 'lead.captured'") == 5
+    assert scalar(leadflow_db, "SELECT set_aside FROM imports") == 2
+    reasons = scalar(leadflow_db, "SELECT reasons FROM captures WHERE lead_id = :id", id=by_name["Ola"]["id"])
+    assert "set aside, kept as phone_as_given" in str(reasons)
+    anna = by_name["Anna"]
     assert anna["phone"] == "+31201234567" and anna["channel"] == "trade_fair" and anna["company_id"]
     assert custom_fields(anna) == {"Badge": "B-1"}
+
+
+def test_national_numbers_are_read_by_the_files_country_and_a_rows_own_country_comes_first(leadflow_db, tmp_path):
+    source = write_csv(tmp_path / "local.csv", header=["First name", "Last name", "Email", "Phone", "Country"], rows=[
+        ["Kari", "Nordmann", "kari@nordmann.example", "912 34 567", ""],
+        ["Liisa", "Virtanen", "liisa@virtanen.example", "040 123 4567", "Finland"],
+    ])
+    result = leadflow("import", source, "--country", "Norway")
+    assert result.exit_code == 0, result.output
+    assert "2 rows: 2 created, 0 merged, 0 rejected in" in result.stderr
+    assert [lead["phone"] for lead in leads(leadflow_db)] == ["+4791234567", "+358401234567"]
+    assert scalar(leadflow_db, "SELECT country FROM imports") == "NO"
+
+    refused = leadflow("import", source, "--country", "Atlantis")
+    assert refused.exit_code == 2 and "country: not a country" in refused.stderr
+
+
+def test_without_a_country_a_national_number_is_set_aside_and_the_person_imported(leadflow_db, tmp_path):
+    source = write_csv(tmp_path / "local.csv", header=["Name", "E-mail", "Telephone"], rows=[
+        ["Kari Nordmann", "kari@nordmann.example", "912 34 567"],
+    ])
+    result = leadflow("import", source)
+    assert "1 rows: 1 created, 0 merged, 0 rejected (1 kept" in result.stderr, result.output
+    (kari,) = leads(leadflow_db)
+    assert kari["phone"] is None and custom_fields(kari)["phone_as_given"] == "912 34 567"
 
 
 def test_importing_the_same_file_again_adds_no_lead(leadflow_db, tmp_path):
@@ -99,9 +129,9 @@ def test_importing_the_same_file_again_adds_no_lead(leadflow_db, tmp_path):
     before = scalar(leadflow_db, "SELECT count(*) FROM leads")
     again = leadflow("import", source)
     assert again.exit_code == 0
-    assert "6 rows: 0 created, 3 merged, 3 rejected" in again.stderr
-    assert scalar(leadflow_db, "SELECT count(*) FROM leads") == before == 3
-    assert scalar(leadflow_db, "SELECT count(*) FROM activities WHERE kind = 'merged'") == 3
+    assert "6 rows: 0 created, 5 merged, 1 rejected" in again.stderr
+    assert scalar(leadflow_db, "SELECT count(*) FROM leads") == before == 5
+    assert scalar(leadflow_db, "SELECT count(*) FROM activities WHERE kind = 'merged'") == 5
 
 
 def test_rows_that_are_the_same_person_within_one_file_become_one_lead(leadflow_db, tmp_path):
@@ -142,9 +172,14 @@ def test_id_column_keeps_each_rows_value_as_its_captures_external_id(leadflow_db
         assert len(found) == 1 and found[0]["outcome"] == "created"
         lead = client.get(f"/api/v1/leads/{found[0]['lead_id']}", headers=auth).json()
         assert lead["email"] == "kees@boer.example"
-        rejected = client.get("/api/v1/captures", params={"external_id": "B-2"}, headers=auth).json()["items"]
+        rejected = client.get("/api/v1/captures", params={"external_id": "B-4"}, headers=auth).json()["items"]
         assert rejected[0]["outcome"] == "rejected"
-        assert rejected[0]["reasons"][0]["field"] == "email"
+        assert rejected[0]["reasons"][0]["field"] == "lead"
+        aside = client.get("/api/v1/captures", params={"external_id": "B-2"}, headers=auth).json()["items"]
+        assert aside[0]["outcome"] == "created"
+        assert aside[0]["reasons"][0]["field"] == "email" and "email_as_given" in aside[0]["reasons"][0]["reason"]
+        listed = client.get("/api/v1/imports", headers=auth).json()["items"][0]
+        assert (listed["created"], listed["rejected"], listed["set_aside"]) == (5, 1, 2)
 
 
 def test_dutch_norwegian_and_finnish_headers_map_by_themselves(leadflow_db, tmp_path):

@@ -72,3 +72,16 @@ def test_subsidiaries_are_suggested_by_name_and_domain(client, auth):
         hints = client.get(f"/api/v1/companies/{child['id']}/suggested-parents", headers=auth).json()
         assert [h["company"]["id"] for h in hints] == [group["id"]] and hints[0]["reason"]
     assert client.get(f"/api/v1/companies/{group['id']}/suggested-parents", headers=auth).json() == []
+
+
+def test_a_named_company_is_never_joined_to_another_named_company_by_a_shared_domain(client, auth):
+    builder = make(client, auth, name="Nordmann Bygg AS", domain="example.no")
+    fjord = client.post("/api/v1/leads", headers=auth, json={"email": "asa@example.no", "company": "Fjord AS"}).json()
+    assert fjord["company_id"] not in (None, builder["id"])
+    company = client.get(f"/api/v1/companies/{fjord['company_id']}", headers=auth).json()
+    assert company["name"] == "Fjord AS" and company["domain"] is None   # the domain stays with its holder
+    # The name a domain stands for, or a part of the holder's name, is the holder.
+    own = client.post("/api/v1/leads", headers=auth, json={"email": "bo@example.no", "company": "Nordmann Bygg Oslo"})
+    assert own.json()["company_id"] == builder["id"]
+    unnamed = client.post("/api/v1/leads", headers=auth, json={"email": "cy@example.no", "first_name": "Cy"}).json()
+    assert unnamed["company_id"] == builder["id"]

@@ -58,3 +58,18 @@ def test_no_input_is_a_server_error_and_answers_match_the_schema(case, api_key, 
             case.path_parameters[name] = known_ids[name]
     case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"},
                            checks=[not_a_server_error, response_schema_conformance])
+
+
+def test_every_api_operation_declares_the_api_key_so_the_docs_can_authorize(client, api_key):
+    schema = client.get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["apiKey"] == {
+        "type": "http", "scheme": "bearer", "bearerFormat": "API key",
+        "description": schema["components"]["securitySchemes"]["apiKey"]["description"]}
+    api = [(path, method, op) for path, ops in schema["paths"].items() if path.startswith("/api/v1")
+           for method, op in ops.items()]
+    unsecured = [(path, method) for path, method, op in api if op.get("security") != [{"apiKey": []}]]
+    assert api and unsecured == []
+    assert "security" not in schema["paths"]["/healthz"]["get"]
+    # the declared scheme is the one the API checks: without the key 401, with it 200
+    assert client.get("/api/v1/leads").status_code == 401
+    assert client.get("/api/v1/leads", headers={"Authorization": f"Bearer {api_key}"}).status_code == 200

@@ -36,6 +36,8 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
         "mapping": {"type": "string", "description": 'JSON {"Column header": "lead_field" | "custom:<name>" | '
                                                      '"ignore"}'},
         "id_column": {"type": "string", "description": "column kept as each capture's external id"},
+        "country": {"type": "string", "description": "ISO 3166 code (or name) that reads phone numbers written "
+                                                     "without +country code (a row's own country comes first)"},
         "start": {"type": "boolean", "default": True, "description": "false: wait for PATCH and /start"},
     }}}}}}
 TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
@@ -114,7 +116,8 @@ def create_import(session: DbSession, actor: Runner, settings: AppSettings, form
     overrides = import_service.read_mapping_json(_text(form, "mapping"))
     record = import_service.create(session, filename=upload.filename or "upload", channel=_text(form, "channel"),
                                    campaign=_text(form, "campaign"), mapping=overrides,
-                                   id_column=_text(form, "id_column"), status="waiting")
+                                   id_column=_text(form, "id_column"), status="waiting",
+                                   country=_text(form, "country"))
     import_service.store_file(session, record, upload.file)
     upload.file.seek(0)
     try:
