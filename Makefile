@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml package-lock.json
 	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
+PORT ?= 8000
+
 install: $(STAMP)
 
 migrate: install
@@ -33,7 +35,7 @@ demo: install
 
 run: install
 	$(BIN)/leadflow migrate
-	$(BIN)/leadflow serve --host 127.0.0.1 --port 8000
+	$(BIN)/leadflow serve --host 127.0.0.1 --port $(PORT)
 
 worker: install
 	$(BIN)/leadflow worker

@@ -41,6 +41,7 @@ from leadflow.people import roles
 from leadflow.people import service as people_service
 from leadflow.people import signin
 from leadflow.people.models import User
+from leadflow.scoring import predict_jobs
 
 Progress = Callable[[str, int, int], None]  # what is being done, how much of it is done, out of how much
 
@@ -187,6 +188,7 @@ def run(factory: sessionmaker[Session], *, leads: int = 3000, seed: int | None =
         report.story = demo_story.tell(session, rng, moment, progress, campaign_ids=[p.id for p in campaigns])
         state["finished"] = True
         _keep_state(session, state)
+        predict_jobs.run_soon(session)   # won and lost leads to learn from: a running worker trains now
         session.commit()
     progress("done", 1, 1)
     return report

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 import pycountry
+from anyascii import anyascii
 from email_validator import EmailNotValidError, validate_email
 from email_validator.syntax import validate_email_local_part
 
@@ -239,9 +240,26 @@ class FieldChange:
     new: object
 
 
+def _spelling(text: str) -> tuple[int, bool]:
+    """How much a spelling tells: its letters beyond ASCII, and whether it is written in mixed case."""
+    return sum(1 for c in text if ord(c) > 127), text != text.upper() and text != text.lower()
+
+
+def poorer_spelling(new: object, old: object) -> bool:
+    """`new` is `old` with less written: the same text once accents and case are folded ("Odegard", "ODEGARD" for
+    "Ødegård"), with fewer letters beyond ASCII or without its mixed case."""
+    if not isinstance(new, str) or not isinstance(old, str) or not old:
+        return False
+    if " ".join(anyascii(new).casefold().split()) != " ".join(anyascii(old).casefold().split()):
+        return False
+    (new_letters, new_mixed), (old_letters, old_mixed) = _spelling(new), _spelling(old)
+    return new_letters < old_letters or (new_letters == old_letters and old_mixed and not new_mixed)
+
+
 def merge_changes(current: dict[str, object], incoming: dict[str, object],
                   manual_fields: list[str] | tuple[str, ...] = ()) -> tuple[list[FieldChange], list[str]]:
-    """The survivorship rule: the newest non-empty value wins, never over a value a person edited by hand.
+    """The survivorship rule: the newest non-empty value wins, never over a value a person edited by hand, and
+    never when it is only a poorer spelling of the same text ("Odegard" over "Ødegård", "ACME" over "Acme").
 
     Returns the changes to make and the fields kept because a person set them.
     """
@@ -250,7 +268,7 @@ def merge_changes(current: dict[str, object], incoming: dict[str, object],
         if value in (None, ""):
             continue
         old = current.get(name)
-        if old == value:
+        if old == value or poorer_spelling(value, old):
             continue
         if name in manual_fields and old not in (None, ""):
             kept.append(name)

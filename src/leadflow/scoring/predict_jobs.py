@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leadflow import db, events, outbox
@@ -57,3 +57,13 @@ def ensure_scheduled(session: Session) -> None:
                                                             OutboxMessage.done_at.is_(None)).limit(1))
     if pending is None:
         outbox.publish(session, events.PREDICT_TICK, {})
+
+
+def run_soon(session: Session) -> None:
+    """Bring the next run forward to now (many outcomes just arrived: a demo, an import of won and lost leads)."""
+    moment = now()
+    moved = session.execute(update(OutboxMessage).where(
+        OutboxMessage.topic == events.PREDICT_TICK, OutboxMessage.done_at.is_(None),
+        OutboxMessage.locked_until.is_(None) | (OutboxMessage.locked_until < moment)).values(available_at=moment))
+    if not moved.rowcount:
+        ensure_scheduled(session)

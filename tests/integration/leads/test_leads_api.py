@@ -24,6 +24,20 @@ def test_a_field_edited_by_hand_is_never_overwritten_by_intake(client, auth):
     assert edits[0]["data"]["changes"][0] == {"field": "job_title", "old": "Engineer", "new": "Head of Engineering"}
 
 
+def test_a_poorer_spelling_of_the_same_name_never_replaces_the_better_one(client, auth):
+    lead = capture(client, auth, email="asa@fjord.example", first_name="Åsa", last_name="Ødegård-Ñúñez",
+                   company="Fjord Bygg AS", city="Tromsø")
+    again = capture(client, auth, email="asa@fjord.example", first_name="ASA", last_name="Odegard-Nunez",
+                    company="FJORD BYGG AS", city="Tromso", job_title="CTO")
+    assert again["id"] == lead["id"]
+    assert (again["first_name"], again["last_name"], again["company"], again["city"]) == (
+        "Åsa", "Ødegård-Ñúñez", "Fjord Bygg AS", "Tromsø")
+    assert again["job_title"] == "CTO"
+    # a different text is news, and a richer spelling of the same replaces a poorer one
+    third = capture(client, auth, email="asa@fjord.example", last_name="Ødegård", city="Bodø")
+    assert (third["last_name"], third["city"]) == ("Ødegård", "Bodø")
+
+
 def test_patch_normalizes_and_refuses_bad_values(client, auth):
     lead = capture(client, auth, email="p@example.com")
     ok = client.patch(f"/api/v1/leads/{lead['id']}", headers=auth,

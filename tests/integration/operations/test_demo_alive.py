@@ -4,10 +4,14 @@ to learn from; and every lead page it makes opens."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from leadflow import db, demo
+from leadflow import db, demo, events, outbox
+from leadflow.clock import now
+from leadflow.outbox import OutboxMessage
 from leadflow.app import create_app
 from leadflow.leads.models import Activity, Lead, StageChange
 from leadflow.people import service as people_service
@@ -25,8 +29,15 @@ def test_the_demo_company_is_alive_with_behaviour_scores_sales_ready_and_outcome
     engine = db.make_engine(fresh_database.url)
     factory = db.make_sessionmaker(engine)
     try:
+        with factory() as session:   # a server started before the demo booked its next model run for later
+            outbox.publish(session, events.PREDICT_TICK, {}, available_at=now() + timedelta(minutes=10))
+            session.commit()
         report = demo.run(factory, leads=400, seed=11)
         assert report.story is not None and report.story.events > 1000
+        with factory() as session:   # ... and the demo's won and lost leads bring it forward: trained now
+            due = session.scalars(select(OutboxMessage.available_at).where(
+                OutboxMessage.topic == events.PREDICT_TICK, OutboxMessage.done_at.is_(None))).all()
+            assert len(due) == 1 and due[0] <= now()
         with factory() as session:
             kinds = set(session.scalars(select(Event.type).distinct()))
             assert {"page_view", "download", "email_open", "email_click", "form_submit", "webinar_registered",
