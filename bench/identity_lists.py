@@ -279,4 +279,9 @@ if __name__ == "__main__":  # python -m bench.identity_lists [SET ...] [--quick]
         chosen.sets = tuple(names)
     if "--sqlite" in sys.argv:
         chosen.postgres_sets = ()
-    print(report(run(chosen)))
+    from bench.machine import machine, write_result
+
+    outcome = run(chosen)
+    outcome["machine"] = machine()
+    print(report(outcome))
+    print(f"written to {write_result('identity-lists', outcome)}")

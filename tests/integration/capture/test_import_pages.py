@@ -63,7 +63,7 @@ def test_upload_correct_a_column_start_and_download_the_reject_file(client, auth
     token = form_token(client, mapping_url)
     started = client.post(mapping_url, follow_redirects=False, data={
         "csrf_token": token, "action": "start", "map-0": "first_name", "map-1": "last_name", "map-2": "email",
-        "map-3": "company", "map-4": "custom", "custom-4": "Stand", "id_column": ""})
+        "map-3": "company", "map-4": "custom", "custom-4": "Stand", "id_column": "", "country": "NL"})
     assert started.status_code == 303, started.text
     assert started.headers["location"] == f"/imports/{import_id}"
     queued = client.get(f"/imports/{import_id}")
@@ -73,21 +73,25 @@ def test_upload_correct_a_column_start_and_download_the_reject_file(client, auth
     assert worker.drain(factory) >= 1
     done = client.get(f"/imports/{import_id}/progress")
     assert done.status_code == 200 and "hx-trigger" not in done.text
-    assert 'id="count-created">2<' in done.text and 'id="count-rejected">2<' in done.text
+    assert 'id="count-created">3<' in done.text and 'id="count-rejected">1<' in done.text
+    assert 'id="count-set-aside">1<' in done.text   # Piet's mistyped email is kept as given, Piet imported
     assert 'value="100"' in done.text
     assert f'id="rejects-link" href="/imports/{import_id}/rejects.csv"' in done.text
 
     anna = client.get("/api/v1/leads", params={"email": "anna@jansen.example"}, headers=auth).json()["items"]
     assert len(anna) == 1 and anna[0]["custom_fields"] == {"Stand": "A12"} and anna[0]["company"] == "Jansen BV"
-    assert client.get(f"/api/v1/imports/{import_id}", headers=auth).json()["mapping"]["Mail adres werk"] == "email"
+    detail = client.get(f"/api/v1/imports/{import_id}", headers=auth).json()
+    assert detail["mapping"]["Mail adres werk"] == "email" and detail["country"] == "NL" and detail["set_aside"] == 1
+    piet = client.get("/api/v1/leads", params={"q": "Bakker"}, headers=auth).json()["items"]
+    assert [p["custom_fields"]["email_as_given"] for p in piet] == ["not-an-email"]
 
     rejects = client.get(f"/imports/{import_id}/rejects.csv")
     assert rejects.status_code == 200 and rejects.headers["content-type"].startswith("text/csv")
     assert "attachment" in rejects.headers["content-disposition"]
     lines = list(csv.reader(io.StringIO(rejects.text)))
     assert lines[0] == [*HEADER, "row_number", "reason"]
-    assert [line[-2] for line in lines[1:]] == ["3", "5"]
-    assert lines[1][-1].startswith("email:") and lines[2][-1].startswith("lead:")
+    assert [line[-2] for line in lines[1:]] == ["5"]
+    assert lines[1][-1].startswith("lead:")
 
     listed = client.get("/imports")
     assert "fair.csv" in listed.text and "Done" in listed.text and "Fair 2026" in listed.text
@@ -103,6 +107,19 @@ def test_a_mapping_choice_that_is_not_a_field_is_shown_beside_its_column(client,
     assert r.status_code == 422
     assert 'id="map-0-error"' in r.text and 'id="map-2-error"' in r.text
     assert _selected(r.text, 4) == "ignore"
+    assert worker.drain(factory) == 0
+
+
+def test_a_country_that_is_none_is_shown_beside_its_choice(client, factory):
+    _signed_in(client, factory)
+    mapping_url = _upload(client, csv_bytes()).headers["location"]
+    page = client.get(mapping_url)
+    assert '<option value="NO">Norway (NO)</option>' in page.text
+    token = form_token(client, mapping_url)
+    r = client.post(mapping_url, data={"csrf_token": token, "action": "start", "map-0": "first_name",
+                                       "map-1": "last_name", "map-2": "email", "map-3": "company",
+                                       "map-4": "ignore", "country": "Atlantis"})
+    assert r.status_code == 422 and 'id="country-error"' in r.text and "Not a country" in r.text
     assert worker.drain(factory) == 0
 
 

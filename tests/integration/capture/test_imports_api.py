@@ -32,7 +32,7 @@ def upload(client, auth, content: bytes, name="fair.csv", **fields):
 
 
 def test_upload_runs_through_the_worker_and_reports_results_and_rejects(client, auth, factory):
-    r = upload(client, auth, csv_bytes(), channel="trade_fair")
+    r = upload(client, auth, csv_bytes(), channel="trade_fair", country="Netherlands")
     assert r.status_code == 202, r.text
     body = r.json()
     assert body["status"] == "queued"
@@ -45,22 +45,22 @@ def test_upload_runs_through_the_worker_and_reports_results_and_rejects(client, 
     assert worker.drain(factory) >= 1
     done = client.get(f"/api/v1/imports/{body['id']}", headers=auth).json()
     assert done["status"] == "done", done
-    assert (done["rows_done"], done["created"], done["merged"], done["rejected"]) == (5, 2, 1, 2)
+    assert (done["rows_done"], done["created"], done["merged"], done["rejected"]) == (5, 3, 1, 1)
+    assert (done["set_aside"], done["country"]) == (1, "NL")   # Piet imported, his mistyped email kept as given
     assert done["progress"] == 1.0
     assert done["started_at"] and done["finished_at"]
 
     rejects = list(csv.reader(io.StringIO(client.get(f"/api/v1/imports/{body['id']}/rejects.csv",
                                                      headers=auth).text)))
     assert rejects[0] == [*HEADER, "row_number", "reason"]
-    assert [row[-2] for row in rejects[1:]] == ["3", "5"]
-    assert rejects[1][2] == "not-an-email" and rejects[1][-1].startswith("email:")
-    assert rejects[2][-1].startswith("lead:")
+    assert [row[-2] for row in rejects[1:]] == ["5"]
+    assert rejects[1][-1].startswith("lead:")
 
     anna = client.get("/api/v1/leads", params={"email": "anna@jansen.example"}, headers=auth).json()["items"]
     assert len(anna) == 1 and anna[0]["channel"] == "trade_fair"
     assert anna[0]["custom_fields"] == {"Stand": "A12"}
     captures = client.get("/api/v1/captures", params={"import_id": body["id"]}, headers=auth).json()["items"]
-    assert sorted(c["outcome"] for c in captures) == ["created", "created", "merged", "rejected", "rejected"]
+    assert sorted(c["outcome"] for c in captures) == ["created", "created", "created", "merged", "rejected"]
     assert {json.loads(client.get(f"/api/v1/captures/{c['id']}", headers=auth).json()["payload"])["row_number"]
             for c in captures} == {2, 3, 4, 5, 6}
 
@@ -141,3 +141,8 @@ def test_imports_are_listed_newest_first(client, auth):
     listed = client.get("/api/v1/imports", headers=auth).json()["items"]
     assert [i["id"] for i in listed[:2]] == [second["id"], first["id"]]
     assert client.get("/api/v1/imports/999999", headers=auth).status_code == 404
+
+
+def test_a_wrong_country_is_refused_naming_the_field(client, auth):
+    r = upload(client, auth, csv_bytes(), country="Atlantis")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "country"
