@@ -286,14 +286,25 @@ def visible_selection(session: Session, actor: Actor, ids: list[int]) -> list[Le
     return list(session.scalars(visible_leads(actor).where(Lead.id.in_(ids)).order_by(Lead.id)))
 
 
+def _owners_of(actor: Actor, query):
+    """The people this actor may name as a lead's owner: anyone for those who see every lead; otherwise themselves
+    and the people of the teams they belong to or manage."""
+    if sees_all(actor):
+        return query
+    teams = select(Team.id).where(or_(Team.manager_id == actor.user_id, Team.id == actor.team_id))
+    return query.where(or_(User.id == actor.user_id, User.team_id.in_(teams)))
+
+
 def assignable_owners(session: Session, actor: Actor) -> list[User]:
-    """Active users this actor may hand leads to: anyone for those who see every lead, a manager's teams
-    otherwise, else only themselves."""
-    query = select(User).where(User.is_active.is_(True))
-    if not sees_all(actor):
-        teams = select(Team.id).where(or_(Team.manager_id == actor.user_id, Team.id == actor.team_id))
-        query = query.where(or_(User.id == actor.user_id, User.team_id.in_(teams)))
+    """Active users this actor may hand leads to (the owner menus)."""
+    query = _owners_of(actor, select(User).where(User.is_active.is_(True)))
     return list(session.scalars(query.order_by(User.name, User.email).limit(1000)))
+
+
+def owner_to_filter_by(session: Session, actor: Actor, user_id: int) -> User | None:
+    """The person whose leads this actor may list by owner: one they may name as an owner (those who left too);
+    None for anyone else."""
+    return session.scalar(_owners_of(actor, select(User).where(User.id == user_id)))
 
 
 def users_by_id(session: Session, user_ids: set[int]) -> dict[int, User]:

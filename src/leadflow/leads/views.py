@@ -22,6 +22,7 @@ from leadflow.leads import export, inbox_columns, queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.domain import normalize_country
 from leadflow.leads.models import STAGES, SavedView
+from leadflow.people.models import User
 from leadflow.people.service import Actor
 from leadflow.web.pages import HEADERS, local_path, page_router, redirect, render
 
@@ -65,6 +66,13 @@ class Inbox:
     limit: int = 50
     errors: dict[str, str] = field(default_factory=dict)
     columns: tuple[str, ...] = inbox_columns.chosen([])
+    ignored: dict[str, str] = field(default_factory=dict)  # filters given that this actor may not use: left out
+    owner: User | None = None  # the person the owner filter names
+
+    def ignore(self, name: str, reason: str) -> None:
+        """Leave a filter out, and say so: it then filters nothing, is not counted active and no link carries it."""
+        self.values[name] = ""
+        self.ignored[name] = reason
 
     def link(self, **changes) -> str:
         """This list's address with some parameters changed (None drops one); cursors are never kept."""
@@ -127,10 +135,13 @@ def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]], *,
     elif owner == "unassigned":
         f.unassigned = True
     elif owner:
-        if owner.isdecimal() and queries.users_by_id(session, {int(owner)}):
-            f.owner = int(owner)
-        else:
+        if not owner.isdecimal() or not queries.users_by_id(session, {int(owner)}):
             errors["owner"] = "No such owner: choose one of the list."
+        elif (chosen := queries.owner_to_filter_by(session, actor, int(owner))) is None:
+            inbox.ignore("owner", "left out: that person is not among the owners you may choose, so the list is "
+                                   "not filtered by owner.")
+        else:
+            f.owner, inbox.owner = chosen.id, chosen
     if values["campaign"]:
         if values["campaign"].isdecimal() and int(values["campaign"]) in {c for c, _ in campaigns}:
             f.campaign = values["campaign"]
@@ -213,7 +224,12 @@ def inbox_page(request: Request, actor: PageActor, session: DbSession, settings:
     actor.require("leads:read")
     choices = _choices(session, actor)
     inbox = parse(request.query_params, actor, session, choices["campaigns"], default_country=settings.default_country)
-    context = {"inbox": inbox, **choices, "saved": queries.saved_views(session, actor.user_id),
+    # The owner filter's menu: the people the actor may choose, and the one chosen (someone who has left, say).
+    filter_owners = choices["owners"]
+    if inbox.owner is not None and inbox.owner not in filter_owners:
+        filter_owners = [*filter_owners, inbox.owner]
+    context = {"inbox": inbox, **choices, "filter_owners": filter_owners,
+               "saved": queries.saved_views(session, actor.user_id),
                "can_assign": actor.can("leads:assign"), "can_write": actor.can("leads:write"),
                "can_export": actor.can("leads:export"), "page": None, "total": 0}
     status = 200
@@ -253,9 +269,10 @@ def export_filtered(request: Request, actor: PageActor, session: DbSession, sett
     """Every lead of the filtered list this actor sees, streamed."""
     actor.require("leads:export")
     inbox = parse(request.query_params, actor, session, [], default_country=settings.default_country)
-    if inbox.errors:
+    if inbox.errors or inbox.ignored:  # never more leads than the list asked for
         return render(request, "error.html", {"title": "Cannot export this list", "message": " ".join(
-            inbox.errors.values())}, status_code=422)
+            f"{FILTER_LABELS.get(name, name)}: {reason}" for name, reason in {**inbox.errors, **inbox.ignored}.items())},
+            status_code=422)
     return _csv(request, session, queries.inbox_export(session, actor, inbox.filter))
 
 

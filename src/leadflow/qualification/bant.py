@@ -136,9 +136,18 @@ def normalize_all(answers: dict, *, today: date) -> tuple[dict[str, str | None],
     return values, errors
 
 
-# Budget: yes / no, or an amount or range kept in a compact form ("<10k", "10k-50k", "50k+", "25k").
+# Budget: yes / no, or an amount or range kept in a compact form ("<10k", "10k-50k", "50k+", "25k") when that form
+# says all that was written; otherwise the answer in the person's own words ("50k EUR approved"), never cut short.
 
 _AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(k|m|mio|million|thousand|tsd)?", re.IGNORECASE)
+_BELOW = re.compile(r"(<|under|below|less than|up to|max)")
+_ABOVE = re.compile(r"(>|over|above|more than|at least|\+|min)")
+# Everything the compact form says: amounts, a bound, a range, a currency (amounts are kept without it).
+_COMPACT_SAYS = re.compile(
+    r"\d+(?:[.,]\d+)*\s*(?:k|m|mio|million|thousand|tsd)?\b|[€$£<>+\-\u2013\u2014]|"
+    r"\b(?:eur|euros?|usd|dollars?|gbp|pounds?|chf|sek|nok|dkk|pln|under|below|less than|up to|max|maximum|over|"
+    r"above|more than|at least|min|minimum|between|to|and)\b|[\s,.]")
+BUDGET_PROBLEM = "give an amount or range (e.g. 25k, 10k-50k, < 10k) or yes / no"
 
 
 def _amount(number: str, suffix: str | None) -> float:
@@ -158,28 +167,41 @@ def compact(amount: float) -> str:
     return f"{amount:g}"
 
 
+def _compact_budget(folded: str) -> str | None:
+    """The amount, range or bound a budget names, in compact form (None: it names no amount)."""
+    amounts = [_amount(m.group(1), m.group(2)) for m in _AMOUNT.finditer(folded)]
+    if not amounts:
+        return None
+    if len(amounts) >= 2:
+        low, high = sorted(amounts[:2])
+        return f"{compact(low)}-{compact(high)}"
+    if _BELOW.search(folded):
+        return f"<{compact(amounts[0])}"
+    if _ABOVE.search(folded):
+        return f"{compact(amounts[0])}+"
+    return compact(amounts[0])
+
+
 def _budget(text: str, folded: str, today: date) -> Answer:
     if folded in _YES:
         return Answer("yes")
     if folded in _NO:
         return Answer("no")
-    amounts = [_amount(m.group(1), m.group(2)) for m in _AMOUNT.finditer(folded)]
-    if not amounts:
-        return Answer(None, "give an amount or range (e.g. 25k, 10k-50k, < 10k) or yes / no")
-    if len(amounts) >= 2:
-        low, high = sorted(amounts[:2])
-        return Answer(f"{compact(low)}-{compact(high)}")
-    amount = amounts[0]
-    if re.search(r"(<|under|below|less than|up to|max)", folded):
-        return Answer(f"<{compact(amount)}")
-    if re.search(r"(>|over|above|more than|at least|\+|min)", folded):
-        return Answer(f"{compact(amount)}+")
-    return Answer(compact(amount))
+    value = _compact_budget(folded)
+    if value is None:
+        return Answer(None, BUDGET_PROBLEM)
+    if _COMPACT_SAYS.sub("", folded) or len(_AMOUNT.findall(folded)) > 2:
+        return Answer(text)  # more than the compact form can say: kept as written
+    return Answer(value)
 
 
 def budget_bounds(value: str | None) -> tuple[float | None, float | None]:
-    """The (low, high) amounts a stored budget value stands for, for rules on size; None where open."""
+    """The (low, high) amounts a stored budget value stands for, for rules on size; None where open. A budget in
+    the person's own words stands for the amounts it names."""
     if not value or value in BUDGET_WORDS:
+        return (None, None)
+    value = _compact_budget(value.casefold())
+    if value is None:
         return (None, None)
 
     def number(part: str) -> float:

@@ -20,7 +20,7 @@ router = page_router(tags=["pages"])
 MAX_NOTE = 2000
 BANT_LABELS = {"budget": "Budget", "authority": "Authority", "need": "Need", "timeline": "Timeline"}
 BANT_HINTS = {
-    "budget": "An amount or range (25k, 10k-50k, < 10k), or yes / no.",
+    "budget": "An amount or range (25k, 10k-50k, < 10k), or yes / no; anything more is kept as you write it.",
     "authority": "Decision maker, influencer, user or none.",
     "need": "High, medium, low, none, or the need in their words.",
     "timeline": "Within 1, 3, 6 or 12 months, later, or none; \u201cQ1 2027\u201d or \u201c3 months\u201d work too.",

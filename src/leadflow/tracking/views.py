@@ -29,9 +29,11 @@ pages = page_router(tags=["pages"])
 MAX_BEACON_BYTES = 64_000
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 NO_STORE = {"Cache-Control": "no-store, max-age=0", "X-Content-Type-Options": "nosniff"}
-ICONS = {"page_view": "👁", "email_open": "✉", "email_click": "🔗", "click": "🔗", "download": "⬇",
-         "form_submit": "📝", "email_bounce": "⚠", "webinar_registered": "🎥", "webinar_attended": "🎥",
-         "newsletter_subscribed": "📰", "newsletter_unsubscribed": "🚫", "call_outcome": "📞", "survey_answer": "☑"}
+# The icon (web/templates/icons.html) beside each event's name on the lead page.
+ICONS = {"page_view": "eye", "email_open": "mail", "email_click": "link", "click": "link", "download": "download",
+         "form_submit": "form", "email_bounce": "warning", "webinar_registered": "video", "webinar_attended": "video",
+         "newsletter_subscribed": "newsletter", "newsletter_unsubscribed": "ban", "call_outcome": "phone",
+         "survey_answer": "checkbox"}
 
 
 @lru_cache
@@ -166,7 +168,7 @@ def lead_events(lead_id: int, request: Request, session: DbSession, actor: PageA
     actor.require("leads:read")
     lead = leads_queries.visible_lead(session, actor, lead_id)
     rows, next_cursor = queries.lead_events(session, lead.id, cursor=cursor, limit=25)
-    events = [{"event": e, "label": domain.label(e.type), "icon": ICONS.get(e.type, "•"),
+    events = [{"event": e, "label": domain.label(e.type), "icon": ICONS.get(e.type, "dot"),
                "url": _link(e.properties),
                "details": _details(e.properties)} for e in rows]
     context = {"lead": lead, "events": events, "next_cursor": next_cursor, "first_page": cursor is None}

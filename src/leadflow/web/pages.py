@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -61,8 +62,24 @@ def environment() -> Environment:
     env = Environment(loader=ChoiceLoader([PackageLoader(p, "templates") for p in packages]),
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.globals["static"] = lambda path: f"/static/{path}?v={__version__}"
-    env.globals["navigation"] = NAVIGATION
     return env
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    current: bool
+
+
+def main_navigation(path: str, permissions) -> list[NavItem]:
+    """The items this user may see, the one whose section holds `path` marked current: the item with the longest
+    address the path starts with (/settings/sales-ready is Sales Ready's, not Settings'; /leads/new is Quick entry's,
+    /leads/7 the Inbox's)."""
+    items = [(label, href) for label, href, permission in NAVIGATION if permission in permissions]
+    within = [href for _, href in items if path == href or path.startswith(href.rstrip("/") + "/")]
+    current = max(within, key=len, default=None)
+    return [NavItem(label, href, href == current) for label, href in items]
 
 
 def static_directory() -> Path:
@@ -99,8 +116,9 @@ def _flashes(request: Request) -> list[dict]:
 
 def render(request: Request, template: str, context: dict | None = None, *, status_code: int = 200,
            headers: dict[str, str] | None = None) -> HTMLResponse:
+    permissions = getattr(request.state, "permissions", frozenset())
     values = {"request": request, "user": getattr(request.state, "user", None), "flashes": _flashes(request),
-              "permissions": getattr(request.state, "permissions", frozenset()),
+              "permissions": permissions, "main_navigation": main_navigation(request.url.path, permissions),
               "csrf_token": csrf.token(request), **(context or {})}
     response = HTMLResponse(environment().get_template(template).render(values), status_code=status_code,
                             headers={**HEADERS, **(headers or {})})

@@ -11,6 +11,8 @@ import re
 import pytest
 from sqlalchemy import event
 
+from leadflow.people import service as people_service
+from leadflow.people.models import User
 from tests.integration.people.factories import call_list, lead, person, team
 from tests.integration.people.pages import form_token, sign_in
 
@@ -193,7 +195,7 @@ def test_a_rep_sees_only_their_own_leads_in_the_inbox_and_in_the_csv_export(clie
     lead(client, auth, first_name="Nobody", company="Shared Name")
     assert listed(client) == [mine]
     assert listed(client, q="shared") == [mine]
-    assert listed(client, owner=str(other.id)) == []
+    assert listed(client, owner=str(other.id)) == [mine]  # not theirs: a filter on them is left out, said so
     # a rep may not export: the marketing user exports and sees all; the rep is refused
     assert client.get("/leads/export.csv").status_code == 403
     manager_team = team(factory, "Inbox team", manager=None)
@@ -529,3 +531,45 @@ def test_the_api_filters_and_sorts_by_score_as_the_inbox_does(client, auth, fact
         assert r.status_code == 422, (params, r.text)
         if field:
             assert field in {e["field"] for e in r.json()["errors"]}
+
+
+ACTIVE = re.compile(r'<span class="badge">(\d+) active</span>')
+SELECTED_OWNER = re.compile(r'<select id="filter-owner".*?</select>', re.DOTALL)
+
+
+def test_an_owner_filter_a_rep_may_not_use_is_left_out_said_and_not_counted_as_active(client, auth, factory):
+    other = person(factory, "sales_rep")
+    rep = signed_in(client, factory, "sales_rep")
+    mine = lead(client, auth, owner=rep)
+    lead(client, auth, owner=other)
+    page = client.get("/leads", params={"owner": other.id})
+    assert ids_on(page) == [mine]  # every lead the rep sees: the filter filters nothing
+    assert not ACTIVE.search(page.text)
+    menu = SELECTED_OWNER.search(page.text).group(0)
+    assert " selected" not in menu and f'value="{other.id}"' not in menu  # reads "Anyone", truly
+    assert "Owner filter left out: that person is not among the owners you may choose" in page.text
+    assert f"owner={other.id}" not in page.text  # no link or saved view carries it on
+    own = client.get("/leads", params={"owner": rep.id})
+    assert ids_on(own) == [mine] and ACTIVE.search(own.text).group(1) == "1"
+    assert f'<option value="{rep.id}" selected>' in SELECTED_OWNER.search(own.text).group(0)
+    assert "left out" not in own.text
+
+
+def test_an_owner_who_has_left_is_still_a_filter_and_shown_in_the_menu(client, auth, factory):
+    gone = person(factory, "sales_rep")
+    theirs = lead(client, auth, owner=gone)
+    with factory() as own:
+        people_service.deactivate_user(own, own.get(User, gone.id))
+        own.commit()
+    signed_in(client, factory, "marketing")
+    page = client.get("/leads", params={"owner": gone.id})
+    assert ids_on(page) == [theirs] and ACTIVE.search(page.text).group(1) == "1"
+    assert f'<option value="{gone.id}" selected>' in SELECTED_OWNER.search(page.text).group(0)
+    assert client.get("/leads/export.csv", params={"owner": gone.id}).status_code == 200
+
+
+def test_an_export_refuses_an_owner_filter_it_would_leave_out(client, factory):
+    other = person(factory, "sales_rep")
+    signed_in(client, factory, "sales_manager")  # of no team: may name only themselves as an owner
+    r = client.get("/leads/export.csv", params={"owner": other.id})
+    assert r.status_code == 422 and "Owner: left out" in r.text

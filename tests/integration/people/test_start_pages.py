@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from leadflow.web.pages import NAVIGATION
 from tests.integration.people.factories import call_list, lead, person
 from tests.integration.people.pages import sign_in
 
@@ -69,3 +70,23 @@ def test_call_lists_are_for_those_who_call_or_make_them(client, auth, factory):
     sign_in(client, person(factory, "sales_manager").email)
     everyone = client.get("/call-lists").text
     assert "<h1>Call lists" in everyone and f"for telemarketer {caller.email}" in everyone
+
+
+MAIN_NAV = re.compile(r'<nav class="main-nav" aria-label="Main">(.*?)</nav>', re.DOTALL)
+CURRENT = re.compile(r'<a href="([^"]+)" aria-current="page">([^<]+)</a>')
+
+
+def test_the_navigation_marks_one_item_current_the_section_the_page_is_in(client, auth, factory):
+    admin = person(factory, "admin")  # sees every item
+    lead_id = lead(client, auth, first_name="Navi")
+    sign_in(client, admin.email)
+    pages = {"/leads": "Inbox", f"/leads/{lead_id}": "Inbox", "/call-lists": "Call lists", "/leads/new": "Quick entry",
+             "/duplicates": "Duplicates", "/campaigns": "Campaigns", "/forms": "Forms", "/imports": "Imports",
+             "/imports/new": "Imports", "/companies": "Companies", "/scoring": "Scoring", "/scoring/new": "Scoring",
+             "/settings/sales-ready": "Sales Ready", "/settings": "Settings", "/settings/users": "Settings"}
+    assert set(pages.values()) == {label for label, _, _ in NAVIGATION}  # every item of the navigation
+    for path, label in pages.items():
+        page = client.get(path)
+        assert page.status_code == 200, (path, page.status_code)
+        nav = MAIN_NAV.search(page.text).group(1)
+        assert [name for _, name in CURRENT.findall(nav)] == [label], path

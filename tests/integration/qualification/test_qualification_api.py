@@ -52,6 +52,19 @@ def test_unreadable_bant_answers_are_422_beside_the_criterion(client, auth):
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "source"
 
 
+def test_a_budget_saying_more_than_an_amount_is_kept_as_written_never_cut_to_its_number(client, auth):
+    lead_id = lead(client, auth)
+    r = client.put(f"/api/v1/leads/{lead_id}/bant", headers=auth, json={"budget": "50k EUR approved"})
+    assert r.status_code == 200, r.text
+    assert r.json()["criteria"]["budget"]["value"] == "50k EUR approved"
+    assert client.get(f"/api/v1/leads/{lead_id}/bant", headers=auth).json()["criteria"]["budget"]["value"] == (
+        "50k EUR approved")
+    r = client.put(f"/api/v1/leads/{lead_id}/bant", headers=auth, json={"budget": "€ 50,000 - 100,000"})
+    assert r.json()["criteria"]["budget"]["value"] == "50k-100k"  # all of it said by the compact form
+    r = client.put(f"/api/v1/leads/{lead_id}/bant", headers=auth, json={"budget": "plenty"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "budget"  # no amount: refused, named
+
+
 def test_a_telemarketer_cannot_pass_answers_off_as_the_leads_own(client, auth, factory):
     caller = person(factory, "telemarketer")
     lead_id = lead(client, auth)

@@ -41,6 +41,18 @@ def test_a_telemarketer_records_bant_in_place_with_who_and_when(client, auth, fa
     assert body["criteria"]["timeline"]["source"] == "telemarketer"
 
 
+def test_a_budget_typed_with_more_than_an_amount_is_saved_and_shown_as_typed(client, auth, factory):
+    lead_id = lead(client, auth)
+    sign_in(client, person(factory, "marketing").email)
+    token = form_token(client, f"/leads/{lead_id}/qualification")
+    r = client.post(f"/leads/{lead_id}/qualification/bant", headers=HTMX, data={
+        "csrf_token": token, "budget": "50k EUR approved", "authority": "", "need": "", "timeline": ""})
+    assert r.status_code == 200, r.text
+    assert "<td>50k EUR approved</td>" in r.text and 'value="50k EUR approved"' in r.text
+    assert client.get(f"/api/v1/leads/{lead_id}/bant", headers=auth).json()["criteria"]["budget"]["value"] == (
+        "50k EUR approved")
+
+
 def test_an_unreadable_answer_is_422_beside_its_field(client, auth, factory):
     lead_id = lead(client, auth)
     sign_in(client, person(factory, "marketing").email)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from leadflow.tracking import email_service
+from leadflow.tracking import domain, email_service
 from leadflow.tracking import service as tracking_service
 from leadflow.tracking.models import Event, Visitor
 from tests.integration.people.factories import lead, person
@@ -280,6 +281,28 @@ def test_lead_page_panel_shows_events_escaped_newest_first(client, auth, factory
     assert 'href="https://www.example.com/pricing"' in text and 'href="javascript:' not in text
     full = client.get(f"/leads/{lead_id}/events")
     assert full.status_code == 200 and "Back to the lead" in full.text
+
+
+# Pictographs and symbols a browser draws only with an emoji font (Debian's Chromium has none: an empty box).
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
+
+
+def test_lead_page_panel_draws_each_event_icon_as_svg_never_an_emoji(client, auth, factory):
+    admin = person(factory, "admin")
+    lead_id = lead(client, auth)
+    types = [*domain.EVENT_TYPES, "custom:demo_booked"]
+    r = client.post("/api/v1/events", headers=auth, json={"events": [
+        {"type": t, "lead_id": lead_id, "occurred_at": f"2026-01-01T09:{i:02d}:00Z"} for i, t in enumerate(types)]})
+    assert r.status_code == 200 and r.json()["accepted"] == len(types), r.text
+    sign_in(client, admin.email)
+    panel = client.get(f"/leads/{lead_id}/events", headers={"HX-Request": "true"}).text
+    assert not EMOJI.findall(panel)
+    rows = re.findall(r'<li class="event event-[^"]+">\s*<span class="event-icon"><svg class="icon icon-([a-z]+)"', panel)
+    assert len(rows) == len(types)
+    assert {"eye", "link", "mail", "dot"} <= set(rows)
+    page = client.get(f"/leads/{lead_id}")
+    qualification = client.get(f"/leads/{lead_id}/qualification", headers={"HX-Request": "true"})
+    assert not EMOJI.findall(page.text) and not EMOJI.findall(qualification.text)
 
 
 def test_lead_panel_pages_with_a_cursor_and_hides_leads_you_cannot_see(client, auth, factory):

@@ -35,6 +35,9 @@ TODAY = date(2026, 11, 25)
     ("budget", "over 1m", "1m+"),
     ("budget", "Yes", "yes"),
     ("budget", "No budget", "no"),
+    ("budget", "50k EUR", "50k"),  # a currency says nothing the amount does not (amounts are kept without it)
+    ("budget", "50k EUR approved", "50k EUR approved"),  # more than an amount: kept as written, never cut short
+    ("budget", "about 50k per year", "about 50k per year"),
     ("authority", "Decision Maker", "decision_maker"),
     ("authority", "I recommend the tools we buy", "influencer"),
     ("authority", "end user", "user"),
@@ -68,6 +71,7 @@ def test_budget_bounds_for_rules_on_size():
     assert budget_bounds("<10k") == (0, 10_000)
     assert budget_bounds("1m+") == (1_000_000, None)
     assert budget_bounds("yes") == (None, None)
+    assert budget_bounds("50k EUR approved") == (50_000, 50_000)  # an answer in its own words: the amounts it names
 
 
 def test_answers_are_found_among_custom_fields_by_name():

@@ -1,0 +1,80 @@
+"""Pages with a wide part keep to a tablet's screen (768 px) as to a desktop's: the scoring rule set editor (its rules
+and its table) and an import's column mapping, whose choices are in view on arrival, not beyond the right edge."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(1400, 900), (768, 1024)]
+FITS = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+# Where an element's right edge is beyond what shows of it: the page's width or a scrolling box around it.
+CUT_OFF = """element => {
+  const right = element.getBoundingClientRect().right;
+  let limit = document.documentElement.clientWidth;
+  for (let box = element.parentElement; box; box = box.parentElement) {
+    if (getComputedStyle(box).overflowX !== 'visible') { limit = Math.min(limit, box.getBoundingClientRect().right); }
+  }
+  return right > limit + 0.5 ? right - limit : 0;
+}"""
+ROWS = [
+    ["First name", "Last name", "Email address of the contact", "Phone (work)", "Country", "Badge organisation",
+     "Interest noted at the stand"],
+    ["Lotte", "Brouwer", "lotte.brouwer@dijkstra-installatie-en-onderhoud.example", "+31 20 555 0147", "NL",
+     "Dijkstra Installatie en Onderhoud B.V.", "Heat pumps for the new office building in Amstelveen"],
+    ["Jonas", "Becker", "jonas.becker@hansewerk-gebaeudetechnik.example", "", "DE", "Hansewerk Gebäudetechnik GmbH",
+     "Controls"],
+]
+
+
+def _page(browser, site, width: int, height: int):
+    context = browser.new_context(base_url=site.base, viewport={"width": width, "height": height}, locale="en-GB",
+                                  timezone_id="UTC")
+    return context, context.new_page()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_a_scoring_rule_set_keeps_to_the_screen(browser, site, width, height):
+    with site.api() as api:
+        rule_sets = api.get("/api/v1/scoring/rule-sets").json()
+    active = next(r for r in rule_sets if r["status"] == "active")
+    context, page = _page(browser, site, width, height)
+    try:
+        sign_in(page, site.marketing, next=f"/scoring/rule-sets/{active['id']}")
+        expect(page.get_by_label("Rules as YAML")).to_be_visible()
+        expect(page.locator("table.rules").first).to_be_attached()
+        screenshot(page, f"scoring-rule-set-{width}.png")
+        assert page.evaluate(FITS), page.evaluate("document.documentElement.scrollWidth")
+        assert page.get_by_label("Rules as YAML").evaluate(CUT_OFF) == 0
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_an_imports_column_mapping_shows_every_choice_on_arrival(browser, site, tmp_path, width, height):
+    path = tmp_path / f"stand-scans-{width}.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(ROWS)
+    context, page = _page(browser, site, width, height)
+    try:
+        sign_in(page, site.marketing, next="/imports/new")
+        page.set_input_files("#import-file", str(path))
+        page.click("#upload")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(path.name)
+        choices = page.locator("#mapping select")
+        expect(choices).to_have_count(len(ROWS[0]))
+        page.wait_for_load_state("networkidle")
+        screenshot(page, f"import-mapping-{width}.png", full_page=True)
+        assert page.evaluate(FITS), page.evaluate("document.documentElement.scrollWidth")
+        cut = {i: choices.nth(i).evaluate(CUT_OFF) for i in range(len(ROWS[0]))}
+        assert all(px == 0 for px in cut.values()), cut
+        choices.nth(5).select_option("company")  # and it can be used where it is
+        expect(choices.nth(5)).to_have_value("company")
+    finally:
+        context.close()
