@@ -141,8 +141,36 @@ def _table() -> dict[str, str]:
 KNOWN = _table()
 
 
+# What people write around the word that names a contact column ("Email address of the contact", "Work phone nr").
+_QUALIFIER = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_FILLER = frozenset({
+    "address", "adres", "adresse", "adress", "osoite", "of", "the", "for", "van", "de", "het", "contact",
+    "contacts", "contactpersoon", "kontaktperson", "kontakt", "work", "business", "primary", "main", "private",
+    "personal", "home", "number", "nr", "no", "num", "person", "lead", "customer", "klant", "kunde", "asiakas",
+    "your", "office", "direct", "werk", "zakelijk", "prive", "arbeid", "jobb", "tyo", "geschaftlich", "privat",
+})
+_WORD_TARGETS = frozenset({"email", "phone", "mobile", "company"})
+
+
 def guess(header: str) -> str | None:
-    """The lead field a header names, or None; 'Person - Email - Work' and 'Lead Email' are read past their prefix."""
+    """The lead field a header names, or None; 'Person - Email - Work' and 'Lead Email' are read past their prefix,
+    'Phone (work)' past its qualifier, and 'Email address of the contact' by its one naming word."""
+    found = _guess(header)
+    if found is not None:
+        return found
+    bare = _QUALIFIER.sub(" ", header).strip()
+    if bare and bare != header.strip():
+        found = _guess(bare)
+        if found is not None:
+            return found
+    words = [w for w in re.split(r"[^\w]+", bare.casefold()) if w and header_key(w) not in _FILLER]
+    named = {KNOWN.get(header_key(w)) for w in words}
+    if len(named) == 1 and not named.isdisjoint(_WORD_TARGETS):
+        return named.pop()
+    return None
+
+
+def _guess(header: str) -> str | None:
     key = header_key(header)
     if key in KNOWN:
         return KNOWN[key]

@@ -54,6 +54,15 @@ def test_local_and_english_names_map_to_lead_fields(header, target):
     assert headers.guess(header) == target
 
 
+@pytest.mark.parametrize(("header", "target"), [
+    ("Email address of the contact", "email"), ("Phone (work)", "phone"), ("Work phone nr", "phone"),
+    ("Mobile number (private)", "mobile"), ("Name (as on badge)", "full_name"),
+    ("Company size", None), ("Email 2", None), ("Phone / Fax", None), ("Site name", None),
+])
+def test_a_header_is_read_past_its_qualifier_and_the_words_around_its_naming_word(header, target):
+    assert headers.guess(header) == target
+
+
 def test_unknown_columns_become_custom_fields_under_their_own_header():
     mapping = headers.propose(["Email", "Stand nummer", "Lead Status"])
     assert mapping.as_dict() == {"Email": "email", "Stand nummer": "custom:Stand nummer",
