@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -38,9 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         label, module, title = BENCHMARKS[name]
         plan = module.Plan.quick() if args.quick else module.Plan()
         print(f"== {title}{' (quick)' if args.quick else ''}", flush=True)
-        started = time.perf_counter()
+        started, load_before = time.perf_counter(), os.getloadavg()
         outcome = module.run(plan)
         outcome["wall_s"] = round(time.perf_counter() - started, 1)
+        # The machine's load before and after (1, 5, 15 minutes): a benchmark is valid on a quiet machine only.
+        outcome.setdefault("load_average", [round(x, 2) for x in os.getloadavg()])
+        outcome["load_average_before"] = [round(x, 2) for x in load_before]
         outcome["machine"] = machine()
         outcome["quick"] = args.quick
         print(module.report(outcome))

@@ -53,9 +53,11 @@ def test_upload_correct_a_column_start_and_download_the_reject_file(client, auth
     import_id = int(mapping_url.split("/")[2])
     page = client.get(mapping_url)
     assert page.status_code == 200 and "fair.csv uploaded" in page.text
-    # The synonym table knows Voornaam; it does not know "Mail adres werk", which would become a custom field.
+    # The synonym table knows Voornaam; "Mail adres werk" is read by its naming word; "Beurs stand" is unknown and
+    # would become a custom field.
     assert _selected(page.text, 0) == "first_name"
-    assert _selected(page.text, 2) == "custom"
+    assert _selected(page.text, 2) == "email"
+    assert _selected(page.text, 4) == "custom"
     assert "anna@jansen.example" in page.text and "not recognised" in page.text
     assert client.get(f"/api/v1/imports/{import_id}", headers=auth).json()["status"] == "waiting"
     assert worker.drain(factory) == 0
