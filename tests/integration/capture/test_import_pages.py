@@ -77,6 +77,7 @@ def test_upload_correct_a_column_start_and_download_the_reject_file(client, auth
     assert done.status_code == 200 and "hx-trigger" not in done.text
     assert 'id="count-created">3<' in done.text and 'id="count-rejected">1<' in done.text
     assert 'id="count-set-aside">1<' in done.text   # Piet's mistyped email is kept as given, Piet imported
+    assert '<dd id="import-country">NL</dd>' in client.get(f"/imports/{import_id}").text
     assert 'value="100"' in done.text
     assert f'id="rejects-link" href="/imports/{import_id}/rejects.csv"' in done.text
 
