@@ -65,6 +65,8 @@ def test_one_change_shows_in_every_panel_without_a_reload(page, console, site, t
 
     # The job title, edited in place: the head, the score and the qualification panel follow.
     page.get_by_role("link", name="Edit person").click()
+    # The form is ready once htmx has settled it and focused its first field (typing before that can land there).
+    expect(page.locator("#section-person").get_by_label("First name")).to_be_focused()
     page.get_by_label("Job title", exact=True).fill("CEO")
     page.locator("#section-person").get_by_role("button", name="Save").click()
     expect(page.locator("#section-person .saved")).to_have_text("Saved job title.")

@@ -81,8 +81,9 @@ def import_file(
                     record = import_service.get(session, resume)
                     if record.columns != table.columns:
                         raise Invalid.one("file", f"its columns are not those of import {resume}")
-                    if country is not None:
-                        record.country = import_service.file_country(country)
+                    if country is not None and import_service.file_country(country) != record.country:
+                        raise Invalid.one("country", f"import {resume} has read rows by its country "
+                                                     f"({record.country or 'none'}): it cannot change midway")
                 if not import_service.claim(session, record.id):
                     raise Invalid.one("resume", f"import {record.id} is {record.status}")
                 session.commit()

@@ -141,15 +141,20 @@ def _table() -> dict[str, str]:
 KNOWN = _table()
 
 
-# What people write around the word that names a contact column ("Email address of the contact", "Work phone nr").
-_QUALIFIER = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_FILLER = frozenset({
-    "address", "adres", "adresse", "adress", "osoite", "of", "the", "for", "van", "de", "het", "contact",
-    "contacts", "contactpersoon", "kontaktperson", "kontakt", "work", "business", "primary", "main", "private",
-    "personal", "home", "number", "nr", "no", "num", "person", "lead", "customer", "klant", "kunde", "asiakas",
-    "your", "office", "direct", "werk", "zakelijk", "prive", "arbeid", "jobb", "tyo", "geschaftlich", "privat",
+# What people write around the word that names a contact column ("Email address of the contact", "Work phone nr",
+# "Phone (work)"): words that say whose or which, never what. Any other word leaves a header unguessed.
+_AROUND = frozenset({
+    "of", "the", "for", "van", "de", "het", "contact", "contacts", "contactpersoon", "kontaktperson", "kontakt",
+    "work", "business", "primary", "main", "private", "personal", "home", "person", "lead", "customer", "klant",
+    "kunde", "asiakas", "your", "direct", "werk", "zakelijk", "prive", "arbeid", "jobb", "tyo", "geschaftlich",
+    "privat",
 })
-_WORD_TARGETS = frozenset({"email", "phone", "mobile", "company"})
+_AROUND_TARGET = {
+    "email": frozenset({"address", "adres", "adresse", "adress", "osoite"}),
+    "phone": frozenset({"number", "nr", "no", "num", "office", "nummer", "numero"}),
+    "mobile": frozenset({"number", "nr", "no", "num", "nummer", "numero"}),
+    "company": frozenset(),
+}
 
 
 def guess(header: str) -> str | None:
@@ -158,15 +163,14 @@ def guess(header: str) -> str | None:
     found = _guess(header)
     if found is not None:
         return found
-    bare = _QUALIFIER.sub(" ", header).strip()
-    if bare and bare != header.strip():
-        found = _guess(bare)
-        if found is not None:
-            return found
-    words = [w for w in re.split(r"[^\w]+", bare.casefold()) if w and header_key(w) not in _FILLER]
-    named = {KNOWN.get(header_key(w)) for w in words}
-    if len(named) == 1 and not named.isdisjoint(_WORD_TARGETS):
-        return named.pop()
+    words = [header_key(w) for w in re.split(r"[^\w]+", header.casefold()) if header_key(w)]
+    for index, word in enumerate(words):
+        target = KNOWN.get(word)
+        if target not in _AROUND_TARGET:
+            continue
+        rest = words[:index] + words[index + 1:]
+        if all(w in _AROUND or w in _AROUND_TARGET[target] for w in rest):
+            return target
     return None
 
 

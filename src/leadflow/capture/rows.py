@@ -173,6 +173,8 @@ def set_aside(submission: Submission, errors: list[FieldError], default_country:
     wrong = {e.field for e in errors}
     if not wrong or not wrong <= set(submission.fields):
         return None
+    if "country" in wrong:   # the numbers were read by a country the row did not mean: set them aside too
+        wrong |= {name for name in ("phone", "mobile") if name in submission.fields}
     kept = {name: value for name, value in submission.fields.items() if name not in wrong}
     given = {f"{name}{AS_GIVEN}": text_of(submission.fields[name])[:1000] for name in sorted(wrong)}
     try:

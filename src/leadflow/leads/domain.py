@@ -341,6 +341,14 @@ def company_key(name: str) -> str:
     return (stripped or text)[:300]
 
 
+def domain_names(name: str, domain: str) -> bool:
+    """Whether a web domain is this company's own name: `ibm.com` for IBM, `nordmannbygg.no` for Nordmann Bygg AS."""
+    label = re.sub(r"[^a-z0-9]", "", _fold(domain.split(".")[0]))
+    compact = company_key(name).replace(" ", "")
+    return bool(label and compact) and (
+        compact == label or (min(len(label), len(compact)) >= 4 and (label in compact or compact in label)))
+
+
 def domain_names_firm(name: str, holder: str, domain: str) -> bool:
     """Whether a lead naming company `name` with an email at `domain` is of the company `holder` that holds that
     domain: the name is the domain's own ("IBM" at ibm.com), the holder's initials ("IBM" for International
@@ -349,9 +357,7 @@ def domain_names_firm(name: str, holder: str, domain: str) -> bool:
     given, held = company_key(name), company_key(holder)
     if not given or not held:
         return False
-    label = re.sub(r"[^a-z0-9]", "", _fold(domain.split(".")[0]))
-    compact = given.replace(" ", "")
-    if label and (compact == label or (min(len(label), len(compact)) >= 4 and (label in compact or compact in label))):
+    if domain_names(name, domain):
         return True
     words_given, words_held = given.split(), held.split()
     if len(words_held) > 1 and compact == "".join(word[0] for word in words_held):

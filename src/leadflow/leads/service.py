@@ -12,8 +12,8 @@ from leadflow.errors import FieldError, Invalid, NotFound
 from leadflow.events import LEAD_STAGE_CHANGED, LEAD_UPDATED
 from leadflow.hierarchy import check_parent
 from leadflow.leads.domain import (
-    IDENTIFIERS, LEAD_FIELDS, FieldChange, company_key, domain_names_firm, domain_of, kept_identifiers, merge_changes,
-    name_key, normalize_country, normalize_fields, normalize_identifiers,
+    IDENTIFIERS, LEAD_FIELDS, FieldChange, company_key, domain_names, domain_names_firm, domain_of, kept_identifiers,
+    merge_changes, name_key, normalize_country, normalize_fields, normalize_identifiers,
 )
 from leadflow.leads.lifecycle import STAGE_LABELS, check_move
 from leadflow.leads.models import Activity, Company, Consent, Lead, StageChange
@@ -400,14 +400,23 @@ def link_companies(session: Session, wanted: list[dict]) -> dict[str, int]:
     missing = [key for key in keys if key not in found]
     if missing:
         moment = now()
+        domains = {key: domain_of(by_key[key].get("email")) for key in missing}
+        wanted_domains = sorted({d for d in domains.values() if d and d not in FREE_MAIL})
+        held: set[str] = set()   # a domain another company holds stays with it (as in link_company)
+        for start in range(0, len(wanted_domains), 900):
+            held.update(session.scalars(select(Company.domain).where(
+                Company.domain.in_(wanted_domains[start:start + 900]))))
         values = []
-        for key in missing:
-            lead = by_key[key]
-            domain = domain_of(lead.get("email"))
+        # A company the domain names takes it before others with an address there ("Nordmann Bygg" nordmann.no).
+        order = sorted(missing, key=lambda k: not (domains[k] and domain_names(by_key[k]["company"], domains[k])))
+        for key in order:
+            lead, domain = by_key[key], domains[key]
+            own = domain if domain and domain not in FREE_MAIL and domain not in held else None
+            if own:
+                held.add(own)   # the first new company of the chunk with that domain takes it
             values.append({"name": lead["company"], "name_key": key, "country": lead.get("country"),
-                           "domain": domain if domain and domain not in FREE_MAIL else None,
-                           "currency": "EUR", "created_at": moment, "updated_at": moment})
-        found.update(zip(missing, insert_with_ids(session, Company.__table__, values), strict=True))
+                           "domain": own, "currency": "EUR", "created_at": moment, "updated_at": moment})
+        found.update(zip(order, insert_with_ids(session, Company.__table__, values), strict=True))
     return found
 
 

@@ -248,3 +248,37 @@ def test_a_mapping_file_overrides_and_a_wrong_target_stops_before_anything_is_im
     assert leadflow("import", source, "--mapping", mapping).exit_code == 0
     anna = leads(leadflow_db)[0]
     assert anna["company"] is None and custom_fields(anna) == {"Standhouder": "Jansen BV"}
+
+
+def test_a_misspelt_row_country_sets_its_numbers_aside_instead_of_reading_them_by_another_country(leadflow_db, tmp_path):
+    source = write_csv(tmp_path / "misspelt.csv", header=["First name", "Email", "Phone", "Country"], rows=[
+        ["Sven", "sven@example.se", "070 123 45 67", "Sweeden"],
+    ])
+    result = leadflow("import", source, "--country", "DE")
+    assert "1 rows: 1 created" in result.stderr, result.output
+    (sven,) = leads(leadflow_db)
+    assert sven["phone"] is None and sven["country"] is None   # never +49 70 …, a German number he does not have
+    assert custom_fields(sven) == {"country_as_given": "Sweeden", "phone_as_given": "070 123 45 67"}
+
+
+def test_a_resumed_import_keeps_the_country_its_rows_were_read_by(leadflow_db, tmp_path):
+    source = write_csv(tmp_path / "fair.csv")
+    assert leadflow("import", source, "--country", "NL").exit_code == 0
+    with leadflow_db.begin() as conn:
+        conn.execute(text("UPDATE imports SET status = 'failed'"))
+    refused = leadflow("import", source, "--resume", "1", "--country", "NO")
+    assert refused.exit_code == 2 and "country: import 1 has read rows by its country (NL)" in refused.stderr
+
+
+def test_an_imported_company_never_takes_a_domain_another_company_holds(leadflow_db, tmp_path):
+    first = write_csv(tmp_path / "first.csv", header=["Name", "Email", "Company"], rows=[
+        ["Ola Nordmann", "ola@nordmann.example", "Nordmann Bygg AS"],
+        ["Asa Fjord", "asa@nordmann.example", "Fjord AS"],   # a shared mail host, or a reseller's address
+    ])
+    later = write_csv(tmp_path / "later.csv", header=["Name", "Email", "Company"], rows=[
+        ["Per Vik", "per@nordmann.example", "Vik Elektro AS"],
+    ])
+    assert leadflow("import", first).exit_code == 0 and leadflow("import", later).exit_code == 0
+    with leadflow_db.connect() as conn:
+        domains = dict(conn.execute(text("SELECT name, domain FROM companies")).all())
+    assert domains == {"Nordmann Bygg AS": "nordmann.example", "Fjord AS": None, "Vik Elektro AS": None}

@@ -102,7 +102,7 @@ def test_each_filter_narrows_the_list(client, auth, factory):
 @pytest.mark.parametrize("params, field, reason", [
     ({"stage": "won"}, "Stage", "Unknown stage"),
     ({"owner": "nobody"}, "Owner", "No such owner"),
-    ({"owner": "999999"}, "Owner", "No such owner"),
+    ({"owner": "99999999999999999999999"}, "Owner", "No such owner"),   # beyond any id: no 500
     ({"campaign": "999999"}, "Campaign", "No such campaign"),
     ({"country": "Atlantis"}, "Country", "Not a country"),
     ({"created_from": "yesterday"}, "Created from", "Enter a date"),

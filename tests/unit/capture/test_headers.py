@@ -56,10 +56,12 @@ def test_local_and_english_names_map_to_lead_fields(header, target):
 
 @pytest.mark.parametrize(("header", "target"), [
     ("Email address of the contact", "email"), ("Phone (work)", "phone"), ("Work phone nr", "phone"),
-    ("Mobile number (private)", "mobile"), ("Name (as on badge)", "full_name"),
-    ("Company size", None), ("Email 2", None), ("Phone / Fax", None), ("Site name", None),
+    ("Mobile number (private)", "mobile"), ("Mail adres werk", "email"), ("Puhelin (työ)", "phone"),
+    ("Company size", None), ("Email 2", None), ("Email (2)", None), ("Phone / Fax", None), ("Phone (fax)", None),
+    ("Phone (mobile)", None), ("Email (bounced)", None), ("Email [old]", None), ("Company address", None),
+    ("Company number", None), ("Company (parent)", None), ("Site name", None), ("Name (as on badge)", None),
 ])
-def test_a_header_is_read_past_its_qualifier_and_the_words_around_its_naming_word(header, target):
+def test_a_header_is_read_past_the_words_that_say_whose_or_which_never_past_one_that_says_what(header, target):
     assert headers.guess(header) == target
 
 
