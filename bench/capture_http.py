@@ -25,7 +25,7 @@ from pathlib import Path
 from leadflow import db
 
 from bench.databases import BenchDatabase, postgres_reachable
-from bench.machine import ROOT, table, verdict
+from bench.machine import table, verdict
 
 LUA = Path(__file__).resolve().parent / "capture.lua"
 LEADFLOW = Path(sys.executable).with_name("leadflow")

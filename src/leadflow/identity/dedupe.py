@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow import db
-from leadflow.clock import now
 from leadflow.identity import blocking, guards, linkage, merges
 from leadflow.identity import service as identity_service
 from leadflow.identity.match import MatchResult, Model, cluster, compare, estimate

@@ -359,6 +359,7 @@ def domain_names_firm(name: str, holder: str, domain: str) -> bool:
         return False
     if domain_names(name, domain):
         return True
+    compact = given.replace(" ", "")
     words_given, words_held = given.split(), held.split()
     if len(words_held) > 1 and compact == "".join(word[0] for word in words_held):
         return True
