@@ -383,7 +383,8 @@ def merged_activity(*, channel: str, campaign_id: int | None, changes: list[Fiel
 
 
 def link_companies(session: Session, wanted: list[dict]) -> dict[str, int]:
-    """link_company for many leads: {name, email, country} -> the id per company key, created when new."""
+    """link_company for many leads, by the same rule: {name, email, country} -> the id per company key, created
+    when new."""
     by_key: dict[str, dict] = {}
     for lead in wanted:
         if lead.get("company"):
@@ -402,21 +403,32 @@ def link_companies(session: Session, wanted: list[dict]) -> dict[str, int]:
         moment = now()
         domains = {key: domain_of(by_key[key].get("email")) for key in missing}
         wanted_domains = sorted({d for d in domains.values() if d and d not in FREE_MAIL})
-        held: set[str] = set()   # a domain another company holds stays with it (as in link_company)
+        holders: dict[str, tuple[int, str]] = {}   # domain -> the company holding it (as link_company reads it)
         for start in range(0, len(wanted_domains), 900):
-            held.update(session.scalars(select(Company.domain).where(
-                Company.domain.in_(wanted_domains[start:start + 900]))))
+            for domain, company_id, name in session.execute(
+                    select(Company.domain, Company.id, Company.name)
+                    .where(Company.domain.in_(wanted_domains[start:start + 900])).order_by(Company.id)):
+                holders.setdefault(domain, (company_id, name))
         values = []
+        order = []
         # A company the domain names takes it before others with an address there ("Nordmann Bygg" nordmann.no).
-        order = sorted(missing, key=lambda k: not (domains[k] and domain_names(by_key[k]["company"], domains[k])))
-        for key in order:
+        for key in sorted(missing, key=lambda k: not (domains[k] and domain_names(by_key[k]["company"], domains[k]))):
             lead, domain = by_key[key], domains[key]
-            own = domain if domain and domain not in FREE_MAIL and domain not in held else None
-            if own:
-                held.add(own)   # the first new company of the chunk with that domain takes it
+            own = domain if domain and domain not in FREE_MAIL else None
+            holder = holders.get(own) if own else None
+            if holder is not None and holder[0] and domain_names_firm(lead["company"], holder[1], own):
+                found[key] = holder[0]   # "IBM" at the domain International Business Machines holds
+                continue
+            if holder is not None:
+                own = None   # the domain stays with its holder
+            elif own:
+                holders[own] = (0, lead["company"])   # the chunk's first new company with that domain takes it (id 0:
+                #                                       not yet written, so no other row of the chunk joins it by domain)
+            order.append(key)
             values.append({"name": lead["company"], "name_key": key, "country": lead.get("country"),
                            "domain": own, "currency": "EUR", "created_at": moment, "updated_at": moment})
-        found.update(zip(order, insert_with_ids(session, Company.__table__, values), strict=True))
+        if values:
+            found.update(zip(order, insert_with_ids(session, Company.__table__, values), strict=True))
     return found
 
 

@@ -282,3 +282,13 @@ def test_an_imported_company_never_takes_a_domain_another_company_holds(leadflow
     with leadflow_db.connect() as conn:
         domains = dict(conn.execute(text("SELECT name, domain FROM companies")).all())
     assert domains == {"Nordmann Bygg AS": "nordmann.example", "Fjord AS": None, "Vik Elektro AS": None}
+
+
+def test_an_imported_company_the_holders_domain_names_joins_the_holder_as_a_capture_does(leadflow_db, tmp_path):
+    first = write_csv(tmp_path / "first.csv", header=["Name", "Email", "Company"], rows=[
+        ["Ann Lee", "ann@ibm.example", "International Business Machines Corporation"]])
+    later = write_csv(tmp_path / "later.csv", header=["Name", "Email", "Company"], rows=[
+        ["Bo Berg", "bo@ibm.example", "IBM"]])
+    assert leadflow("import", first).exit_code == 0 and leadflow("import", later).exit_code == 0
+    assert scalar(leadflow_db, "SELECT count(*) FROM companies") == 1
+    assert scalar(leadflow_db, "SELECT count(DISTINCT company_id) FROM leads") == 1
