@@ -33,7 +33,7 @@ class Replay:
         self._fixed: dict[str, tuple[Plan, ...]] = {}  # event type -> its rules, when properties do not matter
         self._memo: dict[tuple[str, str], tuple[Plan, ...]] = {}
         self._days: dict[int, dict[str, str]] = {}
-        self._fit_fields = tuple(sorted({rule.field for rule in rule_set.fit}))
+        self._fit_fields = tuple(sorted({key for rule in rule_set.fit for key in rule.reads}))
         self._fits: dict[tuple, rules.FitResult] = {}
 
     def property_types(self) -> list[str] | None:
