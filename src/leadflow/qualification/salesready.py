@@ -33,8 +33,8 @@ __all__ = ["COMPARISONS", "DEFAULT_RULE", "KEYWORDS", "MAX_DEPTH", "MAX_LENGTH",
 
 DEFAULT_RULE = 'score >= 60 and grade in ("A", "B") and bant.known >= 3'
 SCOPE = fields.SALES_READY
-# Every name the rule may use, with what it means (`custom.<name>` and `interests.<family>` take any name).
-NAMES: dict[str, str] = fields.described(SCOPE)
+# Every name the rule may use, with what it means; `custom.<name>` and `interests.<family>` take any name.
+NAMES: dict[str, str] = {name: meaning for name, meaning in fields.described(SCOPE).items() if "<" not in name}
 OPEN_ROOTS = ("custom", "custom_fields", "interests")
 
 

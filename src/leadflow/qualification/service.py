@@ -13,6 +13,7 @@ from leadflow.clock import now
 from leadflow.errors import FieldError, Invalid
 from leadflow.events import LEAD_SALES_READY, SALES_READY_CHECK
 from leadflow.leads import service as leads_service
+from leadflow.leads.domain import company_facts
 from leadflow.leads.export import ExportColumns
 from leadflow.leads.lifecycle import PAST_SQL, check_move
 from leadflow.leads.models import Company, Lead, StageChange
@@ -217,7 +218,7 @@ def contexts(session: Session, leads: list, rule: salesready.Rule) -> dict[int, 
     guessing = "predicted_probability" in names and not predict_service.active_quality(
         session, min_auc=get_settings().predict_min_auc).usable
     companies = {}
-    if any(n.startswith("company.") for n in names):
+    if any(n.startswith("company.") or n in _FROM_COMPANY for n in names):
         company_ids = {lead.company_id for lead in leads if lead.company_id}
         companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(company_ids)))}
     found = {}
@@ -240,10 +241,24 @@ def context_of(lead: Lead, answers: dict, *, fit: int | None = None, company: Co
         context[f"custom.{key}"] = value
     for key, value in (lead.interests or {}).items():
         context[f"interests.{key}"] = value
+    # The fields every condition reads alike (docs/conditions.md): the lead's own value first, else its company's.
+    record = {"industry": company.industry, "employees": company.employees, "revenue": company.revenue} \
+        if company is not None else None
+    for name, fact in company_facts(lead.custom_fields, record).items():
+        context[name] = fact[0] if fact else None
+    email = lead.email
+    context["email_domain"] = email.rsplit("@", 1)[1] if email and "@" in email else None
     if company is not None:
+        context["company"] = lead.company or company.name
+        context["country"] = lead.country or company.country
         context.update({"company.employees": company.employees, "company.revenue": company.revenue,
-                        "company.industry": company.industry})
+                        "company.industry": company.industry, "company.name": company.name,
+                        "company.country": company.country})
     return context
+
+
+# Names whose value may come from the lead's company record.
+_FROM_COMPANY = frozenset({"company", "country", "industry", "employees", "revenue"})
 
 
 def explain(session: Session, lead: Lead) -> salesready.Outcome:
