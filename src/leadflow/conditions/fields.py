@@ -106,7 +106,7 @@ def resolve(name: str, scope: str) -> Resolved | str:
     found = FIELDS.get(canonical)
     if found is None and dot and root in OPEN_ROOTS:
         if not rest or "." in rest:
-            return f"write {name.partition('.')[0]}.<name>, e.g. {OPEN_ROOTS[root].name}"
+            return f"write {name.partition('.')[0]}.<name>: one name after the dot, such as {root}.plan"
         found = OPEN_ROOTS[root]
     if found is None:
         return f"unknown field '{name}'; known: {known_names(scope)}"
