@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from leadflow.conditions import compare, values
-from leadflow.conditions.syntax import BoolOp, Compare, Literal, Not, Path, Rule, render
+from leadflow.conditions.syntax import Rule
+from leadflow.conditions.tree import BoolOp, Compare, Literal, Not, Path, render
 
 Check = Callable[[Mapping], bool]
 

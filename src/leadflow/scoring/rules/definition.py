@@ -13,7 +13,9 @@ from leadflow import values as plain
 from leadflow.conditions import fields as catalogue
 from leadflow.conditions import syntax
 from leadflow.conditions.evaluate import compile_tree
-from leadflow.conditions.syntax import Compare, Literal, Not, RuleError
+from leadflow.conditions.syntax import RuleError
+from leadflow.conditions.tree import BoolOp, Compare, Literal, Not, Path
+from leadflow.conditions.tree import path as checked_path
 from leadflow.errors import FieldError, Invalid
 from leadflow.scoring import bands as bands_mod
 from leadflow.scoring.rules.model import (
@@ -34,7 +36,7 @@ _TREE = {"equals": "==", "not_equals": "==", "in": "in", "not_in": "in", "contai
 _OPERATORS_HINT = f"operators: {', '.join(OPERATORS)}"
 
 
-def _condition(spec: object, path: syntax.Path, where: str, problems: list[FieldError]):
+def _condition(spec: object, path: Path, where: str, problems: list[FieldError]):
     """A data condition as the core's tree with how it was written, from {"op": operand} or a shorthand (a
     string: like; a list: in; a number: equals)."""
     if isinstance(spec, str):
@@ -129,13 +131,13 @@ def _rule_id(raw: dict, path: str, seen: set[str], problems: list[FieldError]) -
     return rule_id
 
 
-def _keys(tree) -> tuple[str, ...]:
+def _keys(node) -> tuple[str, ...]:
     """Every context key a tree may read."""
-    if isinstance(tree, syntax.Path):
-        return tree.keys
+    if isinstance(node, Path):
+        return node.keys
     found: list[str] = []
-    for child in (getattr(tree, "left", None), getattr(tree, "right", None), getattr(tree, "operand", None),
-                  *getattr(tree, "operands", ())):
+    for child in (getattr(node, "left", None), getattr(node, "right", None), getattr(node, "operand", None),
+                  *getattr(node, "operands", ())):
         for item in child if isinstance(child, tuple) else (child,):
             if item is not None and not isinstance(item, Literal):
                 found.extend(_keys(item))
@@ -164,13 +166,13 @@ def _fit_rule(raw: object, path: str, seen: set[str], problems: list[FieldError]
         field_path = None
         if name:
             try:
-                field_path = syntax.path(name, catalogue.FIT)
+                field_path = checked_path(name, catalogue.FIT)
             except ValueError as error:
                 problems.append(FieldError(f"{path}.field", str(error)))
         if "match" not in raw:
             problems.append(FieldError(f"{path}.match", "is required (or give the whole condition as when)"))
         else:  # checked even when the field is not, so every problem is named at once
-            made = _condition(raw["match"], field_path or syntax.Path(str(name)), f"{path}.match", problems)
+            made = _condition(raw["match"], field_path or Path(str(name)), f"{path}.match", problems)
             if made is not None and field_path is not None:
                 compiled = made[0], made[1], name
     points = _points(raw, path, problems)
@@ -208,7 +210,7 @@ def _behaviour_rule(raw: object, path: str, seen: set[str], problems: list[Field
         problems.append(FieldError(f"{path}.where", "must be an object: property -> condition"))
     else:
         for prop, spec in raw_where.items():
-            made = _condition(spec, syntax.Path(f"event.{prop}", (str(prop),)), f"{path}.where.{prop}", problems)
+            made = _condition(spec, Path(f"event.{prop}", (str(prop),)), f"{path}.where.{prop}", problems)
             if made is not None:
                 trees.append(made[0])
                 where.append((str(prop), made[1]))
@@ -219,7 +221,7 @@ def _behaviour_rule(raw: object, path: str, seen: set[str], problems: list[Field
         return None
     test = None
     if trees:
-        test = compile_tree(trees[0] if len(trees) == 1 else syntax.BoolOp("and", tuple(trees)))
+        test = compile_tree(trees[0] if len(trees) == 1 else BoolOp("and", tuple(trees)))
     return BehaviourRule(rule_id, label or rule_id, tuple(t.strip() for t in types), tuple(where), points,
                          float(cap) if cap is not None else None, period, product, test)
 
