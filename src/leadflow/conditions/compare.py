@@ -75,8 +75,8 @@ def equal_to(expected: object) -> Test:
             return values.fold(value).strip() == text
         if value is None or isinstance(value, bool):
             return isinstance(value, bool) and text == ("true" if value else "false")
-        if number is not None and isinstance(value, int | float):
-            return float(value) == number
+        if number is not None and values.as_number(value) is not None:
+            return values.as_number(value) == number
         return values.is_known(value) and values.fold(value).strip() == text
     return same
 
