@@ -1,7 +1,7 @@
 """Predictive scoring from the database: label won and lost leads, learn, keep the active model, score open leads.
 
-Events (tracking) and BANT answers (qualification) belong to stages above scoring: they are read here with plain
-SQL on their tables, never by importing those stages. pandas and scikit-learn (through `predict`) are imported
+Events (tracking) and BANT answers (qualification) belong to stages above scoring: they are read through their
+readers (`scoring.sources`), never by naming their tables. pandas and scikit-learn (through `predict`) are imported
 where they are used, so the web app starts without them.
 """
 
@@ -12,13 +12,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from leadflow import db
 from leadflow.campaigns.models import Campaign
 from leadflow.clock import now
 from leadflow.leads.models import Company, Lead, StageChange
+from leadflow.scoring import sources
 from leadflow.scoring.models import LeadPrediction, PredictiveModel
 
 log = logging.getLogger("leadflow.scoring.predict")
@@ -154,30 +155,21 @@ def _scalar(value) -> bool:
 
 
 def _bant(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
-    """The current BANT answers (newest per criterion; a withdrawn answer is unknown again)."""
-    if not _has_table(session, "bant_answers"):
-        return {}
-    rows = session.execute(text("SELECT lead_id, criterion, value FROM bant_answers WHERE lead_id IN "
-                                f"({','.join(str(int(i)) for i in ids)}) ORDER BY set_at, id")).all()
+    """The current BANT answers (newest per criterion; a withdrawn answer is unknown again), through
+    qualification's reader."""
     answers: dict[int, dict[str, str]] = defaultdict(dict)
-    for lead_id, criterion, value in rows:
-        if value is None or value == "":
-            answers[lead_id].pop(criterion, None)
-        else:
-            answers[lead_id][criterion] = str(value).strip().lower()
+    for lead_id, current in sources.current().bant(session, ids).items():
+        for criterion, value in current.items():
+            if value is not None and value != "":
+                answers[lead_id][criterion] = str(value).strip().lower()
     return answers
 
 
 def _event_counts(session: Session, ids: list[int], as_of: dict[int, datetime],
                   moment: datetime) -> dict[int, Counter]:
     """Events per type in the window before each lead's outcome (open leads: before now)."""
-    if not _has_table(session, "events"):
-        return {}
     earliest = min([as_of.get(i, moment) for i in ids]) - timedelta(days=EVENT_WINDOW_DAYS)
-    rows = session.execute(text("SELECT lead_id, type, occurred_at FROM events WHERE occurred_at >= :earliest "
-                                "AND unscored IS NULL "
-                                f"AND lead_id IN ({','.join(str(int(i)) for i in ids)})"),
-                           {"earliest": earliest}).all()
+    rows = sources.current().events_since(session, ids, earliest)
     counts: dict[int, Counter] = defaultdict(Counter)
     for lead_id, kind, occurred_at in rows:
         end = as_of.get(lead_id, moment)
@@ -196,11 +188,6 @@ def _aware(value) -> datetime:
         value = value.replace(tzinfo=UTC)
     return value
 
-
-def _has_table(session: Session, name: str) -> bool:
-    from sqlalchemy import inspect
-
-    return inspect(session.connection()).has_table(name)
 
 
 def training_frame(session: Session, *, stale_days: int = STALE_DAYS) -> pd.DataFrame:
