@@ -17,7 +17,7 @@ BANT_CRITERIA = ("budget", "authority", "need", "timeline")
 
 def current_bant(session: Session, lead_ids: Iterable[int]) -> dict[int, dict[str, str]]:
     """The newest answer per criterion, withdrawn ones left out (qualification's answers, read through its reader)."""
-    found = sources.current().bant(session, list(lead_ids))
+    found = sources.current().bant(session=session, lead_ids=list(lead_ids))
     return {lead_id: {c: v for c, v in answers.items() if v not in (None, "")} for lead_id, answers in found.items()}
 
 

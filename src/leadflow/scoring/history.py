@@ -27,7 +27,8 @@ def stream_events(session: Session, lead_ids: list[int] | None = None, *, low: i
     """(lead_id, event id, type, epoch seconds, properties as JSON text) ordered by lead, time and id: for a list of
     leads, or for every lead id in [low, high] (tracking's scored history, through its reader). With
     `property_types`, properties come only for those types (None for the others: no rule reads them)."""
-    return sources.current().history(session, lead_ids, low=low, high=high, property_types=property_types)
+    return sources.current().history(session=session, lead_ids=lead_ids, low=low, high=high,
+                                     property_types=property_types)
 
 
 def replay(compiled: rules.RuleSet, declared: dict[int, dict], events: Iterable[tuple], at: float
@@ -86,8 +87,11 @@ def score_chunk(session: Session, compiled: rules.RuleSet, ids: list[int], *,
         before.update((lead_id, (score, grade, band)) for lead_id, score, grade, band in session.execute(query))
     declared = declared_fields(session, ids, bant)
     property_types = bulk.replayer(compiled).property_types()
-    events = (sources.current().history_by_range(session, ids[0], ids[-1], property_types) if by_range
-              else stream_events(session, ids, property_types=property_types))
+    if by_range:
+        events = sources.current().history_by_range(session=session, low=ids[0], high=ids[-1],
+                                                    property_types=property_types)
+    else:
+        events = stream_events(session, ids, property_types=property_types)
     outcomes = list(replay(compiled, declared, events, (at or clock.now()).timestamp()))
     outcomes.sort(key=lambda o: o.lead_id)
     return before, outcomes

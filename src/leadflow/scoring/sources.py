@@ -10,26 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from importlib import import_module
-
-from sqlalchemy.orm import Session
 
 History = Callable[..., Iterator[tuple]]
 
 
 @dataclass(frozen=True)
 class Sources:
-    """history(session, lead_ids=None, *, low, high, property_types): (lead_id, event id, type, epoch seconds,
-    properties JSON text) ordered by lead, time and id; history_by_range(session, low, high, property_types): the
-    same for an id range, the bulk read; bant(session, lead_ids): {lead_id: {criterion: newest value}};
-    events_since(session, lead_ids, earliest): [(lead_id, type, occurred_at)]."""
+    """Each called with keywords only: history(session, lead_ids, low, high, property_types): (lead_id, event id,
+    type, epoch seconds, properties JSON text) ordered by lead, time and id; history_by_range(session, low, high,
+    property_types): the same for an id range, the bulk read; bant(session, lead_ids): {lead_id: {criterion: newest
+    value}}; events_since(session, lead_ids, earliest): [(lead_id, type, occurred_at)]."""
 
     history: History
-    history_by_range: Callable[[Session, int, int, list[str] | None], Iterator[tuple]]
-    bant: Callable[[Session, list[int]], dict[int, dict[str, str | None]]]
-    events_since: Callable[[Session, list[int], datetime], list[tuple]]
+    history_by_range: Callable[..., Iterator[tuple]]
+    bant: Callable[..., dict[int, dict[str, str | None]]]
+    events_since: Callable[..., list[tuple]]
 
 
 _provided: list[Sources] = []

@@ -156,7 +156,7 @@ def allowed_origins(session: Session, extra: str = "") -> frozenset[str]:
     """Origins that may send beacons: every active form's allowed origins and LEADFLOW_TRACKING_ORIGINS."""
     def read() -> frozenset[str]:
         origins = {o.strip().rstrip("/") for o in extra.split(",") if o.strip()}
-        for listed in sources.current().form_origins(session):
+        for listed in sources.current().form_origins(session=session):
             origins.update(o for o in (listed or []) if isinstance(o, str))
         return frozenset(origins)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 @dataclass(frozen=True)
 class Sources:
-    """form_origins(session): each active form's list of allowed origins."""
+    """form_origins(*, session): each active form's list of allowed origins (called with keywords)."""
 
     form_origins: Callable[[Session], Iterable[list | None]]
 
@@ -39,7 +39,7 @@ def current() -> Sources:
 def _owners() -> Sources:
     form = import_module("leadflow.capture.models").Form
 
-    def form_origins(session: Session) -> Iterable[list | None]:
+    def form_origins(*, session: Session) -> Iterable[list | None]:
         return session.scalars(select(form.allowed_origins).where(form.active.is_(True)))
 
     return Sources(form_origins=form_origins)

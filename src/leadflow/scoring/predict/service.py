@@ -158,7 +158,7 @@ def _bant(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
     """The current BANT answers (newest per criterion; a withdrawn answer is unknown again), through
     qualification's reader."""
     answers: dict[int, dict[str, str]] = defaultdict(dict)
-    for lead_id, current in sources.current().bant(session, ids).items():
+    for lead_id, current in sources.current().bant(session=session, lead_ids=ids).items():
         for criterion, value in current.items():
             if value is not None and value != "":
                 answers[lead_id][criterion] = str(value).strip().lower()
@@ -169,7 +169,7 @@ def _event_counts(session: Session, ids: list[int], as_of: dict[int, datetime],
                   moment: datetime) -> dict[int, Counter]:
     """Events per type in the window before each lead's outcome (open leads: before now)."""
     earliest = min([as_of.get(i, moment) for i in ids]) - timedelta(days=EVENT_WINDOW_DAYS)
-    rows = sources.current().events_since(session, ids, earliest)
+    rows = sources.current().events_since(session=session, lead_ids=ids, earliest=earliest)
     counts: dict[int, Counter] = defaultdict(Counter)
     for lead_id, kind, occurred_at in rows:
         end = as_of.get(lead_id, moment)
