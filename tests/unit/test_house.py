@@ -108,18 +108,22 @@ def test_a_skip_for_missing_shared_data_fails_when_the_data_is_there(tmp_path):
 
 
 SERVICE_FILES = re.compile(r"(^|/)(service|queries|bulk)\.py$|_service\.py$|(^|/)(service|queries)/")
+# scoring/service.py split by job: the modules that hold what it held
+SERVICE_BY_JOB = {"scoring/rule_sets.py", "scoring/fields.py", "scoring/live.py", "scoring/fit.py", "scoring/history.py",
+                  "scoring/explanations.py", "scoring/outcomes.py"}
 
 
 @pytest.mark.skip(reason="enabled by the lead after the kwsession codemod")
 def test_services_take_session_by_keyword():
-    """STYLE.md: keyword-only sessions (`def capture(*, session, submission)`), in every service, queries and bulk
-    module: a session passed by position is how a stage ends up calling another with its arguments shifted."""
+    """STYLE.md: keyword-only sessions (`def capture(*, session, submission)`) in every function of a service,
+    queries or bulk module (/work/tools/kwsession.py makes them so): a session passed by position is how a call ends
+    up with its arguments shifted."""
     positional = []
     for path in sorted(SOURCE.rglob("*.py")):
         relative = path.relative_to(SOURCE).as_posix()
-        if not SERVICE_FILES.search(relative):
+        if not (SERVICE_FILES.search(relative) or relative in SERVICE_BY_JOB):
             continue
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        for node in ast.parse(path.read_text("utf-8")).body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 if any(arg.arg == "session" for arg in node.args.posonlyargs + node.args.args):
                     positional.append(f"{relative}:{node.lineno} {node.name}")
