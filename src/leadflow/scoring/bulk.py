@@ -21,6 +21,7 @@ from leadflow.scoring import rules
 from leadflow.scoring.models import LeadScore
 from leadflow.scoring.outcomes import Outcome, to_datetime, write_leads
 
+
 _compiled: dict[tuple, rules.RuleSet] = {}
 
 

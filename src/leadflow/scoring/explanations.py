@@ -14,6 +14,7 @@ from leadflow.scoring.models import LeadScore, RuleSet
 from leadflow.scoring.outcomes import fit_hits, state_of
 from leadflow.scoring.rule_sets import active_rule_set
 
+
 def explanation(session: Session, lead_id: int) -> dict:
     """A lead's score in full: fit rules hit, the strongest behaviour contributions decayed to now, interests, and
     the thresholds of bands and grades (the lead must already be visible to the caller)."""

@@ -12,6 +12,7 @@ from leadflow.leads.domain import company_facts
 from leadflow.leads.models import Company, Lead
 from leadflow.scoring import sources
 
+
 BANT_CRITERIA = ("budget", "authority", "need", "timeline")
 
 

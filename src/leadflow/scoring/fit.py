@@ -14,6 +14,7 @@ from leadflow.scoring.models import LeadScore
 from leadflow.scoring.outcomes import outcome_of, row_values, set_row, state_of, write_leads
 from leadflow.scoring.rule_sets import active_rule_set
 
+
 def rescore_fit(session: Session, lead_ids: list[int] | set[int], bant: dict[int, dict[str, str]] | None = None
                 ) -> set[int]:
     """Declared fields or BANT answers changed: recompute fit points and grade, keep behaviour. Returns the ids

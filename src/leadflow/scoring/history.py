@@ -19,6 +19,7 @@ from leadflow.scoring.models import LeadScore, RuleSet, ScoringRun
 from leadflow.scoring.outcomes import Outcome, fit_hits, outcome_of, state_of, write_leads
 from leadflow.scoring.rule_sets import active_rule_set
 
+
 CHUNK = 2000
 
 

@@ -25,6 +25,7 @@ from leadflow.scoring.outcomes import (
 )
 from leadflow.scoring.rule_sets import active_rule_set
 
+
 def score_events(session: Session, events: list) -> set[int]:
     """Apply the behaviour rules to newly stored events of known leads (constant time per event); returns the ids
     of leads whose score, grade or band changed.
@@ -32,8 +33,8 @@ def score_events(session: Session, events: list) -> set[int]:
     Rows are read and written in bulk and always in lead id order, so concurrent batches on the same leads queue
     instead of deadlocking or failing on a duplicate key: missing `lead_scores` rows are inserted first with
     `ON CONFLICT (lead_id) DO NOTHING` (a row another transaction inserted meanwhile is updated instead), then on
-    PostgreSQL the other rows are locked (`SELECT ... FOR UPDATE` ordered by lead id) before anything is computed
-    from them, then the `leads` columns are updated in the same order.
+    PostgreSQL the other rows are locked (a locking read ordered by lead id) before anything is computed from
+    them, then the lead's score columns are written in the same order.
     """
     by_lead: dict[int, list[tuple]] = {}
     for event in events:
@@ -108,8 +109,8 @@ _BEHAVIOUR_COLUMNS = ("behaviour", "as_of", "score", "band", "interests", "contr
 
 
 def _read_scores(session: Session, lead_ids: list[int], *, lock: bool = False, ids_only: bool = False) -> dict:
-    """The lead_scores rows of these (sorted) leads as plain rows (`ids_only`: just which exist); `lock`: FOR
-    UPDATE on PostgreSQL, in lead id order, so concurrent writers of the same leads wait for each other in one
+    """The lead_scores rows of these (sorted) lead ids as plain rows (`ids_only`: just which exist); `lock`: a
+    locking read on PostgreSQL, in lead id order, so concurrent writers of the same rows wait for each other in one
     order."""
     table = LeadScore.__table__
     columns = [table.c.lead_id] if ids_only else [table.c[name] for name in _SCORE_COLUMNS]

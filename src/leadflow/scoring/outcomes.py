@@ -13,6 +13,7 @@ from leadflow.leads import service as leads_service
 from leadflow.scoring import bands, rules
 from leadflow.scoring.models import LeadScore
 
+
 EXPLANATION_ON_LEAD = 5
 
 

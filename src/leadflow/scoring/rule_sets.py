@@ -19,6 +19,7 @@ from leadflow.leads.models import Lead
 from leadflow.scoring import bulk, rules
 from leadflow.scoring.models import RuleSet, ScoringRun
 
+
 def default_definition() -> dict:
     return json.loads(resources.files("leadflow.scoring").joinpath("defaults.json").read_text("utf-8"))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 
+
 History = Callable[..., Iterator[tuple]]
 
 
