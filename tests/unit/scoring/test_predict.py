@@ -104,3 +104,16 @@ def test_job_titles_map_to_seniority():
     assert predict_columns.seniority("Marketing Manager") == "manager"
     assert predict_columns.seniority("Accountant") == "staff"
     assert predict_columns.seniority("  ") is None
+
+
+def test_a_model_stored_before_the_predict_package_still_loads(monkeypatch):
+    """Models pickled when everything lived in scoring/predict.py name `leadflow.scoring.predict.Column` (and
+    ConversionModel, Blend): the package still answers to those names."""
+    import pickle
+
+    monkeypatch.setattr(predict_columns.Column, "__module__", "leadflow.scoring.predict")
+    old = pickle.dumps(predict_columns.Column("Company size", "numeric"))
+    monkeypatch.undo()
+    assert b"leadflow.scoring.predict\n" in old or b"leadflow.scoring.predict\x94" in old
+    loaded = pickle.loads(old)
+    assert isinstance(loaded, predict_columns.Column) and loaded.name == "Company size"
