@@ -64,7 +64,8 @@ def lead_table(n: int, seed: int = 0) -> tuple[pd.DataFrame, float]:
 
 
 def run(plan: Plan) -> dict:
-    from leadflow.scoring import predict
+    from leadflow.scoring.predict import columns as predict_columns
+    from leadflow.scoring.predict import model as predict_model
 
     results = []
     quality, oracle = lead_table(plan.quality_rows, seed=1)
@@ -72,14 +73,14 @@ def run(plan: Plan) -> dict:
         path = Path(folder) / "leads.csv"
         quality.to_csv(path, index=False)
         started = time.perf_counter()
-        model = predict.train(predict.read_table(path), "Converted")
+        model = predict_model.train(predict_columns.read_table(path), "Converted")
         results.append({"data": f"generated lead table ({plan.quality_rows:,} rows)", "rows": model.rows,
                         "cv_auc": model.auc, "auc_std": model.auc_std, "oracle_auc": round(oracle, 4),
                         "train_s": round(time.perf_counter() - started, 2), "dropped": sorted(model.dropped)})
         shoppers = SHARED / "online_shoppers_intention.csv"
         if shoppers.is_file():
             started = time.perf_counter()
-            model = predict.train(predict.read_table(shoppers), "Revenue")
+            model = predict_model.train(predict_columns.read_table(shoppers), "Revenue")
             results.append({"data": "UCI online shoppers (Revenue)", "rows": model.rows, "cv_auc": model.auc,
                             "auc_std": model.auc_std, "oracle_auc": None, "published_auc": 0.937,
                             "train_s": round(time.perf_counter() - started, 2), "dropped": sorted(model.dropped)})
@@ -90,12 +91,12 @@ def run(plan: Plan) -> dict:
         pd.read_csv(path, dtype=str, keep_default_na=False)
         floor = time.perf_counter() - started
         started = time.perf_counter()
-        model = predict.train(predict.read_table(path), "Converted")
-        predict.save(model, Path(folder) / "model.joblib")
+        model = predict_model.train(predict_columns.read_table(path), "Converted")
+        predict_model.save(model, Path(folder) / "model.joblib")
         trained = time.perf_counter() - started
         started = time.perf_counter()
-        loaded = predict.open_model(Path(folder) / "model.joblib")
-        probabilities = predict.probabilities(loaded, predict.read_table(path))
+        loaded = predict_model.open_model(Path(folder) / "model.joblib")
+        probabilities = predict_model.probabilities(loaded, predict_columns.read_table(path))
         pd.DataFrame({"Prospect ID": big["Prospect ID"], "probability": probabilities}).to_csv(
             Path(folder) / "out.csv", index=False)
         scored = time.perf_counter() - started

@@ -155,3 +155,34 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not beside the repository")
     return SHARED_DATA
+
+
+# No test is silently skipped when ../shared/data is there (STYLE.md): a skip whose reason names the shared data
+# (the shared_data fixture's, or any test's own) fails instead, so a renamed or moved file cannot hide a test.
+def _hides_shared_data(report) -> bool:
+    if not report.skipped or hasattr(report, "wasxfail") or not SHARED_DATA.is_dir():
+        return False
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    return "shared/data" in str(reason) or "shared data" in str(reason).lower()
+
+
+def _fail_instead(report) -> None:
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"skipped for missing shared data although {SHARED_DATA} is there: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if _hides_shared_data(report):
+        _fail_instead(report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    report = outcome.get_result()
+    if _hides_shared_data(report):
+        _fail_instead(report)

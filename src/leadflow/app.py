@@ -324,7 +324,7 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
     from leadflow.leads import views as leads_views
     from leadflow.people import settings_views
     from leadflow.people import views as people_views
-    from leadflow.scoring import predict_views
+    from leadflow.scoring.predict import views as predict_views
     from leadflow.tracking import api as tracking_api
     from leadflow.tracking import views as tracking_views
 

@@ -165,7 +165,7 @@ def _mount_stage_commands() -> None:
     from leadflow.leads import cli as leads_cli
     from leadflow.people import cli as people_cli
     from leadflow.tracking import cli as tracking_cli
-    from leadflow.scoring import predict_cli
+    from leadflow.scoring.predict import cli as predict_cli
 
     from leadflow.qualification import service as qualification_service
 

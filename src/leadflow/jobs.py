@@ -27,7 +27,7 @@ def handlers() -> dict[str, Handler]:
     from leadflow.identity import jobs as identity_jobs
     from leadflow.qualification import jobs as qualification_jobs
     from leadflow.scoring import jobs as scoring_jobs
-    from leadflow.scoring import predict_jobs
+    from leadflow.scoring.predict import jobs as predict_jobs
 
     registry: dict[str, Handler] = {
         events.IMPORT_RUN: capture_jobs.run_import,
@@ -69,6 +69,6 @@ def schedules() -> list[Callable[[Session], None]]:
     starts); the handler then publishes the next run with `available_at` in the future."""
     from leadflow.capture import jobs as capture_jobs
     from leadflow.scoring import jobs as scoring_jobs
-    from leadflow.scoring import predict_jobs
+    from leadflow.scoring.predict import jobs as predict_jobs
 
     return [capture_jobs.ensure_scheduled, predict_jobs.ensure_scheduled, scoring_jobs.ensure_scheduled]

@@ -45,6 +45,7 @@ class Lead(Base):
         Index("ix_leads_stage_created_at_id", "stage", "created_at", "id"),
         Index("ix_leads_owner_id_created_at_id", "owner_id", "created_at", "id"),
         Index("ix_leads_stage_id", "stage", "id"),
+        Index("ix_leads_last_campaign_id", "last_campaign_id"),
         Index("ix_leads_score_id", "score", "id"),
         Index("ix_leads_band_score_id", "band", "score", "id"),
         Index("ix_leads_grade_score_id", "grade", "score", "id"),

@@ -453,3 +453,22 @@ def companies_by_id(session: Session, company_ids: set[int]) -> dict[int, Compan
     if not company_ids:
         return {}
     return {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(company_ids)))}
+
+
+# --- what other stages read of many leads at once ----------------------------------------------------------------
+
+PROFILE_COLUMNS = ("id", "job_title", "company", "country", "language", "email", "city", "region", "channel", "stage",
+                   "custom_fields", "company.name", "company.industry", "company.employees", "company.revenue",
+                   "company.country")
+
+
+def profile_rows(session: Session, lead_ids: list[int], *, chunk: int = 1000):
+    """Each lead's own fields and its company's (PROFILE_COLUMNS, in that order) as plain rows, one statement per
+    `chunk` leads: what scoring's fit rules read."""
+    columns = (Lead.id, Lead.job_title, Lead.company, Lead.country, Lead.language, Lead.email, Lead.city,
+               Lead.region, Lead.channel, Lead.stage, Lead.custom_fields, Company.name, Company.industry,
+               Company.employees, Company.revenue, Company.country)
+    for start in range(0, len(lead_ids), chunk):
+        part = lead_ids[start:start + chunk]
+        yield from session.execute(
+            select(*columns).outerjoin(Company, Company.id == Lead.company_id).where(Lead.id.in_(part)))

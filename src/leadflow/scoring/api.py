@@ -11,7 +11,7 @@ from leadflow.errors import Invalid
 from leadflow.http import AppSettings, DbSession, WritingSession, permitted
 from leadflow.leads import queries as leads_queries
 from leadflow.people.service import Actor
-from leadflow.scoring import predict_service
+from leadflow.scoring.predict import service as predict_service
 from leadflow.scoring import service as scoring_service
 from leadflow.scoring.schemas import (
     ActivateRead,

@@ -1,12 +1,15 @@
-"""Reads with no decision: a lead's events, newest first, a page at a time (keyset)."""
+"""Reads with no decision: a lead's events, newest first, a page at a time (keyset); the scored event history other
+stages read (scoring's replays and predictive features) without naming the events table."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Text, and_, case, cast, null, or_, select
 from sqlalchemy.orm import Session
 
+from leadflow.tracking.bulk import STREAM_BATCH, epoch_seconds
 from leadflow.tracking.models import Event
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -41,3 +44,42 @@ def lead_events(session: Session, lead_id: int, *, cursor: str | None = None, li
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, cursor_of(rows[-1]) if more and rows else None
+
+
+# --- what other stages read of the events (scoring: history replays, predictive features) ------------------------
+
+
+def scored_history(session: Session, lead_ids: list[int] | None = None, *, low: int | None = None,
+                   high: int | None = None, property_types: list[str] | None = None) -> Iterator[tuple]:
+    """(lead_id, event id, type, epoch seconds, properties as JSON text) of the events that count for scoring (no
+    `unscored` reason), ordered by lead, time and id: for a list of leads, or for every lead id in [low, high],
+    streamed in batches (a server-side cursor on PostgreSQL). With `property_types`, properties come only for those
+    types (None for the others: no rule reads them)."""
+    table = Event.__table__
+    properties = cast(table.c.properties, Text)
+    if property_types is not None:
+        properties = (case((table.c.type.in_(property_types), properties), else_=null()) if property_types
+                      else null())
+    query = select(table.c.lead_id, table.c.id, table.c.type, epoch_seconds(session), properties).where(
+        table.c.unscored.is_(None))
+    if lead_ids is not None:
+        query = query.where(table.c.lead_id.in_(lead_ids))
+    else:
+        query = query.where(table.c.lead_id >= low, table.c.lead_id <= high)
+    query = query.order_by(table.c.lead_id, table.c.occurred_at, table.c.id)
+    result = session.execute(query, execution_options={"yield_per": STREAM_BATCH})
+    for rows in result.partitions():
+        yield from rows
+
+
+def scored_events_since(session: Session, lead_ids: list[int], earliest: datetime) -> list[tuple]:
+    """(lead_id, type, occurred_at) of these leads' scored events from `earliest` on, one statement per 5,000
+    leads."""
+    ids = list(lead_ids)
+    rows: list[tuple] = []
+    for start in range(0, len(ids), 5000):
+        rows += [tuple(row) for row in session.execute(
+            select(Event.lead_id, Event.type, Event.occurred_at)
+            .where(Event.occurred_at >= earliest, Event.unscored.is_(None),
+                   Event.lead_id.in_(ids[start:start + 5000])))]
+    return rows

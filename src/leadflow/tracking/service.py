@@ -4,11 +4,10 @@ anonymous visitors to leads. (Email opens and clicks: email_service.py.)"""
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Boolean, column, func, insert, select, table, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,7 @@ from leadflow.leads.visibility import sees_all
 from leadflow.people.service import Actor
 from leadflow.qualification import service as qualification_service
 from leadflow.scoring import service as scoring_service
-from leadflow.tracking import domain
+from leadflow.tracking import bulk, domain, sources
 from leadflow.tracking.models import Event, Visitor
 
 log = logging.getLogger(__name__)
@@ -29,9 +28,6 @@ SEEN_EVERY = timedelta(minutes=1)  # a visitor's last_seen_at is written at most
 CHUNK = 500
 ORIGINS_TTL = 60.0
 
-# The forms' allowed origins, read as plain rows: forms belong to capture, a stage above this one.
-_forms = table("forms", column("allowed_origins", JSON), column("active", Boolean))
-_origins_cache: dict[str, tuple[float, frozenset[str]]] = {}
 
 
 @dataclass
@@ -158,20 +154,17 @@ def collect(session: Session, visitor_id: str, events: list[domain.CheckedEvent]
 
 def allowed_origins(session: Session, extra: str = "") -> frozenset[str]:
     """Origins that may send beacons: every active form's allowed origins and LEADFLOW_TRACKING_ORIGINS."""
-    key = extra
-    cached = _origins_cache.get(key)
-    if cached and time.monotonic() - cached[0] < ORIGINS_TTL:
-        return cached[1]
-    origins = {o.strip().rstrip("/") for o in extra.split(",") if o.strip()}
-    for listed in session.scalars(select(_forms.c.allowed_origins).where(_forms.c.active.is_(True))):
-        origins.update(o for o in (listed or []) if isinstance(o, str))
-    result = frozenset(origins)
-    _origins_cache[key] = (time.monotonic(), result)
-    return result
+    def read() -> frozenset[str]:
+        origins = {o.strip().rstrip("/") for o in extra.split(",") if o.strip()}
+        for listed in sources.current().form_origins(session=session):
+            origins.update(o for o in (listed or []) if isinstance(o, str))
+        return frozenset(origins)
+
+    return bulk.origins_for(extra, read, ttl=ORIGINS_TTL)
 
 
 def forget_origins() -> None:
-    _origins_cache.clear()
+    bulk.forget_origins()
 
 
 # --- server-side events ------------------------------------------------------------------------------------------

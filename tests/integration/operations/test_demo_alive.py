@@ -16,7 +16,7 @@ from leadflow.app import create_app
 from leadflow.leads.models import Activity, Lead, StageChange
 from leadflow.people import service as people_service
 from leadflow.qualification.models import BantAnswer
-from leadflow.scoring import predict_service
+from leadflow.scoring.predict import service as predict_service
 from leadflow.tracking.models import Event
 from tests.conftest import make_settings
 from tests.integration.people.pages import sign_in

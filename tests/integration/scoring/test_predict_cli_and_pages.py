@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from leadflow.leads.models import Lead
-from leadflow.scoring import predict_jobs, predict_service
+from leadflow.scoring.predict import jobs as predict_jobs
+from leadflow.scoring.predict import service as predict_service
 from leadflow.scoring.models import LeadPrediction, PredictiveModel
 from tests.integration.people.factories import person
 from tests.integration.people.pages import sign_in
@@ -168,7 +169,7 @@ def test_the_worker_tick_trains_when_due_scores_new_leads_and_books_its_next_run
 
 
 def test_too_few_outcomes_is_said_plainly(factory):
-    from leadflow.scoring.predict import PredictError
+    from leadflow.scoring.predict.columns import PredictError
 
     with pytest.raises(PredictError, match="not enough outcomes"):
         predict_service.train_from_database(factory)

@@ -37,7 +37,8 @@ def train(
                                             "past MQL counts as lost")] = 180,
 ) -> None:
     """Learn a conversion model and print its cross-validated AUC (stratified k-fold)."""
-    from leadflow.scoring import predict
+    from leadflow.scoring.predict import columns as predict_columns
+    from leadflow.scoring.predict import model as predict_model
 
     console = _console()
     started = time.perf_counter()
@@ -50,11 +51,11 @@ def train(
         raise _fail("--model PATH is required with a file (where to save the model)")
     try:
         with console.status("reading the file") as status:
-            frame = predict.read_table(file)
-            learned = predict.train(frame, target, positive=positive, drop=tuple(drop or ()), folds=folds,
+            frame = predict_columns.read_table(file)
+            learned = predict_model.train(frame, target, positive=positive, drop=tuple(drop or ()), folds=folds,
                                     progress=lambda message: (status.update(message), console.log(message)))
-        predict.save(learned, model)
-    except predict.PredictError as exc:
+        predict_model.save(learned, model)
+    except predict_columns.PredictError as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"{model}: cannot write the model ({exc.strerror})") from None
@@ -65,7 +66,9 @@ def train(
 def _train_from_database(console: Console, path: Path | None, stale_days: int) -> None:
     from leadflow.console import open_db
     from leadflow.db import reading
-    from leadflow.scoring import predict, predict_service
+    from leadflow.scoring.predict import columns as predict_columns
+    from leadflow.scoring.predict import model as predict_model
+    from leadflow.scoring.predict import service as predict_service
 
     _, engine, factory = open_db()
     started = time.perf_counter()
@@ -74,12 +77,12 @@ def _train_from_database(console: Console, path: Path | None, stale_days: int) -
             stored = predict_service.train_from_database(
                 factory, stale_days=stale_days, progress=lambda message: (status.update(message),
                                                                           console.log(message)))
-        learned = predict.load(stored.blob)
+        learned = predict_model.load(stored.blob)
         with reading(factory)() as session:
             scored = session.scalar(_count_predictions(stored.id))
         if path is not None:
-            predict.save(learned, path)
-    except predict.PredictError as exc:
+            predict_model.save(learned, path)
+    except predict_columns.PredictError as exc:
         raise _fail(str(exc)) from None
     finally:
         engine.dispose()
@@ -120,27 +123,28 @@ def score(
     """Write one probability of conversion per row, beside its id."""
     import pandas as pd
 
-    from leadflow.scoring import predict
+    from leadflow.scoring.predict import columns as predict_columns
+    from leadflow.scoring.predict import model as predict_model
 
     console = _console()
     started = time.perf_counter()
     try:
         with console.status("scoring"):
-            learned = predict.open_model(model)
-            frame = predict.read_table(file)
+            learned = predict_model.open_model(model)
+            frame = predict_columns.read_table(file)
             if id_column is not None and id_column not in frame.columns:
-                raise predict.PredictError(f"no column {id_column!r} in {file}")
+                raise predict_columns.PredictError(f"no column {id_column!r} in {file}")
             missing = [c.name for c in learned.columns if c.name not in frame.columns]
             if drivers:
-                probabilities, explained = predict.explain(learned, frame, top=drivers)
+                probabilities, explained = predict_model.explain(learned, frame, top=drivers)
             else:
-                probabilities, explained = predict.probabilities(learned, frame), None
+                probabilities, explained = predict_model.probabilities(learned, frame), None
             ids = frame[id_column] if id_column else pd.Series(range(1, len(frame) + 1))
             result = pd.DataFrame({id_column or "row": ids.to_numpy(), "probability": probabilities.round(6)})
             if explained is not None:
                 result["drivers"] = ["; ".join(f"{d.feature} {d.effect:+.3f}" for d in row) for row in explained]
             result.to_csv(out, index=False)
-    except predict.PredictError as exc:
+    except predict_columns.PredictError as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"{out}: cannot write ({exc.strerror})") from None

@@ -6,7 +6,7 @@ from fastapi import Request
 
 from leadflow.http import AppSettings, DbSession, PageActor
 from leadflow.leads import queries as leads_queries
-from leadflow.scoring import predict_service
+from leadflow.scoring.predict import service as predict_service
 from leadflow.web.pages import page_router, render
 
 router = page_router(tags=["pages"])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from leadflow import db, events, outbox
 from leadflow.clock import now
 from leadflow.outbox import OutboxMessage
-from leadflow.scoring import predict_service
+from leadflow.scoring.predict import service as predict_service
 from leadflow.settings import get_settings
 
 log = logging.getLogger("leadflow.scoring.predict")
@@ -27,7 +27,7 @@ def tick(session: Session, payload: dict) -> None:
     """
     from threadpoolctl import threadpool_limits
 
-    from leadflow.scoring import predict
+    from leadflow.scoring.predict import columns as predict_columns
 
     settings = get_settings()
     factory = db.sessions_like(session)
@@ -41,7 +41,7 @@ def tick(session: Session, payload: dict) -> None:
             with threadpool_limits(limits=1):
                 stored = predict_service.train_from_database(factory, stale_days=settings.predict_stale_days)
             log.info("predictive model %s trained on %s leads, AUC %s", stored.id, stored.rows, stored.auc)
-        except predict.PredictError as exc:
+        except predict_columns.PredictError as exc:
             log.info("predictive model not retrained: %s", exc)
             if model is not None:
                 predict_service.score_open_leads(factory, model, only_unscored=True, limit=SCORE_BATCH)

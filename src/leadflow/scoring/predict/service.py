@@ -1,7 +1,7 @@
 """Predictive scoring from the database: label won and lost leads, learn, keep the active model, score open leads.
 
-Events (tracking) and BANT answers (qualification) belong to stages above scoring: they are read here with plain
-SQL on their tables, never by importing those stages. pandas and scikit-learn (through `predict`) are imported
+Events (tracking) and BANT answers (qualification) belong to stages above scoring: they are read through their
+readers (`scoring.sources`), never by naming their tables. pandas and scikit-learn (through `predict`) are imported
 where they are used, so the web app starts without them.
 """
 
@@ -12,13 +12,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from leadflow import db
 from leadflow.campaigns.models import Campaign
 from leadflow.clock import now
 from leadflow.leads.models import Company, Lead, StageChange
+from leadflow.scoring import sources
 from leadflow.scoring.models import LeadPrediction, PredictiveModel
 
 log = logging.getLogger("leadflow.scoring.predict")
@@ -89,7 +90,7 @@ def lead_table(session: Session, lead_ids: list[int], as_of: dict[int, datetime]
 
 
 def _chunk_rows(session: Session, ids: list[int], as_of: dict[int, datetime], moment: datetime) -> list[dict]:
-    from leadflow.scoring import predict
+    from leadflow.scoring.predict import columns as predict_columns
 
     leads = session.execute(select(Lead.id, Lead.country, Lead.language, Lead.channel, Lead.campaign_id,
                                    Lead.job_title, Lead.company_id, Lead.phone, Lead.mobile, Lead.email,
@@ -115,7 +116,7 @@ def _chunk_rows(session: Session, ids: list[int], as_of: dict[int, datetime], mo
             "Language": lead.language,
             "Channel": lead.channel,
             "First campaign": campaigns.get(lead.campaign_id),
-            "Seniority": predict.seniority(lead.job_title),
+            "Seniority": predict_columns.seniority(lead.job_title),
             "Job title": (lead.job_title or "").strip().lower() or None,
             "Phone given": "yes" if (lead.phone or lead.mobile) else "no",
             "Email domain": lead.email.rsplit("@", 1)[-1] if lead.email and "@" in lead.email else None,
@@ -154,30 +155,21 @@ def _scalar(value) -> bool:
 
 
 def _bant(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
-    """The current BANT answers (newest per criterion; a withdrawn answer is unknown again)."""
-    if not _has_table(session, "bant_answers"):
-        return {}
-    rows = session.execute(text("SELECT lead_id, criterion, value FROM bant_answers WHERE lead_id IN "
-                                f"({','.join(str(int(i)) for i in ids)}) ORDER BY set_at, id")).all()
+    """The current BANT answers (newest per criterion; a withdrawn answer is unknown again), through
+    qualification's reader."""
     answers: dict[int, dict[str, str]] = defaultdict(dict)
-    for lead_id, criterion, value in rows:
-        if value is None or value == "":
-            answers[lead_id].pop(criterion, None)
-        else:
-            answers[lead_id][criterion] = str(value).strip().lower()
+    for lead_id, current in sources.current().bant(session=session, lead_ids=ids).items():
+        for criterion, value in current.items():
+            if value is not None and value != "":
+                answers[lead_id][criterion] = str(value).strip().lower()
     return answers
 
 
 def _event_counts(session: Session, ids: list[int], as_of: dict[int, datetime],
                   moment: datetime) -> dict[int, Counter]:
     """Events per type in the window before each lead's outcome (open leads: before now)."""
-    if not _has_table(session, "events"):
-        return {}
     earliest = min([as_of.get(i, moment) for i in ids]) - timedelta(days=EVENT_WINDOW_DAYS)
-    rows = session.execute(text("SELECT lead_id, type, occurred_at FROM events WHERE occurred_at >= :earliest "
-                                "AND unscored IS NULL "
-                                f"AND lead_id IN ({','.join(str(int(i)) for i in ids)})"),
-                           {"earliest": earliest}).all()
+    rows = sources.current().events_since(session=session, lead_ids=ids, earliest=earliest)
     counts: dict[int, Counter] = defaultdict(Counter)
     for lead_id, kind, occurred_at in rows:
         end = as_of.get(lead_id, moment)
@@ -196,11 +188,6 @@ def _aware(value) -> datetime:
         value = value.replace(tzinfo=UTC)
     return value
 
-
-def _has_table(session: Session, name: str) -> bool:
-    from sqlalchemy import inspect
-
-    return inspect(session.connection()).has_table(name)
 
 
 def training_frame(session: Session, *, stale_days: int = STALE_DAYS) -> pd.DataFrame:
@@ -221,7 +208,8 @@ def train_from_database(factory: sessionmaker[Session], *, stale_days: int = STA
     only reads, the model is learned outside any transaction, stored in a short write transaction, and the open
     leads are scored chunk by chunk (each chunk read, scored, then written and committed).
     """
-    from leadflow.scoring import predict
+    from leadflow.scoring.predict import columns as predict_columns
+    from leadflow.scoring.predict import model as predict_model
 
     say = progress or (lambda _message: None)
     say("reading won and lost leads")
@@ -230,13 +218,14 @@ def train_from_database(factory: sessionmaker[Session], *, stale_days: int = STA
     won = int((frame[TARGET] == "1").sum()) if not frame.empty else 0
     lost = len(frame) - won
     if won < MIN_PER_CLASS or lost < MIN_PER_CLASS or len(frame) < 20:
-        raise predict.PredictError(f"not enough outcomes to learn from: {won} won and {lost} lost leads (at least "
-                                   f"{MIN_PER_CLASS} of each and 20 in all); won = customer, lost = disqualified, "
-                                   f"an opportunity lost, or no progress past MQL within {stale_days} days")
-    model = predict.train(frame.reset_index(drop=True), TARGET, positive="1", progress=say)
+        raise predict_columns.PredictError(
+            f"not enough outcomes to learn from: {won} won and {lost} lost leads (at least "
+            f"{MIN_PER_CLASS} of each and 20 in all); won = customer, lost = disqualified, "
+            f"an opportunity lost, or no progress past MQL within {stale_days} days")
+    model = predict_model.train(frame.reset_index(drop=True), TARGET, positive="1", progress=say)
     stored = PredictiveModel(target=f"won vs lost (stale after {stale_days} days)", rows=model.rows, auc=model.auc,
                              features=[{"name": c.name, "kind": c.kind} for c in model.columns],
-                             blob=predict.dump(model), active=True, created_at=now())
+                             blob=predict_model.dump(model), active=True, created_at=now())
     with factory() as session:
         session.execute(update(PredictiveModel).where(PredictiveModel.active.is_(True)).values(active=False))
         session.add(stored)
@@ -261,7 +250,7 @@ def score_open_leads(factory: sessionmaker[Session], stored: PredictiveModel | N
     """Score open leads (not customers, not disqualified, not merged) with the active model: probability and
     drivers into lead_predictions and leads.predicted_probability, a chunk at a time (read, scored outside any
     transaction, then written and committed). Returns how many were scored."""
-    from leadflow.scoring import predict
+    from leadflow.scoring.predict import model as predict_model
 
     reads = db.reading(factory)
     with reads() as session:
@@ -278,12 +267,12 @@ def score_open_leads(factory: sessionmaker[Session], stored: PredictiveModel | N
         if limit is not None:
             query = query.limit(limit)
         ids = list(session.scalars(query))
-    model = predict.load(stored.blob)
+    model = predict_model.load(stored.blob)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         with reads() as session:
             frame = lead_table(session, chunk)
-        probabilities, drivers = predict.explain(model, frame)
+        probabilities, drivers = predict_model.explain(model, frame)
         moment = now()
         with factory() as session:
             session.execute(delete(LeadPrediction).where(LeadPrediction.lead_id.in_(chunk)))
