@@ -77,7 +77,8 @@ def schedules() -> list[Callable]:
 
 def hook(name: str) -> list:
     """The values stages give for a hook another stage's code is handed (bottom stage first)."""
-    return [stage.hooks()[name] for stage in bottom_up() if name in stage.hooks()]
+    given = (stage.hooks() for stage in bottom_up())
+    return [hooks[name] for hooks in given if name in hooks]
 
 
 @cache
