@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from leadflow import __version__
+from leadflow import __version__, stages
 from leadflow import values as plain
 from leadflow.db import make_engine, make_sessionmaker, reading
 from leadflow.errors import (
@@ -285,6 +285,28 @@ def install_error_handlers(app: FastAPI) -> None:
         return _internal_error(request.method, request.url.path)
 
 
+def assemble(app: FastAPI, settings: Settings) -> None:
+    """The stages plugged in: their routers in order, their navigation and templates for the pages, the values one
+    stage's code is handed from another (leads' page edits run qualification's checks; campaigns count leads
+    through leads' reader), and the lead tables identity's merges walk."""
+    for routes in stages.routers():
+        if routes.setting is None or getattr(settings, routes.setting):
+            app.include_router(routes.router)
+    app.state.navigation = stages.navigation()
+    app.state.template_packages = stages.template_packages()
+    edited = stages.hook("lead_edited")
+
+    def lead_edited(session, lead_ids, *, actor):
+        for step in edited:
+            step(session, lead_ids, actor=actor)
+
+    app.state.lead_edited = lead_edited
+    # Columns stages above leads add to the inbox's CSV export (the same as `leadflow export leads`).
+    app.state.lead_export_columns = tuple(stages.hook("lead_export_columns"))
+    (app.state.campaign_leads,) = stages.hook("campaign_leads")
+    stages.declare_lead_tables()
+
+
 def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI:
     """The web application; tests pass their own sessionmaker (one connection, rolled back)."""
     app = FastAPI(title="leadflow", version=__version__, docs_url=None, redoc_url=None, openapi_url="/openapi.json",
@@ -302,65 +324,7 @@ def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI
 
     install_error_handlers(app)
 
-    from leadflow.campaigns import api as campaigns_api
-    from leadflow.campaigns import views as campaigns_views
-    from leadflow.capture import api as capture_api
-    from leadflow.capture import form_views, import_views
-    from leadflow.capture import views as capture_views
-    from leadflow.capture.channels import api as channel_api
-    from leadflow.capture.channels import (
-        compat_google_ads,
-        compat_hubspot,
-        compat_mautic,
-        compat_meta,
-        compat_salesforce,
-    )
-    from leadflow.capture.channels import forms as forms_channel
-    from leadflow.capture.channels import imports as imports_channel
-    from leadflow.identity import api as identity_api
-    from leadflow.identity import views as identity_views
-    from leadflow.leads import api as leads_api
-    from leadflow.leads import call_list_views, company_api, company_views, detail_views
-    from leadflow.leads import views as leads_views
-    from leadflow.people import settings_views
-    from leadflow.people import views as people_views
-    from leadflow.scoring.predict import views as predict_views
-    from leadflow.tracking import api as tracking_api
-    from leadflow.tracking import views as tracking_views
-
-    api_routers = (channel_api, forms_channel, imports_channel, capture_api, leads_api, company_api, campaigns_api,
-                   compat_salesforce, compat_hubspot, compat_meta, compat_mautic, compat_google_ads, identity_api)
-    # Pages: capture's /leads/new before the lead pages' /leads/{id}.
-    page_routers = (people_views, settings_views, capture_views, form_views, import_views, identity_views,
-                    leads_views, detail_views, company_views, call_list_views, campaigns_views, predict_views)
-    for module in (*api_routers, *page_routers):
-        app.include_router(module.router)
-    app.include_router(tracking_api.router)
-    app.include_router(tracking_views.router)  # public /t/... endpoints (no CSRF: beacons, pixels, redirects)
-    app.include_router(tracking_views.pages)
-    from leadflow.qualification import api as qualification_api
-    from leadflow.qualification import views as qualification_views
-
-    from leadflow.qualification import service as qualification_service
-
-    for module in (qualification_api, qualification_views):
-        app.include_router(module.router)
-    # A lead edited on its page (leads, the bottom stage) has its fit, grade and Sales Ready brought up to date by
-    # the stages above in the same request, so the page's panels agree at once.
-    app.state.lead_edited = qualification_service.fields_changed
-    # Columns stages above leads add to the inbox's CSV export (the same as `leadflow export leads`).
-    app.state.lead_export_columns = (qualification_service.export_columns(),)
-    from leadflow.scoring import api as scoring_api
-    from leadflow.scoring import views as scoring_views
-
-    for module in (scoring_api, scoring_views):
-        app.include_router(module.router)
-    if settings.bench_floor:
-        from leadflow.capture.channels import floor
-        from leadflow.tracking import floor as events_floor
-
-        app.include_router(floor.router)
-        app.include_router(events_floor.router)
+    assemble(app, settings)
 
     app.mount("/static", StaticFiles(directory=pages.static_directory()), name="static")
 

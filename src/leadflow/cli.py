@@ -159,29 +159,20 @@ def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (see 
 
 
 def _mount_stage_commands() -> None:
-    from leadflow import demo
-    from leadflow.capture import cli as capture_cli
-    from leadflow.identity import cli as identity_cli
-    from leadflow.leads import cli as leads_cli
-    from leadflow.people import cli as people_cli
-    from leadflow.tracking import cli as tracking_cli
-    from leadflow.scoring.predict import cli as predict_cli
+    """Each stage's commands (leadflow.stages), on `leadflow` or inside one of its groups (`export`)."""
+    from leadflow import demo, stages
 
-    from leadflow.qualification import service as qualification_service
-
-    export_app.command("leads")(leads_cli.export_command((qualification_service.export_columns(),)))
-    export_app.command("captures")(capture_cli.export_captures)
-    app.command("import")(capture_cli.import_file)
-    app.command("dedupe")(identity_cli.dedupe)
-    app.add_typer(people_cli.user_app, name="user")
-    app.add_typer(people_cli.team_app, name="team")
+    groups = {"export": export_app}
+    for command in stages.commands():
+        *group, name = (command.path,) if isinstance(command.path, str) else command.path
+        parent = groups[group[0]] if group else app
+        target = command.build(stages) if command.build else command.target
+        if command.group:
+            parent.add_typer(target, name=name)
+        else:
+            parent.command(name)(target)
     app.command("demo")(demo.command)
-    app.add_typer(tracking_cli.app, name="tracking")
-    app.add_typer(predict_cli.predict_app, name="predict")
-    from leadflow.scoring import cli as scoring_cli
-
-    app.command("rescore")(scoring_cli.rescore)
-    app.add_typer(scoring_cli.scoring_app, name="scoring")
+    stages.declare_lead_tables()
 
 
 _mount_stage_commands()

@@ -1,5 +1,5 @@
-"""What every router shares: the request's database session, who acts (API key or signed-in user), client address,
-rate limits."""
+"""What every router shares: the request's database session, the settings, client address, rate limits, the raw
+body. It knows no stage: who acts (API key or signed-in user) is people's (leadflow.people.deps)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,12 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from leadflow.db import is_transient
-from leadflow.errors import TooMany, Unauthorized
-from leadflow.people import service as people_service
-from leadflow.people import signin
-from leadflow.people.service import Actor
+from leadflow.errors import TooMany
 from leadflow.settings import Settings
-from leadflow.web import csrf
-from leadflow.web.pages import LoginRequired
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -81,58 +75,6 @@ def retry_races(handler):
 
 
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
-
-
-# Declares the API key in the OpenAPI schema (its Authorize button in /docs); the check is api_actor's own, so a
-# missing or malformed header gets leadflow's 401 with the reason.
-BEARER = HTTPBearer(auto_error=False, scheme_name="apiKey", bearerFormat="API key",
-                    description="An API key from `leadflow apikey create` or Settings, sent as "
-                                "`Authorization: Bearer KEY`.")
-
-
-def api_actor(request: Request, _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None
-              ) -> Actor:
-    """The API key's actor, checked in a short session of its own (released before the endpoint runs)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise Unauthorized("send an API key as 'Authorization: Bearer KEY'")
-    with request.app.state.read_sessionmaker() as session:
-        actor, use_due = people_service.check_api_key(session, key.strip())
-    if use_due:
-        with request.app.state.sessionmaker() as session:
-            people_service.record_key_use(session, actor.id)
-            session.commit()
-    return actor
-
-
-ApiActor = Annotated[Actor, Depends(api_actor)]
-
-
-def permitted(permission: str):
-    """A dependency: the API key's actor, when it holds this permission (403 with the reason otherwise)."""
-
-    def check(actor: ApiActor) -> Actor:
-        actor.require(permission)
-        return actor
-
-    return Depends(check)
-
-
-def page_actor(request: Request) -> Actor:
-    """The signed-in user of a page (from the session cookie), or a redirect to /login."""
-    with request.app.state.read_sessionmaker() as session:
-        user = signin.session_user(session, request.cookies.get(csrf.SESSION_COOKIE))
-        if user is None:
-            raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-        session.expunge(user)
-    request.state.user = user
-    actor = people_service.actor_for(user)
-    request.state.permissions = actor.permissions
-    return actor
-
-
-PageActor = Annotated[Actor, Depends(page_actor)]
 
 
 def client_address(request: Request) -> str:

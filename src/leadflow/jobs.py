@@ -1,4 +1,5 @@
-"""The explicit registry of durable work: outbox topic -> handler(session, payload) in <stage>/jobs.py."""
+"""The registry of durable work: outbox topic -> handler(session, payload), assembled from the stages' declarations
+(each stage's `stage.py`: the topics it handles, those it publishes with no handler yet, its schedules)."""
 
 from __future__ import annotations
 
@@ -11,39 +12,21 @@ Handler = Callable[[Session, dict], None]
 
 def without_handler() -> dict[str, str]:
     """Topics published for subscribers still to come, with what will subscribe: the worker marks them done."""
-    from leadflow import events
+    from leadflow import stages
 
-    return {
-        events.LEAD_SALES_READY: "routing (assigning the lead to a salesperson) subscribes when it exists",
-        events.LEAD_STAGE_CHANGED: "the pipeline and analytics stages subscribe when they exist",
-    }
+    return stages.without_handler()
 
 
 def handlers() -> dict[str, Handler]:
     """Every topic the worker may claim. A topic that is neither here nor in `without_handler` is an error (kept
-    with its last_error and retried), never silently marked done."""
-    from leadflow import events, mail
-    from leadflow.capture import jobs as capture_jobs
-    from leadflow.identity import jobs as identity_jobs
-    from leadflow.qualification import jobs as qualification_jobs
-    from leadflow.scoring import jobs as scoring_jobs
-    from leadflow.scoring.predict import jobs as predict_jobs
+    with its last_error and retried), never silently marked done. Several stages' handlers of one topic run bottom
+    stage first (identity's, then qualification's, for lead.updated)."""
+    from leadflow import events, mail, stages
 
-    registry: dict[str, Handler] = {
-        events.IMPORT_RUN: capture_jobs.run_import,
-        events.CAPTURE_RETRY: capture_jobs.retry_pending,
-        events.EMAIL_SEND: mail.deliver,
-        events.SCORING_RESCORE: scoring_jobs.run_rescore,
-        events.SCORING_REFRESH: scoring_jobs.refresh,
-        # Fit rescoring (scoring.service) and then the Sales Ready rule: qualification sits above scoring.
-        events.LEAD_UPDATED: _each(identity_jobs.lead_changed, qualification_jobs.lead_changed),
-        events.LEAD_CAPTURED: qualification_jobs.lead_changed,
-        events.LEAD_RECAPTURED: qualification_jobs.lead_changed,
-        events.LEADS_MERGED: qualification_jobs.leads_merged,
-        events.SCORING_RESCORED: qualification_jobs.start_check,
-        events.SALES_READY_CHECK: qualification_jobs.check_chunk,
-        events.PREDICT_TICK: predict_jobs.tick,
-    }
+    stages.declare_lead_tables()
+    registry: dict[str, Handler] = {topic: steps[0] if len(steps) == 1 else _each(*steps)
+                                    for topic, steps in stages.handlers().items()}
+    registry[events.EMAIL_SEND] = mail.deliver  # the platform's own: outgoing email is no stage's
     registry.update({topic: _nothing_to_do for topic in without_handler()})
     registry.update({old: registry[new] for old, new in events.RENAMED.items()})
     return registry
@@ -67,8 +50,6 @@ def _each(*steps: Handler) -> Handler:
 def schedules() -> list[Callable[[Session], None]]:
     """Periodic work: each function publishes its first run when none is pending (the worker calls them as it
     starts); the handler then publishes the next run with `available_at` in the future."""
-    from leadflow.capture import jobs as capture_jobs
-    from leadflow.scoring import jobs as scoring_jobs
-    from leadflow.scoring.predict import jobs as predict_jobs
+    from leadflow import stages
 
-    return [capture_jobs.ensure_scheduled, predict_jobs.ensure_scheduled, scoring_jobs.ensure_scheduled]
+    return stages.schedules()

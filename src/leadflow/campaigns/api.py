@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from leadflow.campaigns import queries
 from leadflow.campaigns import service as campaigns_service
 from leadflow.campaigns.schemas import (
     CampaignCreate, CampaignDetail, CampaignPage, CampaignRead, CampaignUpdate, Channel, CostCreate, CostRead,
 )
-from leadflow.http import DbSession, permitted
-from leadflow.leads import queries as leads_queries
+from leadflow.http import DbSession
+from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
@@ -21,20 +21,28 @@ Reader = Annotated[Actor, permitted("campaigns:read")]
 Writer = Annotated[Actor, permitted("campaigns:write")]
 
 
-def _detail(session, campaign, actor: Actor) -> CampaignDetail:
+def _campaign_leads(request: Request) -> queries.CampaignLeads:
+    """The leads stage's reader of a campaign's leads, handed in by the composition root."""
+    return request.app.state.campaign_leads
+
+
+LeadsOfCampaigns = Annotated[queries.CampaignLeads, Depends(_campaign_leads)]
+
+
+def _detail(session, campaign, actor: Actor, leads: queries.CampaignLeads) -> CampaignDetail:
     """Its leads are those the caller may see, counted as the campaign page counts them (one query for both)."""
     return CampaignDetail(**CampaignRead.model_validate(campaign).model_dump(),
                           total_cost=queries.total_cost(session, campaign.id),
-                          leads=leads_queries.campaign_counts(session, actor, [campaign.id]).get(campaign.id, 0))
+                          leads=leads.counts(session, actor, [campaign.id]).get(campaign.id, 0))
 
 
 @router.post("", response_model=CampaignDetail, status_code=201)
-def create_campaign(body: CampaignCreate, session: DbSession, actor: Writer):
+def create_campaign(body: CampaignCreate, session: DbSession, actor: Writer, leads: LeadsOfCampaigns):
     values = body.model_dump()
     values["currency"] = values["currency"].upper()
     campaign = campaigns_service.create(session, values=values)
     session.commit()
-    return _detail(session, campaign, actor)
+    return _detail(session, campaign, actor, leads)
 
 
 @router.get("", response_model=CampaignPage)
@@ -47,19 +55,20 @@ def list_campaigns(session: DbSession, actor: Reader, channel: Channel | None = 
 
 
 @router.get("/{campaign_id}", response_model=CampaignDetail)
-def get_campaign(campaign_id: int, session: DbSession, actor: Reader):
-    return _detail(session, campaigns_service.get(session, campaign_id), actor)
+def get_campaign(campaign_id: int, session: DbSession, actor: Reader, leads: LeadsOfCampaigns):
+    return _detail(session, campaigns_service.get(session, campaign_id), actor, leads)
 
 
 @router.patch("/{campaign_id}", response_model=CampaignDetail)
-def update_campaign(campaign_id: int, body: CampaignUpdate, session: DbSession, actor: Writer):
+def update_campaign(campaign_id: int, body: CampaignUpdate, session: DbSession, actor: Writer,
+                    leads: LeadsOfCampaigns):
     campaign = campaigns_service.get(session, campaign_id)
     values = body.model_dump(exclude_unset=True)
     if values.get("currency"):
         values["currency"] = values["currency"].upper()
     campaigns_service.update(session, campaign=campaign, values=values)
     session.commit()
-    return _detail(session, campaign, actor)
+    return _detail(session, campaign, actor, leads)
 
 
 @router.post("/{campaign_id}/costs", response_model=CostRead, status_code=201)

@@ -1,12 +1,25 @@
-"""Campaign reads: pages, costs per currency."""
+"""Campaign reads: pages, costs per currency; and the reader of a campaign's leads that the leads stage (above this
+one) hands in through the composition root."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.campaigns.models import Campaign, CampaignCost
 from leadflow.pages import keyset_page
+
+
+@dataclass(frozen=True)
+class CampaignLeads:
+    """How many leads of each campaign an actor sees, and whether they see every lead: read by the leads stage
+    (`leads/stage.py` gives it; `app.state.campaign_leads` holds it), so campaigns import nothing of leads."""
+
+    counts: Callable[..., dict[int, int]]  # (session, actor, campaign_ids) -> {campaign_id: leads}
+    sees_all: Callable[..., bool]  # (actor) -> bool
 
 
 def campaign_page(session: Session, *, channel: str | None, q: str | None, parent_id: int | None,

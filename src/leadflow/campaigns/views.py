@@ -10,8 +10,8 @@ from leadflow.campaigns import service as campaigns_service
 from leadflow.campaigns.domain import CHANNELS
 from leadflow.campaigns.schemas import CampaignCreate, CampaignUpdate, CostCreate
 from leadflow.errors import Conflict, Invalid
-from leadflow.http import DbSession, PageActor
-from leadflow.leads import queries as leads_queries
+from leadflow.http import DbSession
+from leadflow.people.deps import PageActor
 from leadflow.web.pages import page_router, redirect, render
 
 router = page_router(tags=["pages"])
@@ -77,9 +77,10 @@ def campaign_list(request: Request, actor: PageActor, session: DbSession, q: str
     rows, more = queries.campaign_list(session, q=q[:200] or None, channel=channel or None,
                                        offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     ids = [c.id for c in rows]
+    leads: queries.CampaignLeads = request.app.state.campaign_leads
     return render(request, "campaigns/list.html", {
         "campaigns": rows, "totals": queries.total_costs(session, ids),
-        "counts": leads_queries.campaign_counts(session, actor, ids), "sees_all": leads_queries.sees_all(actor),
+        "counts": leads.counts(session, actor, ids), "sees_all": leads.sees_all(actor),
         "q": q[:200], "channel": channel, "channels": CHANNELS, "channel_label": channel_label, "page": page,
         "more": more, "can_write": "campaigns:write" in actor.permissions,
     })
@@ -156,11 +157,12 @@ async def update_campaign(request: Request, campaign_id: int, actor: PageActor, 
 def _detail(request: Request, actor, session, campaign, *, cost_values: dict | None = None,
             cost_errors: dict | None = None, status_code: int = 200):
     above, below = queries.programs(session, campaign)
+    leads: queries.CampaignLeads = request.app.state.campaign_leads
     return render(request, "campaigns/detail.html", {
         "campaign": campaign, "above": above, "below": below, "costs": queries.costs(session, campaign.id),
         "total": queries.total_cost(session, campaign.id),
-        "leads": leads_queries.campaign_counts(session, actor, [campaign.id]).get(campaign.id, 0),
-        "sees_all": leads_queries.sees_all(actor), "channel_label": channel_label,
+        "leads": leads.counts(session, actor, [campaign.id]).get(campaign.id, 0),
+        "sees_all": leads.sees_all(actor), "channel_label": channel_label,
         "can_write": "campaigns:write" in actor.permissions, "can_see_leads": "leads:read" in actor.permissions,
         "can_see_forms": "forms:read" in actor.permissions,
         "cost": cost_values or {"date": "", "amount": "", "currency": campaign.currency, "note": ""},

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from leadflow.capture import queries
 from leadflow.capture.schemas import CaptureDetail, CapturePage, CaptureRead
 from leadflow.errors import NotFound
-from leadflow.http import DbSession, permitted
+from leadflow.http import DbSession
 from leadflow.leads import queries as leads_queries
+from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["capture"])

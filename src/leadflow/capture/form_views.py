@@ -19,7 +19,8 @@ from leadflow.capture.domain import LEAD_FIELDS
 from leadflow.capture.form_schemas import FormCreate
 from leadflow.capture.models import Form
 from leadflow.errors import FieldError, Invalid
-from leadflow.http import DbSession, PageActor
+from leadflow.http import DbSession
+from leadflow.people.deps import PageActor
 from leadflow.web.pages import page_router, redirect, render
 
 router = page_router(tags=["pages"])

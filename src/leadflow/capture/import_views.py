@@ -15,7 +15,8 @@ from leadflow.capture import files, headers, import_service
 from leadflow.capture.domain import ATTRIBUTION_FIELDS, LEAD_FIELDS
 from leadflow.capture.models import Import
 from leadflow.errors import Conflict, Invalid
-from leadflow.http import DbSession, PageActor
+from leadflow.http import DbSession
+from leadflow.people.deps import PageActor
 from leadflow.web.pages import page_router, redirect, render
 
 router = page_router(tags=["pages"])

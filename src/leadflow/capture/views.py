@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from leadflow.campaigns.models import Campaign
 from leadflow.capture import queries, quick_entry
-from leadflow.http import AppSettings, DbSession, PageActor, client_address
+from leadflow.http import AppSettings, DbSession, client_address
 from leadflow.leads import queries as leads_queries
 from leadflow.people import queries as people_queries
+from leadflow.people.deps import PageActor
 from leadflow.web.pages import page_router, redirect, render, set_cookie
 
 router = page_router(tags=["pages"])

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from leadflow.errors import Conflict, NotFound
-from leadflow.http import DbSession, permitted, retry_races
+from leadflow.http import DbSession, retry_races
 from leadflow.identity import merges, queries
 from leadflow.identity.schemas import (
     DuplicatePage, DuplicateRead, MergeRead, MergeRequest, SurvivorshipRules, Verdict,
@@ -15,6 +15,7 @@ from leadflow.identity.schemas import (
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.domain import LEAD_FIELDS
 from leadflow.leads.schemas import LeadRead
+from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])

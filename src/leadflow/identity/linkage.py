@@ -194,7 +194,7 @@ class Linkage:
         if threads:
             self.connection.execute(f"SET threads = {int(threads)}")
         self.connection.execute(
-            "CREATE TABLE leads (unique_id BIGINT, first_name VARCHAR, first_initial VARCHAR, first_canon VARCHAR[], "
+            "CREATE TABLE records (unique_id BIGINT, first_name VARCHAR, first_initial VARCHAR, first_canon VARCHAR[], "
             "first_phon VARCHAR, last_name VARCHAR, last_initial VARCHAR, last_phon VARCHAR, birth_date VARCHAR, "
             "street VARCHAR, street_core VARCHAR, house_number VARCHAR, postal_code VARCHAR, city VARCHAR, "
             "email VARCHAR, email_local VARCHAR, phones VARCHAR[], phone_tails VARCHAR[], company VARCHAR)")
@@ -206,7 +206,7 @@ class Linkage:
         if not rows:
             return
         frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))  # noqa: F841 (read by DuckDB by name)
-        self.connection.execute("INSERT INTO leads SELECT * FROM frame")
+        self.connection.execute("INSERT INTO records SELECT * FROM frame")
         self.count += len(rows)
 
     @property
@@ -214,7 +214,7 @@ class Linkage:
         if self._linker is None:
             # Until the rules estimate it: about one duplicate per lead (a pair's share of all pairs)
             prior = min(0.5, 1 / max(self.count, 2))
-            self._linker = Linker("leads", settings(prior), db_api=DuckDBAPI(connection=self.connection))
+            self._linker = Linker("records", settings(prior), db_api=DuckDBAPI(connection=self.connection))
             for name in list(logging.root.manager.loggerDict):   # Splink's modules log every EM step at INFO
                 if name.startswith("splink"):
                     logging.getLogger(name).setLevel(logging.ERROR)

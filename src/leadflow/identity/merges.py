@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import column, select, table, update
+from sqlalchemy import column, delete, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,20 +19,42 @@ from leadflow.identity.models import LeadMerge, PossibleDuplicate
 from leadflow.identity.normalize import prepare
 from leadflow.leads import service as leads_service
 from leadflow.leads.domain import IDENTIFIERS, LEAD_FIELDS, kept_identifiers, name_key
-from leadflow.leads.models import Activity, Consent, Lead
+from leadflow.leads.models import Consent, Lead
+from leadflow.stage import LeadTable, OnMerge
 
 SNAPSHOT_FIELDS = (*LEAD_FIELDS, "name_key", "custom_fields", "stage", "owner_id", "do_not_contact", "manual_fields",
                    "channel", "campaign_id", "last_campaign_id", "first_touch", "last_touch", "company_id",
                    "other_emails", "other_phones")
-# Tables whose rows follow a lead into its survivor, and back on an unmerge (later stages add theirs: emails,
-# calls). Tables of stages above identity are named by table, not imported.
-MOVABLE = {"captures": table("captures", column("id"), column("lead_id")),
-           "activities": Activity.__table__, "consents": Consent.__table__,
-           "events": table("events", column("id"), column("lead_id")),
-           "visitors": table("visitors", column("id"), column("lead_id")),
-           "bant_answers": table("bant_answers", column("id"), column("lead_id")),
-           "stage_changes": table("stage_changes", column("id"), column("lead_id"))}
 MOVE_BATCH = 900
+# The tables holding lead ids, as every stage declares them in its stage.py (leadflow.stages hands them here as the
+# app, the CLI and the worker are assembled: identity sits below most of the stages whose rows it walks).
+_lead_tables: tuple[LeadTable, ...] | None = None
+
+
+def declare_lead_tables(tables) -> None:
+    global _lead_tables
+    _lead_tables = tuple(tables)
+
+
+def _walked(on_merge: OnMerge) -> list[tuple[str, LeadTable, str]]:
+    """(the key a merge records its rows under, the table, its lead column) for the declared tables treated so."""
+    if _lead_tables is None:
+        raise RuntimeError("the lead tables are not declared: assemble the stages first (leadflow.stages)")
+    return [(t.name if len(t.lead_columns) == 1 else f"{t.name}.{c}", t, c)
+            for t in _lead_tables if t.on_merge is on_merge for c in t.lead_columns]
+
+
+def _rows(declared: LeadTable, lead_column: str):
+    return table(declared.name, column(declared.id_column), column(lead_column))
+
+
+def _moves() -> dict[str, tuple]:
+    """Key -> (the rows as a table, its id column, its lead column) of every table whose rows follow the lead."""
+    found = {}
+    for key, declared, lead_column in _walked(OnMerge.MOVE):
+        rows = _rows(declared, lead_column)
+        found[key] = (rows, rows.c[declared.id_column], rows.c[lead_column])
+    return found
 
 
 def rules(session: Session) -> dict[str, str]:
@@ -74,8 +96,9 @@ def _latest_consents(session: Session, lead_id: int) -> dict[str, Consent]:
 
 def merge(session: Session, *, survivor: Lead, other: Lead, actor: str, automatic: bool = False,
           result: MatchResult | None = None) -> LeadMerge:
-    """Fold `other` into `survivor`: fields by the survivorship rules, everything that belonged to `other` moves,
-    the most restrictive do-not-contact and consent win, and the merge is recorded so it can be undone."""
+    """Fold `other` into `survivor`: fields by the survivorship rules, the rows of every declared lead table that
+    moves (captures, events, the timeline...) move, those declared derived are deleted, the most restrictive
+    do-not-contact and consent win, and the merge is recorded so it can be undone."""
     if survivor.id == other.id:
         raise Invalid.one("other_id", "a lead cannot be merged with itself")
     lock_leads(session, [survivor.id, other.id])
@@ -112,12 +135,15 @@ def merge(session: Session, *, survivor: Lead, other: Lead, actor: str, automati
             before[name] = identifiers_before[name]
             setattr(survivor, name, values)
     moved = {}
-    for name, rows in MOVABLE.items():
-        ids = list(session.scalars(select(rows.c.id).where(rows.c.lead_id == other.id)))
+    for name, (rows, row_id, lead_id) in _moves().items():
+        ids = list(session.scalars(select(row_id).where(lead_id == other.id)))
         for start in range(0, len(ids), MOVE_BATCH):
-            session.execute(update(rows).where(rows.c.id.in_(ids[start:start + MOVE_BATCH]))
-                            .values(lead_id=survivor.id))
+            session.execute(update(rows).where(row_id.in_(ids[start:start + MOVE_BATCH]))
+                            .values({lead_id.name: survivor.id}))
         moved[name] = ids
+    for _, declared, lead_column in _walked(OnMerge.DELETE):
+        rows = _rows(declared, lead_column)
+        session.execute(delete(rows).where(rows.c[lead_column] == other.id))
     session.flush()
     added = []
     latest = _latest_consents(session, survivor.id)
@@ -202,11 +228,12 @@ def unmerge(session: Session, *, merged: Lead, actor: str) -> Lead:
         setattr(merged, name, value)
     merged.merged_into_id = None
     merged.updated_at = now()
+    moves = _moves()
     for name, ids in (record.moved or {}).items():
-        rows = MOVABLE[name]
+        rows, row_id, lead_id = moves[name]
         for start in range(0, len(ids), MOVE_BATCH):
-            session.execute(update(rows).where(rows.c.id.in_(ids[start:start + MOVE_BATCH]),
-                                               rows.c.lead_id == survivor.id).values(lead_id=merged.id))
+            session.execute(update(rows).where(row_id.in_(ids[start:start + MOVE_BATCH]), lead_id == survivor.id)
+                            .values({lead_id.name: merged.id}))
     if record.added_consent_ids:
         for consent in session.scalars(select(Consent).where(Consent.id.in_(record.added_consent_ids))):
             session.delete(consent)

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import Form, Request
 
 from leadflow.errors import Conflict, Invalid
-from leadflow.http import DbSession, PageActor
+from leadflow.http import DbSession
 from leadflow.identity import merges, queries, review
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.models import Lead
+from leadflow.people.deps import PageActor
 from leadflow.web.pages import error_page, page_router, redirect, render
 
 router = page_router(tags=["pages"])

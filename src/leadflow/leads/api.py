@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from leadflow.errors import Invalid
-from leadflow.http import AppSettings, DbSession, permitted
+from leadflow.http import AppSettings, DbSession
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.schemas import ActivityRead, ConsentRead, LeadPage, LeadRead, LeadUpdate, NoteCreate, Stage
+from leadflow.people.deps import permitted
 from leadflow.people.models import User
 from leadflow.people.service import Actor
 

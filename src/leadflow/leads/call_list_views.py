@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from leadflow.http import DbSession, PageActor
+from leadflow.http import DbSession
 from leadflow.leads import call_lists
 from leadflow.leads.domain import readable_phone
 from leadflow.leads.lifecycle import STAGE_LABELS
+from leadflow.people.deps import PageActor
 from leadflow.web.pages import page_router, render
 
 router = page_router(tags=["pages"])

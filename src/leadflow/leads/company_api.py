@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from leadflow.http import DbSession, permitted
+from leadflow.http import DbSession
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.schemas import (
     CompanyCreate, CompanyNode, CompanyPage, CompanyRead, CompanySuggestion, CompanyUpdate,
 )
+from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1/companies", tags=["companies"])

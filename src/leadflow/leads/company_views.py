@@ -8,10 +8,11 @@ from fastapi import Form, Request
 from pydantic import ValidationError
 
 from leadflow.errors import Invalid
-from leadflow.http import DbSession, PageActor
+from leadflow.http import DbSession
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.schemas import CompanyCreate, CompanyUpdate
+from leadflow.people.deps import PageActor
 from leadflow.web.pages import page_router, redirect, render
 
 router = page_router(tags=["pages"])

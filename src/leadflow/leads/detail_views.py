@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from leadflow.campaigns.models import Campaign
 from leadflow.errors import Invalid, NotFound
-from leadflow.http import AppSettings, DbSession, PageActor
+from leadflow.http import AppSettings, DbSession
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads import timeline as lead_timeline
@@ -17,6 +17,7 @@ from leadflow.leads.domain import COMPANY_FACTS, company_facts, readable_phone
 from leadflow.leads.lifecycle import STAGE_LABELS
 from leadflow.leads.models import STAGES, Company, Lead
 from leadflow.people import queries as people_queries
+from leadflow.people.deps import PageActor
 from leadflow.people.models import User
 from leadflow.web.pages import lead_changed, page_router, redirect, render
 

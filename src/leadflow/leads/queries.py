@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, literal, literal_column, or_, select, table, tuple_
+from sqlalchemy import and_, bindparam, func, literal, literal_column, or_, select, table, text, tuple_
 from sqlalchemy.orm import Session
 
 from leadflow.campaigns.domain import code_key
@@ -472,3 +472,18 @@ def profile_rows(session: Session, lead_ids: list[int], *, chunk: int = 1000):
         part = lead_ids[start:start + chunk]
         yield from session.execute(
             select(*columns).outerjoin(Company, Company.id == Lead.company_id).where(Lead.id.in_(part)))
+
+
+def surviving_leads_by(session: Session, column: str, columns: tuple[str, ...]):
+    """A statement for other stages' bulk matchers: these columns of the surviving leads whose `column` is in :values
+    (an expanding parameter), read through that column's index. SQLite: the index named outright (INDEXED BY); its
+    statistics call an index on a column most leads leave empty (phone) useless and would scan a million rows.
+    PostgreSQL's planner counts the empty values right."""
+    leads = Lead.__table__
+    if session.get_bind().dialect.name == "sqlite":
+        return (text(f"SELECT {', '.join(columns)} FROM leads INDEXED BY ix_leads_{column} "
+                     f"WHERE {column} IN :values AND merged_into_id IS NULL")
+                .bindparams(bindparam("values", expanding=True))
+                .columns(*(leads.c[name] for name in columns)))
+    return select(*(leads.c[name] for name in columns)).where(
+        leads.c[column].in_(bindparam("values", expanding=True)), leads.c.merged_into_id.is_(None))

@@ -18,11 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from leadflow import values as plain
 from leadflow.clock import now
 from leadflow.errors import Invalid, NotFound
-from leadflow.http import AppSettings, DbSession, PageActor
+from leadflow.http import AppSettings, DbSession
 from leadflow.leads import export, inbox_columns, queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.domain import normalize_country
 from leadflow.leads.models import STAGES, SavedView
+from leadflow.people.deps import PageActor
 from leadflow.people.models import User
 from leadflow.people.service import Actor
 from leadflow.web.pages import HEADERS, local_path, page_router, redirect, render

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import Form, Request
 
 from leadflow.errors import Conflict, Invalid, NotFound
-from leadflow.http import DbSession, PageActor
+from leadflow.http import DbSession
 from leadflow.people import roles
 from leadflow.people import service as people_service
+from leadflow.people.deps import PageActor
 from leadflow.web.pages import page_router, redirect, render
 
 router = page_router(tags=["pages"])

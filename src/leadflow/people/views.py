@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import Form, Request
 
 from leadflow.errors import Invalid
-from leadflow.http import DbSession, PageActor, PublicClient
+from leadflow.http import DbSession, PublicClient
 from leadflow.people import roles, signin
+from leadflow.people.deps import PageActor
 from leadflow.people.models import Team
 from leadflow.web import csrf
 from leadflow.web.pages import local_path, page_router, redirect, render, set_cookie

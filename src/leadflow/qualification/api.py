@@ -11,11 +11,12 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from leadflow.errors import Invalid
-from leadflow.http import DbSession, permitted
+from leadflow.http import DbSession
 from leadflow.inputs import Input
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.lifecycle import DISQUALIFY_REASONS, STAGES, allowed_moves
 from leadflow.leads.models import Lead
+from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 from leadflow.qualification import bant, salesready
 from leadflow.qualification import service as qualification_service

@@ -6,11 +6,12 @@ from __future__ import annotations
 from fastapi import Request
 
 from leadflow.errors import Invalid
-from leadflow.http import DbSession, PageActor
+from leadflow.http import DbSession
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.lifecycle import DISQUALIFY_REASONS, STAGE_LABELS, allowed_moves
 from leadflow.leads.models import Lead
 from leadflow.people import queries as people_queries
+from leadflow.people.deps import PageActor
 from leadflow.qualification import bant, salesready
 from leadflow.qualification import service as qualification_service
 from leadflow.web.pages import lead_changed, page_router, redirect, render

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from leadflow.errors import Invalid
-from leadflow.http import AppSettings, DbSession, WritingSession, permitted
+from leadflow.http import AppSettings, DbSession, WritingSession
 from leadflow.leads import queries as leads_queries
+from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 from leadflow.scoring.predict import service as predict_service
 from leadflow.scoring import service as scoring_service

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import Form, Request
 
 from leadflow.errors import Invalid
-from leadflow.http import DbSession, PageActor, WritingSession
+from leadflow.http import DbSession, WritingSession
 from leadflow.leads import queries as leads_queries
 from leadflow.people import queries as people_queries
+from leadflow.people.deps import PageActor
 from leadflow.scoring import rules
 from leadflow.scoring import service as scoring_service
 from leadflow.web.pages import page_router, redirect, render

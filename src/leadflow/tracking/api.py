@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from leadflow.http import DbSession, RawBody, permitted
+from leadflow.http import DbSession, RawBody
 from leadflow.leads import queries as leads_queries
+from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 from leadflow.tracking import domain, queries
 from leadflow.tracking import service as tracking_service

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Response
 from sqlalchemy import insert
 
 from leadflow.clock import now
-from leadflow.http import ApiActor, DbSession, RawBody
+from leadflow.http import DbSession, RawBody
+from leadflow.people.deps import ApiActor
 from leadflow.tracking.models import Event
 
 router = APIRouter(prefix="/bench", tags=["benchmark"], include_in_schema=False)

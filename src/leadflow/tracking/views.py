@@ -14,8 +14,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from leadflow.clock import now
-from leadflow.http import AppSettings, DbSession, PageActor, PublicClient, RawBody, WritingSession
+from leadflow.http import AppSettings, DbSession, PublicClient, RawBody, WritingSession
 from leadflow.leads import queries as leads_queries
+from leadflow.people.deps import PageActor
 from leadflow.tracking import domain, queries
 from leadflow.tracking import email_service
 from leadflow.tracking import service as tracking_service

@@ -1,4 +1,7 @@
-"""Rendering pages: the Jinja2 environment over every stage's templates, flash messages, redirects, the page router."""
+"""Rendering pages: the Jinja2 environment over every stage's templates, flash messages, redirects, the page router.
+
+It knows no stage: the app hands it the stages' template packages and navigation (`app.state.template_packages`,
+`app.state.navigation`, assembled from leadflow.stages)."""
 
 from __future__ import annotations
 
@@ -17,25 +20,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from leadflow import __version__
 from leadflow.web import csrf
 
-# Stages with pages add their package here: templates live in <stage>/templates/<stage>/.
-TEMPLATE_PACKAGES = ("leadflow.web", "leadflow.people", "leadflow.leads", "leadflow.campaigns", "leadflow.capture",
-                     "leadflow.identity", "leadflow.qualification",
-                     "leadflow.tracking", "leadflow.scoring")
 FLASH_COOKIE = "leadflow_flash"
-# The main navigation: label, address, and the permission a user needs to see the item.
-NAVIGATION = (
-    ("Inbox", "/leads", "leads:read"),
-    ("Call lists", "/call-lists", "call_lists:read"),
-    ("Quick entry", "/leads/new", "leads:create"),
-    ("Duplicates", "/duplicates", "leads:merge"),
-    ("Campaigns", "/campaigns", "campaigns:read"),
-    ("Forms", "/forms", "forms:read"),
-    ("Imports", "/imports", "imports:read"),
-    ("Companies", "/companies", "companies:read"),
-    ("Scoring", "/scoring", "scoring:rules"),
-    ("Sales Ready", "/settings/sales-ready", "qualification:rule"),
-    ("Settings", "/settings", "users:manage"),
-)
 HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                                 "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -57,8 +42,9 @@ def page_router(**kwargs) -> APIRouter:
 
 
 @lru_cache
-def environment() -> Environment:
-    packages = [p for p in TEMPLATE_PACKAGES if resources.files(p).joinpath("templates").is_dir()]
+def environment(stage_packages: tuple[str, ...] = ()) -> Environment:
+    """Templates of the web base, then of each stage with pages (each in <stage>/templates/<stage>/)."""
+    packages = [p for p in ("leadflow.web", *stage_packages) if resources.files(p).joinpath("templates").is_dir()]
     env = Environment(loader=ChoiceLoader([PackageLoader(p, "templates") for p in packages]),
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.globals["static"] = lambda path: f"/static/{path}?v={__version__}"
@@ -70,16 +56,18 @@ class NavItem:
     label: str
     href: str
     current: bool
+    icon: str | None = None
 
 
-def main_navigation(path: str, permissions) -> list[NavItem]:
-    """The items this user may see, the one whose section holds `path` marked current: the item with the longest
-    address the path starts with (/settings/sales-ready is Sales Ready's, not Settings'; /leads/new is Quick entry's,
+def main_navigation(path: str, permissions, entries=()) -> list[NavItem]:
+    """The items this user may see (of `entries`: the stages' navigation entries, in order, each with `label`, `path`,
+    `permission` and `icon`), the one whose section holds `path` marked current: the item with the longest address
+    the path starts with (/settings/sales-ready is Sales Ready's, not Settings'; /leads/new is Quick entry's,
     /leads/7 the Inbox's)."""
-    items = [(label, href) for label, href, permission in NAVIGATION if permission in permissions]
-    within = [href for _, href in items if path == href or path.startswith(href.rstrip("/") + "/")]
+    items = [entry for entry in entries if entry.permission in permissions]
+    within = [e.path for e in items if path == e.path or path.startswith(e.path.rstrip("/") + "/")]
     current = max(within, key=len, default=None)
-    return [NavItem(label, href, href == current) for label, href in items]
+    return [NavItem(e.label, e.path, e.path == current, e.icon) for e in items]
 
 
 def static_directory() -> Path:
@@ -117,10 +105,13 @@ def _flashes(request: Request) -> list[dict]:
 def render(request: Request, template: str, context: dict | None = None, *, status_code: int = 200,
            headers: dict[str, str] | None = None) -> HTMLResponse:
     permissions = getattr(request.state, "permissions", frozenset())
+    state = request.app.state
+    navigation = main_navigation(request.url.path, permissions, getattr(state, "navigation", ()))
     values = {"request": request, "user": getattr(request.state, "user", None), "flashes": _flashes(request),
-              "permissions": permissions, "main_navigation": main_navigation(request.url.path, permissions),
+              "permissions": permissions, "main_navigation": navigation,
               "csrf_token": csrf.token(request), **(context or {})}
-    response = HTMLResponse(environment().get_template(template).render(values), status_code=status_code,
+    templates = environment(getattr(state, "template_packages", ()))
+    response = HTMLResponse(templates.get_template(template).render(values), status_code=status_code,
                             headers={**HEADERS, **(headers or {})})
     if values["flashes"]:
         response.delete_cookie(FLASH_COOKIE, path="/")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from leadflow.web.pages import NAVIGATION
+from leadflow import stages
 from tests.integration.people.factories import call_list, lead, person
 from tests.integration.people.pages import sign_in
 
@@ -84,7 +84,7 @@ def test_the_navigation_marks_one_item_current_the_section_the_page_is_in(client
              "/duplicates": "Duplicates", "/campaigns": "Campaigns", "/forms": "Forms", "/imports": "Imports",
              "/imports/new": "Imports", "/companies": "Companies", "/scoring": "Scoring", "/scoring/new": "Scoring",
              "/settings/sales-ready": "Sales Ready", "/settings": "Settings", "/settings/users": "Settings"}
-    assert set(pages.values()) == {label for label, _, _ in NAVIGATION}  # every item of the navigation
+    assert set(pages.values()) == {entry.label for entry in stages.navigation()}  # every item of the navigation
     for path, label in pages.items():
         page = client.get(path)
         assert page.status_code == 200, (path, page.status_code)

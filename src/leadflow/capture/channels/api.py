@@ -12,10 +12,11 @@ from leadflow.capture import service as capture_service
 from leadflow.capture.channels.answer import OUTCOME_STATUS, error_body, field_errors, finish, parse_json, reject, replay
 from leadflow.capture.schemas import BatchItem, BatchResult, LeadBatch, LeadCreate
 from leadflow.errors import FieldError
-from leadflow.http import AppSettings, DbSession, RawBody, client_address, permitted
+from leadflow.http import AppSettings, DbSession, RawBody, client_address
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.models import Lead
 from leadflow.leads.schemas import LeadRead
+from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["capture"])

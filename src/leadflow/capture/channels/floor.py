@@ -13,7 +13,8 @@ from leadflow.capture.channels.answer import error_body, field_errors, parse_jso
 from leadflow.capture.models import Capture
 from leadflow.clock import now
 from leadflow.errors import FieldError
-from leadflow.http import ApiActor, DbSession, RawBody
+from leadflow.http import DbSession, RawBody
+from leadflow.people.deps import ApiActor
 
 router = APIRouter(prefix="/bench", tags=["benchmark"], include_in_schema=False)
 

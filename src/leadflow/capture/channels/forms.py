@@ -19,7 +19,8 @@ from leadflow.capture.channels.answer import error_body
 from leadflow.capture.form_schemas import FormCreate, FormPage, FormRead, FormUpdate
 from leadflow.capture.models import Capture, Form
 from leadflow.errors import FieldError, NotFound
-from leadflow.http import AppSettings, DbSession, PublicClient, RawBody, client_address, permitted
+from leadflow.http import AppSettings, DbSession, PublicClient, RawBody, client_address
+from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 from leadflow.tracking import service as tracking_service
 

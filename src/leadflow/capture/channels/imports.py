@@ -19,7 +19,8 @@ from leadflow.capture.import_schemas import (
 )
 from leadflow.capture.models import Import
 from leadflow.errors import Invalid
-from leadflow.http import AppSettings, DbSession, permitted
+from leadflow.http import AppSettings, DbSession
+from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from leadflow.http import AppSettings, DbSession, PageActor
+from leadflow.http import AppSettings, DbSession
 from leadflow.leads import queries as leads_queries
+from leadflow.people.deps import PageActor
 from leadflow.scoring.predict import service as predict_service
 from leadflow.web.pages import page_router, render
 

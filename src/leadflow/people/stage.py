@@ -1,0 +1,31 @@
+"""The people stage as the application sees it: users, teams, roles, sign-in, API keys, call lists."""
+
+from __future__ import annotations
+
+from leadflow.people import models
+from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
+
+
+def routers() -> list[Routes]:
+    from leadflow.people import settings_views, views
+
+    return [Routes(views.router), Routes(settings_views.router)]
+
+
+def commands() -> list[Command]:
+    from leadflow.people import cli
+
+    return [Command("user", cli.user_app, group=True), Command("team", cli.team_app, group=True)]
+
+
+STAGE = Stage(
+    name="people",
+    owns="users, teams, roles and permissions, sign-in sessions, API keys, call lists",
+    models=models,
+    routers=routers,
+    navigation=(NavEntry("Settings", "/settings", "users:manage", order=110),),
+    commands=commands,
+    lead_tables=(LeadTable("call_list_leads", on_merge=OnMerge.KEEP, id_column="call_list_id",
+                           why="the lists a telemarketer made: the merged lead stays on them as it was"),),
+    template_package="leadflow.people",
+)
