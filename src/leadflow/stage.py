@@ -2,7 +2,9 @@
 tables that hold lead ids. Plain data: the list of stages and the assembly from it are in `leadflow.stages`.
 
 Code (routers, commands, handlers) is named through a function of the stage that imports it when called, so the
-CLI and the worker do not import every web page to start."""
+CLI and the worker do not import every web page to start.
+
+Pure: standard library only; it never touches the database or the web."""
 
 from __future__ import annotations
 
