@@ -304,7 +304,7 @@ def assemble(app: FastAPI, settings: Settings) -> None:
     # Columns stages above leads add to the inbox's CSV export (the same as `leadflow export leads`).
     app.state.lead_export_columns = tuple(stages.hook("lead_export_columns"))
     (app.state.campaign_leads,) = stages.hook("campaign_leads")
-    stages.declare_lead_tables()
+    stages.wire()
 
 
 def create_app(settings: Settings, *, engine=None, sessionmaker=None) -> FastAPI:

@@ -172,7 +172,7 @@ def _mount_stage_commands() -> None:
         else:
             parent.command(name)(target)
     app.command("demo")(demo.command)
-    stages.declare_lead_tables()
+    stages.wire()
 
 
 _mount_stage_commands()

@@ -23,7 +23,7 @@ def handlers() -> dict[str, Handler]:
     stage first (identity's, then qualification's, for lead.updated)."""
     from leadflow import events, mail, stages
 
-    stages.declare_lead_tables()
+    stages.wire()
     registry: dict[str, Handler] = {topic: steps[0] if len(steps) == 1 else _each(*steps)
                                     for topic, steps in stages.handlers().items()}
     registry[events.EMAIL_SEND] = mail.deliver  # the platform's own: outgoing email is no stage's

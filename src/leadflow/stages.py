@@ -101,6 +101,27 @@ def owner_of(table: str) -> Stage | None:
     return next((stage for stage in ALL_STAGES if table in tables_of(stage)), None)
 
 
+def wire() -> None:
+    """Hand the stages below what the stages above them hold (the app, the CLI and the worker call this as they are
+    assembled): identity's merges get the lead tables every stage declares; scoring and tracking get readers of
+    tables they never name (each declared by its owner as a hook: `scored_history`, `bant_values`, ...)."""
+    from leadflow.scoring import sources as scoring_sources
+    from leadflow.tracking import sources as tracking_sources
+
+    declare_lead_tables()
+    scoring_sources.provide(scoring_sources.Sources(
+        history=_one("scored_history"), history_by_range=_one("scored_history_by_range"),
+        bant=_one("bant_values"), events_since=_one("scored_events_since")))
+    tracking_sources.provide(tracking_sources.Sources(form_origins=_one("form_origins")))
+
+
+def _one(name: str) -> Callable:
+    found = hook(name)
+    if len(found) != 1:
+        raise RuntimeError(f"{len(found)} stages declare the hook {name!r}: exactly one must")
+    return found[0]
+
+
 def declare_lead_tables() -> None:
     """Give identity's merges the lead tables every stage declares (the app, the CLI and the worker call this as
     they are assembled: identity sits below the stages whose tables it walks, so it is handed them)."""

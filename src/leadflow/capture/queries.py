@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadflow.capture.models import Capture
+from leadflow.capture.models import Capture, Form
 from leadflow.errors import NotFound
 from leadflow.pages import keyset_page
 
@@ -44,3 +44,8 @@ def form_submissions(session: Session, form_ids: list[int]) -> dict[int, int]:
     rows = session.execute(select(Capture.form_id, func.count()).where(Capture.form_id.in_(form_ids))
                            .group_by(Capture.form_id))
     return {form_id: count for form_id, count in rows}
+
+
+def form_origins(*, session: Session):
+    """Each active form's list of allowed origins (tracking's beacons are taken from those pages)."""
+    return session.scalars(select(Form.allowed_origins).where(Form.active.is_(True)))

@@ -44,6 +44,13 @@ def schedules() -> list:
     return [jobs.ensure_scheduled]
 
 
+def hooks() -> dict:
+    from leadflow.capture import queries
+
+    # What tracking (below) reads of the forms: the origins whose pages may send beacons.
+    return {"form_origins": queries.form_origins}
+
+
 STAGE = Stage(
     name="capture",
     owns="every channel a lead arrives by (API, forms, imports, ad platforms' webhooks) and the capture log",
@@ -59,4 +66,5 @@ STAGE = Stage(
     publishes=frozenset({events.LEAD_CAPTURED, events.LEAD_RECAPTURED, events.CAPTURE_RETRY, events.IMPORT_RUN}),
     lead_tables=(LeadTable("captures", on_merge=OnMerge.MOVE, why="the submissions the person made"),),
     template_package="leadflow.capture",
+    hooks=hooks,
 )

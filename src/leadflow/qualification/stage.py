@@ -26,7 +26,8 @@ def hooks() -> dict:
 
     # A lead edited on its page (leads, a bottom stage) has its fit, grade and Sales Ready brought up to date in the
     # same request; the inbox's CSV export and `leadflow export leads` carry qualification's columns.
-    return {"lead_edited": service.fields_changed, "lead_export_columns": service.export_columns()}
+    return {"lead_edited": service.fields_changed, "lead_export_columns": service.export_columns(),
+            "bant_values": service.bant_values}  # what scoring's fit rules and predictions read of BANT
 
 
 STAGE = Stage(

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow import clock, db
 from leadflow.leads.models import Lead
-from leadflow.scoring import rules
+from leadflow.scoring import rules, sources
 from leadflow.scoring import service as scoring_service
 from leadflow.scoring.models import RuleSet, ScoringRun
 
@@ -59,7 +59,8 @@ def rescore(factory: sessionmaker, url: str, run_id: int, *, processes: int | No
     context = multiprocessing.get_context("spawn")
     messages_queue = context.Queue()
     stop = context.Event()
-    workers = [context.Process(target=_work, args=(url, rule_set_id, i, parts[i], size, moment, messages_queue, stop),
+    workers = [context.Process(target=_work, args=(url, rule_set_id, i, parts[i], size, moment, messages_queue, stop,
+                                                       sources.current()),
                                name=f"leadflow-rescore-{i}", daemon=True) for i in todo]
     for worker in workers:
         worker.start()
@@ -133,8 +134,11 @@ def _in_process(factory: sessionmaker, rule_set_id: int, index: int, part: dict,
     yield ("finished", index)
 
 
-def _work(url: str, rule_set_id: int, index: int, part: dict, size: int, moment: datetime, messages, stop) -> None:
-    """A worker process: its own engine, its part's chunks, a message to the parent after each commit."""
+def _work(url: str, rule_set_id: int, index: int, part: dict, size: int, moment: datetime, messages, stop,
+          readers: sources.Sources) -> None:
+    """A worker process: its own engine, its part's chunks, a message to the parent after each commit (the readers
+    of other stages' data are the parent's, handed over: a spawned process has assembled nothing)."""
+    sources.provide(readers)
     engine = db.make_engine(url, pool_size=2)
     try:
         factory = db.make_sessionmaker(engine)

@@ -1,18 +1,15 @@
 """What scoring reads from the stages above it, never by naming their tables: tracking's scored event history and
 qualification's current BANT answers.
 
-The composition root hands the readers in with `provide(Sources(...))`. Until it does, they are the owning stages'
-own functions (`tracking.queries`, `tracking.bulk`, `qualification.service`), looked up by name when first needed:
-scoring sits below those stages and never imports them.
+The composition root (`leadflow.stages.wire()`) hands in the readers those stages declare as hooks
+(`scored_history`, `scored_history_by_range`, `scored_events_since`: tracking's; `bant_values`: qualification's) with
+`provide(Sources(...))`: scoring sits below those stages and never imports them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
-from importlib import import_module
-
 
 History = Callable[..., Iterator[tuple]]
 
@@ -39,15 +36,8 @@ def provide(sources: Sources | None) -> None:
 
 
 def current() -> Sources:
-    return _provided[0] if _provided else _owners()
+    if not _provided:
+        raise RuntimeError("scoring's readers are handed in as the app, the CLI or the worker is assembled "
+                           "(leadflow.stages.wire()); this process has assembled none")
+    return _provided[0]
 
-
-@cache
-def _owners() -> Sources:
-    tracking_queries = import_module("leadflow.tracking.queries")
-    tracking_bulk = import_module("leadflow.tracking.bulk")
-    qualification_service = import_module("leadflow.qualification.service")
-    return Sources(history=tracking_queries.scored_history,
-                   history_by_range=tracking_bulk.scored_history_by_range,
-                   bant=qualification_service.bant_values,
-                   events_since=tracking_queries.scored_events_since)

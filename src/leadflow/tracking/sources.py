@@ -1,18 +1,15 @@
 """What tracking reads from the stages above it, never by naming their tables: capture's forms (their allowed
 origins decide which pages may send beacons).
 
-The composition root hands the reader in with `provide(Sources(...))`; until it does, it is capture's own Form
-model, looked up by name when first needed: tracking sits below capture and never imports it.
+The composition root (`leadflow.stages.wire()`) hands the reader capture declares (its `form_origins` hook) in with
+`provide(Sources(...))`: tracking sits below capture and never imports it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
-from importlib import import_module
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 
@@ -32,14 +29,8 @@ def provide(sources: Sources | None) -> None:
 
 
 def current() -> Sources:
-    return _provided[0] if _provided else _owners()
+    if not _provided:
+        raise RuntimeError("tracking's readers are handed in as the app, the CLI or the worker is assembled "
+                           "(leadflow.stages.wire()); this process has assembled none")
+    return _provided[0]
 
-
-@cache
-def _owners() -> Sources:
-    form = import_module("leadflow.capture.models").Form
-
-    def form_origins(*, session: Session) -> Iterable[list | None]:
-        return session.scalars(select(form.allowed_origins).where(form.active.is_(True)))
-
-    return Sources(form_origins=form_origins)

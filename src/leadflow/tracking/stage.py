@@ -20,12 +20,21 @@ def commands() -> list[Command]:
     return [Command("tracking", cli.app, group=True)]
 
 
+def hooks() -> dict:
+    from leadflow.tracking import bulk, queries
+
+    # What scoring (below) reads of the behaviour history, never naming `events`.
+    return {"scored_history": queries.scored_history, "scored_history_by_range": bulk.scored_history_by_range,
+            "scored_events_since": queries.scored_events_since}
+
+
 STAGE = Stage(
     name="tracking",
     owns="visitors and their behaviour events (visits, email opens, clicks, webinars), signed email links",
     models=models,
     routers=routers,
     commands=commands,
+    hooks=hooks,
     lead_tables=(LeadTable("events", on_merge=OnMerge.MOVE, why="the person's behaviour"),
                  LeadTable("visitors", on_merge=OnMerge.MOVE, why="the browsers known to be the person's")),
     template_package="leadflow.tracking",
