@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from leadflow import db, events, outbox
 from leadflow.capture import files, import_service
-from leadflow.capture import service as capture_service
+from leadflow.capture.intake import service as capture_service
 from leadflow.capture.models import Import
 from leadflow.clock import now
 from leadflow.errors import Invalid

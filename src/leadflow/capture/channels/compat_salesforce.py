@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from leadflow.capture import service as capture_service
+from leadflow.capture.intake import service as capture_service
 from leadflow.capture.channels.answer import finish, reject
 from leadflow.capture.channels.compat_answer import form_status, redirect
 from leadflow.capture.compat import salesforce

@@ -14,7 +14,7 @@ from starlette.datastructures import Headers
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
 from leadflow.capture import form_service, forms
-from leadflow.capture import service as capture_service
+from leadflow.capture.intake import service as capture_service
 from leadflow.capture.channels.answer import error_body
 from leadflow.capture.form_schemas import FormCreate, FormPage, FormRead, FormUpdate
 from leadflow.capture.models import Capture, Form
