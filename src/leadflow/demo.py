@@ -29,8 +29,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from leadflow import db, demo_story
 from leadflow.campaigns import service as campaigns_service
 from leadflow.campaigns.models import Campaign
-from leadflow.capture import files, form_service, import_service
-from leadflow.capture.form_schemas import FormCreate
+from leadflow.capture.forms import service as form_service
+from leadflow.capture.forms.schemas import FormCreate
+from leadflow.capture.imports import files
+from leadflow.capture.imports import service as import_service
 from leadflow.capture.models import Capture, Form, Import
 from leadflow.clock import now
 from leadflow.errors import Conflict, NotFound

@@ -58,7 +58,9 @@ def import_file(
                                                 min=0, max=32)] = None,
 ) -> None:
     """Import leads from a CSV or .xlsx file: columns mapped by name, every row a capture, bad rows to a reject file."""
-    from leadflow.capture import files, headers, import_service
+    from leadflow.capture.imports import files
+    from leadflow.capture.imports import headers
+    from leadflow.capture.imports import service as import_service
     from leadflow.console import open_db
     from leadflow.db import reading
     from leadflow.errors import Invalid
