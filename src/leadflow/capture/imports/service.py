@@ -6,8 +6,6 @@ a few IN queries to match, one insert per table to write).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import os
@@ -36,7 +34,7 @@ from leadflow.clock import now
 from leadflow.db import is_transient
 from leadflow.errors import Conflict, Invalid, NotFound
 from leadflow.identity import bulk as identity_bulk
-from leadflow.leads.domain import normalize_country, spreadsheet_safe
+from leadflow.leads.domain import normalize_country
 from leadflow.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -394,34 +392,3 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
         merged=Import.merged + counts["merged"], rejected=Import.rejected + counts["rejected"],
         set_aside=Import.set_aside + aside, last_row=last_row, bytes_done=bytes_done, heartbeat_at=now()))
     return counts["created"], counts["merged"], counts["rejected"]
-
-
-def reject_rows(session: Session, record: Import) -> Iterator[list[str]]:
-    """The reject file's rows: the file's columns, then row_number and reason; read in pages, never all at once."""
-    columns = list(record.columns or [])
-    yield [*columns, "row_number", "reason"]
-    query = (select(ImportReject.row_number, ImportReject.row, ImportReject.reason)
-             .where(ImportReject.import_id == record.id).order_by(ImportReject.row_number, ImportReject.id))
-    for number, values, reason in session.execute(query.execution_options(yield_per=2000)):
-        values = values or {}
-        yield [spreadsheet_safe(value) for value in (*(values.get(c, "") for c in columns), str(number), reason)]
-
-
-def reject_csv(session: Session, record: Import) -> Iterator[str]:
-    """The reject file as CSV text, in pieces of about 64 KB, for a streamed download."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in reject_rows(session, record):
-        writer.writerow(row)
-        if buffer.tell() > 1 << 16:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def page(session: Session, *, cursor: str | None, limit: int) -> tuple[list[Import], str | None]:
-    from leadflow.pages import keyset_page
-
-    return keyset_page(session, select(Import), Import.id, cursor=cursor, limit=limit)
-
