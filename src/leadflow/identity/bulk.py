@@ -5,12 +5,11 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from leadflow.identity.candidates import CandidateIndex
+from leadflow.identity.candidates import CandidateIndex, name_lookup
 from leadflow.identity.models import LeadMatchKey
 from leadflow.identity.service import (
     IN_BATCH, STATE_COLUMNS, identifier_keys, key_holders, lock_number, model,
 )
-from leadflow.leads.domain import name_key
 from leadflow.leads.models import Lead
 
 # The candidates of a whole chunk of submissions loaded with a few queries (the decision is identity.candidates',
@@ -55,10 +54,9 @@ def load_candidates(session: Session, submissions: list[dict]) -> CandidateIndex
         if fields.get("email"):
             emails.add(fields["email"])
         phones.update(row_phones)
-        if not fields.get("email") and not row_phones:
-            person = name_key(fields.get("first_name"), fields.get("last_name"))
-            if person and (fields.get("company") or fields.get("postal_code")):
-                names.add(person)
+        person = name_lookup(fields)
+        if person is not None:
+            names.add(person)
     found: dict[int, dict] = {}
     for column, values in (("email", emails), ("phone", phones), ("mobile", phones), ("name_key", names)):
         values = sorted(values)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from functools import lru_cache
 
 from sqlalchemy import delete, func, insert, select, text, union
@@ -217,19 +217,6 @@ def _holders_query(count: int):
     SQL, the same on both databases, built once per count (building it as an expression cost more than running it)."""
     one = "SELECT key, lead_id FROM (SELECT key, lead_id FROM lead_match_keys WHERE key = :k{i} LIMIT {n}) AS h{i}"
     return text(" UNION ALL ".join(one.format(i=i, n=blocking.MAX_BLOCK + 1) for i in range(count)))
-
-
-def candidate_ids(session: Session, keys: set[str], *, exclude: set[int] = frozenset(),
-                  limit: int = MAX_CANDIDATES) -> list[int]:
-    """Leads sharing a key, skipping keys held by more than MAX_BLOCK leads; the most shared keys first."""
-    if not keys:
-        return []
-    holders = key_holders(session, keys)
-    shared: Counter[int] = Counter()
-    for members in holders.values():
-        shared.update(members)
-    ranked = sorted((lead_id for lead_id in shared if lead_id not in exclude), key=lambda i: (-shared[i], i))
-    return ranked[:limit]
 
 
 def exact_candidates(session: Session, fields: dict) -> list[dict]:
