@@ -58,8 +58,7 @@ def import_file(
                                                 min=0, max=32)] = None,
 ) -> None:
     """Import leads from a CSV or .xlsx file: columns mapped by name, every row a capture, bad rows to a reject file."""
-    from leadflow.capture.imports import files
-    from leadflow.capture.imports import headers
+    from leadflow.capture.imports import files, headers
     from leadflow.capture.imports import queries as import_queries
     from leadflow.capture.imports import service as import_service
     from leadflow.console import open_db

@@ -6,8 +6,7 @@ import csv
 
 import pytest
 
-from leadflow.capture.imports import headers
-from leadflow.capture.imports import rows
+from leadflow.capture.imports import headers, rows
 from leadflow.capture.imports.encodings import detect
 from leadflow.capture.imports.files import detect_delimiter
 from leadflow.errors import Invalid

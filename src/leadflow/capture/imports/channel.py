@@ -8,11 +8,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.datastructures import FormData, UploadFile
 
-from leadflow.capture.imports import files
-from leadflow.capture.imports import headers
+from leadflow.capture.channels.answer import error_body
+from leadflow.capture.imports import files, headers
 from leadflow.capture.imports import queries as import_queries
 from leadflow.capture.imports import service as import_service
-from leadflow.capture.channels.answer import error_body
 from leadflow.capture.imports.schemas import (
     ColumnRead,
     ImportChange,

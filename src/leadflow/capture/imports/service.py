@@ -25,9 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from leadflow import events, outbox
 from leadflow import values as plain
 from leadflow.campaigns import service as campaigns_service
-from leadflow.capture.imports import files
-from leadflow.capture.imports import headers
-from leadflow.capture.imports import rows
+from leadflow.capture.imports import files, headers, rows
 from leadflow.capture.intake import bulk as intake_bulk
 from leadflow.capture.models import Import, ImportChunk, ImportReject
 from leadflow.clock import now

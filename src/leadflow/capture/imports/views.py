@@ -11,11 +11,10 @@ from starlette.datastructures import UploadFile
 
 from leadflow.campaigns import queries as campaigns_queries
 from leadflow.campaigns.models import Campaign
-from leadflow.capture.imports import files
-from leadflow.capture.imports import headers
+from leadflow.capture.domain import ATTRIBUTION_FIELDS, LEAD_FIELDS
+from leadflow.capture.imports import files, headers
 from leadflow.capture.imports import queries as import_queries
 from leadflow.capture.imports import service as import_service
-from leadflow.capture.domain import ATTRIBUTION_FIELDS, LEAD_FIELDS
 from leadflow.capture.models import Import
 from leadflow.errors import Conflict, Invalid
 from leadflow.http import DbSession, PageActor
