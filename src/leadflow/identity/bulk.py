@@ -117,7 +117,7 @@ def _candidates_by(session: Session, column: str):
         table.c[column].in_(bindparam("values", expanding=True)), table.c.merged_into_id.is_(None))
 
 
-def load_fuzzy(session: Session, index: CandidateIndex, keys: set[str]) -> None:
+def load_fuzzy(*, session: Session, index: CandidateIndex, keys: set[str]) -> None:
     """The fuzzy matcher's candidates for a chunk into `index`: the holders of every blocking key of the rows that
     need them, and those leads (a few queries for the chunk)."""
     index.add_holders(key_holders(session, sorted(keys)))

@@ -219,7 +219,7 @@ def _holders_query(count: int):
     return text(" UNION ALL ".join(one.format(i=i, n=blocking.MAX_BLOCK + 1) for i in range(count)))
 
 
-def exact_candidates(session: Session, fields: dict) -> list[dict]:
+def exact_candidates(*, session: Session, fields: dict) -> list[dict]:
     """The surviving leads the exact rule may pick for one submission, as dicts (one query): the holders of its
     email or phones (primary or other), or for a submission with neither, the leads of its name."""
     email = fields.get("email")
@@ -238,7 +238,7 @@ def exact_candidates(session: Session, fields: dict) -> list[dict]:
     return [row._asdict() for row in rows]
 
 
-def load_fuzzy(session: Session, index: candidates.CandidateIndex, keys: set[str]) -> None:
+def load_fuzzy(*, session: Session, index: candidates.CandidateIndex, keys: set[str]) -> None:
     """The fuzzy matcher's candidates for one submission into `index`: who holds its blocking keys, then the
     leads sharing the most of them (two queries)."""
     index.add_holders(key_holders(session, keys))
@@ -255,7 +255,7 @@ def fuzzy_match(session: Session, fields: dict, custom_fields: dict | None = Non
     index = candidates.CandidateIndex(model=model(session), prepared_of=prepared_lead)
     prepared = candidates.prepared_submission({**fields, "custom_fields": custom_fields or {}})
     keys = blocking.keys(prepared)
-    load_fuzzy(session, index, keys)
+    load_fuzzy(session=session, index=index, keys=keys)
     return index.fuzzy(prepared, keys)
 
 

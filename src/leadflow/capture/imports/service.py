@@ -373,7 +373,7 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
     session.execute(update(Import).where(Import.id == job.import_id).values(heartbeat_at=moment))
     items = [intake_bulk.Item(p.row_number, {"row_number": p.row_number, "values": p.values}, p.external_id, p.lead,
                               p.errors, p.set_aside) for p in prepared]
-    taken = intake_bulk.take(session, job.source, items, moment=moment)
+    taken = intake_bulk.take(session=session, source=job.source, items=items, moment=moment)
     counts = {"created": 0, "merged": 0, "rejected": 0}
     aside = 0
     rejects = []

@@ -104,7 +104,7 @@ def _seen_before(session: Session, index: CandidateIndex, prints: set[str]) -> d
     return {fingerprint: leads[lead_id] for fingerprint, lead_id in found.items() if lead_id in leads}
 
 
-def take(session: Session, source: Source, items: list[Item], *, moment) -> list[Taken]:
+def take(*, session: Session, source: Source, items: list[Item], moment) -> list[Taken]:
     """A batch through the intake: lock its keys, load its candidates, plan, write. Flushes; the caller commits."""
     good = [item for item in items if item.lead is not None]
     keys: set[str] = set()
@@ -120,7 +120,7 @@ def take(session: Session, source: Source, items: list[Item], *, moment) -> list
     fuzzy_keys: set[str] = set()
     for record in plan.needs_fuzzy(records, index, seen):
         fuzzy_keys |= record.keys
-    identity_bulk.load_fuzzy(session, index, fuzzy_keys)
+    identity_bulk.load_fuzzy(session=session, index=index, keys=fuzzy_keys)
 
     by_ref = {id(r): item for r, item in zip(records, items, strict=True)}
     extras: dict[int, tuple[int | None, dict]] = {}

@@ -182,9 +182,9 @@ def _decide(session: Session, capture: Capture, lead: NormalizedLead) -> plan.De
     seen = _seen_before(session, capture)
     index = CandidateIndex(model=identity_service.model(session), prepared_of=identity_service.prepared_lead)
     if capture.fingerprint not in seen:
-        index.add_stored(identity_service.exact_candidates(session, lead.fields))
+        index.add_stored(identity_service.exact_candidates(session=session, fields=lead.fields))
         if plan.needs_fuzzy([record], index, seen):
-            identity_service.load_fuzzy(session, index, record.keys)
+            identity_service.load_fuzzy(session=session, index=index, keys=record.keys)
     # A batch of one makes and changes nothing a later record could find: the lead is written below, by the ORM.
     decision, = plan.plan([record], index, seen=seen, create=lambda r: {"id": None}, merge=lambda r, lead: False)
     return decision
