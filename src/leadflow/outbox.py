@@ -36,6 +36,15 @@ def publish(session: Session, topic: str, payload: dict, *, key: str | None = No
                                              "available_at": available_at or moment, "created_at": moment}])
 
 
+def publish_many(session: Session, messages: list[dict]) -> None:
+    """publish for a batch (an import chunk's events): {topic, payload, key?, available_at?}, one executemany."""
+    if messages:
+        moment = now()
+        session.execute(insert(OutboxMessage.__table__), [
+            {"topic": m["topic"], "payload": m["payload"], "key": m.get("key"), "attempts": 0,
+             "available_at": m.get("available_at") or moment, "created_at": moment} for m in messages])
+
+
 def publish_once(session: Session, topic: str, payload: dict, *, key: str,
                  available_at: datetime | None = None) -> bool:
     """Publish unless a message with this key exists (a retried job step queues its next step once); in a savepoint,

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from leadflow import db
-from leadflow.capture.forms import MIN_FILL_SECONDS
+from leadflow.capture.forms.definition import MIN_FILL_SECONDS
 from tests.integration.live import free_port
 
 pytestmark = pytest.mark.browser

@@ -58,7 +58,9 @@ def import_file(
                                                 min=0, max=32)] = None,
 ) -> None:
     """Import leads from a CSV or .xlsx file: columns mapped by name, every row a capture, bad rows to a reject file."""
-    from leadflow.capture import files, headers, import_service
+    from leadflow.capture.imports import files, headers
+    from leadflow.capture.imports import queries as import_queries
+    from leadflow.capture.imports import service as import_service
     from leadflow.console import open_db
     from leadflow.db import reading
     from leadflow.errors import Invalid
@@ -112,7 +114,7 @@ def import_file(
                 raise typer.Exit(1) from None
     seconds = max(time.monotonic() - started, 1e-6)
     with reading(factory)() as session, rejects.open("w", newline="", encoding="utf-8") as out:
-        csv.writer(out).writerows(import_service.reject_rows(session, import_service.get(session, import_id)))
+        csv.writer(out).writerows(import_queries.reject_rows(session, import_service.get(session, import_id)))
     typer.echo(
         f"import {import_id}: {record.rows_done} rows: {record.created} created, {record.merged} merged, "
         f"{record.rejected} rejected{_aside(record.set_aside)} in {seconds:.1f} s ({record.rows_done / seconds:,.0f} rows/s); "

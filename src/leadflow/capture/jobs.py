@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow import db, events, outbox
-from leadflow.capture import files, import_service
-from leadflow.capture import service as capture_service
+from leadflow.capture.imports import files
+from leadflow.capture.imports import service as import_service
+from leadflow.capture.intake import service as capture_service
 from leadflow.capture.models import Import
 from leadflow.clock import now
 from leadflow.errors import Invalid

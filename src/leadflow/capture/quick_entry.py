@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow.campaigns.models import Campaign
-from leadflow.capture import service as capture_service
 from leadflow.capture.domain import Submission
+from leadflow.capture.intake import service as capture_service
 from leadflow.leads import service as leads_service
 from leadflow.leads.models import Lead
 from leadflow.leads.visibility import sees_all

@@ -8,7 +8,11 @@ from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 
 
 def routers() -> list[Routes]:
-    from leadflow.capture import api, form_views, import_views, views
+    from leadflow.capture import api, views
+    from leadflow.capture.forms import channel as forms_channel
+    from leadflow.capture.forms import views as form_views
+    from leadflow.capture.imports import channel as imports_channel
+    from leadflow.capture.imports import views as import_views
     from leadflow.capture.channels import api as channel_api
     from leadflow.capture.channels import (
         compat_google_ads,
@@ -18,8 +22,6 @@ def routers() -> list[Routes]:
         compat_salesforce,
         floor,
     )
-    from leadflow.capture.channels import forms as forms_channel
-    from leadflow.capture.channels import imports as imports_channel
 
     modules = (channel_api, forms_channel, imports_channel, api, compat_salesforce, compat_hubspot, compat_meta,
                compat_mautic, compat_google_ads, views, form_views, import_views)

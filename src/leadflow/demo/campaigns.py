@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from leadflow.campaigns import service as campaigns_service
 from leadflow.campaigns.models import Campaign
-from leadflow.capture import form_service
-from leadflow.capture.form_schemas import FormCreate
+from leadflow.capture.forms import service as form_service
+from leadflow.capture.forms.schemas import FormCreate
 from leadflow.capture.models import Form
 from leadflow.demo.progress import Report
 from leadflow.errors import Conflict

@@ -11,7 +11,8 @@ import random
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadflow.capture import files, import_service
+from leadflow.capture.imports import files
+from leadflow.capture.imports import service as import_service
 from leadflow.capture.models import Import
 from leadflow.demo.campaigns import Plan
 from leadflow.demo.companies import LOCALES, Firm

@@ -1,12 +1,12 @@
-"""Which existing lead a submission is: exact email, phone or name first, then the fuzzy matcher over blocking keys."""
+"""Which existing lead a submission is, the database's side: advisory locks, the candidates loaded for one
+submission (the decision is identity.candidates'), blocking keys, the match model, the review queue."""
 
 from __future__ import annotations
 
 import hashlib
 import math
 import time
-from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from collections import OrderedDict
 from functools import lru_cache
 
 from sqlalchemy import delete, func, insert, select, text, union
@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session
 
 from leadflow.clock import now
 from leadflow.db import InstanceSetting
-from leadflow.identity import blocking
-from leadflow.identity.match import MatchResult, Model, compare
+from leadflow.identity import blocking, candidates
+from leadflow.identity.candidates import (  # noqa: F401  (their public home was here)
+    agrees, emails_of, person_record, phones_of, reasons_json,
+)
+from leadflow.identity.match import MatchResult, Model
 from leadflow.identity.models import LeadMatchKey, PossibleDuplicate
-from leadflow.identity.normalize import PersonRecord, Prepared, fingerprint, prepare
+from leadflow.identity.normalize import Prepared, fingerprint, prepare
 from leadflow.leads.domain import company_key, name_key
 from leadflow.leads.models import Lead
 
@@ -53,44 +56,9 @@ def lock_number(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def find_match(session: Session, fields: dict) -> Lead | None:
-    """The surviving lead with the same email (its primary or any other it was captured with), else the same
-    phone or mobile (in E.164).
-
-    A submission with neither (a trade-fair or telemarketing list) matches a lead with the same name at the
-    same company (legal form aside) or the same postal code, and no email or phone that contradicts it.
-    """
-    email = fields.get("email")
-    phones = [fields[n] for n in ("phone", "mobile") if fields.get(n)]
-    if not email and not phones:
-        return _match_by_name(session, fields)
-    ids = holders_query([email] if email else [], phones)
-    candidates = session.scalars(
-        select(Lead).where(Lead.id.in_(ids), Lead.merged_into_id.is_(None)).order_by(Lead.id).limit(20)).all()
-    if email:
-        for candidate in candidates:
-            if email in emails_of(candidate):
-                return candidate
-        # Same phone but a different email is a different person (a shared switchboard number).
-        candidates = [c for c in candidates if not c.email]
-    candidates = [c for c in candidates if phones_of(c) & set(phones)]
-    return next((c for c in candidates if agrees(fields, c)), None)
-
-
 def fingerprint_of(fields: dict, custom_fields: dict | None = None) -> str | None:
     """A submission's fingerprint (identity.normalize.fingerprint): what it is as a record, to find it again."""
     return fingerprint(prepare(person_record({**fields, "custom_fields": custom_fields or {}, "id": None})))
-
-
-def emails_of(lead) -> set[str]:
-    """Every email of a lead (an ORM row or a dict of its columns): the primary and the others."""
-    get = lead.get if isinstance(lead, dict) else (lambda name, default=None: getattr(lead, name, default))
-    return {e for e in (get("email"), *(get("other_emails") or ())) if e}
-
-
-def phones_of(lead) -> set[str]:
-    get = lead.get if isinstance(lead, dict) else (lambda name, default=None: getattr(lead, name, default))
-    return {p for p in (get("phone"), get("mobile"), *(get("other_phones") or ())) if p}
 
 
 def identifier_keys(emails, phones) -> list[str]:
@@ -115,61 +83,24 @@ def holders_query(emails: list[str], phones: list[str]):
     return union(*parts) if len(parts) > 1 else parts[0]
 
 
-_DEFAULT_MODEL = Model()  # the exact rules' check does not move with re-estimated weights
-
-
-def agrees(fields: dict, lead) -> bool:
-    """A phone or a name alone is no proof: twins share a household's phone, an agency's sites share its
-    switchboard. The matcher must see no contradiction and no name or company that differs outright."""
-    comparison = compare(prepare(person_record({**fields, "id": None})), prepared_lead(lead))
-    result = _DEFAULT_MODEL.score(comparison)
-    named_apart = any(comparison.levels.get(name) == "far" for name in ("first_name", "last_name", "company"))
-    return not result.contradictions and result.decision != "distinct" and not named_apart
-
-
-def _match_by_name(session: Session, fields: dict) -> Lead | None:
-    person = name_key(fields.get("first_name"), fields.get("last_name"))
-    if not person:
-        return None
-    company = company_key(fields["company"]) if fields.get("company") else None
-    postal = (fields.get("postal_code") or "").replace(" ", "").upper() or None
-    if not company and not postal:
-        return None
-    candidates = session.scalars(
-        select(Lead).where(Lead.name_key == person, Lead.merged_into_id.is_(None)).order_by(Lead.id).limit(50))
-    for candidate in candidates:
-        same_company = company and candidate.company and company_key(candidate.company) == company
-        same_postal = postal and candidate.postal_code and candidate.postal_code.replace(" ", "").upper() == postal
-        if (same_company or same_postal) and agrees(fields, candidate):
-            return candidate
-    return None
-
-
 # The fuzzy matcher: blocking keys in the database, scores from the pure Fellegi-Sunter model.
 
 IN_BATCH = 900  # values in one IN (...): under SQLite's parameter limit
-MAX_CANDIDATES = 20  # the leads sharing the most keys; the rest share too little to be the same person
+MAX_CANDIDATES = candidates.MAX_CANDIDATES
 MODEL_KEY = "identity_model"
 RULES_KEY = "survivorship_rules"
 _model_cache: dict[str, tuple[float, object]] = {}
 
 
-def person_record(lead) -> PersonRecord:
-    """The matcher's view of a lead (an ORM row or a dict of its columns)."""
-    get = lead.get if isinstance(lead, dict) else (lambda name, default=None: getattr(lead, name, default))
-    custom = get("custom_fields") or {}
-    birth = custom.get("birth_date") or custom.get("date_of_birth") or custom.get("dob")
-    return PersonRecord(
-        id=get("id"), first_name=get("first_name"), last_name=get("last_name"), email=get("email"),
-        phones=tuple(p for p in (get("phone"), get("mobile"), *(get("other_phones") or ())) if p),
-        company=get("company"), street=get("street"), postal_code=get("postal_code"), city=get("city"),
-        country=get("country"), birth_date=str(birth) if birth else None,
-        other_emails=tuple(get("other_emails") or ()),
-    )
-
-
 _PREPARED: OrderedDict[tuple, Prepared] = OrderedDict()
 PREPARED_CACHE = 100_000
+# What the candidate index holds of a stored lead: every column an intake merge reads or writes.
+STATE_COLUMNS = (
+    "id", "first_name", "last_name", "name_key", "email", "phone", "mobile", "job_title", "company", "street",
+    "postal_code", "city", "region", "country", "language", "custom_fields", "do_not_contact", "manual_fields",
+    "campaign_id", "last_campaign_id", "first_touch", "last_touch", "company_id", "other_emails", "other_phones",
+    "updated_at",
+)
 MATCH_COLUMNS = ("id", "first_name", "last_name", "email", "phone", "mobile", "company", "street", "postal_code",
                  "city", "country", "custom_fields", "updated_at", "other_emails", "other_phones")
 
@@ -231,20 +162,21 @@ def _insert_ignore(session: Session, model, index_elements: list[str]):
     return dialect_insert(model.__table__).on_conflict_do_nothing(index_elements=index_elements)
 
 
-def lock_for_merge(session: Session, lead: Lead) -> Lead:
+def lock_for_merge(session: Session, lead: Lead | int) -> Lead:
     """The surviving lead a capture folds into, locked until the transaction ends and read as it is now.
 
     Two captures that fold into one lead (by different emails, or one exact and one fuzzy) take its row lock in
     turn, so neither overwrites what the other wrote. A lead merged away meanwhile hands over to its survivor.
     PostgreSQL: SELECT .. FOR UPDATE; SQLite: the transaction holds the database's write lock already."""
     postgres = session.get_bind().dialect.name == "postgresql"
+    lead_id = lead if isinstance(lead, int) else lead.id
     for _ in range(100):   # a merge chain is short; the bound only guards against a corrupt database
-        query = select(Lead).where(Lead.id == lead.id).execution_options(populate_existing=True)
+        query = select(Lead).where(Lead.id == lead_id).execution_options(populate_existing=True)
         lead = session.scalar(query.with_for_update() if postgres else query)
         if lead.merged_into_id is None:
             return lead
-        lead = session.get(Lead, lead.merged_into_id)
-    raise RuntimeError(f"lead {lead.id}: merge chain too long")
+        lead_id = lead.merged_into_id
+    raise RuntimeError(f"lead {lead_id}: merge chain too long")
 
 
 def index_many(session: Session, leads: list, *, replace: bool = False) -> None:
@@ -287,53 +219,44 @@ def _holders_query(count: int):
     return text(" UNION ALL ".join(one.format(i=i, n=blocking.MAX_BLOCK + 1) for i in range(count)))
 
 
-def candidate_ids(session: Session, keys: set[str], *, exclude: set[int] = frozenset(),
-                  limit: int = MAX_CANDIDATES) -> list[int]:
-    """Leads sharing a key, skipping keys held by more than MAX_BLOCK leads; the most shared keys first."""
-    if not keys:
-        return []
-    holders = key_holders(session, keys)
-    shared: Counter[int] = Counter()
-    for members in holders.values():
-        shared.update(members)
-    ranked = sorted((lead_id for lead_id in shared if lead_id not in exclude), key=lambda i: (-shared[i], i))
-    return ranked[:limit]
-
-
-@dataclass
-class FuzzyMatch:
-    lead: Lead | None                                 # the lead to merge into, when the model says merge
-    result: MatchResult | None = None
-    review: list[tuple[int, MatchResult]] = field(default_factory=list)  # candidates for a person to judge
-
-
-def fuzzy_match(session: Session, fields: dict, custom_fields: dict | None = None, *,
-                exclude: set[int] = frozenset()) -> FuzzyMatch:
-    """Score the submission against the leads that share a blocking key with it."""
-    record = person_record({**fields, "custom_fields": custom_fields or {}, "id": None})
-    prepared = prepare(record)
-    ids = candidate_ids(session, blocking.keys(prepared), exclude=set(exclude))
-    if not ids:
-        return FuzzyMatch(lead=None)
+def exact_candidates(*, session: Session, fields: dict) -> list[dict]:
+    """The surviving leads the exact rule may pick for one submission, as dicts (one query): the holders of its
+    email or phones (primary or other), or for a submission with neither, the leads of its name."""
+    email = fields.get("email")
+    phones = [fields[n] for n in ("phone", "mobile") if fields.get(n)]
     table = Lead.__table__
-    rows = session.execute(select(*(table.c[name] for name in MATCH_COLUMNS))
-                           .where(table.c.id.in_(ids), table.c.merged_into_id.is_(None))).all()
-    current = model(session)
-    scored = sorted(((row.id, current.score(compare(prepared, prepared_lead(row._asdict())), explain=False)) for row in rows),
-                    key=lambda pair: -pair[1].probability)
-    best = next(((lead_id, result) for lead_id, result in scored if result.decision == "merge"), None)
-    review = [(lead_id, result) for lead_id, result in scored if result.decision == "review"
-              and (best is None or lead_id != best[0])]
-    if best is None:
-        return FuzzyMatch(lead=None, review=review)
-    return FuzzyMatch(lead=session.get(Lead, best[0]), result=best[1], review=review)
+    columns = [table.c[name] for name in STATE_COLUMNS]
+    if email or phones:
+        query = select(*columns).where(table.c.id.in_(holders_query([email] if email else [], phones)))
+        limit = candidates.MAX_EXACT
+    else:
+        person = candidates.name_lookup(fields)
+        if person is None:
+            return []
+        query, limit = select(*columns).where(table.c.name_key == person), candidates.MAX_NAMESAKES
+    rows = session.execute(query.where(table.c.merged_into_id.is_(None)).order_by(table.c.id).limit(limit))
+    return [row._asdict() for row in rows]
 
 
-def reasons_json(result: MatchResult) -> list[dict]:
-    items = [{"field": r.field, "level": r.level, "weight": r.weight} for r in result.reasons]
-    items += [{"field": "note", "level": note, "weight": 0.0} for note in result.notes]
-    items += [{"field": "contradiction", "level": c, "weight": 0.0} for c in result.contradictions]
-    return items
+def load_fuzzy(*, session: Session, index: candidates.CandidateIndex, keys: set[str]) -> None:
+    """The fuzzy matcher's candidates for one submission into `index`: who holds its blocking keys, then the
+    leads sharing the most of them (two queries)."""
+    index.add_holders(key_holders(session, keys))
+    missing = [lead_id for lead_id in index.ranked(keys) if lead_id not in index.by_id]
+    if missing:
+        table = Lead.__table__
+        index.add_stored([row._asdict() for row in session.execute(
+            select(*(table.c[name] for name in STATE_COLUMNS))
+            .where(table.c.id.in_(missing), table.c.merged_into_id.is_(None)))])
+
+
+def fuzzy_match(session: Session, fields: dict, custom_fields: dict | None = None) -> candidates.Fuzzy:
+    """The fuzzy matcher's answer for one submission against the stored leads (what a capture asks)."""
+    index = candidates.CandidateIndex(model=model(session), prepared_of=prepared_lead)
+    prepared = candidates.prepared_submission({**fields, "custom_fields": custom_fields or {}})
+    keys = blocking.keys(prepared)
+    load_fuzzy(session=session, index=index, keys=keys)
+    return index.fuzzy(prepared, keys)
 
 
 def suggest_review(session: Session, lead_id: int, others: list[tuple[int, MatchResult]], *, found_by: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.capture import forms
+from leadflow.capture.forms import definition as forms
 from leadflow.errors import Invalid
 
 

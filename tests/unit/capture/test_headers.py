@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
-from leadflow.capture import headers, rows
-from leadflow.capture.encodings import detect
-from leadflow.capture.files import detect_delimiter
+from leadflow.capture.imports import headers, rows
+from leadflow.capture.imports.encodings import detect
+from leadflow.capture.imports.files import detect_delimiter
 from leadflow.errors import Invalid
 
 EXPORTS = {
@@ -137,7 +137,7 @@ def test_the_encoding_is_utf8_with_or_without_bom_else_the_code_page_the_letters
 def test_a_csv_stream_is_read_past_its_bom_blank_lines_and_stray_bytes():
     import io
 
-    from leadflow.capture.files import open_table
+    from leadflow.capture.imports.files import open_table
 
     data = "\ufeff\r\nVoornaam\tE-mail\r\nJosé\tjose@x.example\r\n".encode() + b"Ren\xe9\tr@x.example\r\n"
     table = open_table(io.BytesIO(data))

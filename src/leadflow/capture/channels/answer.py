@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from leadflow import values as plain
-from leadflow.capture import service as capture_service
+from leadflow.capture.intake import service as capture_service
 from leadflow.capture.models import Capture
 from leadflow.errors import FieldError
 

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from pydantic import ValidationError
 
-from leadflow.capture import service as capture_service
 from leadflow.capture.channels.answer import OUTCOME_STATUS, error_body, field_errors, finish, parse_json, reject, replay
+from leadflow.capture.intake import service as capture_service
 from leadflow.capture.schemas import BatchItem, BatchResult, LeadBatch, LeadCreate
 from leadflow.errors import FieldError
 from leadflow.http import AppSettings, DbSession, RawBody, client_address

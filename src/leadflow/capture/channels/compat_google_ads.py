@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from leadflow.capture import service as capture_service
 from leadflow.capture.channels.answer import finish, parse_json, reject, replay
 from leadflow.capture.compat import google_ads
 from leadflow.capture.compat.common import in_sender_words
+from leadflow.capture.intake import service as capture_service
 from leadflow.errors import FieldError, Invalid
 from leadflow.http import AppSettings, DbSession, PublicClient, RawBody
 

@@ -6,10 +6,10 @@ import uuid
 
 from fastapi import APIRouter, Request
 
-from leadflow.capture import service as capture_service
 from leadflow.capture.channels.answer import finish, parse_json, replay
 from leadflow.capture.compat import hubspot
 from leadflow.capture.compat.common import in_sender_words
+from leadflow.capture.intake import service as capture_service
 from leadflow.errors import FieldError, Invalid
 from leadflow.http import AppSettings, DbSession, PublicClient, RawBody
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
-from leadflow.capture import service as capture_service
 from leadflow.capture.channels.answer import finish, reject
 from leadflow.capture.channels.compat_answer import form_status, redirect, with_query
 from leadflow.capture.compat import mautic
 from leadflow.capture.compat.common import form_pairs, in_sender_words
+from leadflow.capture.intake import service as capture_service
 from leadflow.errors import FieldError, Invalid
 from leadflow.http import AppSettings, DbSession, PublicClient, RawBody
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from leadflow.capture import service as capture_service
 from leadflow.capture.channels.answer import parse_json, reject
 from leadflow.capture.compat import meta
 from leadflow.capture.compat.common import in_sender_words
+from leadflow.capture.intake import service as capture_service
 from leadflow.errors import FieldError, Invalid
 from leadflow.http import AppSettings, DbSession, PublicClient, RawBody
 

@@ -13,10 +13,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import Headers
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
-from leadflow.capture import form_service, forms
-from leadflow.capture import service as capture_service
 from leadflow.capture.channels.answer import error_body
-from leadflow.capture.form_schemas import FormCreate, FormPage, FormRead, FormUpdate
+from leadflow.capture.forms import definition as forms
+from leadflow.capture.forms import service as form_service
+from leadflow.capture.forms.schemas import FormCreate, FormPage, FormRead, FormUpdate
+from leadflow.capture.intake import service as capture_service
 from leadflow.capture.models import Capture, Form
 from leadflow.errors import FieldError, NotFound
 from leadflow.http import AppSettings, DbSession, PublicClient, RawBody, client_address

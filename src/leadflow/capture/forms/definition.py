@@ -10,7 +10,7 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from leadflow.capture.domain import ATTRIBUTION_FIELDS, LEAD_FIELDS, Submission, attribution_from
-from leadflow.capture.form_words import words
+from leadflow.capture.forms.words import words
 from leadflow.errors import FieldError, Invalid
 from leadflow.leads.domain import clean_text, normalize_language
 

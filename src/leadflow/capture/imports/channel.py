@@ -8,9 +8,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.datastructures import FormData, UploadFile
 
-from leadflow.capture import files, headers, import_service
 from leadflow.capture.channels.answer import error_body
-from leadflow.capture.import_schemas import (
+from leadflow.capture.imports import files, headers
+from leadflow.capture.imports import queries as import_queries
+from leadflow.capture.imports import service as import_service
+from leadflow.capture.imports.schemas import (
     ColumnRead,
     ImportChange,
     ImportDetail,
@@ -143,7 +145,7 @@ def create_import(session: DbSession, actor: Runner, settings: AppSettings, form
 @router.get("/imports", response_model=ImportPage)
 def list_imports(session: DbSession, actor: Reader, cursor: str | None = None,
                  limit: Annotated[int, Query(ge=1, le=200)] = 50):
-    records, next_cursor = import_service.page(session, cursor=cursor, limit=limit)
+    records, next_cursor = import_queries.page(session, cursor=cursor, limit=limit)
     return ImportPage(items=[_read(r) for r in records], next_cursor=next_cursor)
 
 
@@ -178,5 +180,5 @@ def import_rejects(import_id: int, session: DbSession, actor: Reader):
     """Every row that was not imported: the file's columns, then row_number and reason (streamed)."""
     record = import_service.get(session, import_id)
 
-    return StreamingResponse(import_service.reject_csv(session, record), media_type="text/csv; charset=utf-8",
+    return StreamingResponse(import_queries.reject_csv(session, record), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="import-{import_id}-rejects.csv"'})

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from leadflow.capture.domain import (
     ATTRIBUTION_FIELDS, LEAD_FIELDS, NormalizedLead, Submission, attribution_from, normalize,
 )
-from leadflow.capture.headers import CAMPAIGN, CONSENT, CUSTOM, DO_NOT_CONTACT, FULL_NAME, IGNORE, Mapping
+from leadflow.capture.imports.headers import CAMPAIGN, CONSENT, CUSTOM, DO_NOT_CONTACT, FULL_NAME, IGNORE, Mapping
 from leadflow.errors import FieldError, Invalid
 
 CONSENT_PURPOSE = "marketing"

@@ -11,8 +11,10 @@ from starlette.datastructures import UploadFile
 
 from leadflow.campaigns import queries as campaigns_queries
 from leadflow.campaigns.models import Campaign
-from leadflow.capture import files, headers, import_service
 from leadflow.capture.domain import ATTRIBUTION_FIELDS, LEAD_FIELDS
+from leadflow.capture.imports import files, headers
+from leadflow.capture.imports import queries as import_queries
+from leadflow.capture.imports import service as import_service
 from leadflow.capture.models import Import
 from leadflow.errors import Conflict, Invalid
 from leadflow.http import DbSession
@@ -72,9 +74,9 @@ def _common(**values) -> dict:
 def import_list(request: Request, actor: PageActor, session: DbSession, cursor: str = ""):
     actor.require("imports:read")
     try:
-        records, next_cursor = import_service.page(session, cursor=cursor[:100] or None, limit=PAGE_SIZE)
+        records, next_cursor = import_queries.page(session, cursor=cursor[:100] or None, limit=PAGE_SIZE)
     except Invalid:
-        records, next_cursor = import_service.page(session, cursor=None, limit=PAGE_SIZE)
+        records, next_cursor = import_queries.page(session, cursor=None, limit=PAGE_SIZE)
     campaigns = _campaign_names(session, {r.campaign_id for r in records if r.campaign_id})
     return render(request, "capture/import_list.html", _common(
         imports=records, campaigns=campaigns, next_cursor=next_cursor, first=not cursor,
@@ -286,6 +288,6 @@ def rejects_file(request: Request, import_id: int, actor: PageActor, session: Db
     actor.require("imports:read")
     record = import_service.get(session, import_id)
 
-    return StreamingResponse(import_service.reject_csv(session, record), media_type="text/csv; charset=utf-8", headers={
+    return StreamingResponse(import_queries.reject_csv(session, record), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="import-{import_id}-rejects.csv"', "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff"})

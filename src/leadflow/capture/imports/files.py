@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from leadflow.capture import encodings
-from leadflow.capture.headers import unique_headers
+from leadflow.capture.imports import encodings
+from leadflow.capture.imports.headers import unique_headers
 from leadflow.errors import Invalid
 
 XLSX_MAGIC = b"PK\x03\x04"

@@ -1,13 +1,11 @@
 """Imports: an uploaded file kept in pieces, and a file turned into captures and leads chunk by chunk.
 
-Each chunk takes the intake pipeline's steps (capture, validate, normalize, match, create or merge, activity,
-consent, outbox) for a thousand rows at once: a few IN queries to match, one insert per table to write.
+Each chunk is a batch of the intake (capture.intake: the planner, and its bulk writer for a thousand rows at once:
+a few IN queries to match, one insert per table to write).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import os
@@ -27,16 +25,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from leadflow import events, outbox
 from leadflow import values as plain
 from leadflow.campaigns import service as campaigns_service
-from leadflow.campaigns.domain import code_key
-from leadflow.capture import files, headers, rows
-from leadflow.capture.models import Capture, Import, ImportChunk, ImportReject
+from leadflow.capture.imports import files, headers, rows
+from leadflow.capture.intake import bulk as intake_bulk
+from leadflow.capture.models import Import, ImportChunk, ImportReject
 from leadflow.clock import now
 from leadflow.db import is_transient
 from leadflow.errors import Conflict, Invalid, NotFound
 from leadflow.identity import bulk as identity_bulk
-from leadflow.identity import service as identity_service
-from leadflow.leads import service as leads_service
-from leadflow.leads.domain import company_key, normalize_country, spreadsheet_safe
+from leadflow.leads.domain import normalize_country
 from leadflow.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -48,7 +44,6 @@ SAMPLE_ROWS = 5
 STALE = timedelta(minutes=4)  # a running import whose last chunk is older than this has lost its worker
 LEASE = timedelta(minutes=5)
 CHANNEL_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-MERGED_REASON = [{"field": "lead", "reason": "matched an existing lead"}]
 
 
 class Busy(Conflict):
@@ -222,7 +217,15 @@ class Job:
     channel: str
     campaign_id: int | None
     client: str
-    campaigns: dict[str, int | None] = field(default_factory=dict)
+    source: intake_bulk.Source = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.source = intake_bulk.Source(channel=self.channel, client=self.client, import_id=self.import_id,
+                                         campaign_id=self.campaign_id)
+
+    @property
+    def campaigns(self) -> dict[str, int | None]:
+        return self.source.campaigns
 
 
 @dataclass
@@ -361,172 +364,25 @@ def _batches(source: Iterator, resume_after: int, size: int) -> Iterator[tuple[l
         yield batch, last
 
 
-def _campaign(session: Session, job: Job, lead) -> int | None:
-    if job.campaign_id is not None:
-        return job.campaign_id
-    code = lead.campaign or lead.attribution.get("utm_campaign")
-    if not code:
-        return None
-    key = code_key(code)
-    if key not in job.campaigns:
-        job.campaigns[key] = campaigns_service.resolve(session, code=lead.campaign, attribution=lead.attribution,
-                                                       capture_channel=job.channel)
-    return job.campaigns[key]
-
-
-@dataclass
-class _Planned:
-    row: rows.Prepared
-    outcome: str
-    lead: dict | None = None
-    campaign_id: int | None = None
-    activity: dict | None = None
-
-
-MATCHED_FIELDS = {"first_name", "last_name", "email", "phone", "mobile", "company", "street", "postal_code", "city",
-                  "country", "custom_fields", "other_emails", "other_phones"}
-
-
-def _seen_before(session: Session, candidates: identity_bulk.Candidates, prints: set[str]) -> dict[str, dict]:
-    """Fingerprint -> the lead (held by `candidates`) an earlier capture of that same record went to, followed to
-    the lead it lives on in: the same rows imported again land where they landed, whatever the leads became."""
-    found: dict[str, int] = {}
-    wanted = sorted(prints)
-    for start in range(0, len(wanted), identity_service.IN_BATCH):
-        for fingerprint, lead_id in session.execute(
-                select(Capture.fingerprint, Capture.lead_id).where(
-                    Capture.fingerprint.in_(wanted[start:start + identity_service.IN_BATCH]),
-                    Capture.lead_id.is_not(None)).order_by(Capture.id)):
-            found.setdefault(fingerprint, lead_id)
-    if not found:
-        return {}
-    leads = identity_bulk.surviving(session, candidates, set(found.values()))
-    return {fingerprint: leads[lead_id] for fingerprint, lead_id in found.items() if lead_id in leads}
-
-
 def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, last_row: int,
                   bytes_done: int) -> tuple[int, int, int]:
-    """One chunk through the pipeline's steps; flushes, the caller commits. Returns (created, merged, rejected)."""
+    """One chunk through the intake (a batch of many); flushes, the caller commits. Returns (created, merged,
+    rejected)."""
     moment = now()
     # The first write takes SQLite's write lock, so no capture can slip in between matching and writing.
     session.execute(update(Import).where(Import.id == job.import_id).values(heartbeat_at=moment))
-    good = [p for p in prepared if p.lead is not None]
-    keys: set[str] = set()
-    for p in good:
-        keys.update(identity_service.match_keys(p.lead.fields))
-    identity_bulk.lock_many(session, keys)
-    # What the matcher reads of a row: its fields and its custom fields (a birth date is one).
-    seen = {id(p): {**p.lead.fields, "custom_fields": p.lead.custom_fields} for p in good}
-    prints = {id(p): identity_service.fingerprint_of(p.lead.fields, p.lead.custom_fields) for p in good}
-    candidates = identity_bulk.load_candidates(session, [p.lead.fields for p in good])
-    again = _seen_before(session, candidates, {f for f in prints.values() if f})
-    fuzzy = identity_bulk.FuzzyChunk(session, [seen[id(p)] for p in good if prints[id(p)] not in again
-                                               and candidates.match(seen[id(p)]) is None], candidates)
-    review: list[tuple[dict, dict, object]] = []
-
-    planned: list[_Planned] = []
-    new_leads: list[dict] = []
-    merged: dict[int, tuple[dict, set[str]]] = {}
-    relink: dict[int, dict] = {}
-    for p in prepared:
-        if p.lead is None:
-            planned.append(_Planned(p, "rejected"))
-            continue
-        lead = p.lead
-        campaign_id = _campaign(session, job, lead)
-        touch = {**lead.attribution, "at": moment.isoformat(), "channel": job.channel}
-        if campaign_id is not None:
-            touch["campaign_id"] = campaign_id
-        record = again.get(prints[id(p)]) or candidates.match(seen[id(p)])
-        unsure = []
-        if record is None:
-            record, _, unsure = fuzzy.match(seen[id(p)])
-        if record is None:
-            record = leads_service.new_lead(fields=lead.fields, custom_fields=lead.custom_fields,
-                                            do_not_contact=lead.do_not_contact, channel=job.channel,
-                                            campaign_id=campaign_id, touch=touch, moment=moment)
-            candidates.add(record)
-            fuzzy.add(record)
-            if prints[id(p)]:
-                again.setdefault(prints[id(p)], record)   # the same row twice in one file: one lead
-            review.extend((record, other, result) for other, result in unsure)
-            new_leads.append(record)
-            planned.append(_Planned(p, "created", record, campaign_id,
-                                    leads_service.captured_activity(channel=job.channel, campaign_id=campaign_id)))
-            continue
-        changes, kept, written = leads_service.merge_into(
-            record, fields=lead.fields, custom_fields=lead.custom_fields, do_not_contact=lead.do_not_contact,
-            campaign_id=campaign_id, touch=touch, moment=moment)
-        candidates.reindex(record)
-        if written & MATCHED_FIELDS:
-            fuzzy.add(record)
-        if record["id"] is not None:
-            merged.setdefault(id(record), (record, set()))[1].update(written)
-            if "company_id" in written:
-                relink[id(record)] = record
-        planned.append(_Planned(p, "merged", record, campaign_id, leads_service.merged_activity(
-            channel=job.channel, campaign_id=campaign_id, changes=changes, kept=kept)))
-
-    with_company = [lead for lead in new_leads if lead.get("company")] + list(relink.values())
-    companies = leads_service.link_companies(session, with_company)
-    for lead in with_company:
-        lead["company_id"] = companies.get(company_key(lead["company"]))
-    identity_bulk.lock_unchanged(session, [record for record, _ in merged.values()])
-    leads_service.insert_leads(session, new_leads)
-    leads_service.update_leads(session, list(merged.values()))
-    identity_service.index_many(session, new_leads)
-    identity_service.index_many(session, [record for record, written in merged.values()
-                                          if written & MATCHED_FIELDS], replace=True)
-    if review:   # the likeliest unsure pairs, as many as the review queue's cap leaves room for
-        beyond = identity_service.suggest_many(
-            session, [(record["id"], other["id"], result) for record, other, result in review], found_by="import",
-            room=identity_service.queue_room(session))
-        if beyond:
-            log.info("import %s: %d weaker unsure pair(s) not queued (the review queue is full; dedupe finds them "
-                     "again)", job.import_id, beyond)
-
-    capture_rows = []
-    for plan in planned:
-        p = plan.row
-        if plan.outcome == "rejected":
-            reasons = [{"field": e.field, "reason": e.reason} for e in p.errors]
-        else:
-            reasons = [] if plan.outcome == "created" else list(MERGED_REASON)
-            reasons += [{"field": e.field, "reason": f"set aside, kept as {e.field}{rows.AS_GIVEN}: {e.reason}"}
-                        for e in p.set_aside]
-        capture_rows.append({
-            "channel": job.channel, "received_at": moment, "content_type": "application/json",
-            "payload": json.dumps({"row_number": p.row_number, "values": p.values}, ensure_ascii=False).encode(),
-            "external_id": p.external_id[:300] if p.external_id else None, "client": job.client,
-            "campaign_id": plan.campaign_id, "attribution": p.lead.attribution if p.lead else {},
-            "outcome": plan.outcome, "reasons": reasons, "lead_id": plan.lead["id"] if plan.lead else None,
-            "import_id": job.import_id, "fingerprint": prints.get(id(p)) if p.lead else None,
-        })
-    capture_ids = leads_service.insert_with_ids(session, Capture.__table__, capture_rows)
-
-    activities, consents, messages, rejects = [], [], [], []
+    items = [intake_bulk.Item(p.row_number, {"row_number": p.row_number, "values": p.values}, p.external_id, p.lead,
+                              p.errors, p.set_aside) for p in prepared]
+    taken = intake_bulk.take(session=session, source=job.source, items=items, moment=moment)
     counts = {"created": 0, "merged": 0, "rejected": 0}
     aside = 0
-    for plan, capture_id in zip(planned, capture_ids, strict=True):
-        counts[plan.outcome] += 1
-        aside += bool(plan.row.set_aside) and plan.outcome != "rejected"
-        if plan.outcome == "rejected":
-            rejects.append({"import_id": job.import_id, "row_number": plan.row.row_number, "row": plan.row.values,
-                            "reason": "; ".join(f"{e.field}: {e.reason}" for e in plan.row.errors)})
-            continue
-        lead_id = plan.lead["id"]
-        activities.append({**plan.activity, "lead_id": lead_id, "capture_id": capture_id})
-        consents.extend({**c, "lead_id": lead_id, "capture_id": capture_id} for c in plan.row.lead.consents)
-        messages.append({
-            "topic": events.LEAD_CAPTURED if plan.outcome == "created" else events.LEAD_RECAPTURED,
-            "payload": {"lead_id": lead_id, "capture_id": capture_id, "channel": job.channel,
-                        "campaign_id": plan.campaign_id},
-            "created_at": moment, "available_at": moment, "attempts": 0,
-        })
-    leads_service.insert_activities(session, activities)
-    leads_service.insert_consents(session, consents)
-    if messages:
-        session.execute(insert(OutboxMessage.__table__), messages)
+    rejects = []
+    for done in taken:
+        counts[done.outcome] += 1
+        aside += bool(done.item.set_aside) and done.outcome != "rejected"
+        if done.outcome == "rejected":
+            rejects.append({"import_id": job.import_id, "row_number": done.item.ref, "row": done.item.payload["values"],
+                            "reason": "; ".join(f"{e.field}: {e.reason}" for e in done.item.errors)})
     if rejects:
         session.execute(insert(ImportReject.__table__), rejects)
     session.execute(update(Import).where(Import.id == job.import_id).values(
@@ -534,34 +390,3 @@ def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, 
         merged=Import.merged + counts["merged"], rejected=Import.rejected + counts["rejected"],
         set_aside=Import.set_aside + aside, last_row=last_row, bytes_done=bytes_done, heartbeat_at=now()))
     return counts["created"], counts["merged"], counts["rejected"]
-
-
-def reject_rows(session: Session, record: Import) -> Iterator[list[str]]:
-    """The reject file's rows: the file's columns, then row_number and reason; read in pages, never all at once."""
-    columns = list(record.columns or [])
-    yield [*columns, "row_number", "reason"]
-    query = (select(ImportReject.row_number, ImportReject.row, ImportReject.reason)
-             .where(ImportReject.import_id == record.id).order_by(ImportReject.row_number, ImportReject.id))
-    for number, values, reason in session.execute(query.execution_options(yield_per=2000)):
-        values = values or {}
-        yield [spreadsheet_safe(value) for value in (*(values.get(c, "") for c in columns), str(number), reason)]
-
-
-def reject_csv(session: Session, record: Import) -> Iterator[str]:
-    """The reject file as CSV text, in pieces of about 64 KB, for a streamed download."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in reject_rows(session, record):
-        writer.writerow(row)
-        if buffer.tell() > 1 << 16:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def page(session: Session, *, cursor: str | None, limit: int) -> tuple[list[Import], str | None]:
-    from leadflow.pages import keyset_page
-
-    return keyset_page(session, select(Import), Import.id, cursor=cursor, limit=limit)
-

@@ -1,4 +1,5 @@
-"""The one intake pipeline: store raw, validate, normalize, match, create or merge, attribute, record."""
+"""The intake's shell: store every submission raw first, then validate, normalize, ask the planner (a capture is a
+batch of one), write the lead, its activity, consents and BANT answers and the outbox row; retries and replays."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from sqlalchemy.orm import Session
 from leadflow import events, outbox
 from leadflow import values as plain
 from leadflow.campaigns import service as campaigns_service
-from leadflow.capture.domain import Submission, normalize, retry_wait
+from leadflow.capture.domain import NormalizedLead, Submission, normalize, retry_wait
+from leadflow.capture.intake import plan
 from leadflow.capture.models import Capture
 from leadflow.clock import now
 from leadflow.db import begin_write, is_transient
 from leadflow.errors import FieldError, Invalid
 from leadflow.identity import service as identity_service
+from leadflow.identity.candidates import CandidateIndex
 from leadflow.leads import service as leads_service
-from leadflow.leads.models import Lead
 from leadflow.qualification import service as qualification_service
 
 log = logging.getLogger(__name__)
@@ -163,18 +165,32 @@ def retry_due(session: Session, *, limit: int = 50) -> list[Outcome]:
     return outcomes
 
 
-def _seen_before(session: Session, capture: Capture) -> Lead | None:
+def _seen_before(session: Session, capture: Capture) -> dict[str, dict]:
     """The lead an earlier capture of the same record went to (the same row imported again, the same form sent
-    twice): wherever that lead's values have drifted since, this record is its."""
+    twice): wherever that lead's values have drifted since, this record is its (the merge follows its chain)."""
     if capture.fingerprint is None:
-        return None
+        return {}
     lead_id = session.scalar(select(Capture.lead_id).where(
         Capture.fingerprint == capture.fingerprint, Capture.lead_id.is_not(None), Capture.id != capture.id)
         .order_by(Capture.id).limit(1))
-    return session.get(Lead, lead_id) if lead_id is not None else None
+    return {capture.fingerprint: {"id": lead_id}} if lead_id is not None else {}
 
 
-def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) -> Outcome:
+def _decide(session: Session, capture: Capture, lead: NormalizedLead) -> plan.Decision:
+    """The planner for a batch of one: the candidates of this one submission, loaded as the planner asks."""
+    record = plan.Record(1, lead.fields, lead.custom_fields, capture.fingerprint)
+    seen = _seen_before(session, capture)
+    index = CandidateIndex(model=identity_service.model(session), prepared_of=identity_service.prepared_lead)
+    if capture.fingerprint not in seen:
+        index.add_stored(identity_service.exact_candidates(session=session, fields=lead.fields))
+        if plan.needs_fuzzy([record], index, seen):
+            identity_service.load_fuzzy(session=session, index=index, keys=record.keys)
+    # A batch of one makes and changes nothing a later record could find: the lead is written below, by the ORM.
+    decision, = plan.plan([record], index, seen=seen, create=lambda r: {"id": None}, merge=lambda r, lead: False)
+    return decision
+
+
+def _apply(session: Session, capture: Capture, lead: NormalizedLead, campaign_id: int | None) -> Outcome:
     touch = {**lead.attribution, "at": capture.received_at.isoformat(), "channel": capture.channel}
     if campaign_id is None:
         campaign_id = campaigns_service.resolve(session, code=lead.campaign, attribution=lead.attribution,
@@ -185,22 +201,19 @@ def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) ->
     capture.attribution = lead.attribution
     identity_service.lock_keys(session, identity_service.match_keys(lead.fields))
     capture.fingerprint = identity_service.fingerprint_of(lead.fields, lead.custom_fields)
-    existing = (_seen_before(session, capture)
-                or identity_service.find_match(session, {**lead.fields, "custom_fields": lead.custom_fields}))
-    fuzzy = None
-    if existing is None:
-        fuzzy = identity_service.fuzzy_match(session, lead.fields, lead.custom_fields)
-        existing = fuzzy.lead
-    if existing is None:
+    decision = _decide(session, capture, lead)
+    if decision.action == plan.CREATE:
         record = leads_service.create_from_capture(
             session, fields=lead.fields, custom_fields=lead.custom_fields, do_not_contact=lead.do_not_contact,
             channel=capture.channel, campaign_id=campaign_id, capture_id=capture.id, touch=touch)
         outcome, changes, topic = "created", [], events.LEAD_CAPTURED
         identity_service.index_lead(session, record.id, identity_service.prepared_lead(record), new=True)
-        if fuzzy and fuzzy.review:
-            identity_service.suggest_review(session, record.id, fuzzy.review, found_by="capture")
+        if decision.review:
+            identity_service.suggest_review(session, record.id, [(other["id"], result)
+                                                                 for other, result in decision.review],
+                                            found_by="capture")
     else:
-        record = identity_service.lock_for_merge(session, existing)
+        record = identity_service.lock_for_merge(session, decision.lead["id"])
         changes = leads_service.merge_capture(
             session, record=record, fields=lead.fields, custom_fields=lead.custom_fields,
             do_not_contact=lead.do_not_contact, channel=capture.channel, campaign_id=campaign_id,
@@ -212,14 +225,7 @@ def _apply(session: Session, capture: Capture, lead, campaign_id: int | None) ->
     qualification_service.record_captured(session, record.id, lead.custom_fields, capture_id=capture.id)
     capture.lead_id = record.id
     capture.outcome = outcome
-    if outcome == "created":
-        capture.reasons = []
-    elif fuzzy is not None and fuzzy.result is not None:
-        capture.reasons = [{"field": "lead", "reason": f"matched an existing lead (probability "
-                                                      f"{fuzzy.result.probability:.3f})"},
-                           *identity_service.reasons_json(fuzzy.result)]
-    else:
-        capture.reasons = [{"field": "lead", "reason": "matched an existing lead"}]
+    capture.reasons = decision.reasons
     outbox.publish(session, topic, {"lead_id": record.id, "capture_id": capture.id, "channel": capture.channel,
                                     "campaign_id": campaign_id})
     session.flush()

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from leadflow.campaigns.domain import code_key
 from leadflow.campaigns.models import Campaign
-from leadflow.capture import forms
-from leadflow.capture import service as capture_service
+from leadflow.capture.forms import definition as forms
+from leadflow.capture.intake import service as capture_service
 from leadflow.capture.models import Capture, Form
 from leadflow.clock import now
 from leadflow.errors import FieldError, Invalid, NotFound
