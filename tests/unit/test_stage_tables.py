@@ -15,14 +15,6 @@ from leadflow import stages, tables  # noqa: F401  (tables: every model loaded)
 SRC = Path(stages.__file__).resolve().parent
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|JOIN|FROM)\b")
 
-# Temporary: files other helpers of issue 10 are changing right now to read through the owning stage instead. The
-# lead empties this list when their branches are merged; nothing else may be added to it. (identity/bulk.py reads
-# `leads` by name for SQLite's INDEXED BY: leads.queries.surviving_leads_by is the same statement, owned by leads.)
-TEMPORARY_ALLOWLIST = frozenset({
-    "identity/bulk.py",
-})
-
-
 def _owners() -> dict[str, str]:
     """Table name -> the stage whose models define it."""
     owned = {}
@@ -65,21 +57,19 @@ def foreign_tables_named(source: str, *, stage: str, owners: dict[str, str]) -> 
     return sorted(set(found))
 
 
-def _violations(allow: frozenset[str]) -> list[str]:
+def _violations() -> list[str]:
     owners = _owners()
     problems = []
     for stage in stages.ALL_STAGES:
         for path in sorted((SRC / stage.name).rglob("*.py")):
             where = path.relative_to(SRC).as_posix()
-            if where in allow:
-                continue
             for line, name, owner in foreign_tables_named(path.read_text("utf-8"), stage=stage.name, owners=owners):
                 problems.append(f"src/leadflow/{where}:{line}: names {owner}'s table {name!r} in SQL")
     return problems
 
 
 def test_no_stage_names_another_stages_table_in_its_sql():
-    problems = _violations(TEMPORARY_ALLOWLIST)
+    problems = _violations()
     assert not problems, "read another stage's rows through its queries.py:\n" + "\n".join(problems)
 
 
@@ -99,14 +89,3 @@ def read(session):
     assert foreign_tables_named(source, stage="capture", owners=owners) == [(5, "lead_scores", "scoring"),
                                                                             (6, "leads", "leads")]
 
-
-def test_the_temporary_allowlist_names_only_files_that_exist_and_still_need_it():
-    """An allowlisted file that no longer names another stage's table leaves the list (the lead empties it)."""
-    owners = _owners()
-    for where in TEMPORARY_ALLOWLIST:
-        path = SRC / where
-        if not path.exists():
-            continue  # moved by its helper: the lead removes the line at merge
-        stage = where.split("/")[0]
-        assert foreign_tables_named(path.read_text("utf-8"), stage=stage, owners=owners), (
-            f"{where} names no other stage's table any more: take it off TEMPORARY_ALLOWLIST")

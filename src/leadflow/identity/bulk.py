@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from leadflow.identity.candidates import CandidateIndex, name_lookup
@@ -10,6 +10,7 @@ from leadflow.identity.models import LeadMatchKey
 from leadflow.identity.service import (
     IN_BATCH, STATE_COLUMNS, identifier_keys, key_holders, lock_number, model,
 )
+from leadflow.leads import queries as leads_queries
 from leadflow.leads.models import Lead
 
 # The candidates of a whole chunk of submissions loaded with a few queries (the decision is identity.candidates',
@@ -102,19 +103,8 @@ def surviving(session: Session, candidates: CandidateIndex, lead_ids: set[int]) 
 
 
 def _candidates_by(session: Session, column: str):
-    """Leads whose `column` is in :values, through that column's index.
-
-    SQLite: the index named outright (INDEXED BY); its statistics call an index on a column most leads leave empty
-    (phone) useless and would scan a million rows. PostgreSQL's planner counts the empty values right.
-    """
-    table = Lead.__table__
-    if session.get_bind().dialect.name == "sqlite":
-        return (text(f"SELECT {', '.join(STATE_COLUMNS)} FROM leads INDEXED BY ix_leads_{column} "
-                     f"WHERE {column} IN :values AND merged_into_id IS NULL")
-                .bindparams(bindparam("values", expanding=True))
-                .columns(*(table.c[name] for name in STATE_COLUMNS)))
-    return select(*(table.c[name] for name in STATE_COLUMNS)).where(
-        table.c[column].in_(bindparam("values", expanding=True)), table.c.merged_into_id.is_(None))
+    """Leads whose `column` is in :values, through that column's index (the statement is leads' own)."""
+    return leads_queries.surviving_leads_by(session, column, STATE_COLUMNS)
 
 
 def load_fuzzy(*, session: Session, index: CandidateIndex, keys: set[str]) -> None:
