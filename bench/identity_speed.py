@@ -248,10 +248,10 @@ def run_match(path: Path, plan: Plan) -> dict:
     try:
         with factory() as session:
             for fields, _ in work[:20]:  # warm the model cache and SQLite's page cache; not counted
-                identity_service.fuzzy_match(session, fields)
+                identity_service.fuzzy_match(fields, session=session)
             for fields, near in work:
                 started = time.perf_counter()
-                outcome = identity_service.fuzzy_match(session, fields)
+                outcome = identity_service.fuzzy_match(fields, session=session)
                 times.append((time.perf_counter() - started) * 1000)
                 kind = "merge" if outcome.lead is not None else "review" if outcome.review else "new"
                 found[kind] += 1
@@ -291,7 +291,8 @@ def run(plan: Plan) -> dict:
                                 "dedupe": measured, "floor": floor, "load_average": os.getloadavg(),
                                 "merged": before["surviving"] - after["surviving"], "queued": after["review"],
                                 "errors": 0 if measured["exit_code"] == 0 else 1,
-                                "ratio": round(measured["seconds"] / floor["seconds"], 1) if floor["seconds"] else None})
+                                "ratio": round(measured["seconds"] / floor["seconds"],
+                                               1) if floor["seconds"] else None})
                 print(_line(results[-1]), flush=True)
         match = {}
         if plan.match:

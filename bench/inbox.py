@@ -123,7 +123,7 @@ def signed_in_client(url: str):
     client = TestClient(app, raise_server_exceptions=True)
     client.__enter__()
     with app.state.write_sessionmaker() as session:
-        user = people_service.create_user(session, email="inbox.bench@example.com", role="marketing",
+        user = people_service.create_user(session=session, email="inbox.bench@example.com", role="marketing",
                                           name="Inbox Bench", password="bench-password-1")
         token = signin.open_session(session, user)
         session.commit()

@@ -114,7 +114,7 @@ def run(plan: Plan, processes: int = 2) -> dict:
                                                       "GROUP BY lead_id, type")))
             floor_s = time.perf_counter() - t
         with factory() as session:
-            rule_set_id, compiled = scoring_service.active_rule_set(session)
+            rule_set_id, compiled = scoring_service.active_rule_set(session=session)
             total = session.execute(text("SELECT count(*) FROM leads WHERE merged_into_id IS NULL")).scalar()
             run = ScoringRun(kind="rescore", rule_set_id=rule_set_id, status="queued", created_by="bench",
                              total=total, done=0, last_lead_id=0, result={})

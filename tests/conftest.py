@@ -140,7 +140,7 @@ def api_key(factory) -> str:
     from leadflow.people import service as people_service
 
     with factory() as session:
-        _, key = people_service.create_api_key(session, name="tests")
+        _, key = people_service.create_api_key(session=session, name="tests")
         session.commit()
     return key
 

@@ -109,7 +109,8 @@ class PlainUrl:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    response = JSONResponse({"error": "too_large", "errors": [{"field": "body", "reason": f"larger than {limit} bytes"}]},
+    response = JSONResponse({"error": "too_large", "errors": [{"field": "body",
+                                                               "reason": f"larger than {limit} bytes"}]},
                             status_code=413)
     await response({"type": "http"}, None, send)  # type: ignore[arg-type]
 
@@ -298,7 +299,7 @@ def assemble(app: FastAPI, settings: Settings) -> None:
 
     def lead_edited(session, lead_ids, *, actor):
         for step in edited:
-            step(session, lead_ids, actor=actor)
+            step(lead_ids, session=session, actor=actor)
 
     app.state.lead_edited = lead_edited
     # Columns stages above leads add to the inbox's CSV export (the same as `leadflow export leads`).

@@ -73,7 +73,7 @@ def _first_admin(settings) -> None:
             typer.echo("the database has no tables yet: run `leadflow migrate` (or serve with --migrate)", err=True)
             return
         with unit_of_work(make_sessionmaker(engine)) as session:
-            created = people_service.ensure_first_admin(session, email=settings.admin_email)
+            created = people_service.ensure_first_admin(session=session, email=settings.admin_email)
     finally:
         engine.dispose()
     if created:
@@ -114,10 +114,11 @@ def apikey_create(
     _, _, factory = open_db()
     try:
         with unit_of_work(factory) as session:
-            owner = people_service.user_by_email(session, user) if user else people_service.first_admin(session)
+            owner = (people_service.user_by_email(user, session=session) if user
+                     else people_service.first_admin(session=session))
             if owner is not None and not owner.is_active:
                 raise Invalid.one("user", f"{owner.email} is deactivated")
-            _, key = people_service.create_api_key(session, name=name, user_id=owner.id if owner else None,
+            _, key = people_service.create_api_key(session=session, name=name, user_id=owner.id if owner else None,
                                                    scopes=scope or [])
     except (Invalid, NotFound) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -132,8 +133,8 @@ def apikey_list() -> None:
 
     _, _, factory = open_db(reads_only=True)
     with factory() as session:
-        emails = {u.id: u.email for u in people_service.list_users(session)}
-        for key in people_service.list_api_keys(session):
+        emails = {u.id: u.email for u in people_service.list_users(session=session)}
+        for key in people_service.list_api_keys(session=session):
             state = "revoked" if key.revoked_at else "active"
             owner = emails.get(key.user_id, "-") if key.user_id else "(admin)"
             scopes = ",".join(key.scopes or []) or "all"
@@ -151,7 +152,7 @@ def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (see 
     _, _, factory = open_db()
     try:
         with unit_of_work(factory) as session:
-            people_service.revoke_api_key(session, key_id)
+            people_service.revoke_api_key(key_id, session=session)
     except NotFound as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None

@@ -93,7 +93,7 @@ def _seed(url: str) -> dict[str, User]:
         with factory() as session:
             for key, (role, name) in plan.items():
                 email = f"{key.replace('_', '-')}@browser.example"
-                user = people_service.create_user(session, email=email, role=role, name=name,
+                user = people_service.create_user(session=session, email=email, role=role, name=name,
                                                   team="Sales Central" if role == "sales_rep" else None,
                                                   password=PASSWORD)
                 session.flush()

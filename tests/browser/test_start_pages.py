@@ -23,13 +23,13 @@ def caller(site) -> User:
     engine = db.make_engine(site.url)
     try:
         with db.make_sessionmaker(engine)() as session:  # writes: waits its turn beside the server's worker
-            user = people_service.create_user(session, email="caller@browser.example", role="telemarketer",
+            user = people_service.create_user(session=session, email="caller@browser.example", role="telemarketer",
                                               name="Tove Caller", password=PASSWORD)
             session.flush()
             ids = list(session.scalars(select(Lead.id).where(Lead.merged_into_id.is_(None),
                                                              Lead.phone.is_not(None)).order_by(Lead.id).limit(12)))
-            listed = people_service.create_call_list(session, name="Trade fair follow-up", owner=user)
-            people_service.add_to_call_list(session, call_list=listed, lead_ids=ids)
+            listed = people_service.create_call_list(session=session, name="Trade fair follow-up", owner=user)
+            people_service.add_to_call_list(session=session, call_list=listed, lead_ids=ids)
             session.commit()
             return User(user.id, user.email, user.name, user.role)
     finally:

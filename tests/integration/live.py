@@ -131,7 +131,7 @@ def _api_key(url: str) -> str:
     engine = db.make_engine(url)
     try:
         with db.make_sessionmaker(engine)() as session:
-            _, key = people_service.create_api_key(session, name="live")
+            _, key = people_service.create_api_key(session=session, name="live")
             session.commit()
     finally:
         engine.dispose()

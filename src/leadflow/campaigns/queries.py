@@ -18,11 +18,11 @@ class CampaignLeads:
     """How many leads of each campaign an actor sees, and whether they see every lead: read by the leads stage
     (`leads/stage.py` gives it; `app.state.campaign_leads` holds it), so campaigns import nothing of leads."""
 
-    counts: Callable[..., dict[int, int]]  # (session, actor, campaign_ids) -> {campaign_id: leads}
+    counts: Callable[..., dict[int, int]]  # (actor, campaign_ids, *, session) -> {campaign_id: leads}
     sees_all: Callable[..., bool]  # (actor) -> bool
 
 
-def campaign_page(session: Session, *, channel: str | None, q: str | None, parent_id: int | None,
+def campaign_page(*, session: Session, channel: str | None, q: str | None, parent_id: int | None,
                   cursor: str | None, limit: int) -> tuple[list[Campaign], str | None]:
     query = select(Campaign)
     if channel:
@@ -34,18 +34,18 @@ def campaign_page(session: Session, *, channel: str | None, q: str | None, paren
     return keyset_page(session, query, Campaign.id, cursor=cursor, limit=limit)
 
 
-def total_cost(session: Session, campaign_id: int) -> dict[str, str]:
+def total_cost(campaign_id: int, *, session: Session) -> dict[str, str]:
     rows = session.execute(select(CampaignCost.currency, func.sum(CampaignCost.amount))
                            .where(CampaignCost.campaign_id == campaign_id).group_by(CampaignCost.currency))
     return {currency: f"{amount:.2f}" for currency, amount in rows}
 
 
-def costs(session: Session, campaign_id: int) -> list[CampaignCost]:
+def costs(campaign_id: int, *, session: Session) -> list[CampaignCost]:
     return list(session.scalars(select(CampaignCost).where(CampaignCost.campaign_id == campaign_id)
                                 .order_by(CampaignCost.spent_on, CampaignCost.id)))
 
 
-def campaign_list(session: Session, *, q: str | None, channel: str | None, offset: int, limit: int
+def campaign_list(*, session: Session, q: str | None, channel: str | None, offset: int, limit: int
                   ) -> tuple[list[Campaign], bool]:
     """A page of campaigns for the workspace, latest start date first (undated last); and whether more follow."""
     query = select(Campaign)
@@ -61,7 +61,7 @@ def campaign_list(session: Session, *, q: str | None, channel: str | None, offse
     return rows[:limit], len(rows) > limit
 
 
-def total_costs(session: Session, campaign_ids: list[int]) -> dict[int, dict[str, str]]:
+def total_costs(campaign_ids: list[int], *, session: Session) -> dict[int, dict[str, str]]:
     """Total cost per currency of each campaign, for a page of campaigns: one grouped query."""
     if not campaign_ids:
         return {}
@@ -74,7 +74,7 @@ def total_costs(session: Session, campaign_ids: list[int]) -> dict[int, dict[str
     return totals
 
 
-def programs(session: Session, campaign: Campaign) -> tuple[list[Campaign], list[Campaign]]:
+def programs(campaign: Campaign, *, session: Session) -> tuple[list[Campaign], list[Campaign]]:
     """The programs above a campaign (top first) and the campaigns directly under it."""
     chain, seen, parent_id = [], {campaign.id}, campaign.parent_id
     while parent_id is not None and parent_id not in seen:
@@ -89,7 +89,7 @@ def programs(session: Session, campaign: Campaign) -> tuple[list[Campaign], list
     return list(reversed(chain)), children
 
 
-def choices(session: Session, *, limit: int = 500) -> list[tuple[int, str, str]]:
+def choices(*, session: Session, limit: int = 500) -> list[tuple[int, str, str]]:
     """(id, name, code) of campaigns for a select, by name."""
     return [tuple(row) for row in session.execute(select(Campaign.id, Campaign.name, Campaign.code)
                                                   .order_by(Campaign.name, Campaign.id).limit(limit))]

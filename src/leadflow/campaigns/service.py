@@ -16,7 +16,7 @@ from leadflow.errors import Conflict, Invalid, NotFound
 from leadflow.hierarchy import check_parent
 
 
-def resolve(session: Session, *, code: str | None, attribution: dict, capture_channel: str) -> int | None:
+def resolve(*, session: Session, code: str | None, attribution: dict, capture_channel: str) -> int | None:
     """The campaign a capture belongs to, by code or utm_campaign; created when it does not exist yet."""
     code = code or attribution.get("utm_campaign")
     if not code:
@@ -37,14 +37,14 @@ def resolve(session: Session, *, code: str | None, attribution: dict, capture_ch
     return session.scalar(select(Campaign.id).where(Campaign.code_key == key))
 
 
-def get(session: Session, campaign_id: int) -> Campaign:
+def get(campaign_id: int, *, session: Session) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound("campaign", campaign_id)
     return campaign
 
 
-def _check(session: Session, values: dict, campaign: Campaign | None = None) -> None:
+def _check(values: dict, campaign: Campaign | None = None, *, session: Session) -> None:
     if "channel" in values and values["channel"] not in CHANNELS:
         raise Invalid.one("channel", f"must be one of {', '.join(CHANNELS)}")
     starts = values.get("starts_on", campaign.starts_on if campaign else None)
@@ -56,8 +56,8 @@ def _check(session: Session, values: dict, campaign: Campaign | None = None) -> 
                      what="campaign")
 
 
-def create(session: Session, *, values: dict) -> Campaign:
-    _check(session, values)
+def create(*, session: Session, values: dict) -> Campaign:
+    _check(values, session=session)
     key = code_key(values["code"])
     if session.scalar(select(Campaign.id).where(Campaign.code_key == key)) is not None:
         raise Conflict(f"a campaign with code {values['code']!r} exists already")
@@ -67,8 +67,8 @@ def create(session: Session, *, values: dict) -> Campaign:
     return campaign
 
 
-def update(session: Session, *, campaign: Campaign, values: dict) -> Campaign:
-    _check(session, values, campaign)
+def update(*, session: Session, campaign: Campaign, values: dict) -> Campaign:
+    _check(values, campaign, session=session)
     if "code" in values:
         key = code_key(values["code"])
         other = session.scalar(select(Campaign.id).where(Campaign.code_key == key, Campaign.id != campaign.id))
@@ -81,7 +81,7 @@ def update(session: Session, *, campaign: Campaign, values: dict) -> Campaign:
     return campaign
 
 
-def add_cost(session: Session, *, campaign: Campaign, spent_on: date, amount: Decimal, currency: str,
+def add_cost(*, session: Session, campaign: Campaign, spent_on: date, amount: Decimal, currency: str,
              note: str | None) -> CampaignCost:
     """What was spent; never negative (a refund corrects the entry it refunds: remove_cost, then add_cost)."""
     if amount < 0:
@@ -94,7 +94,7 @@ def add_cost(session: Session, *, campaign: Campaign, spent_on: date, amount: De
     return cost
 
 
-def remove_cost(session: Session, *, campaign: Campaign, cost_id: int) -> None:
+def remove_cost(*, session: Session, campaign: Campaign, cost_id: int) -> None:
     cost = session.get(CampaignCost, cost_id)
     if cost is None or cost.campaign_id != campaign.id:
         raise NotFound("cost entry", cost_id)

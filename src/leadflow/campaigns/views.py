@@ -63,7 +63,7 @@ def _campaign_input(values: dict[str, str]) -> dict:
 
 
 def _edit_context(session, *, values: dict, errors: dict, campaign=None) -> dict:
-    parents = [c for c in queries.choices(session) if campaign is None or c[0] != campaign.id]
+    parents = [c for c in queries.choices(session=session) if campaign is None or c[0] != campaign.id]
     return {"values": values, "errors": errors, "campaign": campaign, "channels": CHANNELS,
             "channel_label": channel_label, "parents": parents}
 
@@ -74,13 +74,13 @@ def campaign_list(request: Request, actor: PageActor, session: DbSession, q: str
     actor.require("campaigns:read")
     page = max(1, min(page, 10_000))
     channel = channel if channel in CHANNELS else ""
-    rows, more = queries.campaign_list(session, q=q[:200] or None, channel=channel or None,
+    rows, more = queries.campaign_list(session=session, q=q[:200] or None, channel=channel or None,
                                        offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     ids = [c.id for c in rows]
     leads: queries.CampaignLeads = request.app.state.campaign_leads
     return render(request, "campaigns/list.html", {
-        "campaigns": rows, "totals": queries.total_costs(session, ids),
-        "counts": leads.counts(session, actor, ids), "sees_all": leads.sees_all(actor),
+        "campaigns": rows, "totals": queries.total_costs(ids, session=session),
+        "counts": leads.counts(actor, ids, session=session), "sees_all": leads.sees_all(actor),
         "q": q[:200], "channel": channel, "channels": CHANNELS, "channel_label": channel_label, "page": page,
         "more": more, "can_write": "campaigns:write" in actor.permissions,
     })
@@ -101,7 +101,7 @@ async def create_campaign(request: Request, actor: PageActor, session: DbSession
         body = CampaignCreate(**_campaign_input(values))
         data = body.model_dump()
         data["currency"] = data["currency"].upper()
-        campaign = campaigns_service.create(session, values=data)
+        campaign = campaigns_service.create(session=session, values=data)
     except ValidationError as exc:
         errors = _messages(exc)
     except Invalid as exc:
@@ -119,7 +119,7 @@ async def create_campaign(request: Request, actor: PageActor, session: DbSession
 @router.get("/campaigns/{campaign_id}/edit")
 def edit_campaign_page(request: Request, campaign_id: int, actor: PageActor, session: DbSession):
     actor.require("campaigns:write")
-    campaign = campaigns_service.get(session, campaign_id)
+    campaign = campaigns_service.get(campaign_id, session=session)
     values = {name: "" if getattr(campaign, name) is None else str(getattr(campaign, name))
               for name in CAMPAIGN_FIELDS}
     return render(request, "campaigns/edit.html", _edit_context(session, values=values, errors={},
@@ -129,7 +129,7 @@ def edit_campaign_page(request: Request, campaign_id: int, actor: PageActor, ses
 @router.post("/campaigns/{campaign_id}/edit")
 async def update_campaign(request: Request, campaign_id: int, actor: PageActor, session: DbSession):
     actor.require("campaigns:write")
-    campaign = campaigns_service.get(session, campaign_id)
+    campaign = campaigns_service.get(campaign_id, session=session)
     values = _form_values(await request.form(), CAMPAIGN_FIELDS)
     try:
         body = CampaignUpdate(**_campaign_input(values))
@@ -138,7 +138,7 @@ async def update_campaign(request: Request, campaign_id: int, actor: PageActor, 
             if data[required] is None:
                 raise Invalid.one(required, "is required")
         data["currency"] = data["currency"].upper()
-        campaigns_service.update(session, campaign=campaign, values=data)
+        campaigns_service.update(session=session, campaign=campaign, values=data)
     except ValidationError as exc:
         errors = _messages(exc)
     except Invalid as exc:
@@ -149,19 +149,19 @@ async def update_campaign(request: Request, campaign_id: int, actor: PageActor, 
         session.commit()
         return redirect(request, f"/campaigns/{campaign.id}", message="Campaign saved.", kind="ok")
     session.rollback()
-    campaign = campaigns_service.get(session, campaign_id)
+    campaign = campaigns_service.get(campaign_id, session=session)
     return render(request, "campaigns/edit.html", _edit_context(session, values=values, errors=errors,
                                                                 campaign=campaign), status_code=422)
 
 
 def _detail(request: Request, actor, session, campaign, *, cost_values: dict | None = None,
             cost_errors: dict | None = None, status_code: int = 200):
-    above, below = queries.programs(session, campaign)
+    above, below = queries.programs(campaign, session=session)
     leads: queries.CampaignLeads = request.app.state.campaign_leads
     return render(request, "campaigns/detail.html", {
-        "campaign": campaign, "above": above, "below": below, "costs": queries.costs(session, campaign.id),
-        "total": queries.total_cost(session, campaign.id),
-        "leads": leads.counts(session, actor, [campaign.id]).get(campaign.id, 0),
+        "campaign": campaign, "above": above, "below": below, "costs": queries.costs(campaign.id, session=session),
+        "total": queries.total_cost(campaign.id, session=session),
+        "leads": leads.counts(actor, [campaign.id], session=session).get(campaign.id, 0),
         "sees_all": leads.sees_all(actor), "channel_label": channel_label,
         "can_write": "campaigns:write" in actor.permissions, "can_see_leads": "leads:read" in actor.permissions,
         "can_see_forms": "forms:read" in actor.permissions,
@@ -173,13 +173,13 @@ def _detail(request: Request, actor, session, campaign, *, cost_values: dict | N
 @router.get("/campaigns/{campaign_id}")
 def campaign_detail(request: Request, campaign_id: int, actor: PageActor, session: DbSession):
     actor.require("campaigns:read")
-    return _detail(request, actor, session, campaigns_service.get(session, campaign_id))
+    return _detail(request, actor, session, campaigns_service.get(campaign_id, session=session))
 
 
 @router.post("/campaigns/{campaign_id}/costs")
 async def add_cost(request: Request, campaign_id: int, actor: PageActor, session: DbSession):
     actor.require("campaigns:write")
-    campaign = campaigns_service.get(session, campaign_id)
+    campaign = campaigns_service.get(campaign_id, session=session)
     values = _form_values(await request.form(), COST_FIELDS)
     values["currency"] = values["currency"] or campaign.currency
     try:
@@ -188,7 +188,7 @@ async def add_cost(request: Request, campaign_id: int, actor: PageActor, session
     except ValidationError as exc:
         return _detail(request, actor, session, campaign, cost_values=values, cost_errors=_messages(exc),
                        status_code=422)
-    campaigns_service.add_cost(session, campaign=campaign, spent_on=body.spent_on, amount=body.amount,
+    campaigns_service.add_cost(session=session, campaign=campaign, spent_on=body.spent_on, amount=body.amount,
                                currency=body.currency, note=body.note)
     session.commit()
     return redirect(request, f"/campaigns/{campaign.id}#costs",

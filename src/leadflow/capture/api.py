@@ -30,8 +30,8 @@ def list_captures(session: DbSession, actor: Reader, external_id: str | None = N
                   lead_id: int | None = None, import_id: int | None = None, cursor: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50):
     if lead_id is not None:
-        leads_queries.visible_lead(session, actor, lead_id)
-    rows, next_cursor = queries.capture_page(session, external_id=external_id, channel=channel, outcome=outcome,
+        leads_queries.visible_lead(actor, lead_id, session=session)
+    rows, next_cursor = queries.capture_page(session=session, external_id=external_id, channel=channel, outcome=outcome,
                                              lead_id=lead_id, import_id=import_id, cursor=cursor, limit=limit,
                                              lead_ids=_within(actor))
     return CapturePage(items=[CaptureRead.model_validate(r) for r in rows], next_cursor=next_cursor)
@@ -39,9 +39,9 @@ def list_captures(session: DbSession, actor: Reader, external_id: str | None = N
 
 @router.get("/captures/{capture_id}", response_model=CaptureDetail)
 def get_capture(capture_id: int, session: DbSession, actor: Reader):
-    capture = queries.get_capture(session, capture_id)
+    capture = queries.get_capture(capture_id, session=session)
     if not actor.can("captures:read") and (
-            capture.lead_id is None or not leads_queries.is_visible(session, actor, capture.lead_id)):
+            capture.lead_id is None or not leads_queries.is_visible(actor, capture.lead_id, session=session)):
         raise NotFound("capture", capture_id)
     return CaptureDetail(**CaptureRead.model_validate(capture).model_dump(),
                          payload=capture.payload.decode("utf-8", errors="replace"))
@@ -49,6 +49,6 @@ def get_capture(capture_id: int, session: DbSession, actor: Reader):
 
 @router.get("/leads/{lead_id}/captures", response_model=list[CaptureRead])
 def lead_captures(lead_id: int, session: DbSession, actor: Reader):
-    lead = leads_queries.visible_lead(session, actor, lead_id)
-    rows, _ = queries.capture_page(session, lead_id=lead.id, limit=500)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
+    rows, _ = queries.capture_page(session=session, lead_id=lead.id, limit=500)
     return [CaptureRead.model_validate(c) for c in rows]

@@ -75,18 +75,19 @@ def import_file(
             headers.propose(table.columns, overrides, id_column)
             with factory() as session:
                 if resume is None:
-                    record = import_service.create(session, filename=file.name, channel=channel, campaign=campaign,
+                    record = import_service.create(session=session, filename=file.name, channel=channel,
+                                                   campaign=campaign,
                                                    mapping=overrides, id_column=id_column, country=country)
-                    import_service.describe(session, record, table, sample_rows=0)
+                    import_service.describe(record, table, session=session, sample_rows=0)
                     record.size_bytes = file.stat().st_size
                 else:
-                    record = import_service.get(session, resume)
+                    record = import_service.get(resume, session=session)
                     if record.columns != table.columns:
                         raise Invalid.one("file", f"its columns are not those of import {resume}")
                     if country is not None and import_service.file_country(country) != record.country:
                         raise Invalid.one("country", f"import {resume} has read rows by its country "
                                                      f"({record.country or 'none'}): it cannot change midway")
-                if not import_service.claim(session, record.id):
+                if not import_service.claim(record.id, session=session):
                     raise Invalid.one("resume", f"import {record.id} is {record.status}")
                 session.commit()
                 import_id, size = record.id, record.size_bytes
@@ -114,7 +115,8 @@ def import_file(
                 raise typer.Exit(1) from None
     seconds = max(time.monotonic() - started, 1e-6)
     with reading(factory)() as session, rejects.open("w", newline="", encoding="utf-8") as out:
-        csv.writer(out).writerows(import_queries.reject_rows(session, import_service.get(session, import_id)))
+        csv.writer(out).writerows(import_queries.reject_rows(import_service.get(import_id, session=session),
+                                                             session=session))
     typer.echo(
         f"import {import_id}: {record.rows_done} rows: {record.created} created, {record.merged} merged, "
         f"{record.rejected} rejected{_aside(record.set_aside)} in {seconds:.1f} s ({record.rows_done / seconds:,.0f} rows/s); "

@@ -26,7 +26,7 @@ PERIODIC_KEY = f"{events.CAPTURE_RETRY}:periodic:"
 def retry_pending(session: Session, payload: dict) -> None:
     """capture.retry: process again every pending capture whose wait is over. A capture left pending books one run
     for itself (payload capture_id); the periodic run (payload periodic) catches any whose own run was lost."""
-    outcomes = capture_service.retry_due(session)
+    outcomes = capture_service.retry_due(session=session)
     if outcomes:
         log.info("%s pending capture(s) processed again: %s", len(outcomes),
                  ", ".join(f"{o.capture.id} {o.outcome}" for o in outcomes))
@@ -57,7 +57,7 @@ def run_import(session: Session, payload: dict) -> None:
     import_id = payload["import_id"]
     factory = db.sessions_like(session)
     with factory() as own:
-        claimed = import_service.claim(own, import_id)
+        claimed = import_service.claim(import_id, session=own)
         own.commit()
         record = own.get(Import, import_id)
         if not claimed:
@@ -70,7 +70,7 @@ def run_import(session: Session, payload: dict) -> None:
             db.sessions_like(session, reads_only=True), import_id)))
     except Invalid as exc:
         with factory() as own:
-            import_service.fail(own, import_id, str(exc))
+            import_service.fail(import_id, str(exc), session=own)
             own.commit()
         return
     try:

@@ -10,7 +10,7 @@ from leadflow.errors import NotFound
 from leadflow.pages import keyset_page
 
 
-def capture_page(session: Session, *, external_id: str | None = None, channel: str | None = None,
+def capture_page(*, session: Session, external_id: str | None = None, channel: str | None = None,
                  outcome: str | None = None, lead_id: int | None = None, import_id: int | None = None,
                  cursor: str | None = None, limit: int = 50, lead_ids=None) -> tuple[list[Capture], str | None]:
     """`lead_ids` (a subquery) keeps only the captures of those leads."""
@@ -30,14 +30,14 @@ def capture_page(session: Session, *, external_id: str | None = None, channel: s
     return keyset_page(session, query, Capture.id, cursor=cursor, limit=limit)
 
 
-def get_capture(session: Session, capture_id: int) -> Capture:
+def get_capture(capture_id: int, *, session: Session) -> Capture:
     capture = session.get(Capture, capture_id)
     if capture is None:
         raise NotFound("capture", capture_id)
     return capture
 
 
-def form_submissions(session: Session, form_ids: list[int]) -> dict[int, int]:
+def form_submissions(form_ids: list[int], *, session: Session) -> dict[int, int]:
     """Posts received per form (every outcome), for a page of forms: one grouped query."""
     if not form_ids:
         return {}

@@ -52,22 +52,22 @@ def enter(session: Session, *, actor: Actor, values: dict[str, str], campaign_id
         idempotency_key=f"quick:{actor.label}:{idempotency_key}" if idempotency_key else None)
     consents = [{"purpose": CONSENT_PURPOSE, "granted": True, "text": CONSENT_TEXT}] if consent else []
     submission = Submission(fields=fields, consents=consents)
-    capture, is_new = capture_service.receive(session, inbound)
+    capture, is_new = capture_service.receive(inbound, session=session)
     if not is_new:
         outcome = capture_service.Outcome(capture=capture, outcome=capture.outcome, lead_id=capture.lead_id,
                                           replayed=True)
     else:
-        outcome = capture_service.process(session, capture, submission, default_country=default_country,
+        outcome = capture_service.process(capture, submission, session=session, default_country=default_country,
                                           campaign_id=campaign_id)
     if not outcome.replayed and outcome.lead_id is not None:
         lead = session.get(Lead, outcome.lead_id)
         if outcome.outcome == "created" and lead.owner_id is None and not sees_all(actor) and actor.user_id:
             lead.owner_id = actor.user_id
-            leads_service.add_activity(session, lead_id=lead.id, kind="owner_changed", actor=actor.label,
+            leads_service.add_activity(session=session, lead_id=lead.id, kind="owner_changed", actor=actor.label,
                                        summary="Owned by the person who entered it",
                                        data={"owner_id": actor.user_id})
         if note:
-            leads_service.add_note(session, lead=lead, text=note, actor=actor.label)
+            leads_service.add_note(session=session, lead=lead, text=note, actor=actor.label)
         session.flush()
     name = " ".join(v for v in (fields["first_name"], fields["last_name"]) if v) or fields["email"] or "the lead"
     return Entered(outcome=outcome, name=name)

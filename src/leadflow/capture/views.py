@@ -58,8 +58,8 @@ def _form(request: Request, session, actor, *, values: dict, campaign_id: int | 
 def quick_entry_page(request: Request, session: DbSession, actor: PageActor, saved: int | None = None):
     actor.require("leads:create")
     last = None
-    if saved is not None and leads_queries.is_visible(session, actor, saved):
-        last = leads_queries.visible_lead(session, actor, saved)
+    if saved is not None and leads_queries.is_visible(actor, saved, session=session):
+        last = leads_queries.visible_lead(actor, saved, session=session)
     return _form(request, session, actor, values={}, campaign_id=_remembered_campaign(request, actor.user_id),
                  saved=last)
 
@@ -97,7 +97,7 @@ def quick_entry_save(
     if outcome.lead_id is None:
         message = f"Kept the entry for {entered.name}; it could not be processed yet and will be retried."
         response = redirect(request, "/leads/new", message=message, kind="info")
-    elif outcome.outcome == "merged" and not leads_queries.is_visible(session, actor, outcome.lead_id):
+    elif outcome.outcome == "merged" and not leads_queries.is_visible(actor, outcome.lead_id, session=session):
         message = f"Saved {entered.name}: it matched a lead you do not see, which now has these details."
         response = redirect(request, "/leads/new", message=message, kind="ok")
     else:
@@ -132,11 +132,11 @@ def _pretty(payload: bytes, content_type: str | None) -> str:
 def lead_captures(lead_id: int, request: Request, session: DbSession, actor: PageActor):
     """The lead page's panel of raw captures (an htmx fragment), or a page of its own without JavaScript."""
     actor.require("leads:read")
-    lead = leads_queries.visible_lead(session, actor, lead_id)
-    rows, more = queries.capture_page(session, lead_id=lead.id, limit=50)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
+    rows, more = queries.capture_page(session=session, lead_id=lead.id, limit=50)
     ids = {c.campaign_id for c in rows if c.campaign_id}
     names = dict(session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(ids))).all()) if ids else {}
-    senders = people_queries.actor_names(session, {c.client for c in rows if c.client})
+    senders = people_queries.actor_names({c.client for c in rows if c.client}, session=session)
     captures = [{"capture": c, "campaign": names.get(c.campaign_id), "payload": _pretty(c.payload, c.content_type),
                  "sender": senders.get(c.client, c.client)} for c in rows]
     fragment = request.headers.get("hx-request") == "true"

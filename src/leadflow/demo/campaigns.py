@@ -64,12 +64,12 @@ def plan_campaigns(session: Session, rng: random.Random, moment: datetime, repor
         campaign = session.scalar(select(Campaign).where(Campaign.code == code, Campaign.name == name))
         found = campaign is not None
         try:
-            campaign = campaign or campaigns_service.create(session, values={
+            campaign = campaign or campaigns_service.create(session=session, values={
                 "name": name, "code": code, "channel": channel, "source": source, "medium": medium, "offer": offer,
                 "starts_on": starts, "ends_on": ends, "budget": Decimal(monthly * months), "currency": "EUR"})
         except Conflict:
             code = f"{code}-{rng.randrange(1000, 9999)}"
-            campaign = campaigns_service.create(session, values={
+            campaign = campaigns_service.create(session=session, values={
                 "name": name, "code": code, "channel": channel, "source": source, "medium": medium, "offer": offer,
                 "starts_on": starts, "ends_on": ends, "budget": Decimal(monthly * months), "currency": "EUR"})
         for month in range(months):
@@ -79,7 +79,7 @@ def plan_campaigns(session: Session, rng: random.Random, moment: datetime, repor
             amount = Decimal(monthly) * Decimal(rng.uniform(0.8, 1.15))
             if found:  # its costs came with it
                 continue
-            campaigns_service.add_cost(session, campaign=campaign, spent_on=spent_on,
+            campaigns_service.add_cost(session=session, campaign=campaign, spent_on=spent_on,
                                        amount=amount.quantize(Decimal("0.01")), currency="EUR",
                                        note="Stand, travel and printing" if channel == "trade_fair" else
                                        f"Invoice {spent_on:%B %Y}")
@@ -124,5 +124,5 @@ def publish_forms(session: Session, campaigns: list[Plan]) -> list[str]:
     for values in definitions:
         values = FormCreate.model_validate({k: v for k, v in values.items() if v is not None}).model_dump()
         found = session.scalar(select(Form).where(Form.name == values["name"]).order_by(Form.id).limit(1))
-        slugs.append((found or form_service.create(session, values=values)).slug)
+        slugs.append((found or form_service.create(session=session, values=values)).slug)
     return slugs

@@ -84,4 +84,4 @@ def found_companies(session: Session, rng: random.Random, fakers: dict, report: 
 def _company(session: Session, *, values: dict) -> Company:
     """The demo's company of this name, written by a run that stopped midway, or a new one."""
     found = session.scalar(select(Company).where(Company.name == values["name"]).order_by(Company.id).limit(1))
-    return found or leads_service.create_company(session, values=values)
+    return found or leads_service.create_company(session=session, values=values)

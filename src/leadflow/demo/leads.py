@@ -103,13 +103,14 @@ def import_leads(factory: sessionmaker[Session], rows: list[dict], campaigns: li
                 done += len(batch)
                 continue
             if record is None:
-                record = import_service.create(session, filename=f"{plan.code}.csv", channel=plan.capture_channel,
+                record = import_service.create(session=session, filename=f"{plan.code}.csv",
+                                               channel=plan.capture_channel,
                                                campaign=plan.code)
-                import_service.describe(session, record, table, sample_rows=0)
+                import_service.describe(record, table, session=session, sample_rows=0)
                 record.size_bytes = len(data)
             if record.status == "running":  # its run stopped midway (a running one was refused above): take it over
-                import_service.fail(session, record.id, "the demo run that ran it stopped")
-            if not import_service.claim(session, record.id):
+                import_service.fail(record.id, "the demo run that ran it stopped", session=session)
+            if not import_service.claim(record.id, session=session):
                 raise Conflict(f"import {record.id} of the demo is running in another process")
             session.commit()
             import_id = record.id

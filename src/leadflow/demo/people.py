@@ -33,26 +33,27 @@ def hire_people(session: Session, rng: random.Random, fakers: dict, report: Repo
              "Telemarketing": ("telemarketing", False)}
     for name, (kind, shared) in teams.items():
         try:
-            people_service.team_by_name(session, name)
+            people_service.team_by_name(name, session=session)
         except NotFound:
-            people_service.create_team(session, name=name, kind=kind, members_see_each_other=shared)
+            people_service.create_team(session=session, name=name, kind=kind, members_see_each_other=shared)
     by_role: dict[str, list[User]] = {role: [] for role in roles.ROLES}
     for role, locale, team in plan:
         fake = fakers[locale]
         first, last = fake.first_name(), fake.last_name()
         email = f"{ascii_name(first)}.{ascii_name(last)}@demo.leadflow.example"
         try:
-            user = people_service.user_by_email(session, email)
+            user = people_service.user_by_email(email, session=session)
             user.password_hash = hashed  # a resumed demo prints a new password: the first may not have been seen
         except NotFound:
-            user = people_service.create_user(session, email=email, role=role, name=f"{first} {last}", team=team)
+            user = people_service.create_user(session=session, email=email, role=role, name=f"{first} {last}",
+                                              team=team)
             user.password_hash = hashed
         by_role[role].append(user)
         report.users.append((user.email, role, team or "-"))
     managers = {"Sales North": by_role[roles.SALES_MANAGER][0], "Sales Central": by_role[roles.SALES_MANAGER][1],
                 "Marketing": by_role[roles.MARKETING][0], "Telemarketing": by_role[roles.MARKETING][1]}
     for name, user in managers.items():
-        people_service.team_by_name(session, name).manager_id = user.id
+        people_service.team_by_name(name, session=session).manager_id = user.id
     session.flush()
     return by_role
 

@@ -125,9 +125,9 @@ def tell(session: Session, rng: random.Random, moment: datetime, progress: Progr
     told.events, told.stage_changes = len(events), len(changes)
     ids = [lead.id for lead in leads]
     progress("scoring every lead from its history", 0, len(ids))
-    scoring_service.rescore_leads(session, ids)
+    scoring_service.rescore_leads(ids, session=session)
     progress("the Sales Ready rule", 0, len(ids))
-    told.sales_ready = len(qualification_service.evaluate(session, ids))
+    told.sales_ready = len(qualification_service.evaluate(ids, session=session))
     told.bands = dict(session.execute(select(Lead.band, func.count()).where(
         Lead.merged_into_id.is_(None), Lead.stage.not_in(("customer", "disqualified")), Lead.band.is_not(None))
         .group_by(Lead.band)).all())

@@ -124,8 +124,8 @@ def _call_lists(session: Session, people: dict[str, list[User]], calling: list[i
     for index, caller in enumerate(callers):
         mine = calling[index::len(callers)][:150]
         if mine:
-            listed = people_service.create_call_list(session, name="Follow-up calls this week", owner=caller)
-            people_service.add_to_call_list(session, call_list=listed, lead_ids=mine)
+            listed = people_service.create_call_list(session=session, name="Follow-up calls this week", owner=caller)
+            people_service.add_to_call_list(session=session, call_list=listed, lead_ids=mine)
     session.flush()
 
 

@@ -40,9 +40,9 @@ def list_duplicates(session: DbSession, actor: Reader,
                     status: Literal["open", "merged", "not_same"] | None = "open", lead_id: int | None = None,
                     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """Possible duplicates side by side, with the score and the reasons; open ones by default."""
-    pairs, next_cursor = queries.duplicate_page(session, actor, status=status, lead_id=lead_id, cursor=cursor,
+    pairs, next_cursor = queries.duplicate_page(actor, session=session, status=status, lead_id=lead_id, cursor=cursor,
                                                 limit=limit)
-    leads = queries.leads_of(session, pairs)
+    leads = queries.leads_of(pairs, session=session)
     return DuplicatePage(items=[_read(p, leads) for p in pairs], next_cursor=next_cursor)
 
 
@@ -50,13 +50,13 @@ def list_duplicates(session: DbSession, actor: Reader,
 def get_duplicate(pair_id: int, session: DbSession, actor: Reader):
     pair = merges.get_pair(session, pair_id)
     _visible_pair(session, actor, pair)
-    return _read(pair, queries.leads_of(session, [pair]))
+    return _read(pair, queries.leads_of([pair], session=session))
 
 
 def _visible_pair(session, actor, pair) -> None:
     for lead_id in (pair.lead_id, pair.other_id):
-        if queries.merged_lead(session, actor, lead_id) is None:
-            leads_queries.visible_lead(session, actor, lead_id)
+        if queries.merged_lead(actor, lead_id, session=session) is None:
+            leads_queries.visible_lead(actor, lead_id, session=session)
 
 
 @router.post("/duplicates/{pair_id}/decision", response_model=MergeRead | None)
@@ -84,18 +84,18 @@ def merge_leads(lead_id: int, body: MergeRequest, session: DbSession, actor: Mer
 def _surviving(session, actor: Actor, lead_id: int):
     """A lead the actor sees, still surviving: a lead merged away (into one the actor sees) is a conflict, not
     unknown; a lead the actor may not see stays a 404."""
-    if queries.merged_lead(session, actor, lead_id) is not None:
+    if queries.merged_lead(actor, lead_id, session=session) is not None:
         raise Conflict(f"lead {lead_id} was merged into another lead already")
-    return leads_queries.visible_lead(session, actor, lead_id)
+    return leads_queries.visible_lead(actor, lead_id, session=session)
 
 
 @router.post("/leads/{lead_id}/unmerge", response_model=LeadRead)
 @retry_races
 def unmerge_lead(lead_id: int, session: DbSession, actor: Merger):
     """Undo the merge that folded this lead into another: it comes back with everything that belonged to it."""
-    lead = queries.merged_lead(session, actor, lead_id)
+    lead = queries.merged_lead(actor, lead_id, session=session)
     if lead is None:
-        leads_queries.visible_lead(session, actor, lead_id)  # 404 when unknown or not the actor's
+        leads_queries.visible_lead(actor, lead_id, session=session)  # 404 when unknown or not the actor's
         raise NotFound("merged lead", lead_id)
     restored = merges.unmerge(session, merged=lead, actor=actor.label)
     session.commit()
@@ -104,9 +104,9 @@ def unmerge_lead(lead_id: int, session: DbSession, actor: Merger):
 
 @router.get("/leads/{lead_id}/merges", response_model=list[MergeRead])
 def lead_merges(lead_id: int, session: DbSession, actor: Reader):
-    if queries.merged_lead(session, actor, lead_id) is None:
-        leads_queries.visible_lead(session, actor, lead_id)
-    return [MergeRead.model_validate(m) for m in queries.merges_of(session, lead_id)]
+    if queries.merged_lead(actor, lead_id, session=session) is None:
+        leads_queries.visible_lead(actor, lead_id, session=session)
+    return [MergeRead.model_validate(m) for m in queries.merges_of(lead_id, session=session)]
 
 
 @router.get("/identity/survivorship", response_model=SurvivorshipRules)

@@ -21,7 +21,7 @@ class StaleLeads(Exception):
     """A lead the chunk read was changed by another transaction before the chunk could write it: run it again."""
 
 
-def lock_unchanged(session: Session, leads: list[dict]) -> None:
+def lock_unchanged(leads: list[dict], *, session: Session) -> None:
     """Lock the stored leads a chunk is about to update, in id order, and check that none changed since the chunk
     read it (`read_at`, its updated_at then); raises StaleLeads otherwise. PostgreSQL only: on SQLite the chunk's
     first write took the database's write lock before it read anything."""
@@ -36,7 +36,7 @@ def lock_unchanged(session: Session, leads: list[dict]) -> None:
             raise StaleLeads("a lead changed while the chunk was matched")
 
 
-def lock_many(session: Session, keys: set[str] | list[str]) -> None:
+def lock_many(keys: set[str] | list[str], *, session: Session) -> None:
     """lock_keys for a chunk's keys in one statement, in the same (sorted) order, so no capture waits in a cycle."""
     if session.get_bind().dialect.name != "postgresql" or not keys:
         return
@@ -47,7 +47,7 @@ def lock_many(session: Session, keys: set[str] | list[str]) -> None:
     ), {"keys": numbers})
 
 
-def load_candidates(session: Session, submissions: list[dict]) -> CandidateIndex:
+def load_candidates(submissions: list[dict], *, session: Session) -> CandidateIndex:
     """Every surviving lead that shares an email, a phone or (for rows with neither) a name with the chunk."""
     emails, phones, names = set(), set(), set()
     for fields in submissions:
@@ -62,7 +62,8 @@ def load_candidates(session: Session, submissions: list[dict]) -> CandidateIndex
     for column, values in (("email", emails), ("phone", phones), ("mobile", phones), ("name_key", names)):
         values = sorted(values)
         for start in range(0, len(values), IN_BATCH):
-            for row in session.execute(_candidates_by(session, column), {"values": values[start:start + IN_BATCH]}):
+            for row in session.execute(_candidates_by(column, session=session),
+                                       {"values": values[start:start + IN_BATCH]}):
                 if row.id not in found:
                     found[row.id] = row._asdict()
     # Leads holding one of the chunk's emails or phones as another address: found through the identity index.
@@ -71,12 +72,12 @@ def load_candidates(session: Session, submissions: list[dict]) -> CandidateIndex
     for start in range(0, len(keys), IN_BATCH):
         others.update(session.scalars(select(LeadMatchKey.lead_id).where(
             LeadMatchKey.key.in_(keys[start:start + IN_BATCH]))))
-    for lead in _rows(session, sorted(others - set(found))):
+    for lead in _rows(sorted(others - set(found)), session=session):
         found[lead["id"]] = lead
-    return CandidateIndex(list(found.values()), model=model(session))
+    return CandidateIndex(list(found.values()), model=model(session=session))
 
 
-def surviving(session: Session, candidates: CandidateIndex, lead_ids: set[int]) -> dict[int, dict]:
+def surviving(candidates: CandidateIndex, lead_ids: set[int], *, session: Session) -> dict[int, dict]:
     """lead id -> the dict of the lead it lives on in (itself, or the end of its merge chain), held by
     `candidates` (read and added there when it is not yet)."""
     parent: dict[int, int | None] = {}
@@ -98,24 +99,24 @@ def surviving(session: Session, candidates: CandidateIndex, lead_ids: set[int]) 
 
     roots = {lead_id: root(lead_id) for lead_id in lead_ids}
     missing = sorted({r for r in roots.values() if r is not None} - set(candidates.by_id))
-    candidates.add_stored(_rows(session, missing))
+    candidates.add_stored(_rows(missing, session=session))
     return {lead_id: candidates.by_id[r] for lead_id, r in roots.items() if r in candidates.by_id}
 
 
-def _candidates_by(session: Session, column: str):
+def _candidates_by(column: str, *, session: Session):
     """Leads whose `column` is in :values, through that column's index (the statement is leads' own)."""
-    return leads_queries.surviving_leads_by(session, column, STATE_COLUMNS)
+    return leads_queries.surviving_leads_by(column, STATE_COLUMNS, session=session)
 
 
 def load_fuzzy(*, session: Session, index: CandidateIndex, keys: set[str]) -> None:
     """The fuzzy matcher's candidates for a chunk into `index`: the holders of every blocking key of the rows that
     need them, and those leads (a few queries for the chunk)."""
-    index.add_holders(key_holders(session, sorted(keys)))
+    index.add_holders(key_holders(sorted(keys), session=session))
     missing = sorted({i for ids in index.holders.values() for i in ids} - set(index.by_id))
-    index.add_stored(_rows(session, missing))
+    index.add_stored(_rows(missing, session=session))
 
 
-def _rows(session: Session, ids: list[int]) -> list[dict]:
+def _rows(ids: list[int], *, session: Session) -> list[dict]:
     """The surviving leads of these ids, as the candidate index holds them."""
     table = Lead.__table__
     found = []

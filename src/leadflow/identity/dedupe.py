@@ -58,7 +58,7 @@ def index_missing(factory: sessionmaker[Session], progress: Progress = _noop) ->
         with factory() as session, session.begin():
             rows = session.execute(select(*(table.c[name] for name in identity_service.MATCH_COLUMNS))
                                    .where(table.c.id.in_(ids))).mappings().all()
-            identity_service.index_many(session, [dict(row) for row in rows])
+            identity_service.index_many([dict(row) for row in rows], session=session)
         done += len(ids)
         progress("indexing", len(ids), None)
     return done
@@ -151,11 +151,11 @@ def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | Non
             missing = session.scalars(select(Lead).where(
                 Lead.merged_into_id.is_(None),
                 ~select(LeadMatchKey.id).where(LeadMatchKey.lead_id == Lead.id).exists())).all()
-            identity_service.index_many(session, list(missing))
+            identity_service.index_many(list(missing), session=session)
             session.flush()
         report.leads = session.scalar(select(func.count()).select_from(Lead).where(
             Lead.merged_into_id.is_(None))) or 0
-        model = identity_service.model(session)
+        model = identity_service.model(session=session)
         if engine == "splink":
             scored, apart, trained = _splink(session, model, report, progress,
                                              estimate_model=estimate_model and estimate_with == "splink",
@@ -171,7 +171,7 @@ def run(factory: sessionmaker[Session], *, dry_run: bool, threshold: float | Non
             PossibleDuplicate.status == "open")) or 0
     if estimate_model and not dry_run:
         with factory() as writer, writer.begin():
-            identity_service.save_model(writer, model)
+            identity_service.save_model(model, session=writer)
     result = cluster(scored + apart, not_the_same=not_same)
     report.clusters = [sorted(c) for c in result.clusters]
     report.review = len(result.review)
@@ -207,7 +207,7 @@ def _matcher(session: Session, model: Model, report: Report, progress: Progress,
         missing = session.scalars(select(Lead).where(
             Lead.merged_into_id.is_(None),
             ~select(LeadMatchKey.id).where(LeadMatchKey.lead_id == Lead.id).exists())).all()
-        identity_service.index_many(session, list(missing))
+        identity_service.index_many(list(missing), session=session)
         session.flush()
     pairs = candidate_pairs(session, progress)
     report.pairs = int(pairs.size)
@@ -343,5 +343,5 @@ def _score(pairs: np.ndarray, prepared: dict, model: Model, progress: Progress
 def _queue(session: Session, review: list[tuple[int, int, MatchResult]]) -> int:
     """The unsure pairs into the review queue (pairs queued or judged before stay as they are): how many were new."""
     before = session.scalar(select(func.count()).select_from(PossibleDuplicate)) or 0
-    identity_service.suggest_many(session, review, found_by="dedupe")
+    identity_service.suggest_many(review, session=session, found_by="dedupe")
     return (session.scalar(select(func.count()).select_from(PossibleDuplicate)) or 0) - before

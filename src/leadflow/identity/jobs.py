@@ -19,4 +19,4 @@ def lead_changed(session: Session, payload: dict) -> None:
     lead = session.get(Lead, payload["lead_id"])
     if lead is None or lead.merged_into_id is not None:
         return
-    identity_service.index_lead(session, lead.id, identity_service.prepared_lead(lead))
+    identity_service.index_lead(lead.id, identity_service.prepared_lead(lead), session=session)

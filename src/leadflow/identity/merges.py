@@ -168,13 +168,14 @@ def merge(session: Session, *, survivor: Lead, other: Lead, actor: str, automati
                        moved=moved, added_consent_ids=added, merged_at=now())
     session.add(record)
     _set_pair(session, survivor.id, other.id, "merged", actor)
-    identity_service.index_lead(session, other.id, None)
-    identity_service.index_lead(session, survivor.id, prepare(identity_service.person_record(survivor)))
+    identity_service.index_lead(other.id, None, session=session)
+    identity_service.index_lead(survivor.id, prepare(identity_service.person_record(survivor)), session=session)
     summary = f"Lead {other.id} merged into this lead" + (" automatically" if automatic else "")
     data = {"merged_id": other.id, "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in changes],
             "probability": record.probability, "reasons": record.reasons}
-    leads_service.add_activity(session, lead_id=survivor.id, kind="lead_merged", summary=summary, data=data, actor=actor)
-    leads_service.add_activity(session, lead_id=other.id, kind="merged_away", actor=actor,
+    leads_service.add_activity(session=session, lead_id=survivor.id, kind="lead_merged", summary=summary, data=data,
+                               actor=actor)
+    leads_service.add_activity(session=session, lead_id=other.id, kind="merged_away", actor=actor,
                                summary=f"Merged into lead {survivor.id}", data={"survivor_id": survivor.id})
     session.flush()
     outbox.publish(session, events.LEADS_MERGED, {"survivor_id": survivor.id, "merged_id": other.id,
@@ -257,11 +258,11 @@ def unmerge(session: Session, *, merged: Lead, actor: str) -> Lead:
     record.undone_at, record.undone_by = now(), actor
     _set_pair(session, survivor.id, merged.id, "not_same", actor)
     session.flush()
-    identity_service.index_lead(session, merged.id, prepare(identity_service.person_record(merged)))
-    identity_service.index_lead(session, survivor.id, prepare(identity_service.person_record(survivor)))
-    leads_service.add_activity(session, lead_id=survivor.id, kind="lead_unmerged", actor=actor,
+    identity_service.index_lead(merged.id, prepare(identity_service.person_record(merged)), session=session)
+    identity_service.index_lead(survivor.id, prepare(identity_service.person_record(survivor)), session=session)
+    leads_service.add_activity(session=session, lead_id=survivor.id, kind="lead_unmerged", actor=actor,
                                summary=f"Lead {merged.id} split off again", data={"merged_id": merged.id})
-    leads_service.add_activity(session, lead_id=merged.id, kind="unmerged", actor=actor,
+    leads_service.add_activity(session=session, lead_id=merged.id, kind="unmerged", actor=actor,
                                summary=f"Restored from lead {survivor.id}", data={"survivor_id": survivor.id})
     session.flush()
     return merged
@@ -287,5 +288,6 @@ def decide(session: Session, *, pair: PossibleDuplicate, verdict: str, actor: st
         raise Invalid.one("survivor_id", "must be one of the pair")
     keep = survivor_id or pair.lead_id
     gone = pair.other_id if keep == pair.lead_id else pair.lead_id
-    return merge(session, survivor=leads_service.get_lead(session, keep), other=leads_service.get_lead(session, gone),
+    return merge(session, survivor=leads_service.get_lead(keep, session=session),
+                 other=leads_service.get_lead(gone, session=session),
                  actor=actor)

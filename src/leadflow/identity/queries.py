@@ -12,7 +12,7 @@ from leadflow.pages import keyset_page
 from leadflow.people.service import Actor
 
 
-def duplicate_page(session: Session, actor: Actor, *, status: str | None, lead_id: int | None,
+def duplicate_page(actor: Actor, *, session: Session, status: str | None, lead_id: int | None,
                    cursor: str | None, limit: int) -> tuple[list[PossibleDuplicate], str | None]:
     """Pairs whose two leads are both visible to the actor and (for open pairs) both still surviving."""
     mine = visible_leads(actor).with_only_columns(Lead.id)
@@ -24,17 +24,17 @@ def duplicate_page(session: Session, actor: Actor, *, status: str | None, lead_i
     return keyset_page(session, query, PossibleDuplicate.id, cursor=cursor, limit=limit)
 
 
-def leads_of(session: Session, pairs: list[PossibleDuplicate]) -> dict[int, Lead]:
+def leads_of(pairs: list[PossibleDuplicate], *, session: Session) -> dict[int, Lead]:
     ids = {p.lead_id for p in pairs} | {p.other_id for p in pairs}
     return {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(ids)))} if ids else {}
 
 
-def merges_of(session: Session, lead_id: int) -> list[LeadMerge]:
+def merges_of(lead_id: int, *, session: Session) -> list[LeadMerge]:
     return list(session.scalars(select(LeadMerge).where(
         or_(LeadMerge.survivor_id == lead_id, LeadMerge.merged_id == lead_id)).order_by(LeadMerge.id.desc())))
 
 
-def merged_lead(session: Session, actor: Actor, lead_id: int) -> Lead | None:
+def merged_lead(actor: Actor, lead_id: int, *, session: Session) -> Lead | None:
     """A merged-away lead, when the lead it lives on in (at the end of its merge chain) is visible to the actor
     (merged leads are out of every list)."""
     lead = session.get(Lead, lead_id)

@@ -87,7 +87,7 @@ def lead_pairs(session: Session, actor: Actor, lead_id: int, *, limit: int = 20)
 
 
 def side_by_side(session: Session, pairs: list[PossibleDuplicate]) -> list[Pair]:
-    leads = queries.leads_of(session, pairs)
+    leads = queries.leads_of(pairs, session=session)
     found = []
     for pair in pairs:
         lead, other = leads[pair.lead_id], leads[pair.other_id]

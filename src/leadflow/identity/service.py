@@ -40,7 +40,7 @@ def match_keys(fields: dict) -> list[str]:
     return sorted(set(keys))
 
 
-def lock_keys(session: Session, keys: list[str]) -> None:
+def lock_keys(keys: list[str], *, session: Session) -> None:
     """Serialize captures that could be the same person, until the transaction ends.
 
     PostgreSQL: a transaction-scoped advisory lock per key, in sorted order (no deadlocks).
@@ -119,7 +119,7 @@ def prepared_lead(lead) -> Prepared:
     return found
 
 
-def model(session: Session) -> Model:
+def model(*, session: Session) -> Model:
     """The match model: the one `leadflow dedupe --estimate` stored, else the defaults (cached for a minute)."""
     now_s = time.monotonic()
     cached = _model_cache.get("model")
@@ -131,7 +131,7 @@ def model(session: Session) -> Model:
     return current
 
 
-def save_model(session: Session, new_model: Model) -> None:
+def save_model(new_model: Model, *, session: Session) -> None:
     row = session.get(InstanceSetting, MODEL_KEY)
     if row is None:
         session.add(InstanceSetting(key=MODEL_KEY, value=new_model.to_json()))
@@ -141,7 +141,7 @@ def save_model(session: Session, new_model: Model) -> None:
     _model_cache.clear()
 
 
-def index_lead(session: Session, lead_id: int, prepared: Prepared | None, *, new: bool = False) -> None:
+def index_lead(lead_id: int, prepared: Prepared | None, *, session: Session, new: bool = False) -> None:
     """Replace a lead's blocking keys (none when it was merged away; nothing to replace for a `new` lead).
 
     The keys are inserted or ignored: a key another transaction wrote for the same lead is the same fact."""
@@ -150,11 +150,11 @@ def index_lead(session: Session, lead_id: int, prepared: Prepared | None, *, new
     if prepared is not None:
         found = sorted(blocking.keys(prepared))
         if found:
-            session.execute(_insert_ignore(session, LeadMatchKey, ["key", "lead_id"]),
+            session.execute(_insert_ignore(LeadMatchKey, ["key", "lead_id"], session=session),
                             [{"key": key, "lead_id": lead_id} for key in found])
 
 
-def _insert_ignore(session: Session, model, index_elements: list[str]):
+def _insert_ignore(model, index_elements: list[str], *, session: Session):
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
@@ -162,7 +162,7 @@ def _insert_ignore(session: Session, model, index_elements: list[str]):
     return dialect_insert(model.__table__).on_conflict_do_nothing(index_elements=index_elements)
 
 
-def lock_for_merge(session: Session, lead: Lead | int) -> Lead:
+def lock_for_merge(lead: Lead | int, *, session: Session) -> Lead:
     """The surviving lead a capture folds into, locked until the transaction ends and read as it is now.
 
     Two captures that fold into one lead (by different emails, or one exact and one fuzzy) take its row lock in
@@ -179,7 +179,7 @@ def lock_for_merge(session: Session, lead: Lead | int) -> Lead:
     raise RuntimeError(f"lead {lead_id}: merge chain too long")
 
 
-def index_many(session: Session, leads: list, *, replace: bool = False) -> None:
+def index_many(leads: list, *, session: Session, replace: bool = False) -> None:
     """Blocking keys for many leads at once (new leads of an import, a first `dedupe`); `replace` drops old ones."""
     if replace and leads:
         ids = [lead["id"] if isinstance(lead, dict) else lead.id for lead in leads]
@@ -196,7 +196,7 @@ def index_many(session: Session, leads: list, *, replace: bool = False) -> None:
 KEYS_PER_QUERY = 400  # SQLite allows 500 terms in one compound SELECT
 
 
-def key_holders(session: Session, keys: set[str] | list[str]) -> dict[str, list[int]]:
+def key_holders(keys: set[str] | list[str], *, session: Session) -> dict[str, list[int]]:
     """The leads holding each key, for the keys held by at most MAX_BLOCK leads.
 
     Each key reads at most MAX_BLOCK + 1 index entries, so a key a hundred thousand leads hold costs no more than a
@@ -241,7 +241,7 @@ def exact_candidates(*, session: Session, fields: dict) -> list[dict]:
 def load_fuzzy(*, session: Session, index: candidates.CandidateIndex, keys: set[str]) -> None:
     """The fuzzy matcher's candidates for one submission into `index`: who holds its blocking keys, then the
     leads sharing the most of them (two queries)."""
-    index.add_holders(key_holders(session, keys))
+    index.add_holders(key_holders(keys, session=session))
     missing = [lead_id for lead_id in index.ranked(keys) if lead_id not in index.by_id]
     if missing:
         table = Lead.__table__
@@ -250,23 +250,23 @@ def load_fuzzy(*, session: Session, index: candidates.CandidateIndex, keys: set[
             .where(table.c.id.in_(missing), table.c.merged_into_id.is_(None)))])
 
 
-def fuzzy_match(session: Session, fields: dict, custom_fields: dict | None = None) -> candidates.Fuzzy:
+def fuzzy_match(fields: dict, custom_fields: dict | None = None, *, session: Session) -> candidates.Fuzzy:
     """The fuzzy matcher's answer for one submission against the stored leads (what a capture asks)."""
-    index = candidates.CandidateIndex(model=model(session), prepared_of=prepared_lead)
+    index = candidates.CandidateIndex(model=model(session=session), prepared_of=prepared_lead)
     prepared = candidates.prepared_submission({**fields, "custom_fields": custom_fields or {}})
     keys = blocking.keys(prepared)
     load_fuzzy(session=session, index=index, keys=keys)
     return index.fuzzy(prepared, keys)
 
 
-def suggest_review(session: Session, lead_id: int, others: list[tuple[int, MatchResult]], *, found_by: str) -> int:
+def suggest_review(lead_id: int, others: list[tuple[int, MatchResult]], *, session: Session, found_by: str) -> int:
     """Queue pairs for a person; a pair already judged (or queued) is left as it is."""
     added = 0
     for other_id, result in others:
         low, high = sorted((lead_id, other_id))
         if low == high:
             continue
-        written = session.execute(_insert_ignore(session, PossibleDuplicate, ["lead_id", "other_id"]), {
+        written = session.execute(_insert_ignore(PossibleDuplicate, ["lead_id", "other_id"], session=session), {
             "lead_id": low, "other_id": high, "probability": result.probability, "weight": result.weight,
             "reasons": reasons_json(result), "status": "open", "found_by": found_by, "created_at": now()})
         added += max(written.rowcount, 0)
@@ -281,7 +281,7 @@ def review_cap(leads: int) -> int:
     return max(0, math.ceil(leads * REVIEW_SHARE) - 1)
 
 
-def queue_room(session: Session, *, leads_gone: int = 0) -> int:
+def queue_room(*, session: Session, leads_gone: int = 0) -> int:
     """How many more pairs the review queue takes now (batches of many pairs ask; a single capture does not)."""
     leads = session.scalar(select(func.count()).select_from(Lead).where(Lead.merged_into_id.is_(None))) or 0
     open_pairs = session.scalar(select(func.count()).select_from(PossibleDuplicate).where(
@@ -289,7 +289,7 @@ def queue_room(session: Session, *, leads_gone: int = 0) -> int:
     return max(0, review_cap(leads - leads_gone) - open_pairs)
 
 
-def suggest_many(session: Session, pairs: list[tuple[int, int, MatchResult]], *, found_by: str,
+def suggest_many(pairs: list[tuple[int, int, MatchResult]], *, session: Session, found_by: str,
                  room: int | None = None) -> int:
     """suggest_review for a whole batch in a few statements; pairs queued or judged before stay as they are.
     With `room`, only that many of the likeliest new pairs are queued (the review queue's cap). Returns how many
@@ -325,7 +325,7 @@ def suggest_many(session: Session, pairs: list[tuple[int, int, MatchResult]], *,
     return beyond
 
 
-def judged_apart(session: Session, a: int, b: int) -> bool:
+def judged_apart(a: int, b: int, *, session: Session) -> bool:
     low, high = sorted((a, b))
     return session.scalar(select(PossibleDuplicate.id).where(
         PossibleDuplicate.lead_id == low, PossibleDuplicate.other_id == high,

@@ -34,7 +34,7 @@ def _undo_offer(session, actor, merged_id: int | None) -> Lead | None:
     """The lead just merged away, when the actor may undo it (its survivor is visible to them)."""
     if merged_id is None or not actor.can("leads:merge"):
         return None
-    return queries.merged_lead(session, actor, merged_id)
+    return queries.merged_lead(actor, merged_id, session=session)
 
 
 @router.get("/duplicates")
@@ -56,7 +56,7 @@ def queue(request: Request, session: DbSession, actor: PageActor, cursor: str | 
 def lead_duplicates(lead_id: int, request: Request, session: DbSession, actor: PageActor):
     """The lead page's panel (an htmx fragment), or a page of its own without JavaScript."""
     actor.require("leads:merge")
-    lead = leads_queries.visible_lead(session, actor, lead_id)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
     context = {"lead": lead, "pairs": review.lead_pairs(session, actor, lead.id),
                "merged": review.merged_into(session, lead.id), "name_of": name_of}
     template = "identity/_lead_duplicates.html" if _is_htmx(request) else "identity/lead_duplicates.html"
@@ -65,8 +65,8 @@ def lead_duplicates(lead_id: int, request: Request, session: DbSession, actor: P
 
 def _pair_visible(session, actor, pair) -> None:
     for lead_id in (pair.lead_id, pair.other_id):
-        if queries.merged_lead(session, actor, lead_id) is None:
-            leads_queries.visible_lead(session, actor, lead_id)
+        if queries.merged_lead(actor, lead_id, session=session) is None:
+            leads_queries.visible_lead(actor, lead_id, session=session)
 
 
 def _back(back: str, pair, lead_id: int | None = None) -> str:
@@ -107,7 +107,7 @@ def not_same(pair_id: int, request: Request, session: DbSession, actor: PageActo
     except Conflict as exc:
         session.rollback()
         return redirect(request, _back(back, pair, lead_id), message=f"Nothing changed: {exc}.", kind="error")
-    leads = queries.leads_of(session, [pair])
+    leads = queries.leads_of([pair], session=session)
     message = (f"Marked {name_of(leads[pair.lead_id])} and {name_of(leads[pair.other_id])} as not the same "
                "person; leadflow will not suggest or merge them again.")
     session.commit()
@@ -119,9 +119,9 @@ def unmerge(lead_id: int, request: Request, session: DbSession, actor: PageActor
             back: Annotated[str, Form()] = "lead"):
     """Undo the merge that folded this lead into another; it comes back on its own page."""
     actor.require("leads:merge")
-    lead = queries.merged_lead(session, actor, lead_id)
+    lead = queries.merged_lead(actor, lead_id, session=session)
     if lead is None:
-        leads_queries.visible_lead(session, actor, lead_id)  # 404 when unknown or not the actor's
+        leads_queries.visible_lead(actor, lead_id, session=session)  # 404 when unknown or not the actor's
         return redirect(request, f"/leads/{lead_id}", message="This lead is not merged into another.", kind="error")
     survivor_id = lead.merged_into_id
     try:

@@ -49,13 +49,13 @@ def list_leads(
                            grade=_listed("grade", grade, ("A", "B", "C", "D"), str.upper), score_min=score_min,
                            default_country=settings.default_country)
     if sort == "score":
-        page = queries.inbox_page(session, actor, f, sort="score", descending=direction != "asc", after=cursor,
+        page = queries.inbox_page(actor, f, session=session, sort="score", descending=direction != "asc", after=cursor,
                                   limit=limit)
         rows, next_cursor = page.leads, page.next_cursor
     elif direction is not None:
         raise Invalid.one("dir", "only with sort=score (the id order is newest first)")
     else:
-        rows, next_cursor = queries.lead_page(session, actor, f, cursor=cursor, limit=limit)
+        rows, next_cursor = queries.lead_page(actor, f, session=session, cursor=cursor, limit=limit)
     return LeadPage(items=[LeadRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -69,12 +69,12 @@ def _listed(name: str, given: list[str] | None, allowed: tuple[str, ...], fold) 
 
 @router.get("/{lead_id}", response_model=LeadRead)
 def get_lead(lead_id: int, session: DbSession, actor: Reader):
-    return LeadRead.model_validate(queries.visible_lead(session, actor, lead_id))
+    return LeadRead.model_validate(queries.visible_lead(actor, lead_id, session=session))
 
 
 @router.patch("/{lead_id}", response_model=LeadRead)
 def update_lead(lead_id: int, body: LeadUpdate, session: DbSession, actor: Writer, settings: AppSettings):
-    lead = queries.visible_lead(session, actor, lead_id)
+    lead = queries.visible_lead(actor, lead_id, session=session)
     values = body.model_dump(exclude_unset=True)
     if "owner" in values:
         actor.require("leads:assign")
@@ -82,7 +82,7 @@ def update_lead(lead_id: int, body: LeadUpdate, session: DbSession, actor: Write
         if owner is not None and session.get(User, owner) is None:
             raise Invalid.one("owner", "no such user")
         values["owner_id"] = owner
-    leads_service.edit(session, lead=lead, values=values, actor=actor.label,
+    leads_service.edit(session=session, lead=lead, values=values, actor=actor.label,
                        default_country=settings.default_country)
     session.commit()
     return LeadRead.model_validate(lead)
@@ -91,19 +91,19 @@ def update_lead(lead_id: int, body: LeadUpdate, session: DbSession, actor: Write
 @router.get("/{lead_id}/activities", response_model=list[ActivityRead])
 def lead_activities(lead_id: int, session: DbSession, actor: Reader,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 200):
-    lead = queries.visible_lead(session, actor, lead_id)
-    return [ActivityRead.model_validate(a) for a in queries.timeline(session, lead.id, limit=limit)]
+    lead = queries.visible_lead(actor, lead_id, session=session)
+    return [ActivityRead.model_validate(a) for a in queries.timeline(lead.id, session=session, limit=limit)]
 
 
 @router.post("/{lead_id}/notes", response_model=ActivityRead, status_code=201)
 def add_note(lead_id: int, body: NoteCreate, session: DbSession, actor: Writer):
-    lead = queries.visible_lead(session, actor, lead_id)
-    activity = leads_service.add_note(session, lead=lead, text=body.text, actor=actor.label)
+    lead = queries.visible_lead(actor, lead_id, session=session)
+    activity = leads_service.add_note(session=session, lead=lead, text=body.text, actor=actor.label)
     session.commit()
     return ActivityRead.model_validate(activity)
 
 
 @router.get("/{lead_id}/consents", response_model=list[ConsentRead])
 def lead_consents(lead_id: int, session: DbSession, actor: Reader):
-    lead = queries.visible_lead(session, actor, lead_id)
-    return [ConsentRead.model_validate(c) for c in queries.consents(session, lead.id)]
+    lead = queries.visible_lead(actor, lead_id, session=session)
+    return [ConsentRead.model_validate(c) for c in queries.consents(lead.id, session=session)]

@@ -38,7 +38,7 @@ def write_export(file: Path, user: str | None, extra: Sequence[export.ExportColu
     _, _, factory = open_db(reads_only=True)  # a long read never holds the write lock
     with factory() as session:
         try:
-            actor = people_service.actor_for(people_service.user_by_email(session, user)) if user else SYSTEM
+            actor = people_service.actor_for(people_service.user_by_email(user, session=session)) if user else SYSTEM
         except NotFound as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None

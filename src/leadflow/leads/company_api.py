@@ -23,7 +23,7 @@ Writer = Annotated[Actor, permitted("companies:write")]
 
 @router.post("", response_model=CompanyRead, status_code=201)
 def create_company(body: CompanyCreate, session: DbSession, actor: Writer):
-    company = leads_service.create_company(session, values=body.model_dump())
+    company = leads_service.create_company(session=session, values=body.model_dump())
     session.commit()
     return CompanyRead.model_validate(company)
 
@@ -32,40 +32,40 @@ def create_company(body: CompanyCreate, session: DbSession, actor: Writer):
 def list_companies(session: DbSession, actor: Reader, q: str | None = None, domain: str | None = None,
                    parent_id: int | None = None, cursor: str | None = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50):
-    rows, next_cursor = queries.company_page(session, q=q, domain=domain, parent_id=parent_id, cursor=cursor,
+    rows, next_cursor = queries.company_page(session=session, q=q, domain=domain, parent_id=parent_id, cursor=cursor,
                                              limit=limit)
     return CompanyPage(items=[CompanyRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{company_id}", response_model=CompanyRead)
 def get_company(company_id: int, session: DbSession, actor: Reader):
-    return CompanyRead.model_validate(leads_service.get_company(session, company_id))
+    return CompanyRead.model_validate(leads_service.get_company(company_id, session=session))
 
 
 @router.patch("/{company_id}", response_model=CompanyRead)
 def update_company(company_id: int, body: CompanyUpdate, session: DbSession, actor: Writer):
-    company = leads_service.get_company(session, company_id)
-    leads_service.update_company(session, company=company, values=body.model_dump(exclude_unset=True))
+    company = leads_service.get_company(company_id, session=session)
+    leads_service.update_company(session=session, company=company, values=body.model_dump(exclude_unset=True))
     session.commit()
     return CompanyRead.model_validate(company)
 
 
 @router.get("/{company_id}/descendants", response_model=list[CompanyNode])
 def company_descendants(company_id: int, session: DbSession, actor: Reader):
-    company = leads_service.get_company(session, company_id)
+    company = leads_service.get_company(company_id, session=session)
     return [CompanyNode.model_validate({**CompanyRead.model_validate(c).model_dump(), "depth": depth})
-            for c, depth in queries.descendants(session, company.id)]
+            for c, depth in queries.descendants(company.id, session=session)]
 
 
 @router.get("/{company_id}/root", response_model=CompanyRead)
 def company_root(company_id: int, session: DbSession, actor: Reader):
-    company = leads_service.get_company(session, company_id)
-    return CompanyRead.model_validate(queries.root(session, company))
+    company = leads_service.get_company(company_id, session=session)
+    return CompanyRead.model_validate(queries.root(company, session=session))
 
 
 @router.get("/{company_id}/suggested-parents", response_model=list[CompanySuggestion])
 def suggested_parents(company_id: int, session: DbSession, actor: Reader):
     """Companies this one may belong to (by name or web domain), to build the hierarchy."""
-    company = leads_service.get_company(session, company_id)
+    company = leads_service.get_company(company_id, session=session)
     return [CompanySuggestion(company=CompanyRead.model_validate(other), reason=reason)
-            for other, reason in queries.suggested_parents(session, company)]
+            for other, reason in queries.suggested_parents(company, session=session)]

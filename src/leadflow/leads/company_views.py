@@ -64,12 +64,12 @@ def company_list(request: Request, actor: PageActor, session: DbSession, q: str 
     actor.require("companies:read")
     query = q.strip()[:200]
     try:
-        rows, next_cursor = queries.company_page(session, q=None, domain=None, parent_id=None, cursor=cursor,
+        rows, next_cursor = queries.company_page(session=session, q=None, domain=None, parent_id=None, cursor=cursor,
                                                  limit=PAGE_SIZE) if not query else _search(session, query, cursor)
     except Invalid:
         return redirect(request, "/companies", message="That page of the list has expired; here is the first.")
-    counts = queries.company_counts(session, actor, [c.id for c in rows])
-    parents = queries.companies_by_id(session, {c.parent_id for c in rows if c.parent_id})
+    counts = queries.company_counts(actor, [c.id for c in rows], session=session)
+    parents = queries.companies_by_id({c.parent_id for c in rows if c.parent_id}, session=session)
     return render(request, "leads/company_list.html", {
         "companies": rows, "counts": counts, "parents": parents, "q": query, "next_cursor": next_cursor,
         "first_page": cursor is None, "can_write": actor.can("companies:write")})
@@ -78,11 +78,11 @@ def company_list(request: Request, actor: PageActor, session: DbSession, q: str 
 def _search(session, query: str, cursor: str | None):
     """By name, or by web domain when the text looks like one."""
     if "." in query and " " not in query:
-        rows, next_cursor = queries.company_page(session, q=None, domain=query, parent_id=None, cursor=cursor,
+        rows, next_cursor = queries.company_page(session=session, q=None, domain=query, parent_id=None, cursor=cursor,
                                                  limit=PAGE_SIZE)
         if rows or cursor:
             return rows, next_cursor
-    return queries.company_page(session, q=query, domain=None, parent_id=None, cursor=cursor, limit=PAGE_SIZE)
+    return queries.company_page(session=session, q=query, domain=None, parent_id=None, cursor=cursor, limit=PAGE_SIZE)
 
 
 @router.get("/companies/new")
@@ -99,7 +99,7 @@ async def company_create(request: Request, actor: PageActor, session: DbSession)
     values, errors = _values(form, partial=False)
     if not errors:
         try:
-            company = leads_service.create_company(session, values=values)
+            company = leads_service.create_company(session=session, values=values)
         except Invalid as exc:
             errors = _invalid(exc)
     if errors:
@@ -112,18 +112,18 @@ async def company_create(request: Request, actor: PageActor, session: DbSession)
 
 def _detail(request: Request, actor, session, company_id: int, *, values: dict | None = None,
             errors: dict | None = None, status_code: int = 200, parent_error: str | None = None):
-    company = leads_service.get_company(session, company_id)
-    top = queries.root(session, company)
-    below = queries.descendants(session, top.id)
+    company = leads_service.get_company(company_id, session=session)
+    top = queries.root(company, session=session)
+    below = queries.descendants(top.id, session=session)
     children: dict[int | None, list] = {}
     for node, _depth in below:
         children.setdefault(node.parent_id, []).append(node)
-    leads, more = queries.lead_page(session, actor, queries.LeadFilter(company_id=company.id), cursor=None,
+    leads, more = queries.lead_page(actor, queries.LeadFilter(company_id=company.id), session=session, cursor=None,
                                     limit=LEADS_SHOWN)
-    counts = queries.company_counts(session, actor, [company.id])[company.id]
-    parent = leads_service.get_company(session, company.parent_id) if company.parent_id else None
+    counts = queries.company_counts(actor, [company.id], session=session)[company.id]
+    parent = leads_service.get_company(company.parent_id, session=session) if company.parent_id else None
     can_write = actor.can("companies:write")
-    suggestions = queries.suggested_parents(session, company) if can_write else []
+    suggestions = queries.suggested_parents(company, session=session) if can_write else []
     shown = values if values is not None else {name: "" if getattr(company, name) is None else getattr(company, name)
                                               for name in FIELDS}
     return render(request, "leads/company_detail.html", {
@@ -142,7 +142,7 @@ def company_detail(request: Request, company_id: int, actor: PageActor, session:
 @router.post("/companies/{company_id:int}")
 async def company_update(request: Request, company_id: int, actor: PageActor, session: DbSession):
     actor.require("companies:write")
-    company = leads_service.get_company(session, company_id)
+    company = leads_service.get_company(company_id, session=session)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     form.pop("parent_id", None)  # the parent changes through its own form
     values, errors = _values(form, partial=True)
@@ -150,7 +150,7 @@ async def company_update(request: Request, company_id: int, actor: PageActor, se
         errors["name"] = "Required."
     if not errors:
         try:
-            leads_service.update_company(session, company=company, values=values)
+            leads_service.update_company(session=session, company=company, values=values)
         except Invalid as exc:
             errors = _invalid(exc)
     if errors:
@@ -164,12 +164,12 @@ async def company_update(request: Request, company_id: int, actor: PageActor, se
 def company_set_parent(request: Request, company_id: int, actor: PageActor, session: DbSession,
                        parent_id: Annotated[str, Form()] = ""):
     actor.require("companies:write")
-    company = leads_service.get_company(session, company_id)
+    company = leads_service.get_company(company_id, session=session)
     wanted = int(parent_id) if parent_id.strip().isdecimal() else None
     try:
         if wanted is None and parent_id.strip():
             raise Invalid.one("parent_id", "choose a company")
-        leads_service.update_company(session, company=company, values={"parent_id": wanted})
+        leads_service.update_company(session=session, company=company, values={"parent_id": wanted})
     except Invalid as exc:
         session.rollback()
         return _detail(request, actor, session, company_id, status_code=422,
@@ -178,6 +178,6 @@ def company_set_parent(request: Request, company_id: int, actor: PageActor, sess
     if wanted is None:
         return redirect(request, f"/companies/{company_id}", message=f"{company.name} no longer has a parent.",
                         kind="ok")
-    parent = leads_service.get_company(session, wanted)
+    parent = leads_service.get_company(wanted, session=session)
     return redirect(request, f"/companies/{company_id}", message=f"{company.name} is now part of {parent.name}.",
                     kind="ok")

@@ -64,16 +64,16 @@ def _survivor(session, actor, lead_id: int) -> Lead | None:
     while lead is not None and lead.merged_into_id is not None and lead.id not in seen:
         seen.add(lead.id)
         lead = session.get(Lead, lead.merged_into_id)
-    if lead is None or lead.id == lead_id or not queries.is_visible(session, actor, lead.id):
+    if lead is None or lead.id == lead_id or not queries.is_visible(actor, lead.id, session=session):
         return None
     return lead
 
 
 def _timeline_context(session, lead: Lead, *, note: str = "", note_error: str | None = None,
                       status: str | None = None) -> dict:
-    activities = queries.timeline(session, lead.id, limit=TIMELINE_LIMIT)
-    actors = people_queries.actor_names(session, {a.actor for a in activities})
-    people = people_queries.user_names(session, lead_timeline.people_in(a.data for a in activities))
+    activities = queries.timeline(lead.id, session=session, limit=TIMELINE_LIMIT)
+    actors = people_queries.actor_names({a.actor for a in activities}, session=session)
+    people = people_queries.user_names(lead_timeline.people_in(a.data for a in activities), session=session)
     entries = [lead_timeline.entry(kind=a.kind, summary=a.summary, data=a.data, actor=actors.get(a.actor, a.actor),
                               occurred_at=a.occurred_at, people=people) for a in activities]
     return {"lead": lead, "entries": entries, "note": note, "note_error": note_error, "status": status,
@@ -126,7 +126,7 @@ def _company_tree(session, actor, lead: Lead) -> dict | None:
         seen.add(current.id)
         chain.append(current)
     chain.reverse()
-    below = queries.descendants(session, company.id)[:100]
+    below = queries.descendants(company.id, session=session)[:100]
     children: dict[int, list[Company]] = {}
     for child, _depth in below:
         children.setdefault(child.parent_id, []).append(child)
@@ -137,7 +137,7 @@ def _company_tree(session, actor, lead: Lead) -> dict | None:
 def lead_page(lead_id: int, request: Request, session: DbSession, actor: PageActor, merged: int | None = None):
     actor.require("leads:read")
     try:
-        lead = queries.visible_lead(session, actor, lead_id)
+        lead = queries.visible_lead(actor, lead_id, session=session)
     except NotFound:
         survivor = _survivor(session, actor, lead_id)
         if survivor is None:
@@ -156,7 +156,7 @@ def lead_page(lead_id: int, request: Request, session: DbSession, actor: PageAct
         "lead": lead, "name": name_of(lead), "owner": owner, "campaigns": campaigns, "undo": undo,
         "stage_labels": STAGE_LABELS,
         "sections": [_section_context(lead, s, session=session) for s in SECTIONS],
-        "consents": queries.consents(session, lead.id),
+        "consents": queries.consents(lead.id, session=session),
         "company_tree": _company_tree(session, actor, lead), **_timeline_context(session, lead),
     }
     return render(request, "leads/detail.html", context)
@@ -166,7 +166,7 @@ def lead_page(lead_id: int, request: Request, session: DbSession, actor: PageAct
 def head(lead_id: int, request: Request, session: DbSession, actor: PageActor):
     """The page's head (name, role at company, stage), reloaded when another panel changed the lead."""
     actor.require("leads:read")
-    lead = queries.visible_lead(session, actor, lead_id)
+    lead = queries.visible_lead(actor, lead_id, session=session)
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}")
     return render(request, "leads/_detail_head.html", {"lead": lead, "name": name_of(lead),
@@ -176,7 +176,7 @@ def head(lead_id: int, request: Request, session: DbSession, actor: PageActor):
 @router.get("/leads/{lead_id:int}/section/{section}")
 def show_section(lead_id: int, section: str, request: Request, session: DbSession, actor: PageActor):
     actor.require("leads:read")
-    lead = queries.visible_lead(session, actor, lead_id)
+    lead = queries.visible_lead(actor, lead_id, session=session)
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}#section-{section}")
     return render(request, "leads/_detail_section.html",
@@ -186,7 +186,7 @@ def show_section(lead_id: int, section: str, request: Request, session: DbSessio
 @router.get("/leads/{lead_id:int}/edit/{section}")
 def edit_section(lead_id: int, section: str, request: Request, session: DbSession, actor: PageActor):
     actor.require("leads:write")
-    lead = queries.visible_lead(session, actor, lead_id)
+    lead = queries.visible_lead(actor, lead_id, session=session)
     context = {"lead": lead, "sec": _section_context(lead, section, editing=True)}
     if _is_htmx(request):
         return render(request, "leads/_detail_section.html", context)
@@ -197,7 +197,7 @@ def edit_section(lead_id: int, section: str, request: Request, session: DbSessio
 def save_section(lead_id: int, section: str, request: Request, session: DbSession, actor: PageActor,
                  settings: AppSettings, form: dict = Depends(posted)):
     actor.require("leads:write")
-    lead = queries.visible_lead(session, actor, lead_id)
+    lead = queries.visible_lead(actor, lead_id, session=session)
     _, fields = _section(section)
     values: dict = {}
     for name in fields:
@@ -212,7 +212,7 @@ def save_section(lead_id: int, section: str, request: Request, session: DbSessio
     if "stage" in values and values["stage"] is None:
         values.pop("stage")
     try:
-        changes = leads_service.edit(session, lead=lead, values=values, actor=actor.label,
+        changes = leads_service.edit(session=session, lead=lead, values=values, actor=actor.label,
                                      default_country=settings.default_country)
         if changes:
             # Fit, grade and Sales Ready (kept by stages above this one) follow the edit in the same transaction,
@@ -239,7 +239,7 @@ def save_section(lead_id: int, section: str, request: Request, session: DbSessio
 @router.get("/leads/{lead_id:int}/timeline")
 def timeline(lead_id: int, request: Request, session: DbSession, actor: PageActor):
     actor.require("leads:read")
-    lead = queries.visible_lead(session, actor, lead_id)
+    lead = queries.visible_lead(actor, lead_id, session=session)
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}#timeline")
     return render(request, "leads/_detail_timeline.html", _timeline_context(session, lead))
@@ -248,7 +248,7 @@ def timeline(lead_id: int, request: Request, session: DbSession, actor: PageActo
 @router.post("/leads/{lead_id:int}/notes")
 def add_note(lead_id: int, request: Request, session: DbSession, actor: PageActor, form: dict = Depends(posted)):
     actor.require("leads:write")
-    lead = queries.visible_lead(session, actor, lead_id)
+    lead = queries.visible_lead(actor, lead_id, session=session)
     text = (form.get("text") or "").strip()
     error = None
     if not text:
@@ -260,7 +260,7 @@ def add_note(lead_id: int, request: Request, session: DbSession, actor: PageActo
             return render(request, "leads/_detail_timeline.html",
                           _timeline_context(session, lead, note=text, note_error=error), status_code=422)
         return redirect(request, f"/leads/{lead.id}#timeline", message=f"No note added: {error}", kind="error")
-    leads_service.add_note(session, lead=lead, text=text, actor=actor.label)
+    leads_service.add_note(session=session, lead=lead, text=text, actor=actor.label)
     session.commit()
     if not _is_htmx(request):
         return redirect(request, f"/leads/{lead.id}#timeline", message="Note added.", kind="ok")

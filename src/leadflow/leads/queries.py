@@ -44,7 +44,7 @@ class LeadFilter:
     default_country: str | None = None  # reads a phone number typed in national form in `q` (with the data's)
 
 
-def filtered(session: Session, actor: Actor, f: LeadFilter):
+def filtered(actor: Actor, f: LeadFilter, *, session: Session):
     query = visible_leads(actor)
     if f.email:
         query = query.where(Lead.email == f.email.strip().lower())
@@ -82,7 +82,7 @@ def filtered(session: Session, actor: Actor, f: LeadFilter):
     if f.score_min is not None:
         query = query.where(Lead.score >= f.score_min)
     if f.q:
-        condition = search_condition(session, f.q, default_country=f.default_country)
+        condition = search_condition(f.q, session=session, default_country=f.default_country)
         if condition is not None:
             query = query.where(condition)
     return query
@@ -95,7 +95,7 @@ WORD = re.compile(r"\w+")
 SEARCH_VECTOR = literal_column("leads.search_vector")
 
 
-def search_condition(session: Session, text: str, *, default_country: str | None = None):
+def search_condition(text: str, *, session: Session, default_country: str | None = None):
     """Full-text search over names, email, company, phone and city: every word as a prefix, all of them.
 
     An email address is looked up exactly on its normalized index. A phone number typed as people type it
@@ -107,13 +107,13 @@ def search_condition(session: Session, text: str, *, default_country: str | None
     if EMAIL.fullmatch(text):
         return Lead.email == text.lower()
     if looks_like_phone(text):
-        numbers = phone_candidates(text, [default_country, *data_countries(session)])
+        numbers = phone_candidates(text, [default_country, *data_countries(session=session)])
         if numbers:
             return or_(Lead.phone.in_(numbers), Lead.mobile.in_(numbers))
-    return _words_condition(session, text)
+    return _words_condition(text, session=session)
 
 
-def data_countries(session: Session) -> list[str]:
+def data_countries(*, session: Session) -> list[str]:
     """The countries leads come from: a walk down the country index, one probe per country (no scan)."""
     leads = Lead.__table__
     walk = select(func.min(leads.c.country).label("country")).cte("countries", recursive=True)
@@ -122,7 +122,7 @@ def data_countries(session: Session) -> list[str]:
     return list(session.scalars(select(walk.c.country).where(walk.c.country.is_not(None))))
 
 
-def _words_condition(session: Session, text: str):
+def _words_condition(text: str, *, session: Session):
     words = WORD.findall(text)[:8]
     if not words:
         return None
@@ -140,8 +140,9 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def lead_page(session: Session, actor: Actor, f: LeadFilter, *, cursor: str | None, limit: int) -> tuple[list[Lead], str | None]:
-    return keyset_page(session, filtered(session, actor, f), Lead.id, cursor=cursor, limit=limit)
+def lead_page(actor: Actor, f: LeadFilter, *, session: Session, cursor: str | None, limit: int) -> tuple[list[Lead],
+                                                                                                         str | None]:
+    return keyset_page(session, filtered(actor, f, session=session), Lead.id, cursor=cursor, limit=limit)
 
 
 # The inbox's sorts: nullable columns compare as coalesce(column, '') (literal '', to match the indexes of 0004).
@@ -191,19 +192,19 @@ def _uncursor(sort: str, cursor: str) -> tuple:
         raise Invalid.one("cursor", "not a page of this list and sort: start again from the first page") from None
 
 
-def inbox_page(session: Session, actor: Actor, f: LeadFilter, *, sort: str = "created", descending: bool = True,
+def inbox_page(actor: Actor, f: LeadFilter, *, session: Session, sort: str = "created", descending: bool = True,
                after: str | None = None, before: str | None = None, limit: int = 50) -> InboxPage:
     """One keyset page in any sort (ties broken by id), both ways: never an OFFSET, however deep the page."""
     key = SORTS[sort]
-    query = filtered(session, actor, f).add_columns(key.label("sort_value"))
+    query = filtered(actor, f, session=session).add_columns(key.label("sort_value"))
     backwards = before is not None
     upward = descending == backwards  # the rows wanted lie above the cursor in the index: read it ascending
     cursor = _uncursor(sort, before or after) if after or before else None
     if sort in TAILED:
-        rows = _tailed_rows(session, query, key, cursor, upward=upward, backwards=backwards, count=limit + 1)
+        rows = _tailed_rows(query, key, cursor, session=session, upward=upward, backwards=backwards, count=limit + 1)
     else:
         if cursor is not None:
-            query = query.where(_beyond(session, key, *cursor, upward=upward))
+            query = query.where(_beyond(key, session=session, *cursor, upward=upward))
         order = (key.asc(), Lead.id.asc()) if upward else (key.desc(), Lead.id.desc())
         rows = session.execute(query.order_by(*order).limit(limit + 1)).all()
     more = len(rows) > limit
@@ -220,7 +221,7 @@ def inbox_page(session: Session, actor: Actor, f: LeadFilter, *, sort: str = "cr
                      _cursor(sort, first.sort_value, first[0].id) if has_previous else None)
 
 
-def _tailed_rows(session: Session, query, key, cursor: tuple | None, *, upward: bool, backwards: bool,
+def _tailed_rows(query, key, cursor: tuple | None, *, session: Session, upward: bool, backwards: bool,
                  count: int) -> list:
     """Up to `count` rows of a sort whose NULLs come last in both directions, in reading order.
 
@@ -244,7 +245,7 @@ def _tailed_rows(session: Session, query, key, cursor: tuple | None, *, upward: 
         if in_tail:
             part = part.where(Lead.id > lead_id if upward else Lead.id < lead_id)
         else:
-            part = part.where(_beyond(session, key, value, lead_id, upward=upward))
+            part = part.where(_beyond(key, value, lead_id, session=session, upward=upward))
         parts[0] = (part, order)
     rows: list = []
     for part, order in parts:
@@ -254,7 +255,7 @@ def _tailed_rows(session: Session, query, key, cursor: tuple | None, *, upward: 
     return rows
 
 
-def _beyond(session: Session, key, value, lead_id: int, *, upward: bool):
+def _beyond(key, value, lead_id: int, *, session: Session, upward: bool):
     """Rows past the cursor (key, id). PostgreSQL walks an index from a row value; SQLite uses row values on plain
     columns only, so there the key's own range (key <= value) reaches the expression indexes too."""
     if session.get_bind().dialect.name == "postgresql":
@@ -265,21 +266,21 @@ def _beyond(session: Session, key, value, lead_id: int, *, upward: bool):
     return and_(key <= value, or_(key < value, Lead.id < lead_id))
 
 
-def count_capped(session: Session, actor: Actor, f: LeadFilter, *, cap: int = 10_000) -> int:
+def count_capped(actor: Actor, f: LeadFilter, *, session: Session, cap: int = 10_000) -> int:
     """How many leads match, counted up to `cap` (the page says "10,000+" beyond): cheap on millions."""
-    ids = filtered(session, actor, f).with_only_columns(Lead.id).limit(cap + 1).subquery()
+    ids = filtered(actor, f, session=session).with_only_columns(Lead.id).limit(cap + 1).subquery()
     return session.scalar(select(func.count()).select_from(ids)) or 0
 
 
-def inbox_export(session: Session, actor: Actor, f: LeadFilter, *, ids: list[int] | None = None):
+def inbox_export(actor: Actor, f: LeadFilter, *, session: Session, ids: list[int] | None = None):
     """The leads of an export, visible ones only, by id, streamed in chunks."""
-    query = filtered(session, actor, f)
+    query = filtered(actor, f, session=session)
     if ids is not None:
         query = query.where(Lead.id.in_(ids))
     return session.scalars(query.order_by(Lead.id).execution_options(yield_per=2000))
 
 
-def visible_selection(session: Session, actor: Actor, ids: list[int]) -> list[Lead]:
+def visible_selection(actor: Actor, ids: list[int], *, session: Session) -> list[Lead]:
     """The chosen leads this actor sees; the others are left out without a word."""
     if not ids:
         return []
@@ -295,52 +296,52 @@ def _owners_of(actor: Actor, query):
     return query.where(or_(User.id == actor.user_id, User.team_id.in_(teams)))
 
 
-def assignable_owners(session: Session, actor: Actor) -> list[User]:
+def assignable_owners(actor: Actor, *, session: Session) -> list[User]:
     """Active users this actor may hand leads to (the owner menus)."""
     query = _owners_of(actor, select(User).where(User.is_active.is_(True)))
     return list(session.scalars(query.order_by(User.name, User.email).limit(1000)))
 
 
-def owner_to_filter_by(session: Session, actor: Actor, user_id: int) -> User | None:
+def owner_to_filter_by(actor: Actor, user_id: int, *, session: Session) -> User | None:
     """The person whose leads this actor may list by owner: one they may name as an owner (those who left too);
     None for anyone else."""
     return session.scalar(_owners_of(actor, select(User).where(User.id == user_id)))
 
 
-def users_by_id(session: Session, user_ids: set[int]) -> dict[int, User]:
+def users_by_id(user_ids: set[int], *, session: Session) -> dict[int, User]:
     if not user_ids:
         return {}
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}
 
 
-def campaigns_by_id(session: Session, campaign_ids: set[int]) -> dict[int, Campaign]:
+def campaigns_by_id(campaign_ids: set[int], *, session: Session) -> dict[int, Campaign]:
     if not campaign_ids:
         return {}
     return {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))}
 
 
-def campaign_choices(session: Session, *, limit: int = 500) -> list[tuple[int, str]]:
+def campaign_choices(*, session: Session, limit: int = 500) -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in session.execute(
         select(Campaign.id, Campaign.name).order_by(Campaign.name).limit(limit))]
 
 
-def source_choices(session: Session) -> list[str]:
+def source_choices(*, session: Session) -> list[str]:
     return list(session.scalars(select(Campaign.source).where(Campaign.source.is_not(None))
                                 .distinct().order_by(Campaign.source).limit(200)))
 
 
-def saved_views(session: Session, user_id: int) -> list[SavedView]:
+def saved_views(user_id: int, *, session: Session) -> list[SavedView]:
     return list(session.scalars(select(SavedView).where(SavedView.user_id == user_id).order_by(SavedView.name)))
 
 
-def visible_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
+def visible_lead(actor: Actor, lead_id: int, *, session: Session) -> Lead:
     lead = session.scalar(visible_leads(actor).where(Lead.id == lead_id))
     if lead is None:
         raise NotFound("lead", lead_id)
     return lead
 
 
-def is_visible(session: Session, actor: Actor, lead_id: int) -> bool:
+def is_visible(actor: Actor, lead_id: int, *, session: Session) -> bool:
     return sees_all(actor) or session.scalar(
         visible_leads(actor).with_only_columns(Lead.id).where(Lead.id == lead_id)) is not None
 
@@ -350,17 +351,17 @@ def visible_ids(actor: Actor):
     return visible_leads(actor).with_only_columns(Lead.id)
 
 
-def timeline(session: Session, lead_id: int, *, limit: int = 200) -> list[Activity]:
+def timeline(lead_id: int, *, session: Session, limit: int = 200) -> list[Activity]:
     return list(session.scalars(
         select(Activity).where(Activity.lead_id == lead_id)
         .order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(limit)))
 
 
-def consents(session: Session, lead_id: int) -> list[Consent]:
+def consents(lead_id: int, *, session: Session) -> list[Consent]:
     return list(session.scalars(select(Consent).where(Consent.lead_id == lead_id).order_by(Consent.id)))
 
 
-def descendants(session: Session, company_id: int) -> list[tuple[Company, int]]:
+def descendants(company_id: int, *, session: Session) -> list[tuple[Company, int]]:
     """Every company below this one, at any depth (a recursive query on both databases)."""
     tree = select(Company.id.label("id"), literal(1).label("depth")).where(
         Company.parent_id == company_id).cte("tree", recursive=True)
@@ -370,7 +371,7 @@ def descendants(session: Session, company_id: int) -> list[tuple[Company, int]]:
     return [(company, depth) for company, depth in rows]
 
 
-def root(session: Session, company: Company) -> Company:
+def root(company: Company, *, session: Session) -> Company:
     seen = {company.id}
     while company.parent_id is not None:
         parent = session.get(Company, company.parent_id)
@@ -381,7 +382,7 @@ def root(session: Session, company: Company) -> Company:
     return company
 
 
-def company_page(session: Session, *, q: str | None, domain: str | None, parent_id: int | None,
+def company_page(*, session: Session, q: str | None, domain: str | None, parent_id: int | None,
                  cursor: str | None, limit: int) -> tuple[list[Company], str | None]:
     query = select(Company)
     if q:
@@ -393,7 +394,7 @@ def company_page(session: Session, *, q: str | None, domain: str | None, parent_
     return keyset_page(session, query, Company.id, cursor=cursor, limit=limit)
 
 
-def campaign_counts(session: Session, actor: Actor, campaign_ids: list[int]) -> dict[int, int]:
+def campaign_counts(actor: Actor, campaign_ids: list[int], *, session: Session) -> dict[int, int]:
     """Leads this actor sees per campaign, first or last touch (as the inbox's campaign filter counts them)."""
     if not campaign_ids:
         return {}
@@ -411,7 +412,7 @@ def visible_leads_for(actor: Actor):
     return visible_leads(actor)
 
 
-def suggested_parents(session: Session, company: Company, *, limit: int = 10) -> list[tuple[Company, str]]:
+def suggested_parents(company: Company, *, session: Session, limit: int = 10) -> list[tuple[Company, str]]:
     """Companies that may be this one's parent, by name or web domain; never itself or one of its descendants."""
     words = company.name_key.split()
     prefixes = [" ".join(words[:n]) for n in range(1, len(words))]
@@ -426,7 +427,7 @@ def suggested_parents(session: Session, company: Company, *, limit: int = 10) ->
         conditions.append(Company.domain.in_(domains))
     if not conditions:
         return []
-    below = {c.id for c, _ in descendants(session, company.id)} | {company.id}
+    below = {c.id for c, _ in descendants(company.id, session=session)} | {company.id}
     found = []
     for other in session.scalars(select(Company).where(or_(*conditions)).order_by(Company.id).limit(limit * 3)):
         if other.id in below or other.id == company.parent_id:
@@ -437,7 +438,7 @@ def suggested_parents(session: Session, company: Company, *, limit: int = 10) ->
     return found[:limit]
 
 
-def company_counts(session: Session, actor: Actor, company_ids: list[int]) -> dict[int, tuple[int, int]]:
+def company_counts(actor: Actor, company_ids: list[int], *, session: Session) -> dict[int, tuple[int, int]]:
     """(leads this actor sees, direct subsidiaries) per company, for a page of companies: two grouped queries."""
     if not company_ids:
         return {}
@@ -449,7 +450,7 @@ def company_counts(session: Session, actor: Actor, company_ids: list[int]) -> di
     return {i: (leads.get(i, 0), children.get(i, 0)) for i in company_ids}
 
 
-def companies_by_id(session: Session, company_ids: set[int]) -> dict[int, Company]:
+def companies_by_id(company_ids: set[int], *, session: Session) -> dict[int, Company]:
     if not company_ids:
         return {}
     return {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(company_ids)))}
@@ -462,7 +463,7 @@ PROFILE_COLUMNS = ("id", "job_title", "company", "country", "language", "email",
                    "company.country")
 
 
-def profile_rows(session: Session, lead_ids: list[int], *, chunk: int = 1000):
+def profile_rows(lead_ids: list[int], *, session: Session, chunk: int = 1000):
     """Each lead's own fields and its company's (PROFILE_COLUMNS, in that order) as plain rows, one statement per
     `chunk` leads: what scoring's fit rules read."""
     columns = (Lead.id, Lead.job_title, Lead.company, Lead.country, Lead.language, Lead.email, Lead.city,
@@ -474,7 +475,7 @@ def profile_rows(session: Session, lead_ids: list[int], *, chunk: int = 1000):
             select(*columns).outerjoin(Company, Company.id == Lead.company_id).where(Lead.id.in_(part)))
 
 
-def surviving_leads_by(session: Session, column: str, columns: tuple[str, ...]):
+def surviving_leads_by(column: str, columns: tuple[str, ...], *, session: Session):
     """A statement for other stages' bulk matchers: these columns of the surviving leads whose `column` is in :values
     (an expanding parameter), read through that column's index. SQLite: the index named outright (INDEXED BY); its
     statistics call an index on a column most leads leave empty (phone) useless and would scan a million rows.

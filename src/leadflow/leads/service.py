@@ -25,7 +25,7 @@ FREE_MAIL = frozenset(FREE_MAIL_DOMAINS) | {"online.no", "kpnmail.nl", "hetnet.n
                                            "skynet.be", "luukku.com", "suomi24.fi", "bluewin.ch", "orange.fr"}
 
 
-def add_activity(session: Session, *, lead_id: int, kind: str, summary: str, data: dict | None = None,
+def add_activity(*, session: Session, lead_id: int, kind: str, summary: str, data: dict | None = None,
                  actor: str = "system", capture_id: int | None = None) -> Activity:
     activity = Activity(lead_id=lead_id, kind=kind, summary=summary, data=data or {}, actor=actor,
                         capture_id=capture_id, occurred_at=now())
@@ -33,14 +33,14 @@ def add_activity(session: Session, *, lead_id: int, kind: str, summary: str, dat
     return activity
 
 
-def log_activity(session: Session, *, lead_id: int, kind: str, summary: str, data: dict | None = None,
+def log_activity(*, session: Session, lead_id: int, kind: str, summary: str, data: dict | None = None,
                  actor: str = "system", capture_id: int | None = None) -> None:
     """add_activity without an object back: one INSERT, no unit-of-work bookkeeping (the capture hot path)."""
     session.execute(insert(Activity), [{"lead_id": lead_id, "kind": kind, "summary": summary, "data": data or {},
                                         "actor": actor, "capture_id": capture_id, "occurred_at": now()}])
 
 
-def link_company(session: Session, *, name: str | None, email_domain: str | None, country: str | None) -> int | None:
+def link_company(*, session: Session, name: str | None, email_domain: str | None, country: str | None) -> int | None:
     """The company a lead belongs to: by normalized name; else by its (non free-mail) email domain, but a lead
     that names a company joins the domain's company only when the name is that company's (its domain's name, its
     initials, its name in part): "Fjord AS" at a domain "Nordmann Bygg AS" holds is never Nordmann Bygg. A named
@@ -66,24 +66,25 @@ def link_company(session: Session, *, name: str | None, email_domain: str | None
     return company.id
 
 
-def create_from_capture(session: Session, *, fields: dict, custom_fields: dict, do_not_contact: bool | None,
+def create_from_capture(*, session: Session, fields: dict, custom_fields: dict, do_not_contact: bool | None,
                         channel: str, campaign_id: int | None, capture_id: int, touch: dict) -> Lead:
     moment = now()
     record = Lead(
         **fields, name_key=name_key(fields.get("first_name"), fields.get("last_name")), custom_fields=custom_fields, stage="new", channel=channel, campaign_id=campaign_id,
         last_campaign_id=campaign_id, first_touch=touch, last_touch=touch,
         do_not_contact=bool(do_not_contact), manual_fields=[], created_at=moment, updated_at=moment,
-        company_id=link_company(session, name=fields.get("company"), email_domain=domain_of(fields.get("email")),
+        company_id=link_company(session=session, name=fields.get("company"),
+                                email_domain=domain_of(fields.get("email")),
                                 country=fields.get("country")),
     )
     session.add(record)
     session.flush()
-    log_activity(session, lead_id=record.id, kind="captured", capture_id=capture_id,
+    log_activity(session=session, lead_id=record.id, kind="captured", capture_id=capture_id,
                  summary=f"Captured through {channel}", data={"channel": channel, "campaign_id": campaign_id})
     return record
 
 
-def merge_capture(session: Session, *, record: Lead, fields: dict, custom_fields: dict, do_not_contact: bool | None,
+def merge_capture(*, session: Session, record: Lead, fields: dict, custom_fields: dict, do_not_contact: bool | None,
                   channel: str, campaign_id: int | None, capture_id: int, touch: dict) -> list[FieldChange]:
     """Fold a capture into the lead it matched, by the survivorship rule; the timeline says what changed."""
     current = {name: getattr(record, name) for name in fields}
@@ -105,7 +106,7 @@ def merge_capture(session: Session, *, record: Lead, fields: dict, custom_fields
         record.do_not_contact = True
         changes.append(FieldChange("do_not_contact", False, True))
     if any(c.field == "company" for c in changes):
-        record.company_id = link_company(session, name=record.company, email_domain=domain_of(record.email),
+        record.company_id = link_company(session=session, name=record.company, email_domain=domain_of(record.email),
                                          country=record.country)
     if any(c.field in ("first_name", "last_name") for c in changes):
         record.name_key = name_key(record.first_name, record.last_name)
@@ -119,7 +120,7 @@ def merge_capture(session: Session, *, record: Lead, fields: dict, custom_fields
             record.campaign_id = campaign_id
     record.updated_at = now()
     log_activity(
-        session, lead_id=record.id, kind="merged", capture_id=capture_id,
+        session=session, lead_id=record.id, kind="merged", capture_id=capture_id,
         summary=(f"Captured again through {channel}; {len(changes)} field(s) changed" if changes
                  else f"Captured again through {channel}; nothing changed"),
         data={"channel": channel, "campaign_id": campaign_id,
@@ -134,7 +135,7 @@ def _identifiers(record: Lead) -> dict:
             "other_emails": list(record.other_emails or []), "other_phones": list(record.other_phones or [])}
 
 
-def record_consents(session: Session, *, lead_id: int, consents: list[dict], capture_id: int | None) -> None:
+def record_consents(*, session: Session, lead_id: int, consents: list[dict], capture_id: int | None) -> None:
     if consents:
         moment = now()
         session.execute(insert(Consent), [{"lead_id": lead_id, "purpose": c["purpose"], "granted": c["granted"],
@@ -142,14 +143,14 @@ def record_consents(session: Session, *, lead_id: int, consents: list[dict], cap
                                           for c in consents])
 
 
-def get_lead(session: Session, lead_id: int) -> Lead:
+def get_lead(lead_id: int, *, session: Session) -> Lead:
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise NotFound("lead", lead_id)
     return lead
 
 
-def edit(session: Session, *, lead: Lead, values: dict, actor: str, default_country: str | None = None
+def edit(*, session: Session, lead: Lead, values: dict, actor: str, default_country: str | None = None
          ) -> list[FieldChange]:
     """A person's edit: applied as given and marked, so intake never overwrites it. A new stage goes through the
     stage machine (change_stage); disqualifying needs a reason, so it is done there, not here."""
@@ -202,20 +203,20 @@ def edit(session: Session, *, lead: Lead, values: dict, actor: str, default_coun
             setattr(lead, name, kept)
     if stage is not None and stage != lead.stage:
         old_stage = lead.stage
-        change_stage(session, lead=lead, to=stage, actor=actor)
+        change_stage(session=session, lead=lead, to=stage, actor=actor)
         stage_change = [FieldChange("stage", old_stage, stage)]
     else:
         stage_change = []
     if not changes:
         return stage_change
     if any(c.field == "company" for c in changes):
-        lead.company_id = link_company(session, name=lead.company, email_domain=domain_of(lead.email),
+        lead.company_id = link_company(session=session, name=lead.company, email_domain=domain_of(lead.email),
                                        country=lead.country)
     if any(c.field in ("first_name", "last_name") for c in changes):
         lead.name_key = name_key(lead.first_name, lead.last_name)
     lead.manual_fields = sorted(manual)
     lead.updated_at = now()
-    add_activity(session, lead_id=lead.id, kind="field_changed", actor=actor,
+    add_activity(session=session, lead_id=lead.id, kind="field_changed", actor=actor,
                  summary="Changed " + ", ".join(c.field for c in changes),
                  data={"changes": [{"field": c.field, "old": c.old, "new": c.new} for c in changes]})
     session.flush()
@@ -223,7 +224,7 @@ def edit(session: Session, *, lead: Lead, values: dict, actor: str, default_coun
     return changes + stage_change
 
 
-def change_stage(session: Session, *, lead: Lead, to: str, actor: str, reason: str | None = None,
+def change_stage(*, session: Session, lead: Lead, to: str, actor: str, reason: str | None = None,
                  note: str | None = None) -> StageChange:
     """Move a lead through the stage machine (leads/lifecycle.py): the history row, the timeline entry and
     `lead.stage_changed`, in the caller's transaction. A recycled lead may become Sales Ready again."""
@@ -241,7 +242,7 @@ def change_stage(session: Session, *, lead: Lead, to: str, actor: str, reason: s
                          actor=actor, changed_at=moment)
     session.add(change)
     summary = f"Stage {STAGE_LABELS.get(old, old)} \u2192 {STAGE_LABELS[to]}" + (f" ({reason})" if reason else "")
-    add_activity(session, lead_id=lead.id, kind="stage_changed", actor=actor, summary=summary,
+    add_activity(session=session, lead_id=lead.id, kind="stage_changed", actor=actor, summary=summary,
                  data={"from": old, "to": to, "reason": reason, "note": note or None})
     publish(session, LEAD_STAGE_CHANGED, {"lead_id": lead.id, "from": old, "to": to, "reason": reason,
                                           "actor": actor})
@@ -249,24 +250,24 @@ def change_stage(session: Session, *, lead: Lead, to: str, actor: str, reason: s
     return change
 
 
-def add_note(session: Session, *, lead: Lead, text: str, actor: str) -> Activity:
+def add_note(*, session: Session, lead: Lead, text: str, actor: str) -> Activity:
     text = plain.clean(text)
     if plain.has_surrogate(text):
         raise Invalid.one("text", plain.SURROGATE_REASON)
-    activity = add_activity(session, lead_id=lead.id, kind="note", summary=text[:500], data={"text": text},
+    activity = add_activity(session=session, lead_id=lead.id, kind="note", summary=text[:500], data={"text": text},
                             actor=actor)
     session.flush()
     return activity
 
 
-def get_company(session: Session, company_id: int) -> Company:
+def get_company(company_id: int, *, session: Session) -> Company:
     company = session.get(Company, company_id)
     if company is None:
         raise NotFound("company", company_id)
     return company
 
 
-def _company_values(session: Session, values: dict, company: Company | None = None) -> dict:
+def _company_values(values: dict, company: Company | None = None, *, session: Session) -> dict:
     values = dict(values)
     if values.get("country"):
         try:
@@ -287,15 +288,15 @@ def _company_values(session: Session, values: dict, company: Company | None = No
     return values
 
 
-def create_company(session: Session, *, values: dict) -> Company:
-    company = Company(**_company_values(session, values), created_at=now(), updated_at=now())
+def create_company(*, session: Session, values: dict) -> Company:
+    company = Company(**_company_values(values, session=session), created_at=now(), updated_at=now())
     session.add(company)
     session.flush()
     return company
 
 
-def update_company(session: Session, *, company: Company, values: dict) -> Company:
-    for name, value in _company_values(session, values, company).items():
+def update_company(*, session: Session, company: Company, values: dict) -> Company:
+    for name, value in _company_values(values, company, session=session).items():
         setattr(company, name, value)
     company.updated_at = now()
     session.flush()
@@ -383,7 +384,7 @@ def merged_activity(*, channel: str, campaign_id: int | None, changes: list[Fiel
     }
 
 
-def link_companies(session: Session, wanted: list[dict]) -> dict[str, int]:
+def link_companies(wanted: list[dict], *, session: Session) -> dict[str, int]:
     """link_company for many leads, by the same rule: {name, email, country} -> the id per company key, created
     when new."""
     by_key: dict[str, dict] = {}
@@ -429,7 +430,7 @@ def link_companies(session: Session, wanted: list[dict]) -> dict[str, int]:
             values.append({"name": lead["company"], "name_key": key, "country": lead.get("country"),
                            "domain": own, "currency": "EUR", "created_at": moment, "updated_at": moment})
         if values:
-            found.update(zip(order, insert_with_ids(session, Company.__table__, values), strict=True))
+            found.update(zip(order, insert_with_ids(Company.__table__, values, session=session), strict=True))
     return found
 
 
@@ -440,7 +441,7 @@ LEAD_INSERT_COLUMNS = (
 )
 
 
-def insert_with_ids(session: Session, table, rows: list[dict]) -> list[int]:
+def insert_with_ids(table, rows: list[dict], *, session: Session) -> list[int]:
     """Insert many rows (one executemany) and return their ids in order.
 
     PostgreSQL: INSERT .. RETURNING, kept in parameter order. SQLite cannot order RETURNING over a batch, but a
@@ -455,14 +456,14 @@ def insert_with_ids(session: Session, table, rows: list[dict]) -> list[int]:
     return list(range(last - len(rows) + 1, last + 1))
 
 
-def insert_leads(session: Session, leads: list[dict]) -> None:
+def insert_leads(leads: list[dict], *, session: Session) -> None:
     """Write new leads in one statement per chunk and give each dict its id."""
     rows = [{name: lead[name] for name in LEAD_INSERT_COLUMNS} for lead in leads]
-    for lead, lead_id in zip(leads, insert_with_ids(session, Lead.__table__, rows), strict=True):
+    for lead, lead_id in zip(leads, insert_with_ids(Lead.__table__, rows, session=session), strict=True):
         lead["id"] = lead_id
 
 
-def update_leads(session: Session, changed: list[tuple[dict, set[str]]]) -> None:
+def update_leads(changed: list[tuple[dict, set[str]]], *, session: Session) -> None:
     """Write merged leads: only the columns a merge changed, grouped so each group is one executemany."""
     groups: dict[tuple[str, ...], list[dict]] = {}
     for lead, columns in changed:
@@ -472,7 +473,7 @@ def update_leads(session: Session, changed: list[tuple[dict, set[str]]]) -> None
         session.execute(update(Lead), rows)
 
 
-def insert_activities(session: Session, activities: list[dict]) -> None:
+def insert_activities(activities: list[dict], *, session: Session) -> None:
     """{lead_id, capture_id, kind, summary, data}; actor and time as add_activity sets them."""
     if activities:
         moment = now()
@@ -480,7 +481,7 @@ def insert_activities(session: Session, activities: list[dict]) -> None:
                         [{"actor": "system", "occurred_at": moment, **a} for a in activities])
 
 
-def insert_consents(session: Session, consents: list[dict]) -> None:
+def insert_consents(consents: list[dict], *, session: Session) -> None:
     """{lead_id, capture_id, purpose, granted, text}."""
     if consents:
         moment = now()
@@ -492,7 +493,7 @@ def insert_consents(session: Session, consents: list[dict]) -> None:
 _SCORE_COLUMNS = ("score", "grade", "band", "score_explanation", "interests")
 
 
-def set_scores(session: Session, values: dict[int, dict]) -> None:
+def set_scores(values: dict[int, dict], *, session: Session) -> None:
     """Each lead's score, grade, band, score_explanation and interests as scoring worked them out: objects loaded in
     the session are set directly, the rest updated with one executemany."""
     bulk = []
@@ -508,7 +509,7 @@ def set_scores(session: Session, values: dict[int, dict]) -> None:
         session.execute(update(table).where(table.c.id == bindparam("b_id")), bulk)
 
 
-def set_scores_encoded(session: Session, rows: list[tuple]) -> None:
+def set_scores_encoded(rows: list[tuple], *, session: Session) -> None:
     """A full rescore's score columns, (score, grade, band, explanation JSON text, interests JSON text, lead id) per
     lead, in one executemany on the driver's cursor (no statement compiled per row; bench/rescore.py)."""
     if not rows:

@@ -140,7 +140,7 @@ def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]], *,
         # One answer for someone unknown and someone not the actor's to choose: the filter tells no one's existence.
         if not owner.isdecimal() or int(owner) > plain.MAX_ID:
             errors["owner"] = "No such owner: choose one of the list."
-        elif (chosen := queries.owner_to_filter_by(session, actor, int(owner))) is None:
+        elif (chosen := queries.owner_to_filter_by(actor, int(owner), session=session)) is None:
             inbox.ignore("owner", "left out: that person is not among the owners you may choose, so the list is "
                                    "not filtered by owner.")
         else:
@@ -148,7 +148,7 @@ def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]], *,
     if values["campaign"]:
         if values["campaign"].isdecimal() and int(values["campaign"]) in {c for c, _ in campaigns}:
             f.campaign = values["campaign"]
-        elif values["campaign"].isdecimal() and queries.campaigns_by_id(session, {int(values["campaign"])}):
+        elif values["campaign"].isdecimal() and queries.campaigns_by_id({int(values["campaign"])}, session=session):
             f.campaign = values["campaign"]
         else:
             errors["campaign"] = "No such campaign: choose one of the list."
@@ -214,8 +214,8 @@ def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]], *,
 
 
 def _choices(session, actor: Actor) -> dict:
-    return {"campaigns": queries.campaign_choices(session), "sources": queries.source_choices(session),
-            "owners": queries.assignable_owners(session, actor), "stages": STAGES, "channels": CHANNELS,
+    return {"campaigns": queries.campaign_choices(session=session), "sources": queries.source_choices(session=session),
+            "owners": queries.assignable_owners(actor, session=session), "stages": STAGES, "channels": CHANNELS,
             "sorts": SORTS, "page_sizes": PAGE_SIZES, "stage_labels": STAGE_LABELS, "stage_badges": STAGE_BADGES,
             "column_labels": inbox_columns.LABELS, "choosable": inbox_columns.CHOOSABLE,
             "secondary": inbox_columns.SECONDARY, "bands": BANDS, "band_choices": BAND_CHOICES,
@@ -232,7 +232,7 @@ def inbox_page(request: Request, actor: PageActor, session: DbSession, settings:
     if inbox.owner is not None and inbox.owner not in filter_owners:
         filter_owners = [*filter_owners, inbox.owner]
     context = {"inbox": inbox, **choices, "filter_owners": filter_owners,
-               "saved": queries.saved_views(session, actor.user_id),
+               "saved": queries.saved_views(actor.user_id, session=session),
                "can_assign": actor.can("leads:assign"), "can_write": actor.can("leads:write"),
                "can_export": actor.can("leads:export"), "page": None, "total": 0}
     status = 200
@@ -240,7 +240,8 @@ def inbox_page(request: Request, actor: PageActor, session: DbSession, settings:
         status = 422
     else:
         try:
-            page = queries.inbox_page(session, actor, inbox.filter, sort=inbox.sort, descending=inbox.descending,
+            page = queries.inbox_page(actor, inbox.filter, session=session, sort=inbox.sort,
+                                      descending=inbox.descending,
                                       after=inbox.values["after"] or None, before=inbox.values["before"] or None,
                                       limit=inbox.limit)
         except Invalid as exc:
@@ -248,13 +249,14 @@ def inbox_page(request: Request, actor: PageActor, session: DbSession, settings:
             status = 422
         else:
             context["page"] = page
-            context["total"] = queries.count_capped(session, actor, inbox.filter, cap=CAPPED)
+            context["total"] = queries.count_capped(actor, inbox.filter, session=session, cap=CAPPED)
             context["capped"] = CAPPED
-            context["owners_by_id"] = queries.users_by_id(session, {x.owner_id for x in page.leads if x.owner_id})
+            context["owners_by_id"] = queries.users_by_id({x.owner_id for x in page.leads if x.owner_id},
+                                                          session=session)
             context["campaigns_by_id"] = queries.campaigns_by_id(
-                session, {x.campaign_id for x in page.leads if x.campaign_id})
+                {x.campaign_id for x in page.leads if x.campaign_id}, session=session)
             context["empty_database"] = not page.leads and not inbox.filtering and not queries.count_capped(
-                session, actor, queries.LeadFilter(), cap=1)
+                actor, queries.LeadFilter(), session=session, cap=1)
     partial = bool(request.headers.get("hx-request")) and request.headers.get("hx-target") == "inbox-results"
     context["partial"] = partial
     if inbox.sort in ("created", "updated"):
@@ -274,9 +276,10 @@ def export_filtered(request: Request, actor: PageActor, session: DbSession, sett
     inbox = parse(request.query_params, actor, session, [], default_country=settings.default_country)
     if inbox.errors or inbox.ignored:  # never more leads than the list asked for
         return render(request, "error.html", {"title": "Cannot export this list", "message": " ".join(
-            f"{FILTER_LABELS.get(name, name)}: {reason}" for name, reason in {**inbox.errors, **inbox.ignored}.items())},
+            f"{FILTER_LABELS.get(name, name)}: {reason}" for name, reason in {**inbox.errors,
+                                                                              **inbox.ignored}.items())},
             status_code=422)
-    return _csv(request, session, queries.inbox_export(session, actor, inbox.filter))
+    return _csv(request, session, queries.inbox_export(actor, inbox.filter, session=session))
 
 
 def _csv(request: Request, session, leads) -> StreamingResponse:
@@ -323,11 +326,11 @@ async def bulk(request: Request, actor: PageActor, session: DbSession):
         return redirect(request, back, message=f"Select at most {MAX_SELECTED} leads at a time.", kind="error")
     if action == "export":
         actor.require("leads:export")
-        return _csv(request, session, queries.inbox_export(session, actor, queries.LeadFilter(), ids=ids))
+        return _csv(request, session, queries.inbox_export(actor, queries.LeadFilter(), session=session, ids=ids))
     if action == "assign":
         actor.require("leads:assign")
         owner_text = str(form.get("owner") or "")
-        owners = {u.id: u for u in queries.assignable_owners(session, actor)}
+        owners = {u.id: u for u in queries.assignable_owners(actor, session=session)}
         if not owner_text.isdecimal() or int(owner_text) not in owners:
             return redirect(request, back, message="Choose an owner from the list to assign the leads to.",
                             kind="error")
@@ -341,9 +344,9 @@ async def bulk(request: Request, actor: PageActor, session: DbSession):
         values, done = {"stage": stage}, f"moved to stage {stage.upper() if len(stage) == 3 else stage}"
     changed = 0
     skipped = 0
-    for lead in queries.visible_selection(session, actor, ids):
+    for lead in queries.visible_selection(actor, ids, session=session):
         try:
-            if leads_service.edit(session, lead=lead, values=values, actor=actor.label):
+            if leads_service.edit(session=session, lead=lead, values=values, actor=actor.label):
                 changed += 1
         except Invalid:  # a move the stage machine does not allow from this lead's stage (checked before any change)
             skipped += 1

@@ -37,7 +37,7 @@ def user_create(
     _, _, factory = open_db()
     try:
         with unit_of_work(factory) as session:
-            user = people_service.create_user(session, email=email, role=role, name=name, team=team,
+            user = people_service.create_user(session=session, email=email, role=role, name=name, team=team,
                                               password=password)
     except (Invalid, Conflict, NotFound) as exc:
         _fail(exc)
@@ -55,8 +55,8 @@ def user_list() -> None:
 
     _, _, factory = open_db(reads_only=True)
     with factory() as session:
-        teams = {t.id: t.name for t in people_service.list_teams(session)}
-        for user in people_service.list_users(session):
+        teams = {t.id: t.name for t in people_service.list_teams(session=session)}
+        for user in people_service.list_users(session=session):
             typer.echo("\t".join([str(user.id), user.email, user.name or "-", user.role,
                                   teams.get(user.team_id, "-"), "active" if user.is_active else "deactivated",
                                   f"last sign-in {user.last_login_at or 'never'}"]))
@@ -72,7 +72,7 @@ def user_deactivate(email: Annotated[str, typer.Argument(help="the user's email"
     _, _, factory = open_db()
     try:
         with unit_of_work(factory) as session:
-            user = people_service.deactivate_user(session, people_service.user_by_email(session, email))
+            user = people_service.deactivate_user(people_service.user_by_email(email, session=session), session=session)
     except NotFound as exc:
         _fail(exc)
     typer.echo(f"user {user.email} deactivated", err=True)
@@ -97,7 +97,7 @@ def user_password(
     _, _, factory = open_db()
     try:
         with reading(factory)() as session:  # an unknown address is refused before anything is asked
-            people_service.user_by_email(session, email)
+            people_service.user_by_email(email, session=session)
     except (Invalid, NotFound) as exc:
         _fail(exc)
     generated = not (prompt or password_stdin)
@@ -109,7 +109,7 @@ def user_password(
         password = people_service.generate_password()
     try:
         with unit_of_work(factory) as session:
-            user = signin.set_password(session, people_service.user_by_email(session, email), password)
+            user = signin.set_password(session, people_service.user_by_email(email, session=session), password)
     except (Invalid, NotFound) as exc:
         _fail(exc)
     note = "" if user.is_active else " (the account is deactivated: it cannot sign in until reactivated)"
@@ -135,7 +135,7 @@ def team_create(
     _, _, factory = open_db()
     try:
         with unit_of_work(factory) as session:
-            team = people_service.create_team(session, name=name, kind=kind, manager=manager,
+            team = people_service.create_team(session=session, name=name, kind=kind, manager=manager,
                                               members_see_each_other=shared)
     except (Invalid, Conflict, NotFound) as exc:
         _fail(exc)
@@ -150,7 +150,7 @@ def team_list() -> None:
 
     _, _, factory = open_db(reads_only=True)
     with factory() as session:
-        emails = {u.id: u.email for u in people_service.list_users(session)}
-        for team in people_service.list_teams(session):
+        emails = {u.id: u.email for u in people_service.list_users(session=session)}
+        for team in people_service.list_teams(session=session):
             typer.echo("\t".join([str(team.id), team.name, team.kind, emails.get(team.manager_id, "-"),
                                   "shared" if team.members_see_each_other else "private"]))

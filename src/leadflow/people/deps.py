@@ -30,10 +30,10 @@ def api_actor(request: Request, _declared: Annotated[HTTPAuthorizationCredential
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("send an API key as 'Authorization: Bearer KEY'")
     with request.app.state.read_sessionmaker() as session:
-        actor, use_due = people_service.check_api_key(session, key.strip())
+        actor, use_due = people_service.check_api_key(key.strip(), session=session)
     if use_due:
         with request.app.state.sessionmaker() as session:
-            people_service.record_key_use(session, actor.id)
+            people_service.record_key_use(actor.id, session=session)
             session.commit()
     return actor
 

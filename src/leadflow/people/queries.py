@@ -19,7 +19,7 @@ def _ids(labels: Iterable[str], prefix: str) -> set[int]:
             if label.startswith(prefix) and label[cut:].isdecimal() and len(label) - cut < 19}
 
 
-def user_names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+def user_names(user_ids: Iterable[int], *, session: Session) -> dict[int, str]:
     """Each user's name (their email when they have none)."""
     wanted = {int(i) for i in user_ids if i is not None}
     if not wanted:
@@ -28,11 +28,11 @@ def user_names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
         select(User.id, User.name, User.email).where(User.id.in_(sorted(wanted))))}
 
 
-def actor_names(session: Session, labels: Iterable[str | None]) -> dict[str, str]:
+def actor_names(labels: Iterable[str | None], *, session: Session) -> dict[str, str]:
     """Actor labels as stored ("user:6", "api_key:2", "capture:17", "system") -> how a page names them."""
     labels = {label for label in labels if label}
     names = {label: MACHINES[label] for label in labels if label in MACHINES}
-    for user_id, name in user_names(session, _ids(labels, "user:")).items():
+    for user_id, name in user_names(_ids(labels, "user:"), session=session).items():
         names[f"user:{user_id}"] = name
     keys = _ids(labels, "api_key:")
     if keys:

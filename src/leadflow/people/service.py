@@ -75,14 +75,14 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)  # 20 characters, 120 bits
 
 
-def create_user(session: Session, *, email: str, role: str, name: str = "", team: str | None = None,
+def create_user(*, session: Session, email: str, role: str, name: str = "", team: str | None = None,
                 password: str | None = None) -> User:
     address = normalize_email(email)
     if role not in roles.ROLES:
         raise Invalid.one("role", f"must be one of {', '.join(roles.ROLES)}")
     if session.scalar(select(User.id).where(User.email == address)) is not None:
         raise Conflict(f"a user with the email {address} already exists")
-    team_id = team_by_name(session, team).id if team else None
+    team_id = team_by_name(team, session=session).id if team else None
     user = User(email=address, name=name.strip(), role=role, team_id=team_id, is_active=True, created_at=now(),
                 failed_logins=0)
     if password is not None:
@@ -95,18 +95,18 @@ def create_user(session: Session, *, email: str, role: str, name: str = "", team
     return user
 
 
-def user_by_email(session: Session, email: str) -> User:
+def user_by_email(email: str, *, session: Session) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise NotFound("user", email)
     return user
 
 
-def list_users(session: Session) -> list[User]:
+def list_users(*, session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.id)))
 
 
-def deactivate_user(session: Session, user: User) -> User:
+def deactivate_user(user: User, *, session: Session) -> User:
     """A deactivated user cannot sign in; their sessions end and their API keys stop working."""
     user.is_active = False
     signin.end_sessions(session, user.id)
@@ -114,7 +114,7 @@ def deactivate_user(session: Session, user: User) -> User:
     return user
 
 
-def _keeps_an_admin(session: Session, user: User) -> None:
+def _keeps_an_admin(user: User, *, session: Session) -> None:
     """Refuses to take away the last active admin: someone must be able to manage users."""
     if user.role != roles.ADMIN or not user.is_active:
         return
@@ -124,55 +124,55 @@ def _keeps_an_admin(session: Session, user: User) -> None:
         raise Conflict(f"{user.email} is the last active admin; make someone else admin first")
 
 
-def change_user(session: Session, user: User, *, role: str, team_id: int | None) -> User:
+def change_user(user: User, *, session: Session, role: str, team_id: int | None) -> User:
     """A new role or team; the last active admin keeps the admin role."""
     if role not in roles.ROLES:
         raise Invalid.one("role", f"must be one of {', '.join(roles.ROLES)}")
     if team_id is not None and session.get(Team, team_id) is None:
         raise Invalid.one("team", "no such team")
     if role != roles.ADMIN:
-        _keeps_an_admin(session, user)
+        _keeps_an_admin(user, session=session)
     user.role, user.team_id = role, team_id
     session.flush()
     return user
 
 
-def deactivate_by(session: Session, user: User, *, actor: Actor) -> User:
+def deactivate_by(user: User, *, session: Session, actor: Actor) -> User:
     """deactivate_user for a person acting in the web app: never themselves, never the last admin."""
     if actor.user_id == user.id:
         raise Conflict("you cannot deactivate yourself")
-    _keeps_an_admin(session, user)
-    return deactivate_user(session, user)
+    _keeps_an_admin(user, session=session)
+    return deactivate_user(user, session=session)
 
 
-def reactivate_user(session: Session, user: User) -> User:
+def reactivate_user(user: User, *, session: Session) -> User:
     user.is_active = True
     user.failed_logins, user.locked_until = 0, None
     session.flush()
     return user
 
 
-def get_user(session: Session, user_id: int) -> User:
+def get_user(user_id: int, *, session: Session) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("user", user_id)
     return user
 
 
-def first_admin(session: Session) -> User | None:
+def first_admin(*, session: Session) -> User | None:
     return session.scalar(select(User).where(User.role == roles.ADMIN, User.is_active.is_(True)).order_by(User.id))
 
 
-def ensure_first_admin(session: Session, *, email: str) -> tuple[User, str] | None:
+def ensure_first_admin(*, session: Session, email: str) -> tuple[User, str] | None:
     """On first start (no user at all): an admin with a generated password, returned once to be shown once."""
     if session.scalar(select(func.count()).select_from(User)):
         return None
     password = generate_password()
-    user = create_user(session, email=email, role=roles.ADMIN, name="Administrator", password=password)
+    user = create_user(session=session, email=email, role=roles.ADMIN, name="Administrator", password=password)
     return user, password
 
 
-def create_team(session: Session, *, name: str, kind: str, manager: str | None = None,
+def create_team(*, session: Session, name: str, kind: str, manager: str | None = None,
                 members_see_each_other: bool = False) -> Team:
     if kind not in roles.TEAM_KINDS:
         raise Invalid.one("kind", f"must be one of {', '.join(roles.TEAM_KINDS)}")
@@ -182,13 +182,13 @@ def create_team(session: Session, *, name: str, kind: str, manager: str | None =
         raise Conflict(f"a team named {name.strip()} already exists")
     team = Team(name=name.strip(), kind=kind, members_see_each_other=members_see_each_other, created_at=now())
     if manager:
-        team.manager_id = user_by_email(session, manager).id
+        team.manager_id = user_by_email(manager, session=session).id
     session.add(team)
     session.flush()
     return team
 
 
-def update_team(session: Session, team: Team, *, name: str, kind: str, manager_id: int | None,
+def update_team(team: Team, *, session: Session, name: str, kind: str, manager_id: int | None,
                 members_see_each_other: bool) -> Team:
     if kind not in roles.TEAM_KINDS:
         raise Invalid.one("kind", f"must be one of {', '.join(roles.TEAM_KINDS)}")
@@ -204,25 +204,25 @@ def update_team(session: Session, team: Team, *, name: str, kind: str, manager_i
     return team
 
 
-def get_team(session: Session, team_id: int) -> Team:
+def get_team(team_id: int, *, session: Session) -> Team:
     team = session.get(Team, team_id)
     if team is None:
         raise NotFound("team", team_id)
     return team
 
 
-def team_by_name(session: Session, name: str) -> Team:
+def team_by_name(name: str, *, session: Session) -> Team:
     team = session.scalar(select(Team).where(Team.name == name.strip()))
     if team is None:
         raise NotFound("team", name)
     return team
 
 
-def list_teams(session: Session) -> list[Team]:
+def list_teams(*, session: Session) -> list[Team]:
     return list(session.scalars(select(Team).order_by(Team.name)))
 
 
-def create_call_list(session: Session, *, name: str, owner: User) -> CallList:
+def create_call_list(*, session: Session, name: str, owner: User) -> CallList:
     if owner.role != roles.TELEMARKETER:
         raise Invalid.one("owner", "a call list belongs to a telemarketer")
     call_list = CallList(name=name, owner_id=owner.id, created_at=now())
@@ -231,7 +231,7 @@ def create_call_list(session: Session, *, name: str, owner: User) -> CallList:
     return call_list
 
 
-def add_to_call_list(session: Session, *, call_list: CallList, lead_ids: list[int]) -> None:
+def add_to_call_list(*, session: Session, call_list: CallList, lead_ids: list[int]) -> None:
     present = set(session.scalars(select(CallListLead.lead_id).where(CallListLead.call_list_id == call_list.id)))
     session.add_all([CallListLead(call_list_id=call_list.id, lead_id=lead_id, added_at=now())
                      for lead_id in dict.fromkeys(lead_ids) if lead_id not in present])
@@ -242,7 +242,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(session: Session, *, name: str, user_id: int | None = None,
+def create_api_key(*, session: Session, name: str, user_id: int | None = None,
                    scopes: list[str] | None = None) -> tuple[ApiKey, str]:
     unknown = roles.unknown_scopes(scopes or [])
     if unknown:
@@ -256,7 +256,7 @@ def create_api_key(session: Session, *, name: str, user_id: int | None = None,
     return record, key
 
 
-def check_api_key(session: Session, key: str) -> tuple[Actor, bool]:
+def check_api_key(key: str, *, session: Session) -> tuple[Actor, bool]:
     """The key's actor (its user's role and team, narrowed by its scopes; a key without a user acts as an admin), and
     whether its use is due to be recorded (`record_key_use`, in a write transaction).
 
@@ -269,10 +269,10 @@ def check_api_key(session: Session, key: str) -> tuple[Actor, bool]:
     if record is None or not hmac.compare_digest(record.key_hash, digest):
         raise Unauthorized("unknown or revoked API key")
     due = record.last_used_at is None or now() - as_utc(record.last_used_at) > LAST_USE_RESOLUTION
-    return _key_actor(session, record), due
+    return _key_actor(record, session=session), due
 
 
-def record_key_use(session: Session, key_id: int) -> None:
+def record_key_use(key_id: int, *, session: Session) -> None:
     """last_used_at, at most once a minute per key (a conditional update: concurrent requests write it once)."""
     moment = now()
     session.execute(update(ApiKey).where(ApiKey.id == key_id, or_(
@@ -280,7 +280,7 @@ def record_key_use(session: Session, key_id: int) -> None:
         last_used_at=moment))
 
 
-def _key_actor(session: Session, record: ApiKey) -> Actor:
+def _key_actor(record: ApiKey, *, session: Session) -> Actor:
     scopes = tuple(record.scopes or ())
     if record.user_id is None:
         return Actor(kind="api_key", id=record.id, role=roles.ADMIN,
@@ -291,11 +291,11 @@ def _key_actor(session: Session, record: ApiKey) -> Actor:
     return actor_for(user, kind="api_key", ident=record.id, scopes=list(scopes))
 
 
-def list_api_keys(session: Session) -> list[ApiKey]:
+def list_api_keys(*, session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
 
 
-def revoke_api_key(session: Session, key_id: int) -> ApiKey:
+def revoke_api_key(key_id: int, *, session: Session) -> ApiKey:
     record = session.get(ApiKey, key_id)
     if record is None:
         raise NotFound("API key", key_id)

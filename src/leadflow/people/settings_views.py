@@ -41,8 +41,9 @@ def _manager(actor) -> None:
 def settings_home(request: Request, actor: PageActor, session: DbSession):
     _manager(actor)
     return render(request, "people/settings_home.html", {
-        "users": len(people_service.list_users(session)), "teams": len(people_service.list_teams(session)),
-        "keys": sum(1 for k in people_service.list_api_keys(session) if k.revoked_at is None)})
+        "users": len(people_service.list_users(session=session)),
+        "teams": len(people_service.list_teams(session=session)),
+        "keys": sum(1 for k in people_service.list_api_keys(session=session) if k.revoked_at is None)})
 
 
 # Users ------------------------------------------------------------------------------------------------------------
@@ -50,7 +51,7 @@ def settings_home(request: Request, actor: PageActor, session: DbSession):
 def _users_page(request: Request, session, *, values: dict | None = None, errors: dict | None = None,
                 status_code: int = 200):
     return render(request, "people/settings_users.html", {
-        "users": people_service.list_users(session), "teams": people_service.list_teams(session),
+        "users": people_service.list_users(session=session), "teams": people_service.list_teams(session=session),
         "roles": ROLE_LABELS, "values": values or {"role": roles.SALES_REP}, "errors": errors or {}},
         status_code=status_code)
 
@@ -74,8 +75,8 @@ def create_user(request: Request, actor: PageActor, session: DbSession, email: A
     password = people_service.generate_password()
     if not errors:
         try:
-            team_name = people_service.get_team(session, int(team)).name if team.isdecimal() else None
-            user = people_service.create_user(session, email=email[:320], role=role, name=name[:200],
+            team_name = people_service.get_team(int(team), session=session).name if team.isdecimal() else None
+            user = people_service.create_user(session=session, email=email[:320], role=role, name=name[:200],
                                               team=team_name, password=password)
         except Invalid as exc:
             errors = {e.field: _words(e.reason) for e in exc.errors}
@@ -96,9 +97,9 @@ def create_user(request: Request, actor: PageActor, session: DbSession, email: A
 def change_user(request: Request, user_id: int, actor: PageActor, session: DbSession,
                 role: Annotated[str, Form()] = "", team: Annotated[str, Form()] = ""):
     _manager(actor)
-    user = people_service.get_user(session, user_id)
+    user = people_service.get_user(user_id, session=session)
     try:
-        people_service.change_user(session, user, role=role, team_id=int(team) if team.isdecimal() else None)
+        people_service.change_user(user, session=session, role=role, team_id=int(team) if team.isdecimal() else None)
     except (Invalid, Conflict) as exc:
         session.rollback()
         reason = exc.errors[0].reason if isinstance(exc, Invalid) else str(exc)
@@ -111,9 +112,9 @@ def change_user(request: Request, user_id: int, actor: PageActor, session: DbSes
 @router.post("/settings/users/{user_id:int}/deactivate")
 def deactivate(request: Request, user_id: int, actor: PageActor, session: DbSession):
     _manager(actor)
-    user = people_service.get_user(session, user_id)
+    user = people_service.get_user(user_id, session=session)
     try:
-        people_service.deactivate_by(session, user, actor=actor)
+        people_service.deactivate_by(user, session=session, actor=actor)
     except Conflict as exc:
         session.rollback()
         return redirect(request, "/settings/users", message=f"{_words(str(exc))}", kind="error")
@@ -125,7 +126,7 @@ def deactivate(request: Request, user_id: int, actor: PageActor, session: DbSess
 @router.post("/settings/users/{user_id:int}/reactivate")
 def reactivate(request: Request, user_id: int, actor: PageActor, session: DbSession):
     _manager(actor)
-    user = people_service.reactivate_user(session, people_service.get_user(session, user_id))
+    user = people_service.reactivate_user(people_service.get_user(user_id, session=session), session=session)
     session.commit()
     return redirect(request, "/settings/users", message=f"{user.email} can sign in again.", kind="ok")
 
@@ -147,12 +148,12 @@ def _team_errors(session, exc: Exception) -> dict[str, str]:
 def _teams_page(request: Request, session, *, values: dict | None = None, errors: dict | None = None,
                 status_code: int = 200):
     members: dict[int, int] = {}
-    users_list = people_service.list_users(session)
+    users_list = people_service.list_users(session=session)
     for user in users_list:
         if user.team_id:
             members[user.team_id] = members.get(user.team_id, 0) + 1
     return render(request, "people/settings_teams.html", {
-        "teams": people_service.list_teams(session), "users": {u.id: u for u in users_list},
+        "teams": people_service.list_teams(session=session), "users": {u.id: u for u in users_list},
         "members": members, "kinds": roles.TEAM_KINDS, "values": values or {"kind": "sales"},
         "errors": errors or {}}, status_code=status_code)
 
@@ -170,8 +171,8 @@ def create_team(request: Request, actor: PageActor, session: DbSession, name: An
     _manager(actor)
     values = _team_values(name, kind, manager, shared)
     try:
-        manager_email = people_service.get_user(session, int(manager)).email if manager.isdecimal() else None
-        team = people_service.create_team(session, name=values["name"], kind=kind, manager=manager_email,
+        manager_email = people_service.get_user(int(manager), session=session).email if manager.isdecimal() else None
+        team = people_service.create_team(session=session, name=values["name"], kind=kind, manager=manager_email,
                                           members_see_each_other=values["shared"])
     except (Invalid, Conflict, NotFound) as exc:
         session.rollback()
@@ -184,13 +185,13 @@ def create_team(request: Request, actor: PageActor, session: DbSession, name: An
 def _team_page(request: Request, session, team, *, values: dict, errors: dict | None = None, status_code=200):
     return render(request, "people/settings_team.html", {
         "team": team, "values": values, "errors": errors or {}, "kinds": roles.TEAM_KINDS,
-        "users": people_service.list_users(session)}, status_code=status_code)
+        "users": people_service.list_users(session=session)}, status_code=status_code)
 
 
 @router.get("/settings/teams/{team_id:int}")
 def team(request: Request, team_id: int, actor: PageActor, session: DbSession):
     _manager(actor)
-    found = people_service.get_team(session, team_id)
+    found = people_service.get_team(team_id, session=session)
     return _team_page(request, session, found, values={
         "name": found.name, "kind": found.kind, "manager": str(found.manager_id or ""),
         "shared": found.members_see_each_other})
@@ -201,15 +202,15 @@ def change_team(request: Request, team_id: int, actor: PageActor, session: DbSes
                 name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "",
                 manager: Annotated[str, Form()] = "", shared: Annotated[str, Form()] = ""):
     _manager(actor)
-    found = people_service.get_team(session, team_id)
+    found = people_service.get_team(team_id, session=session)
     values = _team_values(name, kind, manager, shared)
     try:
-        people_service.update_team(session, found, name=values["name"], kind=kind,
+        people_service.update_team(found, session=session, name=values["name"], kind=kind,
                                    manager_id=int(manager) if manager.isdecimal() else None,
                                    members_see_each_other=values["shared"])
     except (Invalid, Conflict) as exc:
         session.rollback()
-        found = people_service.get_team(session, team_id)
+        found = people_service.get_team(team_id, session=session)
         return _team_page(request, session, found, values=values, errors=_team_errors(session, exc),
                           status_code=422)
     session.commit()
@@ -221,7 +222,7 @@ def change_team(request: Request, team_id: int, actor: PageActor, session: DbSes
 def _keys_page(request: Request, session, *, values: dict | None = None, errors: dict | None = None,
                status_code: int = 200):
     return render(request, "people/settings_api_keys.html", {
-        "keys": people_service.list_api_keys(session), "users": people_service.list_users(session),
+        "keys": people_service.list_api_keys(session=session), "users": people_service.list_users(session=session),
         "scopes": SCOPE_LABELS, "values": values or {"scopes": []}, "errors": errors or {}},
         status_code=status_code)
 
@@ -247,7 +248,7 @@ async def create_api_key(request: Request, actor: PageActor, session: DbSession)
     owner = None
     if user_field.isdecimal():
         try:
-            owner = people_service.get_user(session, int(user_field))
+            owner = people_service.get_user(int(user_field), session=session)
         except NotFound:
             errors["user"] = "No such user."
         else:
@@ -257,7 +258,7 @@ async def create_api_key(request: Request, actor: PageActor, session: DbSession)
         errors["user"] = "Choose the user the key acts as."
     if not errors:
         try:
-            record, key = people_service.create_api_key(session, name=name, user_id=owner.id, scopes=scopes)
+            record, key = people_service.create_api_key(session=session, name=name, user_id=owner.id, scopes=scopes)
         except Invalid as exc:
             errors = {"scopes": _words(exc.errors[0].reason)}
     if errors:
@@ -272,7 +273,7 @@ async def create_api_key(request: Request, actor: PageActor, session: DbSession)
 @router.post("/settings/api-keys/{key_id:int}/revoke")
 def revoke_api_key(request: Request, key_id: int, actor: PageActor, session: DbSession):
     _manager(actor)
-    record = people_service.revoke_api_key(session, key_id)
+    record = people_service.revoke_api_key(key_id, session=session)
     session.commit()
     return redirect(request, "/settings/api-keys", message=f"API key “{record.name}” is revoked: it no longer works.",
                     kind="ok")

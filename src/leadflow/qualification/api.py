@@ -55,7 +55,7 @@ class RulePreview(Input):
 
 
 def bant_read(session, lead: Lead) -> dict:
-    current = qualification_service.bant_current(session, lead.id)
+    current = qualification_service.bant_current(lead.id, session=session)
     values = {c: (a.value if a else None) for c, a in current.items()}
     return {
         "lead_id": lead.id, "known": bant.known_count(values),
@@ -74,16 +74,16 @@ def _jsonable(data: dict) -> dict:
 
 @router.get("/leads/{lead_id}/bant")
 def get_bant(lead_id: int, session: DbSession, actor: Reader):
-    lead = leads_queries.visible_lead(session, actor, lead_id)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
     body = bant_read(session, lead)
     body["history"] = [{"criterion": a.criterion, "value": a.value, "source": a.source, "actor": a.actor,
-                        "set_at": a.set_at} for a in qualification_service.bant_history(session, lead.id)]
+                        "set_at": a.set_at} for a in qualification_service.bant_history(lead.id, session=session)]
     return body
 
 
 @router.put("/leads/{lead_id}/bant")
 def put_bant(lead_id: int, body: BantUpdate, session: DbSession, actor: Writer):
-    lead = leads_queries.visible_lead(session, actor, lead_id)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
     given = body.model_dump(exclude_unset=True)
     source = given.pop("source", None) or bant.source_for_role(actor.role)
     if source not in bant.SOURCES:
@@ -91,7 +91,7 @@ def put_bant(lead_id: int, body: BantUpdate, session: DbSession, actor: Writer):
     if not bant.may_record(actor.role, source):
         raise Invalid.one("source", f"the {actor.role.replace('_', ' ')} role records answers as "
                                     f"'{bant.source_for_role(actor.role)}'")
-    qualification_service.set_bant(session, lead.id, given, source, actor.label)
+    qualification_service.set_bant(lead.id, given, source, actor.label, session=session)
     session.commit()
     session.refresh(lead)
     return bant_read(session, lead)
@@ -104,9 +104,9 @@ def stage_read(lead: Lead) -> dict:
 
 @router.post("/leads/{lead_id}/stage")
 def post_stage(lead_id: int, body: StageMove, session: DbSession, actor: Writer):
-    lead = leads_queries.visible_lead(session, actor, lead_id)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
     try:
-        qualification_service.move_stage(session, lead, body.to, body.reason, body.note, actor.label)
+        qualification_service.move_stage(lead, body.to, body.reason, body.note, actor.label, session=session)
     except Invalid as exc:
         session.rollback()
         return JSONResponse(_jsonable({
@@ -119,11 +119,11 @@ def post_stage(lead_id: int, body: StageMove, session: DbSession, actor: Writer)
 
 @router.get("/leads/{lead_id}/stages")
 def get_stages(lead_id: int, session: DbSession, actor: Reader):
-    lead = leads_queries.visible_lead(session, actor, lead_id)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
     return {**stage_read(lead), "stages": list(STAGES), "reasons": DISQUALIFY_REASONS,
             "history": [{"from": c.from_stage, "to": c.to_stage, "reason": c.reason, "note": c.note,
                          "actor": c.actor, "changed_at": c.changed_at}
-                        for c in qualification_service.stage_history(session, lead.id)]}
+                        for c in qualification_service.stage_history(lead.id, session=session)]}
 
 
 def rule_read(rule) -> dict:
@@ -133,9 +133,9 @@ def rule_read(rule) -> dict:
 
 @router.get("/sales-ready-rule")
 def get_rule(session: DbSession, actor: Reader):
-    rule = qualification_service.current_rule(session)
+    rule = qualification_service.current_rule(session=session)
     return {**rule_read(rule), "default": salesready.DEFAULT_RULE, "names": salesready.NAMES,
-            "versions": [rule_read(r) for r in qualification_service.rule_versions(session)]}
+            "versions": [rule_read(r) for r in qualification_service.rule_versions(session=session)]}
 
 
 def _rule_error(expression: str) -> JSONResponse | None:
@@ -152,7 +152,8 @@ def put_rule(body: RuleUpdate, session: DbSession, actor: RuleEditor):
     problem = _rule_error(body.expression.strip())
     if problem is not None:
         return problem
-    rule = qualification_service.save_rule(session, expression=body.expression, note=body.note, actor=actor.label)
+    rule = qualification_service.save_rule(session=session, expression=body.expression, note=body.note,
+                                           actor=actor.label)
     session.commit()
     return rule_read(rule)
 
@@ -163,7 +164,7 @@ def preview_rule(body: RulePreview, session: DbSession, actor: Reader):
     if problem is not None:
         return problem
     query = leads_queries.visible_leads(actor).where(Lead.merged_into_id.is_(None))
-    found = qualification_service.preview(session, query, body.expression.strip())
+    found = qualification_service.preview(query, body.expression.strip(), session=session)
     return {"matched": found["matched"], "looked_at": found["looked_at"], "complete": found["complete"],
             "sample": [{"id": lead.id, "email": lead.email, "name": " ".join(
                 p for p in (lead.first_name, lead.last_name) if p) or None, "score": lead.score,

@@ -19,26 +19,26 @@ def lead_changed(session: Session, payload: dict) -> None:
     fields themselves."""
     lead_id = payload.get("lead_id")
     if lead_id:
-        scoring_service.rescore_fit(session, [lead_id])
-        qualification_service.evaluate(session, {lead_id})
+        scoring_service.rescore_fit([lead_id], session=session)
+        qualification_service.evaluate({lead_id}, session=session)
 
 
 def leads_merged(session: Session, payload: dict) -> None:
     """leads.merged: the survivor's fields changed and it may have gained history (and BANT answers)."""
     lead_id = payload.get("survivor_id")
     if lead_id:
-        scoring_service.rescore_leads(session, [lead_id])
-        qualification_service.evaluate(session, {lead_id})
+        scoring_service.rescore_leads([lead_id], session=session)
+        qualification_service.evaluate({lead_id}, session=session)
 
 
 def start_check(session: Session, payload: dict) -> None:
     """scoring.rescored: every lead has its score under the newly active rule set; the Sales Ready rule reads it."""
-    qualification_service.queue_check(session, reason=f"rescore run {payload.get('run_id')} finished")
+    qualification_service.queue_check(session=session, reason=f"rescore run {payload.get('run_id')} finished")
 
 
 def check_chunk(session: Session, payload: dict) -> None:
     """sales_ready.check: one chunk of open leads; the step queues the next chunk in this transaction."""
-    ready = qualification_service.check_step(session, run=str(payload.get("run") or "-"),
+    ready = qualification_service.check_step(session=session, run=str(payload.get("run") or "-"),
                                              after=int(payload.get("after") or 0),
                                              reason=str(payload.get("reason") or ""))
     if ready:

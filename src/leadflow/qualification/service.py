@@ -36,7 +36,7 @@ TO_SQL_FROM = ("new", "mql", "nurture", "recycled")
 
 # --- BANT ---------------------------------------------------------------------------------------------------------
 
-def bant_values(session: Session, lead_ids: list[int]) -> dict[int, dict[str, str | None]]:
+def bant_values(lead_ids: list[int], *, session: Session) -> dict[int, dict[str, str | None]]:
     """The current answer per criterion (the newest row) for each lead; criteria never answered are absent."""
     found: dict[int, dict[str, str | None]] = {}
     ids = sorted(set(lead_ids))
@@ -50,7 +50,7 @@ def bant_values(session: Session, lead_ids: list[int]) -> dict[int, dict[str, st
     return found
 
 
-def bant_current(session: Session, lead_id: int) -> dict[str, BantAnswer | None]:
+def bant_current(lead_id: int, *, session: Session) -> dict[str, BantAnswer | None]:
     """Each criterion's newest answer row (value, source, actor, set_at), None when never answered."""
     current: dict[str, BantAnswer | None] = dict.fromkeys(bant.CRITERIA)
     for answer in session.scalars(select(BantAnswer).where(BantAnswer.lead_id == lead_id)
@@ -59,12 +59,12 @@ def bant_current(session: Session, lead_id: int) -> dict[str, BantAnswer | None]
     return current
 
 
-def bant_history(session: Session, lead_id: int, *, limit: int = 200) -> list[BantAnswer]:
+def bant_history(lead_id: int, *, session: Session, limit: int = 200) -> list[BantAnswer]:
     return list(session.scalars(select(BantAnswer).where(BantAnswer.lead_id == lead_id)
                                 .order_by(BantAnswer.set_at.desc(), BantAnswer.id.desc()).limit(limit)))
 
 
-def set_bant(session: Session, lead_id: int, answers: dict, source: str, actor: str, *, withdraw: bool = True,
+def set_bant(lead_id: int, answers: dict, source: str, actor: str, *, session: Session, withdraw: bool = True,
              lenient: bool = False) -> dict[str, str | None]:
     """Record the answers that change something (history kept), rescore fit and apply the Sales Ready rule.
 
@@ -80,7 +80,7 @@ def set_bant(session: Session, lead_id: int, answers: dict, source: str, actor: 
     values, errors = bant.normalize_all(answers, today=now().date())
     if errors and not lenient:
         raise Invalid([FieldError(c, reason) for c, reason in errors.items()])
-    current = bant_values(session, [lead_id]).get(lead_id, {})
+    current = bant_values([lead_id], session=session).get(lead_id, {})
     changed = {c: v for c, v in values.items()
                if current.get(c) != v and (withdraw or v is not None)}
     if not changed:
@@ -91,14 +91,14 @@ def set_bant(session: Session, lead_id: int, answers: dict, source: str, actor: 
                                set_at=moment))
     updated = {**current, **changed}
     leads_service.add_activity(
-        session, lead_id=lead_id, kind="bant_changed", actor=actor,
+        session=session, lead_id=lead_id, kind="bant_changed", actor=actor,
         summary="BANT: " + ", ".join(f"{c} {bant.label(c, v)}" for c, v in changed.items()),
         data={"source": source, "changes": [{"criterion": c, "old": current.get(c), "new": v}
                                             for c, v in changed.items()]})
     session.flush()
-    scoring_service.rescore_fit(session, [lead_id],
-                                bant={lead_id: {c: v for c, v in updated.items() if v is not None}})
-    evaluate(session, {lead_id}, actor=actor)
+    scoring_service.rescore_fit([lead_id],
+                                session=session, bant={lead_id: {c: v for c, v in updated.items() if v is not None}})
+    evaluate({lead_id}, session=session, actor=actor)
     return updated
 
 
@@ -108,36 +108,36 @@ def export_columns() -> ExportColumns:
 
     def read(session: Session, lead_ids: list[int]) -> dict[int, tuple]:
         return {lead_id: tuple(answers.get(c) or "" for c in bant.CRITERIA)
-                for lead_id, answers in bant_values(session, lead_ids).items()}
+                for lead_id, answers in bant_values(lead_ids, session=session).items()}
 
     return ExportColumns(tuple(f"bant_{c}" for c in bant.CRITERIA), read)
 
 
-def record_captured(session: Session, lead_id: int, custom_fields: dict, *, capture_id: int | None) -> None:
+def record_captured(lead_id: int, custom_fields: dict, *, session: Session, capture_id: int | None) -> None:
     """BANT answers that came in on a form, survey or API capture (as custom fields), recorded as the lead's own."""
     answers = bant.answers_in(custom_fields)
     if answers:
-        set_bant(session, lead_id, answers, "lead", f"capture:{capture_id}" if capture_id else "lead",
-                 withdraw=False, lenient=True)
+        set_bant(lead_id, answers, "lead", f"capture:{capture_id}" if capture_id else "lead",
+                 session=session, withdraw=False, lenient=True)
 
 
-def fields_changed(session: Session, lead_ids: list[int] | set[int], *, actor: str = "system") -> list[int]:
+def fields_changed(lead_ids: list[int] | set[int], *, session: Session, actor: str = "system") -> list[int]:
     """Leads' declared fields changed (an edit): rescore their fit and grade, then apply the Sales Ready rule.
     Returns the ids that became Sales Ready."""
-    scoring_service.rescore_fit(session, lead_ids)
-    return evaluate(session, set(lead_ids), actor=actor)
+    scoring_service.rescore_fit(lead_ids, session=session)
+    return evaluate(set(lead_ids), session=session, actor=actor)
 
 
 # --- stages -------------------------------------------------------------------------------------------------------
 
-def move_stage(session: Session, lead: Lead, to: str, reason: str | None = None, note: str | None = None,
-               actor: str = "system") -> StageChange:
+def move_stage(lead: Lead, to: str, reason: str | None = None, note: str | None = None,
+               actor: str = "system", *, session: Session) -> StageChange:
     """A person's move through the stage machine; disqualifying needs a reason (and 'other' a note)."""
-    return leads_service.change_stage(session, lead=lead, to=to, reason=reason or None,
+    return leads_service.change_stage(session=session, lead=lead, to=to, reason=reason or None,
                                       note=(note or "").strip() or None, actor=actor)
 
 
-def stage_history(session: Session, lead_id: int, *, limit: int = 200) -> list[StageChange]:
+def stage_history(lead_id: int, *, session: Session, limit: int = 200) -> list[StageChange]:
     return list(session.scalars(select(StageChange).where(StageChange.lead_id == lead_id)
                                 .order_by(StageChange.changed_at.desc(), StageChange.id.desc()).limit(limit)))
 
@@ -149,7 +149,7 @@ def _parsed(expression: str) -> salesready.Rule:
     return salesready.parse(expression)
 
 
-def current_rule(session: Session) -> SalesReadyRule:
+def current_rule(*, session: Session) -> SalesReadyRule:
     """The rule in force: the newest version, or the shipped default (version 0, not stored) before any save."""
     rule = session.scalar(select(SalesReadyRule).order_by(SalesReadyRule.version.desc()).limit(1))
     if rule is None:
@@ -158,7 +158,7 @@ def current_rule(session: Session) -> SalesReadyRule:
     return rule
 
 
-def rule_versions(session: Session, *, limit: int = 50) -> list[SalesReadyRule]:
+def rule_versions(*, session: Session, limit: int = 50) -> list[SalesReadyRule]:
     return list(session.scalars(select(SalesReadyRule).order_by(SalesReadyRule.version.desc()).limit(limit)))
 
 
@@ -170,7 +170,7 @@ def check_expression(expression: str) -> salesready.Rule:
         raise Invalid.one("expression", f"{error.message} (at column {error.position + 1})") from None
 
 
-def save_rule(session: Session, *, expression: str, note: str | None, actor: str) -> SalesReadyRule:
+def save_rule(*, session: Session, expression: str, note: str | None, actor: str) -> SalesReadyRule:
     """A new version of the rule (validated); the worker then applies it to every open lead (`queue_check`)."""
     expression = (expression or "").strip()
     check_expression(expression)
@@ -179,11 +179,11 @@ def save_rule(session: Session, *, expression: str, note: str | None, actor: str
                           created_by=actor[:200], created_at=now())
     session.add(rule)
     session.flush()
-    queue_check(session, reason=f"Sales Ready rule v{rule.version} saved")
+    queue_check(session=session, reason=f"Sales Ready rule v{rule.version} saved")
     return rule
 
 
-def queue_check(session: Session, *, reason: str) -> None:
+def queue_check(*, session: Session, reason: str) -> None:
     """Apply the rule in force to every open lead, in the worker, a chunk per transaction: a lead that matches now
     does not wait for an unrelated event. The run's cursor is its next message (`check_step`)."""
     run = uuid.uuid4().hex[:16]
@@ -191,7 +191,7 @@ def queue_check(session: Session, *, reason: str) -> None:
             key=f"{SALES_READY_CHECK}:{run}:0")
 
 
-def check_step(session: Session, *, run: str, after: int, reason: str) -> list[int]:
+def check_step(*, session: Session, run: str, after: int, reason: str) -> list[int]:
     """One step of a check run: the rule applied to the next open leads after the id `after` (not yet Sales Ready,
     not merged away, not disqualified), and the next step queued in the same transaction (once, by its key, so a
     retried step queues nothing twice). Returns the ids that became Sales Ready."""
@@ -200,23 +200,23 @@ def check_step(session: Session, *, run: str, after: int, reason: str) -> list[i
                               Lead.stage != "disqualified").order_by(Lead.id).limit(CHECK_CHUNK)))
     if not ids:
         return []
-    ready = evaluate(session, ids)
+    ready = evaluate(ids, session=session)
     publish_once(session, SALES_READY_CHECK, {"run": run, "after": ids[-1], "reason": reason},
                  key=f"{SALES_READY_CHECK}:{run}:{ids[-1]}")
     return ready
 
 
-def contexts(session: Session, leads: list, rule: salesready.Rule) -> dict[int, dict]:
+def contexts(leads: list, rule: salesready.Rule, *, session: Session) -> dict[int, dict]:
     """What the rule sees of each lead (Lead objects or rows of the same names): only what its names need is read
     (BANT, fit, company)."""
     ids = [lead.id for lead in leads]
     names = set(rule.names)
-    answers = bant_values(session, ids) if any(n.startswith("bant.") for n in names) else {}
+    answers = bant_values(ids, session=session) if any(n.startswith("bant.") for n in names) else {}
     fits = dict(session.execute(select(LeadScore.lead_id, LeadScore.fit).where(LeadScore.lead_id.in_(ids)))) \
         if "fit" in names and ids else {}
     # A model below the quality bar predicts no better than a guess: the rule sees its probability as unknown.
     guessing = "predicted_probability" in names and not predict_service.active_quality(
-        session, min_auc=get_settings().predict_min_auc).usable
+        session=session, min_auc=get_settings().predict_min_auc).usable
     companies = {}
     if any(n.startswith("company.") or n in _FROM_COMPANY for n in names):
         company_ids = {lead.company_id for lead in leads if lead.company_id}
@@ -261,12 +261,12 @@ def context_of(lead: Lead, answers: dict, *, fit: int | None = None, company: Co
 _FROM_COMPANY = frozenset({"company", "country", "industry", "employees", "revenue"})
 
 
-def explain(session: Session, lead: Lead) -> salesready.Outcome:
-    rule = _parsed(current_rule(session).expression)
-    return salesready.evaluate(rule, contexts(session, [lead], rule)[lead.id])
+def explain(lead: Lead, *, session: Session) -> salesready.Outcome:
+    rule = _parsed(current_rule(session=session).expression)
+    return salesready.evaluate(rule, contexts([lead], rule, session=session)[lead.id])
 
 
-def evaluate(session: Session, lead_ids: set[int] | list[int], *, actor: str = "system") -> list[int]:
+def evaluate(lead_ids: set[int] | list[int], *, session: Session, actor: str = "system") -> list[int]:
     """Apply the Sales Ready rule to these leads; return the ids that became Sales Ready now.
 
     A lead becomes Sales Ready once: it gets sales_ready_at (set by a conditional UPDATE, so two transactions
@@ -277,7 +277,7 @@ def evaluate(session: Session, lead_ids: set[int] | list[int], *, actor: str = "
     ids = sorted(set(lead_ids))
     if not ids:
         return []
-    in_force = current_rule(session)
+    in_force = current_rule(session=session)
     rule = _parsed(in_force.expression)
     ready: list[int] = []
     for start in range(0, len(ids), CHUNK):
@@ -289,10 +289,11 @@ def evaluate(session: Session, lead_ids: set[int] | list[int], *, actor: str = "
             .order_by(Lead.id)).all()
         if not rows:
             continue
-        seen = contexts(session, rows, rule)
+        seen = contexts(rows, rule, session=session)
         for row in rows:
             outcome = salesready.evaluate(rule, seen[row.id])
-            if outcome.matched and _make_ready(session, session.get(Lead, row.id), outcome, in_force.version, actor):
+            if outcome.matched and _make_ready(session.get(Lead, row.id), outcome, in_force.version, actor,
+                                               session=session):
                 ready.append(row.id)
     return ready
 
@@ -303,7 +304,7 @@ _CONTEXT_COLUMNS = tuple(getattr(Lead, name) for name in (
     *LEAD_CONTEXT_FIELDS))
 
 
-def _make_ready(session: Session, lead: Lead, outcome: salesready.Outcome, version: int, actor: str) -> bool:
+def _make_ready(lead: Lead, outcome: salesready.Outcome, version: int, actor: str, *, session: Session) -> bool:
     moment = now()
     won = session.execute(update(Lead).where(Lead.id == lead.id, Lead.sales_ready_at.is_(None))
                           .values(sales_ready_at=moment).execution_options(synchronize_session=False)).rowcount
@@ -314,12 +315,12 @@ def _make_ready(session: Session, lead: Lead, outcome: salesready.Outcome, versi
     session.flush()
     explanation = outcome.as_dict()["parts"]
     if lead.stage in TO_SQL_FROM and check_move(lead.stage, "sql").allowed:
-        leads_service.change_stage(session, lead=lead, to="sql", reason="sales_ready", actor=actor,
+        leads_service.change_stage(session=session, lead=lead, to="sql", reason="sales_ready", actor=actor,
                                    note=f"Sales Ready rule v{version}")
     elif lead.stage not in PAST_SQL:
         return False
     leads_service.add_activity(
-        session, lead_id=lead.id, kind="sales_ready", actor=actor,
+        session=session, lead_id=lead.id, kind="sales_ready", actor=actor,
         summary=f"Sales Ready (rule v{version}): " + "; ".join(p["text"] for p in explanation if p["result"]),
         data={"rule_version": version, "parts": explanation})
     base = f"{LEAD_SALES_READY}:{lead.id}"
@@ -334,7 +335,7 @@ def _make_ready(session: Session, lead: Lead, outcome: salesready.Outcome, versi
     return True
 
 
-def preview(session: Session, leads_query, expression: str, *, sample: int = 10, limit: int = 20000) -> dict:
+def preview(leads_query, expression: str, *, session: Session, sample: int = 10, limit: int = 20000) -> dict:
     """How many leads (of those the query yields: the caller's visible ones) the rule matches now, with a sample;
     nothing is saved or moved. At most `limit` leads are looked at (the answer says when it stopped there)."""
     rule = check_expression(expression)
@@ -347,7 +348,7 @@ def preview(session: Session, leads_query, expression: str, *, sample: int = 10,
             break
         last_id = leads[-1].id
         looked += len(leads)
-        seen = contexts(session, leads, rule)
+        seen = contexts(leads, rule, session=session)
         for lead in leads:
             if salesready.evaluate(rule, seen[lead.id]).matched:
                 matched += 1

@@ -43,13 +43,14 @@ def _name(lead: Lead) -> str:
 
 def panel_context(session, lead: Lead, *, status: str | None = None, errors: dict | None = None,
                   values: dict | None = None, open_form: str | None = None) -> dict:
-    current = qualification_service.bant_current(session, lead.id)
+    current = qualification_service.bant_current(lead.id, session=session)
     known = bant.known_count({c: (a.value if a else None) for c, a in current.items()})
-    rule = qualification_service.current_rule(session)
+    rule = qualification_service.current_rule(session=session)
     outcome = None if lead.sales_ready_at or lead.stage == "disqualified" else qualification_service.explain(
-        session, lead)
-    history = qualification_service.stage_history(session, lead.id, limit=50)
-    actors = people_queries.actor_names(session, {c.actor for c in history} | {a.actor for a in current.values() if a})
+        lead, session=session)
+    history = qualification_service.stage_history(lead.id, session=session, limit=50)
+    actors = people_queries.actor_names({c.actor for c in history} | {a.actor for a in current.values() if a},
+                                        session=session)
     return {
         "lead": lead, "name": _name(lead), "bant": current, "known": known, "criteria": bant.CRITERIA,
         "bant_labels": BANT_LABELS, "bant_hints": BANT_HINTS, "choices": bant.CHOICES, "value_label": bant.label,
@@ -72,24 +73,24 @@ def _panel(request: Request, session, lead: Lead, *, status_code: int = 200, cha
 def lead_qualification(lead_id: int, request: Request, session: DbSession, actor: PageActor):
     """The lead page's qualification panel (an htmx fragment), or a page of its own without JavaScript."""
     actor.require("leads:read")
-    lead = leads_queries.visible_lead(session, actor, lead_id)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
     return _panel(request, session, lead)
 
 
 @router.post("/leads/{lead_id:int}/qualification/bant")
 async def save_bant(lead_id: int, request: Request, session: DbSession, actor: PageActor):
     actor.require("leads:write")
-    lead = leads_queries.visible_lead(session, actor, lead_id)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
     form = await _form(request)
     answers = {c: (form.get(c) or "").strip()[:bant.MAX_TEXT] or None for c in bant.CRITERIA if c in form}
     try:
-        updated = qualification_service.bant_values(session, [lead.id]).get(lead.id, {})
-        qualification_service.set_bant(session, lead.id, answers, bant.source_for_role(actor.role), actor.label)
+        updated = qualification_service.bant_values([lead.id], session=session).get(lead.id, {})
+        qualification_service.set_bant(lead.id, answers, bant.source_for_role(actor.role), actor.label, session=session)
     except Invalid as exc:
         session.rollback()
         errors = {e.field: e.reason[:1].upper() + e.reason[1:] for e in exc.errors}
         return _panel(request, session, lead, status_code=422, errors=errors, values=answers, open_form="bant")
-    after = qualification_service.bant_values(session, [lead.id]).get(lead.id, {})
+    after = qualification_service.bant_values([lead.id], session=session).get(lead.id, {})
     session.commit()
     changed = [BANT_LABELS[c].lower() for c in bant.CRITERIA if after.get(c) != updated.get(c)]
     message = ("Saved " + ", ".join(changed) + "." if changed else "Nothing changed.")
@@ -104,14 +105,14 @@ async def save_bant(lead_id: int, request: Request, session: DbSession, actor: P
 @router.post("/leads/{lead_id:int}/qualification/stage")
 async def move_stage(lead_id: int, request: Request, session: DbSession, actor: PageActor):
     actor.require("leads:write")
-    lead = leads_queries.visible_lead(session, actor, lead_id)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
     form = await _form(request)
     to = (form.get("to") or "").strip()[:20]
     reason = (form.get("reason") or "").strip()[:40] or None
     note = (form.get("note") or "").strip()[:MAX_NOTE] or None
     before = lead.stage
     try:
-        qualification_service.move_stage(session, lead, to, reason, note, actor.label)
+        qualification_service.move_stage(lead, to, reason, note, actor.label, session=session)
     except Invalid as exc:
         session.rollback()
         errors = {("to" if e.field == "stage" else e.field): e.reason[:1].upper() + e.reason[1:]
@@ -130,12 +131,12 @@ async def move_stage(lead_id: int, request: Request, session: DbSession, actor: 
 
 def _rule_page(request: Request, session, *, expression: str | None = None, note: str = "",
                error: salesready.RuleError | None = None, preview: dict | None = None, status_code: int = 200):
-    rule = qualification_service.current_rule(session)
+    rule = qualification_service.current_rule(session=session)
     text = rule.expression if expression is None else expression
-    versions = qualification_service.rule_versions(session)
+    versions = qualification_service.rule_versions(session=session)
     return render(request, "qualification/sales_ready.html", {
         "rule": rule, "expression": text, "note": note, "error": error, "preview": preview,
-        "versions": versions, "actors": people_queries.actor_names(session, {v.created_by for v in versions}),
+        "versions": versions, "actors": people_queries.actor_names({v.created_by for v in versions}, session=session),
         "names": salesready.NAMES,
         "default": salesready.DEFAULT_RULE,
     }, status_code=status_code)
@@ -143,7 +144,7 @@ def _rule_page(request: Request, session, *, expression: str | None = None, note
 
 def _preview(session, actor, expression: str) -> dict:
     query = leads_queries.visible_leads(actor).where(Lead.merged_into_id.is_(None))
-    found = qualification_service.preview(session, query, expression)
+    found = qualification_service.preview(query, expression, session=session)
     found["sample"] = [{"lead": lead, "name": _name(lead)} for lead in found["sample"]]
     return found
 
@@ -180,11 +181,11 @@ async def sales_ready_save(request: Request, session: DbSession, actor: PageActo
     error = salesready.problems(expression)
     if error:
         return _rule_page(request, session, expression=expression, note=note, error=error, status_code=422)
-    current = qualification_service.current_rule(session)
+    current = qualification_service.current_rule(session=session)
     if current.expression == expression and current.version:
         return redirect(request, "/settings/sales-ready", message="The rule is unchanged: nothing saved.",
                         kind="info")
-    rule = qualification_service.save_rule(session, expression=expression, note=note, actor=actor.label)
+    rule = qualification_service.save_rule(session=session, expression=expression, note=note, actor=actor.label)
     session.commit()
     return redirect(request, "/settings/sales-ready",
                     message=f"Saved version {rule.version} of the Sales Ready rule. Every open lead is being "

@@ -32,7 +32,7 @@ RuleMaker = Annotated[Actor, permitted("scoring:rules")]
 @router.get("/scoring/rule-sets", response_model=list[RuleSetRead])
 def list_rule_sets(session: WritingSession, actor: RuleMaker):
     """Every version, newest first: one active, drafts, and the retired history."""
-    rows = scoring_service.list_rule_sets(session)
+    rows = scoring_service.list_rule_sets(session=session)
     session.commit()
     return rows
 
@@ -44,9 +44,9 @@ def create_rule_set(body: RuleSetCreate, session: DbSession, actor: RuleMaker):
         raise Invalid.one("definition", "give either definition (an object) or text (JSON or YAML)")
     definition = body.definition if body.definition is not None else scoring_service.parse_text(body.text,
                                                                                                 body.format)
-    row = scoring_service.create_draft(session, definition, actor=actor.label, notes=body.notes)
+    row = scoring_service.create_draft(definition, session=session, actor=actor.label, notes=body.notes)
     if body.activate:
-        scoring_service.activate(session, row.id, actor=actor.label)
+        scoring_service.activate(row.id, session=session, actor=actor.label)
     session.commit()
     return row
 
@@ -55,7 +55,7 @@ def create_rule_set(body: RuleSetCreate, session: DbSession, actor: RuleMaker):
 def get_rule_set(rule_set_id: int, session: DbSession, actor: RuleMaker,
                  format: Annotated[Literal["json", "yaml"] | None, Query()] = None):
     """A version; `?format=yaml` or `?format=json` exports its definition alone, ready to import."""
-    row = scoring_service.get_rule_set(session, rule_set_id)
+    row = scoring_service.get_rule_set(rule_set_id, session=session)
     if format:
         media = "application/yaml" if format == "yaml" else "application/json"
         return PlainTextResponse(scoring_service.export_text(row.definition, format), media_type=media, headers={
@@ -66,22 +66,22 @@ def get_rule_set(rule_set_id: int, session: DbSession, actor: RuleMaker,
 @router.post("/scoring/rule-sets/{rule_set_id}/activate", response_model=ActivateRead, status_code=202)
 def activate_rule_set(rule_set_id: int, session: DbSession, actor: RuleMaker):
     """Make a version active (the previous one retired) and rescore every lead in the background."""
-    run = scoring_service.activate(session, rule_set_id, actor=actor.label)
+    run = scoring_service.activate(rule_set_id, session=session, actor=actor.label)
     session.commit()
-    return ActivateRead(rule_set=RuleSetRead.model_validate(scoring_service.get_rule_set(session, rule_set_id)),
+    return ActivateRead(rule_set=RuleSetRead.model_validate(scoring_service.get_rule_set(rule_set_id, session=session)),
                         run_id=run.id)
 
 
 @router.get("/scoring/runs/{run_id}", response_model=RunRead)
 def get_run(run_id: int, session: DbSession, actor: RuleMaker):
-    return scoring_service.get_run(session, run_id)
+    return scoring_service.get_run(run_id, session=session)
 
 
 @router.get("/leads/{lead_id}/score", response_model=ScoreRead)
 def lead_score(lead_id: int, session: WritingSession, actor: Reader):
     """Why a lead has its score: fit rules hit, the strongest behaviour decayed to now, interests, thresholds."""
-    leads_queries.visible_lead(session, actor, lead_id)
-    result = scoring_service.explanation(session, lead_id)
+    leads_queries.visible_lead(actor, lead_id, session=session)
+    result = scoring_service.explanation(lead_id, session=session)
     session.commit()
     return result
 
@@ -90,8 +90,8 @@ def lead_score(lead_id: int, session: WritingSession, actor: Reader):
 def lead_prediction(lead_id: int, session: DbSession, actor: Reader, settings: AppSettings):
     """The lead's predicted chance to convert, the drivers, and the model's quality: `usable` is false while the
     model's cross-validated AUC is below LEADFLOW_PREDICT_MIN_AUC (the probability is then no better than a guess)."""
-    leads_queries.visible_lead(session, actor, lead_id)
-    row, model = predict_service.prediction(session, lead_id)
+    leads_queries.visible_lead(actor, lead_id, session=session)
+    row, model = predict_service.prediction(lead_id, session=session)
     judged = predict_service.quality(model, min_auc=settings.predict_min_auc)
     return PredictionRead(
         lead_id=lead_id, probability=row.probability if row else None, usable=judged.usable and row is not None,

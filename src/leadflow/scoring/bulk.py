@@ -61,8 +61,8 @@ class ChunkRows:
     changed: set[int]
 
 
-def encode_chunk(session: Session, rule_set_id: int, outcomes: list[Outcome], before: dict[int, tuple], *,
-                 moment: datetime | None = None) -> ChunkRows:
+def encode_chunk(rule_set_id: int, outcomes: list[Outcome], before: dict[int, tuple], *,
+                 session: Session, moment: datetime | None = None) -> ChunkRows:
     """The rows of _UPSERT_SCORES and of leads' score columns: the same values outcomes.row_values, insertable and
     write_leads give."""
     dialect = session.get_bind().dialect
@@ -88,7 +88,7 @@ _UPSERT_SCORES = ("INSERT INTO lead_scores (lead_id, rule_set_id, behaviour, as_
                   "counters = excluded.counters, updated_at = excluded.updated_at")
 
 
-def write_rows(session: Session, rows: ChunkRows) -> set[int]:
+def write_rows(rows: ChunkRows, *, session: Session) -> set[int]:
     """The lead_scores upsert and the leads columns, each one executemany on the driver's cursor (leads loaded in
     the session are set on their objects instead). Returns the ids whose score, grade or band changed."""
     if not rows.outcomes:
@@ -102,13 +102,13 @@ def write_rows(session: Session, rows: ChunkRows) -> set[int]:
     finally:
         cursor.close()
     if not loaded:
-        leads_service.set_scores_encoded(session, rows.columns)
+        leads_service.set_scores_encoded(rows.columns, session=session)
     for o in rows.outcomes:
         cached = session.identity_map.get(identity_key(LeadScore, o.lead_id))
         if cached is not None:
             session.expire(cached)
     if loaded:
-        write_leads(session, rows.outcomes)
+        write_leads(rows.outcomes, session=session)
         session.flush()
     return rows.changed
 

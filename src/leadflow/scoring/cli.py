@@ -36,9 +36,9 @@ def rescore(rule_set: Annotated[int | None, typer.Option("--rule-set", help="act
     with factory() as session:
         try:
             if rule_set is not None:
-                run = scoring_service.activate(session, rule_set, actor="cli")
+                run = scoring_service.activate(rule_set, session=session, actor="cli")
             else:
-                rule_set_id, _ = scoring_service.active_rule_set(session)
+                rule_set_id, _ = scoring_service.active_rule_set(session=session)
                 total = session.scalar(select(func.count()).select_from(Lead).where(Lead.merged_into_id.is_(None)))
                 run = ScoringRun(kind="rescore", rule_set_id=rule_set_id, status="queued", created_by="cli",
                                  total=total or 0, done=0, last_lead_id=0, result={})
@@ -76,8 +76,8 @@ def backtest(rules_file: Annotated[Path | None, typer.Option("--rules", help="th
     _, _, factory = open_db()
     try:
         with factory() as session:
-            rule_set_id, _ = scoring_service.active_rule_set(session)
-            current = scoring_service.get_rule_set(session, rule_set_id)
+            rule_set_id, _ = scoring_service.active_rule_set(session=session)
+            current = scoring_service.get_rule_set(rule_set_id, session=session)
             if rules_file is not None:
                 proposed = scoring_service.parse_text(rules_file.read_text("utf-8"),
                                                       "json" if rules_file.suffix == ".json" else None)
@@ -91,7 +91,7 @@ def backtest(rules_file: Annotated[Path | None, typer.Option("--rules", help="th
                 proposed, label = draft.definition, f"draft v{draft.version}"
             session.commit()  # the shipped rule set becomes version 1 on first use
         with reading(factory)() as session:  # the replay reads every lead's history: it holds no write lock
-            results = scoring_service.backtest(session, {"current": current.definition, "proposed": proposed})
+            results = scoring_service.backtest({"current": current.definition, "proposed": proposed}, session=session)
     except Invalid as exc:
         for error in exc.errors:
             typer.echo(f"{error.field}: {error.reason}", err=True)
@@ -121,8 +121,8 @@ def export(out: Annotated[Path | None, typer.Argument(help="file to write (.json
     _, _, factory = open_db()
     with factory() as session:
         if version is None:
-            rule_set_id, _ = scoring_service.active_rule_set(session)
-            row = scoring_service.get_rule_set(session, rule_set_id)
+            rule_set_id, _ = scoring_service.active_rule_set(session=session)
+            row = scoring_service.get_rule_set(rule_set_id, session=session)
         else:
             row = session.scalar(select(RuleSet).where(RuleSet.version == version))
             if row is None:
@@ -152,9 +152,9 @@ def import_rules(path: Annotated[Path, typer.Argument(help="a rule set as JSON o
         try:
             definition = scoring_service.parse_text(path.read_text("utf-8"),
                                                     "json" if path.suffix == ".json" else None)
-            row = scoring_service.create_draft(session, definition, actor="cli")
+            row = scoring_service.create_draft(definition, session=session, actor="cli")
             if activate:
-                scoring_service.activate(session, row.id, actor="cli")
+                scoring_service.activate(row.id, session=session, actor="cli")
         except Invalid as exc:
             for error in exc.errors:
                 typer.echo(f"{error.field}: {error.reason}", err=True)

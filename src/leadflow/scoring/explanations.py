@@ -15,15 +15,15 @@ from leadflow.scoring.outcomes import fit_hits, state_of
 from leadflow.scoring.rule_sets import active_rule_set
 
 
-def explanation(session: Session, lead_id: int) -> dict:
+def explanation(lead_id: int, *, session: Session) -> dict:
     """A lead's score in full: fit rules hit, the strongest behaviour contributions decayed to now, interests, and
     the thresholds of bands and grades (the lead must already be visible to the caller)."""
-    rule_set_id, compiled = active_rule_set(session)
+    rule_set_id, compiled = active_rule_set(session=session)
     row = session.get(LeadScore, lead_id)
     if row is None or row.rule_set_id != rule_set_id:
         # Not scored under the active rules yet (the worker is on it): worked out from the history here and written
         # by nobody, so a page that only reads never collides with the writer.
-        _, outcomes = score_chunk(session, compiled, [lead_id])
+        _, outcomes = score_chunk(compiled, [lead_id], session=session)
         if not outcomes:
             raise NotFound("lead", lead_id)
         state, fit = outcomes[0].state, outcomes[0].fit

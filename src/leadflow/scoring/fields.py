@@ -15,21 +15,21 @@ from leadflow.scoring import sources
 BANT_CRITERIA = ("budget", "authority", "need", "timeline")
 
 
-def current_bant(session: Session, lead_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+def current_bant(lead_ids: Iterable[int], *, session: Session) -> dict[int, dict[str, str]]:
     """The newest answer per criterion, withdrawn ones left out (qualification's answers, read through its reader)."""
     found = sources.current().bant(session=session, lead_ids=list(lead_ids))
     return {lead_id: {c: v for c, v in answers.items() if v not in (None, "")} for lead_id, answers in found.items()}
 
 
-def declared_fields(session: Session, lead_ids: list[int], bant: dict[int, dict[str, str]] | None = None
-                    ) -> dict[int, dict[str, object]]:
+def declared_fields(lead_ids: list[int], bant: dict[int, dict[str, str]] | None = None,
+                    *, session: Session) -> dict[int, dict[str, object]]:
     """Each lead's declared fields as the flat dict fit rules read (job_title, employees, custom.x, bant.need...)."""
     if not lead_ids:
         return {}
     if bant is None:
-        bant = current_bant(session, lead_ids)
+        bant = current_bant(lead_ids, session=session)
     result: dict[int, dict[str, object]] = {}
-    for row in leads_queries.profile_rows(session, lead_ids):
+    for row in leads_queries.profile_rows(lead_ids, session=session):
         (lead_id, job_title, company, country, language, email, city, region, channel, stage, custom,
          company_name, industry, employees, revenue, company_country) = row
         custom = custom or {}

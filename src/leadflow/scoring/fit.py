@@ -15,21 +15,21 @@ from leadflow.scoring.outcomes import outcome_of, row_values, set_row, state_of,
 from leadflow.scoring.rule_sets import active_rule_set
 
 
-def rescore_fit(session: Session, lead_ids: list[int] | set[int], bant: dict[int, dict[str, str]] | None = None
-                ) -> set[int]:
+def rescore_fit(lead_ids: list[int] | set[int], bant: dict[int, dict[str, str]] | None = None,
+                *, session: Session) -> set[int]:
     """Declared fields or BANT answers changed: recompute fit points and grade, keep behaviour. Returns the ids
     whose score, grade or band changed."""
     ids = sorted(set(lead_ids))
     if not ids:
         return set()
-    rule_set_id, compiled = active_rule_set(session)
+    rule_set_id, compiled = active_rule_set(session=session)
     rows = {row.lead_id: row for row in session.scalars(select(LeadScore).where(LeadScore.lead_id.in_(ids)))}
     redo = [lead_id for lead_id in ids if lead_id not in rows or rows[lead_id].rule_set_id != rule_set_id]
-    changed = rescore_leads(session, redo, bant=bant) if redo else set()
+    changed = rescore_leads(redo, session=session, bant=bant) if redo else set()
     keep = [lead_id for lead_id in ids if lead_id not in set(redo)]
     if bant is not None:
-        bant = {**current_bant(session, [i for i in keep if i not in bant]), **bant}
-    declared = declared_fields(session, keep, bant)
+        bant = {**current_bant([i for i in keep if i not in bant], session=session), **bant}
+    declared = declared_fields(keep, bant, session=session)
     at = clock.now().timestamp()
     moment = clock.now()
     outcomes = []
@@ -44,6 +44,6 @@ def rescore_fit(session: Session, lead_ids: list[int] | set[int], bant: dict[int
         outcomes.append(outcome)
         if before != (outcome.score, outcome.fit.grade, outcome.band):
             changed.add(lead_id)
-    write_leads(session, outcomes)
+    write_leads(outcomes, session=session)
     session.flush()
     return changed

@@ -24,7 +24,7 @@ def run_rescore(session: Session, payload: dict) -> None:
             if run is None or run.status in ("done", "failed", "superseded"):
                 return
             try:
-                more = scoring_service.run_step(own, run)
+                more = scoring_service.run_step(run, session=own)
             except Exception as exc:
                 own.rollback()
                 run = own.get(ScoringRun, payload["run_id"])
@@ -42,17 +42,17 @@ def refresh(session: Session, payload: dict) -> None:
     after, total = 0, 0
     while True:
         with factory() as own:
-            after, changed = scoring_service.refresh_decay(own, after=after)
+            after, changed = scoring_service.refresh_decay(session=own, after=after)
             own.commit()
         total += changed
         if not after:
             break
     with factory() as own:
-        scoring_service.schedule_refresh(own)
+        scoring_service.schedule_refresh(session=own)
         own.commit()
     log.info("decay refresh changed %s stored scores", total)
 
 
 def ensure_scheduled(session: Session) -> None:
     """The worker calls this as it starts: the next nightly refresh is queued unless it already is."""
-    scoring_service.schedule_refresh(session)
+    scoring_service.schedule_refresh(session=session)

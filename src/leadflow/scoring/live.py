@@ -26,7 +26,7 @@ from leadflow.scoring.outcomes import (
 from leadflow.scoring.rule_sets import active_rule_set
 
 
-def score_events(session: Session, events: list) -> set[int]:
+def score_events(events: list, *, session: Session) -> set[int]:
     """Apply the behaviour rules to newly stored events of known leads (constant time per event); returns the ids
     of leads whose score, grade or band changed.
 
@@ -43,12 +43,12 @@ def score_events(session: Session, events: list) -> set[int]:
                 (clock.as_utc(event.occurred_at).timestamp(), event.id or 0, event.type, event.properties))
     if not by_lead:
         return set()
-    rule_set_id, compiled = active_rule_set(session)
+    rule_set_id, compiled = active_rule_set(session=session)
     session.flush()  # pending ORM changes of these rows first: the reads and writes below are plain statements
     lead_ids = sorted(by_lead)
     postgres = session.get_bind().dialect.name == "postgresql"
     # SQLite: one writer at a time, the rows as read stay true. PostgreSQL: which rows exist (no lock yet).
-    rows = _read_scores(session, lead_ids, ids_only=postgres)
+    rows = _read_scores(lead_ids, session=session, ids_only=postgres)
     at = clock.now().timestamp()
     moment = clock.now()
     matcher = _Matcher(compiled)
@@ -57,7 +57,7 @@ def score_events(session: Session, events: list) -> set[int]:
     inserted: set[int] = set()
     missing = [lead_id for lead_id in lead_ids if lead_id not in rows]
     if missing:
-        declared = declared_fields(session, missing)
+        declared = declared_fields(missing, session=session)
         fresh: dict[int, Outcome] = {}
         for lead_id in missing:
             if lead_id not in declared:
@@ -65,18 +65,18 @@ def score_events(session: Session, events: list) -> set[int]:
             state = rules.BehaviourState()
             matcher.apply(state, by_lead[lead_id])
             fresh[lead_id] = outcome_of(compiled, lead_id, rules.evaluate_fit(compiled, declared[lead_id]), state, at)
-        inserted = _insert_missing(session, [insertable(row_values(rule_set_id, fresh[lead_id], moment))
-                                             for lead_id in sorted(fresh)])
+        inserted = _insert_missing([insertable(row_values(rule_set_id, fresh[lead_id], moment))
+                                             for lead_id in sorted(fresh)], session=session)
         outcomes += [fresh[lead_id] for lead_id in sorted(inserted)]
         changed |= inserted
         taken = set(fresh) - inserted  # inserted by a concurrent transaction since our read: updated below
         if taken and not postgres:
-            rows.update(_read_scores(session, sorted(taken)))
+            rows.update(_read_scores(sorted(taken), session=session))
     if postgres:
-        rows = _read_scores(session, sorted(set(lead_ids) - inserted), lock=True)
+        rows = _read_scores(sorted(set(lead_ids) - inserted), session=session, lock=True)
     stale = [lead_id for lead_id, row in rows.items() if row.rule_set_id != rule_set_id]
     if stale:  # scored under an older rule set (a rescore is on its way): this lead's history, once
-        changed |= rescore_leads(session, stale)
+        changed |= rescore_leads(stale, session=session)
         for lead_id in stale:
             rows.pop(lead_id)
     updates: list[dict] = []
@@ -95,9 +95,9 @@ def score_events(session: Session, events: list) -> set[int]:
         table = LeadScore.__table__
         session.execute(update(table).where(table.c.lead_id == bindparam("b_lead_id"))
                         .values({k: bindparam(k) for k in _BEHAVIOUR_COLUMNS}), updates)
-    _forget_cached_scores(session, lead_ids)
+    _forget_cached_scores(lead_ids, session=session)
     outcomes.sort(key=lambda o: o.lead_id)
-    write_leads(session, outcomes)
+    write_leads(outcomes, session=session)
     return changed
 
 
@@ -108,7 +108,7 @@ _SCORE_COLUMNS = ("lead_id", "rule_set_id", "behaviour", "as_of", "fit", "grade"
 _BEHAVIOUR_COLUMNS = ("behaviour", "as_of", "score", "band", "interests", "contributions", "counters", "updated_at")
 
 
-def _read_scores(session: Session, lead_ids: list[int], *, lock: bool = False, ids_only: bool = False) -> dict:
+def _read_scores(lead_ids: list[int], *, session: Session, lock: bool = False, ids_only: bool = False) -> dict:
     """The lead_scores rows of these (sorted) lead ids as plain rows (`ids_only`: just which exist); `lock`: a
     locking read on PostgreSQL, in lead id order, so concurrent writers of the same rows wait for each other in one
     order."""
@@ -125,7 +125,7 @@ def _read_scores(session: Session, lead_ids: list[int], *, lock: bool = False, i
     return found
 
 
-def _insert_missing(session: Session, rows: list[dict]) -> set[int]:
+def _insert_missing(rows: list[dict], *, session: Session) -> set[int]:
     """INSERT ... ON CONFLICT (lead_id) DO NOTHING, in lead id order; the ids this transaction inserted."""
     if not rows:
         return set()
@@ -139,7 +139,7 @@ def _insert_missing(session: Session, rows: list[dict]) -> set[int]:
     return set(session.execute(statement, rows).scalars())
 
 
-def _forget_cached_scores(session: Session, lead_ids: Iterable[int]) -> None:
+def _forget_cached_scores(lead_ids: Iterable[int], *, session: Session) -> None:
     for lead_id in lead_ids:
         cached = session.identity_map.get(identity_key(LeadScore, lead_id))
         if cached is not None:

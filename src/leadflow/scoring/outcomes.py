@@ -61,11 +61,11 @@ def to_datetime(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-def write_leads(session: Session, outcomes: list[Outcome]) -> None:
+def write_leads(outcomes: list[Outcome], *, session: Session) -> None:
     """The score columns kept on each lead, through the leads stage."""
-    leads_service.set_scores(session, {o.lead_id: {"score": o.score, "grade": o.fit.grade, "band": o.band,
+    leads_service.set_scores({o.lead_id: {"score": o.score, "grade": o.fit.grade, "band": o.band,
                                                    "score_explanation": o.explanation, "interests": o.interests}
-                                       for o in outcomes})
+                                       for o in outcomes}, session=session)
 
 
 def fit_hits(row: LeadScore) -> tuple:

@@ -42,11 +42,11 @@ def rescore(factory: sessionmaker, url: str, run_id: int, *, processes: int | No
     with factory() as session:
         run = session.get(ScoringRun, run_id)
         rule_set = session.get(RuleSet, run.rule_set_id) if run.rule_set_id else None
-        if _superseded(session, run, rule_set):
+        if _superseded(run, rule_set, session=session):
             session.commit()
             return run
         memory = url.startswith("sqlite") and (":memory:" in url or url in ("sqlite://", "sqlite:///"))
-        parts = _parts(session, run, 1 if memory else processes)
+        parts = _parts(run, 1 if memory else processes, session=session)
         run.status = "running"
         run.result = {**(run.result or {}), "parts": parts}
         session.commit()
@@ -75,7 +75,7 @@ def rescore(factory: sessionmaker, url: str, run_id: int, *, processes: int | No
                 worker.join()
 
 
-def _superseded(session: Session, run: ScoringRun, rule_set: RuleSet | None) -> bool:
+def _superseded(run: ScoringRun, rule_set: RuleSet | None, *, session: Session) -> bool:
     if run.status in ("done", "failed", "superseded"):
         return True
     if rule_set is None or rule_set.status != "active":
@@ -85,7 +85,7 @@ def _superseded(session: Session, run: ScoringRun, rule_set: RuleSet | None) -> 
     return False
 
 
-def _parts(session: Session, run: ScoringRun, processes: int) -> list[dict]:
+def _parts(run: ScoringRun, processes: int, *, session: Session) -> list[dict]:
     """The parts of the id range still to do: the run's own when it is resumed, else the leads after its
     last_lead_id split in equal counts. A part covers ids in (after, high]; high None: to the end."""
     existing = (run.result or {}).get("parts")
@@ -119,10 +119,10 @@ def _chunks(factory: sessionmaker, rule_set_id: int, part: dict, size: int, mome
             ids = list(session.scalars(query.order_by(Lead.id).limit(size)))
             if not ids:
                 return
-            before, outcomes = scoring_service.score_chunk(session, compiled, ids, by_range=True, at=moment)
-            rows = scoring_service.encode_chunk(session, rule_set_id, outcomes, before, moment=moment)
+            before, outcomes = scoring_service.score_chunk(compiled, ids, session=session, by_range=True, at=moment)
+            rows = scoring_service.encode_chunk(rule_set_id, outcomes, before, session=session, moment=moment)
         with factory() as session:
-            changed = scoring_service.write_rows(session, rows)
+            changed = scoring_service.write_rows(rows, session=session)
             session.commit()
         after = ids[-1]
         yield after, len(ids), len(changed)
@@ -196,13 +196,13 @@ def _follow(factory: sessionmaker, run_id: int, messages, progress: Callable[[in
             run.result = result
             run.last_lead_id = _resume_point(parts, run.last_lead_id)
             rule_set = session.get(RuleSet, run.rule_set_id) if run.rule_set_id else None
-            if _superseded(session, run, rule_set):
+            if _superseded(run, rule_set, session=session):
                 if stop is not None:
                     stop.set()
                 session.commit()
                 return run
             if all(part["finished"] for part in parts):
-                scoring_service.finish_run(session, run)
+                scoring_service.finish_run(run, session=session)
             session.commit()
     with factory() as session:
         return session.get(ScoringRun, run_id)

@@ -28,20 +28,20 @@ def compile_definition(definition: dict) -> rules.RuleSet:
     return rules.parse(definition)
 
 
-def active_rule_set(session: Session) -> tuple[int, rules.RuleSet]:
+def active_rule_set(*, session: Session) -> tuple[int, rules.RuleSet]:
     """The active rule set's id and compiled rules (compiled once per version per process); the shipped defaults
     become version 1 on first use."""
     row = session.execute(
         select(RuleSet.id, RuleSet.version, RuleSet.activated_at).where(RuleSet.status == "active")
         .order_by(RuleSet.version.desc()).limit(1)).first()
     if row is None:
-        return _install_defaults(session)
+        return _install_defaults(session=session)
     key = (str(session.get_bind().engine.url), row.id, row.version, row.activated_at)
     return row.id, bulk.compiled_once(key, lambda: session.scalar(
         select(RuleSet.definition).where(RuleSet.id == row.id)))
 
 
-def _install_defaults(session: Session) -> tuple[int, rules.RuleSet]:
+def _install_defaults(*, session: Session) -> tuple[int, rules.RuleSet]:
     definition = default_definition()
     compiled = rules.parse(definition)
     version = (session.scalar(select(func.max(RuleSet.version))) or 0) + 1
@@ -53,12 +53,12 @@ def _install_defaults(session: Session) -> tuple[int, rules.RuleSet]:
             session.add(row)
             session.flush()
     except IntegrityError:  # another transaction installed it first
-        return active_rule_set(session)
-    schedule_refresh(session)
+        return active_rule_set(session=session)
+    schedule_refresh(session=session)
     return row.id, compiled
 
 
-def schedule_refresh(session: Session) -> None:
+def schedule_refresh(*, session: Session) -> None:
     """The next nightly decay refresh (03:00 UTC), once per night whoever asks (outbox key by date)."""
     moment = clock.now()
     due = moment.replace(hour=3, minute=0, second=0, microsecond=0)
@@ -69,22 +69,22 @@ def schedule_refresh(session: Session) -> None:
         outbox.publish(session, SCORING_REFRESH, {}, key=key, available_at=due)
 
 
-def get_rule_set(session: Session, rule_set_id: int) -> RuleSet:
+def get_rule_set(rule_set_id: int, *, session: Session) -> RuleSet:
     row = session.get(RuleSet, rule_set_id)
     if row is None:
         raise NotFound("rule set", rule_set_id)
     return row
 
 
-def list_rule_sets(session: Session) -> list[RuleSet]:
-    active_rule_set(session)
+def list_rule_sets(*, session: Session) -> list[RuleSet]:
+    active_rule_set(session=session)
     return list(session.scalars(select(RuleSet).order_by(RuleSet.version.desc())))
 
 
-def create_draft(session: Session, definition: Any, *, actor: str, notes: str | None = None) -> RuleSet:
+def create_draft(definition: Any, *, session: Session, actor: str, notes: str | None = None) -> RuleSet:
     """A new draft version (validated: Invalid carries every problem with its path)."""
     compiled = rules.parse(definition)
-    active_rule_set(session)
+    active_rule_set(session=session)
     version = (session.scalar(select(func.max(RuleSet.version))) or 0) + 1
     row = RuleSet(version=version, name=compiled.name, status="draft", definition=definition, notes=notes,
                   created_by=actor)
@@ -93,8 +93,8 @@ def create_draft(session: Session, definition: Any, *, actor: str, notes: str | 
     return row
 
 
-def update_draft(session: Session, rule_set_id: int, definition: Any, *, notes: str | None = None) -> RuleSet:
-    row = get_rule_set(session, rule_set_id)
+def update_draft(rule_set_id: int, definition: Any, *, session: Session, notes: str | None = None) -> RuleSet:
+    row = get_rule_set(rule_set_id, session=session)
     if row.status != "draft":
         raise Invalid.one("status", "only a draft can be edited; save it as a new draft instead")
     compiled = rules.parse(definition)
@@ -105,9 +105,9 @@ def update_draft(session: Session, rule_set_id: int, definition: Any, *, notes: 
     return row
 
 
-def activate(session: Session, rule_set_id: int, *, actor: str) -> ScoringRun:
+def activate(rule_set_id: int, *, session: Session, actor: str) -> ScoringRun:
     """Make a version the active one (the previous one is retired) and queue the rescore of every lead."""
-    row = get_rule_set(session, rule_set_id)
+    row = get_rule_set(rule_set_id, session=session)
     rules.parse(row.definition)
     if row.status == "active":
         raise Invalid.one("status", "this rule set is already active")
@@ -155,12 +155,12 @@ def export_text(definition: dict, fmt: str = "json") -> str:
     return json.dumps(definition, indent=2, ensure_ascii=False) + "\n"
 
 
-def get_run(session: Session, run_id: int) -> ScoringRun:
+def get_run(run_id: int, *, session: Session) -> ScoringRun:
     run = session.get(ScoringRun, run_id)
     if run is None:
         raise NotFound("scoring run", run_id)
     return run
 
 
-def latest_run(session: Session) -> ScoringRun | None:
+def latest_run(*, session: Session) -> ScoringRun | None:
     return session.scalar(select(ScoringRun).order_by(ScoringRun.id.desc()).limit(1))

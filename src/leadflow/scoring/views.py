@@ -33,14 +33,14 @@ def _summary(definition: dict) -> rules.RuleSet | None:
 @router.get("/scoring")
 def rule_sets_page(request: Request, session: WritingSession, actor: PageActor):
     actor.require("scoring:rules")
-    rows = scoring_service.list_rule_sets(session)
+    rows = scoring_service.list_rule_sets(session=session)
     session.commit()
     active = next((r for r in rows if r.status == "active"), None)
     return render(request, "scoring/rule_sets.html", {
         "active": active, "compiled": _summary(active.definition) if active else None,
         "drafts": [r for r in rows if r.status == "draft"], "retired": [r for r in rows if r.status == "retired"],
-        "run": scoring_service.latest_run(session),
-        "actors": people_queries.actor_names(session, {r.created_by for r in rows})})
+        "run": scoring_service.latest_run(session=session),
+        "actors": people_queries.actor_names({r.created_by for r in rows}, session=session)})
 
 
 def _editor(request: Request, row, text: str, fmt: str, errors: list, notes: str | None, status_code: int = 200):
@@ -56,10 +56,10 @@ def new_draft(request: Request, session: WritingSession, actor: PageActor, sourc
     actor.require("scoring:rules")
     fmt = "json" if format == "json" else "yaml"
     if source is not None:
-        definition = scoring_service.get_rule_set(session, source).definition
+        definition = scoring_service.get_rule_set(source, session=session).definition
     else:
-        rule_set_id, _ = scoring_service.active_rule_set(session)
-        definition = scoring_service.get_rule_set(session, rule_set_id).definition
+        rule_set_id, _ = scoring_service.active_rule_set(session=session)
+        definition = scoring_service.get_rule_set(rule_set_id, session=session).definition
     session.commit()
     return _editor(request, None, scoring_service.export_text(definition, fmt), fmt, [], None)
 
@@ -69,9 +69,9 @@ def _save(request, session, actor, row, text, fmt, notes):
     try:
         definition = scoring_service.parse_text(text, fmt)
         if row is None:
-            row = scoring_service.create_draft(session, definition, actor=actor.label, notes=notes or None)
+            row = scoring_service.create_draft(definition, session=session, actor=actor.label, notes=notes or None)
         else:
-            scoring_service.update_draft(session, row.id, definition, notes=notes)
+            scoring_service.update_draft(row.id, definition, session=session, notes=notes)
     except Invalid as exc:
         session.rollback()
         return _editor(request, row, text, fmt, exc.errors, notes, status_code=422)
@@ -89,7 +89,7 @@ def create_draft(request: Request, session: DbSession, actor: PageActor, text: A
 @router.get("/scoring/rule-sets/{rule_set_id:int}")
 def rule_set_page(rule_set_id: int, request: Request, session: DbSession, actor: PageActor, format: str = "yaml"):
     actor.require("scoring:rules")
-    row = scoring_service.get_rule_set(session, rule_set_id)
+    row = scoring_service.get_rule_set(rule_set_id, session=session)
     fmt = "json" if format == "json" else "yaml"
     return _editor(request, row, scoring_service.export_text(row.definition, fmt), fmt, [], row.notes)
 
@@ -99,7 +99,7 @@ def save_draft(rule_set_id: int, request: Request, session: DbSession, actor: Pa
                text: Annotated[str, Form()] = "", format: Annotated[str, Form()] = "yaml",
                notes: Annotated[str, Form()] = ""):
     actor.require("scoring:rules")
-    row = scoring_service.get_rule_set(session, rule_set_id)
+    row = scoring_service.get_rule_set(rule_set_id, session=session)
     if row.status != "draft":
         return _save(request, session, actor, None, text, format, notes)  # editing a live version makes a draft
     return _save(request, session, actor, row, text, format, notes)
@@ -109,7 +109,7 @@ def save_draft(rule_set_id: int, request: Request, session: DbSession, actor: Pa
 def activate(rule_set_id: int, request: Request, session: DbSession, actor: PageActor):
     actor.require("scoring:rules")
     try:
-        run = scoring_service.activate(session, rule_set_id, actor=actor.label)
+        run = scoring_service.activate(rule_set_id, session=session, actor=actor.label)
     except Invalid as exc:
         session.rollback()
         return redirect(request, "/scoring", message=str(exc), kind="error")
@@ -122,15 +122,15 @@ def activate(rule_set_id: int, request: Request, session: DbSession, actor: Page
 def run_progress(run_id: int, request: Request, session: DbSession, actor: PageActor):
     """The progress of a rescore (polled by htmx every two seconds while it runs)."""
     actor.require("scoring:rules")
-    return render(request, "scoring/_run.html", {"run": scoring_service.get_run(session, run_id)})
+    return render(request, "scoring/_run.html", {"run": scoring_service.get_run(run_id, session=session)})
 
 
 @router.get("/leads/{lead_id:int}/score")
 def lead_score(lead_id: int, request: Request, session: WritingSession, actor: PageActor):
     """The lead page's score panel (an htmx fragment), or a page of its own without JavaScript."""
     actor.require("leads:read")
-    lead = leads_queries.visible_lead(session, actor, lead_id)
-    explained = scoring_service.explanation(session, lead.id)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
+    explained = scoring_service.explanation(lead.id, session=session)
     session.commit()
     template = "scoring/_lead_score.html" if _is_htmx(request) else "scoring/lead_score.html"
     return render(request, template, {"lead": lead, "x": explained})

@@ -52,7 +52,8 @@ def post_events(session: DbSession, actor: Sender, body: RawBody):
         return _refuse(422, "events", "is empty")
     if len(data["events"]) > domain.MAX_BATCH:
         return _refuse(422, "events", f"at most {domain.MAX_BATCH} events per request")
-    results = tracking_service.retrying(session, lambda: tracking_service.ingest(session, actor, data["events"]))
+    results = tracking_service.retrying(lambda: tracking_service.ingest(actor, data["events"], session=session),
+                                        session=session)
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
     for result in results:
         counts[result.outcome] += 1
@@ -65,7 +66,7 @@ def post_events(session: DbSession, actor: Sender, body: RawBody):
 def lead_events(lead_id: int, session: DbSession, actor: Reader, cursor: str | None = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> EventPage:
     """A lead's events, newest first, a page at a time (the cursor of the next page; none at the end)."""
-    lead = leads_queries.visible_lead(session, actor, lead_id)
-    rows, next_cursor = queries.lead_events(session, lead.id, cursor=cursor, limit=limit)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
+    rows, next_cursor = queries.lead_events(lead.id, session=session, cursor=cursor, limit=limit)
     return EventPage(items=[EventRead.model_validate(row, from_attributes=True) for row in rows],
                      next_cursor=next_cursor)

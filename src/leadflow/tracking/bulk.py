@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 STREAM_BATCH = 10_000
 
 
-def epoch_seconds(session: Session):
+def epoch_seconds(*, session: Session):
     """occurred_at as seconds since the epoch, computed by the database (no datetime objects per event) and equal to
     the float live scoring gets from `datetime.timestamp()`: whole microseconds divided by 10**6."""
     if session.get_bind().dialect.name == "postgresql":
@@ -28,8 +28,8 @@ def epoch_seconds(session: Session):
         "ELSE (julianday(occurred_at) - 2440587.5) * 86400.0 END")
 
 
-def scored_history_by_range(session: Session, low: int, high: int, property_types: list[str] | None
-                            ) -> Iterator[tuple]:
+def scored_history_by_range(low: int, high: int, property_types: list[str] | None,
+                            *, session: Session) -> Iterator[tuple]:
     """`queries.scored_history` for the lead id range [low, high], the same tuples, from the raw cursor."""
     raw = session.connection().connection.dbapi_connection
     if session.get_bind().dialect.name == "postgresql":
@@ -37,7 +37,7 @@ def scored_history_by_range(session: Session, low: int, high: int, property_type
             raw.cursor(name=f"leadflow_rescore_{low}")
     else:
         mark, as_text, cursor = "?", "CAST(properties AS TEXT)", raw.cursor()
-        epoch = str(epoch_seconds(session))
+        epoch = str(epoch_seconds(session=session))
     if property_types is None:
         properties, params = as_text, []
     elif property_types:

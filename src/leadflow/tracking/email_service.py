@@ -65,39 +65,39 @@ def _email_row(lead_id: int, claims: domain.TokenClaims, event_type: str) -> dic
             "external_id": None, "unscored": None}
 
 
-def record_open(session: Session, claims: domain.TokenClaims, *, user_agent: str | None
+def record_open(claims: domain.TokenClaims, *, session: Session, user_agent: str | None
                 ) -> tracking_service.StoredEvent | None:
     """An open of the message in a signed token. Only the first open a person's mail program makes of a message is
     scored: it takes the message's key (the events' unique external_id, so three loads at once score once); later
     loads and every machine's load (privacy proxies, scanners, no User-Agent, seconds after sending) are kept with
     their reason in `unscored`. Nothing when the lead is gone."""
-    lead_id = tracking_service.surviving_leads(session, {claims.lead_id}).get(claims.lead_id)
+    lead_id = tracking_service.surviving_leads({claims.lead_id}, session=session).get(claims.lead_id)
     if lead_id is None:
         return None
     row = _email_row(lead_id, claims, "email_open")
     machine = domain.machine_open(user_agent, sent_at=claims.sent_at, at=row["received_at"])
     if machine is not None:
-        return tracking_service.store(session, [{**row, "unscored": f"machine open: {machine}"[:80]}])[0]
+        return tracking_service.store([{**row, "unscored": f"machine open: {machine}"[:80]}], session=session)[0]
     try:
         with session.begin_nested():
-            stored = tracking_service.store(session, [{**row, "external_id": domain.open_key(claims)}])
+            stored = tracking_service.store([{**row, "external_id": domain.open_key(claims)}], session=session)
     except IntegrityError:  # this message's open was counted already (perhaps a moment ago, by a parallel load)
-        return tracking_service.store(session, [{**row, "unscored": REPEAT_OPEN}])[0]
-    tracking_service.score(session, stored)
+        return tracking_service.store([{**row, "unscored": REPEAT_OPEN}], session=session)[0]
+    tracking_service.score(stored, session=session)
     return stored[0]
 
 
-def record_click(session: Session, claims: domain.TokenClaims, *,
-                 visitor_id: str | None = None) -> tracking_service.StoredEvent | None:
+def record_click(claims: domain.TokenClaims, *,
+                 session: Session, visitor_id: str | None = None) -> tracking_service.StoredEvent | None:
     """A click on a signed link, scored; `visitor_id`: leadflow's own lf_vid cookie, when the browser has one (a
     website on leadflow's host). Nothing when the lead is gone."""
-    lead_id = tracking_service.surviving_leads(session, {claims.lead_id}).get(claims.lead_id)
+    lead_id = tracking_service.surviving_leads({claims.lead_id}, session=session).get(claims.lead_id)
     if lead_id is None:
         return None
-    stored = tracking_service.store(session, [_email_row(lead_id, claims, "email_click")])
-    tracking_service.score(session, stored)
+    stored = tracking_service.store([_email_row(lead_id, claims, "email_click")], session=session)
+    tracking_service.score(stored, session=session)
     if visitor_id:
-        tracking_service.identify(session, visitor_id, lead_id, how="email_click")
+        tracking_service.identify(visitor_id, lead_id, session=session, how="email_click")
     return stored[0]
 
 
@@ -139,7 +139,7 @@ def read_visit_token(secret_key: str, token: str) -> tuple[int | None, str | Non
     return event_id, None
 
 
-def join_click(session: Session, click_event_id: int, visitor_id: str) -> int | None:
+def join_click(click_event_id: int, visitor_id: str, *, session: Session) -> int | None:
     """The website's visitor (its own lf_vid) becomes the clicker's lead: the click event takes the visitor (a
     conditional update, so one browser only: the same browser again changes nothing, another is refused), then the
     visitor is identified. Returns the lead, or None when the click is another browser's or gone."""
@@ -152,5 +152,5 @@ def join_click(session: Session, click_event_id: int, visitor_id: str) -> int | 
     if not taken:
         return None
     lead_id = session.scalar(select(events.c.lead_id).where(events.c.id == click_event_id))
-    tracking_service.identify(session, visitor_id, lead_id, how="email_click")
+    tracking_service.identify(visitor_id, lead_id, session=session, how="email_click")
     return lead_id

@@ -32,7 +32,7 @@ def _uncursor(cursor: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-def lead_events(session: Session, lead_id: int, *, cursor: str | None = None, limit: int = 25
+def lead_events(lead_id: int, *, session: Session, cursor: str | None = None, limit: int = 25
                 ) -> tuple[list[Event], str | None]:
     """One page of the lead's events and the cursor of the next page (None at the end)."""
     query = select(Event).where(Event.lead_id == lead_id)
@@ -49,7 +49,7 @@ def lead_events(session: Session, lead_id: int, *, cursor: str | None = None, li
 # --- what other stages read of the events (scoring: history replays, predictive features) ------------------------
 
 
-def scored_history(session: Session, lead_ids: list[int] | None = None, *, low: int | None = None,
+def scored_history(lead_ids: list[int] | None = None, *, session: Session, low: int | None = None,
                    high: int | None = None, property_types: list[str] | None = None) -> Iterator[tuple]:
     """(lead_id, event id, type, epoch seconds, properties as JSON text) of the events that count for scoring (no
     `unscored` reason), ordered by lead, time and id: for a list of leads, or for every lead id in [low, high],
@@ -60,7 +60,7 @@ def scored_history(session: Session, lead_ids: list[int] | None = None, *, low: 
     if property_types is not None:
         properties = (case((table.c.type.in_(property_types), properties), else_=null()) if property_types
                       else null())
-    query = select(table.c.lead_id, table.c.id, table.c.type, epoch_seconds(session), properties).where(
+    query = select(table.c.lead_id, table.c.id, table.c.type, epoch_seconds(session=session), properties).where(
         table.c.unscored.is_(None))
     if lead_ids is not None:
         query = query.where(table.c.lead_id.in_(lead_ids))
@@ -72,7 +72,7 @@ def scored_history(session: Session, lead_ids: list[int] | None = None, *, low: 
         yield from rows
 
 
-def scored_events_since(session: Session, lead_ids: list[int], earliest: datetime) -> list[tuple]:
+def scored_events_since(lead_ids: list[int], earliest: datetime, *, session: Session) -> list[tuple]:
     """(lead_id, type, occurred_at) of these leads' scored events from `earliest` on, one statement per 5,000
     leads."""
     ids = list(lead_ids)

@@ -40,7 +40,7 @@ class ItemResult:
 
 
 
-def retrying(session: Session, work, attempts: int = 3):
+def retrying(work, attempts: int = 3, *, session: Session):
     """Run `work` and commit. Scoring takes its locks in one order, so this is the last resort: a transaction the
     database gave up on (serialization failure, deadlock, the same new external id in two batches at once) is
     rolled back and run again from the start, seeing what the other one committed. Logged as a warning."""
@@ -75,7 +75,7 @@ class StoredEvent:
     unscored: str | None = None
 
 
-def store(session: Session, rows: list[dict]) -> list[StoredEvent]:
+def store(rows: list[dict], *, session: Session) -> list[StoredEvent]:
     """The whole batch in one statement; the events come back as plain values with their ids.
 
     PostgreSQL: INSERT ... RETURNING in parameter order. SQLite cannot tie RETURNING rows to the parameters (SQL
@@ -95,15 +95,15 @@ def store(session: Session, rows: list[dict]) -> list[StoredEvent]:
     return [StoredEvent(id=event_id, **row) for event_id, row in zip(ids, rows)]
 
 
-def score(session: Session, events: list) -> set[int]:
+def score(events: list, *, session: Session) -> set[int]:
     """Live scoring of events that belong to leads (an event with an `unscored` reason counts for nothing), then the
     Sales Ready rule for the leads whose score moved."""
     known = [event for event in events if event.lead_id is not None and event.unscored is None]
     if not known:
         return set()
-    changed = scoring_service.score_events(session, known)
+    changed = scoring_service.score_events(known, session=session)
     if changed:
-        qualification_service.evaluate(session, set(changed))
+        qualification_service.evaluate(set(changed), session=session)
     return set(changed)
 
 
@@ -113,7 +113,7 @@ def _row(event: domain.CheckedEvent, *, lead_id: int | None, source: str, receiv
             "external_id": event.external_id}
 
 
-def _insert_ignore_many(session: Session, model, rows: list[dict], keys: list[str]) -> None:
+def _insert_ignore_many(model, rows: list[dict], keys: list[str], *, session: Session) -> None:
     if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
@@ -130,12 +130,12 @@ def _chunks(values: list, size: int = CHUNK):
 
 # --- the script's beacons ----------------------------------------------------------------------------------------
 
-def visitor_lead(session: Session, visitor_id: str, moment: datetime) -> int | None:
+def visitor_lead(visitor_id: str, moment: datetime, *, session: Session) -> int | None:
     """The visitor's lead (None while anonymous); creates the visitor on first sight and notes when it was seen."""
     row = session.execute(select(Visitor.lead_id, Visitor.last_seen_at).where(Visitor.id == visitor_id)).first()
     if row is None:
-        _insert_ignore_many(session, Visitor, [{"id": visitor_id, "lead_id": None, "first_seen_at": moment,
-                                                "last_seen_at": moment}], ["id"])
+        _insert_ignore_many(Visitor, [{"id": visitor_id, "lead_id": None, "first_seen_at": moment,
+                                                "last_seen_at": moment}], ["id"], session=session)
         return None
     if row.last_seen_at is None or moment - row.last_seen_at > SEEN_EVERY:
         session.execute(update(Visitor.__table__).where(Visitor.__table__.c.id == visitor_id)
@@ -143,16 +143,16 @@ def visitor_lead(session: Session, visitor_id: str, moment: datetime) -> int | N
     return row.lead_id
 
 
-def collect(session: Session, visitor_id: str, events: list[domain.CheckedEvent]) -> list[StoredEvent]:
+def collect(visitor_id: str, events: list[domain.CheckedEvent], *, session: Session) -> list[StoredEvent]:
     """Store a beacon's events; a visitor already joined to a lead has them scored at once."""
     moment = now()
-    lead_id = visitor_lead(session, visitor_id, moment)
-    stored = store(session, [_row(e, lead_id=lead_id, source="script", received_at=moment) for e in events])
-    score(session, stored)
+    lead_id = visitor_lead(visitor_id, moment, session=session)
+    stored = store([_row(e, lead_id=lead_id, source="script", received_at=moment) for e in events], session=session)
+    score(stored, session=session)
     return stored
 
 
-def allowed_origins(session: Session, extra: str = "") -> frozenset[str]:
+def allowed_origins(extra: str = "", *, session: Session) -> frozenset[str]:
     """Origins that may send beacons: every active form's allowed origins and LEADFLOW_TRACKING_ORIGINS."""
     def read() -> frozenset[str]:
         origins = {o.strip().rstrip("/") for o in extra.split(",") if o.strip()}
@@ -169,7 +169,7 @@ def forget_origins() -> None:
 
 # --- server-side events ------------------------------------------------------------------------------------------
 
-def surviving_leads(session: Session, lead_ids: set[int]) -> dict[int, int]:
+def surviving_leads(lead_ids: set[int], *, session: Session) -> dict[int, int]:
     """Each named lead id -> the lead it is now (a merged-away lead lives on in the one it merged into)."""
     found: dict[int, int] = {}
     pending = {lead_id: lead_id for lead_id in lead_ids}
@@ -192,7 +192,7 @@ def surviving_leads(session: Session, lead_ids: set[int]) -> dict[int, int]:
     return found
 
 
-def _visible(session: Session, actor: Actor, lead_ids: set[int]) -> set[int]:
+def _visible(actor: Actor, lead_ids: set[int], *, session: Session) -> set[int]:
     if not lead_ids or sees_all(actor):
         return set(lead_ids)
     seen: set[int] = set()
@@ -201,7 +201,7 @@ def _visible(session: Session, actor: Actor, lead_ids: set[int]) -> set[int]:
     return seen
 
 
-def ingest(session: Session, actor: Actor, items: list, *, source: str = "api") -> list[ItemResult]:
+def ingest(actor: Actor, items: list, *, session: Session, source: str = "api") -> list[ItemResult]:
     """POST /api/v1/events: each item checked and answered on its own; the good ones stored in one statement.
 
     An event for an email that is no lead's is rejected (nothing to attach it to); one for an unknown visitor is
@@ -225,7 +225,7 @@ def ingest(session: Session, actor: Actor, items: list, *, source: str = "api") 
         good.append((index, checked))
         results.append(ItemResult(index, "accepted"))
 
-    survivors = surviving_leads(session, {e.lead_id for _, e in good if e.lead_id})
+    survivors = surviving_leads({e.lead_id for _, e in good if e.lead_id}, session=session)
     emails = sorted({e.email for _, e in good if e.email})
     by_email: dict[str, int] = {}
     for part in _chunks(emails):
@@ -239,7 +239,7 @@ def ingest(session: Session, actor: Actor, items: list, *, source: str = "api") 
         by_visitor.update(session.execute(select(Visitor.id, Visitor.lead_id).where(Visitor.id.in_(part))).all())
     new_visitors = [{"id": v, "lead_id": None, "first_seen_at": moment, "last_seen_at": moment}
                     for v in visitors if v not in by_visitor]
-    _insert_ignore_many(session, Visitor, new_visitors, ["id"])
+    _insert_ignore_many(Visitor, new_visitors, ["id"], session=session)
 
     def lead_of(event: domain.CheckedEvent) -> tuple[int | None, str | None]:
         if event.lead_id:
@@ -248,7 +248,7 @@ def ingest(session: Session, actor: Actor, items: list, *, source: str = "api") 
             return by_email.get(event.email), "email"
         return by_visitor.get(event.visitor_id), None
 
-    visible = _visible(session, actor, {lead for _, e in good if (lead := lead_of(e)[0]) is not None})
+    visible = _visible(actor, {lead for _, e in good if (lead := lead_of(e)[0]) is not None}, session=session)
     external = sorted({e.external_id for _, e in good if e.external_id})
     taken: dict[str, int] = {}
     for part in _chunks(external):
@@ -272,20 +272,20 @@ def ingest(session: Session, actor: Actor, items: list, *, source: str = "api") 
         result.lead_id = lead_id
         rows.append(_row(event, lead_id=lead_id, source=source, received_at=moment))
         placed.append(result)
-    stored = store(session, rows)
+    stored = store(rows, session=session)
     for result, event in zip(placed, stored):
         result.event_id = event.id
         if event.external_id:
             taken[event.external_id] = event.id
     for result, external_id in repeats:
         result.event_id = taken.get(external_id) or None
-    score(session, stored)
+    score(stored, session=session)
     return results
 
 
 # --- identification ----------------------------------------------------------------------------------------------
 
-def identify(session: Session, visitor_id: str, lead_id: int, *, how: str) -> int:
+def identify(visitor_id: str, lead_id: int, *, session: Session, how: str) -> int:
     """Join a visitor (the lf_vid cookie) to a lead: its anonymous events become the lead's and are scored.
 
     Events already joined to another lead stay with it; later events go to this lead. Returns the events moved.
@@ -296,7 +296,7 @@ def identify(session: Session, visitor_id: str, lead_id: int, *, how: str) -> in
     visitors = Visitor.__table__
     values = {"lead_id": lead_id, "identified_at": moment, "identified_by": how[:40], "last_seen_at": moment}
     if session.execute(select(visitors.c.id).where(visitors.c.id == visitor_id)).first() is None:
-        _insert_ignore_many(session, Visitor, [{"id": visitor_id, "first_seen_at": moment, **values}], ["id"])
+        _insert_ignore_many(Visitor, [{"id": visitor_id, "first_seen_at": moment, **values}], ["id"], session=session)
     else:
         session.execute(update(visitors).where(visitors.c.id == visitor_id).values(**values))
     events = Event.__table__
@@ -311,13 +311,13 @@ def identify(session: Session, visitor_id: str, lead_id: int, *, how: str) -> in
         moved += session.scalars(select(Event).where(Event.id.in_(part))
                                  .order_by(Event.occurred_at, Event.id)
                                  .execution_options(populate_existing=True)).all()
-    score(session, moved)
+    score(moved, session=session)
     return len(moved)
 
 
 # --- forms --------------------------------------------------------------------------------------------------------
 
-def record_form_submit(session: Session, *, lead_id: int, capture_id: int, form: str,
+def record_form_submit(*, session: Session, lead_id: int, capture_id: int, form: str,
                        url: str | None = None) -> StoredEvent | None:
     """A hosted form sent in (its capture made or changed the lead): the lead's `form_submit` event, scored at once
     like any other ("Submitted a form" fires without /t/lf.js). Keyed by the capture, so it is recorded once."""
@@ -326,8 +326,8 @@ def record_form_submit(session: Session, *, lead_id: int, capture_id: int, form:
         return None
     moment = now()
     properties = {"form": form[:200], **({"url": url[:2000]} if url else {})}
-    stored = store(session, [{"lead_id": lead_id, "visitor_id": None, "type": "form_submit", "occurred_at": moment,
+    stored = store([{"lead_id": lead_id, "visitor_id": None, "type": "form_submit", "occurred_at": moment,
                                "received_at": moment, "source": "form", "properties": properties,
-                               "external_id": external_id}])
-    score(session, stored)
+                               "external_id": external_id}], session=session)
+    score(stored, session=session)
     return stored[0]

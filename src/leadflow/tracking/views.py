@@ -60,7 +60,7 @@ def _cors(request: Request, session, settings) -> tuple[dict[str, str], str | No
     if not origin:
         return {"Vary": "Origin"}, "a beacon must come from a web page of an allowed site (no Origin header)"
     own = {_origin(str(request.base_url)), _origin(settings.base_url)}
-    if origin in own or origin in tracking_service.allowed_origins(session, settings.tracking_origins):
+    if origin in own or origin in tracking_service.allowed_origins(settings.tracking_origins, session=session):
         return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}, None
     return {"Vary": "Origin"}, f"{origin[:200]} may not send tracking beacons"
 
@@ -101,11 +101,11 @@ def collect(request: Request, session: DbSession, settings: AppSettings, client:
     click_id = _click_of(request, data, problems) if events else None
 
     def work() -> int | None:
-        lead_id = email_service.join_click(session, click_id, visitor_id) if click_id is not None else None
-        tracking_service.collect(session, visitor_id, events)
+        lead_id = email_service.join_click(click_id, visitor_id, session=session) if click_id is not None else None
+        tracking_service.collect(visitor_id, events, session=session)
         return lead_id
 
-    if events and tracking_service.retrying(session, work) is None and click_id is not None:
+    if events and tracking_service.retrying(work, session=session) is None and click_id is not None:
         problems.append(domain.Problem("identify", "belongs to another browser's click"))
     if problems:
         return _problem(422, [{"field": p.field, "reason": p.reason} for p in problems],
@@ -134,9 +134,9 @@ def email_open(request: Request, token: str, session: WritingSession):
     claims = email_service.read_token(request.app.state.secret_key, token, click=False)
     if claims is not None:
         def work():
-            return email_service.record_open(session, claims, user_agent=request.headers.get("user-agent"))
+            return email_service.record_open(claims, session=session, user_agent=request.headers.get("user-agent"))
 
-        tracking_service.retrying(session, work)
+        tracking_service.retrying(work, session=session)
     return Response(GIF, media_type="image/gif", headers=NO_STORE)
 
 
@@ -154,9 +154,10 @@ def email_click(request: Request, token: str, session: WritingSession):
 
         def work():
             return email_service.record_click(
-                session, claims, visitor_id=visitor if visitor and not domain.visitor_problem(visitor) else None)
+                claims, session=session,
+                visitor_id=visitor if visitor and not domain.visitor_problem(visitor) else None)
 
-        click = tracking_service.retrying(session, work)
+        click = tracking_service.retrying(work, session=session)
         if click is not None:
             target = email_service.landing_url(claims.url, email_service.visit_token(
                 request.app.state.secret_key, click.id))
@@ -167,8 +168,8 @@ def email_click(request: Request, token: str, session: WritingSession):
 def lead_events(lead_id: int, request: Request, session: DbSession, actor: PageActor, cursor: str | None = None):
     """The lead page's behaviour panel (an htmx fragment), or a page of its own without JavaScript."""
     actor.require("leads:read")
-    lead = leads_queries.visible_lead(session, actor, lead_id)
-    rows, next_cursor = queries.lead_events(session, lead.id, cursor=cursor, limit=25)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
+    rows, next_cursor = queries.lead_events(lead.id, session=session, cursor=cursor, limit=25)
     events = [{"event": e, "label": domain.label(e.type), "icon": ICONS.get(e.type, "dot"),
                "url": _link(e.properties),
                "details": _details(e.properties)} for e in rows]

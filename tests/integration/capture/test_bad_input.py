@@ -117,7 +117,7 @@ def test_the_exported_csv_holds_no_control_character(fresh_database, tmp_path):
 
     app = create_app(make_settings(fresh_database.url))
     with app.state.write_sessionmaker() as session:
-        _, key = people_service.create_api_key(session, name="export")
+        _, key = people_service.create_api_key(session=session, name="export")
         session.commit()
     with TestClient(app) as client:
         r = post_raw(client, {"Authorization": f"Bearer {key}"},

@@ -87,7 +87,8 @@ def test_bad_rows_go_to_the_reject_file_with_row_numbers_and_reasons_and_the_res
         "Badge": "B-2", "email_as_given": "piet@bakker"}
     assert by_name["Ola"]["phone"] is None and by_name["Ola"]["email"] == "ola@nordmann.example"
     assert custom_fields(by_name["Ola"])["phone_as_given"] == "12"
-    assert scalar(leadflow_db, "SELECT count(*) FROM captures WHERE outcome = 'rejected' AND channel = 'trade_fair'") == 1
+    assert scalar(leadflow_db,
+                  "SELECT count(*) FROM captures WHERE outcome = 'rejected' AND channel = 'trade_fair'") == 1
     assert scalar(leadflow_db, "SELECT count(*) FROM activities WHERE kind = 'captured'") == 5
     assert scalar(leadflow_db, "SELECT count(*) FROM outbox WHERE topic = 'lead.captured'") == 5
     assert scalar(leadflow_db, "SELECT set_aside FROM imports") == 2
@@ -163,7 +164,7 @@ def test_id_column_keeps_each_rows_value_as_its_captures_external_id(leadflow_db
     assert leadflow("import", source, "--id-column", "Badge").exit_code == 0
     factory = make_sessionmaker(leadflow_db)
     with factory() as session:
-        _, key = people_service.create_api_key(session, name="tests")
+        _, key = people_service.create_api_key(session=session, name="tests")
         session.commit()
     url = leadflow_db.url.render_as_string(hide_password=False)
     with TestClient(create_app(make_settings(url), engine=leadflow_db)) as client:
@@ -204,7 +205,8 @@ def test_a_full_name_column_is_split_and_opt_outs_set_do_not_contact(leadflow_db
             ["Virtanen, Aino", "aino@virtanen.example", "", "0", "yes"]]
     assert leadflow("import", write_csv(tmp_path / "names.csv", header=header, rows=rows)).exit_code == 0
     maarten, aino = leads(leadflow_db)
-    assert (maarten["first_name"], maarten["last_name"], bool(maarten["do_not_contact"])) == ("Maarten", "de Vries", True)
+    assert (maarten["first_name"], maarten["last_name"], bool(maarten["do_not_contact"])) == ("Maarten", "de Vries",
+                                                                                              True)
     assert (aino["first_name"], aino["last_name"], bool(aino["do_not_contact"])) == ("Aino", "Virtanen", False)
     consents = scalar(leadflow_db, "SELECT count(*) FROM consents WHERE purpose = 'marketing' AND granted = :g", g=True)
     assert consents == 1
@@ -250,7 +252,8 @@ def test_a_mapping_file_overrides_and_a_wrong_target_stops_before_anything_is_im
     assert anna["company"] is None and custom_fields(anna) == {"Standhouder": "Jansen BV"}
 
 
-def test_a_misspelt_row_country_sets_its_numbers_aside_instead_of_reading_them_by_another_country(leadflow_db, tmp_path):
+def test_a_misspelt_row_country_sets_its_numbers_aside_instead_of_reading_them_by_another_country(leadflow_db,
+                                                                                                  tmp_path):
     source = write_csv(tmp_path / "misspelt.csv", header=["First name", "Email", "Phone", "Country"], rows=[
         ["Sven", "sven@example.se", "070 123 45 67", "Sweeden"],
     ])

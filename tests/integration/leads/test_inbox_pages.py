@@ -559,7 +559,7 @@ def test_an_owner_who_has_left_is_still_a_filter_and_shown_in_the_menu(client, a
     gone = person(factory, "sales_rep")
     theirs = lead(client, auth, owner=gone)
     with factory() as own:
-        people_service.deactivate_user(own, own.get(User, gone.id))
+        people_service.deactivate_user(own.get(User, gone.id), session=own)
         own.commit()
     signed_in(client, factory, "marketing")
     page = client.get("/leads", params={"owner": gone.id})

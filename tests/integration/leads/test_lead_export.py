@@ -74,7 +74,7 @@ def test_the_command_line_export_has_the_same_columns(fresh_database, tmp_path):
             with db.make_sessionmaker(engine)() as session:
                 from leadflow.people import service as people_service
 
-                rep = people_service.create_user(session, email="rep@export.example", role="sales_rep",
+                rep = people_service.create_user(session=session, email="rep@export.example", role="sales_rep",
                                                  name="sales_rep rep@export.example", password="x" * 16)
                 session.commit()
                 rep_id = rep.id

@@ -53,7 +53,7 @@ def test_demo_fills_an_empty_database_and_refuses_a_second_run(fresh_database):
             assert _count(session, CallListLead) > 0
             assert _count(session, Form) == 2
             rep = session.scalar(select(User).where(User.role == roles.SALES_REP).order_by(User.id))
-            _, key = people_service.create_api_key(session, name="test")
+            _, key = people_service.create_api_key(session=session, name="test")
             session.commit()
 
         app = create_app(make_settings(url))

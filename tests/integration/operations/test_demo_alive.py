@@ -57,7 +57,7 @@ def test_the_demo_company_is_alive_with_behaviour_scores_sales_ready_and_outcome
             moved = session.scalar(select(func.count(func.distinct(StageChange.lead_id))))
             assert moved >= sum(n for stage, n in stages.items() if stage != "new") * 0.9
             assert session.scalar(select(func.count(func.distinct(BantAnswer.lead_id)))) > 50
-            labelled = predict_service.outcomes(session)
+            labelled = predict_service.outcomes(session=session)
             won = sum(1 for outcome, _ in labelled.values() if outcome == 1)
             assert won >= 10 and len(labelled) - won >= 10  # enough won and lost leads for the model
             # one lead for each kind of timeline entry the demo writes
@@ -65,7 +65,7 @@ def test_the_demo_company_is_alive_with_behaviour_scores_sales_ready_and_outcome
                                          .join(Lead, Lead.id == Activity.lead_id)
                                          .where(Lead.merged_into_id.is_(None)).group_by(Activity.kind)).all())
             assert {"call", "email", "meeting", "note", "stage_changed", "bant_changed", "sales_ready"} <= set(pages)
-            people_service.create_user(session, email="look@demo.example", role="admin", name="Look",
+            people_service.create_user(session=session, email="look@demo.example", role="admin", name="Look",
                                        password="looking around 1")
             session.commit()
         with TestClient(create_app(make_settings(fresh_database.url), engine=engine)) as client:

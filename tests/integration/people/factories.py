@@ -24,24 +24,25 @@ def person(factory, role: str, *, team: str | None = None, scopes: list[str] | N
            password: str = PASSWORD) -> Person:
     email = f"{role.replace('_', '.')}{next(_numbers)}@example.com"
     with factory() as session:
-        user = people_service.create_user(session, email=email, role=role, name=f"{role} {email}", team=team,
+        user = people_service.create_user(session=session, email=email, role=role, name=f"{role} {email}", team=team,
                                           password=password)
-        _, key = people_service.create_api_key(session, name=f"{role} key", user_id=user.id, scopes=scopes)
+        _, key = people_service.create_api_key(session=session, name=f"{role} key", user_id=user.id, scopes=scopes)
         session.commit()
         return Person(user.id, user.email, role, {"Authorization": f"Bearer {key}"})
 
 
 def team(factory, name: str, *, kind: str = "sales", manager: str | None = None, shared: bool = False) -> str:
     with factory() as session:
-        people_service.create_team(session, name=name, kind=kind, manager=manager, members_see_each_other=shared)
+        people_service.create_team(session=session, name=name, kind=kind, manager=manager,
+                                   members_see_each_other=shared)
         session.commit()
     return name
 
 
 def call_list(factory, owner: Person, lead_ids: list[int]) -> None:
     with factory() as session:
-        listed = people_service.create_call_list(session, name="today", owner=session.get(User, owner.id))
-        people_service.add_to_call_list(session, call_list=listed, lead_ids=lead_ids)
+        listed = people_service.create_call_list(session=session, name="today", owner=session.get(User, owner.id))
+        people_service.add_to_call_list(session=session, call_list=listed, lead_ids=lead_ids)
         session.commit()
 
 

@@ -131,7 +131,7 @@ def test_a_deactivated_users_api_key_stops_working(client, auth, factory):
     rep = person(factory, "sales_rep")
     assert client.get("/api/v1/leads", headers=rep.headers).status_code == 200
     with factory() as session:
-        people_service.deactivate_user(session, people_service.user_by_email(session, rep.email))
+        people_service.deactivate_user(people_service.user_by_email(rep.email, session=session), session=session)
         session.commit()
     r = client.get("/api/v1/leads", headers=rep.headers)
     assert r.status_code == 401 and "deactivated" in r.json()["errors"][0]["reason"]

@@ -94,7 +94,8 @@ def test_saving_a_sales_ready_rule_checks_every_open_lead_in_the_worker(client, 
     assert [len(_ready_messages(session, i)) for i in chiefs] == [1, 1, 1]
 
     # Saving the rule again checks again, and a lead already Sales Ready publishes nothing more.
-    client.put("/api/v1/sales-ready-rule", headers=auth, json={"expression": 'job_title contains "chief" or job_title contains "analyst"'})
+    client.put("/api/v1/sales-ready-rule", headers=auth,
+               json={"expression": 'job_title contains "chief" or job_title contains "analyst"'})
     worker.drain(factory)
     assert [len(_ready_messages(session, i)) for i in chiefs] == [1, 1, 1]
     assert _stage(client, auth, analyst) == "sql"
@@ -122,7 +123,7 @@ def test_a_step_run_twice_after_a_crash_queues_its_next_step_once(client, auth, 
     ids = [lead(client, auth) for _ in range(2)]
     with factory() as own:
         for _ in range(2):  # the step committed, the worker died before marking its message done: run again
-            qualification_service.check_step(own, run="crashed", after=0, reason="test")
+            qualification_service.check_step(session=own, run="crashed", after=0, reason="test")
         own.commit()
     session.expire_all()
     steps = session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "sales_ready.check")).all()

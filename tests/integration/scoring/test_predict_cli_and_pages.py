@@ -154,7 +154,7 @@ def test_the_worker_tick_trains_when_due_scores_new_leads_and_books_its_next_run
         predict_jobs.ensure_scheduled(session)
         assert len(session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "predict.tick")).all()) == 1
         predict_jobs.tick(session, {})
-        model = predict_service.active_model(session)
+        model = predict_service.active_model(session=session)
         assert model is not None
         newcomer = Lead(email="newcomer@example.com", country="DE", job_title="Chief Executive", channel="form")
         session.add(newcomer)

@@ -73,10 +73,10 @@ def _live_scores(factory, count: int) -> list[int]:
             event = Event(lead_id=lead_id, type=kind, occurred_at=at, received_at=at, source="api", properties=props)
             session.add(event)
             session.flush()
-            scoring_service.score_events(session, [event])
+            scoring_service.score_events([event], session=session)
             session.commit()
     with factory() as session:  # leads without events get their fit score too
-        scoring_service.rescore_fit(session, ids)
+        scoring_service.rescore_fit(ids, session=session)
         session.commit()
     return ids
 
@@ -99,7 +99,7 @@ def _forget_scores(engine) -> None:
 
 def _new_run(factory, **fields) -> int:
     with factory() as session:
-        rule_set_id, _ = scoring_service.active_rule_set(session)
+        rule_set_id, _ = scoring_service.active_rule_set(session=session)
         total = session.scalar(select(func.count()).select_from(Lead))
         values = {"kind": "rescore", "rule_set_id": rule_set_id, "status": "queued", "created_by": "test",
                   "total": total, "done": 0, "last_lead_id": 0, "result": {}, **fields}
@@ -130,7 +130,7 @@ def test_the_workers_chunked_run_gives_the_same_state_as_live_scoring(own_db, fr
     run_id = _new_run(factory)
     while True:  # the worker's background path
         with factory() as session:
-            more = scoring_service.run_step(session, session.get(ScoringRun, run_id), size=4)
+            more = scoring_service.run_step(session.get(ScoringRun, run_id), session=session, size=4)
             session.commit()
         if not more:
             break

@@ -26,7 +26,7 @@ def _event(factory, lead_id: int, event_type: str, at: datetime | None = None, *
                       properties=props)
         session.add(event)
         session.flush()
-        scoring_service.score_events(session, [event])
+        scoring_service.score_events([event], session=session)
         session.commit()
 
 

@@ -41,8 +41,8 @@ def _events(session, lead_id, *specs) -> list[Event]:
 
 def test_pricing_page_view_scores_the_lead_at_once_and_explains_why(session, frozen):
     lead = _lead(session, job_title="Marketing Manager")
-    changed = scoring_service.score_events(session, _events(
-        session, lead.id, ("page_view", {"url": "https://acme.example/pricing"}, NOW)))
+    changed = scoring_service.score_events(_events(
+        session, lead.id, ("page_view", {"url": "https://acme.example/pricing"}, NOW)), session=session)
     assert changed == {lead.id}
     # manager 8 fit; page view 1 + pricing 10 behaviour
     assert lead.score == 19 and lead.grade == "D" and lead.band == "cold"
@@ -54,22 +54,23 @@ def test_pricing_page_view_scores_the_lead_at_once_and_explains_why(session, fro
 
 def test_behaviour_points_halve_after_the_half_life_and_old_events_arrive_decayed(session, frozen):
     lead = _lead(session)
-    scoring_service.score_events(session, _events(session, lead.id, ("webinar_attended", {}, NOW)))
+    scoring_service.score_events(_events(session, lead.id, ("webinar_attended", {}, NOW)), session=session)
     assert lead.score == 20
     frozen["now"] = NOW + timedelta(days=30)
-    scoring_service.score_events(session, _events(session, lead.id, ("webinar_registered", {}, NOW - timedelta(days=30))))
+    scoring_service.score_events(_events(session, lead.id, ("webinar_registered", {}, NOW - timedelta(days=30))),
+                                 session=session)
     # 20 halved to 10, plus 10 points a month older than the first: 10 * 2^-1 = 5 as of NOW, then halved: 2.5
     assert lead.score == round(10 + 2.5)
 
 
 def test_fit_rescore_keeps_behaviour_and_moves_the_grade(session, frozen):
     lead = _lead(session, job_title="Intern")
-    scoring_service.score_events(session, _events(session, lead.id, ("form_submit", {}, NOW)))
+    scoring_service.score_events(_events(session, lead.id, ("form_submit", {}, NOW)), session=session)
     assert lead.grade == "D" and lead.score == 0  # -20 + 10, never below zero
     lead.job_title = "CEO"
     lead.custom_fields = {"employees": "1,200"}
     session.flush()
-    changed = scoring_service.rescore_fit(session, [lead.id], bant={lead.id: {"budget": "yes", "need": "crm",
+    changed = scoring_service.rescore_fit([lead.id], session=session, bant={lead.id: {"budget": "yes", "need": "crm",
                                                                              "timeline": "Q1"}})
     assert changed == {lead.id}
     assert lead.grade == "A"  # 25 + 15 + 12
@@ -80,8 +81,8 @@ def test_rescore_from_history_matches_live_scoring(session, frozen):
     lead = _lead(session, job_title="Director of IT")
     events = _events(session, lead.id, *[("page_view", {"url": f"https://a.example/p{i}"}, NOW - timedelta(hours=i))
                                           for i in range(15)], ("download", {"name": "Case study"}, NOW))
-    scoring_service.score_events(session, events)
+    scoring_service.score_events(events, session=session)
     live = (lead.score, lead.grade, lead.band)
-    scoring_service.rescore_leads(session, [lead.id])
+    scoring_service.rescore_leads([lead.id], session=session)
     session.refresh(lead)
     assert (lead.score, lead.grade, lead.band) == live

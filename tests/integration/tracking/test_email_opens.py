@@ -91,7 +91,7 @@ def test_unscored_opens_stay_unscored_when_the_lead_is_rescored_from_its_history
         client.get(pixel(lead_id), headers=THUNDERBIRD)
     assert score(client, auth, lead_id) == 1
     with factory() as own:
-        assert scoring_service.rescore_leads(own, [lead_id]) == set()  # the history gives the same score
+        assert scoring_service.rescore_leads([lead_id], session=own) == set()  # the history gives the same score
         own.commit()
     assert score(client, auth, lead_id) == 1
 

@@ -61,7 +61,7 @@ def test_twenty_simultaneous_event_batches_on_the_same_leads_score_like_a_full_r
             assert all(score > 0 for score, *_ in live.values())
             with factory() as session:
                 assert session.scalar(text("SELECT count(*) FROM events")) == 500
-                assert scoring_service.rescore_leads(session, lead_ids) == set()
+                assert scoring_service.rescore_leads(lead_ids, session=session) == set()
                 session.commit()
             rescored = _scores(factory, lead_ids)
             assert {i: r[:4] for i, r in rescored.items()} == {i: r[:4] for i, r in live.items()}

@@ -40,7 +40,7 @@ def create_lead(request: Request, session: DbSession, actor: Creator, settings: 
         remote_addr=client_address(request),
         idempotency_key=f"api:{actor.id}:{idempotency_key}" if idempotency_key else None,
     )
-    capture, is_new = capture_service.receive(session, inbound)
+    capture, is_new = capture_service.receive(inbound, session=session)
     if not is_new:
         session.commit()
         return replay(capture)
@@ -57,8 +57,8 @@ def create_lead(request: Request, session: DbSession, actor: Creator, settings: 
         item = LeadCreate.model_validate(data)
     except ValidationError as exc:
         return reject(session, capture, 422, field_errors(exc))
-    outcome = capture_service.process(session, capture, item.to_submission(),
-                                      default_country=settings.default_country)
+    outcome = capture_service.process(capture, item.to_submission(),
+                                      session=session, default_country=settings.default_country)
     return _answer(session, outcome, actor)
 
 
@@ -79,7 +79,7 @@ def _answer(session, outcome, actor: Actor):
         return finish(session, outcome.capture, status, {"capture_id": outcome.capture.id, "outcome": "pending"},
                       headers)
     lead = session.get(Lead, outcome.lead_id)
-    if outcome.outcome == "merged" and not leads_queries.is_visible(session, actor, lead.id):
+    if outcome.outcome == "merged" and not leads_queries.is_visible(actor, lead.id, session=session):
         # Merged into a lead the actor may not see: kept (nothing is lost), but the answer names no lead and
         # none of its fields; the capture is the caller's own.
         return finish(session, outcome.capture, status, {"capture_id": outcome.capture.id, "outcome": "merged"},
@@ -96,7 +96,7 @@ def create_leads(request: Request, session: DbSession, actor: Creator, settings:
     base = dict(channel="api", content_type="application/json", client=actor.label,
                 remote_addr=client_address(request))
     if cut or not raw.lstrip().startswith(b"{"):
-        capture, _ = capture_service.receive(session, capture_service.Inbound(payload=raw, **base))
+        capture, _ = capture_service.receive(capture_service.Inbound(payload=raw, **base), session=session)
         if cut:
             return reject(session, capture, 413, [FieldError("body", f"larger than {settings.max_body_bytes} bytes")],
                           error="too_large")
@@ -105,14 +105,14 @@ def create_leads(request: Request, session: DbSession, actor: Creator, settings:
     try:
         batch = LeadBatch.model_validate(parse_json(raw))
     except (ValueError, ValidationError) as exc:
-        capture, _ = capture_service.receive(session, capture_service.Inbound(payload=raw, **base))
+        capture, _ = capture_service.receive(capture_service.Inbound(payload=raw, **base), session=session)
         errors = field_errors(exc) if isinstance(exc, ValidationError) else [FieldError("body", str(exc))]
         return reject(session, capture, 422 if isinstance(exc, ValidationError) else 400, errors)
     items, counts = [], {"created": 0, "merged": 0, "rejected": 0, "pending": 0, "failed": 0}
     for index, data in enumerate(batch.leads):
         key = f"api:{actor.id}:{idempotency_key}:{index}" if idempotency_key else None
-        capture, is_new = capture_service.receive(session, capture_service.Inbound(
-            payload=_item_bytes(data), idempotency_key=key, **base))
+        capture, is_new = capture_service.receive(capture_service.Inbound(
+            payload=_item_bytes(data), idempotency_key=key, **base), session=session)
         if not is_new:
             outcome_name, lead_id, errors = capture.outcome, capture.lead_id, capture.reasons
         else:
@@ -121,11 +121,12 @@ def create_leads(request: Request, session: DbSession, actor: Creator, settings:
             except ValidationError as exc:
                 outcome = capture_service.reject(capture, field_errors(exc))
             else:
-                outcome = capture_service.process(session, capture, item.to_submission(),
-                                                  default_country=settings.default_country)
+                outcome = capture_service.process(capture, item.to_submission(),
+                                                  session=session, default_country=settings.default_country)
             outcome_name, lead_id = outcome.outcome, outcome.lead_id
             errors = [{"field": e.field, "reason": e.reason} for e in outcome.errors]
-        if outcome_name == "merged" and lead_id is not None and not leads_queries.is_visible(session, actor, lead_id):
+        if outcome_name == "merged" and lead_id is not None and not leads_queries.is_visible(actor, lead_id,
+                                                                                             session=session):
             lead_id = None   # merged into a lead the caller may not see: not named
         counts[outcome_name] += 1
         items.append(BatchItem(index=index, status=OUTCOME_STATUS[outcome_name], outcome=outcome_name,

@@ -26,7 +26,8 @@ def webhook(request: Request, session: DbSession, settings: AppSettings, body: R
                    remote_addr=address)
 
     def refuse(status: int, errors: list[FieldError], error: str):
-        capture, _ = capture_service.receive(session, capture_service.Inbound(**inbound, client="google_ads"))
+        capture, _ = capture_service.receive(capture_service.Inbound(**inbound, client="google_ads"),
+        session=session)
         return reject(session, capture, status, errors, error=error)
 
     if cut:
@@ -44,15 +45,17 @@ def webhook(request: Request, session: DbSession, settings: AppSettings, body: R
         post = google_ads.read(data)
     except Invalid as exc:
         return refuse(422, exc.errors, "invalid")
-    capture, is_new = capture_service.receive(session, capture_service.Inbound(
-        **inbound, client=post.client, external_id=post.external_id, idempotency_key=post.idempotency_key))
+    capture, is_new = capture_service.receive(capture_service.Inbound(
+        **inbound, client=post.client, external_id=post.external_id, idempotency_key=post.idempotency_key),
+        session=session)
     if not is_new:
         session.commit()
         return replay(capture)
     if google_ads.is_test(data):
         capture_service.reject(capture, [FieldError("is_test", google_ads.TEST_REASON)])
         return finish(session, capture, 200, {"capture_id": capture.id, "outcome": "rejected", "test": True})
-    outcome = capture_service.process(session, capture, post.submission, default_country=settings.default_country)
+    outcome = capture_service.process(capture, post.submission, session=session,
+                                      default_country=settings.default_country)
     if outcome.outcome == "rejected":
         capture_service.reject(capture, in_sender_words(outcome.errors, post.names))
     return finish(session, capture, 200, {"capture_id": capture.id, "outcome": capture.outcome,

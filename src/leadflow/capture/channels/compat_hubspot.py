@@ -29,25 +29,26 @@ def submit(portal_id: str, form_guid: str, request: Request, session: DbSession,
     inbound = dict(channel="hubspot", payload=raw, content_type=request.headers.get("content-type"),
                    client=f"hubspot:{portal_id[:40]}/{form_guid[:80]}", remote_addr=address)
     if cut:
-        capture, _ = capture_service.receive(session, capture_service.Inbound(**inbound))
+        capture, _ = capture_service.receive(capture_service.Inbound(**inbound), session=session)
         return _refuse(session, capture, 413, [FieldError("body", f"larger than {settings.max_body_bytes} bytes")],
                        "The request is too large")
     try:
         data = parse_json(raw)
     except ValueError as exc:
-        capture, _ = capture_service.receive(session, capture_service.Inbound(**inbound))
+        capture, _ = capture_service.receive(capture_service.Inbound(**inbound), session=session)
         return _refuse(session, capture, 400, [FieldError("body", str(exc))], "Invalid input JSON")
     try:
         post = hubspot.read(data, portal_id=portal_id, form_guid=form_guid)
     except Invalid as exc:
-        capture, _ = capture_service.receive(session, capture_service.Inbound(**inbound))
+        capture, _ = capture_service.receive(capture_service.Inbound(**inbound), session=session)
         return _refuse(session, capture, 400, exc.errors)
-    capture, is_new = capture_service.receive(session, capture_service.Inbound(
-        **inbound, external_id=post.external_id, idempotency_key=post.idempotency_key))
+    capture, is_new = capture_service.receive(capture_service.Inbound(
+        **inbound, external_id=post.external_id, idempotency_key=post.idempotency_key), session=session)
     if not is_new:
         session.commit()
         return replay(capture)
-    outcome = capture_service.process(session, capture, post.submission, default_country=settings.default_country)
+    outcome = capture_service.process(capture, post.submission, session=session,
+                                      default_country=settings.default_country)
     if outcome.outcome == "rejected":
         return _refuse(session, capture, 400, in_sender_words(outcome.errors, post.names))
     return finish(session, capture, 200, {"inlineMessage": THANK_YOU}, {"X-Capture-Id": str(capture.id)})

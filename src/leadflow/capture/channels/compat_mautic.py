@@ -27,8 +27,9 @@ def submit(request: Request, session: DbSession, settings: AppSettings, body: Ra
     """A Mautic form post (multipart or url-encoded): stored raw, read, answered as Mautic answers."""
     raw, cut = body
     content_type = request.headers.get("content-type")
-    capture, _ = capture_service.receive(session, capture_service.Inbound(
-        channel="mautic", payload=raw, content_type=content_type, client="mautic", remote_addr=address))
+    capture, _ = capture_service.receive(capture_service.Inbound(
+        channel="mautic", payload=raw, content_type=content_type, client="mautic", remote_addr=address),
+        session=session)
     if cut:
         return reject(session, capture, 413, [FieldError("body", f"larger than {settings.max_body_bytes} bytes")],
                       error="too_large")
@@ -41,7 +42,8 @@ def submit(request: Request, session: DbSession, settings: AppSettings, body: Ra
     capture.client = post.client
     scripted = request.headers.get("x-requested-with", "").lower() == "xmlhttprequest" or any(
         name == "mauticform[messenger]" and value.strip() for name, value in pairs)
-    outcome = capture_service.process(session, capture, post.submission, default_country=settings.default_country)
+    outcome = capture_service.process(capture, post.submission, session=session,
+                                      default_country=settings.default_country)
     if outcome.outcome == "rejected":
         errors = in_sender_words(outcome.errors, post.names)
         if not scripted:

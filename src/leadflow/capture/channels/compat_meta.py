@@ -50,7 +50,8 @@ def webhook(request: Request, session: DbSession, settings: AppSettings, body: R
                    remote_addr=address)
 
     def refuse(status: int, errors: list[FieldError], error: str):
-        capture, _ = capture_service.receive(session, capture_service.Inbound(**inbound, client="meta"))
+        capture, _ = capture_service.receive(capture_service.Inbound(**inbound, client="meta"),
+        session=session)
         return reject(session, capture, status, errors, error=error)
 
     if cut:
@@ -68,7 +69,8 @@ def webhook(request: Request, session: DbSession, settings: AppSettings, body: R
     except Invalid as exc:
         return refuse(422, exc.errors, "invalid")
     if not leads:
-        capture, _ = capture_service.receive(session, capture_service.Inbound(**inbound, client="meta"))
+        capture, _ = capture_service.receive(capture_service.Inbound(**inbound, client="meta"),
+        session=session)
         capture_service.reject(capture, [FieldError("entry", "holds no leadgen change")])
         session.commit()
         return JSONResponse({"received": [], "capture_id": capture.id})
@@ -78,14 +80,16 @@ def webhook(request: Request, session: DbSession, settings: AppSettings, body: R
 
 
 def _record(session, settings, inbound: dict, lead: meta.Leadgen) -> dict:
-    capture, is_new = capture_service.receive(session, capture_service.Inbound(
-        **inbound, client=lead.client, external_id=lead.leadgen_id, idempotency_key=f"meta:{lead.leadgen_id}"))
+    capture, is_new = capture_service.receive(capture_service.Inbound(
+        **inbound, client=lead.client, external_id=lead.leadgen_id, idempotency_key=f"meta:{lead.leadgen_id}"),
+        session=session)
     if not is_new:
         if lead.submission is None or capture.outcome != "pending" or capture.lead_id is not None:
             return _item(lead, capture, replayed=True)
-        first, (capture, is_new) = capture, capture_service.receive(session, capture_service.Inbound(
+        first, (capture, is_new) = capture, capture_service.receive(capture_service.Inbound(
             **inbound, client=lead.client, external_id=lead.leadgen_id,
-            idempotency_key=f"meta:{lead.leadgen_id}:fields"))
+            idempotency_key=f"meta:{lead.leadgen_id}:fields"),
+        session=session)
         if not is_new:
             return _item(lead, capture, replayed=True)
         _process(session, settings, capture, lead)
@@ -101,7 +105,8 @@ def _record(session, settings, inbound: dict, lead: meta.Leadgen) -> dict:
 
 
 def _process(session, settings, capture, lead: meta.Leadgen) -> None:
-    outcome = capture_service.process(session, capture, lead.submission, default_country=settings.default_country)
+    outcome = capture_service.process(capture, lead.submission, session=session,
+                                      default_country=settings.default_country)
     if outcome.outcome == "rejected":
         capture_service.reject(capture, in_sender_words(outcome.errors, lead.names or {}))
 

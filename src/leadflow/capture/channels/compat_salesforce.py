@@ -25,8 +25,9 @@ def web_to_lead(request: Request, session: DbSession, settings: AppSettings, bod
     """A Web-to-Lead post (form-encoded): stored raw, read, and the browser redirected to retURL."""
     raw, cut = body
     content_type = request.headers.get("content-type")
-    capture, _ = capture_service.receive(session, capture_service.Inbound(
-        channel="salesforce", payload=raw, content_type=content_type, client="salesforce", remote_addr=address))
+    capture, _ = capture_service.receive(capture_service.Inbound(
+        channel="salesforce", payload=raw, content_type=content_type, client="salesforce", remote_addr=address),
+        session=session)
     if cut:
         return reject(session, capture, 413, [FieldError("body", f"larger than {settings.max_body_bytes} bytes")],
                       error="too_large")
@@ -37,7 +38,8 @@ def web_to_lead(request: Request, session: DbSession, settings: AppSettings, bod
         return reject(session, capture, form_status(exc.errors), exc.errors,
                       error="malformed" if form_status(exc.errors) != 422 else "invalid")
     capture.client = post.client
-    outcome = capture_service.process(session, capture, post.submission, default_country=settings.default_country)
+    outcome = capture_service.process(capture, post.submission, session=session,
+                                      default_country=settings.default_country)
     if outcome.outcome == "rejected":
         return reject(session, capture, 422, in_sender_words(outcome.errors, post.names))
     # Anyone may post a Web-to-Lead form: the answer says it was received, never whether the person was known.

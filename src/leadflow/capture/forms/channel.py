@@ -63,7 +63,7 @@ def _read(request: Request, form: Form) -> FormRead:
 
 @router.post("/api/v1/forms", response_model=FormRead, status_code=201)
 def create_form(request: Request, body: FormCreate, session: DbSession, actor: Writer):
-    form = form_service.create(session, values=body.model_dump())
+    form = form_service.create(session=session, values=body.model_dump())
     session.commit()
     return _read(request, form)
 
@@ -71,25 +71,25 @@ def create_form(request: Request, body: FormCreate, session: DbSession, actor: W
 @router.get("/api/v1/forms", response_model=FormPage)
 def list_forms(request: Request, session: DbSession, actor: Reader, active: bool | None = None,
                cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50):
-    rows, next_cursor = form_service.page(session, active=active, cursor=cursor, limit=limit)
+    rows, next_cursor = form_service.page(session=session, active=active, cursor=cursor, limit=limit)
     return FormPage(items=[_read(request, form) for form in rows], next_cursor=next_cursor)
 
 
 @router.get("/api/v1/forms/{form_id}", response_model=FormRead)
 def get_form(request: Request, form_id: int, session: DbSession, actor: Reader):
-    return _read(request, form_service.get(session, form_id))
+    return _read(request, form_service.get(form_id, session=session))
 
 
 @router.patch("/api/v1/forms/{form_id}", response_model=FormRead)
 def update_form(request: Request, form_id: int, body: FormUpdate, session: DbSession, actor: Writer):
-    form = form_service.get(session, form_id)
-    form_service.update(session, form=form, values=body.model_dump(exclude_unset=True))
+    form = form_service.get(form_id, session=session)
+    form_service.update(session=session, form=form, values=body.model_dump(exclude_unset=True))
     session.commit()
     return _read(request, form)
 
 
 def _active_form(session, slug: str) -> Form:
-    form = form_service.by_slug(session, slug)
+    form = form_service.by_slug(slug, session=session)
     if form is None:
         raise NotFound("form", slug)
     return form
@@ -157,7 +157,7 @@ def embed_script(slug: str, session: DbSession):
 @router.options("/f/{slug}", include_in_schema=False)
 @router.options("/f/{slug}/definition", include_in_schema=False)
 def preflight(request: Request, slug: str, session: DbSession):
-    form = form_service.by_slug(session, slug)
+    form = form_service.by_slug(slug, session=session)
     headers = _cors(request, form)
     if "Access-Control-Allow-Origin" not in headers:
         return JSONResponse(error_body([FieldError("origin", "this origin may not use this form")],
@@ -214,10 +214,10 @@ PostedForm = Annotated[Posted, Depends(posted_form)]
 @router.post("/f/{slug}", include_in_schema=False)
 def submit_form(request: Request, slug: str, session: DbSession, settings: AppSettings, client: PublicClient,
                 posted: PostedForm):
-    form = form_service.by_slug(session, slug)
-    capture, _ = capture_service.receive(session, capture_service.Inbound(
+    form = form_service.by_slug(slug, session=session)
+    capture, _ = capture_service.receive(capture_service.Inbound(
         channel="form", payload=posted.raw, content_type=request.headers.get("content-type"), client=slug[:200],
-        remote_addr=client_address(request), form_id=form.id if form else None))
+        remote_addr=client_address(request), form_id=form.id if form else None), session=session)
     json_wanted = "application/json" in request.headers.get("accept", "")
     cors = _cors(request, form)
     if form is None:
@@ -234,10 +234,10 @@ def submit_form(request: Request, slug: str, session: DbSession, settings: AppSe
 
     definition = form_service.definition_of(form)
     language = forms.choose_language(definition, posted.values.get("_lang"), request.headers.get("accept-language"))
-    outcome = form_service.submit(session, form=form, capture=capture, values=posted.values, language=language,
+    outcome = form_service.submit(session=session, form=form, capture=capture, values=posted.values, language=language,
                                   secret_key=request.app.state.secret_key, default_country=settings.default_country)
     if outcome.lead_id is not None and posted.values.get("lf_vid"):  # the tracking script's visitor joins the lead
-        tracking_service.identify(session, posted.values["lf_vid"], outcome.lead_id, how="form_submit")
+        tracking_service.identify(posted.values["lf_vid"], outcome.lead_id, session=session, how="form_submit")
     if outcome.outcome == "rejected" and not form_service.is_bot(outcome):
         session.commit()
         if json_wanted:

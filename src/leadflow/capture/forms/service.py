@@ -25,7 +25,7 @@ def definition_of(form: Form) -> dict:
     return {key: getattr(form, key) for key in DEFINITION_KEYS}
 
 
-def _campaign_id(session: Session, values: dict, current: int | None) -> int | None:
+def _campaign_id(values: dict, current: int | None, *, session: Session) -> int | None:
     code = values.pop("campaign", None)
     if "campaign_id" in values:
         current = values.pop("campaign_id")
@@ -46,7 +46,7 @@ def _languages(values: dict, current: list[str]) -> list[str]:
     return [default, *others]
 
 
-def _free_slug(session: Session, name: str) -> str:
+def _free_slug(name: str, *, session: Session) -> str:
     base = forms.slugify(name)
     taken = set(session.scalars(select(Form.slug).where(Form.slug.like(f"{base}%"))))
     slug, number = base, 1
@@ -56,27 +56,27 @@ def _free_slug(session: Session, name: str) -> str:
     return slug
 
 
-def _check_slug_free(session: Session, slug: str, form_id: int | None) -> None:
+def _check_slug_free(slug: str, form_id: int | None, *, session: Session) -> None:
     found = session.scalar(select(Form.id).where(Form.slug == slug))
     if found is not None and found != form_id:
         raise Invalid.one("slug", "is taken by another form")
 
 
-def create(session: Session, *, values: dict) -> Form:
+def create(*, session: Session, values: dict) -> Form:
     values = dict(values)
-    campaign_id = _campaign_id(session, values, None)
+    campaign_id = _campaign_id(values, None, session=session)
     values["languages"] = _languages(values, [])
     if not values.get("slug"):
-        values["slug"] = _free_slug(session, values.get("name") or "")
+        values["slug"] = _free_slug(values.get("name") or "", session=session)
     definition = forms.check_definition(values)
-    _check_slug_free(session, definition["slug"], None)
+    _check_slug_free(definition["slug"], None, session=session)
     moment = now()
     form = Form(**definition, campaign_id=campaign_id, created_at=moment, updated_at=moment)
-    _save(session, form)
+    _save(form, session=session)
     return form
 
 
-def _save(session: Session, form: Form) -> None:
+def _save(form: Form, *, session: Session) -> None:
     """Flush in a savepoint: a form saved at the same moment with the same slug is the client's 422, not a 500."""
     try:
         with session.begin_nested():
@@ -85,35 +85,35 @@ def _save(session: Session, form: Form) -> None:
         raise Invalid.one("slug", "is taken by another form") from None
 
 
-def update(session: Session, *, form: Form, values: dict) -> Form:
+def update(*, session: Session, form: Form, values: dict) -> Form:
     values = dict(values)
-    campaign_id = _campaign_id(session, values, form.campaign_id)
+    campaign_id = _campaign_id(values, form.campaign_id, session=session)
     languages = _languages(values, form.languages)
     definition = forms.check_definition({**definition_of(form), **values, "languages": languages})
-    _check_slug_free(session, definition["slug"], form.id)
+    _check_slug_free(definition["slug"], form.id, session=session)
     for key, value in definition.items():
         setattr(form, key, value)
     form.campaign_id = campaign_id
     form.updated_at = now()
-    _save(session, form)
+    _save(form, session=session)
     return form
 
 
-def get(session: Session, form_id: int) -> Form:
+def get(form_id: int, *, session: Session) -> Form:
     form = session.get(Form, form_id)
     if form is None:
         raise NotFound("form", form_id)
     return form
 
 
-def page(session: Session, *, active: bool | None, cursor: str | None, limit: int) -> tuple[list[Form], str | None]:
+def page(*, session: Session, active: bool | None, cursor: str | None, limit: int) -> tuple[list[Form], str | None]:
     query = select(Form)
     if active is not None:
         query = query.where(Form.active == active)
     return keyset_page(session, query, Form.id, cursor=cursor, limit=limit)
 
 
-def by_slug(session: Session, slug: str) -> Form | None:
+def by_slug(slug: str, *, session: Session) -> Form | None:
     """The active form at /f/{slug}, or None."""
     return session.scalar(select(Form).where(Form.slug == slug, Form.active.is_(True)))
 
@@ -137,7 +137,7 @@ def _shown_at(form: Form, token: str | None, secret_key: str) -> float | None:
     return float(moment) if form_id == form.id and isinstance(moment, int) else None
 
 
-def submit(session: Session, *, form: Form, capture: Capture, values: dict[str, str], language: str,
+def submit(*, session: Session, form: Form, capture: Capture, values: dict[str, str], language: str,
            secret_key: str, default_country: str | None) -> capture_service.Outcome:
     """Read a stored post into a lead. A bot's post is kept as rejected yet must be answered as accepted."""
     definition = definition_of(form)
@@ -149,10 +149,11 @@ def submit(session: Session, *, form: Form, capture: Capture, values: dict[str, 
     submission, errors = forms.read_post(definition, values, language)
     if errors:
         return capture_service.reject(capture, errors)
-    outcome = capture_service.process(session, capture, submission, default_country=default_country,
+    outcome = capture_service.process(capture, submission, session=session, default_country=default_country,
                                       campaign_id=form.campaign_id)
     if outcome.lead_id is not None and outcome.outcome in ("created", "merged"):
-        tracking_service.record_form_submit(session, lead_id=outcome.lead_id, capture_id=capture.id, form=form.slug,
+        tracking_service.record_form_submit(session=session, lead_id=outcome.lead_id, capture_id=capture.id,
+                                            form=form.slug,
                                             url=values.get("landing_page") or None)
     return outcome
 

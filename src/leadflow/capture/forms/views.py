@@ -94,7 +94,7 @@ def _builder(request: Request, session, actor, *, draft: dict, form: Form | None
     return render(request, "capture/form_builder.html", {
         "form": form, "draft": draft, "errors": errors or {}, "preview": _preview(request, values),
         "lead_fields": LEAD_FIELDS, "field_labels": builder.FIELD_LABELS, "type_labels": builder.TYPE_LABELS,
-        "campaigns": campaigns_queries.choices(session), "embed": _embed(request, form.slug) if form else None,
+        "campaigns": campaigns_queries.choices(session=session), "embed": _embed(request, form.slug) if form else None,
         "can_write": "forms:write" in actor.permissions,
         "action": f"/forms/{form.id}" if form else "/forms/new",
     }, status_code=status_code)
@@ -104,15 +104,15 @@ def _builder(request: Request, session, actor, *, draft: dict, form: Form | None
 def form_list(request: Request, actor: PageActor, session: DbSession, cursor: str = ""):
     actor.require("forms:read")
     try:
-        rows, next_cursor = form_service.page(session, active=None, cursor=cursor[:100] or None, limit=50)
+        rows, next_cursor = form_service.page(session=session, active=None, cursor=cursor[:100] or None, limit=50)
     except Invalid:
-        rows, next_cursor = form_service.page(session, active=None, cursor=None, limit=50)
+        rows, next_cursor = form_service.page(session=session, active=None, cursor=None, limit=50)
     campaign_ids = {f.campaign_id for f in rows if f.campaign_id}
     campaigns = {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))} \
         if campaign_ids else {}
     return render(request, "capture/form_list.html", {
         "forms": rows, "campaigns": campaigns, "base": _base(request), "next_cursor": next_cursor,
-        "first": not cursor, "submissions": capture_queries.form_submissions(session, [f.id for f in rows]),
+        "first": not cursor, "submissions": capture_queries.form_submissions([f.id for f in rows], session=session),
         "can_write": "forms:write" in actor.permissions})
 
 
@@ -127,7 +127,8 @@ async def preview(request: Request, actor: PageActor):
     """The live preview pane: the hosted form's template with the unsaved definition (htmx, while typing)."""
     actor.require("forms:read")
     draft = builder.draft_from(await request.form())
-    return render(request, "capture/form_preview.html", {"preview": _preview(request, builder.definition_values(draft))})
+    return render(request, "capture/form_preview.html", {"preview": _preview(request,
+                                                                             builder.definition_values(draft))})
 
 
 @lru_cache
@@ -150,7 +151,7 @@ def campaign_forms(request: Request, campaign_id: int, actor: PageActor, session
     rows = list(session.scalars(select(Form).where(Form.campaign_id == campaign_id).order_by(Form.name, Form.id)))
     return render(request, "capture/form_campaign.html", {
         "forms": rows, "base": _base(request), "campaign_id": campaign_id,
-        "submissions": capture_queries.form_submissions(session, [f.id for f in rows]),
+        "submissions": capture_queries.form_submissions([f.id for f in rows], session=session),
         "can_write": "forms:write" in actor.permissions})
 
 
@@ -167,13 +168,13 @@ async def _posted(request: Request, form: Form | None, session, actor):
     try:
         builder.check(values)
         if form is None:
-            saved = form_service.create(session, values=values)
+            saved = form_service.create(session=session, values=values)
         else:
-            saved = form_service.update(session, form=form, values=values)
+            saved = form_service.update(session=session, form=form, values=values)
     except Invalid as exc:
         session.rollback()
         if form is not None:
-            form = form_service.get(session, form.id)
+            form = form_service.get(form.id, session=session)
         return None, draft, _builder(request, session, actor, draft=draft, form=form,
                                      errors=builder.input_errors(exc.errors, values), status_code=422)
     return saved, draft, None
@@ -193,14 +194,14 @@ async def create_form(request: Request, actor: PageActor, session: DbSession):
 @router.get("/forms/{form_id}")
 def form_builder(request: Request, form_id: int, actor: PageActor, session: DbSession):
     actor.require("forms:read")
-    form = form_service.get(session, form_id)
+    form = form_service.get(form_id, session=session)
     return _builder(request, session, actor, draft=builder.draft_of(form), form=form)
 
 
 @router.post("/forms/{form_id}")
 async def update_form(request: Request, form_id: int, actor: PageActor, session: DbSession):
     actor.require("forms:write")
-    form = form_service.get(session, form_id)
+    form = form_service.get(form_id, session=session)
     saved, _, page = await _posted(request, form, session, actor)
     if page is not None:
         return page

@@ -117,16 +117,17 @@ def create_import(session: DbSession, actor: Runner, settings: AppSettings, form
     if start not in TRUE | FALSE:
         raise Invalid.one("start", "must be true or false")
     overrides = import_service.read_mapping_json(_text(form, "mapping"))
-    record = import_service.create(session, filename=upload.filename or "upload", channel=_text(form, "channel"),
+    record = import_service.create(session=session, filename=upload.filename or "upload", channel=_text(form,
+                                                                                                        "channel"),
                                    campaign=_text(form, "campaign"), mapping=overrides,
                                    id_column=_text(form, "id_column"), status="waiting",
                                    country=_text(form, "country"))
-    import_service.store_file(session, record, upload.file)
+    import_service.store_file(record, upload.file, session=session)
     upload.file.seek(0)
     try:
         table = files.open_table(upload.file, filename=record.filename)
         try:
-            mapping = import_service.describe(session, record, table)
+            mapping = import_service.describe(record, table, session=session)
         finally:
             table.close()
     except Invalid as exc:
@@ -136,7 +137,7 @@ def create_import(session: DbSession, actor: Runner, settings: AppSettings, form
         body["import_id"] = record.id
         return JSONResponse(body, status_code=422)
     if start in TRUE:
-        import_service.queue(session, record, default_country=settings.default_country)
+        import_service.queue(record, session=session, default_country=settings.default_country)
     session.commit()
     return JSONResponse(_detail(record, mapping).model_dump(mode="json"), status_code=202,
                         headers={"Location": f"/api/v1/imports/{record.id}"})
@@ -145,21 +146,21 @@ def create_import(session: DbSession, actor: Runner, settings: AppSettings, form
 @router.get("/imports", response_model=ImportPage)
 def list_imports(session: DbSession, actor: Reader, cursor: str | None = None,
                  limit: Annotated[int, Query(ge=1, le=200)] = 50):
-    records, next_cursor = import_queries.page(session, cursor=cursor, limit=limit)
+    records, next_cursor = import_queries.page(session=session, cursor=cursor, limit=limit)
     return ImportPage(items=[_read(r) for r in records], next_cursor=next_cursor)
 
 
 @router.get("/imports/{import_id}", response_model=ImportDetail)
 def get_import(import_id: int, session: DbSession, actor: Reader):
     """Status (waiting, queued, running, done, failed), progress, counts and timings."""
-    return _detail(import_service.get(session, import_id))
+    return _detail(import_service.get(import_id, session=session))
 
 
 @router.patch("/imports/{import_id}", response_model=ImportDetail)
 def change_import(import_id: int, body: ImportChange, session: DbSession, actor: Runner):
     """Correct the mapping (or id column, campaign, channel) of an import that has not started."""
-    record = import_service.get(session, import_id)
-    mapping = import_service.change(session, record, **body.model_dump(exclude_unset=True))
+    record = import_service.get(import_id, session=session)
+    mapping = import_service.change(record, session=session, **body.model_dump(exclude_unset=True))
     session.commit()
     return _detail(record, mapping)
 
@@ -167,9 +168,9 @@ def change_import(import_id: int, body: ImportChange, session: DbSession, actor:
 @router.post("/imports/{import_id}/start", status_code=202, response_model=ImportDetail)
 def start_import(import_id: int, session: DbSession, actor: Runner, settings: AppSettings):
     """Queue a waiting import, or resume a failed one after its last committed chunk."""
-    record = import_service.get(session, import_id)
+    record = import_service.get(import_id, session=session)
     headers.propose(record.columns, record.mapping, record.id_column)
-    import_service.queue(session, record, default_country=settings.default_country)
+    import_service.queue(record, session=session, default_country=settings.default_country)
     session.commit()
     return _detail(record)
 
@@ -178,7 +179,7 @@ def start_import(import_id: int, session: DbSession, actor: Runner, settings: Ap
             responses={200: {"content": {"text/csv": {}}}})
 def import_rejects(import_id: int, session: DbSession, actor: Reader):
     """Every row that was not imported: the file's columns, then row_number and reason (streamed)."""
-    record = import_service.get(session, import_id)
+    record = import_service.get(import_id, session=session)
 
-    return StreamingResponse(import_queries.reject_csv(session, record), media_type="text/csv; charset=utf-8",
+    return StreamingResponse(import_queries.reject_csv(record, session=session), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="import-{import_id}-rejects.csv"'})

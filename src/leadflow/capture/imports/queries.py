@@ -14,7 +14,7 @@ from leadflow.leads.domain import spreadsheet_safe
 from leadflow.pages import keyset_page
 
 
-def reject_rows(session: Session, record: Import) -> Iterator[list[str]]:
+def reject_rows(record: Import, *, session: Session) -> Iterator[list[str]]:
     """The reject file's rows: the file's columns, then row_number and reason; read in pages, never all at once."""
     columns = list(record.columns or [])
     yield [*columns, "row_number", "reason"]
@@ -25,11 +25,11 @@ def reject_rows(session: Session, record: Import) -> Iterator[list[str]]:
         yield [spreadsheet_safe(value) for value in (*(values.get(c, "") for c in columns), str(number), reason)]
 
 
-def reject_csv(session: Session, record: Import) -> Iterator[str]:
+def reject_csv(record: Import, *, session: Session) -> Iterator[str]:
     """The reject file as CSV text, in pieces of about 64 KB, for a streamed download."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for row in reject_rows(session, record):
+    for row in reject_rows(record, session=session):
         writer.writerow(row)
         if buffer.tell() > 1 << 16:
             yield buffer.getvalue()
@@ -38,6 +38,6 @@ def reject_csv(session: Session, record: Import) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def page(session: Session, *, cursor: str | None, limit: int) -> tuple[list[Import], str | None]:
+def page(*, session: Session, cursor: str | None, limit: int) -> tuple[list[Import], str | None]:
     return keyset_page(session, select(Import), Import.id, cursor=cursor, limit=limit)
 

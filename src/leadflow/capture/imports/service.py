@@ -68,7 +68,7 @@ def read_mapping_json(text: str | bytes | None) -> dict[str, str]:
     return headers.check_overrides(data)
 
 
-def create(session: Session, *, filename: str, channel: str | None = None, campaign: str | None = None,
+def create(*, session: Session, filename: str, channel: str | None = None, campaign: str | None = None,
            mapping: dict | None = None, id_column: str | None = None, status: str = "queued",
            country: str | None = None) -> Import:
     """A new import; the campaign a code names is found (or created) once here, not per row. The names a client
@@ -83,7 +83,7 @@ def create(session: Session, *, filename: str, channel: str | None = None, campa
     channel = check_channel(channel)
     campaign_id = None
     if campaign and campaign.strip():
-        campaign_id = campaigns_service.resolve(session, code=campaign.strip(), attribution={},
+        campaign_id = campaigns_service.resolve(session=session, code=campaign.strip(), attribution={},
                                                 capture_channel=channel)
     record = Import(filename=(filename or "upload")[-500:], file_format="csv", channel=channel,
                     campaign_id=campaign_id, mapping=headers.check_overrides(mapping or {}),
@@ -95,7 +95,7 @@ def create(session: Session, *, filename: str, channel: str | None = None, campa
     return record
 
 
-def describe(session: Session, record: Import, table: files.Table, *, sample_rows: int = SAMPLE_ROWS
+def describe(record: Import, table: files.Table, *, session: Session, sample_rows: int = SAMPLE_ROWS
              ) -> headers.Mapping:
     """Keep the file's columns, format and a few sample rows on the import; raises Invalid for a wrong mapping.
 
@@ -117,7 +117,7 @@ def describe(session: Session, record: Import, table: files.Table, *, sample_row
     return headers.propose(table.columns, record.mapping, record.id_column)
 
 
-def store_file(session: Session, record: Import, upload: BinaryIO) -> int:
+def store_file(record: Import, upload: BinaryIO, *, session: Session) -> int:
     """The uploaded file into import_chunks, a piece at a time, so any worker can run it."""
     seq = size = 0
     while data := upload.read(PIECE_BYTES):
@@ -139,7 +139,7 @@ def piece_reader(factory: sessionmaker[Session], import_id: int) -> Callable[[in
     return piece
 
 
-def queue(session: Session, record: Import, *, default_country: str | None = None) -> None:
+def queue(record: Import, *, session: Session, default_country: str | None = None) -> None:
     """Hand the import to any worker: an outbox message in the caller's transaction."""
     if record.status not in ("waiting", "failed", "queued"):
         raise Conflict(f"import {record.id} is {record.status}; only a waiting or failed import can be started")
@@ -151,7 +151,7 @@ def queue(session: Session, record: Import, *, default_country: str | None = Non
     session.flush()
 
 
-def change(session: Session, record: Import, *, mapping: dict | None = None, id_column: str | None = None,
+def change(record: Import, *, session: Session, mapping: dict | None = None, id_column: str | None = None,
            campaign: str | None = None, channel: str | None = None, country: str | None = None
            ) -> headers.Mapping:
     """A person's correction before the import starts; an empty country clears the file's own."""
@@ -162,7 +162,7 @@ def change(session: Session, record: Import, *, mapping: dict | None = None, id_
     if channel is not None:
         record.channel = check_channel(channel)
     if campaign is not None:
-        record.campaign_id = campaigns_service.resolve(session, code=campaign.strip(), attribution={},
+        record.campaign_id = campaigns_service.resolve(session=session, code=campaign.strip(), attribution={},
                                                        capture_channel=record.channel) if campaign.strip() else None
     if mapping is not None:
         record.mapping = headers.check_overrides(mapping)
@@ -186,14 +186,14 @@ def file_country(value: str | None) -> str | None:
         raise Invalid.one("country", str(exc)) from None
 
 
-def get(session: Session, import_id: int) -> Import:
+def get(import_id: int, *, session: Session) -> Import:
     record = session.get(Import, import_id)
     if record is None:
         raise NotFound("import", import_id)
     return record
 
 
-def claim(session: Session, import_id: int) -> bool:
+def claim(import_id: int, *, session: Session) -> bool:
     """Mark the import running for this process, unless another one runs it (a fresh heartbeat)."""
     moment = now()
     result = session.execute(
@@ -206,7 +206,7 @@ def claim(session: Session, import_id: int) -> bool:
     return result.rowcount == 1
 
 
-def fail(session: Session, import_id: int, error: str) -> None:
+def fail(import_id: int, error: str, *, session: Session) -> None:
     session.execute(update(Import).where(Import.id == import_id).values(status="failed", error=error[:2000],
                                                                          heartbeat_at=now()))
 
@@ -247,7 +247,7 @@ def run(factory: sessionmaker[Session], import_id: int, table: files.Table, *, d
     A batch owns its units of work, one per chunk (the house rule for batch jobs), so it takes a session factory.
     """
     with factory() as session:
-        record = get(session, import_id)
+        record = get(import_id, session=session)
         mapping = headers.propose(table.columns, record.mapping, record.id_column)
         job = Job(import_id=record.id, channel=record.channel, campaign_id=record.campaign_id,
                   client=f"import:{record.id}")
@@ -259,14 +259,14 @@ def run(factory: sessionmaker[Session], import_id: int, table: files.Table, *, d
         batches = _batches(table.rows, resume_after, chunk_rows)
         for prepared, last_row in _prepared(batches, mapping, default_country, pool):
             with factory() as session:
-                _write_chunk(session, job, prepared, last_row=last_row, bytes_done=table.read_bytes(),
+                _write_chunk(job, prepared, session=session, last_row=last_row, bytes_done=table.read_bytes(),
                              lease_key=lease_key)
                 if on_progress is not None:
                     done = session.get(Import, import_id, populate_existing=True)
                     on_progress(Progress(done.rows_done, done.created, done.merged, done.rejected,
                                          table.read_bytes(), size, (now() - started).total_seconds()))
         with factory() as session:
-            record = get(session, import_id)
+            record = get(import_id, session=session)
             record.status, record.finished_at, record.heartbeat_at = "done", now(), now()
             record.rows_total = record.rows_done
             record.bytes_done = max(record.bytes_done, table.read_bytes())
@@ -275,7 +275,7 @@ def run(factory: sessionmaker[Session], import_id: int, table: files.Table, *, d
     except BaseException as exc:
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
         with factory() as session:
-            fail(session, import_id, reason)
+            fail(import_id, reason, session=session)
             session.commit()
         raise
     finally:
@@ -287,13 +287,13 @@ def run(factory: sessionmaker[Session], import_id: int, table: files.Table, *, d
 CHUNK_ATTEMPTS = 5
 
 
-def _write_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, last_row: int, bytes_done: int,
+def _write_chunk(job: Job, prepared: list[rows.Prepared], *, session: Session, last_row: int, bytes_done: int,
                  lease_key: str | None) -> None:
     """One chunk in one transaction; a chunk that lost a race (a deadlock, a lead changed by a capture while the
     chunk matched it) is rolled back and run again on what is there now."""
     for attempt in range(1, CHUNK_ATTEMPTS + 1):
         try:
-            process_chunk(session, job, prepared, last_row=last_row, bytes_done=bytes_done)
+            process_chunk(job, prepared, session=session, last_row=last_row, bytes_done=bytes_done)
             if lease_key:
                 session.execute(update(OutboxMessage).where(OutboxMessage.key == lease_key,
                                                             OutboxMessage.done_at.is_(None))
@@ -364,7 +364,7 @@ def _batches(source: Iterator, resume_after: int, size: int) -> Iterator[tuple[l
         yield batch, last
 
 
-def process_chunk(session: Session, job: Job, prepared: list[rows.Prepared], *, last_row: int,
+def process_chunk(job: Job, prepared: list[rows.Prepared], *, session: Session, last_row: int,
                   bytes_done: int) -> tuple[int, int, int]:
     """One chunk through the intake (a batch of many); flushes, the caller commits. Returns (created, merged,
     rejected)."""

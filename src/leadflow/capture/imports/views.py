@@ -74,9 +74,9 @@ def _common(**values) -> dict:
 def import_list(request: Request, actor: PageActor, session: DbSession, cursor: str = ""):
     actor.require("imports:read")
     try:
-        records, next_cursor = import_queries.page(session, cursor=cursor[:100] or None, limit=PAGE_SIZE)
+        records, next_cursor = import_queries.page(session=session, cursor=cursor[:100] or None, limit=PAGE_SIZE)
     except Invalid:
-        records, next_cursor = import_queries.page(session, cursor=None, limit=PAGE_SIZE)
+        records, next_cursor = import_queries.page(session=session, cursor=None, limit=PAGE_SIZE)
     campaigns = _campaign_names(session, {r.campaign_id for r in records if r.campaign_id})
     return render(request, "capture/import_list.html", _common(
         imports=records, campaigns=campaigns, next_cursor=next_cursor, first=not cursor,
@@ -86,7 +86,8 @@ def import_list(request: Request, actor: PageActor, session: DbSession, cursor: 
 def _upload_page(request: Request, session, *, values: dict, errors: dict, status_code: int = 200):
     settings = request.app.state.settings
     return render(request, "capture/import_new.html", {
-        "values": values, "errors": errors, "channels": CHANNELS, "campaigns": campaigns_queries.choices(session),
+        "values": values, "errors": errors, "channels": CHANNELS,
+        "campaigns": campaigns_queries.choices(session=session),
         "limit_mb": max(1, settings.max_upload_bytes // 1_000_000)}, status_code=status_code)
 
 
@@ -121,18 +122,18 @@ async def upload(request: Request, actor: PageActor, session: DbSession):
         return _upload_page(request, session, values=values, errors={"file": "Choose a CSV or .xlsx file."},
                             status_code=422)
     try:
-        record = import_service.create(session, filename=upload_file.filename, channel=values["channel"],
+        record = import_service.create(session=session, filename=upload_file.filename, channel=values["channel"],
                                        campaign=values["campaign"] or None, status="waiting")
     except Invalid as exc:
         session.rollback()
         return _upload_page(request, session, values=values, status_code=422,
                             errors={e.field: e.reason[:1].upper() + e.reason[1:] + "." for e in exc.errors})
-    import_service.store_file(session, record, upload_file.file)
+    import_service.store_file(record, upload_file.file, session=session)
     upload_file.file.seek(0)
     try:
         table = files.open_table(upload_file.file, filename=record.filename)
         try:
-            import_service.describe(session, record, table)
+            import_service.describe(record, table, session=session)
         finally:
             table.close()
     except Invalid as exc:
@@ -186,7 +187,7 @@ def _mapping_page(request: Request, record: Import, *, rows: list[dict], errors:
 @router.get("/imports/{import_id}/mapping")
 def mapping_page(request: Request, import_id: int, actor: PageActor, session: DbSession):
     actor.require("imports:run")
-    record = import_service.get(session, import_id)
+    record = import_service.get(import_id, session=session)
     if record.status != "waiting":
         return redirect(request, f"/imports/{record.id}")
     return _mapping_page(request, record, rows=_mapping_rows(record))
@@ -195,7 +196,7 @@ def mapping_page(request: Request, import_id: int, actor: PageActor, session: Db
 @router.post("/imports/{import_id}/mapping")
 async def save_mapping(request: Request, import_id: int, actor: PageActor, session: DbSession):
     actor.require("imports:run")
-    record = import_service.get(session, import_id)
+    record = import_service.get(import_id, session=session)
     if record.status != "waiting":
         return redirect(request, f"/imports/{record.id}", message="This import has started already: its mapping "
                         "can no longer change.", kind="error")
@@ -226,10 +227,10 @@ async def save_mapping(request: Request, import_id: int, actor: PageActor, sessi
         return _mapping_page(request, record, rows=_mapping_rows(record, chosen), errors=errors, status_code=422,
                              country=country)
     try:
-        import_service.change(session, record, mapping=overrides, id_column=id_column, country=country)
+        import_service.change(record, session=session, mapping=overrides, id_column=id_column, country=country)
     except Invalid as exc:
         session.rollback()
-        record = import_service.get(session, import_id)
+        record = import_service.get(import_id, session=session)
         by_header = {h: i for i, h in enumerate(record.columns or [])}
         for e in exc.errors:
             where = by_header.get(e.field.removeprefix("mapping."), e.field)
@@ -237,7 +238,7 @@ async def save_mapping(request: Request, import_id: int, actor: PageActor, sessi
         return _mapping_page(request, record, rows=_mapping_rows(record, chosen), errors=errors, status_code=422,
                              country=country)
     if form.get("action") == "start":
-        import_service.queue(session, record, default_country=request.app.state.settings.default_country)
+        import_service.queue(record, session=session, default_country=request.app.state.settings.default_country)
         session.commit()
         return redirect(request, f"/imports/{record.id}", message="Import started: the page shows its progress.",
                         kind="ok")
@@ -249,10 +250,10 @@ async def save_mapping(request: Request, import_id: int, actor: PageActor, sessi
 def start(request: Request, import_id: int, actor: PageActor, session: DbSession):
     """Start a waiting import as mapped, or resume a failed one after its last committed chunk."""
     actor.require("imports:run")
-    record = import_service.get(session, import_id)
+    record = import_service.get(import_id, session=session)
     try:
         headers.propose(record.columns, record.mapping, record.id_column)
-        import_service.queue(session, record, default_country=request.app.state.settings.default_country)
+        import_service.queue(record, session=session, default_country=request.app.state.settings.default_country)
     except (Invalid, Conflict) as exc:
         session.rollback()
         return redirect(request, f"/imports/{import_id}", message=f"The import cannot start: {exc}.", kind="error")
@@ -269,7 +270,7 @@ def _detail_context(session, record: Import) -> dict:
 @router.get("/imports/{import_id}")
 def import_detail(request: Request, import_id: int, actor: PageActor, session: DbSession):
     actor.require("imports:read")
-    record = import_service.get(session, import_id)
+    record = import_service.get(import_id, session=session)
     return render(request, "capture/import_detail.html", {
         **_detail_context(session, record), "can_run": "imports:run" in actor.permissions})
 
@@ -278,7 +279,7 @@ def import_detail(request: Request, import_id: int, actor: PageActor, session: D
 def import_progress(request: Request, import_id: int, actor: PageActor, session: DbSession):
     """The status panel alone, polled by htmx every 2 s while the import runs; without the trigger once it ends."""
     actor.require("imports:read")
-    record = import_service.get(session, import_id)
+    record = import_service.get(import_id, session=session)
     return render(request, "capture/import_progress.html", {
         **_detail_context(session, record), "can_run": "imports:run" in actor.permissions})
 
@@ -286,8 +287,9 @@ def import_progress(request: Request, import_id: int, actor: PageActor, session:
 @router.get("/imports/{import_id}/rejects.csv")
 def rejects_file(request: Request, import_id: int, actor: PageActor, session: DbSession):
     actor.require("imports:read")
-    record = import_service.get(session, import_id)
+    record = import_service.get(import_id, session=session)
 
-    return StreamingResponse(import_queries.reject_csv(session, record), media_type="text/csv; charset=utf-8", headers={
+    return StreamingResponse(import_queries.reject_csv(record, session=session),
+                             media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="import-{import_id}-rejects.csv"', "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff"})

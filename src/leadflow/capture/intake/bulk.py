@@ -74,7 +74,7 @@ class Taken:
         return {plan.CREATE: "created", plan.MERGE: "merged", plan.REJECT: "rejected"}[self.decision.action]
 
 
-def _campaign(session: Session, source: Source, lead: NormalizedLead) -> int | None:
+def _campaign(source: Source, lead: NormalizedLead, *, session: Session) -> int | None:
     if source.campaign_id is not None:
         return source.campaign_id
     code = lead.campaign or lead.attribution.get("utm_campaign")
@@ -82,12 +82,13 @@ def _campaign(session: Session, source: Source, lead: NormalizedLead) -> int | N
         return None
     key = code_key(code)
     if key not in source.campaigns:
-        source.campaigns[key] = campaigns_service.resolve(session, code=lead.campaign, attribution=lead.attribution,
+        source.campaigns[key] = campaigns_service.resolve(session=session, code=lead.campaign,
+                                                          attribution=lead.attribution,
                                                           capture_channel=source.channel)
     return source.campaigns[key]
 
 
-def _seen_before(session: Session, index: CandidateIndex, prints: set[str]) -> dict[str, dict]:
+def _seen_before(index: CandidateIndex, prints: set[str], *, session: Session) -> dict[str, dict]:
     """Fingerprint -> the lead (held by `index`) an earlier capture of that same record went to, followed to the
     lead it lives on in: the same rows imported again land where they landed, whatever the leads became."""
     found: dict[str, int] = {}
@@ -100,7 +101,7 @@ def _seen_before(session: Session, index: CandidateIndex, prints: set[str]) -> d
             found.setdefault(fingerprint, lead_id)
     if not found:
         return {}
-    leads = identity_bulk.surviving(session, index, set(found.values()))
+    leads = identity_bulk.surviving(index, set(found.values()), session=session)
     return {fingerprint: leads[lead_id] for fingerprint, lead_id in found.items() if lead_id in leads}
 
 
@@ -110,13 +111,13 @@ def take(*, session: Session, source: Source, items: list[Item], moment) -> list
     keys: set[str] = set()
     for item in good:
         keys.update(identity_service.match_keys(item.lead.fields))
-    identity_bulk.lock_many(session, keys)
+    identity_bulk.lock_many(keys, session=session)
     records = [plan.Record(item.ref, item.lead.fields if item.lead else None,
                            item.lead.custom_fields if item.lead else {},
                            identity_service.fingerprint_of(item.lead.fields, item.lead.custom_fields)
                            if item.lead else None, item.errors) for item in items]
-    index = identity_bulk.load_candidates(session, [item.lead.fields for item in good])
-    seen = _seen_before(session, index, {r.fingerprint for r in records if r.fingerprint})
+    index = identity_bulk.load_candidates([item.lead.fields for item in good], session=session)
+    seen = _seen_before(index, {r.fingerprint for r in records if r.fingerprint}, session=session)
     fuzzy_keys: set[str] = set()
     for record in plan.needs_fuzzy(records, index, seen):
         fuzzy_keys |= record.keys
@@ -126,7 +127,7 @@ def take(*, session: Session, source: Source, items: list[Item], moment) -> list
     extras: dict[int, tuple[int | None, dict]] = {}
     for record, item in zip(records, items, strict=True):
         if item.lead is not None:
-            campaign_id = _campaign(session, source, item.lead)
+            campaign_id = _campaign(source, item.lead, session=session)
             touch = {**item.lead.attribution, "at": moment.isoformat(), "channel": source.channel}
             if campaign_id is not None:
                 touch["campaign_id"] = campaign_id
@@ -162,36 +163,37 @@ def take(*, session: Session, source: Source, items: list[Item], moment) -> list
         return bool(written & MATCHED_FIELDS)
 
     decisions = plan.plan(records, index, seen=seen, create=create, merge=merge)
-    _write_leads(session, source, new_leads, merged, relink, decisions)
+    _write_leads(source, new_leads, merged, relink, decisions, session=session)
     campaigns = [extras.get(id(record), (None, None))[0] for record in records]
-    taken = _write_captures(session, source, items, decisions, campaigns, moment)
-    _write_history(session, source, taken, activities)
+    taken = _write_captures(source, items, decisions, campaigns, moment, session=session)
+    _write_history(source, taken, activities, session=session)
     return taken
 
 
-def _write_leads(session: Session, source: Source, new_leads: list[dict], merged: dict, relink: dict,
-                 decisions: list[plan.Decision]) -> None:
+def _write_leads(source: Source, new_leads: list[dict], merged: dict, relink: dict,
+                 decisions: list[plan.Decision], *, session: Session) -> None:
     with_company = [lead for lead in new_leads if lead.get("company")] + list(relink.values())
-    companies = leads_service.link_companies(session, with_company)
+    companies = leads_service.link_companies(with_company, session=session)
     for lead in with_company:
         lead["company_id"] = companies.get(company_key(lead["company"]))
-    identity_bulk.lock_unchanged(session, [record for record, _ in merged.values()])
-    leads_service.insert_leads(session, new_leads)
-    leads_service.update_leads(session, list(merged.values()))
-    identity_service.index_many(session, new_leads)
-    identity_service.index_many(session, [record for record, written in merged.values()
-                                          if written & MATCHED_FIELDS], replace=True)
+    identity_bulk.lock_unchanged([record for record, _ in merged.values()], session=session)
+    leads_service.insert_leads(new_leads, session=session)
+    leads_service.update_leads(list(merged.values()), session=session)
+    identity_service.index_many(new_leads, session=session)
+    identity_service.index_many([record for record, written in merged.values()
+                                          if written & MATCHED_FIELDS], session=session, replace=True)
     review = [(d.lead["id"], other["id"], result) for d in decisions for other, result in d.review]
     if review:   # the likeliest unsure pairs, as many as the review queue's cap leaves room for
-        beyond = identity_service.suggest_many(session, review, found_by="import" if source.import_id else "capture",
-                                               room=identity_service.queue_room(session))
+        beyond = identity_service.suggest_many(review, session=session,
+                                               found_by="import" if source.import_id else "capture",
+                                               room=identity_service.queue_room(session=session))
         if beyond:
             log.info("%s: %d weaker unsure pair(s) not queued (the review queue is full; dedupe finds them again)",
                      source.client, beyond)
 
 
-def _write_captures(session: Session, source: Source, items: list[Item], decisions: list[plan.Decision],
-                    campaigns: list[int | None], moment) -> list[Taken]:
+def _write_captures(source: Source, items: list[Item], decisions: list[plan.Decision],
+                    campaigns: list[int | None], moment, *, session: Session) -> list[Taken]:
     """Every submission of the batch stored raw, with what became of it and why: one executemany."""
     capture_rows = []
     for item, decision, campaign_id in zip(items, decisions, campaigns, strict=True):
@@ -209,11 +211,11 @@ def _write_captures(session: Session, source: Source, items: list[Item], decisio
             "reasons": reasons, "lead_id": decision.lead["id"] if decision.lead else None,
             "import_id": source.import_id, "fingerprint": decision.record.fingerprint if lead else None,
         })
-    ids = leads_service.insert_with_ids(session, Capture.__table__, capture_rows)
+    ids = leads_service.insert_with_ids(Capture.__table__, capture_rows, session=session)
     return [Taken(*taken) for taken in zip(items, decisions, ids, campaigns, strict=True)]
 
 
-def _write_history(session: Session, source: Source, taken: list[Taken], activities: dict[int, dict]) -> None:
+def _write_history(source: Source, taken: list[Taken], activities: dict[int, dict], *, session: Session) -> None:
     """Activities, consents and outbox rows for the batch (one statement each), then BANT answers as a capture
     records them."""
     rows, consents, messages, answered = [], [], [], []
@@ -229,8 +231,8 @@ def _write_history(session: Session, source: Source, taken: list[Taken], activit
                                      "campaign_id": done.campaign_id}})
         if bant.answers_in(done.item.lead.custom_fields):
             answered.append((lead_id, done.item.lead.custom_fields, done.capture_id))
-    leads_service.insert_activities(session, rows)
-    leads_service.insert_consents(session, consents)
+    leads_service.insert_activities(rows, session=session)
+    leads_service.insert_consents(consents, session=session)
     outbox.publish_many(session, messages)
     for lead_id, custom_fields, capture_id in answered:
-        qualification_service.record_captured(session, lead_id, custom_fields, capture_id=capture_id)
+        qualification_service.record_captured(lead_id, custom_fields, session=session, capture_id=capture_id)

@@ -55,7 +55,7 @@ class Outcome:
     changes: list = field(default_factory=list)
 
 
-def receive(session: Session, inbound: Inbound) -> tuple[Capture, bool]:
+def receive(inbound: Inbound, *, session: Session) -> tuple[Capture, bool]:
     """Write the raw submission first. Returns (capture, is_new); a known idempotency key returns the first one."""
     capture = Capture(
         channel=inbound.channel, payload=inbound.payload, content_type=_storable(inbound.content_type, 200),
@@ -93,7 +93,7 @@ def reject(capture: Capture, errors: list[FieldError]) -> Outcome:
     return Outcome(capture=capture, outcome="rejected", errors=errors)
 
 
-def process(session: Session, capture: Capture, submission: Submission, *, default_country: str | None = None,
+def process(capture: Capture, submission: Submission, *, session: Session, default_country: str | None = None,
             campaign_id: int | None = None) -> Outcome:
     """Everything after the raw write, inside a savepoint: a failure leaves the capture stored, never lost."""
     if submission.external_id and not capture.external_id:
@@ -103,7 +103,7 @@ def process(session: Session, capture: Capture, submission: Submission, *, defau
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with session.begin_nested():
-                    outcome = _apply(session, capture, lead, campaign_id)
+                    outcome = _apply(capture, lead, campaign_id, session=session)
                 break
             except DBAPIError as exc:
                 # A race with another capture (a deadlock, a key written meanwhile): the savepoint's rollback
@@ -117,14 +117,14 @@ def process(session: Session, capture: Capture, submission: Submission, *, defau
         outcome = reject(capture, exc.errors)
     except Exception as exc:
         log.exception("capture %s could not be processed; kept for a retry", capture.id)
-        return _keep_for_retry(session, capture, submission, exc, default_country=default_country,
+        return _keep_for_retry(capture, submission, exc, session=session, default_country=default_country,
                                campaign_id=campaign_id)
     capture.retry_at, capture.submission = None, None
     return outcome
 
 
-def _keep_for_retry(session: Session, capture: Capture, submission: Submission, error: Exception, *,
-                    default_country: str | None, campaign_id: int | None) -> Outcome:
+def _keep_for_retry(capture: Capture, submission: Submission, error: Exception, *,
+                    session: Session, default_country: str | None, campaign_id: int | None) -> Outcome:
     """Pending with what the channel read and a job for the worker when the wait is over (in this transaction);
     failed for good after the last wait."""
     capture.attempts = (capture.attempts or 0) + 1
@@ -144,7 +144,7 @@ def _keep_for_retry(session: Session, capture: Capture, submission: Submission, 
     return Outcome(capture=capture, outcome="pending")
 
 
-def retry_due(session: Session, *, limit: int = 50) -> list[Outcome]:
+def retry_due(*, session: Session, limit: int = 50) -> list[Outcome]:
     """Process again the captures a failure left pending whose wait is over, through the same pipeline.
 
     Each is claimed (SKIP LOCKED on PostgreSQL, the write lock on SQLite) so two workers never take the same one.
@@ -159,13 +159,13 @@ def retry_due(session: Session, *, limit: int = 50) -> list[Outcome]:
     for capture in session.scalars(query).all():
         kept = capture.submission or {}
         submission = Submission(**kept.get("submission", {}))
-        outcomes.append(process(session, capture, submission, default_country=kept.get("default_country"),
+        outcomes.append(process(capture, submission, session=session, default_country=kept.get("default_country"),
                                 campaign_id=kept.get("campaign_id")))
     session.flush()
     return outcomes
 
 
-def _seen_before(session: Session, capture: Capture) -> dict[str, dict]:
+def _seen_before(capture: Capture, *, session: Session) -> dict[str, dict]:
     """The lead an earlier capture of the same record went to (the same row imported again, the same form sent
     twice): wherever that lead's values have drifted since, this record is its (the merge follows its chain)."""
     if capture.fingerprint is None:
@@ -176,11 +176,11 @@ def _seen_before(session: Session, capture: Capture) -> dict[str, dict]:
     return {capture.fingerprint: {"id": lead_id}} if lead_id is not None else {}
 
 
-def _decide(session: Session, capture: Capture, lead: NormalizedLead) -> plan.Decision:
+def _decide(capture: Capture, lead: NormalizedLead, *, session: Session) -> plan.Decision:
     """The planner for a batch of one: the candidates of this one submission, loaded as the planner asks."""
     record = plan.Record(1, lead.fields, lead.custom_fields, capture.fingerprint)
-    seen = _seen_before(session, capture)
-    index = CandidateIndex(model=identity_service.model(session), prepared_of=identity_service.prepared_lead)
+    seen = _seen_before(capture, session=session)
+    index = CandidateIndex(model=identity_service.model(session=session), prepared_of=identity_service.prepared_lead)
     if capture.fingerprint not in seen:
         index.add_stored(identity_service.exact_candidates(session=session, fields=lead.fields))
         if plan.needs_fuzzy([record], index, seen):
@@ -190,39 +190,39 @@ def _decide(session: Session, capture: Capture, lead: NormalizedLead) -> plan.De
     return decision
 
 
-def _apply(session: Session, capture: Capture, lead: NormalizedLead, campaign_id: int | None) -> Outcome:
+def _apply(capture: Capture, lead: NormalizedLead, campaign_id: int | None, *, session: Session) -> Outcome:
     touch = {**lead.attribution, "at": capture.received_at.isoformat(), "channel": capture.channel}
     if campaign_id is None:
-        campaign_id = campaigns_service.resolve(session, code=lead.campaign, attribution=lead.attribution,
+        campaign_id = campaigns_service.resolve(session=session, code=lead.campaign, attribution=lead.attribution,
                                                 capture_channel=capture.channel)
     if campaign_id is not None:
         touch["campaign_id"] = campaign_id
     capture.campaign_id = campaign_id
     capture.attribution = lead.attribution
-    identity_service.lock_keys(session, identity_service.match_keys(lead.fields))
+    identity_service.lock_keys(identity_service.match_keys(lead.fields), session=session)
     capture.fingerprint = identity_service.fingerprint_of(lead.fields, lead.custom_fields)
-    decision = _decide(session, capture, lead)
+    decision = _decide(capture, lead, session=session)
     if decision.action == plan.CREATE:
         record = leads_service.create_from_capture(
-            session, fields=lead.fields, custom_fields=lead.custom_fields, do_not_contact=lead.do_not_contact,
+            session=session, fields=lead.fields, custom_fields=lead.custom_fields, do_not_contact=lead.do_not_contact,
             channel=capture.channel, campaign_id=campaign_id, capture_id=capture.id, touch=touch)
         outcome, changes, topic = "created", [], events.LEAD_CAPTURED
-        identity_service.index_lead(session, record.id, identity_service.prepared_lead(record), new=True)
+        identity_service.index_lead(record.id, identity_service.prepared_lead(record), session=session, new=True)
         if decision.review:
-            identity_service.suggest_review(session, record.id, [(other["id"], result)
+            identity_service.suggest_review(record.id, [(other["id"], result)
                                                                  for other, result in decision.review],
-                                            found_by="capture")
+                                            session=session, found_by="capture")
     else:
-        record = identity_service.lock_for_merge(session, decision.lead["id"])
+        record = identity_service.lock_for_merge(decision.lead["id"], session=session)
         changes = leads_service.merge_capture(
-            session, record=record, fields=lead.fields, custom_fields=lead.custom_fields,
+            session=session, record=record, fields=lead.fields, custom_fields=lead.custom_fields,
             do_not_contact=lead.do_not_contact, channel=capture.channel, campaign_id=campaign_id,
             capture_id=capture.id, touch=touch)
         outcome, topic = "merged", events.LEAD_RECAPTURED
         if changes:
-            identity_service.index_lead(session, record.id, identity_service.prepared_lead(record))
-    leads_service.record_consents(session, lead_id=record.id, consents=lead.consents, capture_id=capture.id)
-    qualification_service.record_captured(session, record.id, lead.custom_fields, capture_id=capture.id)
+            identity_service.index_lead(record.id, identity_service.prepared_lead(record), session=session)
+    leads_service.record_consents(session=session, lead_id=record.id, consents=lead.consents, capture_id=capture.id)
+    qualification_service.record_captured(record.id, lead.custom_fields, session=session, capture_id=capture.id)
     capture.lead_id = record.id
     capture.outcome = outcome
     capture.reasons = decision.reasons
@@ -232,10 +232,10 @@ def _apply(session: Session, capture: Capture, lead: NormalizedLead, campaign_id
     return Outcome(capture=capture, outcome=outcome, lead_id=record.id, changes=changes)
 
 
-def capture(session: Session, inbound: Inbound, submission: Submission, *, default_country: str | None = None,
+def capture(inbound: Inbound, submission: Submission, *, session: Session, default_country: str | None = None,
             campaign_id: int | None = None) -> Outcome:
     """Receive and process in one call, for channels that read the submission without a chance to fail."""
-    record, is_new = receive(session, inbound)
+    record, is_new = receive(inbound, session=session)
     if not is_new:
         return Outcome(capture=record, outcome=record.outcome, lead_id=record.lead_id, replayed=True)
-    return process(session, record, submission, default_country=default_country, campaign_id=campaign_id)
+    return process(record, submission, session=session, default_country=default_country, campaign_id=campaign_id)

@@ -32,7 +32,7 @@ def tick(session: Session, payload: dict) -> None:
     settings = get_settings()
     factory = db.sessions_like(session)
     with db.sessions_like(session, reads_only=True)() as reading:
-        model = predict_service.active_model(reading)
+        model = predict_service.active_model(session=reading)
     due = model is None or model.created_at <= now() - timedelta(days=settings.predict_retrain_days)
     if due:
         try:

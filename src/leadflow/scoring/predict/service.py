@@ -36,7 +36,7 @@ CUSTOM_FIELDS = 30        # at most this many custom fields (the most often fill
 BANT = ("budget", "authority", "need", "timeline")
 
 
-def outcomes(session: Session, *, stale_days: int = STALE_DAYS) -> dict[int, tuple[int, datetime]]:
+def outcomes(*, session: Session, stale_days: int = STALE_DAYS) -> dict[int, tuple[int, datetime]]:
     """Lead id -> (1 won / 0 lost, when the outcome was known).
 
     Won: the lead is (or once was) a customer. Lost: disqualified (not as spam or a duplicate), an opportunity
@@ -69,7 +69,7 @@ def outcomes(session: Session, *, stale_days: int = STALE_DAYS) -> dict[int, tup
     return labelled
 
 
-def lead_table(session: Session, lead_ids: list[int], as_of: dict[int, datetime] | None = None) -> pd.DataFrame:
+def lead_table(lead_ids: list[int], as_of: dict[int, datetime] | None = None, *, session: Session) -> pd.DataFrame:
     """One row per lead (index: lead id) of what the model learns from, as text, named for people to read."""
     import pandas as pd
 
@@ -77,7 +77,7 @@ def lead_table(session: Session, lead_ids: list[int], as_of: dict[int, datetime]
     moment = now()
     rows = []
     for start in range(0, len(lead_ids), CHUNK):
-        rows.extend(_chunk_rows(session, lead_ids[start:start + CHUNK], as_of, moment))
+        rows.extend(_chunk_rows(lead_ids[start:start + CHUNK], as_of, moment, session=session))
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
@@ -89,7 +89,7 @@ def lead_table(session: Session, lead_ids: list[int], as_of: dict[int, datetime]
     return frame
 
 
-def _chunk_rows(session: Session, ids: list[int], as_of: dict[int, datetime], moment: datetime) -> list[dict]:
+def _chunk_rows(ids: list[int], as_of: dict[int, datetime], moment: datetime, *, session: Session) -> list[dict]:
     from leadflow.scoring.predict import columns as predict_columns
 
     leads = session.execute(select(Lead.id, Lead.country, Lead.language, Lead.channel, Lead.campaign_id,
@@ -103,8 +103,8 @@ def _chunk_rows(session: Session, ids: list[int], as_of: dict[int, datetime], mo
     campaign_ids = {row.campaign_id for row in leads if row.campaign_id}
     campaigns = dict(session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(campaign_ids))).all()
                      ) if campaign_ids else {}
-    bant = _bant(session, ids)
-    events = _event_counts(session, ids, as_of, moment)
+    bant = _bant(ids, session=session)
+    events = _event_counts(ids, as_of, moment, session=session)
     rows = []
     for lead in leads:
         company = companies.get(lead.company_id)
@@ -154,7 +154,7 @@ def _scalar(value) -> bool:
     return isinstance(value, str | int | float | bool) and value != ""
 
 
-def _bant(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
+def _bant(ids: list[int], *, session: Session) -> dict[int, dict[str, str]]:
     """The current BANT answers (newest per criterion; a withdrawn answer is unknown again), through
     qualification's reader."""
     answers: dict[int, dict[str, str]] = defaultdict(dict)
@@ -165,8 +165,8 @@ def _bant(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
     return answers
 
 
-def _event_counts(session: Session, ids: list[int], as_of: dict[int, datetime],
-                  moment: datetime) -> dict[int, Counter]:
+def _event_counts(ids: list[int], as_of: dict[int, datetime],
+                  moment: datetime, *, session: Session) -> dict[int, Counter]:
     """Events per type in the window before each lead's outcome (open leads: before now)."""
     earliest = min([as_of.get(i, moment) for i in ids]) - timedelta(days=EVENT_WINDOW_DAYS)
     rows = sources.current().events_since(session=session, lead_ids=ids, earliest=earliest)
@@ -190,10 +190,10 @@ def _aware(value) -> datetime:
 
 
 
-def training_frame(session: Session, *, stale_days: int = STALE_DAYS) -> pd.DataFrame:
-    labelled = outcomes(session, stale_days=stale_days)
+def training_frame(*, session: Session, stale_days: int = STALE_DAYS) -> pd.DataFrame:
+    labelled = outcomes(session=session, stale_days=stale_days)
     ids = sorted(labelled)
-    frame = lead_table(session, ids, {i: labelled[i][1] for i in ids})
+    frame = lead_table(ids, {i: labelled[i][1] for i in ids}, session=session)
     if frame.empty:
         return frame
     frame[TARGET] = [str(labelled[i][0]) for i in frame.index]
@@ -214,7 +214,7 @@ def train_from_database(factory: sessionmaker[Session], *, stale_days: int = STA
     say = progress or (lambda _message: None)
     say("reading won and lost leads")
     with db.reading(factory)() as session:
-        frame = training_frame(session, stale_days=stale_days)
+        frame = training_frame(session=session, stale_days=stale_days)
     won = int((frame[TARGET] == "1").sum()) if not frame.empty else 0
     lost = len(frame) - won
     if won < MIN_PER_CLASS or lost < MIN_PER_CLASS or len(frame) < 20:
@@ -240,7 +240,7 @@ def train_from_database(factory: sessionmaker[Session], *, stale_days: int = STA
     return stored
 
 
-def active_model(session: Session) -> PredictiveModel | None:
+def active_model(*, session: Session) -> PredictiveModel | None:
     return session.scalar(select(PredictiveModel).where(PredictiveModel.active.is_(True))
                           .order_by(PredictiveModel.id.desc()).limit(1))
 
@@ -254,7 +254,7 @@ def score_open_leads(factory: sessionmaker[Session], stored: PredictiveModel | N
 
     reads = db.reading(factory)
     with reads() as session:
-        stored = stored or active_model(session)
+        stored = stored or active_model(session=session)
         if stored is None:
             return 0
         query = (select(Lead.id).where(Lead.merged_into_id.is_(None), Lead.stage.not_in(CLOSED_STAGES))
@@ -271,7 +271,7 @@ def score_open_leads(factory: sessionmaker[Session], stored: PredictiveModel | N
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         with reads() as session:
-            frame = lead_table(session, chunk)
+            frame = lead_table(chunk, session=session)
         probabilities, drivers = predict_model.explain(model, frame)
         moment = now()
         with factory() as session:
@@ -309,14 +309,14 @@ def quality(model: PredictiveModel | None, *, min_auc: float) -> Quality:
     return Quality(True, model.auc, model.rows, min_auc, None)
 
 
-def active_quality(session: Session, *, min_auc: float) -> Quality:
+def active_quality(*, session: Session, min_auc: float) -> Quality:
     """The active model's quality (its blob left unread)."""
     return quality(session.scalar(select(PredictiveModel).options(defer(PredictiveModel.blob))
                                   .where(PredictiveModel.active.is_(True)).order_by(PredictiveModel.id.desc())
                                   .limit(1)), min_auc=min_auc)
 
 
-def prediction(session: Session, lead_id: int) -> tuple[LeadPrediction | None, PredictiveModel | None]:
+def prediction(lead_id: int, *, session: Session) -> tuple[LeadPrediction | None, PredictiveModel | None]:
     """A lead's prediction and the model that made it (or the active model, when the lead has none yet)."""
     row = session.get(LeadPrediction, lead_id)
     query = select(PredictiveModel).options(defer(PredictiveModel.blob))

@@ -18,8 +18,8 @@ def lead_prediction(lead_id: int, request: Request, session: DbSession, actor: P
     """An htmx fragment for the lead page, or a page of its own without JavaScript. A model below the quality bar
     (LEADFLOW_PREDICT_MIN_AUC) says so instead of showing a number."""
     actor.require("leads:read")
-    lead = leads_queries.visible_lead(session, actor, lead_id)
-    prediction, model = predict_service.prediction(session, lead.id)
+    lead = leads_queries.visible_lead(actor, lead_id, session=session)
+    prediction, model = predict_service.prediction(lead.id, session=session)
     judged = predict_service.quality(model, min_auc=settings.predict_min_auc)
     drivers = prediction.drivers if prediction and judged.usable else []
     context = {"lead": lead, "prediction": prediction, "model": model, "quality": judged,
