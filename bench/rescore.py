@@ -93,11 +93,12 @@ def run(plan: Plan, processes: int = 2) -> dict:
 
     from sqlalchemy import text
 
-    from leadflow import db
+    from leadflow import db, stages
     from leadflow.scoring import rescore_service
     from leadflow.scoring import service as scoring_service
     from leadflow.scoring.models import ScoringRun
 
+    stages.wire()  # as `leadflow rescore` does: scoring is handed its readers of other stages' data
     started = time.perf_counter()
     source = cached(plan)
     seeded_s = time.perf_counter() - started

@@ -24,6 +24,14 @@ from leadflow.settings import Settings
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+def pytest_configure(config):
+    """The test process is a composition root as the app, the CLI and the worker are: tests that call a stage's
+    services directly find them handed what they read of other stages."""
+    from leadflow import stages
+
+    stages.wire()
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 

@@ -51,6 +51,10 @@ def run(factory: sessionmaker[Session], *, leads: int = 3000, seed: int | None =
     """
     from faker import Faker  # only here: every other command starts without it
 
+    from leadflow import stages
+
+    stages.wire()  # the demo runs the stages' services outside an app: they are handed what they read of others
+
     with db.reading(factory)() as session:
         state = read_state(session)
         if state is not None and state.get("finished") and not force:
