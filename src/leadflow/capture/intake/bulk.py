@@ -234,5 +234,4 @@ def _write_history(source: Source, taken: list[Taken], activities: dict[int, dic
     leads_service.insert_activities(rows, session=session)
     leads_service.insert_consents(consents, session=session)
     outbox.publish_many(session, messages)
-    for lead_id, custom_fields, capture_id in answered:
-        qualification_service.record_captured(lead_id, custom_fields, session=session, capture_id=capture_id)
+    qualification_service.record_captured_many(answered, session=session)  # once for the chunk, not per row
