@@ -41,7 +41,8 @@ def as_number(value: object) -> float | None:
     """The number a value says, or None. Numbers are themselves; text gives its first number, read as people write
     it: thousands grouped by ',', '.', ''' or a space ("5,000 employees", "1.500", "1'000", "1 200": 5000, 1500,
     1000, 1200); a lone ',' or '.' before one, two or four-plus digits is the decimal mark ("2,5", "1.25"); a scale
-    word right after it multiplies ("10k", "€2.5M", "3 mio", "1bn"); anything after it is ignored ("5000+", "200-499":
+    word right after it multiplies ("10k", "€2.5M", "3 mio", "1bn"; a lower-case "m" alone does not: BANT's
+    timeline "3m" is 3 months); anything after it is ignored ("5000+", "200-499":
     5000, 200). True and False are not numbers."""
     if isinstance(value, bool) or value is None:
         return None
@@ -61,6 +62,8 @@ def _text_number(text: str) -> float | None:
         return None
     sign, run, scale = found.groups()
     number = float(sign + _digits(run))
+    if scale == "m":  # a lone lower-case m is months as often as millions (BANT's timeline "3m"): neither
+        return number
     return number * _SCALE[scale.lower()] if scale else number
 
 

@@ -223,8 +223,10 @@ class CandidateIndex:
             shared.update(self.holders.get(key, ()))
         return sorted(shared, key=lambda i: (-shared[i], i))[:limit]
 
-    def fuzzy(self, prepared: Prepared, keys: Iterable[str] | None = None) -> Fuzzy:
-        """Score the submission against the held leads that share the most blocking keys with it."""
+    def fuzzy(self, prepared: Prepared, keys: Iterable[str] | None = None, *, reviews: int | None = 1) -> Fuzzy:
+        """Score the submission against the held leads that share the most blocking keys with it. `reviews`: how many
+        unsure pairs to keep, likeliest first (None: every one; a capture queues them all, an import chunk the
+        likeliest only, so a list is no review queue)."""
         keys = blocking.keys(prepared) if keys is None else keys
         leads: dict[int, dict] = {}
         shared: Counter = Counter()
@@ -245,5 +247,5 @@ class CandidateIndex:
                          for lead in seen), key=lambda pair: -pair[1].probability)
         best = next(((lead, result) for lead, result in scored if result.decision == "merge"), None)
         review = [(lead, result) for lead, result in scored if result.decision == "review"
-                  and (best is None or lead is not best[0])][:1]  # the likeliest only: a list is no review queue
+                  and (best is None or lead is not best[0])][:reviews]
         return Fuzzy(best[0], best[1], review) if best else Fuzzy(review=review)

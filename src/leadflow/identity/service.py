@@ -256,7 +256,7 @@ def fuzzy_match(fields: dict, custom_fields: dict | None = None, *, session: Ses
     prepared = candidates.prepared_submission({**fields, "custom_fields": custom_fields or {}})
     keys = blocking.keys(prepared)
     load_fuzzy(session=session, index=index, keys=keys)
-    return index.fuzzy(prepared, keys)
+    return index.fuzzy(prepared, keys, reviews=None)
 
 
 def suggest_review(lead_id: int, others: list[tuple[int, MatchResult]], *, session: Session, found_by: str) -> int:

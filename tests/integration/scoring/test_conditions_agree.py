@@ -119,3 +119,22 @@ def test_a_bad_behaviour_condition_is_a_422_and_the_sales_ready_rule_names_the_c
     assert r.status_code == 422 and r.json()["errors"][0]["position"] == 0
     r = client.put("/api/v1/sales-ready-rule", headers=auth, json={"expression": "job_title has wordz ('x')"})
     assert r.status_code == 422 and r.json()["errors"][0]["position"] == 14
+
+
+def test_rule_sets_written_before_the_one_language_keep_loading_and_scoring(client, auth, factory):
+    """The data form took any name under custom., company. and bant. (a custom key with a dot, a company fact no
+    catalogue lists): such a rule set saves, activates and scores, and a capture with BANT answers is taken."""
+    _activate(client, auth, factory, {"name": "written before", "fit": [
+        {"id": "utm", "field": "custom.utm.source", "match": "google", "points": 7},
+        {"id": "size", "field": "company.size", "match": {"known": True}, "points": 3},
+        {"id": "budget-case", "field": "bant.Budget", "match": {"gte": 5}, "points": 1},
+        {"id": "soon", "field": "bant.timeline", "match": {"lte": 3}, "points": 5}]})
+    r = client.post("/api/v1/leads", headers=auth, json={
+        "email": "before.language@example.com", "first_name": "Ada", "last_name": "Before",
+        "custom_fields": {"utm.source": "Google", "budget": "10k-50k", "timeline": "3 months"}})
+    assert r.status_code in (200, 201), r.text
+    lead_id = r.json()["id"]
+    worker.drain(factory)
+    # the dotted custom key is read as it always was; "3m" (the stored timeline) is 3 months, not 3 million
+    assert _fit_rules(client, auth, lead_id) == {"utm", "soon"}
+    assert client.get("/api/v1/scoring/rule-sets", headers=auth).status_code == 200

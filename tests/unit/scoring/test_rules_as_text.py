@@ -103,7 +103,7 @@ def test_a_behaviour_rule_as_text_reads_the_events_properties():
     ({"id": "a", "field": "job_title", "when": "stage = 'new'", "points": 1}, "fit[0].field", "either when"),
     ({"id": "a", "field": "company.wallet", "match": {"regex": "x"}, "points": 1}, "fit[0].match.regex",
      "unknown operator"),
-    ({"id": "a", "field": "company.wallet", "match": "x", "points": 1}, "fit[0].field", "unknown field"),
+    ({"id": "a", "field": "wallet", "match": "x", "points": 1}, "fit[0].field", "unknown field"),
 ])
 def test_problems_of_a_fit_condition_name_their_path(rule, field, words):
     with pytest.raises(Invalid) as caught:

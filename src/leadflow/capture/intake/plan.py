@@ -76,11 +76,13 @@ def needs_fuzzy(records: list[Record], index: CandidateIndex, seen: dict[str, di
 
 
 def plan(records: list[Record], index: CandidateIndex, *, seen: dict[str, dict],
-         create: Callable[[Record], dict], merge: Callable[[Record, dict], bool]) -> list[Decision]:
+         create: Callable[[Record], dict], merge: Callable[[Record, dict], bool],
+         reviews: int | None = 1) -> list[Decision]:
     """Decide every record in order. `seen` maps fingerprints to the lead an earlier capture of the same record went
     to (followed to the lead it lives on in); `create` makes a new lead as a dict, `merge` folds a record into a
     lead dict and says whether what the matcher reads of it changed. Leads made or changed by earlier records of
-    the batch are found by later ones (row 7 merges into the lead row 3 creates)."""
+    the batch are found by later ones (row 7 merges into the lead row 3 creates). `reviews`: how many unsure pairs a
+    record queues (None: every one, as a single capture does; an import chunk queues the likeliest)."""
     made: set[int] = set()
     decisions = []
     for record in records:
@@ -94,7 +96,7 @@ def plan(records: list[Record], index: CandidateIndex, *, seen: dict[str, dict],
         if lead is None:
             lead, found_by = index.exact(record.matched), "exact"
         if lead is None:
-            fuzzy = index.fuzzy(record.prepared, record.keys)
+            fuzzy = index.fuzzy(record.prepared, record.keys, reviews=reviews)
             lead, found_by = fuzzy.lead, "fuzzy"
         if lead is None:
             lead = create(record)

@@ -186,7 +186,8 @@ def _decide(capture: Capture, lead: NormalizedLead, *, session: Session) -> plan
         if plan.needs_fuzzy([record], index, seen):
             identity_service.load_fuzzy(session=session, index=index, keys=record.keys)
     # A batch of one makes and changes nothing a later record could find: the lead is written below, by the ORM.
-    decision, = plan.plan([record], index, seen=seen, create=lambda r: {"id": None}, merge=lambda r, lead: False)
+    decision, = plan.plan([record], index, seen=seen, create=lambda r: {"id": None}, merge=lambda r, lead: False,
+                          reviews=None)  # every unsure pair, as a capture always queued them
     return decision
 
 

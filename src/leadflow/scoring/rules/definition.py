@@ -36,6 +36,18 @@ _TREE = {"equals": "==", "not_equals": "==", "in": "in", "not_in": "in", "contai
 _OPERATORS_HINT = f"operators: {', '.join(OPERATORS)}"
 
 
+
+# The data form has always taken any name under these roots (`company.size`, `bant.Budget`, `custom.utm.source`),
+# read from the lead's declared fields as written: rule sets saved so keep loading and scoring as they did.
+OPEN_PREFIXES = ("custom.", "company.", "bant.")
+
+
+def _open_path(name: str) -> Path | None:
+    if name.startswith(OPEN_PREFIXES) and name.split(".", 1)[1]:
+        return Path(name, (name,), canonical=name)
+    return None
+
+
 def _condition(spec: object, path: Path, where: str, problems: list[FieldError]):
     """A data condition as the core's tree with how it was written, from {"op": operand} or a shorthand (a
     string: like; a list: in; a number: equals)."""
@@ -168,7 +180,9 @@ def _fit_rule(raw: object, path: str, seen: set[str], problems: list[FieldError]
             try:
                 field_path = checked_path(name, catalogue.FIT)
             except ValueError as error:
-                problems.append(FieldError(f"{path}.field", str(error)))
+                field_path = _open_path(name)
+                if field_path is None:
+                    problems.append(FieldError(f"{path}.field", str(error)))
         if "match" not in raw:
             problems.append(FieldError(f"{path}.match", "is required (or give the whole condition as when)"))
         else:  # checked even when the field is not, so every problem is named at once
