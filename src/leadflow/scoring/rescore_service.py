@@ -10,6 +10,7 @@ every lead is done, so a crashed run resumes per part here, or from `last_lead_i
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue as queue_mod
 import traceback
@@ -139,6 +140,8 @@ def _work(url: str, rule_set_id: int, index: int, part: dict, size: int, moment:
     """A worker process: its own engine, its part's chunks, a message to the parent after each commit (the readers
     of other stages' data are the parent's, handed over: a spawned process has assembled nothing)."""
     sources.provide(readers)
+    gc.collect()
+    gc.freeze()  # the imports live as long as the process: out of the collector's full passes (bench/rescore.py)
     engine = db.make_engine(url, pool_size=2)
     try:
         factory = db.make_sessionmaker(engine)
