@@ -5,6 +5,7 @@ LEAD_CAPTURED = "lead.captured"  # {lead_id, capture_id, channel, campaign_id}: 
 LEAD_RECAPTURED = "lead.recaptured"  # the same payload: a capture folded into an existing lead (a returning person)
 LEAD_UPDATED = "lead.updated"  # {lead_id, fields}: a person edited the lead's fields
 LEADS_MERGED = "leads.merged"  # {survivor_id, merged_id}: two leads became one (a person or dedupe); unmerge undoes
+LEADS_UNMERGED = "leads.unmerged"  # {survivor_id, merged_id}: a merge undone; each lead has its own history again
 IMPORT_RUN = "import.run"
 CAPTURE_RETRY = "capture.retry"  # periodic: process again the captures a failure left pending
 EMAIL_SEND = "email.send"  # one email to send through SMTP (leadflow.mail)

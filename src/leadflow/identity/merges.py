@@ -264,6 +264,9 @@ def unmerge(session: Session, *, merged: Lead, actor: str) -> Lead:
                                summary=f"Lead {merged.id} split off again", data={"merged_id": merged.id})
     leads_service.add_activity(session=session, lead_id=merged.id, kind="unmerged", actor=actor,
                                summary=f"Restored from lead {survivor.id}", data={"survivor_id": survivor.id})
+    # Each lead's score, grade and Sales Ready are worked out again from the history it holds now (the worker).
+    outbox.publish(session, events.LEADS_UNMERGED, {"survivor_id": survivor.id, "merged_id": merged.id,
+                                                    "merge_id": record.id})
     session.flush()
     return merged
 

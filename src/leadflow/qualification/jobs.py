@@ -31,6 +31,15 @@ def leads_merged(session: Session, payload: dict) -> None:
         qualification_service.evaluate({lead_id}, session=session)
 
 
+def leads_unmerged(session: Session, payload: dict) -> None:
+    """leads.unmerged: the history the survivor had gained went back to the restored lead; both are scored again
+    from what they hold now, and the Sales Ready rule applied."""
+    lead_ids = [i for i in (payload.get("survivor_id"), payload.get("merged_id")) if i]
+    if lead_ids:
+        scoring_service.rescore_leads(lead_ids, session=session)
+        qualification_service.evaluate(set(lead_ids), session=session)
+
+
 def start_check(session: Session, payload: dict) -> None:
     """scoring.rescored: every lead has its score under the newly active rule set; the Sales Ready rule reads it."""
     qualification_service.queue_check(session=session, reason=f"rescore run {payload.get('run_id')} finished")

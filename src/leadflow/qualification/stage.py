@@ -18,6 +18,7 @@ def handlers() -> dict:
 
     return {events.LEAD_UPDATED: jobs.lead_changed, events.LEAD_CAPTURED: jobs.lead_changed,
             events.LEAD_RECAPTURED: jobs.lead_changed, events.LEADS_MERGED: jobs.leads_merged,
+            events.LEADS_UNMERGED: jobs.leads_unmerged,
             events.SCORING_RESCORED: jobs.start_check, events.SALES_READY_CHECK: jobs.check_chunk}
 
 
@@ -38,7 +39,7 @@ STAGE = Stage(
     navigation=(NavEntry("Sales Ready", "/settings/sales-ready", "qualification:rule", order=100),),
     handlers=handlers,
     subscribes=frozenset({events.LEAD_UPDATED, events.LEAD_CAPTURED, events.LEAD_RECAPTURED, events.LEADS_MERGED,
-                          events.SCORING_RESCORED, events.SALES_READY_CHECK}),
+                          events.LEADS_UNMERGED, events.SCORING_RESCORED, events.SALES_READY_CHECK}),
     publishes=frozenset({events.SALES_READY_CHECK, events.LEAD_SALES_READY}),
     unhandled={events.LEAD_SALES_READY: "routing (assigning the lead to a salesperson) subscribes when it exists"},
     lead_tables=(LeadTable("bant_answers", on_merge=OnMerge.MOVE, why="what the person answered"),),

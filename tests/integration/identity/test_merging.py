@@ -131,3 +131,30 @@ def test_a_merge_moves_the_merged_leads_events_and_an_unmerge_brings_them_back(c
     assert types(a["id"]) == ["download", "page_view"]
     assert client.post(f"/api/v1/leads/{b['id']}/unmerge", headers=auth).status_code == 200
     assert types(b["id"]) == ["download", "page_view"] and types(a["id"]) == []
+
+
+def test_an_undone_merge_scores_each_lead_again_from_the_history_it_holds(client, auth, factory):
+    """The merged lead's events go back to it on unmerge, and so does what they scored: the survivor's score, band
+    and Sales Ready are worked out again (leads.unmerged, by the worker), not left with the other's behaviour."""
+    from leadflow import worker
+
+    a = post(client, auth, email="score.keeper@example.com", first_name="Karin", last_name="Keeper")
+    b = post(client, auth, email="score.visitor@example.com", first_name="Vera", last_name="Visitor")
+    r = client.post("/api/v1/events", headers=auth, json={"events": [
+        {"type": "page_view", "lead_id": b["id"], "properties": {"url": f"https://acme.example/pricing/{i}"}}
+        for i in range(4)] + [{"type": "download", "lead_id": b["id"],
+                               "properties": {"url": "https://acme.example/a.pdf"}}]})
+    assert r.status_code == 200, r.text
+    worker.drain(factory)
+
+    def score(lead_id):
+        return client.get(f"/api/v1/leads/{lead_id}/score", headers=auth).json()["score"]
+
+    alone_a, alone_b = score(a["id"]), score(b["id"])
+    assert alone_b > alone_a
+    assert client.post(f"/api/v1/leads/{a['id']}/merge", headers=auth, json={"other_id": b["id"]}).status_code == 201
+    worker.drain(factory)
+    assert score(a["id"]) > alone_a   # the survivor gained the other's behaviour
+    assert client.post(f"/api/v1/leads/{b['id']}/unmerge", headers=auth).status_code == 200
+    worker.drain(factory)
+    assert (score(a["id"]), score(b["id"])) == (alone_a, alone_b)
