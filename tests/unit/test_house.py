@@ -110,14 +110,12 @@ def test_a_skip_for_missing_shared_data_fails_when_the_data_is_there(tmp_path):
 SERVICE_FILES = re.compile(r"(^|/)(service|queries|bulk)\.py$|_service\.py$|(^|/)(service|queries)/")
 # scoring/service.py split by job: the modules that hold what it held
 SERVICE_BY_JOB = {"scoring/rule_sets.py", "scoring/fields.py", "scoring/live.py", "scoring/fit.py",
-                  "scoring/history.py",
-                  "scoring/explanations.py", "scoring/outcomes.py"}
+                  "scoring/history.py", "scoring/explanations.py", "scoring/outcomes.py"}
 
 
 def test_services_take_session_by_keyword():
     """STYLE.md: keyword-only sessions (`def capture(*, session, submission)`) in every function of a service,
-    queries or bulk module (/work/tools/kwsession.py makes them so): a session passed by position is how a call ends
-    up with its arguments shifted."""
+    queries or bulk module: a session passed by position is how a call ends up with its arguments shifted."""
     positional = []
     for path in sorted(SOURCE.rglob("*.py")):
         relative = path.relative_to(SOURCE).as_posix()
