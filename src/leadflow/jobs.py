@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from sqlalchemy.orm import Session
 
@@ -17,8 +18,9 @@ def without_handler() -> dict[str, str]:
     return stages.without_handler()
 
 
+@cache
 def handlers() -> dict[str, Handler]:
-    """Every topic the worker may claim. A topic that is neither here nor in `without_handler` is an error (kept
+    """Every topic the worker may claim (built once per process: the worker asks on every poll). A topic that is neither here nor in `without_handler` is an error (kept
     with its last_error and retried), never silently marked done. Several stages' handlers of one topic run bottom
     stage first (identity's, then qualification's, for lead.updated)."""
     from leadflow import events, mail, stages
