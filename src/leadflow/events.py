@@ -12,6 +12,9 @@ EMAIL_SEND = "email.send"  # one email to send through SMTP (leadflow.mail)
 PREDICT_TICK = "predict.tick"  # periodic: retrain the predictive model when due, score new open leads
 LEAD_STAGE_CHANGED = "lead.stage_changed"  # {lead_id, from, to, reason, actor}: every move of the stage machine
 LEAD_SALES_READY = "lead.sales_ready"  # once per lead (key lead.sales_ready:{id}): routing subscribes to it
+# {lead_id, assignment_id, owner_id, owner_email, queue, previous_owner_id, rule, by}: routing (or a person)
+# gave the lead an owner or put it in a queue
+LEAD_ASSIGNED = "lead.assigned"
 SCORING_RESCORE = "scoring.rescore"  # a rescore run of every lead under a newly activated rule set
 SCORING_RESCORED = "scoring.rescored"  # {run_id, rule_set_id}: a rescore run finished; every lead has a new score
 SCORING_REFRESH = "scoring.refresh"  # the nightly decay refresh of the stored scores

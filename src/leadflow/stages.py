@@ -15,6 +15,7 @@ from leadflow.identity.stage import STAGE as IDENTITY
 from leadflow.leads.stage import STAGE as LEADS
 from leadflow.people.stage import STAGE as PEOPLE
 from leadflow.qualification.stage import STAGE as QUALIFICATION
+from leadflow.routing.stage import STAGE as ROUTING
 from leadflow.scoring.stage import STAGE as SCORING
 from leadflow.stage import Command, LeadTable, NavEntry, Routes, Stage
 from leadflow.tracking.stage import STAGE as TRACKING
@@ -22,6 +23,7 @@ from leadflow.tracking.stage import STAGE as TRACKING
 # Top to bottom: a stage may import the stages below it, never those above (.importlinter's layers contract lists
 # them in this order; tests/unit/test_stages.py checks that it does).
 ALL_STAGES: tuple[Stage, ...] = (
+    ROUTING,
     CAPTURE,
     TRACKING,
     QUALIFICATION,

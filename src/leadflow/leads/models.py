@@ -75,6 +75,8 @@ class Lead(Base):
     custom_fields: Mapped[dict] = mapped_column(JSON, default=dict)
     stage: Mapped[str] = mapped_column(String(20), default="new", index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Kept by routing: the queue a lead waits in when no rule or nobody could take it (managers see queued leads).
+    queue: Mapped[str | None] = mapped_column(String(200), index=True)
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     # Fields a person edited by hand: intake never overwrites them.
     manual_fields: Mapped[list] = mapped_column(JSON, default=list)

@@ -1,0 +1,1 @@
+"""Routing: takes every Sales Ready lead to its owner by rules as data (territory, product, capacity, round robin)."""
