@@ -57,8 +57,10 @@ def publish_once(session: Session, topic: str, payload: dict, *, key: str,
     return True
 
 
-def claim(session: Session, *, limit: int = 10, lease: timedelta = timedelta(minutes=5)) -> list[OutboxMessage]:
-    """Claim due messages for this worker: SKIP LOCKED on PostgreSQL, the database's write lock on SQLite."""
+def claim(session: Session, *, limit: int = 10, lease: timedelta = timedelta(minutes=5),
+          topic: str | None = None) -> list[OutboxMessage]:
+    """Claim due messages for this worker (of one topic, when given): SKIP LOCKED on PostgreSQL, the database's
+    write lock on SQLite."""
     moment = now()
     query = (
         select(OutboxMessage)
@@ -67,6 +69,8 @@ def claim(session: Session, *, limit: int = 10, lease: timedelta = timedelta(min
         .order_by(OutboxMessage.available_at, OutboxMessage.id)
         .limit(limit)
     )
+    if topic is not None:
+        query = query.where(OutboxMessage.topic == topic)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     else:

@@ -23,32 +23,71 @@ class LeaseLost(RuntimeError):
     """The message was claimed again (its lease ran out): this run's work is rolled back and the other one counts."""
 
 
+BATCH = 500  # messages of a batch-taking topic (jobs.batch) one transaction handles
+
+
 def run_once(factory: sessionmaker[Session], *, limit: int = 10) -> int:
     """Claim and run one batch; returns how many messages it handled.
 
     A handler runs in one write transaction that also marks its message done, so a committed job is done exactly
     once. A failure is recorded (last error, backoff, lease released) in a transaction of its own, retried until it
-    is, so a failed job never waits for its lease to run out.
+    is, so a failed job never waits for its lease to run out. A topic whose handler takes a batch (jobs.batch) has
+    up to BATCH of its due messages claimed and run together; if that transaction fails, each runs alone.
     """
     registry = jobs.handlers()
     with factory() as session, session.begin():
         claimed = [(m.id, m.topic, m.payload, m.attempts) for m in claim(session, limit=limit)]
-    for message_id, topic, payload, attempts in claimed:
-        handler = registry.get(topic)
-        try:
-            if handler is None:  # a typo or a topic of a newer version: kept with its error, never dropped
-                raise LookupError(f"no handler for the topic {topic!r} (see leadflow.jobs)")
-            with factory() as session, session.begin():
-                handler(session, payload)
+        batched = {topic for _, topic, _, _ in claimed if jobs.takes_batch(registry.get(topic))}
+        for topic in sorted(batched):
+            more = BATCH - sum(1 for _, t, _, _ in claimed if t == topic)
+            if more > 0:
+                claimed += [(m.id, m.topic, m.payload, m.attempts)
+                            for m in claim(session, limit=more, topic=topic)]
+    groups: dict[str, list[tuple[int, str, dict, int]]] = {}
+    for message in claimed:
+        if message[1] in batched:
+            groups.setdefault(message[1], []).append(message)
+        else:
+            _run_one(factory, registry, *message)
+    for topic, messages in groups.items():
+        if len(messages) == 1 or not _run_batch(factory, registry[topic], topic, messages):
+            for message in messages:
+                _run_one(factory, registry, *message)
+    return len(claimed)
+
+
+def _run_one(factory: sessionmaker[Session], registry: dict, message_id: int, topic: str, payload: dict,
+             attempts: int) -> None:
+    handler = registry.get(topic)
+    try:
+        if handler is None:  # a typo or a topic of a newer version: kept with its error, never dropped
+            raise LookupError(f"no handler for the topic {topic!r} (see leadflow.jobs)")
+        with factory() as session, session.begin():
+            jobs.run_batch(handler, session, [payload])
+            if not _finish(session, message_id, attempts):
+                raise LeaseLost(f"job {message_id} was claimed again while it ran")
+    except LeaseLost:
+        log.warning("job %s (%s) outlived its lease; its later claim runs it", message_id, topic,
+                    extra={"job": topic})
+    except Exception as exc:  # a failing handler must not stop the worker; the message is retried
+        log.exception("job %s (%s) failed", message_id, topic, extra={"job": topic})
+        _record_failure(factory, message_id, attempts, f"{type(exc).__name__}: {exc}"[:2000])
+
+
+def _run_batch(factory: sessionmaker[Session], handler, topic: str, messages: list) -> bool:
+    """Run a batch in one transaction that marks every message done; False (nothing kept) if it failed or lost a
+    lease, and the caller runs each message alone."""
+    try:
+        with factory() as session, session.begin():
+            handler(session, [payload for _, _, payload, _ in messages])
+            for message_id, _, _, attempts in messages:
                 if not _finish(session, message_id, attempts):
                     raise LeaseLost(f"job {message_id} was claimed again while it ran")
-        except LeaseLost:
-            log.warning("job %s (%s) outlived its lease; its later claim runs it", message_id, topic,
-                        extra={"job": topic})
-        except Exception as exc:  # a failing handler must not stop the worker; the message is retried
-            log.exception("job %s (%s) failed", message_id, topic, extra={"job": topic})
-            _record_failure(factory, message_id, attempts, f"{type(exc).__name__}: {exc}"[:2000])
-    return len(claimed)
+        return True
+    except Exception:  # one bad message must not hold up the others: each runs alone next
+        log.warning("a batch of %s %s jobs failed; running each alone", len(messages), topic, exc_info=True,
+                    extra={"job": topic})
+        return False
 
 
 def _mine(message_id: int, attempts: int):
