@@ -3,6 +3,9 @@ and a rule set written back loads to itself."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -132,3 +135,11 @@ def test_the_rule_set_names_what_it_reads_and_whom_it_sends_to():
 ])
 def test_targets_read_as_written(text, target):
     assert Target.parse(text) == target
+
+
+def test_every_example_in_the_routing_docs_loads():
+    text = (Path(__file__).resolve().parents[3] / "docs" / "routing.md").read_text("utf-8")
+    examples = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
+    assert len(examples) >= 5
+    for example in examples:
+        assert load(dump(load(yaml.safe_load(example)))) == load(yaml.safe_load(example))
