@@ -99,6 +99,7 @@ class Router:
         self.teams = dict(teams)
         self._folded_teams = {name.casefold(): name for name in teams}
         self.team_ids = dict(team_ids)
+        self._folded_ids = {name.casefold(): ident for name, ident in team_ids.items()}
         self.cursors: dict[int, int] = dict(cursors)
         self.moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         self._copies: dict[int, list[Member]] = {}  # every object given for a user, kept counting alike
@@ -201,7 +202,7 @@ class Router:
         if not turns:
             entry["note"] = "no member has a weight above 0"
             return None
-        team_id = self.team_ids.get(team)
+        team_id = self.team_ids.get(team, self._folded_ids.get(team.casefold()))
         start = self.cursors.get(team_id, 0) if team_id is not None else self._unsaved.get(team, 0)
         tried: dict[int, bool] = {}
         for step in range(len(turns)):
