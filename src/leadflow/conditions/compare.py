@@ -16,9 +16,9 @@ Test = Callable[[object], bool]
 ORDER = ("<", "<=", ">", ">=")
 
 
-def prepare(op: str, fixed: tuple | None) -> Test | None:
+def prepare(op: str, fixed: tuple | None, *, code: bool = False) -> Test | None:
     """The test of a left value against a fixed right side (its values: one, or a list's), or None when the right
-    side names a field (`fixed` is None)."""
+    side names a field (`fixed` is None). `code`: the left side is a code such as a postal code (see `ordered`)."""
     if op in ("known", "unknown"):
         wanted = op == "known"
         return lambda value: values.is_known(value) is wanted
@@ -35,7 +35,7 @@ def prepare(op: str, fixed: tuple | None) -> Test | None:
         member = member_of(fixed)
         return lambda value: values.is_known(value) and not member(value)
     if op in ORDER:
-        return ordered(op, fixed[0])
+        return ordered(op, fixed[0], code=code)
     if op == "contains":
         parts = tuple(values.fold(text) for text in fixed)
         return lambda value: values.is_known(value) and any(part in values.fold(value) for part in parts)
@@ -106,19 +106,27 @@ def member_of(items: tuple) -> Test:
     return member
 
 
-def ordered(op: str, bound: object) -> Test:
+def ordered(op: str, bound: object, *, code: bool = False) -> Test:
     """<, <=, >, >= against a fixed bound: a number compares with any value that says a number, an ISO date with
-    dates, a text with texts (folded)."""
+    dates, a text with texts (folded). A code (a postal code) says a number only when it starts with its digits:
+    "90210-1234" is 90210, but "SW1A 1AA" is no number (not 1), so no range of numbers holds it."""
     if isinstance(bound, str) and values.is_iso_date(bound):
         when = values.as_date(bound)
         return lambda value: _holds(op, values.as_date(value), when)
     number = values.as_number(bound) if not isinstance(bound, str) or _plain_number(bound.strip()) else None
     if number is not None:
-        return lambda value: _holds(op, values.as_number(value), number)
+        read = _code_number if code else values.as_number
+        return lambda value: _holds(op, read(value), number)
     if isinstance(bound, str):
         text = values.fold(bound)
         return lambda value: isinstance(value, str) and _holds(op, values.fold(value), text)
     return lambda value: False
+
+
+def _code_number(value: object) -> float | None:
+    if isinstance(value, str) and not value.strip()[:1].isdigit():
+        return None
+    return values.as_number(value)
 
 
 def _holds(op: str, a, b) -> bool:

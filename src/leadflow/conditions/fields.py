@@ -1,5 +1,5 @@
 """The catalogue of every field a condition can name: its type, what it means, and where it can be used (scoring fit
-rules, the Sales Ready rule, scoring behaviour rules on an event), plus the open roots (`custom.X`, `interests.X`,
+rules, the Sales Ready rule, scoring behaviour rules on an event, routing rules), plus the open roots (`custom.X`, `interests.X`,
 `event.X`) and the old spellings still read (`bant_known`, `custom_fields.X`). docs/conditions.md lists them all.
 
 Pure: standard library only.
@@ -12,9 +12,11 @@ from dataclasses import dataclass
 FIT = "fit"  # a scoring fit rule: the lead's declared fields
 SALES_READY = "sales_ready"  # the Sales Ready rule: declared fields and what scoring and prediction made of them
 EVENT = "event"  # a scoring behaviour rule: the properties of one event
-SCOPES = (FIT, SALES_READY, EVENT)
-LEAD = frozenset({FIT, SALES_READY})
-READY = frozenset({SALES_READY})
+ROUTING = "routing"  # a routing rule: everything the Sales Ready rule reads, plus where the lead came from
+SCOPES = (FIT, SALES_READY, EVENT, ROUTING)
+LEAD = frozenset({FIT, SALES_READY, ROUTING})
+READY = frozenset({SALES_READY, ROUTING})
+ROUTE = frozenset({ROUTING})
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,10 @@ class Field:
     type: str  # text, number, boolean, date, any
     description: str
     scopes: frozenset[str] = LEAD
+    # A code such as a postal code: `<`, `<=`, `>`, `>=` against a number read a text value as a number only when
+    # it starts with its digits ("90210-1234" is 90210, "1012 AB" is 1012; "SW1A 1AA" is no number, so no range
+    # of numbers holds it).
+    code: bool = False
 
 
 _FIELDS = (
@@ -69,6 +75,15 @@ _FIELDS = (
     Field("bant.authority", "text", "the authority answer (decision_maker, influencer, user, none)"),
     Field("bant.need", "text", "the need answer (high, medium, low, none, or in the lead's words)"),
     Field("bant.timeline", "text", "the timeline answer (1m, 3m, 6m, 12m, later, none)"),
+    # routing: where the lead is and where it came from
+    Field("postal_code", "text", "the postal code: a range of numeric codes or a prefix makes a territory", ROUTE,
+          code=True),
+    Field("campaign", "text", "the name of the lead's last campaign, else its first", ROUTE),
+    Field("campaign_id", "number", "the id of that campaign", ROUTE),
+    Field("source", "text", "the source of the lead's last touch (google, newsletter, ...)", ROUTE),
+    Field("medium", "text", "the medium of the lead's last touch (cpc, email, ...)", ROUTE),
+    Field("queue", "text", "the queue the lead is in, unknown when it is in none", ROUTE),
+    Field("sales_ready", "boolean", "the lead is Sales Ready", ROUTE),
 )
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}
 
@@ -136,4 +151,4 @@ def described(scope: str) -> dict[str, str]:
 
 
 _SCOPE_WORDS = {FIT: "a fit rule (it reads the lead's declared fields)", SALES_READY: "the Sales Ready rule",
-                EVENT: "a behaviour rule (it reads the event's properties)"}
+                EVENT: "a behaviour rule (it reads the event's properties)", ROUTING: "a routing rule"}

@@ -44,7 +44,8 @@ class Compare:
     def __post_init__(self):
         items = self.right if isinstance(self.right, tuple) else (self.right,)
         fixed = tuple(item.value for item in items) if all(isinstance(i, Literal) for i in items) else None
-        object.__setattr__(self, "test", compare.prepare(self.op, fixed))
+        known = fields.FIELDS.get(self.left.canonical) if isinstance(self.left, Path) else None
+        object.__setattr__(self, "test", compare.prepare(self.op, fixed, code=known is not None and known.code))
 
 
 @dataclass(frozen=True)

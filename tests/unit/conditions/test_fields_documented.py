@@ -9,7 +9,7 @@ from pathlib import Path
 from leadflow.conditions import fields
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "conditions.md"
-WHERE = {"fit": fields.FIT, "ready": fields.SALES_READY, "event": fields.EVENT}
+WHERE = {"fit": fields.FIT, "ready": fields.SALES_READY, "event": fields.EVENT, "routing": fields.ROUTING}
 
 
 def documented() -> dict[str, tuple[str, frozenset[str]]]:
