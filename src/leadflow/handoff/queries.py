@@ -40,4 +40,4 @@ def counts(*, session: Session) -> dict[int, dict[str, int]]:
 
 
 def endpoint_names(*, session: Session) -> dict[int, str]:
-    return dict(session.execute(select(WebhookEndpoint.id, WebhookEndpoint.name)).tuples())
+    return {row.id: row.name for row in session.execute(select(WebhookEndpoint.id, WebhookEndpoint.name))}
