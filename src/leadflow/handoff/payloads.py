@@ -153,7 +153,8 @@ def history_text(data: dict, *, limit: int = 20) -> str:
     facts = [f"{label} {lead[key]}" for key, label in (("score", "score"), ("band", "band"), ("grade", "grade"),
                                                           ("stage", "stage")) if lead.get(key) is not None]
     if facts:
-        lines.append(", ".join(facts).capitalize() + ".")
+        text = ", ".join(facts)
+        lines.append(text[:1].upper() + text[1:] + ".")
     why = [part.get("text") for part in data.get("explanation") or [] if isinstance(part, dict) and part.get("text")]
     if why:
         lines.append("Why Sales Ready: " + "; ".join(why) + ".")
