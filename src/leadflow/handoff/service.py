@@ -197,6 +197,7 @@ class _Due:
     url: str
     secret: str
     options: dict
+    active: bool
 
 
 def _due(given: list[dict], *, session: Session) -> list[_Due]:
@@ -211,12 +212,15 @@ def _due(given: list[dict], *, session: Session) -> list[_Due]:
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .where(WebhookDelivery.delivery_id.in_(list(wanted)))).all()
     # A message superseded by a replay (another seq), or a delivery done meanwhile, sends nothing.
-    return [_Due(r.delivery_id, r.seq, r.event, r.body, r.kind, r.url, r.secret, dict(r.options or {}))
-            for r in rows if r.seq == wanted[r.delivery_id] and r.status in ("pending", "failed") and r.active]
+    return [_Due(r.delivery_id, r.seq, r.event, r.body, r.kind, r.url, r.secret, dict(r.options or {}), r.active)
+            for r in rows if r.seq == wanted[r.delivery_id] and r.status in ("pending", "failed")]
 
 
 def attempt(client: httpx.Client, due: _Due, moment: datetime) -> backoff.Outcome:
-    """One try: the webhook POST (signed), or the connector's calls to the CRM; network errors are failures."""
+    """One try: the webhook POST (signed), or the connector's calls to the CRM; network errors are failures. A paused
+    endpoint's deliveries fail unsent, so they are retried (and sent once it is active again) within their window."""
+    if not due.active:
+        return backoff.Outcome(False, None, "the endpoint is paused: not sent")
     try:
         if due.kind == payloads.HUBSPOT:
             return hubspot.push(client, base_url=due.url, token=due.secret, data=json.loads(due.body)["data"],

@@ -129,3 +129,26 @@ def test_a_network_error_is_a_failure_recorded_with_its_reason(client, auth, fac
     [failed] = deliveries(client, auth)
     assert failed["status"] == "failed" and failed["last_status_code"] is None and "Connect" in failed["last_error"]
     assert SECRET not in caplog.text
+
+
+def test_a_paused_endpoint_sends_nothing_and_its_queued_deliveries_go_out_once_it_is_active_again(
+        client, auth, factory, moment):
+    with Receiver(SECRET) as receiver:
+        made = endpoint(client, auth, url=receiver.url, events=["lead.updated"], secret=SECRET)
+        lead_id = client.post("/api/v1/leads", headers=auth, json={"email": "eve@pumps.example"}).json()["id"]
+        worker.drain(factory)
+        assert client.patch(f"/api/v1/leads/{lead_id}", headers=auth, json={"city": "York"}).status_code == 200
+        worker.run_once(factory)  # the event's fan-out: its delivery is queued
+        assert client.patch(f"/api/v1/webhooks/{made['id']}", headers=auth, json={"active": False}).status_code == 200
+        worker.drain(factory)
+        assert receiver.requests == []
+        [waiting] = deliveries(client, auth)
+        assert waiting["status"] == "failed" and "paused" in waiting["last_error"]
+        assert client.patch(f"/api/v1/leads/{lead_id}", headers=auth, json={"city": "Hull"}).status_code == 200
+        worker.drain(factory)
+        assert len(deliveries(client, auth)) == 1  # no new delivery while paused
+        assert client.patch(f"/api/v1/webhooks/{made['id']}", headers=auth, json={"active": True}).status_code == 200
+        moment.advance(minutes=5)
+        worker.drain(factory)
+    assert receiver.delivery_ids() == [waiting["delivery_id"]]
+    assert receiver.requests[0]["json"]["data"]["fields"] == ["city"]
