@@ -14,9 +14,13 @@ from leadflow.handoff import jobs as handoff_jobs
 from leadflow.handoff import signing
 from leadflow.handoff.models import WebhookDelivery
 from leadflow.outbox import OutboxMessage
-from tests.integration.handoff.conftest import SECRET, deliveries, endpoint, sales_ready_lead
+from tests.integration.handoff.conftest import (
+    SECRET,
+    deliveries,
+    endpoint,
+    sales_ready_lead,
+)
 from tests.integration.handoff.servers import Receiver
-from tests.integration.people.pages import sign_in
 
 SALES_READY = "lead.sales_ready"
 
