@@ -21,6 +21,9 @@ SCORING_REFRESH = "scoring.refresh"  # the nightly decay refresh of the stored s
 # {after, reason}: the Sales Ready rule applied again to the next chunk of open leads (after a new rule version or a
 # rescore); each chunk queues the next, so a run resumes where it stopped.
 SALES_READY_CHECK = "sales_ready.check"
+# {delivery_id, seq}: one attempt of a webhook or CRM delivery (handoff); key webhook:{delivery_id}:{seq}. A retry or
+# a replay is the next seq, with the SAME delivery id.
+WEBHOOK_DELIVER = "webhook.deliver"
 
 # Names no longer published, still handled for rows written before an upgrade: old name -> the name it became.
 RENAMED = {"lead.merged": LEAD_RECAPTURED}

@@ -11,6 +11,7 @@ from functools import cache
 
 from leadflow.campaigns.stage import STAGE as CAMPAIGNS
 from leadflow.capture.stage import STAGE as CAPTURE
+from leadflow.handoff.stage import STAGE as HANDOFF
 from leadflow.identity.stage import STAGE as IDENTITY
 from leadflow.leads.stage import STAGE as LEADS
 from leadflow.people.stage import STAGE as PEOPLE
@@ -23,6 +24,7 @@ from leadflow.tracking.stage import STAGE as TRACKING
 # Top to bottom: a stage may import the stages below it, never those above (.importlinter's layers contract lists
 # them in this order; tests/unit/test_stages.py checks that it does).
 ALL_STAGES: tuple[Stage, ...] = (
+    HANDOFF,
     ROUTING,
     CAPTURE,
     TRACKING,

@@ -39,7 +39,6 @@ STAGE = Stage(
                 NavEntry("Companies", "/companies", "companies:read", order=80)),
     commands=commands,
     publishes=frozenset({events.LEAD_UPDATED, events.LEAD_STAGE_CHANGED}),
-    unhandled={events.LEAD_STAGE_CHANGED: "the pipeline and analytics stages subscribe when they exist"},
     lead_tables=(LeadTable("activities", on_merge=OnMerge.MOVE, why="the timeline"),
                  LeadTable("consents", on_merge=OnMerge.MOVE, why="what the person agreed to (most restrictive wins)"),
                  LeadTable("stage_changes", on_merge=OnMerge.MOVE, why="every move of the stage machine")),

@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, str] = {
     "scoring:rules": "edit, activate, export and import scoring rule sets and start rescores",
     "users:manage": "manage users, teams and API keys",
     "qualification:rule": "edit the Sales Ready rule",
+    "webhooks:manage": "manage webhooks and CRM connectors, see their delivery logs, replay deliveries",
 }
 
 _READ = {"leads:read", "companies:read", "campaigns:read"}
@@ -76,7 +77,8 @@ SCOPES: dict[str, frozenset[str]] = {
     "campaigns:read": frozenset({"campaigns:read", "forms:read", "imports:read"}),
     "campaigns:write": frozenset({"campaigns:write", "forms:write"}),
     "imports:write": frozenset({"imports:run"}),
-    "admin": frozenset({"users:manage", "identity:rules", "call_lists:manage", "qualification:rule", "scoring:rules"}),
+    "admin": frozenset({"users:manage", "identity:rules", "call_lists:manage", "qualification:rule", "scoring:rules",
+                       "webhooks:manage"}),
 }
 
 

@@ -41,7 +41,6 @@ STAGE = Stage(
     subscribes=frozenset({events.LEAD_UPDATED, events.LEAD_CAPTURED, events.LEAD_RECAPTURED, events.LEADS_MERGED,
                           events.LEADS_UNMERGED, events.SCORING_RESCORED, events.SALES_READY_CHECK}),
     publishes=frozenset({events.SALES_READY_CHECK, events.LEAD_SALES_READY}),
-    unhandled={events.LEAD_SALES_READY: "routing (assigning the lead to a salesperson) subscribes when it exists"},
     lead_tables=(LeadTable("bant_answers", on_merge=OnMerge.MOVE, why="what the person answered"),),
     hooks=hooks,
     template_package="leadflow.qualification",

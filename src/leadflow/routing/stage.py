@@ -11,7 +11,6 @@ STAGE = Stage(
     owns="routing rule sets, team round-robin cursors and capacities, assignments with their reasons, queues",
     models=models,
     publishes=frozenset({events.LEAD_ASSIGNED}),
-    unhandled={events.LEAD_ASSIGNED: "handoff (webhooks and CRM connectors) subscribes when it exists"},
     lead_tables=(LeadTable("assignments", on_merge=OnMerge.KEEP,
                            why="who owned which lead, when and why: each lead keeps its own owner history"),),
 )
