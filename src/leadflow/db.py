@@ -294,8 +294,10 @@ def insert_ignore_many(session, table, rows: list[dict], index_elements: list[st
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = session.execute(insert(table).on_conflict_do_nothing(index_elements=index_elements), rows)
-    return max(result.rowcount or 0, 0)
+    # Counted by RETURNING: psycopg reports no rowcount here. Sent as multi-row VALUES (SQLAlchemy's insertmanyvalues,
+    # 1,000 rows a statement) on both databases.
+    statement = insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    return len(session.execute(statement.returning(table.c[index_elements[0]]), rows).all())
 
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
