@@ -11,6 +11,7 @@ from leadflow.people import notifications
 from leadflow.people import service as people_service
 from leadflow.people.models import Notification
 from leadflow.people.notifications import Notice
+from tests.integration.house.test_query_budgets import statements
 from tests.integration.people.factories import lead, person
 from tests.integration.people.pages import form_token, sign_in
 
@@ -166,3 +167,25 @@ def test_the_notifications_page_is_paginated_newest_first(client, factory):
     assert 'rel="next"' in first.text and first.text.count("/open") == 30
     second = client.get("/notifications?page=2")
     assert second.text.count("/open") == 5 and 'rel="prev"' in second.text
+
+
+NOTIFY_1000 = 6  # measured 4 (SQLite | PostgreSQL): the people's channels, then one insert per channel
+
+
+def test_notifying_a_thousand_times_takes_a_constant_number_of_statements(client, factory, engine, chat):
+    people = [person(factory, "sales_rep") for _ in range(5)]
+    for who in people[:2]:
+        set_preferences(client, who, chat_webhook_url=chat.url)
+    few = [notice(people[i % 5].id, f"few:{i}") for i in range(10)]
+    many = [notice(people[i % 5].id, f"many:{i}") for i in range(1000)]
+    with factory() as session:
+        notifications.notify_many([notice(people[0].id, "warm:1")], session=session)  # the transaction begun
+        with statements(engine) as seen_few:
+            notifications.notify_many(few, session=session)
+        with statements(engine) as seen_many:
+            added = notifications.notify_many(many, session=session)
+        with statements(engine) as seen_again:
+            again = notifications.notify_many(many, session=session)
+        session.commit()
+    assert added == 1000 + 1000 + 400 and again == 0
+    assert len(seen_many) == len(seen_few) == len(seen_again) <= NOTIFY_1000, [s[:80] for s in seen_many]
