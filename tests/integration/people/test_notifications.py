@@ -3,6 +3,8 @@ webhook on a real HTTP server), the bell and reading them through HTTP, only one
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import func, select
 
 from leadflow import events, worker
@@ -189,3 +191,36 @@ def test_notifying_a_thousand_times_takes_a_constant_number_of_statements(client
         session.commit()
     assert added == 1000 + 1000 + 400 and again == 0
     assert len(seen_many) == len(seen_few) == len(seen_again) <= NOTIFY_1000, [s[:80] for s in seen_many]
+
+
+def test_two_concurrent_callers_with_the_same_keys_alert_once(fresh_database):
+    """Real concurrency: two transactions on a database of their own notify the same keys at the same moment."""
+    from leadflow import db
+
+    db.upgrade(fresh_database.url)
+    engine = db.make_engine(fresh_database.url)
+    try:
+        factory = db.make_sessionmaker(engine)
+        rep = person(factory, "sales_rep")
+        batch = [notice(rep.id, f"race:{i}") for i in range(50)]
+        start, added, failures = threading.Barrier(2), [], []
+
+        def race():
+            try:
+                with factory() as session:
+                    start.wait(timeout=60)
+                    added.append(notifications.notify_many(batch, session=session))
+                    session.commit()
+            except Exception as exc:  # noqa: BLE001 (reported by the assert below)
+                failures.append(exc)
+
+        threads = [threading.Thread(target=race) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert failures == [] and sorted(added) == [0, 100]
+        assert count(factory, select(func.count()).select_from(Notification)) == 50
+        assert len(outbox_keys(factory, events.EMAIL_SEND)) == 50
+    finally:
+        engine.dispose()
