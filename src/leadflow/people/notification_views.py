@@ -148,3 +148,52 @@ def remove_absence(request: Request, absence_id: int, actor: PageActor, session:
     preferences.remove_absence(actor.user_id, absence_id, session=session)
     session.commit()
     return redirect(request, "/me/preferences#absences", message="Out of office removed.", kind="ok")
+
+
+# Out of office of a team ------------------------------------------------------------------------------------------
+
+def _team_page(request: Request, session, actor, *, values: dict | None = None, errors: dict | None = None,
+               status_code: int = 200):
+    people = preferences.absence_people(actor, session=session)
+    ids = [p.id for p in people]
+    zones = preferences.timezones_of(ids, session=session)
+    away = preferences.absences_of(ids, session=session)
+    rows = [{"person": p, "timezone": zones[p.id],
+             "absences": [(a, _local(a.starts_at, zones[p.id]), _local(a.ends_at, zones[p.id]))
+                          for a in away.get(p.id, [])]} for p in people]
+    return render(request, "people/out_of_office.html", {
+        "rows": rows, "values": values or {}, "errors": errors or {}}, status_code=status_code)
+
+
+@router.get("/out-of-office")
+def team_absences(request: Request, actor: PageActor, session: DbSession):
+    """Who is away: a sales manager records their team's leave, an admin anyone's; everyone sees their own."""
+    return _team_page(request, session, actor)
+
+
+@router.post("/out-of-office")
+def add_team_absence(request: Request, actor: PageActor, session: DbSession, user: Annotated[str, Form()] = "",
+                     starts_at: Annotated[str, Form()] = "", ends_at: Annotated[str, Form()] = "",
+                     note: Annotated[str, Form()] = ""):
+    values = {"user": user[:20], "starts_at": starts_at[:40], "ends_at": ends_at[:40], "note": note[:500]}
+    try:
+        if not user.isdecimal() or len(user) > 18:
+            raise Invalid.one("user", "choose a person")
+        person = preferences.user_for_absences(int(user), actor, session=session)
+        timezone = preferences.get_preferences(person.id, session=session).timezone
+        preferences.add_absence(person.id, session=session, starts_at=_moment(starts_at[:40], timezone, "starts_at"),
+                                ends_at=_moment(ends_at[:40], timezone, "ends_at"), note=note[:500], actor=actor)
+    except Invalid as exc:
+        session.rollback()
+        return _team_page(request, session, actor, values=values, errors=_field_errors(exc), status_code=422)
+    session.commit()
+    return redirect(request, "/out-of-office", message=f"Out of office added for {person.name or person.email}.",
+                    kind="ok")
+
+
+@router.post("/out-of-office/{user_id:int}/{absence_id:int}/delete")
+def remove_team_absence(request: Request, user_id: int, absence_id: int, actor: PageActor, session: DbSession):
+    person = preferences.user_for_absences(user_id, actor, session=session)
+    preferences.remove_absence(person.id, absence_id, session=session)
+    session.commit()
+    return redirect(request, "/out-of-office", message="Out of office removed.", kind="ok")

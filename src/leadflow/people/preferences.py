@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.clock import as_utc, now
@@ -129,6 +129,38 @@ def user_for_absences(user_id: int, actor: Actor, *, session: Session) -> User:
         raise Forbidden("you may set the absences of yourself, or of your team's members as their sales manager "
                         "(users:manage for anyone)")
     return user
+
+
+def absence_people(actor: Actor, *, session: Session) -> list[User]:
+    """The active people whose absences the actor may set: everyone (users:manage), their team (a sales manager),
+    or only themselves."""
+    query = select(User).where(User.is_active.is_(True)).order_by(User.name, User.email)
+    if actor.can("users:manage"):
+        return list(session.scalars(query))
+    if actor.role == roles.SALES_MANAGER:
+        teams = select(Team.id).where(Team.manager_id == actor.user_id)
+        if actor.team_id is not None:
+            teams = teams.union(select(Team.id).where(Team.id == actor.team_id))
+        return list(session.scalars(query.where(or_(User.id == actor.user_id, User.team_id.in_(teams)))))
+    return list(session.scalars(query.where(User.id == actor.user_id)))
+
+
+def absences_of(user_ids, *, session: Session) -> dict[int, list[Absence]]:
+    """The absences not yet ended of these people, soonest first, in one statement."""
+    wanted = sorted({int(i) for i in user_ids})
+    found: dict[int, list[Absence]] = {}
+    if wanted:
+        for absence in session.scalars(select(Absence).where(Absence.user_id.in_(wanted), Absence.ends_at > now())
+                                       .order_by(Absence.starts_at, Absence.id)):
+            found.setdefault(absence.user_id, []).append(absence)
+    return found
+
+
+def timezones_of(user_ids, *, session: Session) -> dict[int, str]:
+    wanted = sorted({int(i) for i in user_ids})
+    found = dict(session.execute(select(UserPreferences.user_id, UserPreferences.timezone)
+                                 .where(UserPreferences.user_id.in_(wanted))).tuples().all()) if wanted else {}
+    return {user_id: found.get(user_id, "UTC") for user_id in wanted}
 
 
 def absences(user_id: int, *, session: Session, current: bool = True) -> list[Absence]:

@@ -140,3 +140,32 @@ def test_a_sales_manager_sets_their_team_members_absences_a_rep_only_their_own(c
     assert client.delete(f"/api/v1/users/{rep.id}/absences/{absence_id}", headers=rep.headers).status_code == 204
     admin = person(factory, "admin")
     assert client.post(f"/api/v1/users/{outsider.id}/absences", headers=admin.headers, json=body).status_code == 201
+
+
+def test_a_sales_manager_records_their_teams_leave_on_the_out_of_office_page(client, factory):
+    manager = person(factory, "sales_manager")
+    team(factory, "West", manager=manager.email)
+    rep = person(factory, "sales_rep", team="West")
+    outsider = person(factory, "sales_rep")
+    assert patch(client, rep, timezone="Asia/Tokyo").status_code == 200
+    assert sign_in(client, manager.email).status_code == 303
+    page = client.get("/out-of-office")
+    assert page.status_code == 200 and rep.email in page.text and outsider.email not in page.text
+    token = form_token(client, "/out-of-office")
+    bad = client.post("/out-of-office", data={"csrf_token": token, "user": str(rep.id),
+                                              "starts_at": "2099-03-02T09:00", "ends_at": "2099-03-01T09:00"})
+    assert bad.status_code == 422 and 'id="error-ends_at"' in bad.text
+    refused = client.post("/out-of-office", data={"csrf_token": token, "user": str(outsider.id),
+                                                  "starts_at": "2099-03-01T09:00", "ends_at": "2099-03-02T09:00"})
+    assert refused.status_code == 403
+    added = client.post("/out-of-office", data={"csrf_token": token, "user": str(rep.id), "note": "Parental leave",
+                                                "starts_at": "2099-03-01T09:00", "ends_at": "2099-03-02T09:00"},
+                        follow_redirects=False)
+    assert added.status_code == 303
+    (absence,) = client.get(f"/api/v1/users/{rep.id}/absences", headers=rep.headers).json()["items"]
+    assert absence["starts_at"].startswith("2099-03-01T00:00")  # 09:00 in Tokyo
+    assert "2099-03-01 09:00" in client.get("/out-of-office").text
+    removed = client.post(f"/out-of-office/{rep.id}/{absence['id']}/delete", data={"csrf_token": token},
+                          follow_redirects=False)
+    assert removed.status_code == 303
+    assert client.get(f"/api/v1/users/{rep.id}/absences", headers=rep.headers).json()["items"] == []
