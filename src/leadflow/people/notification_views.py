@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Form, Request
+from fastapi import Form, Request, Response
 
 from leadflow.clock import now
 from leadflow.errors import Invalid
 from leadflow.http import DbSession, WritingSession
-from leadflow.people import availability, notifications, preferences
+from leadflow.people import availability, notifications, preferences, signin
 from leadflow.people.deps import PageActor
+from leadflow.web import csrf
 from leadflow.web.pages import local_path, page_router, redirect, render
 
 router = page_router(tags=["pages"])
@@ -22,8 +23,13 @@ PER_PAGE = 30
 
 
 @router.get("/notifications/count")
-def bell(request: Request, actor: PageActor, session: DbSession):
-    count = notifications.unread_count(actor.user_id, session=session)
+def bell(request: Request, session: DbSession):
+    """The bell with its count, polled by every page. Signed out meanwhile (the session expired): 204, so htmx keeps
+    the bell as it is instead of swapping a sign-in page into the header."""
+    user = signin.session_user(session, request.cookies.get(csrf.SESSION_COOKIE))
+    if user is None:
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
+    count = notifications.unread_count(user.id, session=session)
     return render(request, "people/_bell.html", {"count": count}, headers={"Cache-Control": "no-store"})
 
 

@@ -65,7 +65,8 @@ def email_text(notice: Notice) -> str:
 
 
 def _clean(notice: Notice) -> Notice:
-    return Notice(user_id=int(notice.user_id), kind=notice.kind[:40], title=notice.title.strip()[:MAX_TITLE],
+    title = " ".join(notice.title.split())[:MAX_TITLE]  # one line: it is an email's subject too
+    return Notice(user_id=int(notice.user_id), kind=notice.kind[:40], title=title,
                   body=notice.body[:MAX_BODY], link=notice.link[:MAX_LINK], key=notice.key[:MAX_KEY],
                   lead_id=notice.lead_id)
 

@@ -224,3 +224,8 @@ def test_two_concurrent_callers_with_the_same_keys_alert_once(fresh_database):
         assert len(outbox_keys(factory, events.EMAIL_SEND)) == 50
     finally:
         engine.dispose()
+
+
+def test_the_bell_of_a_signed_out_browser_stays_as_it_is(client):
+    answer = client.get("/notifications/count", follow_redirects=False)
+    assert answer.status_code == 204 and answer.text == ""
