@@ -79,7 +79,8 @@ def _text(minutes: int) -> str:
 
 def normalize_hours(value) -> tuple[dict | None, list[tuple[str, str]]]:
     """Working hours as given (a dict of weekday -> list of "HH:MM-HH:MM", or None) -> (the normalized dict, problems
-    as (field, reason)); a weekday left out or with no period is a day off. Periods of a day may not overlap."""
+    as (field, reason)); a weekday left out or with no period is a day off, and no period at all is None (any time).
+    Periods of a day may not overlap."""
     if value is None:
         return None, []
     if not isinstance(value, dict):
@@ -108,7 +109,9 @@ def normalize_hours(value) -> tuple[dict | None, list[tuple[str, str]]]:
             problems.append((where, "has periods that overlap"))
         if parsed:
             hours[day] = [f"{_text(start)}-{_text(end)}" for start, end in parsed]
-    return ({day: hours[day] for day in WEEKDAYS if day in hours} if not problems else None), problems
+    if problems or not hours:
+        return None, problems  # no period on any day: not said, available at any time (never: a day off each day)
+    return {day: hours[day] for day in WEEKDAYS if day in hours}, problems
 
 
 def within_hours(hours: dict | None, timezone: str, moment: datetime) -> bool:

@@ -18,7 +18,7 @@ def test_working_hours_are_normalized_and_sorted_by_weekday():
     hours, problems = availability.normalize_hours({"fri": "9:00-12:00", "mon": ["13:00-17:00", "08:00-12:00"],
                                                     "sun": []})
     assert problems == [] and hours == {"mon": ["08:00-12:00", "13:00-17:00"], "fri": ["09:00-12:00"]}
-    assert availability.normalize_hours(None) == (None, [])
+    assert availability.normalize_hours(None) == (None, []) == availability.normalize_hours({"sat": []})
 
 
 def test_bad_working_hours_name_their_weekday():
