@@ -3,6 +3,7 @@ webhook on a real HTTP server), the bell and reading them through HTTP, only one
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from sqlalchemy import func, select
@@ -229,3 +230,29 @@ def test_two_concurrent_callers_with_the_same_keys_alert_once(fresh_database):
 def test_the_bell_of_a_signed_out_browser_stays_as_it_is(client):
     answer = client.get("/notifications/count", follow_redirects=False)
     assert answer.status_code == 204 and answer.text == ""
+
+
+def test_the_chat_webhook_address_reaches_no_log_line(client, factory, chat, caplog):
+    """As the worker logs when started by `leadflow worker` (logs.configure), at DEBUG: no line names the address."""
+    from leadflow import logs
+
+    rep = person(factory, "sales_rep")
+    set_preferences(client, rep, chat_webhook_url=chat.url, notify_email=False)
+    send(factory, [notice(rep.id, "logged:1")])
+    root = logging.getLogger()
+    kept = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in ("httpx", "httpcore")})
+    logs.configure(level="DEBUG")
+    root.addHandler(caplog.handler)
+    caplog.handler.setLevel(logging.DEBUG)
+    try:
+        worker.drain(factory)
+        chat.status = 500
+        send(factory, [notice(rep.id, "logged:2")])
+        worker.drain(factory)
+    finally:
+        root.handlers[:], level, levels = kept
+        root.setLevel(level)
+        for name, value in levels.items():
+            logging.getLogger(name).setLevel(value)
+    assert len(chat.posts) == 2 and "the chat webhook answered 500" in caplog.text
+    assert "secretpart" not in caplog.text
