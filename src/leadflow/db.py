@@ -285,6 +285,21 @@ def insert_ignore(bind, model, values: dict, index_elements: list[str]):
     return insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements)
 
 
+def insert_ignore_many(session, table, rows: list[dict], index_elements: list[str]) -> int:
+    """insert_ignore for a batch, one executemany: rows whose key exists (or comes twice) are skipped, a concurrent
+    writer of the same key included. Returns how many rows were added."""
+    if not rows:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # Counted by RETURNING: psycopg reports no rowcount here. Sent as multi-row VALUES (SQLAlchemy's insertmanyvalues,
+    # 1,000 rows a statement) on both databases.
+    statement = insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    return len(session.execute(statement.returning(table.c[index_elements[0]]), rows).all())
+
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 

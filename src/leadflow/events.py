@@ -9,6 +9,9 @@ LEADS_UNMERGED = "leads.unmerged"  # {survivor_id, merged_id}: a merge undone; e
 IMPORT_RUN = "import.run"
 CAPTURE_RETRY = "capture.retry"  # periodic: process again the captures a failure left pending
 EMAIL_SEND = "email.send"  # one email to send through SMTP (leadflow.mail)
+# {user_id, kind, title, body, link}: one notification posted to the person's chat webhook (people; the URL is read
+# when sent, never stored in the message)
+NOTIFICATION_CHAT = "notification.chat"
 PREDICT_TICK = "predict.tick"  # periodic: retrain the predictive model when due, score new open leads
 LEAD_STAGE_CHANGED = "lead.stage_changed"  # {lead_id, from, to, reason, actor}: every move of the stage machine
 LEAD_SALES_READY = "lead.sales_ready"  # once per lead (key lead.sales_ready:{id}): routing subscribes to it

@@ -36,3 +36,6 @@ def configure(fmt: str = "text", level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # httpx and httpcore log every request with its full URL at INFO/DEBUG: a chat webhook's URL is a secret.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -20,6 +20,15 @@ def queue(session: Session, *, to: str, subject: str, text: str, key: str) -> No
                    key=f"email:{key}")
 
 
+def queue_many(session: Session, emails: list[dict]) -> int:
+    """queue for a batch ({to, subject, text, key} each), one statement; an email whose key was queued before adds
+    nothing. Returns how many were queued."""
+    return outbox.publish_many(session, [
+        {"topic": events.EMAIL_SEND, "payload": {"to": e["to"], "subject": e["subject"], "text": e["text"],
+                                                 "key": e["key"]}, "key": f"email:{e['key']}"} for e in emails],
+        skip_existing=True)
+
+
 def message_of(settings: Settings, payload: dict) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.smtp_from

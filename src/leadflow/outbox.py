@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from leadflow.clock import now
-from leadflow.db import Base, BigId, UtcDateTime, begin_write
+from leadflow.db import Base, BigId, UtcDateTime, begin_write, insert_ignore_many
 
 
 class OutboxMessage(Base):
@@ -36,13 +36,19 @@ def publish(session: Session, topic: str, payload: dict, *, key: str | None = No
                                              "available_at": available_at or moment, "created_at": moment}])
 
 
-def publish_many(session: Session, messages: list[dict]) -> None:
-    """publish for a batch (an import chunk's events): {topic, payload, key?, available_at?}, one executemany."""
-    if messages:
-        moment = now()
-        session.execute(insert(OutboxMessage.__table__), [
-            {"topic": m["topic"], "payload": m["payload"], "key": m.get("key"), "attempts": 0,
-             "available_at": m.get("available_at") or moment, "created_at": moment} for m in messages])
+def publish_many(session: Session, messages: list[dict], *, skip_existing: bool = False) -> int:
+    """publish for a batch (an import chunk's events): {topic, payload, key?, available_at?}, one executemany.
+    skip_existing: a message whose key exists already (or is written concurrently) is skipped, not an error.
+    Returns how many messages were added."""
+    if not messages:
+        return 0
+    moment = now()
+    rows = [{"topic": m["topic"], "payload": m["payload"], "key": m.get("key"), "attempts": 0,
+             "available_at": m.get("available_at") or moment, "created_at": moment} for m in messages]
+    if skip_existing:
+        return insert_ignore_many(session, OutboxMessage.__table__, rows, ["key"])
+    session.execute(insert(OutboxMessage.__table__), rows)
+    return len(rows)
 
 
 def publish_once(session: Session, topic: str, payload: dict, *, key: str,

@@ -1,10 +1,11 @@
-"""Users, teams, sign-in sessions and lockouts, API keys, and the call lists that let telemarketers see leads."""
+"""Users, teams, sign-in sessions and lockouts, API keys, the call lists that let telemarketers see leads, and each
+person's notifications, notification preferences and availability (time zone, working hours, out of office)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadflow.clock import now
@@ -95,3 +96,49 @@ class CallListLead(Base):
     call_list_id: Mapped[int] = mapped_column(ForeignKey("call_lists.id", ondelete="CASCADE"), primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True, index=True)
     added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
+
+
+class Notification(Base):
+    """One alert for one person (in-app); the key makes a second alert for the same thing add nothing."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_id_read_at_created_at", "user_id", "read_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(500), default="/")
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class UserPreferences(Base):
+    """How a person is alerted and when they work; a user without a row has the defaults (email and in-app, UTC)."""
+
+    __tablename__ = "user_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_in_app: Mapped[bool] = mapped_column(Boolean, default=True)
+    chat_webhook_url: Mapped[str | None] = mapped_column(String(1000))  # a secret: never shown back in full
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    working_hours: Mapped[dict | None] = mapped_column(JSON)  # {"mon": ["08:00-16:00"], ...}; None: not said
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
+
+
+class Absence(Base):
+    """Out of office from starts_at to ends_at (UTC): routing passes the person by meanwhile."""
+
+    __tablename__ = "absences"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)

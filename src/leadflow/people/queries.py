@@ -1,4 +1,4 @@
-"""Reads with no decision: who did something, by name (pages never show "user:6")."""
+"""Reads with no decision: who did something, by name (pages never show "user:6"); when people are available."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadflow.people.models import ApiKey, User
+from leadflow.clock import as_utc, now
+from leadflow.people.availability import Availability
+from leadflow.people.models import Absence, ApiKey, User, UserPreferences
 
 # Actors that are not a person or a key, as the pages name them.
 MACHINES = {"system": "leadflow", "cli": "the command line", "lead": "the lead", "import": "an import"}
@@ -47,3 +49,22 @@ def actor_names(labels: Iterable[str | None], *, session: Session) -> dict[str, 
         names[label] = "a former user" if label.startswith("user:") else \
             "a deleted API key" if label.startswith("api_key:") else label
     return names
+
+
+def availability(user_ids: Iterable[int], *, session: Session) -> dict[int, Availability]:
+    """Each user's time zone, working hours and absences not yet ended (soonest first), in two statements; a user
+    who never set preferences is in UTC with no working hours (any time). Routing reads it to pass people by."""
+    wanted = sorted({int(i) for i in user_ids if i is not None})
+    if not wanted:
+        return {}
+    found = {user_id: (timezone, hours) for user_id, timezone, hours in session.execute(
+        select(User.id, UserPreferences.timezone, UserPreferences.working_hours)
+        .outerjoin(UserPreferences, UserPreferences.user_id == User.id).where(User.id.in_(wanted)))}
+    away: dict[int, list[tuple]] = {}
+    for user_id, starts_at, ends_at in session.execute(
+            select(Absence.user_id, Absence.starts_at, Absence.ends_at)
+            .where(Absence.user_id.in_(wanted), Absence.ends_at > now()).order_by(Absence.starts_at, Absence.id)):
+        away.setdefault(user_id, []).append((as_utc(starts_at), as_utc(ends_at)))
+    return {user_id: Availability(timezone=timezone or "UTC", working_hours=hours,
+                                  absences=tuple(away.get(user_id, ())))
+            for user_id, (timezone, hours) in found.items()}

@@ -4,44 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from email import message_from_bytes, policy
 from urllib.parse import urlsplit
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from leadflow import clock, events, worker
 from leadflow.outbox import OutboxMessage
-from leadflow.settings import get_settings
-from tests.integration.live import free_port
 from tests.integration.people.factories import person
 from tests.integration.people.pages import form_token, sign_in
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(monkeypatch):
-    """A real SMTP server on a free port; the worker reads its address from the environment."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    for name, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_STARTTLS": "false",
-                        "SMTP_FROM": "crm@example.com"}.items():
-        monkeypatch.setenv(f"LEADFLOW_{name}", value)
-    get_settings.cache_clear()
-    yield inbox
-    controller.stop()
-    get_settings.cache_clear()
 
 
 def ask_for_reset(client, email: str):
