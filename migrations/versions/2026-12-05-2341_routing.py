@@ -55,7 +55,6 @@ def upgrade() -> None:
     sa.Column('reasons', sa.JSON(), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
     sa.Column('assigned_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('seen_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_assignments_lead_id_leads'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['previous_user_id'], ['users.id'], name=op.f('fk_assignments_previous_user_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_assignments_user_id_users'), ondelete='SET NULL'),
@@ -75,12 +74,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.add_column(sa.Column('queue', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('assigned_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('owner_seen_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_leads_queue'), ['queue'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_leads_queue'))
+        batch_op.drop_column('owner_seen_at')
+        batch_op.drop_column('assigned_at')
         batch_op.drop_column('queue')
     op.drop_table('routing_cursors')
     with op.batch_alter_table('assignments', schema=None) as batch_op:

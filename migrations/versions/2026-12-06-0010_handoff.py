@@ -1,7 +1,7 @@
 """handoff: webhook endpoints (webhooks, HubSpot, Salesforce) and their deliveries
 
 Revision ID: 0034
-Revises: 0032
+Revises: 0033
 Created: 2026-12-06 00:10:00
 
 Every event handed to another system is a delivery row with its frozen body, retried with backoff for 24 hours
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0034'
-down_revision = '0032'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 

@@ -8,20 +8,9 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
+from leadflow.stage import batch, takes_batch  # noqa: F401  (what a stage marks its batch handlers with)
+
 Handler = Callable[[Session, dict], None]
-BatchHandler = Callable[[Session, list[dict]], None]
-
-
-def batch(handler: BatchHandler) -> BatchHandler:
-    """Mark a handler as taking a list of payloads: the worker hands it every due message of its topic it claimed
-    (up to `worker.BATCH`) in one transaction; if the batch fails, each message runs alone, so one bad message
-    fails alone. A hundred thousand leads becoming Sales Ready at once are routed a chunk at a time."""
-    handler.takes_batch = True  # type: ignore[attr-defined]
-    return handler
-
-
-def takes_batch(handler: Callable) -> bool:
-    return getattr(handler, "takes_batch", False)
 
 
 def run_batch(handler: Callable, session: Session, payloads: list[dict]) -> None:

@@ -1,5 +1,5 @@
 """Worker handlers of handoff: an event fanned out into deliveries (one per subscribed endpoint), a delivery sent.
-Both take a list of payloads (a batch); the worker calls them through one-payload wrappers for now."""
+Both take a batch of payloads (the worker hands them up to `worker.BATCH` messages of a topic at once)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from leadflow import events
 from leadflow.handoff import payloads as catalogue
 from leadflow.handoff import service as handoff_service
+from leadflow.stage import batch
 
 
 def fan_out(session: Session, topic: str, payloads: list[dict]) -> None:
@@ -20,19 +21,15 @@ def deliver(session: Session, payloads: list[dict]) -> None:
     handoff_service.deliver(payloads, session=session)
 
 
-def fan_out_of(topic: str) -> Callable[[Session, dict], None]:
-    """The one-payload handler of one topic."""
+def fan_out_of(topic: str) -> Callable[[Session, list[dict]], None]:
+    """The batch handler of one topic."""
 
-    def handle(session: Session, payload: dict) -> None:
-        fan_out(session, topic, [payload])
+    def handle(session: Session, payloads: list[dict]) -> None:
+        fan_out(session, topic, payloads)
 
     handle.__name__ = f"fan_out_{topic.replace('.', '_')}"
-    return handle
-
-
-def deliver_one(session: Session, payload: dict) -> None:
-    deliver(session, [payload])
+    return batch(handle)
 
 
 def handlers() -> dict:
-    return {**{topic: fan_out_of(topic) for topic in catalogue.EVENTS}, events.WEBHOOK_DELIVER: deliver_one}
+    return {**{topic: fan_out_of(topic) for topic in catalogue.EVENTS}, events.WEBHOOK_DELIVER: batch(deliver)}

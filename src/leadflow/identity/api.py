@@ -99,7 +99,7 @@ def unmerge_lead(lead_id: int, session: DbSession, actor: Merger):
         raise NotFound("merged lead", lead_id)
     restored = merges.unmerge(session, merged=lead, actor=actor.label)
     session.commit()
-    return LeadRead.model_validate(restored)
+    return leads_queries.read(restored, session=session)
 
 
 @router.get("/leads/{lead_id}/merges", response_model=list[MergeRead])

@@ -28,6 +28,9 @@ def list_leads(
     email: str | None = None, company: str | None = None, company_id: int | None = None,
     campaign: Annotated[str | None, Query(description="campaign id or code")] = None,
     stage: Stage | None = None, owner: int | None = None, channel: str | None = None,
+    queued: Annotated[bool, Query(description="only leads waiting in a routing queue (nobody could take them)")]
+    = False,
+    new_for_me: Annotated[bool, Query(description="only my leads I have not opened since I got them")] = False,
     source: Annotated[str | None, Query(max_length=200, description="the source of the lead's campaign")] = None,
     country: str | None = None, created_after: datetime | None = None, created_before: datetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="words (as prefixes) in name, email, company, "
@@ -42,8 +45,11 @@ def list_leads(
     direction: Annotated[Literal["asc", "desc"] | None, Query(alias="dir", description="with sort=score only")] = None,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ):
+    if new_for_me:
+        owner = actor.user_id if actor.user_id is not None else -1
     f = queries.LeadFilter(email=email, company=company, company_id=company_id, campaign=campaign, stage=stage,
-                           owner=owner, source=source, channel=channel, country=country,
+                           owner=owner, queued=queued, unseen=new_for_me, source=source, channel=channel,
+                           country=country,
                            created_after=created_after, created_before=created_before, q=q,
                            band=_listed("band", band, ("hot", "warm", "cold"), str.lower),
                            grade=_listed("grade", grade, ("A", "B", "C", "D"), str.upper), score_min=score_min,
@@ -56,7 +62,7 @@ def list_leads(
         raise Invalid.one("dir", "only with sort=score (the id order is newest first)")
     else:
         rows, next_cursor = queries.lead_page(actor, f, session=session, cursor=cursor, limit=limit)
-    return LeadPage(items=[LeadRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return LeadPage(items=queries.reads(rows, session=session), next_cursor=next_cursor)
 
 
 def _listed(name: str, given: list[str] | None, allowed: tuple[str, ...], fold) -> tuple[str, ...]:
@@ -69,7 +75,7 @@ def _listed(name: str, given: list[str] | None, allowed: tuple[str, ...], fold) 
 
 @router.get("/{lead_id}", response_model=LeadRead)
 def get_lead(lead_id: int, session: DbSession, actor: Reader):
-    return LeadRead.model_validate(queries.visible_lead(actor, lead_id, session=session))
+    return queries.read(queries.visible_lead(actor, lead_id, session=session), session=session)
 
 
 @router.patch("/{lead_id}", response_model=LeadRead)
@@ -85,7 +91,7 @@ def update_lead(lead_id: int, body: LeadUpdate, session: DbSession, actor: Write
     leads_service.edit(session=session, lead=lead, values=values, actor=actor.label,
                        default_country=settings.default_country)
     session.commit()
-    return LeadRead.model_validate(lead)
+    return queries.read(lead, session=session)
 
 
 @router.get("/{lead_id}/activities", response_model=list[ActivityRead])

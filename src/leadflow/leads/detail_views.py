@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from leadflow.campaigns.models import Campaign
 from leadflow.errors import Invalid, NotFound
-from leadflow.http import AppSettings, DbSession
+from leadflow.http import AppSettings, DbSession, WritingSession
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads import timeline as lead_timeline
@@ -134,7 +134,8 @@ def _company_tree(session, actor, lead: Lead) -> dict | None:
 
 
 @router.get("/leads/{lead_id:int}")
-def lead_page(lead_id: int, request: Request, session: DbSession, actor: PageActor, merged: int | None = None):
+def lead_page(lead_id: int, request: Request, session: WritingSession, actor: PageActor,
+              merged: int | None = None):
     actor.require("leads:read")
     try:
         lead = queries.visible_lead(actor, lead_id, session=session)
@@ -148,6 +149,8 @@ def lead_page(lead_id: int, request: Request, session: DbSession, actor: PageAct
     if merged is not None and actor.can("leads:merge"):
         gone = session.get(Lead, merged)
         undo = gone if gone is not None and gone.merged_into_id == lead.id else None
+    if leads_service.mark_seen_by_owner(lead, actor.user_id, session=session):
+        session.commit()  # the owner opened it: no longer "new for me"
     owner = session.get(User, lead.owner_id) if lead.owner_id else None
     campaign_ids = {i for i in (lead.campaign_id, lead.last_campaign_id) if i}
     campaigns = {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))} \

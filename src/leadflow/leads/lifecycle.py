@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 STAGES = ("new", "mql", "sql", "opportunity", "customer", "nurture", "disqualified", "recycled")
 
+# The stages of a lead someone is working: what counts against a salesperson's open-lead capacity.
+WORKED = ("new", "mql", "sql", "opportunity")
+
 STAGE_LABELS = {
     "new": "New", "mql": "MQL", "sql": "SQL", "opportunity": "Opportunity", "customer": "Customer",
     "nurture": "Nurture", "disqualified": "Disqualified", "recycled": "Recycled",

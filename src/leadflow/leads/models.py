@@ -77,6 +77,8 @@ class Lead(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # Kept by routing: the queue a lead waits in when no rule or nobody could take it (managers see queued leads).
     queue: Mapped[str | None] = mapped_column(String(200), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # when the current owner got the lead
+    owner_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # when that owner first opened it ("new")
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     # Fields a person edited by hand: intake never overwrites them.
     manual_fields: Mapped[list] = mapped_column(JSON, default=list)

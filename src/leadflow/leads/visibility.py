@@ -1,11 +1,12 @@
 """Who sees which leads: every list, detail, export and API path for leads starts here.
 
-The rule per role is data (people/roles.py LEAD_VISIBILITY); this turns it into the query.
+The rule per role is data (people/roles.py LEAD_VISIBILITY); this turns it into the query. A sales manager also sees
+the leads waiting in a routing queue.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 
 from leadflow.leads.models import Lead
 from leadflow.people import roles
@@ -35,7 +36,9 @@ def visible_leads(actor: Actor) -> Select:
     if rule == "team":
         teams = select(Team.id).where(or_(Team.manager_id == actor.user_id, Team.id == actor.team_id))
         members = select(User.id).where(User.team_id.in_(teams))
-        return query.where(or_(own, Lead.owner_id.in_(members)))
+        # Managers also see the leads waiting in a queue (no rule or nobody could take them) to hand them out.
+        queued = and_(Lead.owner_id.is_(None), Lead.queue.is_not(None))
+        return query.where(or_(own, Lead.owner_id.in_(members), queued))
     if rule == "call_lists":
         listed = select(CallListLead.lead_id).join(CallList, CallList.id == CallListLead.call_list_id).where(
             CallList.owner_id == actor.user_id)

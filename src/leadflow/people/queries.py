@@ -4,15 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadflow.clock import as_utc, now
 from leadflow.people.availability import Availability
-from leadflow.people.models import Absence, ApiKey, User, UserPreferences
+from leadflow.people.models import Absence, ApiKey, Team, User, UserPreferences
 
 # Actors that are not a person or a key, as the pages name them.
 MACHINES = {"system": "leadflow", "cli": "the command line", "lead": "the lead", "import": "an import"}
+
+
+def users_by_email(emails: Iterable[str], *, session: Session) -> dict[str, User]:
+    """Users by their (lower-case) email; those who left too (routing says why it skips them)."""
+    wanted = sorted({e.lower() for e in emails if e})
+    if not wanted:
+        return {}
+    return {u.email: u for u in session.scalars(select(User).where(User.email.in_(wanted)))}
+
+
+def teams_by_name(names: Iterable[str], *, session: Session) -> dict[str, tuple[Team, list[User]]]:
+    """Teams by name (as written, and folded to lower case) with their members in id order."""
+    wanted = {n for n in names if n}
+    if not wanted:
+        return {}
+    teams = list(session.scalars(select(Team).where(func.lower(Team.name).in_(sorted({n.lower() for n in wanted})))))
+    members: dict[int, list[User]] = {team.id: [] for team in teams}
+    if teams:
+        for user in session.scalars(select(User).where(User.team_id.in_(list(members))).order_by(User.id)):
+            members[user.team_id].append(user)
+    return {team.name.lower(): (team, members[team.id]) for team in teams}
 
 
 def _ids(labels: Iterable[str], prefix: str) -> set[int]:

@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, str] = {
     "scoring:rules": "edit, activate, export and import scoring rule sets and start rescores",
     "users:manage": "manage users, teams and API keys",
     "qualification:rule": "edit the Sales Ready rule",
+    "routing:rules": "edit, preview, import and activate the routing rules and salespeople's capacities",
     "webhooks:manage": "manage webhooks and CRM connectors, see their delivery logs, replay deliveries",
 }
 
@@ -47,9 +48,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ADMIN: frozenset(PERMISSIONS),
     MARKETING: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "captures:read", "campaigns:write",
                                   "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:read",
-                                  "call_lists:manage", "qualification:rule", "scoring:rules"}),
+                                  "call_lists:manage", "qualification:rule", "scoring:rules",
+                                  "routing:rules"}),
     SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
-                                      "call_lists:manage", "qualification:rule"}),
+                                      "call_lists:manage", "qualification:rule", "routing:rules"}),
     SALES_REP: frozenset(_WORK | {"leads:merge"}),
     TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
 }
@@ -78,7 +80,7 @@ SCOPES: dict[str, frozenset[str]] = {
     "campaigns:write": frozenset({"campaigns:write", "forms:write"}),
     "imports:write": frozenset({"imports:run"}),
     "admin": frozenset({"users:manage", "identity:rules", "call_lists:manage", "qualification:rule", "scoring:rules",
-                       "webhooks:manage"}),
+                       "routing:rules", "webhooks:manage"}),
 }
 
 

@@ -72,4 +72,3 @@ class Assignment(Base):
     reasons: Mapped[dict] = mapped_column(JSON, default=dict)  # matched, considered, skipped, explanation
     actor: Mapped[str] = mapped_column(String(200), default="system")
     assigned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
-    seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # when the new owner first opened the lead

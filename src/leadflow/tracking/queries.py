@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Text, and_, case, cast, null, or_, select
+from sqlalchemy import Text, and_, case, cast, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.tracking.bulk import STREAM_BATCH, epoch_seconds
@@ -83,3 +83,27 @@ def scored_events_since(lead_ids: list[int], earliest: datetime, *, session: Ses
             .where(Event.occurred_at >= earliest, Event.unscored.is_(None),
                    Event.lead_id.in_(ids[start:start + 5000])))]
     return rows
+
+
+def recent_by_lead(lead_ids: list[int], *, session: Session, per_lead: int = 5) -> dict[int, list[tuple]]:
+    """Each lead's latest events as (when, what happened in words), newest first: what an alert to a salesperson
+    tells of the lead (visits, downloads, answers). One query for the whole list."""
+    if not lead_ids:
+        return {}
+    ranked = select(Event.lead_id, Event.occurred_at, Event.type, Event.properties, func.row_number().over(
+        partition_by=Event.lead_id, order_by=(Event.occurred_at.desc(), Event.id.desc())).label("n")).where(
+        Event.lead_id.in_(lead_ids), Event.unscored.is_(None)).subquery()
+    found: dict[int, list[tuple]] = {}
+    rows = session.execute(select(ranked.c.lead_id, ranked.c.occurred_at, ranked.c.type, ranked.c.properties)
+                           .where(ranked.c.n <= per_lead).order_by(ranked.c.lead_id, ranked.c.n))
+    for lead_id, occurred_at, kind, properties in rows:
+        found.setdefault(lead_id, []).append((occurred_at, describe(kind, properties or {})))
+    return found
+
+
+def describe(kind: str, properties: dict) -> str:
+    """An event in a few words: its type and what it was about (a page, a file, a form, an answer)."""
+    words = kind.replace("_", " ")
+    about = next((str(properties[k]) for k in ("title", "name", "file", "form", "url", "subject", "answer")
+                  if properties.get(k)), "")
+    return f"{words}: {about[:120]}" if about else words
