@@ -386,6 +386,8 @@ def assign(lead: Lead, *, session: Session, to: str, actor: str, note: str | Non
     kind, _, name = to.partition(":")
     name = name.strip()
     moment = now()
+    if not leads_queries.lock_for_owner([lead.id], session=session):  # as it is now, not as the page showed it
+        raise NotFound(f"lead {lead.id}")
     previous = lead.owner_id
     if kind == "user" or to.isdecimal():
         user = (people_queries.users_by_email([name], session=session).get(name.lower()) if kind == "user"

@@ -117,8 +117,8 @@ def test_the_fan_out_of_one_event_run_twice_makes_one_delivery(client, auth, fac
     handle = handoff_jobs.handlers()["lead.updated"]
     payload = {"lead_id": lead_id, "fields": ["job_title"]}
     with factory() as session:
-        handle(session, payload)
-        handle(session, dict(payload))
+        handle(session, [payload])
+        handle(session, [dict(payload)])
         session.commit()
         made = session.scalars(select(WebhookDelivery)).all()
         assert len(made) == 1

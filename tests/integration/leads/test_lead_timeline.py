@@ -73,6 +73,8 @@ def test_every_action_on_a_lead_renders_on_its_page_with_people_by_name(client, 
                         json={"city": "Bergen", "owner": rep.id}).status_code == 200
     assert client.post(f"/api/v1/leads/{survivor}/notes", headers=auth, json={"text": "Met at the fair"}
                        ).status_code == 201
+    assert client.post(f"/api/v1/leads/{other}/assign", headers=auth, json={"to": "queue:Partners"}
+                       ).status_code == 201  # routing's hand-over
     assert client.post(f"/api/v1/leads/{survivor}/stage", headers=auth, json={"to": "mql"}).status_code == 200
     assert client.put("/api/v1/sales-ready-rule", headers=auth,
                       json={"expression": "bant.known >= 1"}).status_code == 200
@@ -101,7 +103,7 @@ def test_every_action_on_a_lead_renders_on_its_page_with_people_by_name(client, 
             select(Activity).where(Activity.lead_id.in_(list(pages))))}
     kinds = {kind for _, kind in written}
     assert kinds >= {"captured", "merged", "field_changed", "note", "stage_changed", "bant_changed", "sales_ready",
-                     "lead_merged", "merged_away", "lead_unmerged", "unmerged", "owner_changed"}
+                     "lead_merged", "merged_away", "lead_unmerged", "unmerged", "owner_changed", "assigned"}
     for lead_id, kind in written:
         assert f"activity kind-{kind}" in pages[lead_id], (lead_id, kind)
     both = "".join(pages.values())
@@ -123,6 +125,6 @@ def test_the_actions_above_cover_every_kind_the_code_writes():
         written |= set(re.findall(r"\{\"kind\": \"(\w+)\", \"summary\"", text))
         written |= set(re.findall(r"\"kind\": \"(\w+)\",\n\s+\"summary\"", text))
     covered = {"captured", "merged", "field_changed", "note", "stage_changed", "bant_changed", "sales_ready",
-               "lead_merged", "merged_away", "lead_unmerged", "unmerged", "owner_changed"} | DEMO_KINDS
+               "lead_merged", "merged_away", "lead_unmerged", "unmerged", "owner_changed", "assigned"} | DEMO_KINDS
     assert written >= {"captured", "merged", "bant_changed", "lead_merged"}  # the scan finds them
     assert written <= covered, sorted(written - covered)

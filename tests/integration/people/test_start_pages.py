@@ -83,7 +83,8 @@ def test_the_navigation_marks_one_item_current_the_section_the_page_is_in(client
     pages = {"/leads": "Inbox", f"/leads/{lead_id}": "Inbox", "/call-lists": "Call lists", "/leads/new": "Quick entry",
              "/duplicates": "Duplicates", "/campaigns": "Campaigns", "/forms": "Forms", "/imports": "Imports",
              "/imports/new": "Imports", "/companies": "Companies", "/scoring": "Scoring", "/scoring/new": "Scoring",
-             "/settings/sales-ready": "Sales Ready", "/settings": "Settings", "/settings/users": "Settings"}
+             "/settings/sales-ready": "Sales Ready", "/settings": "Settings", "/settings/users": "Settings",
+             "/routing": "Routing", "/settings/webhooks": "Webhooks"}
     assert set(pages.values()) == {entry.label for entry in stages.navigation()}  # every item of the navigation
     for path, label in pages.items():
         page = client.get(path)
