@@ -6,7 +6,6 @@ import hashlib
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from sqlalchemy.orm import Session
 
@@ -35,8 +34,9 @@ def message_of(settings: Settings, payload: dict) -> EmailMessage:
     message["To"] = payload["to"]
     message["Subject"] = payload["subject"]
     # The same Message-ID on a retry lets receiving servers drop a second copy.
-    message["Message-ID"] = make_msgid(idstring=hashlib.sha256(payload["key"].encode()).hexdigest()[:24],
-                                       domain=settings.smtp_from.rpartition("@")[2] or "leadflow")
+    # (make_msgid adds the time, the process and a random number: a retry would get a new one.)
+    domain = settings.smtp_from.rpartition("@")[2] or "leadflow"
+    message["Message-ID"] = f"<{hashlib.sha256(payload['key'].encode()).hexdigest()[:32]}.leadflow@{domain}>"
     message.set_content(payload["text"])
     return message
 
