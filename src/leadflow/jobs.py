@@ -13,13 +13,14 @@ from leadflow.stage import batch, takes_batch  # noqa: F401  (what a stage marks
 Handler = Callable[[Session, dict], None]
 
 
-def run_batch(handler: Callable, session: Session, payloads: list[dict]) -> None:
-    """Run any handler over a list of payloads (one by one unless it takes a batch)."""
+def run_batch(handler: Callable, session: Session, payloads: list[dict]) -> dict[int, str]:
+    """Run any handler over a list of payloads (one by one unless it takes a batch); {index: error} of the payloads
+    a batch handler could not do (work outside the database, such as emails)."""
     if takes_batch(handler):
-        handler(session, payloads)
-    else:
-        for payload in payloads:
-            handler(session, payload)
+        return handler(session, payloads) or {}
+    for payload in payloads:
+        handler(session, payload)
+    return {}
 
 
 def without_handler() -> dict[str, str]:
@@ -55,7 +56,8 @@ def _each(*steps: Callable) -> Callable:
     if any(takes_batch(step) for step in steps):
         def run_all(session: Session, payloads: list[dict]) -> None:
             for step in steps:
-                run_batch(step, session, payloads)
+                if run_batch(step, session, payloads):  # steps of a shared topic work in the database only
+                    raise RuntimeError(f"{step.__name__} could not do part of its batch")
 
         return batch(run_all)
 

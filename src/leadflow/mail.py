@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from leadflow import events, outbox
 from leadflow.settings import Settings, get_settings
+from leadflow.stage import batch
 
 
 def queue(session: Session, *, to: str, subject: str, text: str, key: str) -> None:
@@ -41,23 +42,55 @@ def message_of(settings: Settings, payload: dict) -> EmailMessage:
     return message
 
 
-def send(settings: Settings, payload: dict) -> None:
+def _connect(settings: Settings) -> smtplib.SMTP:
     if not settings.smtp_host:
         raise RuntimeError("LEADFLOW_SMTP_HOST is not set: cannot send email")
-    message = message_of(settings, payload)
     context = ssl.create_default_context()
     if settings.smtp_port == 465:
         client = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=30, context=context)
     else:
         client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
-    with client:
+    try:
         if settings.smtp_starttls and settings.smtp_port != 465:
             client.starttls(context=context)
         if settings.smtp_username:
             client.login(settings.smtp_username, settings.smtp_password or "")
-        client.send_message(message)
+    except Exception:
+        client.close()
+        raise
+    return client
 
 
-def deliver(session: Session, payload: dict) -> None:
-    """The worker's handler for events.EMAIL_SEND."""
-    send(get_settings(), payload)
+def send(settings: Settings, payload: dict) -> None:
+    with _connect(settings) as client:
+        client.send_message(message_of(settings, payload))
+
+
+def send_many(settings: Settings, payloads: list[dict]) -> dict[int, str]:
+    """Send each over one connection (a new one after a failure); returns {index: error} of those not sent."""
+    failed: dict[int, str] = {}
+    client = None
+    try:
+        for index, payload in enumerate(payloads):
+            try:
+                client = client or _connect(settings)
+                client.send_message(message_of(settings, payload))
+            except (smtplib.SMTPException, OSError, RuntimeError) as exc:
+                failed[index] = f"{type(exc).__name__}: {exc}"
+                if client is not None:
+                    client.close()
+                client = None
+    finally:
+        if client is not None:
+            try:
+                client.quit()
+            except (smtplib.SMTPException, OSError):
+                client.close()
+    return failed
+
+
+@batch
+def deliver(session: Session, payloads: list[dict]) -> dict[int, str]:
+    """The worker's handler for events.EMAIL_SEND: a batch of emails over one SMTP connection; those that failed are
+    retried alone (each keeps its Message-ID, so a copy sent twice is dropped by the receiving side)."""
+    return send_many(get_settings(), payloads)

@@ -63,7 +63,9 @@ def _run_one(factory: sessionmaker[Session], registry: dict, message_id: int, to
         if handler is None:  # a typo or a topic of a newer version: kept with its error, never dropped
             raise LookupError(f"no handler for the topic {topic!r} (see leadflow.jobs)")
         with factory() as session, session.begin():
-            jobs.run_batch(handler, session, [payload])
+            failed = jobs.run_batch(handler, session, [payload])
+            if failed:
+                raise RuntimeError(failed[0])
             if not _finish(session, message_id, attempts):
                 raise LeaseLost(f"job {message_id} was claimed again while it ran")
     except LeaseLost:
@@ -75,19 +77,24 @@ def _run_one(factory: sessionmaker[Session], registry: dict, message_id: int, to
 
 
 def _run_batch(factory: sessionmaker[Session], handler, topic: str, messages: list) -> bool:
-    """Run a batch in one transaction that marks every message done; False (nothing kept) if it failed or lost a
-    lease, and the caller runs each message alone."""
+    """Run a batch in one transaction that marks its messages done; False (nothing kept) if it failed or lost a
+    lease, and the caller runs each message alone. A handler that did part of its work outside the database (emails
+    sent) returns {index: error} for the messages that failed: those alone are retried, the others are done."""
     try:
         with factory() as session, session.begin():
-            handler(session, [payload for _, _, payload, _ in messages])
-            for message_id, _, _, attempts in messages:
-                if not _finish(session, message_id, attempts):
+            failed = handler(session, [payload for _, _, payload, _ in messages]) or {}
+            for index, (message_id, _, _, attempts) in enumerate(messages):
+                if index not in failed and not _finish(session, message_id, attempts):
                     raise LeaseLost(f"job {message_id} was claimed again while it ran")
-        return True
     except Exception:  # one bad message must not hold up the others: each runs alone next
         log.warning("a batch of %s %s jobs failed; running each alone", len(messages), topic, exc_info=True,
                     extra={"job": topic})
         return False
+    for index, error in failed.items():
+        message_id, _, _, attempts = messages[index]
+        log.warning("job %s (%s) failed: %s", message_id, topic, error, extra={"job": topic})
+        _record_failure(factory, message_id, attempts, error[:2000])
+    return True
 
 
 def _mine(message_id: int, attempts: int):

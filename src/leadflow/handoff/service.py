@@ -8,6 +8,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import httpx
@@ -24,6 +25,7 @@ from leadflow.leads import service as leads_service
 from leadflow.settings import get_settings
 
 log = logging.getLogger(__name__)
+SENDERS = 16  # requests in flight at once for a batch of deliveries
 TIMEOUT_S = 10.0
 HISTORY_LIMIT = 20
 
@@ -250,9 +252,16 @@ def deliver(given: list[dict], *, session: Session, client: httpx.Client | None 
     own = client is None
     client = client or httpx.Client(timeout=TIMEOUT_S, follow_redirects=False)
     try:
-        for due in found:
+        if len(found) == 1:
             moment = now()
-            results.append((due, attempt(client, due, moment), moment))
+            results.append((found[0], attempt(client, found[0], moment), moment))
+        else:  # a batch: several requests in flight at once (receivers answer in parallel; the pool is shared)
+            def one(due: _Due) -> tuple[_Due, backoff.Outcome, datetime]:
+                moment = now()
+                return due, attempt(client, due, moment), moment
+
+            with ThreadPoolExecutor(max_workers=min(SENDERS, len(found))) as pool:
+                results.extend(pool.map(one, found))
     finally:
         if own:
             client.close()
