@@ -8,7 +8,7 @@ import sys
 import time
 
 from bench import (capture_http, events, identity_cli, identity_lists, identity_quality, identity_speed, identity_training,
-                   imports, inbox, predict, rescore)
+                   imports, inbox, predict, rescore, routing)
 from bench.machine import machine, write_result
 
 BENCHMARKS = {
@@ -24,6 +24,8 @@ BENCHMARKS = {
     "events": ("events", events, "event intake over HTTP with live scoring: /t/collect and /api/v1/events beside a floor"),
     "rescore": ("rescore", rescore, "a full rescore of every lead from its events beside one SQL aggregate"),
     "inbox": ("inbox", inbox, "the lead inbox: GET /leads with filters, sorts, search, pages beside the bare query"),
+    "routing": ("routing", routing, "a burst of 100,000 Sales Ready leads routed, alerted and delivered to a webhook "
+                "receiver by two workers, beside one UPDATE"),
     "predict": ("predict", predict, "predictive scoring: cross-validated AUC, train + score time for a large file"),
 }
 

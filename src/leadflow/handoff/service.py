@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from leadflow import db, events, outbox
@@ -130,59 +130,64 @@ def _reason_text(item) -> str:
     return json.dumps(item, default=str)[:300]
 
 
-def _lead_facts(lead_id: int | None, *, session: Session) -> tuple[dict | None, object]:
-    if lead_id is None:
-        return None, None
-    try:
-        lead = leads_service.get_lead(lead_id, session=session)
-    except NotFound:
-        return None, None
-    owners = leads_queries.users_by_id({lead.owner_id}, session=session) if lead.owner_id else {}
-    owner = owners.get(lead.owner_id)
-    values = {name: getattr(lead, name) for name in (
-        "id", "first_name", "last_name", "email", "phone", "mobile", "job_title", "company", "city", "country",
-        "stage", "score", "band", "grade", "owner_id")}
-    summary = payloads.lead_summary(values, owner_email=owner.email if owner else None,
-                                    base_url=get_settings().base_url)
-    return summary, lead
+def _lead_facts(lead_ids: set[int], *, session: Session) -> dict[int, tuple[dict, object]]:
+    """Each lead's summary (and the lead), for a batch of events at once: one read of the leads, one of owners."""
+    leads = leads_queries.leads_by_id(lead_ids, session=session)
+    owners = leads_queries.owner_emails({lead.owner_id for lead in leads.values() if lead.owner_id},
+                                        session=session)
+    base_url = get_settings().base_url
+    found = {}
+    for lead_id, lead in leads.items():
+        values = {name: getattr(lead, name) for name in (
+            "id", "first_name", "last_name", "email", "phone", "mobile", "job_title", "company", "city", "country",
+            "stage", "score", "band", "grade", "owner_id")}
+        found[lead_id] = (payloads.lead_summary(values, owner_email=owners.get(lead.owner_id), base_url=base_url),
+                          lead)
+    return found
 
 
-def fan_out(topic: str, given: list[dict], *, session: Session) -> list[WebhookDelivery]:
+def fan_out(topic: str, given: list[dict], *, session: Session) -> int:
     """One delivery per active endpoint subscribed to the topic, per event, each body built once and frozen, and
     its first outbox message (`webhook:{delivery_id}:1`), in the event's transaction. The same event again (a
-    retried job) finds its deliveries made and makes none."""
+    retried job) finds its deliveries made and makes none. A batch of events is read and written at once."""
     endpoints = [e for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))
                                             .order_by(WebhookEndpoint.id)) if payloads.wants(e.events, topic)]
     if not endpoints:
-        return []
-    made: list[WebhookDelivery] = []
+        return 0
     moment = now()
+    facts = _lead_facts({lead_id for p in given if (lead_id := payloads.lead_of(topic, p)) is not None},
+                        session=session)
+    events_of = []
     for payload in given:
-        summary, lead = _lead_facts(payloads.lead_of(topic, payload), session=session)
+        summary, lead = facts.get(payloads.lead_of(topic, payload), (None, None))
         version = lead.updated_at.isoformat() if lead is not None and lead.updated_at else None
-        source = payloads.source_key(topic, payload, version)
-        done = set(session.scalars(select(WebhookDelivery.endpoint_id).where(
-            WebhookDelivery.source == source, WebhookDelivery.endpoint_id.in_([e.id for e in endpoints]))))
+        events_of.append((payload, summary, lead, payloads.source_key(topic, payload, version)))
+    done = set(session.execute(select(WebhookDelivery.source, WebhookDelivery.endpoint_id).where(
+        WebhookDelivery.source.in_(sorted({source for *_, source in events_of})),
+        WebhookDelivery.endpoint_id.in_([e.id for e in endpoints]))).tuples())
+    rows, messages = [], []
+    for payload, summary, lead, source in events_of:
         history = None
         for endpoint in endpoints:
-            if endpoint.id in done:
+            if (source, endpoint.id) in done:
                 continue
+            done.add((source, endpoint.id))  # the same event twice in one batch: one delivery
             if endpoint.kind != payloads.WEBHOOK and history is None and lead is not None:
                 history = _history(lead, session=session)
             delivery_id = str(uuid.uuid4())
             text = payloads.body(delivery_id=delivery_id, event=topic, occurred=payloads.occurred_at(payload, moment),
                                  payload=payload, lead=summary,
                                  history=history if endpoint.kind != payloads.WEBHOOK else None)
-            delivery = WebhookDelivery(delivery_id=delivery_id, endpoint_id=endpoint.id, event=topic, source=source,
-                                       lead_id=summary["id"] if summary else None, body=text, status="pending",
-                                       attempts=0, seq=1, next_attempt_at=moment,
-                                       retry_until=moment + backoff.WINDOW, replays=0, created_at=moment)
-            session.add(delivery)
-            made.append(delivery)
-            outbox.publish(session, events.WEBHOOK_DELIVER, {"delivery_id": delivery_id, "seq": 1},
-                           key=f"webhook:{delivery_id}:1")
-    session.flush()
-    return made
+            rows.append({"delivery_id": delivery_id, "endpoint_id": endpoint.id, "event": topic, "source": source,
+                         "lead_id": summary["id"] if summary else None, "body": text, "status": "pending",
+                         "attempts": 0, "seq": 1, "next_attempt_at": moment, "retry_until": moment + backoff.WINDOW,
+                         "replays": 0, "created_at": moment})
+            messages.append({"topic": events.WEBHOOK_DELIVER, "payload": {"delivery_id": delivery_id, "seq": 1},
+                             "key": f"webhook:{delivery_id}:1"})
+    if rows:
+        session.execute(insert(WebhookDelivery.__table__), rows)
+        outbox.publish_many(session, messages)
+    return len(rows)
 
 
 # --- delivering ------------------------------------------------------------------------------------------------------
@@ -265,11 +270,16 @@ def deliver(given: list[dict], *, session: Session, client: httpx.Client | None 
     finally:
         if own:
             client.close()
-    return {due.delivery_id: _record(due, outcome, moment, session=session) for due, outcome, moment in results}
+    rows = {d.delivery_id: d for d in session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.delivery_id.in_([due.delivery_id for due, _, _ in results])))}
+    statuses = {due.delivery_id: _record(due, rows.get(due.delivery_id), outcome, moment, session=session)
+                for due, outcome, moment in results}
+    session.flush()  # the batch's updates together (SQLAlchemy groups them into executemany)
+    return statuses
 
 
-def _record(due: _Due, outcome: backoff.Outcome, moment: datetime, *, session: Session) -> str:
-    delivery = session.scalar(select(WebhookDelivery).where(WebhookDelivery.delivery_id == due.delivery_id))
+def _record(due: _Due, delivery: WebhookDelivery | None, outcome: backoff.Outcome, moment: datetime, *,
+            session: Session) -> str:
     if delivery is None:  # its endpoint was removed meanwhile
         return "gone"
     delivery.attempts += 1
@@ -278,11 +288,9 @@ def _record(due: _Due, outcome: backoff.Outcome, moment: datetime, *, session: S
     if outcome.delivered:
         delivery.status, delivery.delivered_at, delivery.last_error, delivery.next_attempt_at = (
             "delivered", moment, None, None)
-        session.flush()
         return delivery.status
     delivery.last_error = outcome.error
     if delivery.seq != due.seq:  # replayed while this attempt was in flight: the replay's message carries on
-        session.flush()
         return delivery.status
     following = backoff.after_failure(outcome, attempts=delivery.attempts, moment=moment,
                                       retry_until=delivery.retry_until, delivery_id=delivery.delivery_id)
@@ -294,7 +302,6 @@ def _record(due: _Due, outcome: backoff.Outcome, moment: datetime, *, session: S
         delivery.status, delivery.next_attempt_at, delivery.seq = "failed", following.at, delivery.seq + 1
         outbox.publish(session, events.WEBHOOK_DELIVER, {"delivery_id": delivery.delivery_id, "seq": delivery.seq},
                        key=f"webhook:{delivery.delivery_id}:{delivery.seq}", available_at=following.at)
-    session.flush()
     return delivery.status
 
 

@@ -572,3 +572,10 @@ def queue_counts(*, session: Session) -> list[tuple[str, int]]:
         select(Lead.queue, func.count()).where(Lead.queue.is_not(None), Lead.owner_id.is_(None),
                                                Lead.merged_into_id.is_(None), Lead.stage.in_(WORKED))
         .group_by(Lead.queue).order_by(Lead.queue))]
+
+
+def leads_by_id(lead_ids: set[int], *, session: Session) -> dict[int, Lead]:
+    """The leads with these ids (merged-away ones too: an event may be about one), in one read."""
+    if not lead_ids:
+        return {}
+    return {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(sorted(lead_ids))))}
