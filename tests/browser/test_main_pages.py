@@ -56,6 +56,10 @@ def test_main_pages_show_without_console_errors_and_are_photographed(page, conso
         ("/imports", "Imports", None),
         ("/settings/teams", "Teams", None),
         ("/settings/api-keys", "API keys", None),
+        ("/routing", "Routing", "routing.png"),
+        ("/settings/webhooks", "Webhooks", "webhooks.png"),
+        ("/notifications", "Notifications", None),
+        ("/me/preferences", None, "preferences.png"),
     ]
     problems = {}
     for path, heading, name in pages:

@@ -78,3 +78,24 @@ def test_an_imports_column_mapping_shows_every_choice_on_arrival(browser, site, 
         expect(choices.nth(5)).to_have_value("company")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_the_routing_page_and_a_leads_owner_panel_keep_to_the_screen(browser, site, width, height):
+    context, page = _page(browser, site, width, height)
+    try:
+        sign_in(page, site.marketing, next="/routing")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Routing")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(FITS), "the routing page scrolls sideways"
+        for cell in page.locator("table.list th, table.list td").all():
+            assert cell.evaluate(CUT_OFF) == 0, cell.inner_text()
+        screenshot(page, f"routing-{width}.png")
+        with site.api() as api:
+            lead_id = api.get("/api/v1/leads", params={"limit": 1}).json()["items"][0]["id"]
+        page.goto(f"/leads/{lead_id}")
+        panel = page.locator("#routing")
+        expect(panel.get_by_role("heading", name="Owner and routing")).to_be_visible()
+        assert page.evaluate(FITS), "the lead page scrolls sideways"
+    finally:
+        context.close()

@@ -85,6 +85,7 @@ def run(factory: sessionmaker[Session], *, leads: int = 3000, seed: int | None =
         companies = found_companies(session, rng, fakers, report)
         campaigns = plan_campaigns(session, rng, moment, report)
         report.forms = publish_forms(session, campaigns)
+        set_routing(session, people)
         keep_state(session, state)
         session.commit()
     announce(report)
@@ -147,3 +148,22 @@ def command(
         typer.echo(f"{report.story.events} behaviour events; open leads {bands.get('hot', 0)} hot, "
                    f"{bands.get('warm', 0)} warm, {bands.get('cold', 0)} cold; {report.story.sales_ready} became "
                    f"Sales Ready; BANT answers for {report.story.bant_leads} leads.", err=True)
+
+
+def set_routing(session: Session, people: dict) -> None:
+    """The demo's routing rules: the Nordics to Sales North, the Benelux and Germany to Sales Central (in turn),
+    key accounts at capture to the first northern rep; the rest waits in the fallback queue."""
+    from leadflow.people import roles
+    from leadflow.routing import service as routing_service
+
+    if routing_service.active_rule_set(session=session) is not None:
+        return
+    north = next((u for u in people[roles.SALES_REP] if u.team_id is not None), None)
+    rules = [{"name": "Nordics", "when": 'country in ("FI", "NO", "SE", "DK")', "to": "team:Sales North"},
+             {"name": "Benelux and Germany", "when": 'country in ("NL", "BE", "LU", "DE", "AT", "CH")',
+              "to": "team:Sales Central", "method": "fewest_open"}]
+    if north is not None:
+        rules.insert(0, {"name": "Key account: Equinor", "when": 'email_domain == "equinor.com"',
+                         "to": f"user:{north.email}", "on_capture": True})
+    routing_service.save_rule_set({"rules": rules, "fallback_queue": "Unassigned"}, session=session, actor="system",
+                                  notes="the demo's territories", activate=True)
