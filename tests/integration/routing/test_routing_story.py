@@ -135,3 +135,23 @@ def test_the_command_line_imports_previews_and_exports_the_rules(fresh_database,
     refused = run_cli(url, "routing", "import", str(bad))
     assert refused.returncode == 1 and "rules[0].to: no team named 'Nowhere'" in refused.stderr
     assert run_cli(url, "routing", "capacity", "oulu.rep@example.com", "--max-open", "20").returncode == 0
+
+
+def test_one_bad_message_in_a_batch_fails_alone_and_the_others_are_routed(client, auth, factory):
+    rep = person(factory, "sales_rep")
+    _rules(client, auth, f"rules:\n  - name: Everyone\n    to: user:{rep.email}\n")
+    leads = [lead(client, auth, city="Turku", country="FI") for _ in range(3)]
+    worker.drain(factory)
+    with factory() as session:
+        for n, payload in enumerate([{"lead_id": leads[0]}, {"no_lead": True}, {"lead_id": leads[1]},
+                                     {"lead_id": leads[2]}]):
+            session.add(OutboxMessage(topic="lead.sales_ready", payload=payload, attempts=0, key=f"test.bad:{n}"))
+        session.commit()
+    worker.run_once(factory)
+    assert [client.get(f"/api/v1/leads/{i}", headers=auth).json()["owner"] for i in leads] == [rep.id] * 3
+    with factory() as session:
+        bad = session.scalars(select(OutboxMessage).where(OutboxMessage.key == "test.bad:1")).one()
+        assert bad.done_at is None and "KeyError" in bad.last_error
+        good = session.scalars(select(OutboxMessage).where(OutboxMessage.key.in_(
+            ["test.bad:0", "test.bad:2", "test.bad:3"]))).all()
+        assert all(m.done_at is not None and m.last_error is None for m in good)
