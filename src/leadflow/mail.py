@@ -70,15 +70,23 @@ def send_many(settings: Settings, payloads: list[dict]) -> dict[int, str]:
     """Send each over one connection (a new one after a failure); returns {index: error} of those not sent."""
     failed: dict[int, str] = {}
     client = None
+    down = None  # the server could not be reached: the rest wait for the next try, not 30 s each
     try:
         for index, payload in enumerate(payloads):
+            if down is not None:
+                failed[index] = down
+                continue
             try:
-                client = client or _connect(settings)
+                if client is None:
+                    try:
+                        client = _connect(settings)
+                    except (smtplib.SMTPException, OSError, RuntimeError) as exc:
+                        down = failed[index] = f"{type(exc).__name__}: {exc}"
+                        continue
                 client.send_message(message_of(settings, payload))
-            except (smtplib.SMTPException, OSError, RuntimeError) as exc:
+            except (smtplib.SMTPException, OSError, ValueError) as exc:
                 failed[index] = f"{type(exc).__name__}: {exc}"
-                if client is not None:
-                    client.close()
+                client.close()
                 client = None
     finally:
         if client is not None:
@@ -89,7 +97,7 @@ def send_many(settings: Settings, payloads: list[dict]) -> dict[int, str]:
     return failed
 
 
-@batch
+@batch(sends=True, size=100)
 def deliver(session: Session, payloads: list[dict]) -> dict[int, str]:
     """The worker's handler for events.EMAIL_SEND: a batch of emails over one SMTP connection; those that failed are
     retried alone (each keeps its Message-ID, so a copy sent twice is dropped by the receiving side)."""

@@ -71,13 +71,19 @@ class LeadTable:
     id_column: str = "id"
 
 
-def batch(handler: Callable) -> Callable:
+def batch(handler: Callable | None = None, *, sends: bool = False, size: int | None = None):
     """Mark a handler as taking a list of payloads (`handler(session, payloads)`): the worker hands it every due
-    message of its topic it claimed (up to `worker.BATCH`) in one transaction; if the batch fails, each message runs
-    alone, so one bad message fails alone. A hundred thousand leads becoming Sales Ready at once are routed a chunk at
-    a time."""
-    handler.takes_batch = True  # type: ignore[attr-defined]
-    return handler
+    message of its topic it claimed (up to `size`, else `worker.BATCH`) in one transaction; if the batch fails, each
+    message runs alone, so one bad message fails alone. A handler that `sends` outside the database (email,
+    webhooks) is never run again after a failed batch (what it sent would go twice): its messages are recorded as
+    failed and retried later. A hundred thousand leads becoming Sales Ready at once are routed a chunk at a time."""
+    def mark(function: Callable) -> Callable:
+        function.takes_batch = True  # type: ignore[attr-defined]
+        function.sends = sends  # type: ignore[attr-defined]
+        function.batch_size = size  # type: ignore[attr-defined]
+        return function
+
+    return mark if handler is None else mark(handler)
 
 
 def takes_batch(handler: Callable | None) -> bool:

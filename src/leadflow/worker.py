@@ -39,7 +39,8 @@ def run_once(factory: sessionmaker[Session], *, limit: int = 10) -> int:
         claimed = [(m.id, m.topic, m.payload, m.attempts) for m in claim(session, limit=limit)]
         batched = {topic for _, topic, _, _ in claimed if jobs.takes_batch(registry.get(topic))}
         for topic in sorted(batched):
-            more = BATCH - sum(1 for _, t, _, _ in claimed if t == topic)
+            size = getattr(registry[topic], "batch_size", None) or BATCH
+            more = size - sum(1 for _, t, _, _ in claimed if t == topic)
             if more > 0:
                 claimed += [(m.id, m.topic, m.payload, m.attempts)
                             for m in claim(session, limit=more, topic=topic)]
@@ -50,9 +51,15 @@ def run_once(factory: sessionmaker[Session], *, limit: int = 10) -> int:
         else:
             _run_one(factory, registry, *message)
     for topic, messages in groups.items():
-        if len(messages) == 1 or not _run_batch(factory, registry[topic], topic, messages):
+        handler = registry[topic]
+        if len(messages) == 1:
+            _run_one(factory, registry, *messages[0])
+        elif not _run_batch(factory, handler, topic, messages):
             for message in messages:
-                _run_one(factory, registry, *message)
+                if getattr(handler, "sends", False):  # it may have sent some: never again now, retried later
+                    _record_failure(factory, message[0], message[3], "its batch failed (see the log); retried")
+                else:
+                    _run_one(factory, registry, *message)
     return len(claimed)
 
 

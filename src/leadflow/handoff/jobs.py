@@ -32,4 +32,7 @@ def fan_out_of(topic: str) -> Callable[[Session, list[dict]], None]:
 
 
 def handlers() -> dict:
-    return {**{topic: fan_out_of(topic) for topic in catalogue.EVENTS}, events.WEBHOOK_DELIVER: batch(deliver)}
+    # Deliveries leave the database: a failed batch is never sent again at once (retried later, same delivery ids);
+    # a hundred at a time keep well within the worker's lease even when receivers are slow.
+    return {**{topic: fan_out_of(topic) for topic in catalogue.EVENTS},
+            events.WEBHOOK_DELIVER: batch(deliver, sends=True, size=100)}

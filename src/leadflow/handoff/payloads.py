@@ -103,6 +103,13 @@ def url_problem(url: str) -> str | None:
         return "must be an absolute http or https URL (https://...)"
     if parts.username or parts.password:
         return "must not carry a user name or password: use the secret or token"
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number from 0 to 65535)
+        parts.hostname.encode("idna")
+    except (ValueError, UnicodeError):
+        return "has a port or host name that cannot be reached (https://host:443/path)"
+    if any(ord(c) < 33 or ord(c) == 127 for c in url):
+        return "must not contain spaces or control characters"
     return None
 
 
@@ -122,6 +129,8 @@ def secret_problem(secret: str, *, kind: str) -> str | None:
         return f"must be at least {MIN_SECRET} characters"
     if not secret.strip():
         return "is required"
+    if not secret.isascii() or any(ord(c) < 32 for c in secret):
+        return "must be printable ASCII (it goes into a header)"
     return None
 
 
@@ -155,7 +164,8 @@ def history_text(data: dict, *, limit: int = 20) -> str:
     if facts:
         text = ", ".join(facts)
         lines.append(text[:1].upper() + text[1:] + ".")
-    why = [part.get("text") for part in data.get("explanation") or [] if isinstance(part, dict) and part.get("text")]
+    why = [part.get("text") for part in data.get("explanation") or []
+           if isinstance(part, dict) and part.get("text") and part.get("result", True)]  # the tests that held
     if why:
         lines.append("Why Sales Ready: " + "; ".join(why) + ".")
     history = data.get("history") or []

@@ -21,7 +21,6 @@ from leadflow.errors import Conflict, FieldError, Invalid, NotFound
 from leadflow.handoff import backoff, hubspot, payloads, salesforce, signing
 from leadflow.handoff.models import WebhookDelivery, WebhookEndpoint
 from leadflow.leads import queries as leads_queries
-from leadflow.leads import service as leads_service
 from leadflow.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -242,8 +241,11 @@ def attempt(client: httpx.Client, due: _Due, moment: datetime) -> backoff.Outcom
             return backoff.Outcome(True, response.status_code)
         return backoff.Outcome(False, response.status_code,
                                backoff.clip(f"HTTP {response.status_code}: {response.text}"))
-    except httpx.HTTPError as exc:
-        return backoff.Outcome(False, None, backoff.clip(f"{type(exc).__name__}: {exc}"))
+    except Exception as exc:  # noqa: BLE001  (whatever stops a send is a failed attempt, recorded and retried)
+        text = f"{type(exc).__name__}: {exc}"
+        if due.secret:  # an error may quote a header: the token or secret never reaches the delivery log
+            text = text.replace(due.secret, "\u2026")
+        return backoff.Outcome(False, None, backoff.clip(text))
 
 
 def deliver(given: list[dict], *, session: Session, client: httpx.Client | None = None) -> dict[str, str]:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy import select
 
 from leadflow.campaigns.models import Campaign
 from leadflow.errors import Invalid, NotFound
-from leadflow.http import AppSettings, DbSession, WritingSession
+from leadflow.http import AppSettings, DbSession
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads import timeline as lead_timeline
 from leadflow.leads.domain import COMPANY_FACTS, company_facts, readable_phone
 from leadflow.leads.lifecycle import STAGE_LABELS
 from leadflow.leads.models import STAGES, Company, Lead
+from leadflow.people import notifications
 from leadflow.people import queries as people_queries
 from leadflow.people.deps import PageActor
 from leadflow.people.models import User
@@ -134,8 +135,7 @@ def _company_tree(session, actor, lead: Lead) -> dict | None:
 
 
 @router.get("/leads/{lead_id:int}")
-def lead_page(lead_id: int, request: Request, session: WritingSession, actor: PageActor,
-              merged: int | None = None):
+def lead_page(lead_id: int, request: Request, session: DbSession, actor: PageActor, merged: int | None = None):
     actor.require("leads:read")
     try:
         lead = queries.visible_lead(actor, lead_id, session=session)
@@ -149,8 +149,7 @@ def lead_page(lead_id: int, request: Request, session: WritingSession, actor: Pa
     if merged is not None and actor.can("leads:merge"):
         gone = session.get(Lead, merged)
         undo = gone if gone is not None and gone.merged_into_id == lead.id else None
-    if leads_service.mark_seen_by_owner(lead, actor.user_id, session=session):
-        session.commit()  # the owner opened it: no longer "new for me"
+    seen = actor.user_id is not None and lead.owner_id == actor.user_id and lead.owner_seen_at is None
     owner = session.get(User, lead.owner_id) if lead.owner_id else None
     campaign_ids = {i for i in (lead.campaign_id, lead.last_campaign_id) if i}
     campaigns = {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))} \
@@ -162,7 +161,20 @@ def lead_page(lead_id: int, request: Request, session: WritingSession, actor: Pa
         "consents": queries.consents(lead.id, session=session),
         "company_tree": _company_tree(session, actor, lead), **_timeline_context(session, lead),
     }
+    context["mark_seen"] = seen  # the page tells the server once it is shown (a short write of its own)
     return render(request, "leads/detail.html", context)
+
+
+@router.post("/leads/{lead_id:int}/seen", status_code=204)
+def lead_seen(lead_id: int, session: DbSession, actor: PageActor):
+    """The owner opened their lead: it is no longer "new for me" (sent by the lead page as it loads)."""
+    actor.require("leads:read")
+    if actor.user_id is not None:
+        seen = leads_service.mark_seen_by_owner(lead_id, actor.user_id, session=session)
+        read = notifications.mark_read_about(actor.user_id, lead_id, session=session)  # the bell agrees
+        if seen or read:
+            session.commit()
+    return Response(status_code=204)
 
 
 @router.get("/leads/{lead_id:int}/head")

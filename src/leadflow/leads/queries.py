@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.campaigns.domain import code_key
 from leadflow.campaigns.models import Campaign
-from leadflow.db import UtcDateTime, begin_write
+from leadflow.db import UtcDateTime
 from leadflow.errors import Invalid, NotFound
 from leadflow.leads.domain import looks_like_phone, parent_hint, phone_candidates
 from leadflow.leads.lifecycle import WORKED
@@ -68,8 +68,8 @@ def filtered(actor: Actor, f: LeadFilter, *, session: Session):
         query = query.where(Lead.owner_id == f.owner)
     if f.unassigned:
         query = query.where(Lead.owner_id.is_(None))
-    if f.unseen:
-        query = query.where(Lead.owner_id.is_not(None), Lead.owner_seen_at.is_(None))
+    if f.unseen:  # handed to them (by routing or a person) and not opened since
+        query = query.where(Lead.owner_id.is_not(None), Lead.assigned_at.is_not(None), Lead.owner_seen_at.is_(None))
     if f.queued:
         query = query.where(Lead.owner_id.is_(None), Lead.queue.is_not(None))
     if f.source:
@@ -499,19 +499,6 @@ def surviving_leads_by(column: str, columns: tuple[str, ...], *, session: Sessio
 
 
 # --- owners: what routing reads and locks (it never names the leads table itself) ----------------------------------
-
-def lock_for_owner(lead_ids: list[int], *, session: Session) -> list[Lead]:
-    """The leads (merged ones left out), locked against a concurrent change of owner until the caller's transaction
-    ends: FOR UPDATE in id order on PostgreSQL (no deadlock between two workers), the write lock on SQLite."""
-    if not lead_ids:
-        return []
-    query = select(Lead).where(Lead.id.in_(lead_ids), Lead.merged_into_id.is_(None)).order_by(Lead.id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Lead)
-    else:
-        begin_write(session)
-    return list(session.scalars(query.execution_options(populate_existing=True)))
-
 
 def open_lead_counts(user_ids: list[int] | set[int], *, session: Session) -> dict[int, int]:
     """How many leads each person owns that someone is working (stages new to opportunity)."""

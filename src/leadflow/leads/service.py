@@ -10,6 +10,7 @@ from sqlalchemy.orm.util import identity_key
 
 from leadflow import values as plain
 from leadflow.clock import now
+from leadflow.db import begin_write
 from leadflow.errors import FieldError, Invalid, NotFound
 from leadflow.events import LEAD_STAGE_CHANGED, LEAD_UPDATED
 from leadflow.hierarchy import check_parent
@@ -151,10 +152,13 @@ def get_lead(lead_id: int, *, session: Session) -> Lead:
     return lead
 
 
-def edit(*, session: Session, lead: Lead, values: dict, actor: str, default_country: str | None = None
-         ) -> list[FieldChange]:
+def edit(*, session: Session, lead: Lead, values: dict, actor: str, default_country: str | None = None,
+         recorded: str | None = None) -> list[FieldChange]:
     """A person's edit: applied as given and marked, so intake never overwrites it. A new stage goes through the
-    stage machine (change_stage); disqualifying needs a reason, so it is done there, not here."""
+    stage machine (change_stage); disqualifying needs a reason, so it is done there, not here. `recorded` names the
+    stage that already recorded the change's consequence (routing's hand-over): its `lead.updated` says so."""
+    if "owner_id" in values and not lock_for_owner([lead.id], session=session):
+        raise NotFound("lead", lead.id)  # the owner as it is now (a worker may be routing it), not as it was read
     values = dict(values)
     if "custom_fields" in values:
         custom, problems = plain.plain_json(values["custom_fields"], "custom_fields")
@@ -227,7 +231,8 @@ def edit(*, session: Session, lead: Lead, values: dict, actor: str, default_coun
     session.flush()
     owner = next(({"from": c.old, "to": c.new} for c in changes if c.field == "owner_id"), None)
     publish(session, LEAD_UPDATED, {"lead_id": lead.id, "fields": [c.field for c in changes], "actor": actor,
-                                    **({"owner": owner} if owner else {})})
+                                    **({"owner": owner} if owner else {}),
+                                    **({"recorded": recorded} if recorded else {})})
     return changes + stage_change
 
 
@@ -480,6 +485,19 @@ def update_leads(changed: list[tuple[dict, set[str]]], *, session: Session) -> N
         session.execute(update(Lead), rows)
 
 
+def lock_for_owner(lead_ids: list[int], *, session: Session) -> list[Lead]:
+    """The leads (merged ones left out), locked against a concurrent change of owner until the caller's transaction
+    ends: FOR UPDATE in id order on PostgreSQL (no deadlock between two workers), the write lock on SQLite."""
+    if not lead_ids:
+        return []
+    query = select(Lead).where(Lead.id.in_(lead_ids), Lead.merged_into_id.is_(None)).order_by(Lead.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Lead)
+    else:
+        begin_write(session)
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
 def set_owners(owners: list[dict], *, session: Session) -> None:
     """Routing's decisions: {id, owner_id, queue} per lead, one executemany; a new owner has not seen the lead yet.
     Objects loaded in the session are set too, so what the caller holds stays true."""
@@ -496,13 +514,11 @@ def set_owners(owners: list[dict], *, session: Session) -> None:
                 set_committed_value(loaded, name, value)
 
 
-def mark_seen_by_owner(lead: Lead, user_id: int | None, *, session: Session) -> bool:
-    """The owner opened their lead: it is no longer "new for me"."""
-    if user_id is None or lead.owner_id != user_id or lead.owner_seen_at is not None:
-        return False
-    lead.owner_seen_at = now()
-    session.flush()
-    return True
+def mark_seen_by_owner(lead_id: int, user_id: int, *, session: Session) -> bool:
+    """The owner opened their lead: it is no longer "new for me" (one guarded UPDATE: a short write)."""
+    return bool(session.execute(update(Lead).where(Lead.id == lead_id, Lead.owner_id == user_id,
+                                                   Lead.owner_seen_at.is_(None))
+                                .values(owner_seen_at=now()).execution_options(synchronize_session=False)).rowcount)
 
 
 def insert_activities(activities: list[dict], *, session: Session) -> None:

@@ -146,3 +146,12 @@ def mark_all_read(user_id: int, *, session: Session) -> int:
                              .where(Notification.user_id == user_id, Notification.read_at.is_(None))
                              .values(read_at=now()).execution_options(synchronize_session=False))
     return result.rowcount or 0
+
+
+def mark_read_about(user_id: int, lead_id: int, *, session: Session) -> int:
+    """The person opened the lead: their unread notices about it are read."""
+    result = session.execute(update(Notification)
+                             .where(Notification.user_id == user_id, Notification.lead_id == lead_id,
+                                    Notification.read_at.is_(None))
+                             .values(read_at=now()).execution_options(synchronize_session=False))
+    return result.rowcount or 0

@@ -3,6 +3,8 @@ office), validated when saved; who may set another person's absences."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -59,8 +61,23 @@ def webhook_problem(url: str) -> str | None:
         return f"must be at most {MAX_URL} characters"
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return "must be an https:// address (a Slack incoming webhook, for instance)"
-    if any(c.isspace() for c in url):
+    if any(c.isspace() or ord(c) < 32 for c in url):
         return "may not contain spaces"
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+        parts.hostname.encode("idna")
+    except (ValueError, UnicodeError):
+        return "has a port or host name that cannot be reached"
+    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme == "http" and not loopback:
+        return "must be an https:// address (http only to this machine, for a local relay)"
+    try:
+        address = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return None
+    if not loopback and (address.is_private or address.is_link_local or address.is_reserved
+                         or address.is_multicast or address.is_unspecified):
+        return "must be a public address: leadflow does not post to private networks"
     return None
 
 

@@ -25,15 +25,16 @@ def users_by_email(emails: Iterable[str], *, session: Session) -> dict[str, User
 
 def teams_by_name(names: Iterable[str], *, session: Session) -> dict[str, tuple[Team, list[User]]]:
     """Teams by name (as written, and folded to lower case) with their members in id order."""
-    wanted = {n for n in names if n}
+    wanted = {n.casefold() for n in names if n}
     if not wanted:
         return {}
-    teams = list(session.scalars(select(Team).where(func.lower(Team.name).in_(sorted({n.lower() for n in wanted})))))
+    # Folded here, not by the database: SQLite's lower() folds ASCII only ("Äänekoski"); teams are few.
+    teams = [team for team in session.scalars(select(Team)) if team.name.casefold() in wanted]
     members: dict[int, list[User]] = {team.id: [] for team in teams}
     if teams:
         for user in session.scalars(select(User).where(User.team_id.in_(list(members))).order_by(User.id)):
             members[user.team_id].append(user)
-    return {team.name.lower(): (team, members[team.id]) for team in teams}
+    return {team.name.casefold(): (team, members[team.id]) for team in teams}
 
 
 def _ids(labels: Iterable[str], prefix: str) -> set[int]:

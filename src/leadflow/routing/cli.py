@@ -141,8 +141,11 @@ def capacity(email: Annotated[str, typer.Argument(help="the salesperson's email"
                                                           "leads")] = None,
              max_per_day: Annotated[int | None, typer.Option("--max-per-day", min=0, help="at most this many new "
                                                              "leads a day")] = None,
-             weight: Annotated[int, typer.Option(min=1, max=100, help="their share of a team's leads")] = 1) -> None:
-    """Set how many leads routing may give someone, and their weight in their team's round robin."""
+             weight: Annotated[int | None, typer.Option(min=0, max=100, help="their share of a team's leads (0: "
+                                                         "none from team rules)")] = None,
+             no_limits: Annotated[bool, typer.Option("--no-limits", help="remove both limits")] = False) -> None:
+    """Show, or change, how many leads routing may give someone and their weight in their team's round robin; only
+    the options given change."""
     from leadflow.console import open_db
     from leadflow.errors import Invalid
     from leadflow.people import queries as people_queries
@@ -154,14 +157,22 @@ def capacity(email: Annotated[str, typer.Argument(help="the salesperson's email"
         if user is None:
             typer.echo(f"no user with the email {email}", err=True)
             raise typer.Exit(1)
-        try:
-            service.set_capacity(user.id, session=session, max_open=max_open, max_per_day=max_per_day,
-                                 weight=weight)
-        except Invalid as exc:
-            _fail(exc)
-        session.commit()
-    typer.echo(f"{user.email}: at most {max_open if max_open is not None else 'any'} open, "
-               f"{max_per_day if max_per_day is not None else 'any'} new a day, weight {weight}")
+        current = service.capacities(session=session).get(user.id)
+        values = {"max_open": current.max_open if current else None,
+                  "max_per_day": current.max_per_day if current else None, "weight": current.weight if current else 1}
+        if no_limits:
+            values.update(max_open=None, max_per_day=None)
+        given = {"max_open": max_open, "max_per_day": max_per_day, "weight": weight}
+        values.update({name: value for name, value in given.items() if value is not None})
+        if no_limits or any(value is not None for value in given.values()):
+            try:
+                service.set_capacity(user.id, session=session, **values)
+            except Invalid as exc:
+                _fail(exc)
+            session.commit()
+    shown = {name: "no limit" if value is None else value for name, value in values.items()}
+    typer.echo(f"{user.email}: at most {shown['max_open']} open, {shown['max_per_day']} new a day, "
+               f"weight {shown['weight']}")
 
 
 @app.command("route")
@@ -186,4 +197,5 @@ def route(queue: Annotated[str | None, typer.Option(help="route again the leads 
                 session.commit()
             placed += sum(1 for r in routed if r.decision.owner is not None and r.assignment_id)
             progress.advance(task, len(ids[start:start + 500]))
-    typer.echo(f"{len(ids)} queued leads routed again: {placed} now have an owner")
+    typer.echo(f"{len(ids)} queued lead{'s' if len(ids) != 1 else ''} routed again: {placed} now "
+               f"{'have' if placed != 1 else 'has'} an owner")

@@ -97,7 +97,7 @@ class RoutedRead(BaseModel):
 class CapacityUpdate(Input):
     max_open: int | None = Field(default=None, ge=0, le=100_000)
     max_per_day: int | None = Field(default=None, ge=0, le=100_000)
-    weight: int = Field(default=1, ge=1, le=100)
+    weight: int = Field(default=1, ge=0, le=100)
 
 
 class CapacityRead(BaseModel):

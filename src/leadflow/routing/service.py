@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from functools import lru_cache
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -33,6 +33,8 @@ from leadflow.tracking import queries as tracking_queries
 
 # What started a routing: the Sales Ready rule, a person moving the lead to SQL, a capture (on_capture rules only),
 # a manager asking again (a queued lead), or a person choosing the owner.
+# Who may own a routed lead (a team's members of other roles are skipped with that reason).
+SELLERS = ("sales_rep", "sales_manager")
 TRIGGERS = ("sales_ready", "stage_sql", "capture", "reroute", "manual")
 
 
@@ -75,13 +77,32 @@ def check(document: object, *, session: Session) -> rules.RuleSet:
     try:
         rule_set = rules.load(document)
     except rules.RuleSetError as error:
-        raise Invalid([FieldError(path, reason) for path, reason in error.problems]) from None
+        found = [FieldError(path, reason) for path, reason in error.problems]
+        shown = {e.field for e in found}
+        # Every problem at once: the people and teams named by rules whose target could be read, too.
+        raw = document.get("rules") if isinstance(document.get("rules"), list) else []
+        targets = []
+        for index, item in enumerate(raw[:rules.MAX_RULES]):
+            try:
+                targets.append((index, rules.Target.parse(item.get("to")) if isinstance(item, dict) else None))
+            except ValueError:
+                continue
+        found += [e for e in _reference_problems([(i, t) for i, t in targets if t is not None], session=session)
+                  if e.field not in shown]
+        raise Invalid(found) from None
+    problems = _reference_problems(list(enumerate(r.to for r in rule_set.rules)), session=session)
+    if problems:
+        raise Invalid(problems)
+    return rule_set
+
+
+def _reference_problems(targets: list[tuple[int, rules.Target]], *, session: Session) -> list[FieldError]:
+    """Whether the people and teams the rules name exist, are there, and are in sales."""
     problems = []
-    users = people_queries.users_by_email([r.to.name for r in rule_set.rules if r.to.kind == "user"],
-                                          session=session)
-    teams = people_queries.teams_by_name([r.to.name for r in rule_set.rules if r.to.kind == "team"],
-                                         session=session)
-    for index, rule in enumerate(rule_set.rules):
+    users = people_queries.users_by_email([t.name for _, t in targets if t.kind == "user"], session=session)
+    teams = people_queries.teams_by_name([t.name for _, t in targets if t.kind == "team"], session=session)
+    for index, target in targets:
+        rule = SimpleNamespace(to=target)
         where = f"rules[{index}].to"
         if rule.to.kind == "user":
             user = users.get(rule.to.name.lower())
@@ -89,15 +110,18 @@ def check(document: object, *, session: Session) -> rules.RuleSet:
                 problems.append(FieldError(where, f"no user with the email {rule.to.name}"))
             elif not user.is_active:
                 problems.append(FieldError(where, f"{rule.to.name} has left (deactivated): choose someone else"))
+            elif user.role not in SELLERS:
+                problems.append(FieldError(where, f"{rule.to.name} is not in sales ({user.role.replace('_', ' ')}): "
+                                                  "leads go to sales reps and sales managers"))
         elif rule.to.kind == "team":
-            found = teams.get(rule.to.name.lower())
+            found = teams.get(rule.to.name.casefold())
             if found is None:
                 problems.append(FieldError(where, f"no team named {rule.to.name!r}"))
+            elif found[0].kind != "sales":
+                problems.append(FieldError(where, f"the team {rule.to.name!r} is a {found[0].kind} team, not sales"))
             elif not any(u.is_active for u in found[1]):
                 problems.append(FieldError(where, f"the team {rule.to.name!r} has no active members"))
-    if problems:
-        raise Invalid(problems)
-    return rule_set
+    return problems
 
 
 def save_rule_set(document: object, *, session: Session, actor: str, notes: str | None = None,
@@ -115,6 +139,8 @@ def save_rule_set(document: object, *, session: Session, actor: str, notes: str 
 
 
 def activate_version(version: int, *, session: Session, actor: str) -> RoutingRuleSet:
+    if session.get_bind().dialect.name == "postgresql":  # two activations at once: one after the other
+        session.execute(select(RoutingRuleSet.id).order_by(RoutingRuleSet.id).with_for_update())
     row = get_version(version, session=session)
     check(row.definition, session=session)  # people may have left since it was saved
     session.execute(update(RoutingRuleSet).where(RoutingRuleSet.status == "active", RoutingRuleSet.id != row.id)
@@ -135,8 +161,8 @@ def set_capacity(user_id: int, *, session: Session, max_open: int | None, max_pe
                  weight: int = 1) -> RoutingMember:
     errors = [FieldError(name, "a whole number of at least 0") for name, value in
               (("max_open", max_open), ("max_per_day", max_per_day)) if value is not None and value < 0]
-    if weight < 1 or weight > 100:
-        errors.append(FieldError("weight", "a whole number from 1 to 100"))
+    if weight < 0 or weight > 100:
+        errors.append(FieldError("weight", "a whole number from 0 (no leads from team rules) to 100"))
     if errors:
         raise Invalid(errors)
     if not people_queries.user_names([user_id], session=session):
@@ -166,7 +192,7 @@ def route(lead_ids: list[int], *, session: Session, trigger: str, actor: str = "
     version_row, rule_set = current(session=session)
     if on_capture and not any(rule.on_capture for rule in rule_set.rules):
         return []
-    leads = leads_queries.lock_for_owner(sorted(set(lead_ids)), session=session)
+    leads = leads_service.lock_for_owner(sorted(set(lead_ids)), session=session)
     todo = [lead for lead in leads if lead.owner_id is None and (on_capture or lead.stage in WORKED)]
     if not todo:
         return []
@@ -193,6 +219,7 @@ def _write(placed: list[tuple[Lead, Decision]], *, session: Session, trigger: st
              "assigned_at": moment} for lead, d in placed]
     ids = leads_service.insert_with_ids(Assignment.__table__, rows, session=session)
     previous_queue = {lead.id: lead.queue for lead, _ in placed}
+    previous_owner = {lead.id: lead.owner_id for lead, _ in placed}  # before set_owners changes the loaded leads
     leads_service.set_owners([{"id": lead.id, "owner_id": d.owner.user_id if d.owner else None,
                                "queue": None if d.owner else d.queue} for lead, d in placed], session=session)
     leads_service.insert_activities([{"lead_id": lead.id, "kind": "assigned", "actor": actor,
@@ -208,7 +235,7 @@ def _write(placed: list[tuple[Lead, Decision]], *, session: Session, trigger: st
          "payload": {"lead_id": lead.id, "assignment_id": assignment_id,
                      "owner_id": d.owner.user_id if d.owner else None,
                      "owner_email": d.owner.email if d.owner else None,
-                     "queue": None if d.owner else d.queue, "previous_owner_id": lead.owner_id,
+                     "queue": None if d.owner else d.queue, "previous_owner_id": previous_owner[lead.id],
                      "previous_queue": previous_queue[lead.id], "rule": d.rule, "by": actor, "trigger": trigger}}
         for (lead, d), assignment_id in zip(placed, ids, strict=True)])
     return ids
@@ -299,6 +326,10 @@ def _locked_cursors(team_ids: list[int], *, session: Session, lock: bool) -> dic
         return {}
     query = select(RoutingCursor).where(RoutingCursor.team_id.in_(team_ids)).order_by(RoutingCursor.team_id)
     if lock and session.get_bind().dialect.name == "postgresql":
+        # A team's first turn has no row yet to lock: made first (a concurrent maker's row is kept), then locked.
+        for team_id in team_ids:
+            session.execute(insert_ignore(session.get_bind(), RoutingCursor,
+                                          {"team_id": team_id, "position": 0, "updated_at": now()}, ["team_id"]))
         query = query.with_for_update()
     return {c.team_id: c.position for c in session.scalars(query)}
 
@@ -385,9 +416,9 @@ def assign(lead: Lead, *, session: Session, to: str, actor: str, note: str | Non
     history keeps every earlier owner. A lead given by hand is never routed over."""
     kind, _, name = to.partition(":")
     name = name.strip()
-    moment = now()
-    if not leads_queries.lock_for_owner([lead.id], session=session):  # as it is now, not as the page showed it
+    if not leads_service.lock_for_owner([lead.id], session=session):  # as it is now, not as the page showed it
         raise NotFound(f"lead {lead.id}")
+    moment = now()
     previous = lead.owner_id
     if kind == "user" or to.isdecimal():
         user = (people_queries.users_by_email([name], session=session).get(name.lower()) if kind == "user"
@@ -396,9 +427,13 @@ def assign(lead: Lead, *, session: Session, to: str, actor: str, note: str | Non
             raise Invalid.one("to", "no active user with that email" if kind == "user" else "no such active user")
         if user.id == lead.owner_id:
             raise Invalid.one("to", f"{user.email} already owns this lead")
-        leads_service.edit(session=session, lead=lead, values={"owner_id": user.id}, actor=actor)
+        leads_service.edit(session=session, lead=lead, values={"owner_id": user.id}, actor=actor,
+                           recorded="routing")
         row = _record(lead, user_id=user.id, queue=None, previous=previous, actor=actor, note=note, moment=moment,
                       session=session)
+        summary = f"Handed over to {user.name or user.email}" + (f": {note}" if note else "")
+        leads_service.add_activity(session=session, lead_id=lead.id, kind="assigned", actor=actor,
+                                   summary=summary[:500], data={"assignment_id": row.id, "note": note})
         notifications.notify_many(_alerts([(lead, user.id, row.id, "a colleague")], session=session),
                                   session=session)
         return row
@@ -432,11 +467,10 @@ def _record(lead: Lead, *, user_id: int | None, queue: str | None, previous: int
 def owner_edited(payloads: list[dict], *, session: Session) -> int:
     """A person changed the owner on the lead's page, in the inbox or through PATCH: the history and the new owner's
     alert, unless the change was recorded as it was made (`assign`)."""
-    changed = [p for p in payloads if p.get("owner")]
+    changed = [p for p in payloads if p.get("owner") and p.get("recorded") != "routing"]
     if not changed:
         return 0
-    latest = _latest([p["lead_id"] for p in changed], session=session)
-    leads = {lead.id: lead for lead in leads_queries.lock_for_owner([p["lead_id"] for p in changed],
+    leads = {lead.id: lead for lead in leads_service.lock_for_owner([p["lead_id"] for p in changed],
                                                                    session=session)}
     alerts = []
     made = 0
@@ -446,10 +480,6 @@ def owner_edited(payloads: list[dict], *, session: Session) -> int:
         owner = payload["owner"]
         if lead is None or lead.owner_id != owner["to"]:
             continue  # merged away, or changed again since: that later change records itself
-        last = latest.get(lead.id)
-        if last is not None and last.user_id == owner["to"] and last.assigned_at >= (lead.assigned_at or moment) \
-                - timedelta(seconds=5):
-            continue  # recorded already
         row = _record(lead, user_id=owner["to"], queue=None, previous=owner["from"],
                       actor=payload.get("actor") or "system", note=None, moment=lead.assigned_at or moment,
                       session=session)
@@ -458,12 +488,6 @@ def owner_edited(payloads: list[dict], *, session: Session) -> int:
             alerts.append((lead, owner["to"], row.id, "a colleague"))
     notifications.notify_many(_alerts(alerts, session=session), session=session)
     return made
-
-
-def _latest(lead_ids: list[int], *, session: Session) -> dict[int, Assignment]:
-    newest = select(Assignment.lead_id, func.max(Assignment.id).label("id")).where(
-        Assignment.lead_id.in_(lead_ids)).group_by(Assignment.lead_id).subquery()
-    return {a.lead_id: a for a in session.scalars(select(Assignment).join(newest, newest.c.id == Assignment.id))}
 
 
 # --- reads ------------------------------------------------------------------------------------------------------------

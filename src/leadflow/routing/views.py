@@ -178,7 +178,8 @@ async def routing_capacity(user_id: int, request: Request, session: DbSession, a
     errors: list[str] = []
     max_open = _limit(form.get("max_open", ""), "At most open", errors)
     max_per_day = _limit(form.get("max_per_day", ""), "New a day", errors)
-    weight = _limit(form.get("weight", ""), "Weight", errors) or 1
+    weight = _limit(form.get("weight", ""), "Weight", errors)
+    weight = 1 if weight is None else weight
     if errors:
         return redirect(request, "/routing#people", message="; ".join(errors) + ".", kind="error")
     try:

@@ -75,6 +75,8 @@ def test_a_generated_secret_is_shown_once(client, auth, admin_page):
     ({"url": "https://x.my.salesforce.com", "kind": "salesforce", "token": TOKEN,
       "options": {"external_id_field": "Bad Field"}}, "options.external_id_field"),
     ({"url": "https://hooks.example.com", "events": ["*"], "colour": "red"}, "colour"),
+    ({"url": "http://example.com:abc/", "events": ["*"], "secret": SECRET}, "url"),  # httpx could not send it
+    ({"url": "https://api.hubapi.com", "kind": "hubspot", "token": "t\u00f6ken-with-umlaut"}, "token"),
 ])
 def test_bad_input_is_a_422_naming_the_field(client, auth, body, field):
     r = client.post("/api/v1/webhooks", headers=auth, json=body)

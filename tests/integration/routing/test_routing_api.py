@@ -171,12 +171,16 @@ def test_bad_rules_are_refused_with_each_field_and_nothing_is_saved(client, auth
         "  - name: B\n    to: team:Nowhere\n    method: sideways\n")})
     assert r.status_code == 422
     fields = {e["field"] for e in r.json()["errors"]}
-    assert {"rules[0].when", "rules[1].method"} <= fields
+    assert {"rules[0].when", "rules[1].method", "rules[0].to", "rules[1].to"} <= fields  # every problem at once
     r = client.post("/api/v1/routing/rule-sets", headers=auth, json={"text": (
         "rules:\n  - name: A\n    to: user:nobody@example.com\n  - name: B\n    to: team:Nowhere\n")})
     assert r.status_code == 422
     assert {(e["field"], e["reason"].split(" ")[0]) for e in r.json()["errors"]} == {
         ("rules[0].to", "no"), ("rules[1].to", "no")}
+    caller = person(factory, "telemarketer")
+    r = client.post("/api/v1/routing/rule-sets", headers=auth, json={"text": (
+        f"rules:\n  - name: A\n    to: user:{caller.email}\n")})
+    assert r.status_code == 422 and "not in sales" in r.json()["errors"][0]["reason"]
     r = client.post("/api/v1/routing/rule-sets", headers=auth, json={"text": "rules: [unclosed"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"].startswith("line")
     versions = client.get("/api/v1/routing/rule-sets", headers=auth).json()

@@ -72,7 +72,10 @@ def test_the_owner_panel_says_why_and_a_manager_hands_the_lead_over(client, auth
     assert "1 new lead for you" in inbox.text
     new = client.get("/leads?owner=new")
     assert f"/leads/{lead_id}" in new.text
-    assert client.get(f"/leads/{lead_id}").status_code == 200  # opened: no longer new
+    opened = client.get(f"/leads/{lead_id}")
+    assert opened.status_code == 200 and f'hx-post="/leads/{lead_id}/seen"' in opened.text
+    seen = client.post(f"/leads/{lead_id}/seen", headers={"X-CSRF-Token": form_token(client, "/leads")})
+    assert seen.status_code == 204  # the page, shown, tells the server: no longer new
     assert "new lead for you" not in client.get("/leads").text
     panel = client.get(f"/leads/{lead_id}/routing", headers=HTMX)
     assert "Owned by" in panel.text and "Northern Finland" in panel.text and "Hand over" not in panel.text
