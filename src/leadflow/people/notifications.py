@@ -83,6 +83,9 @@ def notify_many(notices: list[Notice], *, session: Session) -> int:
     channels = channels_of((n.user_id for n in unique.values()), session=session)
     moment = now()
     rows, emails, chats = [], [], []
+    # No SMTP server configured (a trial, a machine without mail): alerts go by the bell and chat; queueing emails
+    # nobody can send would only fill the worker's log with failures (docs/operations.md, "Email").
+    mailing = bool(get_settings().smtp_host)
     for notice in unique.values():
         reach = channels.get(notice.user_id)
         if reach is None:
@@ -91,7 +94,7 @@ def notify_many(notices: list[Notice], *, session: Session) -> int:
             rows.append({"user_id": notice.user_id, "lead_id": notice.lead_id, "kind": notice.kind,
                          "title": notice.title, "body": notice.body, "link": notice.link, "key": notice.key,
                          "created_at": moment, "read_at": None})
-        if reach.by_email:
+        if reach.by_email and mailing:
             emails.append({"to": reach.email, "subject": notice.title, "text": email_text(notice),
                            "key": f"notice:{notice.key}"})
         if reach.chat:

@@ -71,3 +71,12 @@ def chat():
     yield server
     server.server.shutdown()
     server.server.server_close()
+
+
+@pytest.fixture
+def mail_configured(monkeypatch):
+    """An SMTP server named in the settings (none listens: the emails are only queued), so alerts go by email too."""
+    monkeypatch.setenv("LEADFLOW_SMTP_HOST", "127.0.0.1")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

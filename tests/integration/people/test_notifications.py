@@ -49,7 +49,8 @@ def outbox_keys(factory, topic: str) -> list[str]:
                                     .order_by(OutboxMessage.id)))
 
 
-def test_the_same_key_twice_makes_one_in_app_row_one_email_and_one_chat_message(client, auth, factory, chat):
+def test_the_same_key_twice_makes_one_in_app_row_one_email_and_one_chat_message(client, auth, factory, chat,
+                                                                             mail_configured):
     rep = person(factory, "sales_rep")
     set_preferences(client, rep, chat_webhook_url=chat.url)
     lead_id = lead(client, auth)
@@ -175,7 +176,8 @@ def test_the_notifications_page_is_paginated_newest_first(client, factory):
 NOTIFY_1000 = 6  # measured 4 (SQLite | PostgreSQL): the people's channels, then one insert per channel
 
 
-def test_notifying_a_thousand_times_takes_a_constant_number_of_statements(client, factory, engine, chat):
+def test_notifying_a_thousand_times_takes_a_constant_number_of_statements(client, factory, engine, chat,
+                                                                         mail_configured):
     people = [person(factory, "sales_rep") for _ in range(5)]
     for who in people[:2]:
         set_preferences(client, who, chat_webhook_url=chat.url)
@@ -194,7 +196,7 @@ def test_notifying_a_thousand_times_takes_a_constant_number_of_statements(client
     assert len(seen_many) == len(seen_few) == len(seen_again) <= NOTIFY_1000, [s[:80] for s in seen_many]
 
 
-def test_two_concurrent_callers_with_the_same_keys_alert_once(fresh_database):
+def test_two_concurrent_callers_with_the_same_keys_alert_once(fresh_database, mail_configured):
     """Real concurrency: two transactions on a database of their own notify the same keys at the same moment."""
     from leadflow import db
 

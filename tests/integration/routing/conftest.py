@@ -1,3 +1,3 @@
 """Routing tests use people's real SMTP server."""
 
-from tests.integration.people.conftest import smtp  # noqa: F401
+from tests.integration.people.conftest import mail_configured, smtp  # noqa: F401

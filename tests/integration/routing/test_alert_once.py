@@ -54,6 +54,9 @@ def test_a_worker_killed_while_sending_an_alert_sends_the_same_alert_never_a_sec
     controller.start()
     smtp = {"LEADFLOW_SMTP_HOST": "127.0.0.1", "LEADFLOW_SMTP_PORT": str(port), "LEADFLOW_SMTP_STARTTLS": "false"}
     log = tmp_path / "worker.log"
+    for name, value in smtp.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
     try:
         with factory() as session:
             rep = people_service.create_user(session=session, email="oulu.rep@example.com", role="sales_rep",
@@ -78,9 +81,6 @@ def test_a_worker_killed_while_sending_an_alert_sends_the_same_alert_never_a_sec
             inbox.release.set()
             if first.poll() is None:
                 first.kill()
-        for name, value in smtp.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
         later = clock.now() + timedelta(minutes=6)  # the killed worker's lease has run out
         clock.set_clock(lambda: later)
         try:
@@ -106,3 +106,4 @@ def test_a_worker_killed_while_sending_an_alert_sends_the_same_alert_never_a_sec
     finally:
         controller.stop()
         engine.dispose()
+        get_settings.cache_clear()
