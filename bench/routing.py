@@ -66,7 +66,10 @@ def _receiver(port_out: Queue, done_out: Queue, stop_file: str) -> None:
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 512  # many workers' connections arrive at once (the default backlog is 5)
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     port_out.put(server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, daemon=True)

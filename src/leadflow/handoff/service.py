@@ -8,6 +8,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -248,6 +249,21 @@ def attempt(client: httpx.Client, due: _Due, moment: datetime) -> backoff.Outcom
         return backoff.Outcome(False, None, backoff.clip(text))
 
 
+_shared: list[httpx.Client] = []
+_shared_lock = threading.Lock()
+
+
+def _client() -> httpx.Client:
+    """One client per process, its connections kept from batch to batch (a receiver is not dialled anew for each
+    batch of a hundred deliveries)."""
+    with _shared_lock:
+        if not _shared:
+            _shared.append(httpx.Client(timeout=TIMEOUT_S, follow_redirects=False,
+                                        limits=httpx.Limits(max_connections=SENDERS * 2,
+                                                            max_keepalive_connections=SENDERS)))
+        return _shared[0]
+
+
 def deliver(given: list[dict], *, session: Session, client: httpx.Client | None = None) -> dict[str, str]:
     """Send each due delivery (read, send, then write: on SQLite nothing holds the write lock while a request is
     in flight), then record each attempt: delivered, a retry queued as the next outbox message with the SAME
@@ -256,8 +272,8 @@ def deliver(given: list[dict], *, session: Session, client: httpx.Client | None 
     if not found:
         return {}
     results: list[tuple[_Due, backoff.Outcome, datetime]] = []
-    own = client is None
-    client = client or httpx.Client(timeout=TIMEOUT_S, follow_redirects=False)
+    own = False
+    client = client or _client()
     try:
         if len(found) == 1:
             moment = now()
