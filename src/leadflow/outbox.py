@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Index, Integer, String, Text, insert, select
+from sqlalchemy import JSON, Index, Integer, String, Text, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -14,7 +14,12 @@ from leadflow.db import Base, BigId, UtcDateTime, begin_write, insert_ignore_man
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_done_at_available_at", "done_at", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_done_at_available_at", "done_at", "available_at"),
+        # A worker's claim of one topic's due messages (a batch): straight to them, past the other topics' pending.
+        Index("ix_outbox_pending_topic", "topic", "available_at", "id",
+              postgresql_where=text("done_at IS NULL"), sqlite_where=text("done_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     topic: Mapped[str] = mapped_column(String(100))
