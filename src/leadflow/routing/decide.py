@@ -3,13 +3,13 @@ a team's member by weighted round robin (a persisted cursor) or fewest open lead
 working hours, inactive or at capacity are skipped with the reason; no rule placed it: the fallback queue. Every
 decision keeps its reasons (docs/routing.md).
 
-Pure: standard library only; time comes in as `moment`, nothing is random, and it never touches the database.
+Pure: standard library only (and the pure working-hours rules of people.availability); time comes in as `moment`,
+nothing is random, and it never touches the database.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -19,13 +19,13 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadflow.conditions.evaluate import evaluate
+from leadflow.people import availability
 from leadflow.routing.rules import RoutingRule, RuleSet
 
-__all__ = ["DAYS", "Decision", "Member", "Router", "Skip", "cycle", "hours_problems"]
+__all__ = ["DAYS", "Decision", "Member", "Router", "Skip", "cycle"]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SHOWN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 MAX_CYCLE = 10_000  # weights are scaled down past this many turns in one round
 
 
@@ -147,7 +147,7 @@ class Router:
             return Skip(member.user_id, member.email, f"absent until {_shown_until(back, member.timezone)}")
         zone = _zone(member.timezone)
         local = self.moment.astimezone(zone)
-        if not _working(member.working_hours, local):
+        if not availability.within_hours(member.working_hours, member.timezone, self.moment):
             shown = f"{_SHOWN_DAYS[local.weekday()]} {local:%H:%M}"
             return Skip(member.user_id, member.email, f"outside working hours ({member.timezone}, {shown})")
         if member.max_open is not None and member.open_leads >= member.max_open:
@@ -317,54 +317,6 @@ def _shown_until(moment: datetime, zone_name: str) -> str:
     if local.time() == time(0, 0):
         return f"{local:%Y-%m-%d}"
     return f"{local:%Y-%m-%d %H:%M} ({zone_name})"
-
-
-def _minutes(hours: str, minutes: str) -> int | None:
-    h, m = int(hours), int(minutes)
-    if m > 59 or h > 24 or (h == 24 and m):
-        return None
-    return h * 60 + m
-
-
-def _spans(texts) -> list[tuple[int, int]]:
-    spans = []
-    for text in texts if isinstance(texts, list | tuple) else ():
-        found = _SPAN.match(text) if isinstance(text, str) else None
-        if found is None:
-            continue
-        start, end = _minutes(*found.group(1, 2)), _minutes(*found.group(3, 4))
-        if start is not None and end is not None and start < end:
-            spans.append((start, end))
-    return spans
-
-
-def _working(hours: Mapping[str, list[str]] | None, local: datetime) -> bool:
-    if hours is None:
-        return True
-    day = {str(key).strip().lower()[:3]: value for key, value in hours.items()}.get(DAYS[local.weekday()])
-    now = local.hour * 60 + local.minute
-    return any(start <= now < end for start, end in _spans(day or []))
-
-
-def hours_problems(hours: object) -> list[str]:
-    """What is wrong with a working-hours value ({"mon": ["08:00-12:00", ...]}, days mon to sun), for whoever saves
-    one: an empty list when it is right."""
-    if hours is None:
-        return []
-    if not isinstance(hours, Mapping):
-        return ['must be an object of days, such as {"mon": ["08:00-16:00"]}']
-    found = []
-    for day, spans in hours.items():
-        if day not in DAYS:
-            found.append(f"unknown day '{day}'; days: {', '.join(DAYS)}")
-            continue
-        if not isinstance(spans, list | tuple):
-            found.append(f'{day}: must be a list of spans such as ["08:00-12:00", "13:00-17:00"]')
-            continue
-        for text in spans:
-            if not _spans([text]):
-                found.append(f"{day}: '{text}' is not a span of the day such as 08:00-16:00 (start before end)")
-    return found
 
 
 def _plain(value: object):

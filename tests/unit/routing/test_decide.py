@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from leadflow.routing.decide import Member, Router, hours_problems
+from leadflow.routing.decide import Member, Router
 from leadflow.routing.rules import load
 
 MONDAY_0700_UTC = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
@@ -184,13 +184,7 @@ def test_the_reasons_are_json_safe():
     decision = Router(many, users={}, teams={}, team_ids={}, cursors={}, moment=MONDAY_0700_UTC).route(
         {"revenue": Decimal("2500000.50"), "custom.signed": datetime(2026, 2, 1, tzinfo=UTC)})
     seen = json.loads(json.dumps(decision.as_dict()))["explanation"]
-    assert [part["seen"] for part in seen] == [{"revenue": "2500000.50"}, {"custom.signed": "2026-02-01T00:00:00+00:00"}]
+    assert [part["seen"] for part in seen] == [{"revenue": "2500000.50"},
+                                               {"custom.signed": "2026-02-01T00:00:00+00:00"}]
 
 
-def test_working_hours_problems_are_named_for_whoever_saves_them():
-    assert hours_problems(OFFICE) == [] and hours_problems(None) == []
-    assert hours_problems({"monday": ["08:00-16:00"], "tue": ["16:00-08:00", "9-5"], "wed": "08:00-16:00"}) == [
-        "unknown day 'monday'; days: mon, tue, wed, thu, fri, sat, sun",
-        "tue: '16:00-08:00' is not a span of the day such as 08:00-16:00 (start before end)",
-        "tue: '9-5' is not a span of the day such as 08:00-16:00 (start before end)",
-        'wed: must be a list of spans such as ["08:00-12:00", "13:00-17:00"]']
