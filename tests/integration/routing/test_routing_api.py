@@ -207,3 +207,17 @@ def test_export_gives_back_what_was_imported(client, auth, factory):
     again = client.post("/api/v1/routing/rule-sets", headers=auth, json={"text": r.text})
     assert again.status_code == 201
     assert again.json()["definition"] == client.get("/api/v1/routing/rule-sets/1", headers=auth).json()["definition"]
+
+
+def test_routing_a_queued_lead_again_when_still_nobody_can_take_it_adds_nothing(client, auth, factory):
+    oulu, first, second, manager = _setup(client, auth, factory)
+    for rep in (oulu, first, second):
+        assert client.put(f"/api/v1/routing/capacities/{rep.id}", headers=auth, json={"max_open": 0}).status_code == 200
+    lead_id = lead(client, auth, city="Oulu", country="FI")
+    _to_sql(client, auth, lead_id)
+    worker.drain(factory)
+    for _ in range(2):
+        r = client.post(f"/api/v1/leads/{lead_id}/route", headers=manager.headers)
+        assert r.status_code == 200 and r.json()["assignment"] is None, r.text
+    history = client.get(f"/api/v1/leads/{lead_id}/assignments", headers=auth).json()
+    assert [(h["queue"], h["method"]) for h in history] == [("Unassigned", "fallback")]
