@@ -271,23 +271,15 @@ def deliver(given: list[dict], *, session: Session, client: httpx.Client | None 
     found = _due(given, session=session)
     if not found:
         return {}
-    results: list[tuple[_Due, backoff.Outcome, datetime]] = []
-    own = False
     client = client or _client()
-    try:
-        if len(found) == 1:
-            moment = now()
-            results.append((found[0], attempt(client, found[0], moment), moment))
-        else:  # a batch: several requests in flight at once (receivers answer in parallel; the pool is shared)
-            def one(due: _Due) -> tuple[_Due, backoff.Outcome, datetime]:
-                moment = now()
-                return due, attempt(client, due, moment), moment
 
-            with ThreadPoolExecutor(max_workers=min(SENDERS, len(found))) as pool:
-                results.extend(pool.map(one, found))
-    finally:
-        if own:
-            client.close()
+    def one(due: _Due) -> tuple[_Due, backoff.Outcome, datetime]:
+        moment = now()
+        return due, attempt(client, due, moment), moment
+
+    # Several requests in flight at once (receivers answer in parallel; the client's connections are shared).
+    with ThreadPoolExecutor(max_workers=min(SENDERS, len(found))) as pool:
+        results = list(pool.map(one, found))
     rows = {d.delivery_id: d for d in session.scalars(select(WebhookDelivery).where(
         WebhookDelivery.delivery_id.in_([due.delivery_id for due, _, _ in results])))}
     statuses = {due.delivery_id: _record(due, rows.get(due.delivery_id), outcome, moment, session=session)

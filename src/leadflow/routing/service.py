@@ -526,11 +526,6 @@ def preview(document: object | None, *, session: Session, sample: int = 5, limit
             "targets": ordered}
 
 
-def current_version_number(*, session: Session) -> int | None:
-    row = active_rule_set(session=session)
-    return row.version if row else None
-
-
 def queued_lead_ids(queue: str | None, *, session: Session) -> list[int]:
     return leads_queries.queued_lead_ids(queue, session=session)
 
