@@ -28,5 +28,21 @@ SALES_READY_CHECK = "sales_ready.check"
 # a replay is the next seq, with the SAME delivery id.
 WEBHOOK_DELIVER = "webhook.deliver"
 
+# Follow-up and sales feedback (followup): the periodic pass over due follow-up timers (reminders, escalations,
+# reassignments), a follow-up missed, a contact logged, tasks, a lead handed back to marketing and its return.
+FOLLOWUP_TICK = "followup.tick"
+FOLLOWUP_OVERDUE = "followup.overdue"  # {lead_id, followup_id, owner_id, due_at}: not followed up by its due time
+CONTACT_LOGGED = "contact.logged"  # {lead_id, contact_id, user_id, kind, outcome, occurred_at}
+TASK_CREATED = "task.created"  # {lead_id, task_id, owner_id, kind, due_at, origin}
+TASK_COMPLETED = "task.completed"  # {lead_id, task_id, owner_id, kind, status: done | canceled}
+LEAD_RECYCLED = "lead.recycled"  # {lead_id, recycle_id, reason, revisit_on, owner_id}
+LEAD_REVISIT = "lead.revisit"  # {recycle_id}: a recycled lead's revisit date came (available_at): back to the inbox
+# Pipeline: opportunities, quotes and competitors as sales reports them.
+OPPORTUNITY_CHANGED = "opportunity.changed"  # {opportunity_id, lead_id, company_id, changes, actor}
+OPPORTUNITY_WON = "opportunity.won"  # {opportunity_id, lead_id, company_id, value, currency, reason}
+OPPORTUNITY_LOST = "opportunity.lost"  # {opportunity_id, lead_id, company_id, value, currency, reason}
+QUOTE_CHANGED = "quote.changed"  # {quote_id, lead_id, opportunity_id, status, amount, currency}
+COMPETITOR_NOTED = "competitor.noted"  # {lead_id, competitor, opportunity_id}
+
 # Names no longer published, still handled for rows written before an upgrade: old name -> the name it became.
 RENAMED = {"lead.merged": LEAD_RECAPTURED}

@@ -127,6 +127,9 @@ class UserPreferences(Base):
     chat_webhook_url: Mapped[str | None] = mapped_column(String(1000))  # a secret: never shown back in full
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     working_hours: Mapped[dict | None] = mapped_column(JSON)  # {"mon": ["08:00-16:00"], ...}; None: not said
+    # Whose public holidays pause their follow-up clock: ISO country ("FI") and, optionally, a subdivision ("BY").
+    holiday_country: Mapped[str | None] = mapped_column(String(2))
+    holiday_region: Mapped[str | None] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
 
 

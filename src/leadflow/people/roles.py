@@ -39,6 +39,12 @@ PERMISSIONS: dict[str, str] = {
     "qualification:rule": "edit the Sales Ready rule",
     "routing:rules": "edit, preview, import and activate the routing rules and salespeople's capacities",
     "webhooks:manage": "manage webhooks and CRM connectors, see their delivery logs, replay deliveries",
+    "followup:work": "work a salesperson's day: log contacts, tasks, recycle leads (on the leads one sees)",
+    "followup:scorecard": "see the follow-up scorecard (a salesperson: their own figures)",
+    "followup:policies": "set the follow-up policies (due times, reminders, escalation) and the scorecard's norms",
+    "pipeline:read": "see opportunities, quotes and the weighted pipeline (of the leads one sees)",
+    "pipeline:write": "create and move opportunities, record quotes, competitors, won and lost",
+    "pipeline:settings": "configure the opportunity stages, the won, lost and recycle reasons and the competitors",
 }
 
 _READ = {"leads:read", "companies:read", "campaigns:read"}
@@ -49,10 +55,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     MARKETING: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "captures:read", "campaigns:write",
                                   "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:read",
                                   "call_lists:manage", "qualification:rule", "scoring:rules",
-                                  "routing:rules"}),
+                                  "routing:rules", "followup:scorecard", "pipeline:read"}),
     SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
-                                      "call_lists:manage", "qualification:rule", "routing:rules"}),
-    SALES_REP: frozenset(_WORK | {"leads:merge"}),
+                                      "call_lists:manage", "qualification:rule", "routing:rules",
+                                      "followup:work", "followup:scorecard", "followup:policies",
+                                      "pipeline:read", "pipeline:write", "pipeline:settings"}),
+    SALES_REP: frozenset(_WORK | {"leads:merge", "followup:work", "followup:scorecard", "pipeline:read",
+                                  "pipeline:write"}),
     TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
 }
 
@@ -80,7 +89,9 @@ SCOPES: dict[str, frozenset[str]] = {
     "campaigns:write": frozenset({"campaigns:write", "forms:write"}),
     "imports:write": frozenset({"imports:run"}),
     "admin": frozenset({"users:manage", "identity:rules", "call_lists:manage", "qualification:rule", "scoring:rules",
-                       "routing:rules", "webhooks:manage"}),
+                       "routing:rules", "webhooks:manage", "followup:policies", "pipeline:settings"}),
+    "sales:read": frozenset({"followup:scorecard", "pipeline:read"}),
+    "sales:write": frozenset({"followup:work", "pipeline:write"}),
 }
 
 

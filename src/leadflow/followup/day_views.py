@@ -1,0 +1,5 @@
+"""Follow-up pages (day_views)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,4 @@
+"""Follow-up's worker handlers and schedules."""
+
+HANDLERS: dict = {}
+SCHEDULES: list = []

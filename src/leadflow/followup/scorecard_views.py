@@ -1,0 +1,5 @@
+"""Follow-up pages (scorecard_views)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

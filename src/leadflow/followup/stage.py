@@ -1,0 +1,60 @@
+"""The follow-up stage as the application sees it: due times for every hand-over (reminders, escalation,
+reassignment), sales contacts and their outcomes, tasks, a salesperson's day, recycling, the scorecard."""
+
+from __future__ import annotations
+
+from leadflow import events
+from leadflow.followup import models
+from leadflow.stage import Command, LeadTable, OnMerge, Routes, Stage
+
+
+def routers() -> list[Routes]:
+    from leadflow.followup import api, day_views, scorecard_api, scorecard_views, views, work_api
+
+    return [Routes(api.router), Routes(work_api.router), Routes(scorecard_api.router), Routes(views.router),
+            Routes(day_views.router), Routes(scorecard_views.router)]
+
+
+def commands() -> list[Command]:
+    from leadflow.followup import cli
+
+    return [Command("followup", cli.app, group=True)]
+
+
+def handlers() -> dict:
+    from leadflow.followup import jobs
+
+    return jobs.HANDLERS
+
+
+def schedules() -> dict:
+    from leadflow.followup import jobs
+
+    return jobs.SCHEDULES
+
+
+STAGE = Stage(
+    name="followup",
+    owns="follow-up due times and their timers, sales contacts and outcomes, tasks, recycling, the scorecard",
+    models=models,
+    routers=routers,
+    commands=commands,
+    handlers=handlers,
+    schedules=schedules,
+    subscribes=frozenset(),
+    publishes=frozenset({events.FOLLOWUP_TICK, events.FOLLOWUP_OVERDUE, events.CONTACT_LOGGED,
+                         events.TASK_CREATED, events.TASK_COMPLETED, events.LEAD_RECYCLED, events.LEAD_REVISIT}),
+    unhandled={events.FOLLOWUP_TICK: "followup's worker pass (being built)",
+               events.LEAD_REVISIT: "followup brings a recycled lead back (being built)",
+               events.FOLLOWUP_OVERDUE: "handoff delivers it as a webhook (being built)",
+               events.CONTACT_LOGGED: "handoff delivers it as a webhook (being built)",
+               events.TASK_CREATED: "handoff delivers it as a webhook (being built)",
+               events.TASK_COMPLETED: "handoff delivers it as a webhook (being built)",
+               events.LEAD_RECYCLED: "handoff delivers it as a webhook (being built)"},
+    lead_tables=(LeadTable("followups", on_merge=OnMerge.KEEP,
+                           why="each hand-over of the lead and whether it was followed up in time (the scorecard)"),
+                 LeadTable("contacts", on_merge=OnMerge.MOVE, why="what sales did with the person"),
+                 LeadTable("tasks", on_merge=OnMerge.MOVE, why="what a salesperson is still to do for the person"),
+                 LeadTable("recycles", on_merge=OnMerge.MOVE, why="when the person was handed back, and why")),
+    template_package="leadflow.followup",
+)

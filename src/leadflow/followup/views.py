@@ -1,0 +1,5 @@
+"""Follow-up pages (views)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Pipeline JSON API."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1")

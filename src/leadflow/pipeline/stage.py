@@ -1,0 +1,38 @@
+"""The pipeline stage as the application sees it: opportunities and their board, quotes, competitors in play,
+won and lost with their reasons, the weighted pipeline."""
+
+from __future__ import annotations
+
+from leadflow import events
+from leadflow.pipeline import models
+from leadflow.stage import Command, LeadTable, OnMerge, Routes, Stage
+
+
+def routers() -> list[Routes]:
+    from leadflow.pipeline import api, views
+
+    return [Routes(api.router), Routes(views.router)]
+
+
+def commands() -> list[Command]:
+    from leadflow.pipeline import cli
+
+    return [Command("pipeline", cli.app, group=True)]
+
+
+STAGE = Stage(
+    name="pipeline",
+    owns="opportunities and stages, quotes, competitors in play, won and lost reasons, the weighted pipeline",
+    models=models,
+    routers=routers,
+    commands=commands,
+    publishes=frozenset({events.OPPORTUNITY_CHANGED, events.OPPORTUNITY_WON, events.OPPORTUNITY_LOST,
+                         events.QUOTE_CHANGED, events.COMPETITOR_NOTED}),
+    unhandled={t: "handoff delivers it as a webhook (being built)" for t in (
+        events.OPPORTUNITY_CHANGED, events.OPPORTUNITY_WON, events.OPPORTUNITY_LOST, events.QUOTE_CHANGED,
+        events.COMPETITOR_NOTED)},
+    lead_tables=(LeadTable("opportunities", on_merge=OnMerge.MOVE, why="what the person may buy"),
+                 LeadTable("quotes", on_merge=OnMerge.MOVE, why="the quotes made to the person"),
+                 LeadTable("competitor_mentions", on_merge=OnMerge.MOVE, why="competitors in play for the person")),
+    template_package="leadflow.pipeline",
+)

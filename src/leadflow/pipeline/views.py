@@ -1,0 +1,5 @@
+"""Pipeline pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
