@@ -34,7 +34,8 @@ def contacts_logged(items: list[Logged], *, session: Session) -> list[int]:
                                                   Followup.status == "open").with_for_update()).all()
     closed = []
     for row in rows:
-        first = next((i for i in by_lead[row.lead_id] if i.user_id is not None and i.user_id == row.owner_id), None)
+        first = next((i for i in by_lead[row.lead_id] if i.user_id is not None and i.user_id == row.owner_id
+                      and i.occurred_at >= row.handed_at), None)
         if first is None:
             continue
         row.status = "followed_up"
