@@ -57,6 +57,7 @@ def test_search_finds_a_lead_by_name_by_email_and_by_company(client, auth, facto
     assert listed(client, q="duinwater") == [wanted]  # company (and the email's domain)
     assert listed(client, q="Duinwater Techniek") == [wanted]
     assert listed(client, q="jansen") == [other]
+    assert "1 lead matches these filters" in client.get("/leads", params={"q": "jansen"}).text
     nothing = client.get("/leads", params={"q": "zzzqqq"})
     assert nothing.status_code == 200 and "No lead matches these filters" in nothing.text
     assert "Clear the filters" in nothing.text
