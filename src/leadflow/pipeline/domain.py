@@ -101,12 +101,13 @@ def check_stage_move(*, status: str, from_stage: str, to_stage: str, stages: dic
         if status != "open":
             return StageMove(False, to_stage, problem=f"the opportunity is {status}: reopen it first")
         known = (reasons or {}).get(target.outcome, ())
+        listed = ", ".join(known) or "none set up"
         if not reason:
             return StageMove(False, to_stage, "open", "reason",
-                             f"a reason is required to mark it {target.outcome}: " + (", ".join(known) or "none set up"))
+                             f"a reason is required to mark it {target.outcome}: {listed}")
         if reason not in known:
             return StageMove(False, to_stage, "open", "reason",
-                             f"must be one of the {target.outcome} reasons: " + (", ".join(known) or "none set up"))
+                             f"must be one of the {target.outcome} reasons: {listed}")
         return StageMove(True, to_stage, target.outcome)
     return StageMove(True, to_stage, "open")
 

@@ -69,33 +69,36 @@ def _check(values: dict, errors: list[FieldError], *, creating: bool) -> dict:
     return clean
 
 
-def _publish(session: Session, topic: str, opportunity: Opportunity, actor: str, **extra) -> None:
+def _changed(opportunity: Opportunity, actor: str, *, session: Session, **extra) -> None:
+    """`opportunity.changed`, keyed by the opportunity, the moment and what changed."""
     moment = now()
     payload = {"opportunity_id": opportunity.id, "lead_id": opportunity.lead_id,
                "company_id": opportunity.company_id, "stage": opportunity.stage, "status": opportunity.status,
                "value": str(opportunity.value), "currency": opportunity.currency, "actor": actor, **extra}
-    outbox.publish(session, topic, payload, key=f"{topic}:{opportunity.id}:{moment.isoformat()}:{extra.get('what')}")
+    outbox.publish(session, OPPORTUNITY_CHANGED, payload,
+                   key=f"{OPPORTUNITY_CHANGED}:{opportunity.id}:{extra.get('what')}:{opportunity.stage}:"
+                       f"{opportunity.status}:{moment.isoformat()}")
 
 
-def _timeline(session: Session, opportunity: Opportunity, *, kind: str, summary: str, actor: str, data: dict) -> None:
+def _timeline(opportunity: Opportunity, *, session: Session, kind: str, summary: str, actor: str, data: dict) -> None:
     if opportunity.lead_id is not None:
         leads_service.add_activity(session=session, lead_id=opportunity.lead_id, kind=kind, summary=summary,
                                    actor=actor, data={"opportunity_id": opportunity.id, **data})
 
 
-def _stage_rows(session: Session, *, active_only: bool = True) -> list[OpportunityStage]:
+def _stage_rows(*, session: Session, active_only: bool = True) -> list[OpportunityStage]:
     query = select(OpportunityStage).order_by(OpportunityStage.position, OpportunityStage.id)
     if active_only:
         query = query.where(OpportunityStage.active.is_(True))
     return list(session.scalars(query))
 
 
-def _stages(session: Session) -> dict[str, domain.StageInfo]:
+def _stages(*, session: Session) -> dict[str, domain.StageInfo]:
     return {s.key: domain.StageInfo(s.key, s.probability, s.outcome, s.active)
-            for s in _stage_rows(session, active_only=False)}
+            for s in _stage_rows(active_only=False, session=session)}
 
 
-def _reason_keys(session: Session) -> dict[str, tuple[str, ...]]:
+def _reason_keys(*, session: Session) -> dict[str, tuple[str, ...]]:
     found: dict[str, list[str]] = {}
     for kind, key in session.execute(select(CloseReason.kind, CloseReason.key).where(CloseReason.active.is_(True))
                                      .order_by(CloseReason.position, CloseReason.id)):
@@ -103,7 +106,7 @@ def _reason_keys(session: Session) -> dict[str, tuple[str, ...]]:
     return {kind: tuple(keys) for kind, keys in found.items()}
 
 
-def _lock_lead(session: Session, lead_id: int) -> Lead:
+def _lock_lead(lead_id: int, *, session: Session) -> Lead:
     """The lead, locked for the change (a lead's opportunities and stage change one writer at a time)."""
     lead = session.scalar(select(Lead).where(Lead.id == lead_id).with_for_update())
     if lead is None:
@@ -111,7 +114,7 @@ def _lock_lead(session: Session, lead_id: int) -> Lead:
     return lead
 
 
-def _to_opportunity_stage(session: Session, lead: Lead, actor: str) -> None:
+def _to_opportunity_stage(lead: Lead, actor: str, *, session: Session) -> None:
     if lead.stage in VIA_SQL:
         leads_service.change_stage(session=session, lead=lead, to="sql", actor=actor)
     if lead.stage == "sql":
@@ -128,8 +131,8 @@ def create(*, session: Session, actor: Actor, values: dict, lead: Lead | None = 
     clean = _check(values, errors, creating=True)
     if "probability" in values:
         clean["probability"] = clean.get("probability")
-    stages = _stages(session)
-    stage_key = values.get("stage") or next((s.key for s in _stage_rows(session) if s.outcome == "open"),
+    stages = _stages(session=session)
+    stage_key = values.get("stage") or next((s.key for s in _stage_rows(session=session) if s.outcome == "open"),
                                              None)
     stage = stages.get(stage_key or "")
     if stage is None or not stage.active or stage.outcome != "open":
@@ -140,7 +143,7 @@ def create(*, session: Session, actor: Actor, values: dict, lead: Lead | None = 
     if errors:
         raise Invalid(errors)
     if lead is not None:
-        lead = _lock_lead(session, lead.id)
+        lead = _lock_lead(lead.id, session=session)
         company_id = company_id or lead.company_id
     owner = owner_id or (lead.owner_id if lead is not None else None) or actor.user_id
     if team_id is None and owner is not None:
@@ -151,13 +154,13 @@ def create(*, session: Session, actor: Actor, values: dict, lead: Lead | None = 
                               created_at=moment, updated_at=moment, **{k: v for k, v in clean.items()})
     session.add(opportunity)
     session.flush()
-    _timeline(session, opportunity, kind="opportunity", actor=actor.label,
+    _timeline(opportunity, kind="opportunity", actor=actor.label,
               summary=f"Opportunity “{opportunity.name}” created: {opportunity.value:.2f} {opportunity.currency}",
               data={"what": "created", "stage": opportunity.stage, "value": str(opportunity.value),
-                    "currency": opportunity.currency})
-    _publish(session, OPPORTUNITY_CHANGED, opportunity, actor.label, what="created")
+                    "currency": opportunity.currency}, session=session)
+    _changed(opportunity, actor.label, what="created", session=session)
     if lead is not None:
-        _to_opportunity_stage(session, lead, actor.label)
+        _to_opportunity_stage(lead, actor.label, session=session)
     session.flush()
     return opportunity
 
@@ -193,10 +196,10 @@ def update_opportunity(opportunity: Opportunity, *, session: Session, actor: Act
     if changed:
         opportunity.updated_at = now()
         words = ", ".join(changed)
-        _timeline(session, opportunity, kind="opportunity", actor=actor.label,
-                  summary=f"Opportunity “{opportunity.name}” edited: {words}", data={"what": "edited",
-                                                                                     "changes": changed})
-        _publish(session, OPPORTUNITY_CHANGED, opportunity, actor.label, what="edited", changes=changed)
+        _timeline(opportunity, kind="opportunity", actor=actor.label,
+                  summary=f"Opportunity “{opportunity.name}” edited: {words}",
+                  data={"what": "edited", "changes": changed}, session=session)
+        _changed(opportunity, actor.label, what="edited", changes=changed, session=session)
     session.flush()
     return opportunity
 
@@ -210,7 +213,8 @@ def move(opportunity: Opportunity, *, session: Session, actor: Actor, to: str, r
     """Move to another stage: open stages freely; won and lost need a reason of their kind (and convert the lead to
     a customer at won); a closed one must be reopened first."""
     decided = domain.check_stage_move(status=opportunity.status, from_stage=opportunity.stage, to_stage=to,
-                                      stages=_stages(session), reason=reason, reasons=_reason_keys(session))
+                                      stages=_stages(session=session), reason=reason,
+                                      reasons=_reason_keys(session=session))
     if not decided.allowed:
         raise Invalid.one(decided.field, decided.problem)
     if decided.status == "won":
@@ -220,16 +224,16 @@ def move(opportunity: Opportunity, *, session: Session, actor: Actor, to: str, r
     old = opportunity.stage
     opportunity.stage = to
     opportunity.updated_at = now()
-    _timeline(session, opportunity, kind="opportunity", actor=actor.label,
+    _timeline(opportunity, kind="opportunity", actor=actor.label,
               summary=f"Opportunity “{opportunity.name}” moved {old} → {to}",
-              data={"what": "moved", "from": old, "to": to})
-    _publish(session, OPPORTUNITY_CHANGED, opportunity, actor.label, what="moved", **{"from": old})
+              data={"what": "moved", "from": old, "to": to}, session=session)
+    _changed(opportunity, actor.label, what="moved", **{"from": old}, session=session)
     session.flush()
     return opportunity
 
 
-def _stage_of(session: Session, outcome: str) -> str:
-    found = next((s.key for s in _stage_rows(session) if s.outcome == outcome), None)
+def _stage_of(outcome: str, *, session: Session) -> str:
+    found = next((s.key for s in _stage_rows(session=session) if s.outcome == outcome), None)
     if found is None:
         raise Invalid.one("stage", f"no active {outcome} stage is set up")
     return found
@@ -237,12 +241,14 @@ def _stage_of(session: Session, outcome: str) -> str:
 
 def won(opportunity: Opportunity, *, session: Session, actor: Actor, reason: str | None, note: str | None = None
         ) -> Opportunity:
-    return move(opportunity, session=session, actor=actor, to=_stage_of(session, "won"), reason=reason, note=note)
+    return move(opportunity, session=session, actor=actor, to=_stage_of("won", session=session), reason=reason,
+                note=note)
 
 
 def lost(opportunity: Opportunity, *, session: Session, actor: Actor, reason: str | None, note: str | None = None
          ) -> Opportunity:
-    return move(opportunity, session=session, actor=actor, to=_stage_of(session, "lost"), reason=reason, note=note)
+    return move(opportunity, session=session, actor=actor, to=_stage_of("lost", session=session), reason=reason,
+                note=note)
 
 
 def _close(opportunity: Opportunity, *, session: Session, actor: Actor, outcome: str, stage: str,
@@ -255,10 +261,10 @@ def _close(opportunity: Opportunity, *, session: Session, actor: Actor, outcome:
     opportunity.updated_at = moment
     label = session.scalar(select(CloseReason.label).where(CloseReason.kind == outcome,
                                                            CloseReason.key == reason)) or reason
-    _timeline(session, opportunity, kind="opportunity_" + outcome, actor=actor.label,
+    _timeline(opportunity, kind="opportunity_" + outcome, actor=actor.label,
               summary=f"Opportunity “{opportunity.name}” {outcome} ({label})" + (f": {note}" if note else ""),
               data={"what": outcome, "from": old, "reason": reason, "note": note, "value": str(opportunity.value),
-                    "currency": opportunity.currency})
+                    "currency": opportunity.currency}, session=session)
     topic = OPPORTUNITY_WON if outcome == "won" else OPPORTUNITY_LOST
     outbox.publish(session, topic, {"opportunity_id": opportunity.id, "lead_id": opportunity.lead_id,
                                     "company_id": opportunity.company_id, "reason": reason, "note": note,
@@ -266,9 +272,9 @@ def _close(opportunity: Opportunity, *, session: Session, actor: Actor, outcome:
                                     "owner_id": opportunity.owner_id, "actor": actor.label},
                    key=f"{topic}:{opportunity.id}:{moment.isoformat()}")
     if outcome == "won" and opportunity.lead_id is not None:
-        lead = _lock_lead(session, opportunity.lead_id)
+        lead = _lock_lead(opportunity.lead_id, session=session)
         if lead.stage != "customer":
-            _to_opportunity_stage(session, lead, actor.label)
+            _to_opportunity_stage(lead, actor.label, session=session)
             if lead.stage == "opportunity":
                 leads_service.change_stage(session=session, lead=lead, to="customer", actor=actor.label,
                                            note=f"won: {opportunity.name}")
@@ -281,8 +287,8 @@ def reopen(opportunity: Opportunity, *, session: Session, actor: Actor, to: str 
     stage: a customer stays a customer."""
     if opportunity.status == "open":
         raise Invalid.one("status", "the opportunity is open already")
-    stages = _stages(session)
-    target = to or _stage_of(session, "open")
+    stages = _stages(session=session)
+    target = to or _stage_of("open", session=session)
     info = stages.get(target)
     if info is None or info.outcome != "open" or not info.active:
         raise Invalid.one("stage", "must be one of the open stages: "
@@ -291,24 +297,23 @@ def reopen(opportunity: Opportunity, *, session: Session, actor: Actor, to: str 
     opportunity.status, opportunity.stage = "open", target
     opportunity.close_reason = opportunity.close_note = opportunity.closed_at = None
     opportunity.updated_at = now()
-    _timeline(session, opportunity, kind="opportunity", actor=actor.label,
+    _timeline(opportunity, kind="opportunity", actor=actor.label,
               summary=f"Opportunity “{opportunity.name}” reopened ({was} → {target})",
-              data={"what": "reopened", "from": was, "to": target})
-    _publish(session, OPPORTUNITY_CHANGED, opportunity, actor.label, what="reopened")
+              data={"what": "reopened", "from": was, "to": target}, session=session)
+    _changed(opportunity, actor.label, what="reopened", session=session)
     session.flush()
     return opportunity
 
 
 # --- quotes ---------------------------------------------------------------------------------------------------------
 
-def _quote_event(session: Session, quote: Quote, actor: str, what: str) -> None:
-    moment = now()
+def _quote_event(quote: Quote, actor: str, what: str, *, session: Session) -> None:
     outbox.publish(session, QUOTE_CHANGED, {
         "quote_id": quote.id, "lead_id": quote.lead_id, "opportunity_id": quote.opportunity_id, "status": quote.status,
         "amount": str(quote.amount), "currency": quote.currency, "what": what, "actor": actor,
         "sent_on": quote.sent_on.isoformat() if quote.sent_on else None,
         "decided_on": quote.decided_on.isoformat() if quote.decided_on else None},
-        key=f"{QUOTE_CHANGED}:{quote.id}:{what}:{moment.isoformat()}")
+        key=f"{QUOTE_CHANGED}:{quote.id}:{what}")  # a quote's statuses only go forward: each happens once
 
 
 def create_quote(*, session: Session, actor: Actor, lead: Lead, values: dict) -> Quote:
@@ -337,7 +342,7 @@ def create_quote(*, session: Session, actor: Actor, lead: Lead, values: dict) ->
                                summary=f"Quote {reference or '#' + str(quote.id)}: {amount:.2f} {currency} (draft)",
                                data={"quote_id": quote.id, "what": "created", "amount": str(amount),
                                      "currency": currency})
-    _quote_event(session, quote, actor.label, "created")
+    _quote_event(quote, actor.label, "created", session=session)
     if values.get("status") and values["status"] != "draft":
         set_quote_status(quote, session=session, actor=actor, status=values["status"],
                          sent_on=values.get("sent_on"), decided_on=values.get("decided_on"))
@@ -368,7 +373,7 @@ def set_quote_status(quote: Quote, *, session: Session, actor: Actor, status: st
                                summary=f"Quote {quote.reference or '#' + str(quote.id)} {old} → {status}: "
                                        f"{quote.amount:.2f} {quote.currency}",
                                data={"quote_id": quote.id, "what": status, "from": old})
-    _quote_event(session, quote, actor.label, status)
+    _quote_event(quote, actor.label, status, session=session)
     session.flush()
     return quote
 
@@ -488,7 +493,7 @@ def edit_stage(key: str, *, session: Session, label: str | None = None, probabil
     if active is not None:
         if stage.outcome != "open" and not active:
             raise Invalid.one("active", "the won and lost stages are always used")
-        if not active and sum(1 for s in _stage_rows(session) if s.outcome == "open") <= 1:
+        if not active and sum(1 for s in _stage_rows(session=session) if s.outcome == "open") <= 1:
             raise Invalid.one("active", "keep at least one open stage")
         stage.active = active
     session.flush()
