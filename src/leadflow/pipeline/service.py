@@ -107,8 +107,10 @@ def _reason_keys(*, session: Session) -> dict[str, tuple[str, ...]]:
 
 
 def _lock_lead(lead_id: int, *, session: Session) -> Lead:
-    """The lead, locked for the change (a lead's opportunities and stage change one writer at a time)."""
-    lead = session.scalar(select(Lead).where(Lead.id == lead_id).with_for_update())
+    """The lead, locked for the change (a lead's opportunities and stage change one writer at a time). Every lock
+    here reloads the row (populate_existing): what was read before the lock may have changed since."""
+    lead = session.scalar(select(Lead).where(Lead.id == lead_id).with_for_update()
+                         .execution_options(populate_existing=True))
     if lead is None:
         raise NotFound("lead", lead_id)
     return lead
@@ -166,7 +168,8 @@ def create(*, session: Session, actor: Actor, values: dict, lead: Lead | None = 
 
 
 def lock(opportunity_id: int, *, session: Session) -> Opportunity:
-    found = session.scalar(select(Opportunity).where(Opportunity.id == opportunity_id).with_for_update())
+    found = session.scalar(select(Opportunity).where(Opportunity.id == opportunity_id).with_for_update()
+                         .execution_options(populate_existing=True))
     if found is None:
         raise NotFound("opportunity", opportunity_id)
     return found
@@ -351,7 +354,8 @@ def create_quote(*, session: Session, actor: Actor, lead: Lead, values: dict) ->
 
 
 def lock_quote(quote_id: int, *, session: Session) -> Quote:
-    found = session.scalar(select(Quote).where(Quote.id == quote_id).with_for_update())
+    found = session.scalar(select(Quote).where(Quote.id == quote_id).with_for_update()
+                         .execution_options(populate_existing=True))
     if found is None:
         raise NotFound("quote", quote_id)
     return found
@@ -476,7 +480,8 @@ def edit_stage(key: str, *, session: Session, label: str | None = None, probabil
                active: bool | None = None) -> OpportunityStage:
     """Rename, set the default probability, or stop using an open stage (won is always 100 and lost 0; an
     opportunity at a stage no longer used keeps it until moved)."""
-    stage = session.scalar(select(OpportunityStage).where(OpportunityStage.key == key).with_for_update())
+    stage = session.scalar(select(OpportunityStage).where(OpportunityStage.key == key).with_for_update()
+                         .execution_options(populate_existing=True))
     if stage is None:
         raise NotFound("stage", key)
     if label is not None:
@@ -502,7 +507,8 @@ def edit_stage(key: str, *, session: Session, label: str | None = None, probabil
 
 def reorder_stages(keys: list[str], *, session: Session) -> None:
     """The open stages in this order (every open stage named once); won and lost stay last."""
-    rows = list(session.scalars(select(OpportunityStage).order_by(OpportunityStage.position).with_for_update()))
+    rows = list(session.scalars(select(OpportunityStage).order_by(OpportunityStage.position).with_for_update()
+                         .execution_options(populate_existing=True)))
     open_keys = {s.key for s in rows if s.outcome == "open"}
     if set(keys) != open_keys or len(keys) != len(open_keys):
         raise Invalid.one("keys", "name every open stage once: " + ", ".join(sorted(open_keys)))

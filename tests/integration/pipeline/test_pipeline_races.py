@@ -15,7 +15,9 @@ from leadflow.leads import service as leads_service
 from leadflow.leads.models import Lead
 from leadflow.people.service import SYSTEM
 from leadflow.pipeline import service
-from leadflow.pipeline.models import Competitor, CompetitorMention
+from leadflow.errors import Invalid
+from leadflow.outbox import OutboxMessage
+from leadflow.pipeline.models import Competitor, CompetitorMention, Opportunity
 from tests.integration.live import run_cli
 
 CLIENTS = 8
@@ -64,6 +66,47 @@ def test_the_same_new_competitor_added_at_once_by_many_is_made_once(fresh_databa
             mentions = session.scalar(select(func.count()).select_from(CompetitorMention).where(
                 CompetitorMention.competitor_id == competitors[0].id))
             assert mentions == CLIENTS
+    finally:
+        engine.dispose()
+
+
+def test_one_opportunity_marked_won_by_two_at_once_is_won_once(fresh_database):
+    db.upgrade(fresh_database.url)
+    engine = db.make_engine(fresh_database.url)
+    factory = db.make_sessionmaker(engine)
+    try:
+        (lead_id,) = _leads(factory, 1)
+        with factory() as session:
+            opportunity_id = service.create(session=session, actor=SYSTEM, lead=session.get(Lead, lead_id),
+                                            values={"name": "Contested", "value": "100"}).id
+            session.commit()
+        start = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def win(reason: str) -> None:
+            start.wait(timeout=60)
+            with factory() as session:
+                # as the API does: read it (the visibility check), then lock it and decide
+                session.get(Opportunity, opportunity_id)
+                row = service.lock(opportunity_id, session=session)
+                try:
+                    service.won(row, session=session, actor=SYSTEM, reason=reason)
+                except Invalid as exc:
+                    outcomes.append(exc.errors[0].reason)
+                    return
+                session.commit()
+                outcomes.append("won")
+
+        threads = [threading.Thread(target=win, args=(r,)) for r in ("price", "relationship")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes)[-1] == "won" and outcomes.count("won") == 1, outcomes
+        with factory() as session:
+            assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.topic == "opportunity.won")) == 1
+            assert session.scalar(select(Lead.stage).where(Lead.id == lead_id)) == "customer"
     finally:
         engine.dispose()
 
