@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from leadflow import events
 from leadflow.pipeline import models
-from leadflow.stage import Command, LeadTable, OnMerge, Routes, Stage
+from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 
 
 def routers() -> list[Routes]:
-    from leadflow.pipeline import api, views
+    from leadflow.pipeline import api, lead_views, settings_views, views
 
-    return [Routes(api.router), Routes(views.router)]
+    return [Routes(api.router), Routes(views.router), Routes(lead_views.router), Routes(settings_views.router)]
 
 
 def commands() -> list[Command]:
     from leadflow.pipeline import cli
 
-    return [Command("pipeline", cli.app, group=True)]
+    return [Command("pipeline", cli.app, group=True),
+            Command(("export", "opportunities"), cli.export_opportunities),
+            Command(("export", "quotes"), cli.export_quotes)]
 
 
 STAGE = Stage(
@@ -25,6 +27,8 @@ STAGE = Stage(
     owns="opportunities and stages, quotes, competitors in play, won and lost reasons, the weighted pipeline",
     models=models,
     routers=routers,
+    navigation=(NavEntry("Pipeline", "/pipeline", "pipeline:read", order=15),
+                NavEntry("Pipeline stages", "/settings/pipeline", "pipeline:settings", order=103)),
     commands=commands,
     publishes=frozenset({events.OPPORTUNITY_CHANGED, events.OPPORTUNITY_WON, events.OPPORTUNITY_LOST,
                          events.QUOTE_CHANGED, events.COMPETITOR_NOTED}),
