@@ -1,0 +1,9 @@
+"""CLI."""
+
+
+def export_contacts():
+    pass
+
+
+def export_tasks():
+    pass
