@@ -15,7 +15,7 @@ from tests.integration.people.pages import sign_in
     ("admin", "/settings", "Settings"),
     ("marketing", "/campaigns", "Campaigns"),
     ("sales_manager", "/leads?sort=score", "Inbox"),
-    ("sales_rep", "/leads?owner=me&sort=score", "Inbox"),
+    ("sales_rep", "/my-day", "My day"),
     ("telemarketer", "/call-lists", "My call lists"),
 ])
 def test_each_role_starts_on_the_page_it_works_from(client, factory, role, start, heading):
