@@ -8,9 +8,15 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
-from leadflow import events
+from fastapi.testclient import TestClient
+
+from leadflow import db, events
+from leadflow.app import create_app
 from leadflow.followup.models import Followup
+from leadflow.people import service as people_service
+from tests.conftest import make_settings
 from tests.integration.followup.factories import published, rep_with_lead
+from tests.integration.live import run_cli
 from tests.integration.people.factories import person
 
 
@@ -115,3 +121,29 @@ def test_contacts_export_as_csv(client, auth, factory):
     (row,) = list(csv.DictReader(io.StringIO(r.text)))
     assert row["lead_id"] == str(lead_id) and row["kind"] == "visit" and row["duration_minutes"] == "45"
     assert row["note"] == "'=cmd, \"quoted\""  # a spreadsheet does not run it
+
+
+def test_the_command_line_exports_contacts_and_tasks(fresh_database, tmp_path):
+    db.upgrade(fresh_database.url)
+    with TestClient(create_app(make_settings(fresh_database.url))) as client:
+        engine = db.make_engine(fresh_database.url)
+        factory = db.make_sessionmaker(engine)
+        with factory() as session:
+            _, key = people_service.create_api_key(session=session, name="tests")
+            session.commit()
+        rep, lead_id = rep_with_lead(client, {"Authorization": f"Bearer {key}"}, factory)
+        other, other_lead = rep_with_lead(client, {"Authorization": f"Bearer {key}"}, factory)
+        assert client.post(f"/api/v1/leads/{lead_id}/contacts", headers=rep.headers,
+                           json={"outcome": "quote_requested", "note": "40 seats"}).status_code == 201
+        assert client.post(f"/api/v1/leads/{other_lead}/contacts", headers=other.headers,
+                           json={"outcome": "reached"}).status_code == 201
+        engine.dispose()
+    every, mine, task_file = tmp_path / "all.csv", tmp_path / "mine.csv", tmp_path / "tasks.csv"
+    assert run_cli(fresh_database.url, "export", "contacts", str(every)).returncode == 0
+    assert run_cli(fresh_database.url, "export", "contacts", str(mine), "--user", rep.email).returncode == 0
+    assert run_cli(fresh_database.url, "export", "tasks", str(task_file)).returncode == 0
+    assert {r["lead_id"] for r in csv.DictReader(every.open(encoding="utf-8"))} == {str(lead_id), str(other_lead)}
+    (row,) = list(csv.DictReader(mine.open(encoding="utf-8")))
+    assert row["outcome"] == "quote_requested" and row["note"] == "40 seats" and row["next_task_kind"] == "send_quote"
+    (task,) = list(csv.DictReader(task_file.open(encoding="utf-8")))
+    assert task["kind"] == "send_quote" and task["origin"] == "outcome" and task["status"] == "open"
