@@ -51,10 +51,10 @@ def log(lead: Lead, *, session: Session, actor: Actor, kind: str, outcome: str, 
     moment = now()
     occurred_at = occurred_at or moment
     note = (note or "").strip()
-    found = outcomes.problems(kind, outcome, occurred_at=occurred_at, at=at, moment=moment, note=note,
-                              duration_minutes=duration_minutes)
-    if occurred_at.tzinfo is None:
-        found.append(("occurred_at", "give a time zone (e.g. 2026-12-07T09:00:00+02:00)"))
+    naive = [(name, "give a time zone (e.g. 2026-12-07T09:00:00+02:00)")
+             for name, value in (("occurred_at", occurred_at), ("at", at)) if value is not None and value.tzinfo is None]
+    found = naive or outcomes.problems(kind, outcome, occurred_at=occurred_at, at=at, moment=moment, note=note,
+                                       duration_minutes=duration_minutes)
     if found:
         raise Invalid([FieldError(field, reason) for field, reason in found])
     worker = lead.owner_id or actor.user_id

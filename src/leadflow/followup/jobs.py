@@ -4,7 +4,7 @@ HANDLERS: dict = {}
 SCHEDULES: list = []
 
 
-# --- a salesperson's day (the "work" helper): a recycled lead's revisit day ---------------------------------------------
+# --- a salesperson's day (the "work" helper): a recycled lead's revisit day -------------------------------------------
 
 from sqlalchemy.orm import Session  # noqa: E402
 

@@ -158,8 +158,8 @@ async def log_contact(lead_id: int, request: Request, session: DbSession, actor:
         if duration and not duration.isdecimal():
             raise Invalid.one("duration_minutes", "a whole number of minutes")
         logged = contacts.log(lead, session=session, actor=actor, kind=kind, outcome=outcome,
-                              note=(form.get("note") or "")[:6000], duration_minutes=int(duration) if duration else None,
-                              at=at, no_next_step=form.get("next") == "none")
+                              note=(form.get("note") or "")[:6000], at=at, no_next_step=form.get("next") == "none",
+                              duration_minutes=int(duration) if duration else None)
     except Invalid as exc:
         session.rollback()
         return _panel(request, session, actor, lead, error=_reasons(exc), status_code=422)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -80,6 +80,11 @@ def _csv(columns: tuple[str, ...], rows: list[dict], name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time given without a zone is read as UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
 def _user(actor: Actor, user: str | None) -> int | None:
     if user is None or user == "":
         return None
@@ -98,8 +103,8 @@ def list_contacts(session: DbSession, actor: Worker, since: datetime | None = No
                   limit: Annotated[int, Query(ge=1, le=100_000)] = 1000):
     """Contacts logged on the leads the caller sees, oldest first; `user` (an id, or me) narrows to one person's;
     `format=csv` exports them."""
-    found = contacts.listed(actor, session=session, since=since, until=until, user_id=_user(actor, user),
-                            limit=limit)
+    found = contacts.listed(actor, session=session, since=_aware(since), until=_aware(until),
+                            user_id=_user(actor, user), limit=limit)
     if format == "csv":
         return _csv(contacts.COLUMNS, [contacts.row(c) for c in found], "contacts")
     return found

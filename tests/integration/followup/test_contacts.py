@@ -82,6 +82,9 @@ def test_bad_contacts_are_refused_with_the_field_and_the_reason(client, auth, fa
     assert "at" in problem({"kind": "call", "outcome": "call_back"})
     assert "future" in problem({"kind": "call", "outcome": "reached", "occurred_at": _later(5)})
     assert "kind" in problem({"kind": "fax", "outcome": "reached"})
+    assert "time zone" in problem({"kind": "call", "outcome": "reached", "occurred_at": "2026-12-01T09:00"})
+    assert "time zone" in problem({"kind": "call", "outcome": "call_back", "at": "2030-12-01T09:00"})
+    assert client.get("/api/v1/contacts", headers=rep.headers, params={"since": "2026-01-01T00:00"}).status_code == 200
     assert "due_at" in problem({"kind": "call", "outcome": "reached", "next_task": {"kind": "call", "title": "x"}})
 
 
