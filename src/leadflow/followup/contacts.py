@@ -52,7 +52,8 @@ def log(lead: Lead, *, session: Session, actor: Actor, kind: str, outcome: str, 
     occurred_at = occurred_at or moment
     note = (note or "").strip()
     naive = [(name, "give a time zone (e.g. 2026-12-07T09:00:00+02:00)")
-             for name, value in (("occurred_at", occurred_at), ("at", at)) if value is not None and value.tzinfo is None]
+             for name, value in (("occurred_at", occurred_at), ("at", at))
+             if value is not None and value.tzinfo is None]
     found = naive or outcomes.problems(kind, outcome, occurred_at=occurred_at, at=at, moment=moment, note=note,
                                        duration_minutes=duration_minutes)
     if found:

@@ -52,14 +52,20 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def of(actor: Actor, user_id: int | None, *, session: Session) -> Day:
-    """The day of `user_id` (the actor's own, or a teammate's a manager picked) as the actor may see it."""
+def ends(user_id: int | None, *, session: Session) -> tuple[str, datetime]:
+    """The person's time zone and the end of their today (midnight where they are), in UTC."""
     moment = now()
     found = people_queries.availability([user_id], session=session).get(user_id) if user_id else None
     timezone = found.timezone if found else "UTC"
     zone = _zone(timezone)
     tomorrow = moment.astimezone(zone).date() + timedelta(days=1)
-    day_ends = datetime.combine(tomorrow, time(0, 0), tzinfo=zone).astimezone(moment.tzinfo)
+    return timezone, datetime.combine(tomorrow, time(0, 0), tzinfo=zone).astimezone(moment.tzinfo)
+
+
+def of(actor: Actor, user_id: int | None, *, session: Session) -> Day:
+    """The day of `user_id` (the actor's own, or a teammate's a manager picked) as the actor may see it."""
+    moment = now()
+    timezone, day_ends = ends(user_id, session=session)
     day = Day(user_id=user_id, timezone=timezone, moment=moment, day_ends=day_ends)
     if user_id is None:
         return day

@@ -140,7 +140,8 @@ def list_tasks(session: DbSession, actor: Worker, owner: str | None = "me",
     """Tasks on the leads the caller sees: `owner` me (the default), a user id, or empty for everyone's; `due`
     today (overdue ones too), overdue, open or all; `format=csv` exports them."""
     owner_id = _user(actor, owner)
-    day_ends = day.of(actor, owner_id, session=session).day_ends if due == "today" else None
+    day_ends = day.ends(owner_id if owner_id is not None else actor.user_id, session=session)[1] \
+        if due == "today" else None
     found = tasks.listed(actor, session=session, owner_id=owner_id, due=due, day_ends=day_ends, limit=limit)
     if format == "csv":
         return _csv(tasks.COLUMNS, [tasks.row(t) for t in found], "tasks")
