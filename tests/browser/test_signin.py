@@ -36,7 +36,7 @@ def test_wrong_password_shows_the_error_and_the_right_one_opens_the_start_page(p
 
 def test_signing_in_without_a_destination_opens_the_start_page(page, console, site):
     sign_in(page, site.rep)
-    expect(page).to_have_url(re.compile(r"/leads\?owner=me&sort=score$"))  # a sales rep's own leads
+    expect(page).to_have_url(re.compile(r"/my-day$"))  # a sales rep's day
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("Inbox")
     assert console.take() == []
 

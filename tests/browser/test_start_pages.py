@@ -38,7 +38,7 @@ def caller(site) -> User:
 
 @pytest.mark.parametrize(("who", "address", "heading"), [
     ("admin", r"/settings$", "Settings"), ("marketing", r"/campaigns$", "Campaigns"),
-    ("rep", r"/leads\?owner=me&sort=score$", "Inbox"),
+    ("rep", r"/my-day$", "My day"),
 ])
 def test_each_role_lands_on_the_page_it_works_from(page, console, site, who, address, heading):
     sign_in(page, getattr(site, who))

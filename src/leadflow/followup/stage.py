@@ -5,20 +5,35 @@ from __future__ import annotations
 
 from leadflow import events
 from leadflow.followup import models
-from leadflow.stage import Command, LeadTable, OnMerge, Routes, Stage
+from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 
 
 def routers() -> list[Routes]:
     from leadflow.followup import api, day_views, scorecard_api, scorecard_views, views, work_api
 
     return [Routes(api.router), Routes(work_api.router), Routes(scorecard_api.router), Routes(views.router),
-            Routes(day_views.router), Routes(scorecard_views.router)]
+            Routes(day_views.router), Routes(scorecard_views.router), *work_routers()]
+
+
+def work_routers() -> list[Routes]:
+    """A salesperson's day: the lead page's follow-up panel (day_views holds /my-day)."""
+    from leadflow.followup import lead_views
+
+    return [Routes(lead_views.router)]
 
 
 def commands() -> list[Command]:
     from leadflow.followup import cli
 
-    return [Command("followup", cli.app, group=True)]
+    return [Command("followup", cli.app, group=True), *work_commands()]
+
+
+def work_commands() -> list[Command]:
+    """`leadflow export contacts` and `leadflow export tasks` (a salesperson's day)."""
+    from leadflow.followup import work_cli
+
+    return [Command(("export", "contacts"), work_cli.export_contacts),
+            Command(("export", "tasks"), work_cli.export_tasks)]
 
 
 def handlers() -> dict:
@@ -38,14 +53,14 @@ STAGE = Stage(
     owns="follow-up due times and their timers, sales contacts and outcomes, tasks, recycling, the scorecard",
     models=models,
     routers=routers,
+    navigation=(NavEntry("My day", "/my-day", "followup:work", order=5),),
     commands=commands,
     handlers=handlers,
     schedules=schedules,
-    subscribes=frozenset(),
+    subscribes=frozenset({events.LEAD_REVISIT}),
     publishes=frozenset({events.FOLLOWUP_TICK, events.FOLLOWUP_OVERDUE, events.CONTACT_LOGGED,
                          events.TASK_CREATED, events.TASK_COMPLETED, events.LEAD_RECYCLED, events.LEAD_REVISIT}),
     unhandled={events.FOLLOWUP_TICK: "followup's worker pass (being built)",
-               events.LEAD_REVISIT: "followup brings a recycled lead back (being built)",
                events.FOLLOWUP_OVERDUE: "handoff delivers it as a webhook (being built)",
                events.CONTACT_LOGGED: "handoff delivers it as a webhook (being built)",
                events.TASK_CREATED: "handoff delivers it as a webhook (being built)",

@@ -70,7 +70,7 @@ HOME_PAGES: dict[str, str] = {
     ADMIN: "/settings",                           # users, teams, API keys, the rules
     MARKETING: "/campaigns",                      # campaigns, their forms, imports and costs
     SALES_MANAGER: "/leads?sort=score",           # the team's leads, hottest first
-    SALES_REP: "/leads?owner=me&sort=score",      # my leads, hottest first
+    SALES_REP: "/my-day",                         # my day: follow-ups, tasks, call-backs, new leads
     TELEMARKETER: "/call-lists",                  # my call lists
 }
 

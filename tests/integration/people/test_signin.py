@@ -29,7 +29,7 @@ def test_signing_in_sets_a_safe_session_cookie_and_the_start_page_names_the_user
     cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("leadflow_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
     start = client.get("/", follow_redirects=False)
-    assert start.status_code == 303 and start.headers["location"] == "/leads?owner=me&sort=score"  # my leads
+    assert start.status_code == 303 and start.headers["location"] == "/my-day"  # my day
     home = client.get("/")
     assert home.status_code == 200 and rep.email in home.text and 'action="/logout"' in home.text
 

@@ -15,7 +15,7 @@ from tests.integration.people.pages import sign_in
     ("admin", "/settings", "Settings"),
     ("marketing", "/campaigns", "Campaigns"),
     ("sales_manager", "/leads?sort=score", "Inbox"),
-    ("sales_rep", "/leads?owner=me&sort=score", "Inbox"),
+    ("sales_rep", "/my-day", "My day"),
     ("telemarketer", "/call-lists", "My call lists"),
 ])
 def test_each_role_starts_on_the_page_it_works_from(client, factory, role, start, heading):
@@ -28,14 +28,18 @@ def test_each_role_starts_on_the_page_it_works_from(client, factory, role, start
     assert page.status_code == 200 and re.search(rf"<h1>\s*{heading}", page.text), page.text[:3000]
 
 
-def test_a_sales_rep_starts_on_their_own_leads_hottest_first(client, auth, factory):
+def test_a_sales_rep_starts_on_their_day_with_their_new_leads_and_their_own_leads_hottest_first(client, auth, factory):
     rep = person(factory, "sales_rep")
     mine_cold = lead(client, auth, owner=rep, first_name="Cold")
     mine_hot = lead(client, auth, owner=rep, first_name="Hot", job_title="CEO", country="NL")
     lead(client, auth, first_name="Nobodys")
     sign_in(client, rep.email)
     page = client.get("/").text
-    shown = [int(i) for i in re.findall(r'<a href="/leads/(\d+)">', page)]
+    new = page.split('id="day-new"')[1].split("</section>")[0]
+    assert {int(i) for i in re.findall(r'<a class="day-lead" href="/leads/(\d+)">', new)} == {mine_hot, mine_cold}
+    assert "Nobodys" not in page
+    inbox = client.get("/leads?owner=me&sort=score").text
+    shown = [int(i) for i in re.findall(r'<a href="/leads/(\d+)">', inbox)]
     assert shown == [mine_hot, mine_cold]
 
 
@@ -84,7 +88,7 @@ def test_the_navigation_marks_one_item_current_the_section_the_page_is_in(client
              "/duplicates": "Duplicates", "/campaigns": "Campaigns", "/forms": "Forms", "/imports": "Imports",
              "/imports/new": "Imports", "/companies": "Companies", "/scoring": "Scoring", "/scoring/new": "Scoring",
              "/settings/sales-ready": "Sales Ready", "/settings": "Settings", "/settings/users": "Settings",
-             "/routing": "Routing", "/settings/webhooks": "Webhooks"}
+             "/routing": "Routing", "/settings/webhooks": "Webhooks", "/my-day": "My day"}
     assert set(pages.values()) == {entry.label for entry in stages.navigation()}  # every item of the navigation
     for path, label in pages.items():
         page = client.get(path)

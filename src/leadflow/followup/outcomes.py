@@ -1,0 +1,144 @@
+"""The outcomes a salesperson may log for each kind of contact, and the next step each outcome sets (a task with its
+kind, title and due time, or a suggestion), each with its reason.
+
+Pure: standard library only (zoneinfo for the person's working days); the moment comes in as an argument. It never
+touches the database or the web."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+KINDS: dict[str, str] = {"call": "Call", "email": "Email", "meeting": "Meeting", "visit": "Visit"}
+
+LABELS: dict[str, str] = {
+    "reached": "Reached", "no_answer": "No answer", "busy": "Busy", "left_message": "Left a message",
+    "call_back": "Call back", "meeting_booked": "Meeting booked", "quote_requested": "Quote requested",
+    "not_interested": "Not interested", "wrong_number": "Wrong number", "sent": "Sent", "replied": "Replied",
+    "bounced": "Bounced", "held": "Held", "no_show": "No show", "not_there": "Nobody there",
+}
+
+OUTCOMES: dict[str, tuple[str, ...]] = {
+    "call": ("reached", "no_answer", "busy", "left_message", "call_back", "meeting_booked", "quote_requested",
+             "not_interested", "wrong_number"),
+    "email": ("sent", "replied", "bounced", "call_back", "meeting_booked", "quote_requested", "not_interested"),
+    "meeting": ("held", "no_show", "call_back", "meeting_booked", "quote_requested", "not_interested"),
+    "visit": ("held", "not_there", "call_back", "meeting_booked", "quote_requested", "not_interested"),
+}
+
+# Outcomes that need a time: the call-back's, the meeting's.
+NEEDS_TIME = frozenset({"call_back", "meeting_booked"})
+
+TASK_KINDS: dict[str, str] = {"call": "Call", "email": "Email", "meeting": "Meeting", "visit": "Visit",
+                              "send_quote": "Send a quote", "other": "Other"}
+
+WEEKEND = (5, 6)
+DAY_STARTS = time(9, 0)
+MAX_NOTE = 5000
+MAX_DURATION = 24 * 60
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What an outcome sets: a task (`task_kind`, `title`, `due_at`), or none, with the reason; `suggest` names moves
+    to offer the person (recycle, disqualify) when no task follows."""
+
+    task_kind: str | None
+    title: str | None
+    due_at: datetime | None
+    reason: str
+    suggest: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"task_kind": self.task_kind, "title": self.title,
+                "due_at": self.due_at.isoformat() if self.due_at else None, "reason": self.reason,
+                "suggest": list(self.suggest)}
+
+
+def problems(kind: str, outcome: str, *, occurred_at: datetime, at: datetime | None, moment: datetime,
+             note: str = "", duration_minutes: int | None = None) -> list[tuple[str, str]]:
+    """What stops this contact being logged, as (field, reason) pairs; none: it may be logged."""
+    found: list[tuple[str, str]] = []
+    if kind not in OUTCOMES:
+        return [("kind", f"must be one of {', '.join(OUTCOMES)}")]
+    if outcome not in OUTCOMES[kind]:
+        found.append(("outcome", f"a {kind} may end as one of {', '.join(OUTCOMES[kind])}"))
+    if occurred_at > moment + timedelta(minutes=1):
+        found.append(("occurred_at", "cannot be in the future"))
+    if occurred_at < moment - timedelta(days=366):
+        found.append(("occurred_at", "more than a year ago: log contacts as they happen"))
+    if outcome in NEEDS_TIME:
+        if at is None:
+            found.append(("at", f"{LABELS[outcome].lower()} needs its time"))
+        elif at <= moment:
+            found.append(("at", "must be in the future"))
+        elif at > moment + timedelta(days=366):
+            found.append(("at", "more than a year ahead"))
+    if len(note) > MAX_NOTE:
+        found.append(("note", f"at most {MAX_NOTE} characters"))
+    if duration_minutes is not None and not 0 <= duration_minutes <= MAX_DURATION:
+        found.append(("duration_minutes", f"between 0 and {MAX_DURATION} minutes"))
+    return found
+
+
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _working_day(day: date, working_hours: dict | None) -> bool:
+    if working_hours is None:
+        return day.weekday() not in WEEKEND
+    return bool(working_hours.get(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]))
+
+
+def _start_of(day: date, working_hours: dict | None) -> time:
+    if working_hours:
+        periods = working_hours.get(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]) or []
+        if periods:
+            hours, _, minutes = periods[0].partition("-")[0].strip().partition(":")
+            if hours.isdecimal() and minutes.isdecimal():
+                return time(int(hours) % 24, int(minutes) % 60)
+    return DAY_STARTS
+
+
+def next_working_day(moment: datetime, *, timezone: str = "UTC", working_hours: dict | None = None) -> datetime:
+    """The start of the person's next working day after `moment` (their working hours, else Monday to Friday at
+    09:00), in UTC."""
+    zone = _zone(timezone)
+    day = moment.astimezone(zone).date()
+    for _ in range(14):
+        day += timedelta(days=1)
+        if _working_day(day, working_hours):
+            break
+    start = datetime.combine(day, _start_of(day, working_hours), tzinfo=zone)
+    return start.astimezone(moment.tzinfo)
+
+
+def next_step(kind: str, outcome: str, *, moment: datetime, at: datetime | None = None, timezone: str = "UTC",
+              working_hours: dict | None = None) -> NextStep:
+    """The task an outcome sets, and why: no answer or busy, call again the next working day; a call-back, a call
+    at its time; a meeting booked, a meeting (or a visit) at its time; a quote requested, send it within a day; not
+    interested, no task but recycling or disqualifying offered."""
+    label = LABELS.get(outcome, outcome)
+    if outcome in ("no_answer", "busy", "left_message", "not_there", "no_show"):
+        again = "visit" if kind == "visit" else "call"
+        return NextStep(again, "Call again" if again == "call" else "Visit again",
+                        next_working_day(moment, timezone=timezone, working_hours=working_hours),
+                        f"{label}: try again the next working day")
+    if outcome == "call_back" and at is not None:
+        return NextStep("call", "Call back", at, "Call back: a call at the time agreed")
+    if outcome == "meeting_booked" and at is not None:
+        task_kind = "visit" if kind == "visit" else "meeting"
+        return NextStep(task_kind, "Meeting" if task_kind == "meeting" else "Visit", at,
+                        "Meeting booked: the meeting at its time")
+    if outcome == "quote_requested":
+        return NextStep("send_quote", "Send the quote", moment + timedelta(days=1),
+                        "Quote requested: send it within a day")
+    if outcome in ("not_interested", "wrong_number", "bounced"):
+        return NextStep(None, None, None, f"{label}: no task; recycle the lead to marketing or disqualify it",
+                        suggest=("recycle", "disqualify"))
+    return NextStep(None, None, None, f"{label}: no task follows")

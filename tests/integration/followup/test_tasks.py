@@ -1,0 +1,132 @@
+"""Tasks: made by hand for the lead's owner (or a teammate a manager picks), done, canceled and moved, each on the
+timeline and published; listed by due day; exported; a rep never sees another rep's; one task finished by two
+clients at once is done once with one event."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from leadflow import db, events
+from leadflow.app import create_app
+from leadflow.outbox import OutboxMessage
+from tests.conftest import make_settings
+from tests.integration.followup.factories import published, rep_with_lead
+from tests.integration.people.factories import lead, person, team
+
+
+def _at(hours: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
+def test_a_task_is_made_for_the_owner_done_once_and_listed_by_due_day(client, auth, factory):
+    rep, lead_id = rep_with_lead(client, auth, factory)
+    made = client.post(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers,
+                       json={"kind": "send_quote", "title": "Quote for 40 seats", "due_at": _at(-2)})
+    assert made.status_code == 201, made.text
+    task = made.json()
+    assert task["owner_id"] == rep.id and task["status"] == "open" and task["origin"] == "manual"
+    later = client.post(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers,
+                        json={"kind": "visit", "title": "Visit the plant", "due_at": _at(24 * 9)}).json()
+
+    overdue = client.get("/api/v1/tasks", headers=rep.headers, params={"due": "overdue"}).json()
+    assert [t["id"] for t in overdue] == [task["id"]]
+    assert [t["id"] for t in client.get("/api/v1/tasks", headers=rep.headers, params={"due": "today"}).json()] == [
+        task["id"]]
+    assert {t["id"] for t in client.get("/api/v1/tasks", headers=rep.headers).json()} == {task["id"], later["id"]}
+
+    done = client.patch(f"/api/v1/tasks/{task['id']}", headers=rep.headers, json={"status": "done"})
+    assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["done_at"]
+    again = client.patch(f"/api/v1/tasks/{task['id']}", headers=rep.headers, json={"status": "canceled"})
+    assert again.status_code == 409
+    moved = client.patch(f"/api/v1/tasks/{later['id']}", headers=rep.headers, json={"due_at": _at(48)})
+    assert moved.status_code == 200 and moved.json()["status"] == "open"
+    assert client.patch(f"/api/v1/tasks/{later['id']}", headers=rep.headers, json={}).status_code == 422
+    assert [p["status"] for p in published(factory, events.TASK_COMPLETED) if p["lead_id"] == lead_id] == ["done"]
+    kinds = [a["summary"] for a in client.get(f"/api/v1/leads/{lead_id}/activities", headers=rep.headers).json()
+             if a["kind"] == "task"]
+    assert any(s.startswith("Task done: Quote for 40 seats") for s in kinds)
+    assert any(s.startswith("Task moved: Visit the plant") for s in kinds)
+
+    exported = client.get("/api/v1/tasks", headers=rep.headers, params={"due": "all", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert {r["title"]: r["status"] for r in rows} == {"Quote for 40 seats": "done", "Visit the plant": "open"}
+
+
+def test_bad_tasks_are_refused_and_a_rep_cannot_see_or_touch_another_reps(client, auth, factory):
+    rep, lead_id = rep_with_lead(client, auth, factory)
+    other = person(factory, "sales_rep")
+    url = f"/api/v1/leads/{lead_id}/tasks"
+    assert client.post(url, headers=rep.headers, json={"kind": "fax", "title": "x", "due_at": _at(1)}
+                       ).status_code == 422
+    assert "due_at" in client.post(url, headers=rep.headers, json={"title": "x", "due_at": "2026-12-07T09:00"}).text
+    assert client.post(url, headers=rep.headers, json={"title": "x", "due_at": _at(1), "owner_id": other.id}
+                       ).status_code == 422  # a rep picks no one but the owner or themselves
+    task = client.post(url, headers=rep.headers, json={"title": "Call", "due_at": _at(1)}).json()
+    assert client.post(url, headers=other.headers, json={"title": "x", "due_at": _at(1)}).status_code == 404
+    assert client.get(url, headers=other.headers).status_code == 404
+    assert client.get("/api/v1/tasks", headers=other.headers, params={"owner": str(rep.id)}).json() == []
+    assert client.patch(f"/api/v1/tasks/{task['id']}", headers=other.headers, json={"status": "done"}
+                        ).status_code == 404
+
+
+def test_a_manager_gives_a_task_to_a_teammate(client, auth, factory):
+    manager = person(factory, "sales_manager")
+    team(factory, "North", manager=manager.email)
+    rep = person(factory, "sales_rep", team="North")
+    lead_id = lead(client, auth, owner=rep)
+    mate = person(factory, "sales_rep", team="North")
+    r = client.post(f"/api/v1/leads/{lead_id}/tasks", headers=manager.headers,
+                    json={"kind": "visit", "title": "Visit with the rep", "due_at": _at(5), "owner_id": mate.id})
+    assert r.status_code == 201, r.text
+    assert r.json()["owner_id"] == mate.id
+    day = client.get("/api/v1/my-day", headers=manager.headers, params={"user": str(mate.id)})
+    assert day.status_code == 200
+    assert client.get("/api/v1/my-day", headers=rep.headers, params={"user": str(mate.id)}).status_code == 422
+
+
+def test_one_task_finished_by_two_clients_at_once_is_done_once_with_one_event(fresh_database):
+    db.upgrade(fresh_database.url)
+    app = create_app(make_settings(fresh_database.url))
+    with TestClient(app) as admin_client:
+        engine = db.make_engine(fresh_database.url)
+        factory = db.make_sessionmaker(engine)
+        from leadflow.people import service as people_service
+
+        with factory() as session:
+            _, key = people_service.create_api_key(session=session, name="tests")
+            session.commit()
+        auth = {"Authorization": f"Bearer {key}"}
+        rep = person(factory, "sales_rep")
+        lead_id = lead(admin_client, auth, owner=rep)
+        task = admin_client.post(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers,
+                                 json={"title": "Call", "due_at": _at(1)}).json()
+        for _ in range(3):
+            results: list[int] = []
+            tid = task["id"]
+            barrier = threading.Barrier(4)
+
+            def finish(status: str) -> None:
+                with TestClient(app) as mine:
+                    barrier.wait()
+                    results.append(mine.patch(f"/api/v1/tasks/{tid}", headers=rep.headers,
+                                              json={"status": status}).status_code)
+
+            threads = [threading.Thread(target=finish, args=(s,)) for s in ("done", "done", "canceled", "done")]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sorted(results) == [200, 409, 409, 409], results
+            with factory() as session:
+                completed = [m.payload for m in session.scalars(select(OutboxMessage).where(
+                    OutboxMessage.topic == events.TASK_COMPLETED)) if m.payload["task_id"] == tid]
+            assert len(completed) == 1
+            task = admin_client.post(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers,
+                                     json={"title": "Call", "due_at": _at(1)}).json()
+        engine.dispose()
