@@ -30,7 +30,7 @@ RETURNS_FROM = ("nurture", "recycled")
 
 
 def reasons(*, session: Session) -> list[tuple[str, str]]:
-    return pipeline_queries.close_reasons("recycle", session=session)
+    return [(r.key, r.label) for r in pipeline_queries.close_reasons("recycle", session=session)]
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -112,7 +112,7 @@ def revisit(recycle_ids: list[int], *, session: Session) -> list[int]:
         return []
     leads = {lead.id: lead for lead in leads_service.lock_for_owner(sorted({r.lead_id for r in rows}),
                                                                      session=session)}
-    labels = dict(pipeline_queries.close_reasons("recycle", session=session, active_only=False))
+    labels = {r.key: r.label for r in pipeline_queries.close_reasons("recycle", session=session, active_only=False)}
     moment = now()
     returned, notices = [], []
     for row in rows:
