@@ -124,7 +124,7 @@ def _medians(session: Session, units, value: ColumnElement, condition) -> dict:
                      func.row_number().over(partition_by=units.c.k, order_by=value).label("n"),
                      func.count().over(partition_by=units.c.k).label("size"))
               .where(condition).subquery("ranked"))
-    middle = or_(ranked.c.n == (ranked.c.size + 1) / 2, ranked.c.n == (ranked.c.size + 2) / 2)
+    middle = or_(ranked.c.n == (ranked.c.size + 1) // 2, ranked.c.n == (ranked.c.size + 2) // 2)
     query = select(ranked.c.k, func.avg(ranked.c.x)).where(middle).group_by(ranked.c.k)
     return {k: v for k, v in session.execute(query)}
 
@@ -288,9 +288,24 @@ def set_norms(changes: list[tuple[str, str, str | None]], *, session: Session, a
 PERIODS = ("this_month", "last_month", "quarter", "custom")
 
 
-def period(name: str | None, start: date | None, end: date | None, *, today: date) -> tuple[datetime, datetime, str]:
+def _day(field_name: str, text: str | None) -> date | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid.one(field_name, f"{text[:40]!r} is not a date (YYYY-MM-DD)") from None
+
+
+def period(name: str | None, start_text: str | None, end_text: str | None, *,
+           today: date) -> tuple[datetime, datetime, str]:
     """[start, end) in UTC: this month (the default), last month, this quarter, or custom dates (the end day
-    included: `to` 2026-03-31 counts up to 2026-04-01 00:00)."""
+    included: `to` 2026-03-31 counts up to 2026-04-01 00:00). Empty dates count as none."""
+    start, end = _day("from", start_text), _day("to", end_text)
+    if name == "custom" and start is None and end is None:
+        raise Invalid.one("from", "a custom period needs both from and to (dates)")
+    if name in (None, "", "custom") and (start is not None or end is not None):
+        name = "custom"
     if start is not None or end is not None:
         name = "custom"
     name = name or "this_month"
@@ -350,7 +365,7 @@ def card_dict(card: Scorecard) -> dict:
 
 def norms_list(current: dict[str, kpis.Norm]) -> list[dict]:
     return [{"key": spec.key, "label": spec.label, "direction": spec.direction, "unit": spec.unit,
-             "value": _text(current[spec.key].value) if spec.key in current else None,
+             "value": _text(current[spec.key].value.quantize(Decimal("0.01"))) if spec.key in current else None,
              "currency": current[spec.key].currency if spec.key in current else None,
              "default": _text(spec.default), "default_currency": spec.default_currency}
             for spec in kpis.SPECS.values()]

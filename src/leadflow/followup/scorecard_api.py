@@ -3,7 +3,6 @@ norms they are held to (read by anyone who sees the scorecard, set with followup
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -35,7 +34,7 @@ class NormsUpdate(BaseModel):
     norms: list[NormChange] = Field(min_length=1, max_length=20)
 
 
-def load(actor: Actor, session, *, group: str, period: str | None, start: date | None, end: date | None,
+def load(actor: Actor, session, *, group: str, period: str | None, start: str | None, end: str | None,
          owner: int | None) -> scorecard.Scorecard:
     first, after, _ = scorecard.period(period, start, end, today=clock.now().date())
     if owner is not None and not scorecard.may_see_owner(actor, owner, session=session):
@@ -47,8 +46,8 @@ def load(actor: Actor, session, *, group: str, period: str | None, start: date |
 def get_scorecard(session: DbSession, actor: Viewer,
                   group: Annotated[Literal["rep", "team", "source", "campaign"], Query()] = "rep",
                   period: Annotated[Literal["this_month", "last_month", "quarter", "custom"] | None, Query()] = None,
-                  start: Annotated[date | None, Query(alias="from")] = None,
-                  end: Annotated[date | None, Query(alias="to")] = None,
+                  start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+                  end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
                   owner: Annotated[int | None, Query(ge=1)] = None,
                   format: Annotated[Literal["json", "csv"], Query()] = "json"):
     """Each row's hand-overs in [from, to] (dates, `to` included; or a named period, this month by default) with
