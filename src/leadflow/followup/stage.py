@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from leadflow import events
 from leadflow.followup import models
-from leadflow.stage import Command, LeadTable, OnMerge, Routes, Stage
+from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 
 
 def routers() -> list[Routes]:
@@ -38,6 +38,7 @@ STAGE = Stage(
     owns="follow-up due times and their timers, sales contacts and outcomes, tasks, recycling, the scorecard",
     models=models,
     routers=routers,
+    navigation=(NavEntry("Scorecard", "/scorecard", "followup:scorecard", order=62),),
     commands=commands,
     handlers=handlers,
     schedules=schedules,
