@@ -6,11 +6,27 @@ from __future__ import annotations
 
 import csv
 import io
+import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from leadflow import clock
@@ -92,41 +108,25 @@ def _late(moment: datetime) -> ColumnElement:
                 else_=0)
 
 
-def _units(key: ColumnElement, start: datetime, end: datetime, where, moment: datetime, owner: int | None, *,
-           grouped: bool):
+def _units(key: ColumnElement, start: datetime, end: datetime, where, moment: datetime, owner: int | None):
     """One row per (group key, lead): the lead's hand-overs in the period within the group, taken together (its
-    first hand-over, its first contact, overdue if any of them was)."""
+    first hand-over, its first contact, overdue if any of them was); with whether a quote was made for the lead
+    and when it was first won."""
     query = (select(key.label("k"), Followup.lead_id.label("lead_id"), func.min(Followup.handed_at).label("h"),
                     func.min(Followup.first_contact_at).label("c"), func.max(_late(moment)).label("o"))
-             .where(Followup.handed_at >= start, Followup.handed_at < end)
-             .group_by(*([key] if grouped else []), Followup.lead_id))
+             .where(*_period(start, end, where, owner)).group_by(key, Followup.lead_id).cte("units"))
+    return (select(query.c.k, query.c.lead_id, query.c.h, query.c.c, query.c.o,
+                   case((sales_figures.quote_made(query.c.lead_id), 1), else_=0).label("q"),
+                   sales_figures.first_won_at(query.c.lead_id).label("w")).cte("facts"))
+
+
+def _period(start: datetime, end: datetime, where, owner: int | None) -> list:
+    found = [Followup.handed_at >= start, Followup.handed_at < end]
     if where is not None:
-        query = query.where(where)
+        found.append(where)
     if owner is not None:
-        query = query.where(Followup.owner_id == owner)
-    return query.subquery("units")
-
-
-def _hours(session: Session, later, earlier) -> ColumnElement:
-    if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", later - earlier) / 3600.0
-    return (func.julianday(later) - func.julianday(earlier)) * 24.0
-
-
-def _medians(session: Session, units, value: ColumnElement, condition) -> dict:
-    """key -> the median of `value` over the units where `condition` holds: percentile_cont on PostgreSQL; on SQLite
-    the middle row(s) by a window (row number and count per key), averaged."""
-    if session.get_bind().dialect.name == "postgresql":
-        query = (select(units.c.k, func.percentile_cont(0.5).within_group(value))
-                 .where(condition).group_by(units.c.k))
-        return {k: v for k, v in session.execute(query)}
-    ranked = (select(units.c.k.label("k"), value.label("x"),
-                     func.row_number().over(partition_by=units.c.k, order_by=value).label("n"),
-                     func.count().over(partition_by=units.c.k).label("size"))
-              .where(condition).subquery("ranked"))
-    middle = or_(ranked.c.n == (ranked.c.size + 1) // 2, ranked.c.n == (ranked.c.size + 2) // 2)
-    query = select(ranked.c.k, func.avg(ranked.c.x)).where(middle).group_by(ranked.c.k)
-    return {k: v for k, v in session.execute(query)}
+        found.append(Followup.owner_id == owner)
+    return found
 
 
 def _decimal(value, places: str = "0.1") -> Decimal | None:
@@ -135,46 +135,123 @@ def _decimal(value, places: str = "0.1") -> Decimal | None:
 
 def figures(actor: Actor, *, session: Session, group: str, start: datetime, end: datetime,
             owner: int | None = None) -> tuple[dict, Row]:
-    """The raw counts, medians and order values per key (and over every hand-over the actor may see), in five
-    statements whatever the number of rows."""
+    """The raw counts, medians and order values per key, and over every hand-over the actor may see (`total`: one
+    per lead), in one statement: aggregated by PostgreSQL (percentile_cont for the medians), or on SQLite the
+    period's hand-overs pulled once (times as Julian days) and aggregated here."""
     if group not in GROUPS:
         raise Invalid.one("group", f"one of {', '.join(GROUPS)}")
-    moment = clock.now()
     where = scope(actor, session=session)
+    if session.get_bind().dialect.name == "postgresql":
+        return _aggregated(session, group, start, end, where, owner)
+    return _pulled(session, group, start, end, where, owner)
+
+
+def _aggregated(session: Session, group: str, start, end, where, owner) -> tuple[dict, Row]:
+    facts = _units(_key(group), start, end, where, clock.now(), owner)
+    per_lead = (select(literal_column("NULL").label("k"), facts.c.lead_id, func.min(facts.c.h).label("h"),
+                       func.min(facts.c.c).label("c"), func.max(facts.c.o).label("o"), func.max(facts.c.q).label("q"),
+                       func.min(facts.c.w).label("w")).group_by(facts.c.lead_id).cte("per_lead"))
+    won_rows = sales_figures.won().cte("won")
+
+    def counted(kind: str, src):
+        hours = func.extract("epoch", src.c.c - src.c.h) / 3600.0
+        days = case((src.c.w >= src.c.h, func.extract("epoch", src.c.w - src.c.h) / 86400.0))
+        both = func.sum(case((and_(src.c.c.is_not(None), src.c.w.is_not(None)), 1), else_=0))
+        return (select(literal(kind).label("kind"), cast(src.c.k, String).label("k"), null().label("currency"),
+                       func.count().label("n"), func.count(src.c.c), func.sum(src.c.o), func.sum(src.c.q),
+                       func.count(src.c.w), both, func.percentile_cont(0.5).within_group(hours),
+                       func.percentile_cont(0.5).within_group(days), cast(null(), Numeric).label("amount"))
+                .group_by(src.c.k))
+
+    def orders(kind: str, src):
+        return (select(literal(kind), cast(src.c.k, String), won_rows.c.currency, func.count(), null(), null(),
+                       null(), null(), null(), null(), null(), func.sum(won_rows.c.value))
+                .join(won_rows, won_rows.c.lead_id == src.c.lead_id).group_by(src.c.k, won_rows.c.currency))
+
+    query = union_all(counted("row", facts), counted("all", per_lead), orders("row_orders", facts),
+                      orders("all_orders", per_lead))
     rows: dict = {}
     total = Row(key=None, label="All")
-    for grouping, into in ((group, None), ("all", total)):
-        # the total: every visible hand-over as one group, one per lead (a lead handed to two reps counts once)
-        key = literal_column("'all'") if grouping == "all" else _key(group)
-        units = _units(key, start, end, where, moment, owner, grouped=grouping != "all")
-        won_at = sales_figures.first_won_at(units.c.lead_id)
-        facts = select(units.c.k, units.c.lead_id, units.c.h, units.c.c, units.c.o,
-                       case((sales_figures.quote_made(units.c.lead_id), 1), else_=0).label("q"),
-                       won_at.label("w")).subquery("facts")
-        counts = select(facts.c.k, func.count(), func.count(facts.c.c), func.coalesce(func.sum(facts.c.o), 0),
-                        func.coalesce(func.sum(facts.c.q), 0), func.count(facts.c.w),
-                        func.coalesce(func.sum(case((and_(facts.c.c.is_not(None), facts.c.w.is_not(None)), 1),
-                                                    else_=0)), 0)).group_by(facts.c.k)
-        for k, n, followed, late, quoted, won, won_followed in session.execute(counts):
-            row = into or rows.setdefault(k, Row(key=k, label=""))
-            row.handed_over, row.followed_up, row.overdue = n, followed, int(late)
-            row.quoted, row.won, row.won_followed_up = int(quoted), won, int(won_followed)
-        contact = _medians(session, units, _hours(session, units.c.c, units.c.h), units.c.c.is_not(None))
-        cycle = _medians(session, facts, _hours(session, facts.c.w, facts.c.h) / 24.0,
-                         and_(facts.c.w.is_not(None), facts.c.w >= facts.c.h))
-        won_rows = sales_figures.won().subquery("won")
-        orders = (select(units.c.k, won_rows.c.currency, func.count(), func.sum(won_rows.c.value))
-                  .join(won_rows, won_rows.c.lead_id == units.c.lead_id).group_by(units.c.k, won_rows.c.currency))
-        for target, found in ((contact, "first_contact_hours"), (cycle, "sales_cycle_days")):
-            for k, value in target.items():
-                row = into or rows.get(k)
-                if row is not None:
-                    setattr(row, found, _decimal(value))
-        for k, currency, count, amount in session.execute(orders):
-            row = into or rows.get(k)
-            if row is not None:
-                row.orders[currency] = (count, Decimal(str(amount)).quantize(money.CENT))
+    for kind, k, currency, n, followed, late, quoted, won, both, hours, days, amount in session.execute(query):
+        key = k if k is None or group == "source" else int(k)
+        row = total if kind.startswith("all") else rows.setdefault(key, Row(key=key, label=""))
+        if kind.endswith("orders"):
+            row.orders[currency] = (n, Decimal(str(amount)).quantize(money.CENT))
+            continue
+        row.handed_over, row.followed_up, row.overdue, row.quoted = n, followed, int(late or 0), int(quoted or 0)
+        row.won, row.won_followed_up = won, int(both or 0)
+        row.first_contact_hours, row.sales_cycle_days = _decimal(hours), _decimal(days)
     return rows, total
+
+
+def _merge(units: dict, key, h, c, o, q, win) -> None:
+    """Fold one hand-over (and one won opportunity of its lead, or None) into its unit: [first handed, first contact,
+    overdue, quote made, {opportunity id: (closed, value, currency)} or None]."""
+    unit = units.get(key)
+    if unit is None:
+        units[key] = [h, c, o, q, None if win is None else {win[0]: win[1:]}]
+        return
+    if h < unit[0]:
+        unit[0] = h
+    if c is not None and (unit[1] is None or c < unit[1]):
+        unit[1] = c
+    if o:
+        unit[2] = 1
+    if q:
+        unit[3] = 1
+    if win is not None:
+        if unit[4] is None:
+            unit[4] = {}
+        unit[4][win[0]] = win[1:]
+
+
+def _pulled(session: Session, group: str, start, end, where, owner) -> tuple[dict, Row]:
+    """SQLite: the period's hand-overs (with each won opportunity of their lead) in one pass, the figures here."""
+    won_rows = sales_figures.won_with_id().subquery("won")
+    query = (select(_key(group), Followup.lead_id, func.julianday(Followup.handed_at),
+                    func.julianday(Followup.first_contact_at), _late(clock.now()),
+                    case((sales_figures.quote_made(Followup.lead_id), 1), else_=0), won_rows.c.id,
+                    func.julianday(won_rows.c.closed_at), cast(won_rows.c.value, String), won_rows.c.currency)
+             .outerjoin(won_rows, won_rows.c.lead_id == Followup.lead_id)
+             .where(*_period(start, end, where, owner)))
+    units: dict = {}
+    for k, lead_id, h, c, o, q, win_id, closed, value, currency in session.connection().execute(query):
+        _merge(units, (k, lead_id), h, c, o, q, None if win_id is None else (win_id, closed, value, currency))
+    grouped: dict = {}
+    leads: dict = {}
+    for (k, lead_id), (h, c, o, q, wins) in units.items():
+        grouped.setdefault(k, []).append((h, c, o, q, wins))
+        if wins is None:
+            _merge(leads, lead_id, h, c, o, q, None)
+        else:
+            for win_id, win in wins.items():
+                _merge(leads, lead_id, h, c, o, q, (win_id, *win))
+    rows = {k: _summed(Row(key=k, label=""), found) for k, found in grouped.items()}
+    return rows, _summed(Row(key=None, label="All"), leads.values())
+
+
+def _summed(row: Row, units) -> Row:
+    hours, days, orders = [], [], {}
+    for h, c, o, q, wins in units:
+        row.handed_over += 1
+        row.overdue += o
+        row.quoted += q
+        if c is not None:
+            row.followed_up += 1
+            hours.append((c - h) * 24.0)
+        if wins:
+            row.won += 1
+            row.won_followed_up += c is not None
+            first = min(closed for closed, _, _ in wins.values())
+            if first >= h:
+                days.append(first - h)
+            for _, value, currency in wins.values():
+                count, amount = orders.get(currency, (0, Decimal(0)))
+                orders[currency] = (count + 1, amount + Decimal(value))
+    row.first_contact_hours = _decimal(statistics.median(hours)) if hours else None
+    row.sales_cycle_days = _decimal(statistics.median(days)) if days else None
+    row.orders = {cur: (count, amount.quantize(money.CENT)) for cur, (count, amount) in orders.items()}
+    return row
 
 
 def _pct(part: int, whole: int) -> Decimal | None:

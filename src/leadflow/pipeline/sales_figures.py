@@ -1,5 +1,5 @@
-"""What the pipeline knows about a lead's sales, as selectables other stages join (the follow-up scorecard): when a
-quote was first made, and the won opportunities with their value, currency and close time. Reads, no decisions."""
+"""What the pipeline knows about a lead's sales, as selectables other stages join (the follow-up scorecard): whether a
+quote was made, and the won opportunities with their value, currency and close time. Reads, no decisions."""
 
 from __future__ import annotations
 
@@ -15,15 +15,16 @@ def quote_made(lead_id: ColumnElement) -> ColumnElement[bool]:
     return exists().where(Quote.lead_id == lead_id, Quote.status.in_(MADE))
 
 
-def first_quotes() -> Select:
-    """Per lead with a quote made: lead_id, quoted_at (the first one's creation time)."""
-    return (select(Quote.lead_id.label("lead_id"), func.min(Quote.created_at).label("quoted_at"))
-            .where(Quote.status.in_(MADE)).group_by(Quote.lead_id))
-
-
 def won() -> Select:
     """The won opportunities of leads: lead_id, value, currency, closed_at (one row per opportunity)."""
     return (select(Opportunity.lead_id.label("lead_id"), Opportunity.value.label("value"),
+                   Opportunity.currency.label("currency"), Opportunity.closed_at.label("closed_at"))
+            .where(Opportunity.status == "won", Opportunity.lead_id.is_not(None)))
+
+
+def won_with_id() -> Select:
+    """The won opportunities of leads with their id (to count each once when a lead is joined more than once)."""
+    return (select(Opportunity.id.label("id"), Opportunity.lead_id.label("lead_id"), Opportunity.value.label("value"),
                    Opportunity.currency.label("currency"), Opportunity.closed_at.label("closed_at"))
             .where(Opportunity.status == "won", Opportunity.lead_id.is_not(None)))
 
