@@ -261,7 +261,8 @@ def _pct(part: int, whole: int) -> Decimal | None:
 def judge(row: Row, norms: dict[str, kpis.Norm]) -> Row:
     """The row's percentages, its average order values, each figure against its norm, and its money table."""
     n = row.handed_over
-    row.average_orders = {cur: (total / count).quantize(money.CENT) for cur, (count, total) in sorted(row.orders.items())}
+    row.average_orders = {cur: (total / count).quantize(money.CENT)
+                          for cur, (count, total) in sorted(row.orders.items())}
     aov_norm = norms.get("average_order")
     currency = _main_currency(row, aov_norm.currency if aov_norm else None)
     row.figures = {"followed_up_pct": _pct(row.followed_up, n), "overdue_pct": _pct(row.overdue, n),

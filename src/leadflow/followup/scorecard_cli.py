@@ -43,7 +43,8 @@ def norms(changes: Annotated[list[str] | None, typer.Option(
             current = scorecard.norms(session=session)
     for spec in kpis.SPECS.values():
         norm = current.get(spec.key)
-        shown = "no norm" if norm is None else f"{spec.direction} {norm.value}{' ' + norm.currency if norm.currency else ''}"
+        money = f" {norm.currency}" if norm is not None and norm.currency else ""
+        shown = "no norm" if norm is None else f"{spec.direction} {norm.value}{money}"
         typer.echo(f"{spec.key:<20} {shown:<20} {spec.label} ({spec.unit})")
 
 

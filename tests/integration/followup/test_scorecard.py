@@ -134,8 +134,7 @@ def test_the_seeds_money_table_from_data(client, auth, factory):
     with factory() as s:
         for i in range(100):
             lead_id = f.lead(s)
-            followed = i < 25
-            f.handover(s, lead_id, rep.id, handed_at=at(2) + timedelta(minutes=i), contact_after=3 if followed else None)
+            f.handover(s, lead_id, rep.id, handed_at=at(2) + timedelta(minutes=i), contact_after=3 if i < 25 else None)
             if i < 5:  # 5 of the 25 followed up won at EUR 22,500: 0.2 x 22,500 = 4,500 per followed-up lead
                 f.won(s, lead_id, value="22500", closed_at=at(20))
         s.commit()
