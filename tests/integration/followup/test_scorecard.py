@@ -198,3 +198,32 @@ def test_the_table_as_csv(client, auth, story):
     north = next(line for line in lines if ",North," in line).split(",")
     assert north[3:6] == ["5", "4", "80.0"]
     assert lines[-1].split(",")[2] == "All"
+
+
+def test_the_scorecard_takes_as_many_statements_for_many_reps_as_for_a_few(client, auth, story, factory, connection):
+    from sqlalchemy import event
+
+    statements = []
+
+    def counted(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", counted)
+    try:
+        _get(client, auth, group="rep")  # the key's first use of the test writes its last use: not counted
+        statements.clear()
+        _get(client, auth, group="rep")
+        few = len(statements)
+        for _ in range(12):
+            other = person(factory, "sales_rep", team="South")
+            with factory() as s:
+                lead_id = f.lead(s)
+                f.handover(s, lead_id, other.id, handed_at=at(4), contact_after=5)
+                f.won(s, lead_id, value="7000", closed_at=at(9))
+                s.commit()
+        statements.clear()
+        body = _get(client, auth, group="rep")
+        assert len(body["rows"]) == 15
+        assert len(statements) == few
+    finally:
+        event.remove(connection, "before_cursor_execute", counted)
