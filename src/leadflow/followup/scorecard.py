@@ -219,13 +219,19 @@ def _pulled(session: Session, group: str, start, end, where, owner) -> tuple[dic
         _merge(units, (k, lead_id), h, c, o, q, None if win_id is None else (win_id, closed, value, currency))
     grouped: dict = {}
     leads: dict = {}
-    for (k, lead_id), (h, c, o, q, wins) in units.items():
-        grouped.setdefault(k, []).append((h, c, o, q, wins))
-        if wins is None:
-            _merge(leads, lead_id, h, c, o, q, None)
-        else:
-            for win_id, win in wins.items():
-                _merge(leads, lead_id, h, c, o, q, (win_id, *win))
+    merged: set = set()
+    for (k, lead_id), unit in units.items():
+        grouped.setdefault(k, []).append(unit)
+        first = leads.get(lead_id)
+        if first is None:
+            leads[lead_id] = unit  # most leads are in one unit: the total shares it
+            continue
+        if lead_id not in merged:  # a second unit of the lead: the total gets a copy of its own
+            merged.add(lead_id)
+            first = leads[lead_id] = [*first[:4], dict(first[4]) if first[4] else None]
+        h, c, o, q, wins = unit
+        for win in (wins.items() if wins else [None]):
+            _merge(leads, lead_id, h, c, o, q, None if win is None else (win[0], *win[1]))
     rows = {k: _summed(Row(key=k, label=""), found) for k, found in grouped.items()}
     return rows, _summed(Row(key=None, label="All"), leads.values())
 
