@@ -101,10 +101,9 @@ def scope(actor: Actor, *, session: Session) -> ColumnElement[bool] | None:
 def _late(moment: datetime) -> ColumnElement:
     """A hand-over overdue as of `moment`: its due passed with no contact by it (open past due, or followed up late),
     unless it ended (reassigned or closed) before its due without a contact."""
-    return case((and_(Followup.due_at < moment,
-                      or_(Followup.first_contact_at > Followup.due_at,
-                          and_(Followup.first_contact_at.is_(None),
-                               or_(Followup.closed_at.is_(None), Followup.closed_at > Followup.due_at)))), 1),
+    ended = func.coalesce(Followup.closed_at, Followup.reassigned_at)
+    silent = and_(Followup.first_contact_at.is_(None), or_(ended.is_(None), ended > Followup.due_at))
+    return case((and_(Followup.due_at < moment, or_(Followup.first_contact_at > Followup.due_at, silent)), 1),
                 else_=0)
 
 
