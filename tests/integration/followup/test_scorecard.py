@@ -227,3 +227,18 @@ def test_the_scorecard_takes_as_many_statements_for_many_reps_as_for_a_few(clien
         assert len(statements) == few
     finally:
         event.remove(connection, "before_cursor_execute", counted)
+
+
+def test_a_hand_over_taken_back_before_its_due_time_is_not_overdue(client, auth, factory):
+    rep, other = person(factory, "sales_rep"), person(factory, "sales_rep")
+    with factory() as s:
+        early, late = f.lead(s), f.lead(s)
+        row = f.handover(s, early, rep.id, handed_at=at(2), status="reassigned")
+        row.reassigned_at = at(2, 15)  # six hours in, before its due time
+        f.handover(s, early, other.id, handed_at=at(2, 15), contact_after=1)
+        row = f.handover(s, late, rep.id, handed_at=at(3), status="reassigned")
+        row.reassigned_at = at(4, 12)  # after its due time: it was overdue
+        s.commit()
+    rows = {r["key"]: r for r in _get(client, auth, group="rep")["rows"]}
+    assert (rows[rep.id]["handed_over"], rows[rep.id]["followed_up"], rows[rep.id]["overdue"]) == (2, 0, 1)
+    assert (rows[other.id]["handed_over"], rows[other.id]["overdue"]) == (1, 0)
