@@ -9,6 +9,7 @@ import time
 
 from bench import (capture_http, events, identity_cli, identity_lists, identity_quality, identity_speed, identity_training,
                    imports, inbox, predict, rescore, routing)
+from bench import scorecard
 from bench.machine import machine, write_result
 
 BENCHMARKS = {
@@ -26,6 +27,8 @@ BENCHMARKS = {
     "inbox": ("inbox", inbox, "the lead inbox: GET /leads with filters, sorts, search, pages beside the bare query"),
     "routing": ("routing", routing, "a burst of 100,000 Sales Ready leads routed, alerted and delivered to a webhook "
                 "receiver by two workers, beside one UPDATE"),
+    "scorecard": ("scorecard", scorecard, "the follow-up scorecard over many hand-overs (month, quarter; by rep, by "
+                  "team) beside the bare COUNT grouped by owner"),
     "predict": ("predict", predict, "predictive scoring: cross-validated AUC, train + score time for a large file"),
 }
 
