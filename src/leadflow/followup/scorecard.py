@@ -38,7 +38,6 @@ from leadflow.leads import queries as leads_queries
 from leadflow.leads.visibility import sees_all
 from leadflow.people import queries as people_queries
 from leadflow.people import roles
-from leadflow.people.models import Team, User
 from leadflow.people.service import Actor
 from leadflow.pipeline import sales_figures
 
@@ -92,9 +91,8 @@ def scope(actor: Actor, *, session: Session) -> ColumnElement[bool] | None:
     if rule == "own":
         return own
     if rule == "team":
-        teams = select(Team.id).where(or_(Team.manager_id == actor.user_id, Team.id == actor.team_id))
-        members = select(User.id).where(User.team_id.in_(teams))
-        return or_(own, Followup.team_id.in_(teams), Followup.owner_id.in_(members))
+        teams = people_queries.led_team_ids(actor.user_id, actor.team_id)
+        return or_(own, Followup.team_id.in_(teams), Followup.owner_id.in_(people_queries.members_of(teams)))
     return false()
 
 
@@ -308,8 +306,7 @@ def _label(rows: dict, group: str, *, session: Session) -> None:
     if group == "rep":
         names = people_queries.user_names(keys, session=session)
     elif group == "team":
-        names = {i: n for i, n in session.execute(select(Team.id, Team.name).where(Team.id.in_(sorted(keys))))} \
-            if keys else {}
+        names = people_queries.team_names(keys, session=session)
     elif group == "campaign":
         names = {i: c.name for i, c in leads_queries.campaigns_by_id(keys, session=session).items()}
     else:
@@ -327,9 +324,8 @@ def may_see_owner(actor: Actor, owner: int, *, session: Session) -> bool:
     if roles.LEAD_VISIBILITY.get(actor.role) == "own":
         return owner == actor.user_id
     if roles.LEAD_VISIBILITY.get(actor.role) == "team":
-        teams = select(Team.id).where(or_(Team.manager_id == actor.user_id, Team.id == actor.team_id))
-        return owner == actor.user_id or session.scalar(
-            select(func.count()).select_from(User).where(User.id == owner, User.team_id.in_(teams))) > 0
+        members = people_queries.members_of(people_queries.led_team_ids(actor.user_id, actor.team_id))
+        return owner == actor.user_id or owner in set(session.scalars(members))
     return False
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.clock import as_utc, now
@@ -35,6 +35,20 @@ def teams_by_name(names: Iterable[str], *, session: Session) -> dict[str, tuple[
         for user in session.scalars(select(User).where(User.team_id.in_(list(members))).order_by(User.id)):
             members[user.team_id].append(user)
     return {team.name.casefold(): (team, members[team.id]) for team in teams}
+
+
+def led_team_ids(user_id: int | None, team_id: int | None) -> Select:
+    """The teams a person manages or is in: what a sales manager sees the figures of."""
+    return select(Team.id).where(or_(Team.manager_id == user_id, Team.id == team_id))
+
+
+def members_of(team_ids: Select) -> Select:
+    return select(User.id).where(User.team_id.in_(team_ids))
+
+
+def team_names(team_ids: Iterable[int], *, session: Session) -> dict[int, str]:
+    ids = sorted(set(team_ids))
+    return {i: name for i, name in session.execute(select(Team.id, Team.name).where(Team.id.in_(ids)))} if ids else {}
 
 
 def _ids(labels: Iterable[str], prefix: str) -> set[int]:
