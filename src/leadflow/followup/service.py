@@ -376,6 +376,8 @@ CHUNK = 500
 
 @dataclass
 class Pass:
+    """What a pass (or one chunk of it) did; `more`: the chunk claimed something, so look again."""
+
     reminded: int = 0
     escalated: int = 0
     reassigned: int = 0
@@ -409,7 +411,7 @@ def step_due(*, session: Session, moment: datetime, limit: int = CHUNK) -> Pass:
     """One chunk of the pass: each claimed follow-up's step (remind, escalate, reassign) is done and its next timer
     set in this transaction, so a step happens once however often the pass runs or dies half-way."""
     rows = claim_due(session=session, moment=moment, limit=limit)
-    done = Pass(more=len(rows) == limit)
+    done = Pass(more=bool(rows))
     if not rows:
         return done
     leads = leads_queries.leads_by_id({row.lead_id for row in rows}, session=session)
@@ -495,7 +497,9 @@ def _reassign(rows: list[Followup], *, session: Session, moment: datetime) -> in
 
 
 def run_pass(factory, *, moment: datetime | None = None, limit: int = CHUNK) -> Pass:
-    """Every due timer, a chunk per transaction (a worker killed half-way leaves the rest due for the next pass)."""
+    """Every due timer, a chunk per transaction (a worker killed half-way leaves the rest due for the next pass),
+    until none is due: a follow-up whose next step is due as well (the worker was down past the due time and the
+    grace period) takes it in the same pass."""
     moment = moment or clock.now()
     total = Pass()
     while True:

@@ -36,9 +36,10 @@ def problems(country: str | None, region: str | None) -> list[tuple[str, str]]:
 
 @cache
 def calendar(country: str | None, region: str | None = None):
-    """The country's (and region's) public holidays as a date -> name mapping, or None (no country, or unknown)."""
+    """The country's (and region's) public holidays as a date -> name mapping (names in English where the package
+    has them), or None (no country, or unknown)."""
     if not country or problems(country, region):
         return None
     code = country.strip().upper()
     subdiv = next((r for r in countries()[code] if region and r.upper() == region.strip().upper()), None)
-    return holidays.country_holidays(code, subdiv=subdiv)
+    return holidays.country_holidays(code, subdiv=subdiv, language="en_US")
