@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from leadflow import events
 from leadflow.followup import models
-from leadflow.stage import Command, LeadTable, OnMerge, Routes, Stage
+from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 
 
 def routers() -> list[Routes]:
@@ -33,11 +33,19 @@ def schedules() -> dict:
     return jobs.SCHEDULES
 
 
+def hooks() -> dict:
+    from leadflow.followup import queries
+
+    # What the inbox (leads, below) shows of follow-ups: each lead's state, and the overdue filter's lead ids.
+    return {"lead_followup": queries}
+
+
 STAGE = Stage(
     name="followup",
     owns="follow-up due times and their timers, sales contacts and outcomes, tasks, recycling, the scorecard",
     models=models,
     routers=routers,
+    navigation=(NavEntry("Follow-up", "/settings/follow-up", "followup:policies", order=102),),
     commands=commands,
     handlers=handlers,
     schedules=schedules,
@@ -56,5 +64,6 @@ STAGE = Stage(
                  LeadTable("contacts", on_merge=OnMerge.MOVE, why="what sales did with the person"),
                  LeadTable("tasks", on_merge=OnMerge.MOVE, why="what a salesperson is still to do for the person"),
                  LeadTable("recycles", on_merge=OnMerge.MOVE, why="when the person was handed back, and why")),
+    hooks=hooks,
     template_package="leadflow.followup",
 )

@@ -6,6 +6,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, literal, literal_column, or_, select, table, text, tuple_
@@ -46,6 +47,8 @@ class LeadFilter:
     grade: tuple[str, ...] = ()  # A, B, C, D: any of them
     score_min: int | None = None  # a score of at least this (unscored leads never match)
     default_country: str | None = None  # reads a phone number typed in national form in `q` (with the data's)
+    followup: str | None = None  # "overdue": leads with an open follow-up past its due time (the followup stage's)
+    within: Any = None  # a subquery of lead ids a stage above hands in (the overdue follow-ups' leads)
 
 
 def filtered(actor: Actor, f: LeadFilter, *, session: Session):
@@ -89,6 +92,8 @@ def filtered(actor: Actor, f: LeadFilter, *, session: Session):
         query = query.where(Lead.grade == f.grade[0] if len(f.grade) == 1 else Lead.grade.in_(f.grade))
     if f.score_min is not None:
         query = query.where(Lead.score >= f.score_min)
+    if f.within is not None:
+        query = query.where(Lead.id.in_(f.within))
     if f.q:
         condition = search_condition(f.q, session=session, default_country=f.default_country)
         if condition is not None:

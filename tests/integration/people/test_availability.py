@@ -31,7 +31,7 @@ def test_preferences_default_to_email_and_in_app_in_utc(client, factory):
     rep = person(factory, "sales_rep")
     assert client.get("/api/v1/me/preferences", headers=rep.headers).json() == {
         "notify_email": True, "notify_in_app": True, "chat_webhook": None, "chat_webhook_set": False,
-        "timezone": "UTC", "working_hours": None}
+        "timezone": "UTC", "working_hours": None, "holiday_country": None, "holiday_region": None}
 
 
 def test_the_chat_webhook_is_never_shown_back_in_full(client, factory):
