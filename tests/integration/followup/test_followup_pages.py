@@ -103,3 +103,18 @@ def test_a_person_sets_the_country_of_their_holidays(client, factory):
     r = client.patch("/api/v1/me/preferences", headers=rep.headers, json={"holiday_country": None,
                                                                           "holiday_region": None})
     assert r.status_code == 200 and r.json()["holiday_country"] is None
+
+
+def test_the_preferences_page_sets_the_holidays_country(client, factory):
+    rep = person(factory, "sales_rep")
+    sign_in(client, rep.email)
+    page = client.get("/me/preferences")
+    assert page.status_code == 200 and '<option value="FI">Finland (FI)</option>' in page.text
+    token = form_token(client, "/me/preferences")
+    base = {"csrf_token": token, "notify_in_app": "1", "timezone": "Europe/Helsinki", "hours_set": "1"}
+    bad = client.post("/me/preferences", data={**base, "holiday_country": "FI", "holiday_region": "QQ"})
+    assert bad.status_code == 422 and 'id="error-holiday_region"' in bad.text
+    saved = client.post("/me/preferences", data={**base, "holiday_country": "FI"}, follow_redirects=False)
+    assert saved.status_code == 303
+    assert client.get("/api/v1/me/preferences", headers=rep.headers).json()["holiday_country"] == "FI"
+    assert '<option value="FI" selected>' in client.get("/me/preferences").text
