@@ -7,8 +7,8 @@ import os
 import sys
 import time
 
-from bench import (capture_http, events, identity_cli, identity_lists, identity_quality, identity_speed, identity_training,
-                   imports, inbox, predict, rescore, routing)
+from bench import (capture_http, events, followup, identity_cli, identity_lists, identity_quality, identity_speed,
+                   identity_training, imports, inbox, predict, rescore, routing)
 from bench.machine import machine, write_result
 
 BENCHMARKS = {
@@ -26,6 +26,8 @@ BENCHMARKS = {
     "inbox": ("inbox", inbox, "the lead inbox: GET /leads with filters, sorts, search, pages beside the bare query"),
     "routing": ("routing", routing, "a burst of 100,000 Sales Ready leads routed, alerted and delivered to a webhook "
                 "receiver by two workers, beside one UPDATE"),
+    "followup": ("followup", followup, "the follow-up timers' pass over 1,000,000 open follow-ups (reminders and "
+                 "escalations due after six hours down) beside a bare indexed scan of the due rows"),
     "predict": ("predict", predict, "predictive scoring: cross-validated AUC, train + score time for a large file"),
 }
 

@@ -414,15 +414,15 @@ def step_due(*, session: Session, moment: datetime, limit: int = CHUNK) -> Pass:
     done = Pass(more=bool(rows))
     if not rows:
         return done
-    leads = leads_queries.leads_by_id({row.lead_id for row in rows}, session=session)
+    names = leads_queries.names_by_id({row.lead_id for row in rows}, session=session)
     people = people_queries.working_time({row.owner_id for row in rows} - {None}, session=session)
     notices, overdue, activities, reassign = [], [], [], []
     for row in rows:
-        step, lead = row.next_step, leads.get(row.lead_id)
+        step = row.next_step
         owner = people.get(row.owner_id)
         zone = owner.timezone if owner else "UTC"
         due = as_utc(row.due_at)
-        name = lead_name(lead) if lead is not None else f"lead {row.lead_id}"
+        name = names.get(row.lead_id, f"lead {row.lead_id}")
         link = f"/leads/{row.lead_id}"
         if step == "remind":
             if moment < due and row.owner_id is not None:

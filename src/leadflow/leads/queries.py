@@ -571,3 +571,13 @@ def leads_by_id(lead_ids: set[int], *, session: Session) -> dict[int, Lead]:
     if not lead_ids:
         return {}
     return {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(sorted(lead_ids))))}
+
+
+def names_by_id(lead_ids: set[int], *, session: Session) -> dict[int, str]:
+    """Each lead's name as alerts show it (first and last name, else the email, else "lead N"), in one light read."""
+    if not lead_ids:
+        return {}
+    rows = session.execute(select(Lead.id, Lead.first_name, Lead.last_name, Lead.email)
+                           .where(Lead.id.in_(sorted(lead_ids))))
+    return {lead_id: " ".join(p for p in (first, last) if p) or email or f"lead {lead_id}"
+            for lead_id, first, last, email in rows}
