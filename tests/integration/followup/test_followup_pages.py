@@ -83,6 +83,9 @@ def test_the_inbox_shows_follow_ups_and_filters_the_overdue_ones(client, auth, f
         overdue = client.get("/leads?followup=overdue")
         assert overdue.status_code == 200 and "Late" in overdue.text and "Fresh" not in overdue.text
         assert client.get("/leads?followup=someday").status_code == 422
+        timeline = client.get(f"/leads/{late}/timeline", headers={"HX-Request": "true"})
+        assert timeline.status_code == 200 and "activity kind-followup" in timeline.text
+        assert "Follow-up due Tue 17 Nov 09:00 (UTC)" in timeline.text
     finally:
         clock.set_clock(None)
 

@@ -84,7 +84,7 @@ def test_the_navigation_marks_one_item_current_the_section_the_page_is_in(client
              "/duplicates": "Duplicates", "/campaigns": "Campaigns", "/forms": "Forms", "/imports": "Imports",
              "/imports/new": "Imports", "/companies": "Companies", "/scoring": "Scoring", "/scoring/new": "Scoring",
              "/settings/sales-ready": "Sales Ready", "/settings": "Settings", "/settings/users": "Settings",
-             "/routing": "Routing", "/settings/webhooks": "Webhooks"}
+             "/routing": "Routing", "/settings/webhooks": "Webhooks", "/settings/follow-up": "Follow-up"}
     assert set(pages.values()) == {entry.label for entry in stages.navigation()}  # every item of the navigation
     for path, label in pages.items():
         page = client.get(path)
