@@ -305,6 +305,8 @@ def assemble(app: FastAPI, settings: Settings) -> None:
     # Columns stages above leads add to the inbox's CSV export (the same as `leadflow export leads`).
     app.state.lead_export_columns = tuple(stages.hook("lead_export_columns"))
     (app.state.campaign_leads,) = stages.hook("campaign_leads")
+    # Follow-up states and the overdue filter the inbox shows (followup sits above leads).
+    app.state.lead_followup = next(iter(stages.hook("lead_followup")), None)
     stages.wire()
 
 

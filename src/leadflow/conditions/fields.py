@@ -13,10 +13,12 @@ FIT = "fit"  # a scoring fit rule: the lead's declared fields
 SALES_READY = "sales_ready"  # the Sales Ready rule: declared fields and what scoring and prediction made of them
 EVENT = "event"  # a scoring behaviour rule: the properties of one event
 ROUTING = "routing"  # a routing rule: everything the Sales Ready rule reads, plus where the lead came from
-SCOPES = (FIT, SALES_READY, EVENT, ROUTING)
-LEAD = frozenset({FIT, SALES_READY, ROUTING})
-READY = frozenset({SALES_READY, ROUTING})
-ROUTE = frozenset({ROUTING})
+FOLLOWUP = "followup"  # a follow-up policy: everything a routing rule reads, plus the team the lead is handed to
+SCOPES = (FIT, SALES_READY, EVENT, ROUTING, FOLLOWUP)
+LEAD = frozenset({FIT, SALES_READY, ROUTING, FOLLOWUP})
+READY = frozenset({SALES_READY, ROUTING, FOLLOWUP})
+ROUTE = frozenset({ROUTING, FOLLOWUP})
+HANDED = frozenset({FOLLOWUP})
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ _FIELDS = (
     Field("medium", "text", "the medium of the lead's last touch (cpc, email, ...)", ROUTE),
     Field("queue", "text", "the queue the lead is in, unknown when it is in none", ROUTE),
     Field("sales_ready", "boolean", "the lead is Sales Ready", ROUTE),
+    Field("team", "text", "the team of the salesperson the lead is handed to, unknown when they have none", HANDED),
 )
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}
 
@@ -151,4 +154,5 @@ def described(scope: str) -> dict[str, str]:
 
 
 _SCOPE_WORDS = {FIT: "a fit rule (it reads the lead's declared fields)", SALES_READY: "the Sales Ready rule",
-                EVENT: "a behaviour rule (it reads the event's properties)", ROUTING: "a routing rule"}
+                EVENT: "a behaviour rule (it reads the event's properties)", ROUTING: "a routing rule",
+                FOLLOWUP: "a follow-up policy"}

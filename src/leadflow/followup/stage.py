@@ -9,30 +9,17 @@ from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 
 
 def routers() -> list[Routes]:
-    from leadflow.followup import api, day_views, scorecard_api, scorecard_views, views, work_api
+    from leadflow.followup import api, day_views, lead_views, scorecard_api, scorecard_views, views, work_api
 
     return [Routes(api.router), Routes(work_api.router), Routes(scorecard_api.router), Routes(views.router),
-            Routes(day_views.router), Routes(scorecard_views.router), *work_routers()]
-
-
-def work_routers() -> list[Routes]:
-    """A salesperson's day: the lead page's follow-up panel (day_views holds /my-day)."""
-    from leadflow.followup import lead_views
-
-    return [Routes(lead_views.router)]
+            Routes(day_views.router), Routes(lead_views.router), Routes(scorecard_views.router)]
 
 
 def commands() -> list[Command]:
-    from leadflow.followup import cli
+    from leadflow.followup import cli, work_cli
 
-    return [Command("followup", cli.app, group=True), *work_commands()]
-
-
-def work_commands() -> list[Command]:
-    """`leadflow export contacts` and `leadflow export tasks` (a salesperson's day)."""
-    from leadflow.followup import work_cli
-
-    return [Command(("export", "contacts"), work_cli.export_contacts),
+    return [Command("followup", cli.app, group=True),
+            Command(("export", "contacts"), work_cli.export_contacts),
             Command(("export", "tasks"), work_cli.export_tasks)]
 
 
@@ -42,10 +29,17 @@ def handlers() -> dict:
     return jobs.HANDLERS
 
 
-def schedules() -> dict:
+def schedules() -> list:
     from leadflow.followup import jobs
 
     return jobs.SCHEDULES
+
+
+def hooks() -> dict:
+    from leadflow.followup import queries
+
+    # What the inbox (leads, below) shows of follow-ups: each lead's state, and the overdue filter's lead ids.
+    return {"lead_followup": queries}
 
 
 STAGE = Stage(
@@ -54,23 +48,20 @@ STAGE = Stage(
     models=models,
     routers=routers,
     navigation=(NavEntry("My day", "/my-day", "followup:work", order=5),
-                NavEntry("Scorecard", "/scorecard", "followup:scorecard", order=62)),
+                NavEntry("Scorecard", "/scorecard", "followup:scorecard", order=62),
+                NavEntry("Follow-up", "/settings/follow-up", "followup:policies", order=102)),
     commands=commands,
     handlers=handlers,
     schedules=schedules,
-    subscribes=frozenset({events.LEAD_REVISIT}),
+    subscribes=frozenset({events.LEAD_ASSIGNED, events.LEAD_STAGE_CHANGED, events.LEADS_MERGED,
+                          events.FOLLOWUP_TICK, events.LEAD_REVISIT}),
     publishes=frozenset({events.FOLLOWUP_TICK, events.FOLLOWUP_OVERDUE, events.CONTACT_LOGGED,
                          events.TASK_CREATED, events.TASK_COMPLETED, events.LEAD_RECYCLED, events.LEAD_REVISIT}),
-    unhandled={events.FOLLOWUP_TICK: "followup's worker pass (being built)",
-               events.FOLLOWUP_OVERDUE: "handoff delivers it as a webhook (being built)",
-               events.CONTACT_LOGGED: "handoff delivers it as a webhook (being built)",
-               events.TASK_CREATED: "handoff delivers it as a webhook (being built)",
-               events.TASK_COMPLETED: "handoff delivers it as a webhook (being built)",
-               events.LEAD_RECYCLED: "handoff delivers it as a webhook (being built)"},
     lead_tables=(LeadTable("followups", on_merge=OnMerge.KEEP,
                            why="each hand-over of the lead and whether it was followed up in time (the scorecard)"),
                  LeadTable("contacts", on_merge=OnMerge.MOVE, why="what sales did with the person"),
                  LeadTable("tasks", on_merge=OnMerge.MOVE, why="what a salesperson is still to do for the person"),
                  LeadTable("recycles", on_merge=OnMerge.MOVE, why="when the person was handed back, and why")),
+    hooks=hooks,
     template_package="leadflow.followup",
 )

@@ -29,6 +29,16 @@ EVENTS: dict[str, str] = {
     events.LEAD_ASSIGNED: "the lead got an owner or went to a queue",
     events.LEADS_MERGED: "two leads became one (the survivor is the lead)",
     events.LEADS_UNMERGED: "a merge was undone",
+    events.FOLLOWUP_OVERDUE: "the owner did not follow the lead up by its due time",
+    events.CONTACT_LOGGED: "a salesperson logged a call, email, meeting or visit with its outcome",
+    events.TASK_CREATED: "a task was made for the lead (by hand, by a policy or by a contact's outcome)",
+    events.TASK_COMPLETED: "a task was done or canceled",
+    events.LEAD_RECYCLED: "sales handed the lead back to marketing, with a reason and a date to revisit",
+    events.OPPORTUNITY_CHANGED: "an opportunity was made, edited or moved to another stage",
+    events.OPPORTUNITY_WON: "an opportunity was won (the lead became a customer)",
+    events.OPPORTUNITY_LOST: "an opportunity was lost, with the reason",
+    events.QUOTE_CHANGED: "a quote was made or its status changed",
+    events.COMPETITOR_NOTED: "a competitor was reported in play",
 }
 # Connectors push a lead to a CRM: by default when it becomes Sales Ready.
 CONNECTOR_EVENTS = (events.LEAD_SALES_READY,)

@@ -6,6 +6,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, literal, literal_column, or_, select, table, text, tuple_
@@ -46,6 +47,8 @@ class LeadFilter:
     grade: tuple[str, ...] = ()  # A, B, C, D: any of them
     score_min: int | None = None  # a score of at least this (unscored leads never match)
     default_country: str | None = None  # reads a phone number typed in national form in `q` (with the data's)
+    followup: str | None = None  # "overdue": leads with an open follow-up past its due time (the followup stage's)
+    within: Any = None  # a subquery of lead ids a stage above hands in (the overdue follow-ups' leads)
 
 
 def filtered(actor: Actor, f: LeadFilter, *, session: Session):
@@ -89,6 +92,8 @@ def filtered(actor: Actor, f: LeadFilter, *, session: Session):
         query = query.where(Lead.grade == f.grade[0] if len(f.grade) == 1 else Lead.grade.in_(f.grade))
     if f.score_min is not None:
         query = query.where(Lead.score >= f.score_min)
+    if f.within is not None:
+        query = query.where(Lead.id.in_(f.within))
     if f.q:
         condition = search_condition(f.q, session=session, default_country=f.default_country)
         if condition is not None:
@@ -566,3 +571,13 @@ def leads_by_id(lead_ids: set[int], *, session: Session) -> dict[int, Lead]:
     if not lead_ids:
         return {}
     return {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(sorted(lead_ids))))}
+
+
+def names_by_id(lead_ids: set[int], *, session: Session) -> dict[int, str]:
+    """Each lead's name as alerts show it (first and last name, else the email, else "lead N"), in one light read."""
+    if not lead_ids:
+        return {}
+    rows = session.execute(select(Lead.id, Lead.first_name, Lead.last_name, Lead.email)
+                           .where(Lead.id.in_(sorted(lead_ids))))
+    return {lead_id: " ".join(p for p in (first, last) if p) or email or f"lead {lead_id}"
+            for lead_id, first, last, email in rows}

@@ -36,7 +36,7 @@ SORTS = {"created": "Created", "updated": "Last activity", "name": "Name", "comp
 # Channels a lead's first capture can have (capture/channels); others typed into the URL still filter.
 CHANNELS = ("api", "form", "import", "quick_entry", "google_ads", "meta", "hubspot", "mautic", "salesforce")
 FILTERS = ("q", "stage", "owner", "campaign", "source", "channel", "country", "created_from", "created_to", "band",
-           "grade", "score_min")
+           "grade", "score_min", "followup")
 KEPT = (*FILTERS, "sort", "dir", "limit", "columns")  # what a saved view and the sort links carry
 STAGE_LABELS = {"new": "New", "mql": "MQL", "sql": "SQL", "opportunity": "Opportunity", "customer": "Customer",
                 "nurture": "Nurture", "disqualified": "Disqualified", "recycled": "Recycled"}
@@ -45,6 +45,7 @@ STAGE_BADGES = {"mql": "warm", "sql": "hot", "opportunity": "hot", "customer": "
 FILTER_LABELS = {"q": "Search", "stage": "Stage", "owner": "Owner", "campaign": "Campaign", "source": "Source",
                  "channel": "Channel", "country": "Country", "created_from": "Created from",
                  "created_to": "Created to", "band": "Band", "grade": "Grade", "score_min": "Score at least",
+                 "followup": "Follow-up",
                  "sort": "Sort", "dir": "Order", "limit": "Per page", "cursor": "Page", "columns": "Columns"}
 BANDS = {"hot": "Hot", "warm": "Warm", "cold": "Cold"}
 # The band and grade filters take one value or several, comma-separated ("hot,warm"): the select offers both.
@@ -192,6 +193,11 @@ def parse(params, actor: Actor, session, campaigns: list[tuple[int, str]], *,
             f.score_min = score_at_least(values["score_min"])
         except ValueError as exc:
             errors["score_min"] = str(exc)
+    if values["followup"]:
+        if values["followup"] == "overdue":
+            f.followup = "overdue"
+        else:
+            errors["followup"] = "Choose \u201cOverdue follow-ups\u201d or any."
     if values["sort"]:
         if values["sort"] in SORTS:
             inbox.sort = values["sort"]
@@ -225,11 +231,24 @@ def _choices(session, actor: Actor) -> dict:
             "grade_choices": GRADE_CHOICES, "filter_labels": FILTER_LABELS, "clear": dict.fromkeys(FILTERS)}
 
 
+def _followups(request: Request, inbox: Inbox):
+    """The follow-up stage's reader (the `lead_followup` hook: followup sits above leads), with the overdue filter
+    applied; None when no stage gives it."""
+    reader = getattr(request.app.state, "lead_followup", None)
+    if inbox.filter.followup == "overdue":
+        if reader is None:
+            inbox.errors["followup"] = "Follow-ups are not tracked here."
+        else:
+            inbox.filter.within = reader.overdue_lead_ids(moment=now())
+    return reader
+
+
 @router.get("/leads")
 def inbox_page(request: Request, actor: PageActor, session: DbSession, settings: AppSettings):
     actor.require("leads:read")
     choices = _choices(session, actor)
     inbox = parse(request.query_params, actor, session, choices["campaigns"], default_country=settings.default_country)
+    followups = _followups(request, inbox)
     # The owner filter's menu: the people the actor may choose, and the one chosen (someone who has left, say).
     filter_owners = choices["owners"]
     if inbox.owner is not None and inbox.owner not in filter_owners:
@@ -257,6 +276,8 @@ def inbox_page(request: Request, actor: PageActor, session: DbSession, settings:
             context["capped"] = CAPPED
             context["owners_by_id"] = queries.users_by_id({x.owner_id for x in page.leads if x.owner_id},
                                                           session=session)
+            context["followups"] = followups.states([x.id for x in page.leads], session=session,
+                                                    moment=now()) if followups else {}
             context["campaigns_by_id"] = queries.campaigns_by_id(
                 {x.campaign_id for x in page.leads if x.campaign_id}, session=session)
             context["empty_database"] = not page.leads and not inbox.filtering and not queries.count_capped(
@@ -278,6 +299,7 @@ def export_filtered(request: Request, actor: PageActor, session: DbSession, sett
     """Every lead of the filtered list this actor sees, streamed."""
     actor.require("leads:export")
     inbox = parse(request.query_params, actor, session, [], default_country=settings.default_country)
+    _followups(request, inbox)
     if inbox.errors or inbox.ignored:  # never more leads than the list asked for
         return render(request, "error.html", {"title": "Cannot export this list", "message": " ".join(
             f"{FILTER_LABELS.get(name, name)}: {reason}" for name, reason in {**inbox.errors,

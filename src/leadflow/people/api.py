@@ -29,6 +29,12 @@ class PreferencesUpdate(Input):
     working_hours: dict[str, list[str]] | None = Field(
         default=None, description='per weekday, periods like {"mon": ["08:00-12:00", "13:00-17:00"]}; a weekday '
                                   'left out is a day off; null: no working hours (any time)')
+    holiday_country: str | None = Field(default=None, max_length=10,
+                                        description="whose public holidays pause your follow-up clock: an ISO "
+                                                    "country code (FI, DE, US); null clears it")
+    holiday_region: str | None = Field(default=None, max_length=10,
+                                       description="a region of that country with its own holidays (DE: BY); "
+                                                   "null clears it")
 
 
 class AbsenceCreate(Input):
@@ -52,7 +58,8 @@ def notification_read(found) -> dict:
 def preferences_read(found: preferences.Preferences) -> dict:
     return {"notify_email": found.notify_email, "notify_in_app": found.notify_in_app,
             "chat_webhook": found.chat_webhook, "chat_webhook_set": found.chat_webhook_url is not None,
-            "timezone": found.timezone, "working_hours": found.working_hours}
+            "timezone": found.timezone, "working_hours": found.working_hours,
+            "holiday_country": found.holiday_country, "holiday_region": found.holiday_region}
 
 
 def absence_read(found) -> dict:

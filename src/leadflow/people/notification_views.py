@@ -12,7 +12,7 @@ from fastapi import Form, Request, Response
 from leadflow.clock import now
 from leadflow.errors import Invalid
 from leadflow.http import DbSession, WritingSession
-from leadflow.people import availability, notifications, preferences, signin
+from leadflow.people import availability, notifications, preferences, public_holidays, signin
 from leadflow.people.deps import PageActor
 from leadflow.web import csrf
 from leadflow.web.pages import local_path, page_router, redirect, render
@@ -73,13 +73,26 @@ def _preferences_page(request: Request, session, actor, *, values: dict | None =
     found = preferences.get_preferences(actor.user_id, session=session)
     hours = found.working_hours or {}
     values = values or {"notify_email": found.notify_email, "notify_in_app": found.notify_in_app,
-                        "timezone": found.timezone,
+                        "timezone": found.timezone, "holiday_country": found.holiday_country,
+                        "holiday_region": found.holiday_region,
                         "hours": {day: ", ".join(hours.get(day, [])) for day in availability.WEEKDAYS}}
     away = preferences.absences(actor.user_id, session=session)
     return render(request, "people/preferences.html", {
         "prefs": found, "values": values, "errors": errors or {}, "timezones": availability.timezones(),
+        "holiday_countries": _holiday_countries(),
         "weekdays": availability.WEEKDAY_NAMES, "absences": away, "absence": absence or {},
         "local": lambda moment: _local(moment, found.timezone)}, status_code=status_code)
+
+
+def _holiday_countries() -> list[tuple[str, str]]:
+    """(ISO code, name) of every country with a public holiday calendar, by name."""
+    import pycountry
+
+    found = []
+    for code in public_holidays.countries():
+        country = pycountry.countries.get(alpha_2=code)
+        found.append((code, getattr(country, "common_name", None) or (country.name if country else code)))
+    return sorted(found, key=lambda item: item[1])
 
 
 @router.get("/me/preferences")
@@ -102,6 +115,8 @@ async def save_preferences(request: Request, actor: PageActor, session: DbSessio
     webhook = str(form.get("chat_webhook_url") or "").strip()[:preferences.MAX_URL + 1]
     changes = {"notify_email": form.get("notify_email") == "1", "notify_in_app": form.get("notify_in_app") == "1",
                "timezone": str(form.get("timezone") or "")[:64],
+               "holiday_country": str(form.get("holiday_country") or "")[:10] or None,
+               "holiday_region": str(form.get("holiday_region") or "")[:10] or None,
                "working_hours": {d: v for d, v in hours_given.items() if v.strip()} if hours_on else None}
     if form.get("chat_remove") == "1":
         changes["chat_webhook_url"] = None

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.clock import as_utc, now
 from leadflow.errors import FieldError, Forbidden, Invalid, NotFound
-from leadflow.people import availability, roles
+from leadflow.people import availability, public_holidays, roles
 from leadflow.people.models import Absence, Team, User, UserPreferences
 from leadflow.people.service import Actor
 
@@ -30,6 +30,8 @@ class Preferences:
     chat_webhook_url: str | None
     timezone: str
     working_hours: dict | None
+    holiday_country: str | None = None  # whose public holidays pause their follow-up clock (ISO code)
+    holiday_region: str | None = None
 
     @property
     def chat_webhook(self) -> str | None:
@@ -48,7 +50,7 @@ def _of(user_id: int, row: UserPreferences | None) -> Preferences:
     if row is None:
         return Preferences(user_id, True, True, None, "UTC", None)
     return Preferences(user_id, row.notify_email, row.notify_in_app, row.chat_webhook_url, row.timezone,
-                       row.working_hours)
+                       row.working_hours, row.holiday_country, row.holiday_region)
 
 
 def get_preferences(user_id: int, *, session: Session) -> Preferences:
@@ -83,9 +85,20 @@ def webhook_problem(url: str) -> str | None:
 
 def update_preferences(user_id: int, *, session: Session, notify_email: bool | None = None,
                        notify_in_app: bool | None = None, chat_webhook_url=UNSET, timezone: str | None = None,
-                       working_hours=UNSET) -> Preferences:
-    """Change what is given (chat_webhook_url and working_hours: None or "" clears them); every problem at once."""
+                       working_hours=UNSET, holiday_country=UNSET, holiday_region=UNSET) -> Preferences:
+    """Change what is given (chat_webhook_url, working_hours and the holidays' country and region: None or ""
+    clears them); every problem at once."""
     problems: list[tuple[str, str]] = []
+    holidays_given = holiday_country is not UNSET or holiday_region is not UNSET
+    if holidays_given:
+        current = session.get(UserPreferences, user_id)
+        if holiday_country is UNSET:
+            holiday_country = current.holiday_country if current else None
+        if holiday_region is UNSET:
+            holiday_region = current.holiday_region if current else None
+        holiday_country = (holiday_country or "").strip().upper() or None
+        holiday_region = (holiday_region or "").strip().upper() or None
+        problems += public_holidays.problems(holiday_country, holiday_region)
     hours = UNSET
     if working_hours is not UNSET:
         hours, hour_problems = availability.normalize_hours(working_hours)
@@ -119,6 +132,8 @@ def update_preferences(user_id: int, *, session: Session, notify_email: bool | N
         row.timezone = timezone
     if hours is not UNSET:
         row.working_hours = hours
+    if holidays_given:
+        row.holiday_country, row.holiday_region = holiday_country, holiday_region
     row.updated_at = now()
     session.flush()
     return _of(user_id, row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
@@ -104,3 +105,31 @@ def availability(user_ids: Iterable[int], *, session: Session) -> dict[int, Avai
     return {user_id: Availability(timezone=timezone or "UTC", working_hours=hours,
                                   absences=tuple(away.get(user_id, ())))
             for user_id, (timezone, hours) in found.items()}
+
+
+@dataclass(frozen=True)
+class WorkingTime:
+    """What a person's follow-up clock runs on: time zone, working hours, public holidays' country and region, their
+    team and its manager (who hears of an overdue follow-up)."""
+
+    timezone: str = "UTC"
+    working_hours: dict | None = None
+    holiday_country: str | None = None
+    holiday_region: str | None = None
+    team_id: int | None = None
+    manager_id: int | None = None
+    team_name: str | None = None
+
+
+def working_time(user_ids: Iterable[int], *, session: Session) -> dict[int, WorkingTime]:
+    """Each user's WorkingTime in one statement (a user who never set preferences: UTC, no hours, no holidays)."""
+    wanted = sorted({int(i) for i in user_ids if i is not None})
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(User.id, UserPreferences.timezone, UserPreferences.working_hours, UserPreferences.holiday_country,
+               UserPreferences.holiday_region, User.team_id, Team.manager_id, Team.name)
+        .outerjoin(UserPreferences, UserPreferences.user_id == User.id)
+        .outerjoin(Team, Team.id == User.team_id).where(User.id.in_(wanted)))
+    return {user_id: WorkingTime(timezone or "UTC", hours, country, region, team_id, manager_id, team)
+            for user_id, timezone, hours, country, region, team_id, manager_id, team in rows}

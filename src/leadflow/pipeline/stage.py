@@ -32,9 +32,6 @@ STAGE = Stage(
     commands=commands,
     publishes=frozenset({events.OPPORTUNITY_CHANGED, events.OPPORTUNITY_WON, events.OPPORTUNITY_LOST,
                          events.QUOTE_CHANGED, events.COMPETITOR_NOTED}),
-    unhandled={t: "handoff delivers it as a webhook (being built)" for t in (
-        events.OPPORTUNITY_CHANGED, events.OPPORTUNITY_WON, events.OPPORTUNITY_LOST, events.QUOTE_CHANGED,
-        events.COMPETITOR_NOTED)},
     lead_tables=(LeadTable("opportunities", on_merge=OnMerge.MOVE, why="what the person may buy"),
                  LeadTable("quotes", on_merge=OnMerge.MOVE, why="the quotes made to the person"),
                  LeadTable("competitor_mentions", on_merge=OnMerge.MOVE, why="competitors in play for the person")),

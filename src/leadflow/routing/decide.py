@@ -109,12 +109,18 @@ class Router:
                 copies.append(member)
         self._cycles: dict[str, tuple[Member, ...]] = {}
         self._unsaved: dict[str, int] = {}  # the positions of teams without an id (not persisted)
+        self._excluded: frozenset[int] = frozenset()  # the lead being routed is not to go to these users
 
-    def route(self, context: Mapping, *, on_capture: bool = False) -> Decision:
+    def route(self, context: Mapping, *, on_capture: bool = False, exclude: frozenset[int] = frozenset()) -> Decision:
         """The decision for one lead (its condition context). At capture only rules marked on_capture are tried,
-        and a lead none of them places stays unrouted (no fallback queue)."""
+        and a lead none of them places stays unrouted (no fallback queue). `exclude`: user ids passed by, as if
+        unavailable (an overdue lead taken from its owner never goes back to them)."""
         considered: list[dict] = []
         skipped: dict[int, Skip] = {}
+        self._excluded = exclude
+        for user_id in exclude:
+            skipped[user_id] = Skip(user_id, next((m.email for m in self._copies.get(user_id, ())), ""),
+                                    "had the lead and did not follow it up in time")
         for index, rule in enumerate(self.rule_set.rules):
             if on_capture and not rule.on_capture:
                 continue
@@ -189,6 +195,8 @@ class Router:
         return self._round_robin(name, members, skipped, entry), None, "round_robin", entry
 
     def _can_take(self, member: Member, skipped: dict[int, Skip]) -> bool:
+        if member.user_id in self._excluded:
+            return False
         skip = self.available(member)
         if skip is None:
             return True

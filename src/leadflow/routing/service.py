@@ -186,9 +186,10 @@ class Routed:
 
 
 def route(lead_ids: list[int], *, session: Session, trigger: str, actor: str = "system",
-          on_capture: bool = False) -> list[Routed]:
+          on_capture: bool = False, exclude: dict[int, int] | None = None) -> list[Routed]:
     """Route the leads that have no owner (an owner, set by hand or by an earlier routing, is never overwritten):
-    rules in order, each lead to its owner or a queue, with why."""
+    rules in order, each lead to its owner or a queue, with why. `exclude` (lead id -> user id): someone a lead is
+    not to go to (follow-up's reassignment of an overdue lead passes its owner)."""
     version_row, rule_set = current(session=session)
     if on_capture and not any(rule.on_capture for rule in rule_set.rules):
         return []
@@ -199,7 +200,10 @@ def route(lead_ids: list[int], *, session: Session, trigger: str, actor: str = "
     moment = now()
     router = _router(rule_set, session=session, moment=moment)
     seen = _contexts(todo, rule_set, session=session)
-    decided = [(lead, router.route(seen[lead.id], on_capture=on_capture)) for lead in todo]
+    exclude = exclude or {}
+    decided = [(lead, router.route(seen[lead.id], on_capture=on_capture,
+                                   exclude=frozenset({exclude[lead.id]} if lead.id in exclude else ())))
+               for lead in todo]
     placed = [(lead, d) for lead, d in decided
               if (d.owner is not None or d.queue is not None) and not (d.owner is None and d.queue == lead.queue)]
     ids = _write(placed, session=session, trigger=trigger, actor=actor, moment=moment,
@@ -353,6 +357,11 @@ def _save_cursors(router: Router, *, session: Session, moment: datetime) -> None
 
 # What routing adds to what the Sales Ready rule sees of a lead (docs/routing.md, "Fields").
 _ROUTING_FIELDS = ("postal_code", "campaign", "campaign_id", "source", "medium", "queue", "sales_ready")
+
+
+def lead_contexts(leads: list[Lead], names: set[str], *, session: Session) -> dict[int, dict]:
+    """Each lead's context in the routing scope of the condition language (follow-up policies read it too)."""
+    return _contexts(leads, SimpleNamespace(names=lambda: tuple(names)), session=session)
 
 
 def _contexts(leads: list[Lead], rule_set: rules.RuleSet, *, session: Session) -> dict[int, dict]:

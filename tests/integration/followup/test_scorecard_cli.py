@@ -1,14 +1,13 @@
-"""`leadflow followup norms` and `leadflow followup scorecard` on a database of their own. followup/cli.py (the sla
-helper's) mounts them; until it does, the test mounts the same two functions the way it will."""
+"""`leadflow followup norms` and `leadflow followup scorecard` on a database of their own, through the `leadflow`
+command as it is assembled from the stages."""
 
 from __future__ import annotations
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from leadflow import db
-from leadflow.followup import scorecard_cli
+from leadflow.cli import app
 
 
 @pytest.fixture
@@ -24,10 +23,7 @@ def cli_db(fresh_database, monkeypatch):
 
 
 def followup(*args):
-    app = typer.Typer()
-    app.command("norms")(scorecard_cli.norms)
-    app.command("scorecard")(scorecard_cli.figures)
-    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+    return CliRunner().invoke(app, ["followup", *[str(a) for a in args]], catch_exceptions=False)
 
 
 def test_norms_are_shown_set_and_refused_with_the_field(cli_db):

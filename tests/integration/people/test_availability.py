@@ -31,7 +31,7 @@ def test_preferences_default_to_email_and_in_app_in_utc(client, factory):
     rep = person(factory, "sales_rep")
     assert client.get("/api/v1/me/preferences", headers=rep.headers).json() == {
         "notify_email": True, "notify_in_app": True, "chat_webhook": None, "chat_webhook_set": False,
-        "timezone": "UTC", "working_hours": None}
+        "timezone": "UTC", "working_hours": None, "holiday_country": None, "holiday_region": None}
 
 
 def test_the_chat_webhook_is_never_shown_back_in_full(client, factory):
@@ -80,7 +80,8 @@ def test_the_preferences_page_shows_errors_beside_their_fields(client, factory):
     assert saved.status_code == 303
     assert client.get("/api/v1/me/preferences", headers=rep.headers).json() == {
         "notify_email": False, "notify_in_app": True, "chat_webhook": None, "chat_webhook_set": False,
-        "timezone": "Europe/Berlin", "working_hours": {"mon": ["08:00-12:00", "13:00-17:00"], "fri": ["09:00-13:00"]}}
+        "timezone": "Europe/Berlin", "working_hours": {"mon": ["08:00-12:00", "13:00-17:00"], "fri": ["09:00-13:00"]},
+        "holiday_country": None, "holiday_region": None}
     bad = client.post("/me/absences", data={"csrf_token": token, "starts_at": "2099-01-02T09:00",
                                             "ends_at": "2099-01-01T09:00"})
     assert bad.status_code == 422 and 'id="error-absence_ends_at"' in bad.text

@@ -9,7 +9,8 @@ from pathlib import Path
 from leadflow.conditions import fields
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "conditions.md"
-WHERE = {"fit": fields.FIT, "ready": fields.SALES_READY, "event": fields.EVENT, "routing": fields.ROUTING}
+WHERE = {"fit": fields.FIT, "ready": fields.SALES_READY, "event": fields.EVENT, "routing": fields.ROUTING,
+         "followup": fields.FOLLOWUP}
 
 
 def documented() -> dict[str, tuple[str, frozenset[str]]]:
