@@ -7,12 +7,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
-from sqlalchemy import select
 
 from leadflow.clock import now
 from leadflow.errors import Invalid
-from leadflow.followup import contacts, outcomes, recycling, tasks
-from leadflow.followup.models import Followup
+from leadflow.followup import contacts, outcomes, recycling, sla, tasks
+from leadflow.followup import queries as followup_queries
 from leadflow.http import DbSession
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.models import Lead
@@ -58,35 +57,21 @@ def local_moment(text: str, timezone: str, field: str) -> datetime | None:
     return moment.astimezone(now().tzinfo)
 
 
-def since_text(delta: timedelta) -> str:
-    """A span as a person says it: 3 d 4 h, 5 h 10 min, 12 min."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
-
-
 def followup_state(lead_id: int, *, session) -> dict | None:
-    """The lead's latest follow-up and what to say of it: due in, overdue by, followed up (on time or late)."""
-    row = session.scalar(select(Followup).where(Followup.lead_id == lead_id)
-                         .order_by(Followup.handed_at.desc(), Followup.id.desc()).limit(1))
-    if row is None:
+    """The lead's latest follow-up and what to say of it: due in, overdue by, followed up (in time or late)."""
+    state = followup_queries.states([lead_id], session=session, moment=now())[lead_id]
+    if state.followup_id is None:
         return None
-    moment = now()
-    if row.status == "open":
-        if row.due_at > moment:
-            return {"row": row, "kind": "due", "text": f"Follow up due in {since_text(row.due_at - moment)}"}
-        return {"row": row, "kind": "overdue", "text": f"Follow-up overdue by {since_text(moment - row.due_at)}"}
-    if row.status == "followed_up":
-        late = row.first_contact_at and row.first_contact_at > row.due_at
-        return {"row": row, "kind": "late" if late else "done",
-                "text": "Followed up" + (f", {since_text(row.first_contact_at - row.due_at)} late" if late else
-                                         " in time")}
-    return {"row": row, "kind": "closed", "text": f"Follow-up closed ({row.close_reason or row.status})"}
+    if state.status == "due":
+        return {"kind": "due", "due_at": state.due_at, "text": f"Follow-up due in {sla.describe(-state.overdue_by)}"}
+    if state.status == "overdue":
+        return {"kind": "overdue", "due_at": state.due_at,
+                "text": f"Follow-up overdue by {sla.describe(state.overdue_by)}"}
+    if state.status == "followed_up":
+        late = state.first_contact_at - state.due_at
+        return {"kind": "late" if late > timedelta(0) else "done", "due_at": state.due_at,
+                "text": f"Followed up, {sla.describe(late)} late" if late > timedelta(0) else "Followed up in time"}
+    return {"kind": "closed", "due_at": state.due_at, "text": "No follow-up open (handed on, recycled or closed)"}
 
 
 def _context(session, actor, lead: Lead, *, status: str | None = None, error: str | None = None) -> dict:

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from leadflow.people import availability
+
 WORKING_DAYS, WORKING_HOURS, CALENDAR = "working_days", "working_hours", "calendar"
 CLOCKS = (WORKING_DAYS, WORKING_HOURS, CALENDAR)
 CLOCK_LABELS = {WORKING_DAYS: "Working days (all day, on the owner's working days)",
                 WORKING_HOURS: "Working hours (only within the owner's working hours)",
                 CALENDAR: "Calendar (every hour counts)"}
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS = availability.WEEKDAYS
 # Someone who said nothing about their hours: Monday to Friday, 08:00-16:00 in their time zone.
 DEFAULT_WORKING_HOURS = {day: ["08:00-16:00"] for day in WEEKDAYS[:5]}
 MAX_DAYS = 3 * 366  # a clock with no working day in three years (every day a holiday): counted as calendar hours
@@ -57,18 +59,10 @@ def holiday_name(holidays: Holidays, day: date) -> str | None:
 
 
 def _periods(hours: Mapping, day: date) -> list[tuple[int, int]]:
-    """The day's working periods as (start, end) minutes from midnight; malformed periods are ignored."""
-    found = []
-    for text in hours.get(WEEKDAYS[day.weekday()], ()) or ():
-        try:
-            start, end = (part.strip() for part in str(text).split("-"))
-            start_m = int(start[:2]) * 60 + int(start[3:5])
-            end_m = int(end[:2]) * 60 + int(end[3:5])
-        except (ValueError, IndexError):
-            continue
-        if 0 <= start_m < end_m <= 24 * 60:
-            found.append((start_m, end_m))
-    return sorted(found)
+    """The day's working periods as (start, end) minutes from midnight (people's one reading of "08:00-16:00");
+    malformed periods are ignored."""
+    found = (availability.parse_period(str(text)) for text in hours.get(WEEKDAYS[day.weekday()], ()) or ())
+    return sorted(period for period in found if not isinstance(period, str))
 
 
 def _local(day: date, minutes: int, zone: ZoneInfo) -> datetime:
