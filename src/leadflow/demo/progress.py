@@ -33,6 +33,7 @@ class Report:
     forms: list[str] = field(default_factory=list)
     resumed: bool = False  # this run continued one that had stopped midway
     story: demo_story.Told | None = None  # behaviour, stage history, BANT, scores and Sales Ready
+    sales: dict = field(default_factory=dict)  # follow-ups, contacts, tasks, opportunities, quotes
 STATE_KEY = "demo"
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow import db
 from leadflow.clock import now
+from leadflow.demo import sales as demo_sales
 from leadflow.demo import story as demo_story
 from leadflow.demo.campaigns import plan_campaigns, publish_forms
 from leadflow.demo.companies import LOCALES, found_companies
@@ -94,6 +95,8 @@ def run(factory: sessionmaker[Session], *, leads: int = 3000, seed: int | None =
     spread_work(factory, rng, people, campaigns, moment, report, progress, state)
     with factory() as session:   # the leads' story in one transaction: told once, and the demo then finished
         report.story = demo_story.tell(session, rng, moment, progress, campaign_ids=[p.id for p in campaigns])
+        progress("follow-ups, opportunities and quotes", 0, 1)
+        report.sales = demo_sales.sell(session, rng, moment)
         state["finished"] = True
         keep_state(session, state)
         predict_jobs.run_soon(session)   # won and lost leads to learn from: a running worker trains now
@@ -148,6 +151,10 @@ def command(
         typer.echo(f"{report.story.events} behaviour events; open leads {bands.get('hot', 0)} hot, "
                    f"{bands.get('warm', 0)} warm, {bands.get('cold', 0)} cold; {report.story.sales_ready} became "
                    f"Sales Ready; BANT answers for {report.story.bant_leads} leads.", err=True)
+    if report.sales:
+        typer.echo(f"{report.sales['followups']} hand-overs with their follow-ups ({report.sales['contacts']} "
+                   f"followed up), {report.sales['tasks']} open tasks, {report.sales['opportunities']} opportunities "
+                   f"and {report.sales['quotes']} quotes.", err=True)
 
 
 def set_routing(session: Session, people: dict) -> None:

@@ -416,6 +416,7 @@ def step_due(*, session: Session, moment: datetime, limit: int = CHUNK) -> Pass:
         return done
     names = leads_queries.names_by_id({row.lead_id for row in rows}, session=session)
     people = people_queries.working_time({row.owner_id for row in rows} - {None}, session=session)
+    owner_names = people_queries.user_names({row.owner_id for row in rows} - {None}, session=session)
     notices, overdue, activities, reassign = [], [], [], []
     for row in rows:
         step = row.next_step
@@ -448,7 +449,7 @@ def step_due(*, session: Session, moment: datetime, limit: int = CHUNK) -> Pass:
             if (row.policy or {}).get("escalate", True) and manager is not None and manager != row.owner_id:
                 notices.append(notifications.Notice(
                     user_id=manager, kind="followup_escalated", title=f"Overdue follow-up: {name}",
-                    body=f"{late} (owner: user {row.owner_id}).", link=link,
+                    body=f"{late} (owner: {owner_names.get(row.owner_id, 'nobody')}).", link=link,
                     key=f"followup:{row.id}:escalate:{manager}", lead_id=row.lead_id))
             overdue.append({"topic": events.FOLLOWUP_OVERDUE, "key": f"{events.FOLLOWUP_OVERDUE}:{row.id}",
                             "payload": {"lead_id": row.lead_id, "followup_id": row.id, "owner_id": row.owner_id,

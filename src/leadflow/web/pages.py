@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
@@ -33,6 +34,31 @@ HEADERS = {
 def mark_page(request: Request) -> None:
     """Errors on these routes answer with a page, not JSON."""
     request.state.page = True
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+async def posted(request: Request) -> dict[str, str]:
+    """The submitted form as text values, for a page's POST handler: `form: Posted`. The handler is then a plain
+    `def` (its database work runs in the thread pool, never in the event loop) and may be `@retry_races`."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+async def posted_lists(request: Request) -> dict[str, list[str]]:
+    """The submitted form with every value of each name (several checkboxes of one name): `form: PostedLists`."""
+    form = await request.form()
+    found: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            found.setdefault(key, []).append(value)
+    return found
+
+
+Posted = Annotated[dict[str, str], Depends(posted)]
+PostedLists = Annotated[dict[str, list[str]], Depends(posted_lists)]
 
 
 def page_router(**kwargs) -> APIRouter:

@@ -104,7 +104,7 @@ def test_a_hand_over_is_due_on_the_next_working_day_reminded_escalated_once(clie
         _pass(factory)
         assert len(_notices(factory, rep.id, "followup_overdue")) == 1
         (escalated,) = _notices(factory, manager.id, "followup_escalated")
-        assert "Aino Laine" in escalated.title
+        assert "Aino Laine" in escalated.title and f"{rep.email})" in escalated.body  # a name, never an id
         assert _count(factory, events.FOLLOWUP_OVERDUE) == 1
         state = client.get(f"/api/v1/leads/{lead_id}/followup", headers=rep.headers).json()
         assert state["status"] == "overdue" and state["overdue_minutes"] == 5 and state["label"] == "Overdue 5 min"
