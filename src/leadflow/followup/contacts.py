@@ -58,6 +58,7 @@ def log(lead: Lead, *, session: Session, actor: Actor, kind: str, outcome: str, 
                                        duration_minutes=duration_minutes)
     if found:
         raise Invalid([FieldError(field, reason) for field, reason in found])
+    followup_service.lock_open([lead.id], session=session)  # follow-ups before the lead: the worker's lock order
     worker = lead.owner_id or actor.user_id
     availability = people_queries.availability([worker], session=session).get(worker) if worker else None
     step = outcomes.next_step(kind, outcome, moment=moment, at=at,
@@ -82,7 +83,8 @@ def log(lead: Lead, *, session: Session, actor: Actor, kind: str, outcome: str, 
     publish(session, events.CONTACT_LOGGED, {"lead_id": lead.id, "contact_id": contact.id, "user_id": actor.user_id,
                                              "kind": kind, "outcome": outcome, "occurred_at": occurred_at.isoformat()})
     followup_service.contacts_logged([followup_service.Logged(lead_id=lead.id, user_id=actor.user_id,
-                                                              contact_id=contact.id, occurred_at=occurred_at)],
+                                                              contact_id=contact.id, occurred_at=occurred_at,
+                                                              logged_at=moment)],
                                      session=session)
     task = None
     if step.task_kind is not None:

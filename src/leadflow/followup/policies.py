@@ -74,7 +74,7 @@ def _int(raw: Mapping, key: str, low: int, high: int, problems: list[tuple[str, 
             return None
         problems.append((key, "is required"))
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and value.strip().lstrip("-").isascii() and value.strip().lstrip("-").isdecimal():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         problems.append((key, f"must be a whole number from {low} to {high}"))

@@ -7,15 +7,16 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow import events
 from leadflow.clock import now
 from leadflow.db import begin_write
 from leadflow.errors import FieldError, Invalid
+from leadflow.followup import service as followup_service
 from leadflow.followup import tasks
-from leadflow.followup.models import Followup, Recycle
+from leadflow.followup.models import Recycle
 from leadflow.leads import service as leads_service
 from leadflow.leads.models import Lead
 from leadflow.outbox import publish
@@ -72,6 +73,8 @@ def recycle(lead: Lead, *, session: Session, actor: Actor, reason: str, note: st
         found.append(FieldError("note", f"at most {MAX_NOTE} characters"))
     if found:
         raise Invalid(found)
+    # Follow-ups before the lead (the one lock order): the open follow-up closes, timers and all.
+    followup_service.leads_left([lead.id], session=session, reason="recycled")
     (lead,) = leads_service.lock_for_owner([lead.id], session=session) or (lead,)
     leads_service.change_stage(session=session, lead=lead, to="nurture", actor=actor.label, reason="recycled",
                                note=note or None)
@@ -80,9 +83,6 @@ def recycle(lead: Lead, *, session: Session, actor: Actor, reason: str, note: st
     session.add(row)
     session.flush()
     tasks.cancel_open(lead.id, session=session, actor=actor.label, why="recycled to marketing")
-    session.execute(update(Followup).where(Followup.lead_id == lead.id, Followup.status == "open")
-                    .values(status="closed", close_reason="recycled", closed_at=now(), next_at=None, next_step=None)
-                    .execution_options(synchronize_session=False))
     leads_service.add_activity(session=session, lead_id=lead.id, kind="recycled", actor=actor.label,
                                summary=f"Recycled to marketing: {known[reason]}; revisit on {revisit_on.isoformat()}"
                                + (f" \u2014 {note[:200]}" if note else ""),

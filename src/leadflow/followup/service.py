@@ -27,34 +27,51 @@ from leadflow.routing import service as routing_service
 
 @dataclass(frozen=True)
 class Logged:
-    """A contact attempt logged: by whom, for which lead, when (what closes the owner's open follow-up)."""
+    """A contact attempt logged: by whom, for which lead, when it happened and when it was logged (what closes the
+    owner's open follow-up)."""
 
     lead_id: int
     user_id: int | None
     contact_id: int
     occurred_at: datetime
+    logged_at: datetime | None = None  # None: as it happened
+
+
+def counted_at(occurred_at: datetime, logged_at: datetime | None, due_at: datetime) -> datetime:
+    """When a contact counts for the follow-up: when it happened, unless it was logged after the due time while
+    saying it happened before it; then when it was logged (a call logged late never makes a missed follow-up look
+    in time)."""
+    if logged_at is not None and occurred_at <= due_at < logged_at:
+        return logged_at
+    return occurred_at
+
+
+def lock_open(lead_ids: list[int], *, session: Session) -> list[Followup]:
+    """Take the leads' open follow-ups first, before anything touches the leads (the one lock order: follow-ups,
+    then leads), as logging a contact does before it writes."""
+    return _lock_open(lead_ids, session=session)
 
 
 def contacts_logged(items: list[Logged], *, session: Session) -> list[int]:
     """The owner's first contact follows a lead up: each open follow-up of these leads owned by the person who
-    logged the contact is closed as followed up (on time or late). Returns the follow-ups closed."""
+    logged the contact is closed as followed up (in time or late, by `counted_at`). Returns the follow-ups closed."""
     by_lead = {}
     for item in sorted(items, key=lambda i: i.occurred_at):
         by_lead.setdefault(item.lead_id, []).append(item)
     if not by_lead:
         return []
-    rows = session.scalars(select(Followup).where(Followup.lead_id.in_(list(by_lead)),
-                                                  Followup.status == "open").with_for_update()).all()
     closed = []
-    for row in rows:
+    for row in _lock_open(list(by_lead), session=session):
+        handed, due = as_utc(row.handed_at), as_utc(row.due_at)
         first = next((i for i in by_lead[row.lead_id] if i.user_id is not None and i.user_id == row.owner_id
-                      and i.occurred_at >= row.handed_at), None)
+                      and i.occurred_at >= handed), None)
         if first is None:
             continue
+        at = counted_at(first.occurred_at, first.logged_at, due)
         row.status = "followed_up"
-        row.first_contact_at = first.occurred_at
+        row.first_contact_at = at
         row.contact_id = first.contact_id
-        row.closed_at = first.occurred_at
+        row.closed_at = at
         row.next_at = None
         row.next_step = None
         closed.append(row.id)

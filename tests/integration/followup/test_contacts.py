@@ -101,6 +101,21 @@ def test_the_owners_first_contact_follows_the_lead_up(client, auth, factory):
         assert row.status == "followed_up" and row.contact_id is not None
 
 
+def test_a_call_logged_after_the_due_time_counts_as_late_whatever_time_it_claims(client, auth, factory):
+    rep, lead_id = rep_with_lead(client, auth, factory)
+    due = datetime.now(UTC) - timedelta(hours=3)
+    with factory() as session:
+        session.add(Followup(lead_id=lead_id, owner_id=rep.id, due_at=due, handed_at=due - timedelta(hours=24),
+                             escalated_at=due))
+        session.commit()
+    claimed = (due - timedelta(hours=1)).isoformat()  # "I called an hour before it was due"
+    assert client.post(f"/api/v1/leads/{lead_id}/contacts", headers=rep.headers,
+                       json={"outcome": "reached", "occurred_at": claimed}).status_code == 201
+    state = client.get(f"/api/v1/leads/{lead_id}/followup", headers=rep.headers).json()
+    assert state["status"] == "followed_up"
+    assert datetime.fromisoformat(state["first_contact_at"]) > due  # counted when it was logged: late
+
+
 def test_a_rep_cannot_log_on_or_read_another_reps_lead(client, auth, factory):
     rep, lead_id = rep_with_lead(client, auth, factory)
     other = person(factory, "sales_rep")

@@ -49,3 +49,9 @@ def test_the_snapshot_keeps_what_set_the_times():
                                  "remind_before_minutes": 120, "escalate": True, "reassign_after_hours": None,
                                  "task_kind": "call", "id": None}
     assert policies.dump(policy)["task_kind"] == "call"
+
+
+@pytest.mark.parametrize("text", ["²", "٣", "1e3", "12.5"])
+def test_digits_of_other_scripts_and_decimals_are_refused_with_the_field(text):
+    policy, problems = policies.check({"name": "Odd", "hours": text})
+    assert policy is None and [field for field, _ in problems] == ["hours"]
