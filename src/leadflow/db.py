@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import deque
@@ -10,7 +11,8 @@ from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, Text, TypeDecorator, create_engine, event
+from sqlalchemy import (BigInteger, DateTime, Integer, MetaData, String, Text, TypeDecorator, create_engine, event,
+                        text)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
@@ -250,6 +252,21 @@ def begin_write(session: Session) -> None:
     if isinstance(session, ReadSession):
         raise ReadOnly("this session is for reads only; write in a session of make_sessionmaker(engine)")
     session.connection()
+
+
+def lock_number(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def lock_keys(keys: list[str], *, session: Session) -> None:
+    """Serialize the writers of these named things until the transaction ends (captures that could be the same
+    person, edits of one rule list). PostgreSQL: a transaction-scoped advisory lock per key, in sorted order (no
+    deadlocks). SQLite: the transaction's write lock does it already."""
+    if session.get_bind().dialect.name != "postgresql":
+        begin_write(session)
+        return
+    for key in sorted(set(keys)):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_number(key)})
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from leadflow import clock, events, outbox
 from leadflow.clock import as_utc
 from leadflow.conditions.syntax import RuleError
-from leadflow.db import begin_write
+from leadflow.db import begin_write, lock_keys
 from leadflow.errors import Conflict, FieldError, Invalid, NotFound
 from leadflow.followup import policies, sla
 from leadflow.followup.models import Followup, FollowupPolicy, Task
@@ -120,6 +120,12 @@ def _write_policy(row: FollowupPolicy, policy: policies.Policy, *, actor: str) -
     row.updated_by, row.updated_at = actor, clock.now()
 
 
+def _lock_policies(session: Session) -> None:
+    """One writer of the policy list at a time (its names are unique and its positions a sequence): PostgreSQL's
+    advisory lock, SQLite's write lock."""
+    lock_keys(["followup_policies"], session=session)
+
+
 def _unique_name(name: str, *, session: Session, except_id: int | None = None) -> None:
     for row in policy_rows(session=session):
         if row.id != except_id and row.name.casefold() == name.casefold():
@@ -129,7 +135,7 @@ def _unique_name(name: str, *, session: Session, except_id: int | None = None) -
 def create_policy(document: object, *, session: Session, actor: str) -> FollowupPolicy:
     """A new policy, tried after the existing ones unless the document gives its `position` (0: first)."""
     policy = _checked(document)
-    begin_write(session)
+    _lock_policies(session)
     rows = policy_rows(session=session)
     if len(rows) >= policies.MAX_POLICIES:
         raise Invalid.one("policy", f"at most {policies.MAX_POLICIES} policies")
@@ -146,7 +152,7 @@ def create_policy(document: object, *, session: Session, actor: str) -> Followup
 
 def update_policy(policy_id: int, document: object, *, session: Session, actor: str) -> FollowupPolicy:
     policy = _checked(document)
-    begin_write(session)
+    _lock_policies(session)
     row = get_policy(policy_id, session=session)
     _unique_name(policy.name, session=session, except_id=row.id)
     _write_policy(row, policy, actor=actor)
@@ -158,7 +164,7 @@ def update_policy(policy_id: int, document: object, *, session: Session, actor: 
 
 
 def move_policy(policy_id: int, position: object, *, session: Session, actor: str) -> FollowupPolicy:
-    begin_write(session)
+    _lock_policies(session)
     row = get_policy(policy_id, session=session)
     _renumber(policy_rows(session=session), row, position)
     row.updated_by, row.updated_at = actor, clock.now()
@@ -178,7 +184,7 @@ def _renumber(rows: list[FollowupPolicy], moved: FollowupPolicy, position: objec
 
 
 def delete_policy(policy_id: int, *, session: Session) -> None:
-    begin_write(session)
+    _lock_policies(session)
     row = get_policy(policy_id, session=session)
     session.delete(row)
     session.flush()
@@ -208,7 +214,7 @@ def import_policies(documents: object, *, session: Session, actor: str) -> list[
             checked.append(policy)
     if problems:
         raise Invalid(problems)
-    begin_write(session)
+    _lock_policies(session)
     for row in policy_rows(session=session):
         session.delete(row)
     session.flush()

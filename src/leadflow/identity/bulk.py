@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from leadflow import db
+
 from leadflow.identity.candidates import CandidateIndex, name_lookup
 from leadflow.identity.models import LeadMatchKey
 from leadflow.identity.service import (
-    IN_BATCH, STATE_COLUMNS, identifier_keys, key_holders, lock_number, model,
+    IN_BATCH, STATE_COLUMNS, identifier_keys, key_holders, model,
 )
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.models import Lead
@@ -40,7 +42,7 @@ def lock_many(keys: set[str] | list[str], *, session: Session) -> None:
     """lock_keys for a chunk's keys in one statement, in the same (sorted) order, so no capture waits in a cycle."""
     if session.get_bind().dialect.name != "postgresql" or not keys:
         return
-    numbers = [lock_number(key) for key in sorted(set(keys))]
+    numbers = [db.lock_number(key) for key in sorted(set(keys))]
     session.execute(text(
         "SELECT count(pg_advisory_xact_lock(k)) FROM "
         "(SELECT k FROM unnest(CAST(:keys AS bigint[])) WITH ORDINALITY AS t(k, n) ORDER BY n) AS ordered"

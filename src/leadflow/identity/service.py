@@ -3,7 +3,6 @@ submission (the decision is identity.candidates'), blocking keys, the match mode
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections import OrderedDict
@@ -12,6 +11,7 @@ from functools import lru_cache
 from sqlalchemy import delete, func, insert, select, text, union
 from sqlalchemy.orm import Session
 
+from leadflow import db
 from leadflow.clock import now
 from leadflow.db import InstanceSetting
 from leadflow.identity import blocking, candidates
@@ -41,19 +41,9 @@ def match_keys(fields: dict) -> list[str]:
 
 
 def lock_keys(keys: list[str], *, session: Session) -> None:
-    """Serialize captures that could be the same person, until the transaction ends.
-
-    PostgreSQL: a transaction-scoped advisory lock per key, in sorted order (no deadlocks).
-    SQLite: the capture's first write already holds the database's single write lock.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for key in keys:
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_number(key)})
-
-
-def lock_number(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+    """Serialize captures that could be the same person, until the transaction ends (`db.lock_keys`: an advisory
+    lock per key on PostgreSQL, in sorted order; SQLite's write lock)."""
+    db.lock_keys(keys, session=session)
 
 
 def fingerprint_of(fields: dict, custom_fields: dict | None = None) -> str | None:

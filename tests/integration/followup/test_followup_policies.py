@@ -4,9 +4,15 @@ source, band or team), 422s name the field, only holders of followup:policies ch
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 
+from fastapi.testclient import TestClient
+
 from leadflow import clock, db, worker
+from leadflow.app import create_app
+from leadflow.people import service as people_service
+from tests.conftest import make_settings
 from tests.integration.live import run_cli
 from tests.integration.people.factories import lead, person, team
 
@@ -103,3 +109,39 @@ def test_the_command_line_imports_lists_and_exports_policies(fresh_database, tmp
     assert r.returncode == 1 and "policies[0].hours" in r.stderr
     assert "1. Web forms" in run_cli(url, "followup", "policies", "list").stdout  # unchanged
     assert run_cli(url, "followup", "due").stdout.strip() == "no follow-up timer is due"
+
+
+def test_the_same_policy_made_by_several_people_at_once_is_made_once(fresh_database):
+    """Names are unique and positions a sequence however many write at once (one writer of the list at a time)."""
+    db.upgrade(fresh_database.url)
+    app = create_app(make_settings(fresh_database.url))
+    engine = db.make_engine(fresh_database.url)
+    factory = db.make_sessionmaker(engine)
+    try:
+        with factory() as session:
+            _, key = people_service.create_api_key(session=session, name="tests")
+            session.commit()
+        auth = {"Authorization": f"Bearer {key}"}
+        results: list[int] = []
+        barrier = threading.Barrier(6)
+
+        def create(index: int) -> None:
+            with TestClient(app) as mine:
+                barrier.wait(timeout=60)
+                name = "Trade fair" if index % 2 else f"Web {index}"
+                results.append(mine.post("/api/v1/followup/policies", headers=auth,
+                                         json={"name": name, "hours": 8}).status_code)
+
+        threads = [threading.Thread(target=create, args=(i,)) for i in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(results) == [201, 201, 201, 201, 409, 409], results
+        with TestClient(app) as client:
+            rows = client.get("/api/v1/followup/policies", headers=auth).json()
+        names = [p["name"] for p in rows]
+        assert sorted(names) == ["Trade fair", "Web 0", "Web 2", "Web 4"]
+        assert sorted(p["position"] for p in rows) == [0, 1, 2, 3]
+    finally:
+        engine.dispose()
