@@ -92,7 +92,7 @@ def _board(session, actor, f: queries.OpportunityFilter, per_column: int) -> dic
         rows += queries.stage_cards(actor, f, session=session, stages_in=[stage.key], limit=per_column)
         rows = rows[:per_column]
         count = sum(x.count for x in lines)
-        columns.append({"stage": stage, "cards": queries.cards(rows, session=session), "count": count,
+        columns.append({"stage": stage, "cards": rows, "count": count,
                         "more": count - len(rows), "value": _money(value), "weighted": _money(weighted)})
     closed = {}
     for outcome in ("won", "lost"):
@@ -102,7 +102,12 @@ def _board(session, actor, f: queries.OpportunityFilter, per_column: int) -> dic
                 _add(value, x.currency, x.value)
         rows = queries.stage_cards(actor, f, session=session, status=outcome, limit=CLOSED_SHOWN)
         closed[outcome] = {"count": sum(x.count for x in sums if x.status == outcome), "value": _money(value),
-                           "cards": queries.cards(rows, session=session)}
+                           "cards": rows}
+    # The cards of every column made at once (their leads, companies and owners read in one go each).
+    shown = [*(r for c in columns for r in c["cards"]), *(r for c in closed.values() for r in c["cards"])]
+    made = {card.opportunity.id: card for card in queries.cards(shown, session=session)}
+    for box in [*columns, *closed.values()]:
+        box["cards"] = [made[r.id] for r in box["cards"]]
     reasons = {kind: queries.close_reasons(kind, session=session) for kind in ("won", "lost")}
     return {"columns": columns, "closed": closed, "stages": stages, "reasons": reasons,
             "outcome_stage": {s.outcome: s.key for s in stages if s.outcome != "open"},
