@@ -47,6 +47,12 @@ def members_of(team_ids: Select) -> Select:
     return select(User.id).where(User.team_id.in_(team_ids))
 
 
+def team_ids_of(user_ids: Iterable[int], *, session: Session) -> dict[int, int | None]:
+    """Each user's team (None: in no team); users not found are left out."""
+    ids = sorted({i for i in user_ids if i is not None})
+    return dict(session.execute(select(User.id, User.team_id).where(User.id.in_(ids))).tuples().all()) if ids else {}
+
+
 def team_names(team_ids: Iterable[int], *, session: Session) -> dict[int, str]:
     ids = sorted(set(team_ids))
     return {i: name for i, name in session.execute(select(Team.id, Team.name).where(Team.id.in_(ids)))} if ids else {}

@@ -3,7 +3,6 @@ play, the weighted pipeline and the managed lists."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -15,7 +14,7 @@ from leadflow.leads import queries as leads_queries
 from leadflow.leads.visibility import sees_all
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
-from leadflow.pipeline import queries, service
+from leadflow.pipeline import domain, queries, service
 from leadflow.pipeline.schemas import (
     CloseCreate, CompetitorCreate, CompetitorRead, ForecastLineRead, ForecastRead, MentionRead, OpportunityCreate,
     OpportunityRead, OpportunityUpdate, QuoteCreate, QuoteRead, QuoteUpdate, ReasonRead, ReopenCreate, StageRead,
@@ -25,7 +24,6 @@ router = APIRouter(prefix="/api/v1", tags=["pipeline"])
 
 Reader = Annotated[Actor, permitted("pipeline:read")]
 Writer = Annotated[Actor, permitted("pipeline:write")]
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def read(card: queries.Card) -> OpportunityRead:
@@ -49,8 +47,9 @@ def quote_read(q) -> QuoteRead:
 
 def _filter(actor: Actor, session, *, owner: int | None, team: int | None, status: str | None, stage: str | None,
             close_month: str | None, lead_id: int | None = None) -> queries.OpportunityFilter:
-    if close_month and not MONTH.match(close_month):
-        raise Invalid.one("close_month", "a month like 2026-03")
+    problem = domain.check_month(close_month) if close_month else None
+    if problem:
+        raise Invalid.one("close_month", problem)
     if owner is not None and not sees_all(actor) and leads_queries.owner_to_filter_by(
             actor, owner, session=session) is None:
         raise Invalid.one("owner", "you can filter only by yourself and your teams' members")
@@ -96,8 +95,8 @@ def create_opportunity(body: OpportunityCreate, session: DbSession, actor: Write
     lead = None
     if body.lead_id is not None:
         lead = leads_queries.visible_lead(actor, body.lead_id, session=session)
-    elif body.company_id is not None:
-        leads_queries.companies_by_id({body.company_id}, session=session).get(body.company_id) or _no_company()
+    if body.company_id is not None:
+        _company_allowed(body.company_id, lead, session)
     _owner_allowed(actor, body.owner_id, session)
     row = service.create(session=session, actor=actor, values=values, lead=lead, company_id=body.company_id,
                          owner_id=body.owner_id)
@@ -105,8 +104,13 @@ def create_opportunity(body: OpportunityCreate, session: DbSession, actor: Write
     return read(queries.card(row, session=session))
 
 
-def _no_company():
-    raise Invalid.one("company_id", "no such company")
+def _company_allowed(company_id: int, lead, session) -> None:
+    """A company given beside a lead must be the lead's own company; given alone, it must exist."""
+    if lead is not None:
+        if company_id != lead.company_id:
+            raise Invalid.one("company_id", "not the lead's company (leave it out: the lead's company is used)")
+    elif leads_queries.companies_by_id({company_id}, session=session).get(company_id) is None:
+        raise Invalid.one("company_id", "no such company")
 
 
 @router.get("/opportunities/{opportunity_id}", response_model=OpportunityRead)

@@ -196,6 +196,19 @@ def folded_name(name: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", name.casefold()).split())[:200]
 
 
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+FIRST_YEAR, LAST_YEAR = 1900, 9998  # a month's bounds (its first day and the next month's) stay valid dates
+
+
+def check_month(text: str) -> str | None:
+    """The problem with a close month given as text (YYYY-MM, years 1900 to 9998), or None."""
+    if not MONTH.match(text):
+        return "a month like 2026-03"
+    if not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+        return f"a year from {FIRST_YEAR} to {LAST_YEAR}"
+    return None
+
+
 def close_month(day: date | None) -> str | None:
     return f"{day.year:04d}-{day.month:02d}" if day else None
 

@@ -6,19 +6,18 @@ from __future__ import annotations
 from fastapi import Request
 
 from leadflow.errors import Invalid, NotFound
-from leadflow.http import DbSession
+from leadflow.http import DbSession, retry_races
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.models import Lead
 from leadflow.people.deps import PageActor
 from leadflow.pipeline import queries, service
-from leadflow.web.pages import lead_changed, page_router, render
+from leadflow.web.pages import Posted, is_htmx, lead_changed, page_router, render
 
 router = page_router(tags=["pages"])
 
 
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {key: value.strip() for key, value in form.items() if isinstance(value, str)}
+def _trimmed(form: dict[str, str]) -> dict[str, str]:
+    return {key: value.strip() for key, value in form.items()}
 
 
 def _panel(request: Request, session, actor, lead: Lead, *, status: str | None = None, error: str | None = None,
@@ -33,7 +32,7 @@ def _panel(request: Request, session, actor, lead: Lead, *, status: str | None =
         "reasons": {kind: queries.close_reasons(kind, session=session) for kind in ("won", "lost")},
         "can_write": actor.can("pipeline:write"),
     }
-    if request.headers.get("hx-request") == "true":
+    if is_htmx(request):
         return render(request, "pipeline/_panel.html", context, status_code=status_code,
                       headers=lead_changed("pipeline") if changed else None)
     return render(request, "pipeline/lead_pipeline.html", context, status_code=status_code)
@@ -51,10 +50,11 @@ def lead_pipeline(lead_id: int, request: Request, session: DbSession, actor: Pag
 
 
 @router.post("/leads/{lead_id:int}/pipeline/opportunities")
-async def add_opportunity(lead_id: int, request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def add_opportunity(lead_id: int, request: Request, form: Posted, session: DbSession, actor: PageActor):
     actor.require("pipeline:write")
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
-    form = await _form(request)
+    form = _trimmed(form)
     values = {k: form.get(k, "") for k in ("name", "value", "currency", "expected_close", "stage", "probability")}
     values = {k: v for k, v in values.items() if v != "" or k in ("name", "value")}
     try:
@@ -74,13 +74,14 @@ def _own_opportunity(actor, lead: Lead, opportunity_id: int, session):
 
 
 @router.post("/leads/{lead_id:int}/pipeline/opportunities/{opportunity_id:int}")
-async def change_opportunity(lead_id: int, opportunity_id: int, request: Request, session: DbSession,
+@retry_races
+def change_opportunity(lead_id: int, opportunity_id: int, request: Request, form: Posted, session: DbSession,
                              actor: PageActor):
     """Edit, move, mark won or lost, or reopen: `action` says which."""
     actor.require("pipeline:write")
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     row = _own_opportunity(actor, lead, opportunity_id, session)
-    form = await _form(request)
+    form = _trimmed(form)
     action = form.get("action", "edit")
     try:
         if action == "won":
@@ -108,10 +109,11 @@ async def change_opportunity(lead_id: int, opportunity_id: int, request: Request
 
 
 @router.post("/leads/{lead_id:int}/pipeline/quotes")
-async def add_quote(lead_id: int, request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def add_quote(lead_id: int, request: Request, form: Posted, session: DbSession, actor: PageActor):
     actor.require("pipeline:write")
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
-    form = await _form(request)
+    form = _trimmed(form)
     values = {"amount": form.get("amount", ""), "currency": form.get("currency") or "EUR",
               "reference": form.get("reference") or None,
               "opportunity_id": int(form["opportunity_id"]) if form.get("opportunity_id", "").isdecimal() else None}
@@ -125,13 +127,14 @@ async def add_quote(lead_id: int, request: Request, session: DbSession, actor: P
 
 
 @router.post("/leads/{lead_id:int}/pipeline/quotes/{quote_id:int}")
-async def quote_status(lead_id: int, quote_id: int, request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def quote_status(lead_id: int, quote_id: int, request: Request, form: Posted, session: DbSession, actor: PageActor):
     actor.require("pipeline:write")
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     if queries.visible_quote(actor, quote_id, session=session).lead_id != lead.id:
         raise NotFound("quote", quote_id)
     quote = service.lock_quote(quote_id, session=session)
-    form = await _form(request)
+    form = _trimmed(form)
     try:
         service.set_quote_status(quote, session=session, actor=actor, status=form.get("status", ""))
     except Invalid as exc:
@@ -142,10 +145,11 @@ async def quote_status(lead_id: int, quote_id: int, request: Request, session: D
 
 
 @router.post("/leads/{lead_id:int}/pipeline/competitors")
-async def add_competitor(lead_id: int, request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def add_competitor(lead_id: int, request: Request, form: Posted, session: DbSession, actor: PageActor):
     actor.require("pipeline:write")
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
-    form = await _form(request)
+    form = _trimmed(form)
     try:
         _, competitor = service.note_competitor(session=session, actor=actor, lead=lead, name=form.get("name", ""),
                                                 note=form.get("note") or None)

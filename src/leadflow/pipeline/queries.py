@@ -7,16 +7,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.errors import NotFound
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.models import Company, Lead
+from leadflow.leads.domain import spreadsheet_safe
 from leadflow.leads.visibility import sees_all
 from leadflow.people import roles
 from leadflow.people import service as people_service
-from leadflow.people.models import Team, User
+from leadflow.people import queries as people_queries
 from leadflow.people.service import Actor
 from leadflow.pipeline import domain
 from leadflow.pipeline.models import CloseReason, Competitor, CompetitorMention, Opportunity, OpportunityStage, Quote
@@ -71,8 +72,8 @@ def visible_opportunities(actor: Actor) -> Select:
     of_leads = Opportunity.lead_id.in_(leads_queries.visible_ids(actor))
     owners = Opportunity.owner_id == actor.user_id
     if roles.LEAD_VISIBILITY.get(actor.role) == "team":
-        teams = select(Team.id).where(or_(Team.manager_id == actor.user_id, Team.id == actor.team_id))
-        owners = or_(owners, Opportunity.owner_id.in_(select(User.id).where(User.team_id.in_(teams))))
+        teams = people_queries.led_team_ids(actor.user_id, actor.team_id)
+        owners = or_(owners, Opportunity.owner_id.in_(people_queries.members_of(teams)))
     return query.where(or_(of_leads, and_(Opportunity.lead_id.is_(None), owners)))
 
 
@@ -146,6 +147,54 @@ def opportunities(actor: Actor, f: OpportunityFilter, *, session: Session, limit
     query = filtered(actor, f).order_by(Opportunity.expected_close.is_(None), Opportunity.expected_close,
                                         Opportunity.id)
     return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+@dataclass
+class StageSum:
+    stage: str
+    status: str
+    currency: str
+    count: int
+    value: Decimal
+    weighted: Decimal
+
+
+def stage_sums(actor: Actor, f: OpportunityFilter, *, session: Session) -> list[StageSum]:
+    """Per stage, status and currency, over every opportunity the actor sees with the filter (no limit): count,
+    value and weighted value. The weighted value is summed per rep's probability and rounded once to the cent
+    (won x1, lost x0, open x the rep's probability or the stage's default)."""
+    seen = filtered(actor, f).subquery()
+    query = (select(seen.c.stage, seen.c.status, seen.c.currency, seen.c.probability, func.count(),
+                    func.sum(seen.c.value))
+             .group_by(seen.c.stage, seen.c.status, seen.c.currency, seen.c.probability))
+    by_key = {s.key: s for s in stages(session=session, active_only=False)}
+    found: dict[tuple, StageSum] = {}
+    for stage, status, currency, rep, count, value in session.execute(query):
+        value = Decimal(value or 0).quantize(Decimal("0.01"))
+        known = by_key.get(stage)
+        probability = domain.effective_probability(status=status, rep_probability=rep,
+                                                   stage_probability=known.probability if known else 0)
+        line = found.setdefault((stage, status, currency),
+                                StageSum(stage, status, currency, 0, Decimal("0.00"), Decimal("0.00")))
+        line.count += count
+        line.value += value
+        line.weighted += domain.weighted(value, currency, probability).amount
+    return list(found.values())
+
+
+def stage_cards(actor: Actor, f: OpportunityFilter, *, session: Session, stages_in: list[str] | None = None,
+                stages_out: list[str] | None = None, status: str = "open", limit: int = 200) -> list[Opportunity]:
+    """One column's opportunities: open ones by expected close, or (won, lost) the latest closed first."""
+    query = filtered(actor, f).where(Opportunity.status == status)
+    if stages_in is not None:
+        query = query.where(Opportunity.stage.in_(stages_in))
+    if stages_out is not None:
+        query = query.where(Opportunity.stage.not_in(stages_out))
+    if status == "open":
+        query = query.order_by(Opportunity.expected_close.is_(None), Opportunity.expected_close, Opportunity.id)
+    else:
+        query = query.order_by(Opportunity.closed_at.desc(), Opportunity.id.desc())
+    return list(session.scalars(query.limit(limit)))
 
 
 def lead_opportunities(lead_id: int, *, session: Session) -> list[Opportunity]:
@@ -323,11 +372,5 @@ def csv_text(columns: tuple[str, ...], rows: list[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _safe(v) for k, v in row.items()})
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return out.getvalue()
-
-
-def _safe(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

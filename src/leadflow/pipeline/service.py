@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadflow import outbox
@@ -23,7 +24,7 @@ from leadflow.pipeline import domain
 from leadflow.pipeline.models import (
     CloseReason, Competitor, CompetitorMention, Opportunity, OpportunityStage, Quote,
 )
-from leadflow.people.models import User
+from leadflow.people import queries as people_queries
 from leadflow.people.service import Actor
 
 # Lead stages from which an opportunity's lead passes through SQL on its way to Opportunity (lifecycle MOVES lets
@@ -107,13 +108,16 @@ def _reason_keys(*, session: Session) -> dict[str, tuple[str, ...]]:
 
 
 def _lock_lead(lead_id: int, *, session: Session) -> Lead:
-    """The lead, locked for the change (a lead's opportunities and stage change one writer at a time). Every lock
-    here reloads the row (populate_existing): what was read before the lock may have changed since."""
-    lead = session.scalar(select(Lead).where(Lead.id == lead_id).with_for_update()
-                         .execution_options(populate_existing=True))
-    if lead is None:
+    """The lead, locked for the change with leads' one lock (a lead's opportunities, owner and stage change one
+    writer at a time), reloaded: what was read before the lock may have changed since. A merged lead is gone."""
+    found = leads_service.lock_for_owner([lead_id], session=session)
+    if not found:
         raise NotFound("lead", lead_id)
-    return lead
+    return found[0]
+
+
+def _team_of(user_id: int, *, session: Session) -> int | None:
+    return people_queries.team_ids_of([user_id], session=session).get(user_id)
 
 
 def _to_opportunity_stage(lead: Lead, actor: str, *, session: Session) -> None:
@@ -149,7 +153,7 @@ def create(*, session: Session, actor: Actor, values: dict, lead: Lead | None = 
         company_id = company_id or lead.company_id
     owner = owner_id or (lead.owner_id if lead is not None else None) or actor.user_id
     if team_id is None and owner is not None:
-        team_id = session.scalar(select(User.team_id).where(User.id == owner))
+        team_id = _team_of(owner, session=session)
     moment = now()
     opportunity = Opportunity(lead_id=lead.id if lead else None, company_id=company_id, stage=stage.key,
                               status="open", owner_id=owner, team_id=team_id, created_by=actor.label,
@@ -191,8 +195,7 @@ def update_opportunity(opportunity: Opportunity, *, session: Session, actor: Act
     if "owner_id" in values and values["owner_id"] != opportunity.owner_id:
         changed["owner_id"] = [opportunity.owner_id, values["owner_id"]]
         opportunity.owner_id = values["owner_id"]
-        opportunity.team_id = team_id if team_id is not None else session.scalar(
-            select(User.team_id).where(User.id == values["owner_id"]))
+        opportunity.team_id = team_id if team_id is not None else _team_of(values["owner_id"], session=session)
     if values.get("stage") and values["stage"] != opportunity.stage:
         move(opportunity, session=session, actor=actor, to=values["stage"], reason=values.get("reason"),
              note=values.get("note"))
@@ -442,7 +445,11 @@ def set_competitor(competitor_id: int, *, session: Session, name: str | None = N
         competitor.name, competitor.name_key = clean, key
     if active is not None:
         competitor.active = active
-    session.flush()
+    try:
+        with session.begin_nested():  # a name another client took since the check above: a clear answer, no retry
+            session.flush()
+    except IntegrityError:
+        raise Invalid.one("name", "another competitor has this name") from None
     return competitor
 
 

@@ -3,23 +3,22 @@ pipeline by month, owner and team."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from fastapi import Request
 from fastapi.responses import PlainTextResponse
 
 from leadflow.errors import Invalid, NotFound
-from leadflow.http import DbSession
+from leadflow.http import DbSession, retry_races
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.visibility import sees_all
 from leadflow.people.deps import PageActor
-from leadflow.pipeline import queries, service
-from leadflow.web.pages import page_router, render
+from leadflow.pipeline import domain, queries, service
+from leadflow.web.pages import Posted, is_htmx, page_router, render
 
 router = page_router(tags=["pages"])
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CLOSED_SHOWN = 8  # the latest won and lost cards shown under their totals
+PER_COLUMN, MAX_PER_COLUMN = 200, 500  # cards shown per open column (?per_column=, 1 to 500); the totals count all
 
 
 def _int(text: str | None) -> int | None:
@@ -27,6 +26,8 @@ def _int(text: str | None) -> int | None:
 
 
 def _filters(request: Request, session, actor) -> tuple[queries.OpportunityFilter, dict, list[str]]:
+    """The filters of the board, the forecast page and the export (owner, team, close month; the export also stage
+    and status), with the problems of those given wrong (each left out, the page answering 422)."""
     args = request.query_params
     problems = []
     owner, team, month = _int(args.get("owner")), _int(args.get("team")), (args.get("month") or "").strip()
@@ -34,11 +35,21 @@ def _filters(request: Request, session, actor) -> tuple[queries.OpportunityFilte
             actor, owner, session=session) is None:
         problems.append("You can filter only by yourself and your teams' members.")
         owner = None
-    if month and not MONTH.match(month):
-        problems.append("The close month is a month like 2026-03.")
+    month_problem = domain.check_month(month) if month else None
+    if month_problem:
+        problems.append(f"The close month must be {month_problem}.")
         month = ""
-    chosen = {"owner": owner, "team": team, "month": month}
-    return queries.OpportunityFilter(owner_id=owner, team_id=team, close_month=month or None), chosen, problems
+    status = args.get("status") if args.get("status") in ("open", "won", "lost") else None
+    stage = (args.get("stage") or "").strip()[:40] or None
+    per_column = PER_COLUMN
+    if args.get("per_column") is not None:
+        per_column = _int(args.get("per_column")) or 0
+        if not 1 <= per_column <= MAX_PER_COLUMN:
+            problems.append(f"Cards per column must be a number from 1 to {MAX_PER_COLUMN}.")
+            per_column = PER_COLUMN
+    chosen = {"owner": owner, "team": team, "month": month, "per_column": per_column}
+    return (queries.OpportunityFilter(owner_id=owner, team_id=team, close_month=month or None, status=status,
+                                      stage=stage), chosen, problems)
 
 
 def _choices(session, actor) -> dict:
@@ -50,47 +61,70 @@ def _money(totals: dict[str, Decimal]) -> str:
     return " + ".join(f"{amount:,.2f} {currency}" for currency, amount in sorted(totals.items())) or "0.00"
 
 
-def _sum(cards: list[queries.Card], attribute: str) -> dict[str, Decimal]:
-    found: dict[str, Decimal] = {}
-    for card in cards:
-        amount = card.weighted.amount if attribute == "weighted" else card.opportunity.value
-        found[card.opportunity.currency] = found.get(card.opportunity.currency, Decimal("0")) + amount
-    return found
+def _add(into: dict[str, Decimal], currency: str, amount: Decimal) -> None:
+    into[currency] = into.get(currency, Decimal("0")) + amount
 
 
-def _board(session, actor, f: queries.OpportunityFilter) -> dict:
+def _board(session, actor, f: queries.OpportunityFilter, per_column: int) -> dict:
+    """Each open stage's column: its count and totals summed in SQL over every open opportunity the actor sees
+    (with the filters), and its first `per_column` cards by expected close; Won and Lost: count, value and the
+    latest few."""
     stages = queries.stages(session=session)
     open_stages = [s for s in stages if s.outcome == "open"]
-    cards = queries.cards(queries.opportunities(actor, f, session=session, limit=2000), session=session)
+    known = [s.key for s in open_stages]
+    sums = queries.stage_sums(actor, f, session=session)
+    # Open ones left at a stage no longer used are counted and shown in the first column, marked, until moved.
+    first = known[0] if known else None
     columns = []
+    total_weighted: dict[str, Decimal] = {}
     for stage in open_stages:
-        inside = [c for c in cards if c.opportunity.status == "open" and c.opportunity.stage == stage.key]
-        columns.append({"stage": stage, "cards": inside, "value": _money(_sum(inside, "value")),
-                        "weighted": _money(_sum(inside, "weighted"))})
-    # Open ones left at a stage no longer used are shown in the first column, marked, until someone moves them.
-    known = {s.key for s in open_stages}
-    strays = [c for c in cards if c.opportunity.status == "open" and c.opportunity.stage not in known]
-    if strays and columns:
-        columns[0]["cards"] = strays + columns[0]["cards"]
+        lines = [x for x in sums if x.status == "open" and (x.stage == stage.key or (
+            stage.key == first and x.stage not in known))]
+        value: dict[str, Decimal] = {}
+        weighted: dict[str, Decimal] = {}
+        for x in lines:
+            _add(value, x.currency, x.value)
+            _add(weighted, x.currency, x.weighted)
+            _add(total_weighted, x.currency, x.weighted)
+        rows = []
+        if stage.key == first:
+            rows = queries.stage_cards(actor, f, session=session, stages_out=known, limit=per_column)
+        rows += queries.stage_cards(actor, f, session=session, stages_in=[stage.key], limit=per_column)
+        rows = rows[:per_column]
+        count = sum(x.count for x in lines)
+        columns.append({"stage": stage, "cards": rows, "count": count,
+                        "more": count - len(rows), "value": _money(value), "weighted": _money(weighted)})
     closed = {}
     for outcome in ("won", "lost"):
-        inside = sorted((c for c in cards if c.opportunity.status == outcome),
-                        key=lambda c: c.opportunity.closed_at, reverse=True)
-        closed[outcome] = {"count": len(inside), "value": _money(_sum(inside, "value")),
-                           "cards": inside[:CLOSED_SHOWN]}
+        value = {}
+        for x in sums:
+            if x.status == outcome:
+                _add(value, x.currency, x.value)
+        rows = queries.stage_cards(actor, f, session=session, status=outcome, limit=CLOSED_SHOWN)
+        closed[outcome] = {"count": sum(x.count for x in sums if x.status == outcome), "value": _money(value),
+                           "cards": rows}
+    # The cards of every column made at once (their leads, companies and owners read in one go each).
+    shown = [*(r for c in columns for r in c["cards"]), *(r for c in closed.values() for r in c["cards"])]
+    made = {card.opportunity.id: card for card in queries.cards(shown, session=session)}
+    for box in [*columns, *closed.values()]:
+        box["cards"] = [made[r.id] for r in box["cards"]]
     reasons = {kind: queries.close_reasons(kind, session=session) for kind in ("won", "lost")}
     return {"columns": columns, "closed": closed, "stages": stages, "reasons": reasons,
             "outcome_stage": {s.outcome: s.key for s in stages if s.outcome != "open"},
-            "total_weighted": _money(_sum([c for c in cards if c.opportunity.status == "open"], "weighted"))}
+            "total_weighted": _money(total_weighted)}
 
 
 def _page(request: Request, session, actor, *, message: str | None = None, error: str | None = None,
           status_code: int = 200, moved: int | None = None):
     f, chosen, problems = _filters(request, session, actor)
-    context = {**_board(session, actor, f), **_choices(session, actor), "chosen": chosen, "problems": problems,
+    f.status, f.stage = None, None  # the board shows every stage and status in its own place
+    if problems and status_code == 200:
+        status_code = 422
+    context = {**_board(session, actor, f, chosen["per_column"]), **_choices(session, actor), "chosen": chosen,
+               "problems": problems,
                "can_write": actor.can("pipeline:write"), "message": message, "error": error, "moved": moved,
                "query": request.url.query}
-    if request.headers.get("hx-request") == "true":
+    if is_htmx(request):
         return render(request, "pipeline/_board.html", context, status_code=status_code)
     return render(request, "pipeline/board.html", context, status_code=status_code)
 
@@ -102,13 +136,13 @@ def board(request: Request, session: DbSession, actor: PageActor):
 
 
 @router.post("/pipeline/{opportunity_id:int}/move")
-async def move(opportunity_id: int, request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def move(opportunity_id: int, request: Request, form: Posted, session: DbSession, actor: PageActor):
     """A card moved (dragged, or by its "Move to" menu): the board again, with what happened announced."""
     actor.require("pipeline:write")
-    form = await request.form()
-    to = str(form.get("stage") or "").strip()
-    reason = str(form.get("reason") or "").strip() or None
-    note = str(form.get("note") or "").strip()[:5000] or None
+    to = (form.get("stage") or "").strip()
+    reason = (form.get("reason") or "").strip() or None
+    note = (form.get("note") or "").strip()[:5000] or None
     try:
         queries.visible_opportunity(actor, opportunity_id, session=session)
     except NotFound:
@@ -134,10 +168,11 @@ async def move(opportunity_id: int, request: Request, session: DbSession, actor:
 def forecast(request: Request, session: DbSession, actor: PageActor):
     actor.require("pipeline:read")
     f, chosen, problems = _filters(request, session, actor)
+    f.status, f.stage = None, None
     groups = {group: queries.forecast(actor, f, session=session, group=group) for group in ("month", "owner", "team")}
     return render(request, "pipeline/forecast.html", {
         "groups": groups, "totals": queries.totals(groups["month"]), "chosen": chosen, "problems": problems,
-        **_choices(session, actor)})
+        **_choices(session, actor)}, status_code=422 if problems else 200)
 
 
 @router.get("/pipeline/export.csv")

@@ -59,7 +59,8 @@ def test_the_forecast_page_shows_month_owner_and_team_per_currency(client, auth,
     page = client.get("/pipeline/forecast")
     assert page.status_code == 200
     assert "2026-06" in page.text and "SEK" in page.text and "500.00" in page.text
-    assert client.get("/pipeline/forecast", params={"month": "June"}).status_code == 200  # told, not a 500
+    bad = client.get("/pipeline/forecast", params={"month": "June"})
+    assert bad.status_code == 422 and "The close month must be a month like 2026-03" in bad.text  # told, not a 500
     assert "a month like" in client.get("/pipeline/forecast", params={"month": "June"}).text
 
 

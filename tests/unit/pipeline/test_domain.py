@@ -124,3 +124,12 @@ def test_forecast_sums_per_group_and_currency_never_across_currencies():
     assert by_owner[(2, "EUR")].weighted == Decimal("10.00") and by_owner[(2, "EUR")].count == 2
     by_team = domain.forecast(rows, "team")
     assert set(by_team) == {(7, "EUR"), (7, "USD"), (None, "EUR")}
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("2026-03", None), ("1900-01", None), ("9998-12", None),
+    ("0000-01", "a year from 1900 to 9998"), ("9999-12", "a year from 1900 to 9998"),
+    ("1899-12", "a year from 1900 to 9998"), ("2026-13", "a month like 2026-03"), ("June", "a month like 2026-03"),
+])
+def test_a_close_month_is_a_month_whose_bounds_are_dates(text, problem):
+    assert domain.check_month(text) == problem
