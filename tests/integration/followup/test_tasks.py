@@ -203,3 +203,46 @@ def test_a_task_moved_and_done_at_once_is_never_moved_after_it_was_done(fresh_da
             else:
                 assert len(moved) == 1 and moved[0] < done
         engine.dispose()
+
+
+def test_cancel_policy_tasks_cancels_the_previous_owners_hand_over_tasks_only(client, auth, factory):
+    """The service call the follow-up's closing makes (service.py wires it): here called directly, its effects read
+    through the API. Of a lead with a previous owner only that owner's policy tasks; of another lead every policy
+    task; manual tasks and finished ones stay as they are."""
+    from leadflow.followup import tasks as followup_tasks
+    from leadflow.followup.models import Task
+
+    rep, lead_id = rep_with_lead(client, auth, factory)
+    mate = person(factory, "sales_rep")
+    other_lead = lead(client, auth, owner=mate)
+    due = datetime.now(UTC) + timedelta(hours=3)
+    with factory() as session:
+        made = {}
+        for name, lid, owner, origin, status in (
+                ("reps", lead_id, rep.id, "policy", "open"), ("mates", lead_id, mate.id, "policy", "open"),
+                ("manual", lead_id, rep.id, "manual", "open"), ("done", lead_id, rep.id, "policy", "done"),
+                ("other", other_lead, mate.id, "policy", "open")):
+            row = Task(lead_id=lid, owner_id=owner, kind="call", title=f"Hand-over {name}", due_at=due,
+                       origin=origin, status=status)
+            session.add(row)
+            session.flush()
+            made[name] = row.id
+        session.commit()
+    with factory() as session:
+        canceled = followup_tasks.cancel_policy_tasks([lead_id, other_lead], owner_ids={lead_id: rep.id},
+                                                      session=session, actor="system", why="reassigned")
+        session.commit()
+    assert canceled == [made["reps"], made["other"]]
+    statuses = {t["id"]: t["status"] for t in client.get("/api/v1/tasks", headers=auth,
+                                                         params={"owner": "", "due": "all"}).json()}
+    assert statuses[made["reps"]] == statuses[made["other"]] == "canceled"
+    assert (statuses[made["mates"]], statuses[made["manual"]], statuses[made["done"]]) == ("open", "open", "done")
+    completed = [p for p in published(factory, events.TASK_COMPLETED) if p["task_id"] in made.values()]
+    assert sorted((p["task_id"], p["status"]) for p in completed) == [(made["reps"], "canceled"),
+                                                                      (made["other"], "canceled")]
+    entries = [a["summary"] for a in client.get(f"/api/v1/leads/{lead_id}/activities", headers=auth).json()]
+    assert "Task canceled: Hand-over reps (reassigned)" in entries
+    with factory() as session:  # again: nothing left to cancel
+        assert followup_tasks.cancel_policy_tasks([lead_id, other_lead], owner_ids=None, session=session,
+                                                  actor="system", why="left sales") == [made["mates"]]
+        session.commit()
