@@ -22,6 +22,7 @@ from leadflow.leads import service as leads_service
 from leadflow.leads.models import Lead
 from leadflow.leads.visibility import sees_all
 from leadflow.outbox import publish
+from leadflow.people import public_holidays
 from leadflow.people import queries as people_queries
 from leadflow.people.service import Actor
 
@@ -60,10 +61,12 @@ def log(lead: Lead, *, session: Session, actor: Actor, kind: str, outcome: str, 
         raise Invalid([FieldError(field, reason) for field, reason in found])
     followup_service.lock_open([lead.id], session=session)  # follow-ups before the lead: the worker's lock order
     worker = lead.owner_id or actor.user_id
-    availability = people_queries.availability([worker], session=session).get(worker) if worker else None
+    availability = people_queries.working_time([worker], session=session).get(worker) if worker else None
     step = outcomes.next_step(kind, outcome, moment=moment, at=at,
                               timezone=availability.timezone if availability else "UTC",
-                              working_hours=availability.working_hours if availability else None)
+                              working_hours=availability.working_hours if availability else None,
+                              holidays=public_holidays.calendar(availability.holiday_country,
+                                                                availability.holiday_region) if availability else None)
     if next_task is not None:
         step = outcomes.NextStep(next_task.kind, next_task.title, next_task.due_at, "chosen by the person")
     elif no_next_step:

@@ -9,7 +9,7 @@ from fastapi import Request
 from leadflow.errors import Invalid
 from leadflow.followup import day, tasks
 from leadflow.followup.outcomes import TASK_KINDS
-from leadflow.http import DbSession
+from leadflow.http import DbSession, retry_races
 from leadflow.leads import queries as leads_queries
 from leadflow.people import queries as people_queries
 from leadflow.people.deps import PageActor
@@ -33,6 +33,7 @@ def my_day(request: Request, session: DbSession, actor: PageActor, user: str | N
 
 
 @router.post("/my-day/tasks/{task_id:int}/done")
+@retry_races
 def task_done(task_id: int, request: Request, session: DbSession, actor: PageActor):
     actor.require("followup:work")
     task = tasks.visible_task(actor, task_id, session=session)

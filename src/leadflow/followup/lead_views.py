@@ -9,26 +9,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import Request
 
 from leadflow.clock import now
-from leadflow.errors import Invalid
+from leadflow.errors import Conflict, Invalid
 from leadflow.followup import contacts, outcomes, recycling, sla, tasks
 from leadflow.followup import queries as followup_queries
-from leadflow.http import DbSession
+from leadflow.http import DbSession, retry_races
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.models import Lead
 from leadflow.people import queries as people_queries
 from leadflow.people.deps import PageActor
-from leadflow.web.pages import lead_changed, page_router, redirect, render
+from leadflow.web.pages import Posted, is_htmx, lead_changed, page_router, redirect, render
 
 router = page_router(tags=["pages"])
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 def timezone_of(user_id: int | None, *, session) -> str:
@@ -82,7 +73,7 @@ def _context(session, actor, lead: Lead, *, status: str | None = None, error: st
     names = people_queries.user_names({t.owner_id for t in open_tasks if t.owner_id}
                                       | {c.user_id for c in recent if c.user_id}, session=session)
     worker = actor.can("followup:work")
-    tomorrow = outcomes.next_working_day(now(), timezone=timezone).astimezone(zone(timezone))
+    tomorrow = sla.next_working_start(now(), timezone=timezone).astimezone(zone(timezone))
     return {"lead": lead, "state": followup_state(lead.id, session=session), "tasks": open_tasks,
             "contacts": recent, "names": names, "status": status, "error": error, "can_work": worker,
             "kinds": outcomes.KINDS, "outcome_kinds": outcome_kinds(), "labels": outcomes.LABELS,
@@ -108,11 +99,11 @@ def outcome_kinds() -> dict[str, list[str]]:
 
 def _panel(request: Request, session, actor, lead: Lead, *, changed: bool = False, status_code: int = 200,
            status: str | None = None, error: str | None = None):
-    if not _is_htmx(request) and request.method == "POST":
+    if not is_htmx(request) and request.method == "POST":
         kind = "error" if error else "ok"
         return redirect(request, f"/leads/{lead.id}", message=error or status, kind=kind)
     context = _context(session, actor, lead, status=status, error=error)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "followup/_panel.html", context, status_code=status_code,
                       headers=lead_changed("followup") if changed else None)
     return render(request, "followup/lead_followup.html", context, status_code=status_code)
@@ -130,11 +121,11 @@ def lead_followup(lead_id: int, request: Request, session: DbSession, actor: Pag
 
 
 @router.post("/leads/{lead_id:int}/follow-up/contacts")
-async def log_contact(lead_id: int, request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def log_contact(lead_id: int, request: Request, session: DbSession, actor: PageActor, form: Posted):
     """The second click: the outcome button submits the kind chosen (Call unless another was) and the details."""
     actor.require("followup:work")
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
-    form = await _form(request)
     kind, outcome = form.get("kind") or "call", form.get("outcome") or ""
     timezone = timezone_of(actor.user_id, session=session)
     try:
@@ -158,10 +149,10 @@ async def log_contact(lead_id: int, request: Request, session: DbSession, actor:
 
 
 @router.post("/leads/{lead_id:int}/follow-up/tasks")
-async def add_task(lead_id: int, request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def add_task(lead_id: int, request: Request, session: DbSession, actor: PageActor, form: Posted):
     actor.require("followup:work")
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
-    form = await _form(request)
     timezone = timezone_of(actor.user_id, session=session)
     owner_text = (form.get("owner_id") or "").strip()
     allowed = {str(u.id): u.id for u in tasks.owner_choices(actor, lead, session=session)}
@@ -180,14 +171,14 @@ async def add_task(lead_id: int, request: Request, session: DbSession, actor: Pa
 
 
 @router.post("/leads/{lead_id:int}/follow-up/tasks/{task_id:int}")
-async def change_task(lead_id: int, task_id: int, request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def change_task(lead_id: int, task_id: int, request: Request, session: DbSession, actor: PageActor, form: Posted):
     """Done, cancel, or move (`action`)."""
     actor.require("followup:work")
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     task = tasks.visible_task(actor, task_id, session=session)
     if task.lead_id != lead.id:
         return _panel(request, session, actor, lead, error="That task is not this lead's.", status_code=404)
-    form = await _form(request)
     action = form.get("action") or "done"
     try:
         if action == "move":
@@ -203,6 +194,10 @@ async def change_task(lead_id: int, task_id: int, request: Request, session: DbS
             said = f"{'Done' if action == 'done' else 'Canceled'}: {task.title}."
         else:
             raise Invalid.one("action", "done, cancel or move")
+    except Conflict as exc:
+        session.rollback()
+        return _panel(request, session, actor, lead, error=str(exc)[:1].upper() + str(exc)[1:] + ".",
+                      status_code=409)
     except Invalid as exc:
         session.rollback()
         return _panel(request, session, actor, lead, error=_reasons(exc), status_code=422)
@@ -211,10 +206,10 @@ async def change_task(lead_id: int, task_id: int, request: Request, session: DbS
 
 
 @router.post("/leads/{lead_id:int}/follow-up/recycle")
-async def recycle(lead_id: int, request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def recycle(lead_id: int, request: Request, session: DbSession, actor: PageActor, form: Posted):
     actor.require("followup:work")
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
-    form = await _form(request)
     try:
         text = (form.get("revisit_on") or "").strip()
         try:

@@ -1,14 +1,15 @@
 """The outcomes a salesperson may log for each kind of contact, and the next step each outcome sets (a task with its
 kind, title and due time, or a suggestion), each with its reason.
 
-Pure: standard library only (zoneinfo for the person's working days); the moment comes in as an argument. It never
-touches the database or the web."""
+Pure: standard library and sla (the ONE notion of working days and hours); the moment, the person's hours and
+holidays come in as arguments. It never touches the database or the web."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
+
+from leadflow.followup import sla
 
 KINDS: dict[str, str] = {"call": "Call", "email": "Email", "meeting": "Meeting", "visit": "Visit"}
 
@@ -33,8 +34,6 @@ NEEDS_TIME = frozenset({"call_back", "meeting_booked"})
 TASK_KINDS: dict[str, str] = {"call": "Call", "email": "Email", "meeting": "Meeting", "visit": "Visit",
                               "send_quote": "Send a quote", "other": "Other"}
 
-WEEKEND = (5, 6)
-DAY_STARTS = time(9, 0)
 MAX_NOTE = 5000
 MAX_DURATION = 24 * 60
 
@@ -82,52 +81,18 @@ def problems(kind: str, outcome: str, *, occurred_at: datetime, at: datetime | N
     return found
 
 
-def _zone(timezone: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _working_day(day: date, working_hours: dict | None) -> bool:
-    if working_hours is None:
-        return day.weekday() not in WEEKEND
-    return bool(working_hours.get(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]))
-
-
-def _start_of(day: date, working_hours: dict | None) -> time:
-    if working_hours:
-        periods = working_hours.get(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]) or []
-        if periods:
-            hours, _, minutes = periods[0].partition("-")[0].strip().partition(":")
-            if hours.isdecimal() and minutes.isdecimal():
-                return time(int(hours) % 24, int(minutes) % 60)
-    return DAY_STARTS
-
-
-def next_working_day(moment: datetime, *, timezone: str = "UTC", working_hours: dict | None = None) -> datetime:
-    """The start of the person's next working day after `moment` (their working hours, else Monday to Friday at
-    09:00), in UTC."""
-    zone = _zone(timezone)
-    day = moment.astimezone(zone).date()
-    for _ in range(14):
-        day += timedelta(days=1)
-        if _working_day(day, working_hours):
-            break
-    start = datetime.combine(day, _start_of(day, working_hours), tzinfo=zone)
-    return start.astimezone(moment.tzinfo)
-
-
 def next_step(kind: str, outcome: str, *, moment: datetime, at: datetime | None = None, timezone: str = "UTC",
-              working_hours: dict | None = None) -> NextStep:
+              working_hours: dict | None = None, holidays: sla.Holidays = None) -> NextStep:
     """The task an outcome sets, and why: no answer or busy, call again the next working day; a call-back, a call
     at its time; a meeting booked, a meeting (or a visit) at its time; a quote requested, send it within a day; not
-    interested, no task but recycling or disqualifying offered."""
+    interested, no task but recycling or disqualifying offered. The next working day is sla's: the start of the
+    person's working hours (Monday to Friday 08:00-16:00 when they set none), skipping days off and `holidays`."""
     label = LABELS.get(outcome, outcome)
     if outcome in ("no_answer", "busy", "left_message", "not_there", "no_show"):
         again = "visit" if kind == "visit" else "call"
         return NextStep(again, "Call again" if again == "call" else "Visit again",
-                        next_working_day(moment, timezone=timezone, working_hours=working_hours),
+                        sla.next_working_start(moment, timezone=timezone, working_hours=working_hours,
+                                                   holidays=holidays),
                         f"{label}: try again the next working day")
     if outcome == "call_back" and at is not None:
         return NextStep("call", "Call back", at, "Call back: a call at the time agreed")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadflow import events
@@ -99,7 +99,9 @@ def recycle(lead: Lead, *, session: Session, actor: Actor, reason: str, note: st
 def revisit(recycle_ids: list[int], *, session: Session) -> list[int]:
     """The revisit day came: each recycled lead still in nurture (or recycled) comes back to the inbox as recycled,
     with a task "Revisit: <reason>" due that day and a bell notice for the person who handed it back. Once each
-    (`returned_at`); a lead someone moved on meanwhile stays where it is. Returns the recycles that came back."""
+    (`returned_at`); a lead someone moved on meanwhile stays where it is, and a recycle superseded by a newer one of
+    the same lead does nothing (its `returned_at` stays empty: the lead never came back from it). Returns the
+    recycles that came back."""
     if not recycle_ids:
         return []
     if session.get_bind().dialect.name != "postgresql":
@@ -112,6 +114,8 @@ def revisit(recycle_ids: list[int], *, session: Session) -> list[int]:
         return []
     leads = {lead.id: lead for lead in leads_service.lock_for_owner(sorted({r.lead_id for r in rows}),
                                                                      session=session)}
+    latest = dict(session.execute(select(Recycle.lead_id, func.max(Recycle.id))
+                                  .where(Recycle.lead_id.in_(sorted(leads))).group_by(Recycle.lead_id)).all())
     labels = {r.key: r.label for r in pipeline_queries.close_reasons("recycle", session=session, active_only=False)}
     moment = now()
     returned, notices = [], []
@@ -119,6 +123,8 @@ def revisit(recycle_ids: list[int], *, session: Session) -> list[int]:
         lead = leads.get(row.lead_id)
         if lead is None or lead.stage not in RETURNS_FROM:
             continue
+        if latest.get(row.lead_id) != row.id:
+            continue  # superseded: the lead was recycled again since; only its latest recycle's day brings it back
         if lead.stage != "recycled":
             leads_service.change_stage(session=session, lead=lead, to="recycled", actor="system",
                                        reason="revisit", note=f"revisit day {row.revisit_on.isoformat()}")

@@ -12,9 +12,9 @@ from fastapi.responses import Response
 from leadflow import clock
 from leadflow.errors import Invalid
 from leadflow.followup import kpis, scorecard
-from leadflow.http import DbSession
+from leadflow.http import DbSession, retry_races
 from leadflow.people.deps import PageActor
-from leadflow.web.pages import page_router, redirect, render
+from leadflow.web.pages import Posted, page_router, redirect, render
 
 router = page_router(tags=["pages"])
 
@@ -94,9 +94,9 @@ def scorecard_export(request: Request, session: DbSession, actor: PageActor):
 
 
 @router.post("/scorecard/norms")
-async def scorecard_norms(request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def scorecard_norms(request: Request, session: DbSession, actor: PageActor, form: Posted):
     actor.require("followup:policies")
-    form = await request.form()
     changes = []
     for key, spec in kpis.SPECS.items():
         value = form.get(f"norm_{key}")

@@ -15,7 +15,7 @@ from leadflow.clock import as_utc
 from leadflow.conditions.syntax import RuleError
 from leadflow.db import begin_write, lock_keys
 from leadflow.errors import Conflict, FieldError, Invalid, NotFound
-from leadflow.followup import policies, sla
+from leadflow.followup import policies, sla, tasks
 from leadflow.followup.models import Followup, FollowupPolicy, Task
 from leadflow.leads import queries as leads_queries
 from leadflow.leads import service as leads_service
@@ -120,7 +120,7 @@ def _write_policy(row: FollowupPolicy, policy: policies.Policy, *, actor: str) -
     row.updated_by, row.updated_at = actor, clock.now()
 
 
-def _lock_policies(session: Session) -> None:
+def _lock_policies(*, session: Session) -> None:
     """One writer of the policy list at a time (its names are unique and its positions a sequence): PostgreSQL's
     advisory lock, SQLite's write lock."""
     lock_keys(["followup_policies"], session=session)
@@ -135,7 +135,7 @@ def _unique_name(name: str, *, session: Session, except_id: int | None = None) -
 def create_policy(document: object, *, session: Session, actor: str) -> FollowupPolicy:
     """A new policy, tried after the existing ones unless the document gives its `position` (0: first)."""
     policy = _checked(document)
-    _lock_policies(session)
+    _lock_policies(session=session)
     rows = policy_rows(session=session)
     if len(rows) >= policies.MAX_POLICIES:
         raise Invalid.one("policy", f"at most {policies.MAX_POLICIES} policies")
@@ -152,7 +152,7 @@ def create_policy(document: object, *, session: Session, actor: str) -> Followup
 
 def update_policy(policy_id: int, document: object, *, session: Session, actor: str) -> FollowupPolicy:
     policy = _checked(document)
-    _lock_policies(session)
+    _lock_policies(session=session)
     row = get_policy(policy_id, session=session)
     _unique_name(policy.name, session=session, except_id=row.id)
     _write_policy(row, policy, actor=actor)
@@ -164,7 +164,7 @@ def update_policy(policy_id: int, document: object, *, session: Session, actor: 
 
 
 def move_policy(policy_id: int, position: object, *, session: Session, actor: str) -> FollowupPolicy:
-    _lock_policies(session)
+    _lock_policies(session=session)
     row = get_policy(policy_id, session=session)
     _renumber(policy_rows(session=session), row, position)
     row.updated_by, row.updated_at = actor, clock.now()
@@ -184,7 +184,7 @@ def _renumber(rows: list[FollowupPolicy], moved: FollowupPolicy, position: objec
 
 
 def delete_policy(policy_id: int, *, session: Session) -> None:
-    _lock_policies(session)
+    _lock_policies(session=session)
     row = get_policy(policy_id, session=session)
     session.delete(row)
     session.flush()
@@ -214,7 +214,7 @@ def import_policies(documents: object, *, session: Session, actor: str) -> list[
             checked.append(policy)
     if problems:
         raise Invalid(problems)
-    _lock_policies(session)
+    _lock_policies(session=session)
     for row in policy_rows(session=session):
         session.delete(row)
     session.flush()
@@ -285,6 +285,9 @@ def handed_over(payloads: list[dict], *, session: Session) -> list[int]:
         if (row.assignment_id or 0) < payload["assignment_id"]:
             _close(row, status="reassigned", reason="reassigned", moment=moment)
             closed.append(row)
+    if closed:  # the earlier owner's hand-over task goes with their follow-up
+        tasks.cancel_policy_tasks([r.lead_id for r in closed], owner_ids={r.lead_id: r.owner_id for r in closed},
+                                  session=session, actor="system", why="handed to someone else")
     to_open = []
     for lead_id, payload in latest.items():
         lead = leads.get(lead_id)
@@ -382,6 +385,9 @@ def leads_left(lead_ids: list[int], *, session: Session, reason: str) -> int:
     rows = _lock_open(lead_ids, session=session)
     for row in rows:
         _close(row, status="closed", reason=reason, moment=moment)
+    if rows:
+        tasks.cancel_policy_tasks([r.lead_id for r in rows], owner_ids={r.lead_id: r.owner_id for r in rows},
+                                  session=session, actor="system", why="the lead left sales")
     session.flush()
     return len(rows)
 
@@ -510,6 +516,8 @@ def _reassign(rows: list[Followup], *, session: Session, moment: datetime) -> in
         _close(row, status="reassigned", reason="overdue", moment=moment)
     if not taken:
         return 0
+    tasks.cancel_policy_tasks(sorted(taken), owner_ids=taken, session=session, actor="system",
+                              why="not followed up in time")
     leads_service.set_owners([{"id": lead_id, "owner_id": None, "queue": None} for lead_id in taken],
                              session=session)
     leads_service.insert_activities([{"lead_id": lead_id, "kind": "followup",

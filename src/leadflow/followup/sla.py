@@ -135,6 +135,22 @@ def _count(start: datetime, remaining: timedelta, zone: ZoneInfo, hours: Mapping
     return Due(start + remaining, CALENDAR, (*reasons, "no working day found: counted as calendar hours"))
 
 
+def next_working_start(moment: datetime, *, timezone: str | None = "UTC", working_hours: Mapping | None = None,
+                       holidays: Holidays = None) -> datetime:
+    """The start of the person's first working period on a working day after `moment`'s local day (the next working
+    day's first period): days without hours and public holidays are skipped; no hours set: Monday to Friday from
+    08:00 (DEFAULT_WORKING_HOURS). Aware UTC. No working day within three years: the next local midnight."""
+    zone = _zone(timezone)
+    hours = working_hours or DEFAULT_WORKING_HOURS
+    day = moment.astimezone(zone).date()
+    for _ in range(MAX_DAYS):
+        day += timedelta(days=1)
+        periods = _periods(hours, day)
+        if periods and _day_off(day, hours, holidays) is None:
+            return _local(day, periods[0][0], zone)
+    return _local(moment.astimezone(zone).date(), 24 * 60, zone)
+
+
 @dataclass(frozen=True)
 class Timers:
     """A follow-up's timers: when to remind the owner, the due time (escalate), when to reassign; None: no such

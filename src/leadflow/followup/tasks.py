@@ -6,19 +6,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from leadflow import events
 from leadflow.clock import now
-from leadflow.errors import FieldError, Invalid, NotFound
+from leadflow.errors import Conflict, FieldError, Invalid, NotFound
 from leadflow.followup.models import Task
 from leadflow.followup.outcomes import TASK_KINDS
 from leadflow.leads import queries as leads_queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.models import Lead
 from leadflow.leads.visibility import sees_all
-from leadflow.outbox import publish
+from leadflow.outbox import publish, publish_many
 from leadflow.people.service import Actor
 
 MAX_TITLE = 300
@@ -111,13 +112,19 @@ def _finished(task: Task, *, session: Session, actor: str, status: str, why: str
 
 
 def reschedule(task: Task, *, session: Session, actor: str, due_at: datetime | None) -> Task:
+    """Move an open task to another time. A conditional update: a task finished meanwhile (by another client) is a
+    Conflict and nothing changes (no "Task moved" entry)."""
     if task.status != "open":
-        raise Invalid.one("status", f"the task is {task.status}: only an open task moves")
+        raise Conflict(f"the task is {task.status}: only an open task moves")
     problems = _check(task.kind, task.title, due_at)
     if problems:
         raise Invalid([FieldError(field, reason) for field, reason in problems])
     before = task.due_at
-    task.due_at = due_at
+    moved = session.execute(update(Task).where(Task.id == task.id, Task.status == "open").values(due_at=due_at)
+                            .execution_options(synchronize_session=False)).rowcount == 1
+    session.refresh(task)
+    if not moved:
+        raise Conflict(f"the task is {task.status}: only an open task moves")
     leads_service.add_activity(session=session, lead_id=task.lead_id, kind="task", actor=actor,
                                summary=f"Task moved: {task.title}, due {_when(due_at)} (was {_when(before)})",
                                data={"task_id": task.id, "due_at": due_at.isoformat(),
@@ -140,6 +147,44 @@ def cancel_open(lead_id: int, *, session: Session, actor: str, why: str) -> list
             _finished(task, session=session, actor=actor, status="canceled", why=why)
             canceled.append(task.id)
     return canceled
+
+
+def cancel_policy_tasks(lead_ids, *, owner_ids: dict[int, int] | None = None, session: Session, actor: str,
+                        why: str) -> list[int]:
+    """Cancel the open hand-over tasks (origin "policy") of these leads when their follow-up closes (the lead was
+    reassigned, recycled or left sales): of a lead in `owner_ids` only those its previous owner (the value) holds;
+    of any other lead every one. One conditional UPDATE for all the leads (a task finished meanwhile by someone
+    else is left as it is); each canceled task gets its timeline entry and `task.completed` (status canceled).
+    Returns the canceled tasks' ids."""
+    wanted = sorted({int(i) for i in lead_ids})
+    if not wanted:
+        return []
+    owner_ids = {int(k): v for k, v in (owner_ids or {}).items() if v is not None}
+    anyone = [i for i in wanted if i not in owner_ids]
+    pairs = [(i, owner_ids[i]) for i in wanted if i in owner_ids]
+    chosen = []
+    if anyone:
+        chosen.append(Task.lead_id.in_(anyone))
+    if pairs:
+        chosen.append(tuple_(Task.lead_id, Task.owner_id).in_(pairs))
+    moment = now()
+    rows = session.execute(
+        update(Task).where(Task.status == "open", Task.origin == "policy", or_(*chosen))
+        .values(status="canceled", done_at=moment, done_by=actor)
+        .returning(Task.id, Task.lead_id, Task.owner_id, Task.kind, Task.title)
+        .execution_options(synchronize_session=False)).all()
+    rows.sort(key=lambda r: r.id)
+    for row in rows:
+        cached = session.identity_map.get(identity_key(Task, row.id))
+        if cached is not None:
+            session.expire(cached)
+        leads_service.add_activity(session=session, lead_id=row.lead_id, kind="task", actor=actor,
+                                   summary=f"Task canceled: {row.title} ({why})",
+                                   data={"task_id": row.id, "kind": row.kind, "status": "canceled", "why": why})
+    publish_many(session, [{"topic": events.TASK_COMPLETED,
+                            "payload": {"lead_id": r.lead_id, "task_id": r.id, "owner_id": r.owner_id, "kind": r.kind,
+                                        "status": "canceled"}} for r in rows])
+    return [r.id for r in rows]
 
 
 # --- reads -----------------------------------------------------------------------------------------------------------

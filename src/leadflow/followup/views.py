@@ -7,9 +7,9 @@ from fastapi import Request
 
 from leadflow.errors import Conflict, Invalid
 from leadflow.followup import policies, service, sla
-from leadflow.http import DbSession
+from leadflow.http import DbSession, retry_races
 from leadflow.people.deps import PageActor
-from leadflow.web.pages import page_router, redirect, render
+from leadflow.web.pages import Posted, page_router, redirect, render
 
 router = page_router(tags=["pages"])
 PERMISSION = "followup:policies"
@@ -18,9 +18,8 @@ TASK_LABELS = {"call": "Call", "email": "Email", "meeting": "Meeting", "visit": 
                "other": "Other"}
 
 
-async def _values(request: Request) -> dict:
-    form = await request.form()
-    text = {k: v.strip() for k, v in form.items() if isinstance(v, str)}
+def _values(form: dict[str, str]) -> dict:
+    text = {k: v.strip() for k, v in form.items()}
     return {"name": text.get("name", "")[:300], "when": text.get("when", "")[:2100],
             "hours": text.get("hours", "")[:12], "clock": text.get("clock", "")[:20],
             "remind_before_minutes": text.get("remind_before_minutes", "")[:12] if text.get("remind") == "1" else "",
@@ -69,9 +68,10 @@ def policies_page(request: Request, session: DbSession, actor: PageActor):
 
 
 @router.post(BASE)
-async def create_policy(request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def create_policy(request: Request, session: DbSession, actor: PageActor, form: Posted):
     actor.require(PERMISSION)
-    values = await _values(request)
+    values = _values(form)
     try:
         row = service.create_policy(values, session=session, actor=actor.label)
     except Invalid as exc:
@@ -97,9 +97,10 @@ def policy_page(policy_id: int, request: Request, session: DbSession, actor: Pag
 
 
 @router.post(BASE + "/{policy_id:int}")
-async def update_policy(policy_id: int, request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def update_policy(policy_id: int, request: Request, session: DbSession, actor: PageActor, form: Posted):
     actor.require(PERMISSION)
-    values = await _values(request)
+    values = _values(form)
     try:
         row = service.update_policy(policy_id, values, session=session, actor=actor.label)
     except Invalid as exc:
@@ -115,9 +116,9 @@ async def update_policy(policy_id: int, request: Request, session: DbSession, ac
 
 
 @router.post(BASE + "/{policy_id:int}/move")
-async def move_policy(policy_id: int, request: Request, session: DbSession, actor: PageActor):
+@retry_races
+def move_policy(policy_id: int, request: Request, session: DbSession, actor: PageActor, form: Posted):
     actor.require(PERMISSION)
-    form = await request.form()
     position = str(form.get("position") or "")
     if not position.isdecimal():
         return redirect(request, BASE, message="Choose where to move the policy.", kind="error")
@@ -127,6 +128,7 @@ async def move_policy(policy_id: int, request: Request, session: DbSession, acto
 
 
 @router.post(BASE + "/{policy_id:int}/delete")
+@retry_races
 def delete_policy(policy_id: int, request: Request, session: DbSession, actor: PageActor):
     actor.require(PERMISSION)
     name = service.get_policy(policy_id, session=session).name

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from leadflow.errors import Conflict, Invalid
+from leadflow.errors import Conflict, Invalid, NotFound
 from leadflow.followup import contacts, day, recycling, tasks
 from leadflow.followup.work_schemas import (
     ContactCreate,
@@ -190,6 +190,9 @@ def my_day(session: DbSession, actor: Worker, user: str | None = "me"):
     user_id = _user(actor, user)
     if user_id != actor.user_id and not actor.can("leads:assign"):
         raise Invalid.one("user", "only a manager may open another person's day")
+    if user_id != actor.user_id and user_id not in {
+            u.id for u in leads_queries.assignable_owners(actor, session=session)}:
+        raise NotFound("user", user_id)
     found = day.of(actor, user_id, session=session)
     return MyDayRead(
         user_id=found.user_id, timezone=found.timezone,

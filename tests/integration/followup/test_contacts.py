@@ -165,3 +165,24 @@ def test_the_command_line_exports_contacts_and_tasks(fresh_database, tmp_path):
     assert row["outcome"] == "quote_requested" and row["note"] == "40 seats" and row["next_task_kind"] == "send_quote"
     (task,) = list(csv.DictReader(task_file.open(encoding="utf-8")))
     assert task["kind"] == "send_quote" and task["origin"] == "outcome" and task["status"] == "open"
+
+
+def test_no_answer_before_christmas_calls_again_after_the_reps_public_holidays(client, auth, factory):
+    """A rep in Helsinki with Finnish holidays, no hours set: no answer on Wednesday 23 December 2026 is called again
+    on Monday the 28th (24th-26th holidays, 27th a Sunday) at the start of their hours, 08:00 their time."""
+    from leadflow import clock
+
+    rep, lead_id = rep_with_lead(client, auth, factory)
+    r = client.patch("/api/v1/me/preferences", headers=rep.headers,
+                     json={"timezone": "Europe/Helsinki", "holiday_country": "FI"})
+    assert r.status_code == 200, r.text
+    clock.set_clock(lambda: datetime(2026, 12, 23, 11, 0, tzinfo=UTC))
+    try:
+        r = client.post(f"/api/v1/leads/{lead_id}/contacts", headers=rep.headers,
+                        json={"kind": "call", "outcome": "no_answer"})
+    finally:
+        clock.set_clock(None)
+    assert r.status_code == 201, r.text
+    task = r.json()["task"]
+    assert task["title"] == "Call again"
+    assert datetime.fromisoformat(task["due_at"]) == datetime(2026, 12, 28, 6, 0, tzinfo=UTC)

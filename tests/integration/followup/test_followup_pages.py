@@ -121,3 +121,30 @@ def test_the_preferences_page_sets_the_holidays_country(client, factory):
     assert saved.status_code == 303
     assert client.get("/api/v1/me/preferences", headers=rep.headers).json()["holiday_country"] == "FI"
     assert '<option value="FI" selected>' in client.get("/me/preferences").text
+
+
+def test_the_lead_timeline_tells_what_sales_did(client, auth, factory):
+    """Every kind of entry sales writes reads on the lead's timeline: a contact, a task, a quote, a competitor in
+    play and the recycling."""
+    rep = person(factory, "sales_rep")
+    lead_id = lead(client, auth, first_name="Taina", owner=rep)
+    assert client.post(f"/api/v1/leads/{lead_id}/stage", headers=auth, json={"to": "sql"}).status_code == 200
+    base = f"/api/v1/leads/{lead_id}"
+    soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    assert client.post(f"{base}/contacts", headers=rep.headers,
+                       json={"kind": "visit", "outcome": "held", "note": "Saw the plant <b>room</b>",
+                             "no_next_step": True}).status_code == 201
+    assert client.post(f"{base}/tasks", headers=rep.headers,
+                       json={"kind": "send_quote", "title": "Quote the retrofit", "due_at": soon}).status_code == 201
+    assert client.post(f"{base}/quotes", headers=rep.headers,
+                       json={"reference": "Q-77", "amount": "4500", "currency": "EUR"}).status_code == 201
+    assert client.post(f"{base}/competitors", headers=rep.headers, json={"name": "Acme Controls"}).status_code == 201
+    revisit = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
+    assert client.post(f"{base}/recycle", headers=rep.headers,
+                       json={"reason": "not_now", "revisit_on": revisit}).status_code == 201
+    sign_in(client, rep.email)
+    timeline = client.get(f"/leads/{lead_id}/timeline").text
+    assert "Visit: Held" in timeline and "Saw the plant &lt;b&gt;room&lt;/b&gt;" in timeline
+    assert "Task: Quote the retrofit" in timeline and "Task canceled: Quote the retrofit" in timeline
+    assert "Quote Q-77: 4500.00 EUR (draft)" in timeline and "Competitor in play: Acme Controls" in timeline
+    assert f"Recycled to marketing: Not now: interested later; revisit on {revisit}" in timeline

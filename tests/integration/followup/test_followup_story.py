@@ -196,6 +196,9 @@ def test_an_overdue_lead_goes_to_someone_else_after_the_grace_period(client, aut
         assert (first["status"], first["close_reason"], first["reassigned_at"] is not None) == (
             "reassigned", "overdue", True)
         assert (newest["owner_id"], newest["status"]) == (other.id, "open")
+        policy_tasks = [t for t in client.get(f"/api/v1/leads/{lead_id}/tasks", headers=auth,
+                                              params={"status": "all"}).json() if t["origin"] == "policy"]
+        assert {(t["owner_id"], t["status"]) for t in policy_tasks} == {(one.id, "canceled"), (other.id, "open")}
 
         # The second rep lets it go overdue too: the first may take it again (someone else than the owner).
         when.move(hours=3, minutes=1)

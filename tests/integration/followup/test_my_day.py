@@ -121,3 +121,37 @@ def test_a_manager_opens_a_teammates_day_and_marketing_cannot_open_my_day(client
     sign_in(client, marketer.email)
     assert client.get("/my-day").status_code == 403
     assert 'href="/my-day"' not in client.get("/campaigns").text
+
+
+def test_the_panel_adds_moves_and_finishes_tasks_and_refuses_a_stale_move(client, auth, factory):
+    rep, lead_id = rep_with_lead(client, auth, factory, first_name="Panel")
+    sign_in(client, rep.email)
+    token = form_token(client, f"/leads/{lead_id}/follow-up")
+    due = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    assert client.post(f"/leads/{lead_id}/follow-up/tasks", headers=HTMX,
+                       data={"kind": "call", "title": "Ring", "due_at": due}).status_code == 403  # no CSRF token
+    bad = client.post(f"/leads/{lead_id}/follow-up/tasks", headers=HTMX,
+                      data={"csrf_token": token, "kind": "call", "title": "", "due_at": due})
+    assert bad.status_code == 422 and "title: say what is to be done" in bad.text
+    stranger = client.post(f"/leads/{lead_id}/follow-up/tasks", headers=HTMX,
+                           data={"csrf_token": token, "kind": "call", "title": "Ring", "due_at": due,
+                                 "owner_id": "999999"})
+    assert stranger.status_code == 422 and "Choose someone from the list." in stranger.text
+    added = client.post(f"/leads/{lead_id}/follow-up/tasks", headers=HTMX,
+                        data={"csrf_token": token, "kind": "call", "title": "Ring the buyer", "due_at": due})
+    assert added.status_code == 200 and "Task added: Ring the buyer." in added.text
+    (task,) = client.get(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers).json()
+
+    later = (datetime.now(UTC) + timedelta(days=4)).strftime("%Y-%m-%dT%H:%M")
+    moved = client.post(f"/leads/{lead_id}/follow-up/tasks/{task['id']}", headers=HTMX,
+                        data={"csrf_token": token, "action": "move", "due_at": later})
+    assert moved.status_code == 200 and "Moved: Ring the buyer." in moved.text
+    assert client.patch(f"/api/v1/tasks/{task['id']}", headers=rep.headers, json={"status": "done"}).status_code == 200
+    stale = client.post(f"/leads/{lead_id}/follow-up/tasks/{task['id']}", headers=HTMX,
+                        data={"csrf_token": token, "action": "move", "due_at": later})
+    assert stale.status_code == 409 and "only an open task moves" in stale.text
+    without_js = client.post(f"/leads/{lead_id}/follow-up/tasks/{task['id']}", follow_redirects=False,
+                             data={"csrf_token": token, "action": "cancel"})
+    assert without_js.status_code == 303 and without_js.headers["location"] == f"/leads/{lead_id}"
+    entries = [a["summary"] for a in client.get(f"/api/v1/leads/{lead_id}/activities", headers=rep.headers).json()]
+    assert sum(s.startswith("Task moved") for s in entries) == 1

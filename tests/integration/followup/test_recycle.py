@@ -101,3 +101,44 @@ def test_bad_recycles_are_refused_and_others_leads_are_not_found(client, auth, f
                        ).status_code == 201
     twice = client.post(url, headers=rep.headers, json={"reason": "not_now", "revisit_on": _soon(9)})
     assert twice.status_code == 422 and "already" in twice.text
+
+
+def _due(factory, recycle_id: int) -> None:
+    with factory() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.key == f"lead.revisit:{recycle_id}")
+                        .values(available_at=datetime.now(UTC) - timedelta(minutes=1)))
+        session.commit()
+
+
+def test_recycling_again_leaves_only_the_latest_revisit_day_live(client, auth, factory):
+    """Recycled (day A), back in sales, recycled again (day B): A's timer firing does nothing; B's brings the lead
+    back once."""
+    rep, lead_id = rep_with_lead(client, auth, factory)
+    first = client.post(f"/api/v1/leads/{lead_id}/recycle", headers=rep.headers,
+                        json={"reason": "not_now", "revisit_on": _soon(10)}).json()["id"]
+    assert client.post(f"/api/v1/leads/{lead_id}/stage", headers=auth, json={"to": "sql"}).status_code == 200
+    r = client.post(f"/api/v1/leads/{lead_id}/recycle", headers=rep.headers,
+                    json={"reason": "not_now", "revisit_on": _soon(60)})
+    assert r.status_code == 201, r.text
+    second = r.json()["id"]
+
+    _due(factory, first)  # day A came: the superseded recycle does nothing
+    worker.drain(factory)
+    assert client.get(f"/api/v1/leads/{lead_id}", headers=auth).json()["stage"] == "nurture"
+    assert client.get(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers).json() == []
+    assert [n for n in client.get("/api/v1/notifications", headers=rep.headers).json()["items"]
+            if n["kind"] == "revisit"] == []
+    with factory() as session:
+        assert session.get(Recycle, first).returned_at is None
+
+    _due(factory, second)  # day B came: back once
+    worker.drain(factory)
+    worker.drain(factory)
+    assert client.get(f"/api/v1/leads/{lead_id}", headers=auth).json()["stage"] == "recycled"
+    (back,) = client.get(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers).json()
+    assert back["origin"] == "recycle"
+    notices = client.get("/api/v1/notifications", headers=rep.headers).json()["items"]
+    assert [n["link"] for n in notices if n["kind"] == "revisit"] == [f"/leads/{lead_id}"]
+    with factory() as session:
+        assert session.get(Recycle, second).returned_at is not None
+        assert session.get(Recycle, first).returned_at is None

@@ -130,3 +130,119 @@ def test_one_task_finished_by_two_clients_at_once_is_done_once_with_one_event(fr
             task = admin_client.post(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers,
                                      json={"title": "Call", "due_at": _at(1)}).json()
         engine.dispose()
+
+
+def test_a_manager_cannot_open_the_day_of_someone_outside_their_team(client, auth, factory):
+    manager = person(factory, "sales_manager")
+    team(factory, "East", manager=manager.email)
+    mate = person(factory, "sales_rep", team="East")
+    stranger = person(factory, "sales_rep", team=team(factory, "West"))
+    assert client.get("/api/v1/my-day", headers=manager.headers, params={"user": str(mate.id)}).status_code == 200
+    assert client.get("/api/v1/my-day", headers=manager.headers, params={"user": str(stranger.id)}).status_code == 404
+    assert client.get("/api/v1/my-day", headers=manager.headers, params={"user": "999999"}).status_code == 404
+    assert client.get("/api/v1/my-day", headers=manager.headers, params={"user": "me"}).status_code == 200
+
+
+def _task_entries(client, headers, lead_id: int) -> list[str]:
+    return [a["summary"] for a in client.get(f"/api/v1/leads/{lead_id}/activities", headers=headers).json()
+            if a["kind"] == "task"]
+
+
+def test_a_task_done_by_one_client_is_not_moved_by_another(client, auth, factory):
+    rep, lead_id = rep_with_lead(client, auth, factory)
+    task = client.post(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers,
+                       json={"title": "Call the buyer", "due_at": _at(2)}).json()
+    assert client.patch(f"/api/v1/tasks/{task['id']}", headers=rep.headers, json={"status": "done"}).status_code == 200
+    moved = client.patch(f"/api/v1/tasks/{task['id']}", headers=auth, json={"due_at": _at(30)})
+    assert moved.status_code == 409, moved.text
+    assert not any(s.startswith("Task moved") for s in _task_entries(client, auth, lead_id))
+    (row,) = client.get("/api/v1/tasks", headers=rep.headers, params={"due": "all"}).json()
+    assert row["status"] == "done" and row["due_at"][:16] == task["due_at"][:16]
+
+
+def test_a_task_moved_and_done_at_once_is_never_moved_after_it_was_done(fresh_database):
+    """Whatever the order, a move that answers 200 came before the task was done, and a move after it is a 409 with
+    no "Task moved" entry."""
+    db.upgrade(fresh_database.url)
+    app = create_app(make_settings(fresh_database.url))
+    with TestClient(app) as admin_client:
+        engine = db.make_engine(fresh_database.url)
+        factory = db.make_sessionmaker(engine)
+        from leadflow.people import service as people_service
+
+        with factory() as session:
+            _, key = people_service.create_api_key(session=session, name="tests")
+            session.commit()
+        auth = {"Authorization": f"Bearer {key}"}
+        rep = person(factory, "sales_rep")
+        lead_id = lead(admin_client, auth, owner=rep)
+        for _ in range(4):
+            tid = admin_client.post(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers,
+                                    json={"title": f"Call {_}", "due_at": _at(1)}).json()["id"]
+            results: dict[str, int] = {}
+            barrier = threading.Barrier(2)
+
+            def act(what: str) -> None:
+                with TestClient(app) as mine:
+                    barrier.wait()
+                    body = {"status": "done"} if what == "done" else {"due_at": _at(50)}
+                    results[what] = mine.patch(f"/api/v1/tasks/{tid}", headers=rep.headers, json=body).status_code
+
+            threads = [threading.Thread(target=act, args=(w,)) for w in ("done", "move")]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert results["done"] == 200 and results["move"] in (200, 409), results
+            entries = [a for a in admin_client.get(f"/api/v1/leads/{lead_id}/activities", headers=auth).json()
+                       if a["kind"] == "task" and (a.get("data") or {}).get("task_id") == tid]
+            moved = [a["id"] for a in entries if a["summary"].startswith("Task moved")]
+            (done,) = [a["id"] for a in entries if a["summary"].startswith("Task done")]
+            if results["move"] == 409:
+                assert moved == []
+            else:
+                assert len(moved) == 1 and moved[0] < done
+        engine.dispose()
+
+
+def test_cancel_policy_tasks_cancels_the_previous_owners_hand_over_tasks_only(client, auth, factory):
+    """The service call the follow-up's closing makes (service.py wires it): here called directly, its effects read
+    through the API. Of a lead with a previous owner only that owner's policy tasks; of another lead every policy
+    task; manual tasks and finished ones stay as they are."""
+    from leadflow.followup import tasks as followup_tasks
+    from leadflow.followup.models import Task
+
+    rep, lead_id = rep_with_lead(client, auth, factory)
+    mate = person(factory, "sales_rep")
+    other_lead = lead(client, auth, owner=mate)
+    due = datetime.now(UTC) + timedelta(hours=3)
+    with factory() as session:
+        made = {}
+        for name, lid, owner, origin, status in (
+                ("reps", lead_id, rep.id, "policy", "open"), ("mates", lead_id, mate.id, "policy", "open"),
+                ("manual", lead_id, rep.id, "manual", "open"), ("done", lead_id, rep.id, "policy", "done"),
+                ("other", other_lead, mate.id, "policy", "open")):
+            row = Task(lead_id=lid, owner_id=owner, kind="call", title=f"Hand-over {name}", due_at=due,
+                       origin=origin, status=status)
+            session.add(row)
+            session.flush()
+            made[name] = row.id
+        session.commit()
+    with factory() as session:
+        canceled = followup_tasks.cancel_policy_tasks([lead_id, other_lead], owner_ids={lead_id: rep.id},
+                                                      session=session, actor="system", why="reassigned")
+        session.commit()
+    assert canceled == [made["reps"], made["other"]]
+    statuses = {t["id"]: t["status"] for t in client.get("/api/v1/tasks", headers=auth,
+                                                         params={"owner": "", "due": "all"}).json()}
+    assert statuses[made["reps"]] == statuses[made["other"]] == "canceled"
+    assert (statuses[made["mates"]], statuses[made["manual"]], statuses[made["done"]]) == ("open", "open", "done")
+    completed = [p for p in published(factory, events.TASK_COMPLETED) if p["task_id"] in made.values()]
+    assert sorted((p["task_id"], p["status"]) for p in completed) == [(made["reps"], "canceled"),
+                                                                      (made["other"], "canceled")]
+    entries = [a["summary"] for a in client.get(f"/api/v1/leads/{lead_id}/activities", headers=auth).json()]
+    assert "Task canceled: Hand-over reps (reassigned)" in entries
+    with factory() as session:  # again: nothing left to cancel
+        assert followup_tasks.cancel_policy_tasks([lead_id, other_lead], owner_ids=None, session=session,
+                                                  actor="system", why="left sales") == [made["mates"]]
+        session.commit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from leadflow.followup import outcomes
 
@@ -12,14 +12,22 @@ FRIDAY_EVENING = datetime(2026, 12, 4, 17, 30, tzinfo=UTC)  # a Friday
 def test_no_answer_on_a_friday_calls_again_on_monday_morning_in_the_persons_time_zone():
     step = outcomes.next_step("call", "no_answer", moment=FRIDAY_EVENING, timezone="Europe/Helsinki")
     assert (step.task_kind, step.title) == ("call", "Call again")
-    assert step.due_at == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # 09:00 in Helsinki
+    assert step.due_at == datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # 08:00 in Helsinki (sla's default hours)
     assert "next working day" in step.reason
 
 
 def test_the_next_working_day_follows_the_persons_working_hours():
     hours = {"sat": ["10:30-14:00"]}
-    due = outcomes.next_working_day(FRIDAY_EVENING, timezone="UTC", working_hours=hours)
-    assert due == datetime(2026, 12, 5, 10, 30, tzinfo=UTC)
+    step = outcomes.next_step("call", "busy", moment=FRIDAY_EVENING, timezone="UTC", working_hours=hours)
+    assert step.due_at == datetime(2026, 12, 5, 10, 30, tzinfo=UTC)
+
+
+def test_no_answer_before_christmas_calls_again_after_the_holidays():
+    holidays = {date(2026, 12, 24): "Christmas Eve", date(2026, 12, 25): "Christmas Day",
+                date(2026, 12, 26): "Second Day of Christmas"}
+    step = outcomes.next_step("call", "no_answer", moment=datetime(2026, 12, 23, 12, 0, tzinfo=UTC),
+                              timezone="Europe/Helsinki", holidays=holidays)
+    assert step.due_at == datetime(2026, 12, 28, 6, 0, tzinfo=UTC)  # Monday 08:00 in Helsinki
 
 
 def test_a_call_back_and_a_meeting_are_tasks_at_their_times():

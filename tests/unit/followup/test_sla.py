@@ -184,3 +184,34 @@ def test_describe_spans():
     assert sla.describe(timedelta(hours=5, minutes=59)) == "5 h"
     assert sla.describe(timedelta(hours=51)) == "2 d 3 h"
     assert sla.describe(timedelta(seconds=-5)) == "0 min"
+
+
+# --- the next working day's start (a contact's "try again") ----------------------------------------------------------
+
+def test_next_working_start_is_the_next_working_days_first_period_in_the_persons_zone():
+    # Wednesday noon in Helsinki: Thursday 08:00 (default hours, Monday to Friday 08:00-16:00)
+    assert sla.next_working_start(at(HEL, 2026, 12, 2, 12, 0), timezone="Europe/Helsinki") == at(HEL, 2026, 12, 3, 8, 0)
+    # Friday evening: Monday; early on a working day it is still the next day, not the same one
+    assert sla.next_working_start(at(HEL, 2026, 12, 4, 19, 0), timezone="Europe/Helsinki") == at(HEL, 2026, 12, 7, 8, 0)
+    assert sla.next_working_start(at(HEL, 2026, 12, 7, 6, 0), timezone="Europe/Helsinki") == at(HEL, 2026, 12, 8, 8, 0)
+
+
+def test_next_working_start_skips_public_holidays_and_days_without_hours():
+    assert sla.next_working_start(at(HEL, 2026, 12, 23, 10, 0), timezone="Europe/Helsinki",
+                                  holidays=FI_HOLIDAYS) == at(HEL, 2026, 12, 28, 8, 0)
+    hours = {"tue": ["13:00-17:00", "07:30-11:00"], "thu": ["09:15-12:00"]}
+    # Monday: Tuesday's first period (07:30, whatever the order they were written in)
+    assert sla.next_working_start(at(NY, 2026, 12, 7, 9, 0), timezone="America/New_York",
+                                  working_hours=hours) == at(NY, 2026, 12, 8, 7, 30)
+    # Tuesday: Wednesday has no hours, so Thursday 09:15
+    assert sla.next_working_start(at(NY, 2026, 12, 8, 9, 0), timezone="America/New_York",
+                                  working_hours=hours) == at(NY, 2026, 12, 10, 9, 15)
+
+
+def test_next_working_start_ignores_malformed_periods_and_never_loops_forever():
+    hours = {"mon": ["nonsense"], "tue": ["10:00-12:00"]}
+    assert sla.next_working_start(at(HEL, 2026, 12, 6, 12, 0), timezone="Europe/Helsinki",
+                                  working_hours=hours) == at(HEL, 2026, 12, 8, 10, 0)
+    every_day = lambda day: "holiday"  # noqa: E731
+    moment = at(HEL, 2026, 12, 6, 12, 0)
+    assert sla.next_working_start(moment, timezone="Europe/Helsinki", holidays=every_day) == at(HEL, 2026, 12, 7, 0, 0)
