@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from leadflow.demo.work import COMPETITORS
 from leadflow.followup import sla
 from leadflow.followup.models import Contact, Followup, Task
+from leadflow.leads.lifecycle import WORKED
 from leadflow.leads.models import Lead
 from leadflow.people import roles
 from leadflow.people.models import User
@@ -54,7 +55,7 @@ def sell(session: Session, rng: random.Random, moment: datetime) -> dict[str, in
                "campaign_id": lead.campaign_id, "policy": {"name": "Default", "hours": 24, "clock": sla.WORKING_DAYS},
                "handed_at": handed, "due_at": due, "status": "open", "remind_at": due - timedelta(hours=2),
                "first_contact_at": None, "closed_at": None, "reminded_at": None, "escalated_at": None,
-               "next_at": None, "next_step": None}
+               "next_at": None, "next_step": None, "close_reason": None}
         contacted = None
         dice = rng.random()
         if not recent and dice < 0.84:
@@ -70,6 +71,8 @@ def sell(session: Session, rng: random.Random, moment: datetime) -> dict[str, in
                              "actor": f"user:{owner.id}", "created_at": contacted, "data": {"demo": True}})
             row.update(status="followed_up", first_contact_at=contacted, closed_at=contacted,
                        reminded_at=row["remind_at"] if row["remind_at"] < contacted else None)
+        elif lead.stage not in WORKED:  # a customer now, or recycled: its follow-up closed with the stage change
+            row.update(status="closed", close_reason="stage", closed_at=min(handed + timedelta(days=3), moment))
         else:
             step, at = ("remind", row["remind_at"]) if row["remind_at"] > moment else ("escalate", due)
             if due <= moment and not recent:

@@ -76,6 +76,8 @@ def parse_norm(key: str, value: str, currency: str | None = None) -> tuple[Norm 
         return None, [("value", "a percentage from 0 to 100")]
     if number >= Decimal("1e16"):
         return None, [("value", "too large")]
+    if number != number.quantize(Decimal("0.01")):
+        return None, [("value", "at most two decimals")]
     return Norm(key, number.quantize(Decimal("0.01")), currency if spec.unit == "money" else None), []
 
 

@@ -38,7 +38,7 @@ def load(actor: Actor, session, *, group: str, period: str | None, start: str | 
          owner: int | None) -> scorecard.Scorecard:
     first, after, _ = scorecard.period(period, start, end, today=clock.now().date())
     if owner is not None and not scorecard.may_see_owner(actor, owner, session=session):
-        raise NotFound("no such salesperson among those whose figures you see")
+        raise NotFound("salesperson (among those whose figures you see)")
     return scorecard.scorecard(actor, session=session, group=group, start=first, end=after, owner=owner)
 
 

@@ -27,20 +27,6 @@ COLUMNS = (("followed_up_pct", "Followed up", "followed_up"), ("overdue_pct", "O
            ("sales_cycle_days", "Sales cycle (median days)", None))
 
 
-def _leads_link(group: str, key) -> str | None:
-    """The inbox filtered to the row's leads where the inbox has that filter (it applies the reader's own visibility;
-    the inbox filters by today's owner and campaign, not as of the hand-over)."""
-    if key is None:
-        return None
-    if group == "rep":
-        return "/leads?" + urlencode({"owner": key})
-    if group == "campaign":
-        return "/leads?" + urlencode({"campaign": key})
-    if group == "source":
-        return "/leads?" + urlencode({"source": key})
-    return None
-
-
 def _params(request: Request) -> dict[str, str]:
     q = request.query_params
     return {name: (q.get(name) or "")[:40] for name in ("group", "period", "from", "to", "row")}
@@ -68,7 +54,7 @@ def _page(request, session, actor, *, problems=None, status_code: int = 200):
         "card": card, "group": group, "period": name, "start": p["from"], "end": p["to"], "problems": errors,
         "chosen": chosen or (card.total if card else None), "chosen_key": None if chosen is None else str(chosen.key),
         "groups": GROUP_LABELS, "periods": PERIOD_LABELS, "columns": COLUMNS, "specs": kpis.SPECS,
-        "link": lambda key: _leads_link(group, key), "query": lambda **extra: urlencode({**base, **extra}),
+        "query": lambda **extra: urlencode({**base, **extra}),
         "editable": actor.can("followup:policies"), "norms": scorecard.norms(session=session),
         "last_day": (card.end - timedelta(days=1)).date() if card else None,
     }

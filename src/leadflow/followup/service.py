@@ -74,9 +74,12 @@ def contacts_logged(items: list[Logged], *, session: Session) -> list[int]:
         row.closed_at = at
         row.next_at = None
         row.next_step = None
-        closed.append(row.id)
+        closed.append(row)
+    if closed:  # the hand-over's "Call X" task is done with the follow-up it was for
+        tasks.cancel_policy_tasks([r.lead_id for r in closed], owner_ids={r.lead_id: r.owner_id for r in closed},
+                                  session=session, actor="system", why="followed up")
     session.flush()
-    return closed
+    return [r.id for r in closed]
 
 
 # --- policies ---------------------------------------------------------------------------------------------------------

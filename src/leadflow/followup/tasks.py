@@ -22,6 +22,7 @@ from leadflow.leads.visibility import sees_all
 from leadflow.outbox import publish, publish_many
 from leadflow.people.service import Actor
 
+MAX_DAYS_BACK = 30  # a task due further back than this is a typing mistake, not work still to do
 MAX_TITLE = 300
 ORIGINS = ("manual", "policy", "outcome", "recycle")
 
@@ -40,6 +41,8 @@ def _check(kind: str, title: str, due_at: datetime | None) -> list[tuple[str, st
         found.append(("due_at", "give a time zone (e.g. 2026-12-07T09:00:00+02:00)"))
     elif due_at > now() + timedelta(days=3 * 366):
         found.append(("due_at", "more than three years ahead"))
+    elif due_at < now() - timedelta(days=MAX_DAYS_BACK):
+        found.append(("due_at", f"more than {MAX_DAYS_BACK} days ago: a task is for what is still to do"))
     return found
 
 

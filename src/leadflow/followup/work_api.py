@@ -52,6 +52,8 @@ def _next(contact) -> NextStepRead:
 def log_contact(lead_id: int, body: ContactCreate, session: DbSession, actor: Worker):
     """Log a call, email, meeting or visit with its outcome; the outcome's next step (a task) comes back with it."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
+    if body.next_task is not None and body.no_next_step:
+        raise Invalid.one("no_next_step", "give the next task or no next step, not both")
     chosen = contacts.NextTask(body.next_task.kind, body.next_task.title, body.next_task.due_at) \
         if body.next_task else None
     logged = contacts.log(lead, session=session, actor=actor, kind=body.kind, outcome=body.outcome, note=body.note,
@@ -85,15 +87,15 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-def _user(actor: Actor, user: str | None) -> int | None:
+def _user(actor: Actor, user: str | None, field: str = "user") -> int | None:
     if user is None or user == "":
         return None
     if user == "me":
         if actor.user_id is None:
-            raise Invalid.one("user", "this API key has no user: name one by id")
+            raise Invalid.one(field, "this API key has no user: name one by id")
         return actor.user_id
-    if not user.isdecimal():
-        raise Invalid.one("user", "a user id, or me")
+    if not (user.isascii() and user.isdecimal()) or len(user) > 18:
+        raise Invalid.one(field, "a user id, or me")
     return int(user)
 
 
@@ -139,7 +141,7 @@ def list_tasks(session: DbSession, actor: Worker, owner: str | None = "me",
                limit: Annotated[int, Query(ge=1, le=100_000)] = 500):
     """Tasks on the leads the caller sees: `owner` me (the default), a user id, or empty for everyone's; `due`
     today (overdue ones too), overdue, open or all; `format=csv` exports them."""
-    owner_id = _user(actor, owner)
+    owner_id = _user(actor, owner, "owner")
     day_ends = day.ends(owner_id if owner_id is not None else actor.user_id, session=session)[1] \
         if due == "today" else None
     found = tasks.listed(actor, session=session, owner_id=owner_id, due=due, day_ends=day_ends, limit=limit)

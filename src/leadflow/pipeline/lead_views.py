@@ -32,6 +32,7 @@ def _panel(request: Request, session, actor, lead: Lead, *, status: str | None =
         "reasons": {kind: queries.close_reasons(kind, session=session) for kind in ("won", "lost")},
         "can_write": actor.can("pipeline:write"),
     }
+    context["reason_labels"] = {(kind, r.key): r.label for kind, rows in context["reasons"].items() for r in rows}
     if is_htmx(request):
         return render(request, "pipeline/_panel.html", context, status_code=status_code,
                       headers=lead_changed("pipeline") if changed else None)

@@ -66,6 +66,9 @@ def _check(values: dict, errors: list[FieldError], *, creating: bool) -> dict:
             except ValueError:
                 errors.append(FieldError("expected_close", "a date like 2026-03-31"))
                 day = None
+        if isinstance(day, date) and not domain.FIRST_YEAR <= day.year <= domain.LAST_YEAR:
+            errors.append(FieldError("expected_close", f"a year from {domain.FIRST_YEAR} to {domain.LAST_YEAR}"))
+            day = None
         clean["expected_close"] = day
     return clean
 
@@ -196,6 +199,9 @@ def update_opportunity(opportunity: Opportunity, *, session: Session, actor: Act
         changed["owner_id"] = [opportunity.owner_id, values["owner_id"]]
         opportunity.owner_id = values["owner_id"]
         opportunity.team_id = team_id if team_id is not None else _team_of(values["owner_id"], session=session)
+    if (values.get("stage") and values["stage"] == opportunity.stage and opportunity.status == "open"
+            and not set(values) - {"stage", "reason", "note"}):  # a move and nothing else, to where it is
+        raise Invalid.one("stage", f"the opportunity is already at {opportunity.stage}")
     if values.get("stage") and values["stage"] != opportunity.stage:
         move(opportunity, session=session, actor=actor, to=values["stage"], reason=values.get("reason"),
              note=values.get("note"))

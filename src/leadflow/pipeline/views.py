@@ -109,7 +109,8 @@ def _board(session, actor, f: queries.OpportunityFilter, per_column: int) -> dic
     for box in [*columns, *closed.values()]:
         box["cards"] = [made[r.id] for r in box["cards"]]
     reasons = {kind: queries.close_reasons(kind, session=session) for kind in ("won", "lost")}
-    return {"columns": columns, "closed": closed, "stages": stages, "reasons": reasons,
+    reason_labels = {(kind, r.key): r.label for kind, rows in reasons.items() for r in rows}
+    return {"columns": columns, "closed": closed, "stages": stages, "reasons": reasons, "reason_labels": reason_labels,
             "outcome_stage": {s.outcome: s.key for s in stages if s.outcome != "open"},
             "total_weighted": _money(total_weighted)}
 

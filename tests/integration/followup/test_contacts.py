@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from leadflow import db, events
 from leadflow.app import create_app
-from leadflow.followup.models import Followup
+from leadflow.followup.models import Followup, Task
 from leadflow.people import service as people_service
 from tests.conftest import make_settings
 from tests.integration.followup.factories import published, rep_with_lead
@@ -93,12 +93,16 @@ def test_the_owners_first_contact_follows_the_lead_up(client, auth, factory):
     with factory() as session:
         session.add(Followup(lead_id=lead_id, owner_id=rep.id, due_at=datetime.now(UTC) + timedelta(hours=24),
                              handed_at=datetime.now(UTC) - timedelta(hours=1)))
+        session.add(Task(lead_id=lead_id, owner_id=rep.id, kind="call", title="Call Outi (follow-up)",
+                         due_at=datetime.now(UTC) + timedelta(hours=24), origin="policy"))
         session.commit()
     assert client.post(f"/api/v1/leads/{lead_id}/contacts", headers=rep.headers,
-                       json={"outcome": "reached"}).status_code == 201
+                       json={"outcome": "reached", "no_next_step": True}).status_code == 201
     with factory() as session:
         (row,) = session.query(Followup).filter_by(lead_id=lead_id).all()
         assert row.status == "followed_up" and row.contact_id is not None
+    (task,) = client.get(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers, params={"status": "all"}).json()
+    assert task["status"] == "canceled"  # the hand-over's call is made: it leaves the rep's day with the follow-up
 
 
 def test_a_call_logged_after_the_due_time_counts_as_late_whatever_time_it_claims(client, auth, factory):
@@ -114,6 +118,15 @@ def test_a_call_logged_after_the_due_time_counts_as_late_whatever_time_it_claims
     state = client.get(f"/api/v1/leads/{lead_id}/followup", headers=rep.headers).json()
     assert state["status"] == "followed_up"
     assert datetime.fromisoformat(state["first_contact_at"]) > due  # counted when it was logged: late
+
+
+def test_a_next_task_and_no_next_step_together_are_refused(client, auth, factory):
+    rep, lead_id = rep_with_lead(client, auth, factory)
+    both = client.post(f"/api/v1/leads/{lead_id}/contacts", headers=rep.headers,
+                       json={"outcome": "no_answer", "no_next_step": True,
+                             "next_task": {"kind": "call", "title": "Again", "due_at": _later(24)}})
+    assert both.status_code == 422 and "no_next_step" in both.text
+    assert client.get(f"/api/v1/leads/{lead_id}/tasks", headers=rep.headers).json() == []
 
 
 def test_a_rep_cannot_log_on_or_read_another_reps_lead(client, auth, factory):

@@ -168,10 +168,11 @@ def test_norms_edited_change_the_flags_and_only_policy_setters_may(client, auth,
 def test_bad_input_is_a_422_with_the_field(client, auth, story):
     r = client.put("/api/v1/scorecard/norms", headers=auth,
                    json={"norms": [{"key": "won_pct", "value": "30"}, {"key": "won_pct", "value": "abc"},
-                                   {"key": "speed", "value": "1"}]})
+                                   {"key": "speed", "value": "1"},
+                                   {"key": "sales_cycle_days", "value": "0.0000001"}]})
     assert r.status_code == 422
     fields = {e["field"] for e in r.json()["errors"]}
-    assert fields == {"norms[1].value", "norms[2].key"}
+    assert fields == {"norms[1].value", "norms[2].key", "norms[3].value"}
     assert client.get("/api/v1/scorecard/norms", headers=auth).json()[4]["value"] == "25.00"  # nothing saved
     for params, field in (({"group": "region"}, "group"), ({"from": "2026-03-31", "to": "2026-03-01"}, "to"),
                           ({"from": "2026-03-01"}, "to"), ({"from": "yesterday", "to": "2026-03-01"}, "from")):

@@ -67,7 +67,14 @@ def test_bad_tasks_are_refused_and_a_rep_cannot_see_or_touch_another_reps(client
     assert "due_at" in client.post(url, headers=rep.headers, json={"title": "x", "due_at": "2026-12-07T09:00"}).text
     assert client.post(url, headers=rep.headers, json={"title": "x", "due_at": _at(1), "owner_id": other.id}
                        ).status_code == 422  # a rep picks no one but the owner or themselves
+    for long_ago in ("0001-01-01T00:00:00-05:00", "2020-01-01T00:00:00+00:00"):
+        refused = client.post(url, headers=rep.headers, json={"title": "x", "due_at": long_ago})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "due_at", refused.text
     task = client.post(url, headers=rep.headers, json={"title": "Call", "due_at": _at(1)}).json()
+    moved = client.patch(f"/api/v1/tasks/{task['id']}", headers=rep.headers, json={"due_at": "2020-01-01T00:00:00Z"})
+    assert moved.status_code == 422 and "due_at" in moved.text
+    odd = client.get("/api/v1/tasks", headers=rep.headers, params={"owner": "abc"})
+    assert odd.status_code == 422 and odd.json()["errors"][0]["field"] == "owner"
     assert client.post(url, headers=other.headers, json={"title": "x", "due_at": _at(1)}).status_code == 404
     assert client.get(url, headers=other.headers).status_code == 404
     assert client.get("/api/v1/tasks", headers=other.headers, params={"owner": str(rep.id)}).json() == []

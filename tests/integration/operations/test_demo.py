@@ -11,10 +11,13 @@ from leadflow import db
 from leadflow.app import create_app
 from leadflow.campaigns.models import Campaign, CampaignCost
 from leadflow.capture.models import Capture, Form
+from leadflow.followup.models import Contact, Followup, Task
+from leadflow.leads.lifecycle import WORKED
 from leadflow.leads.models import Activity, Company, Lead
 from leadflow.people import roles
 from leadflow.people import service as people_service
 from leadflow.people.models import CallListLead, User
+from leadflow.pipeline.models import Opportunity, Quote
 from tests.conftest import make_settings
 from tests.integration.live import run_cli
 from tests.integration.people.pages import sign_in
@@ -52,6 +55,15 @@ def test_demo_fills_an_empty_database_and_refuses_a_second_run(fresh_database):
             assert _count(session, Lead, Lead.owner_id.is_not(None)) > 50
             assert _count(session, CallListLead) > 0
             assert _count(session, Form) == 2
+            # The sales follow-up: hand-overs, most followed up, open ones only on leads sales still works.
+            assert _count(session, Followup) > 30 and _count(session, Contact) > 20
+            assert _count(session, Opportunity) > 5 and _count(session, Quote) > 0
+            open_stages = set(session.scalars(select(Lead.stage).join(Followup, Followup.lead_id == Lead.id)
+                                              .where(Followup.status == "open")))
+            assert open_stages <= set(WORKED)
+            task_stages = set(session.scalars(select(Lead.stage).join(Task, Task.lead_id == Lead.id)
+                                              .where(Task.status == "open")))
+            assert task_stages <= set(WORKED)
             rep = session.scalar(select(User).where(User.role == roles.SALES_REP).order_by(User.id))
             _, key = people_service.create_api_key(session=session, name="test")
             session.commit()

@@ -160,3 +160,15 @@ def test_a_competitor_renamed_into_a_name_taken_meanwhile_is_a_clear_422(fresh_d
         assert sorted(_competitors(factory)) == ["Orion", "Vega AB"]
     finally:
         engine.dispose()
+
+
+def test_a_move_to_where_it_is_and_a_close_date_out_of_range_are_refused(client, auth, factory):
+    made = _create(client, auth, lead_id=lead(client, auth), stage="needs_analysis")
+    assert made.status_code == 201, made.text
+    url = f"/api/v1/opportunities/{made.json()['id']}"
+    same = client.patch(url, headers=auth, json={"stage": "needs_analysis"})
+    assert same.status_code == 422 and _fields(same) == ["stage"]
+    assert client.patch(url, headers=auth, json={"stage": "needs_analysis", "name": "Renamed"}).status_code == 200
+    for day in ("0001-01-01", "1899-12-31"):
+        assert _fields(client.patch(url, headers=auth, json={"expected_close": day})) == ["expected_close"]
+        assert _fields(_create(client, auth, lead_id=lead(client, auth), expected_close=day)) == ["expected_close"]
