@@ -44,5 +44,10 @@ OPPORTUNITY_LOST = "opportunity.lost"  # {opportunity_id, lead_id, company_id, v
 QUOTE_CHANGED = "quote.changed"  # {quote_id, lead_id, opportunity_id, status, amount, currency}
 COMPETITOR_NOTED = "competitor.noted"  # {lead_id, competitor, opportunity_id}
 
+# Analytics: the pass that refreshes the facts of leads whose data changed (self-booking, every 30 s), a rebuild of
+# every lead's facts a chunk at a time ({after}: the last lead id done).
+ANALYTICS_TICK = "analytics.tick"
+ANALYTICS_REBUILD = "analytics.rebuild"
+
 # Names no longer published, still handled for rows written before an upgrade: old name -> the name it became.
 RENAMED = {"lead.merged": LEAD_RECAPTURED}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import cache
 
+from leadflow.analytics.stage import STAGE as ANALYTICS
 from leadflow.campaigns.stage import STAGE as CAMPAIGNS
 from leadflow.followup.stage import STAGE as FOLLOWUP
 from leadflow.capture.stage import STAGE as CAPTURE
@@ -26,6 +27,7 @@ from leadflow.tracking.stage import STAGE as TRACKING
 # Top to bottom: a stage may import the stages below it, never those above (.importlinter's layers contract lists
 # them in this order; tests/unit/test_stages.py checks that it does).
 ALL_STAGES: tuple[Stage, ...] = (
+    ANALYTICS,
     FOLLOWUP,
     PIPELINE,
     HANDOFF,

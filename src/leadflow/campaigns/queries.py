@@ -93,3 +93,28 @@ def choices(*, session: Session, limit: int = 500) -> list[tuple[int, str, str]]
     """(id, name, code) of campaigns for a select, by name."""
     return [tuple(row) for row in session.execute(select(Campaign.id, Campaign.name, Campaign.code)
                                                   .order_by(Campaign.name, Campaign.id).limit(limit))]
+
+
+def attributes(*, session: Session) -> list:
+    """Every campaign's place in the tree and what it is: (id, parent_id, name, code, channel, source, medium,
+    offer, currency), for the figures per campaign, program, source, medium, channel and offer."""
+    return list(session.execute(select(Campaign.id, Campaign.parent_id, Campaign.name, Campaign.code,
+                                       Campaign.channel, Campaign.source, Campaign.medium, Campaign.offer,
+                                       Campaign.currency).order_by(Campaign.id)))
+
+
+def cost_rows(start, end, *, session: Session) -> list:
+    """The cost entries that touch the days [start, end): (campaign_id, spent_on, spent_until, amount, currency);
+    spent_until is the last day a cost covers (the same day when it covers one)."""
+    until = _until()
+    query = select(CampaignCost.campaign_id, CampaignCost.spent_on, until, CampaignCost.amount,
+                   CampaignCost.currency).where(until >= start) if start is not None else select(
+        CampaignCost.campaign_id, CampaignCost.spent_on, until, CampaignCost.amount, CampaignCost.currency)
+    if end is not None:
+        query = query.where(CampaignCost.spent_on < end)
+    return list(session.execute(query))
+
+
+def _until():
+    column = getattr(CampaignCost, "spent_until", None)
+    return func.coalesce(column, CampaignCost.spent_on) if column is not None else CampaignCost.spent_on

@@ -49,3 +49,13 @@ def form_submissions(form_ids: list[int], *, session: Session) -> dict[int, int]
 def form_origins(*, session: Session):
     """Each active form's list of allowed origins (tracking's beacons are taken from those pages)."""
     return session.scalars(select(Form.allowed_origins).where(Form.active.is_(True)))
+
+
+def touches(lead_ids: list[int], *, session: Session) -> list:
+    """(lead_id, received_at, campaign_id, channel, attribution) of every capture that created or joined these
+    leads: the touches attribution credits."""
+    if not lead_ids:
+        return []
+    return list(session.execute(select(Capture.lead_id, Capture.received_at, Capture.campaign_id, Capture.channel,
+                                       Capture.attribution)
+                                .where(Capture.lead_id.in_(lead_ids), Capture.outcome.in_(("created", "merged")))))

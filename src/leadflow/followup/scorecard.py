@@ -364,7 +364,7 @@ def set_norms(changes: list[tuple[str, str, str | None]], *, session: Session, a
     return norms(session=session)
 
 
-PERIODS = ("this_month", "last_month", "quarter", "custom")
+PERIODS = ("this_month", "last_month", "quarter", "last_12_months", "this_year", "custom")
 
 
 def _day(field_name: str, text: str | None) -> date | None:
@@ -378,7 +378,8 @@ def _day(field_name: str, text: str | None) -> date | None:
 
 def period(name: str | None, start_text: str | None, end_text: str | None, *,
            today: date) -> tuple[datetime, datetime, str]:
-    """[start, end) in UTC: this month (the default), last month, this quarter, or custom dates (the end day
+    """[start, end) in UTC: this month (the default), last month, this quarter, the last 12 months (this one
+    included), this year, or custom dates (the end day
     included: `to` 2026-03-31 counts up to 2026-04-01 00:00). Empty dates count as none."""
     start, end = _day("from", start_text), _day("to", end_text)
     if name == "custom" and start is None and end is None:
@@ -404,6 +405,11 @@ def period(name: str | None, start_text: str | None, end_text: str | None, *,
     elif name == "last_month":
         after = today.replace(day=1)
         first = (after - timedelta(days=1)).replace(day=1)
+    elif name == "last_12_months":
+        after = _next_month(today.replace(day=1))
+        first = date(after.year - 1, after.month, 1)
+    elif name == "this_year":
+        first, after = date(today.year, 1, 1), date(today.year + 1, 1, 1)
     else:
         first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
         after = _next_month(_next_month(_next_month(first)))

@@ -581,3 +581,34 @@ def names_by_id(lead_ids: set[int], *, session: Session) -> dict[int, str]:
                            .where(Lead.id.in_(sorted(lead_ids))))
     return {lead_id: " ".join(p for p in (first, last) if p) or email or f"lead {lead_id}"
             for lead_id, first, last, email in rows}
+
+
+def fact_sources(lead_ids: list[int], *, session: Session) -> list:
+    """What analytics counts of each lead (a merged-away lead comes back with merged_into_id set): its dates, stage,
+    owner, first campaign and touch, country, its company's industry."""
+    if not lead_ids:
+        return []
+    return list(session.execute(
+        select(Lead.id, Lead.created_at, Lead.stage, Lead.owner_id, Lead.campaign_id, Lead.channel, Lead.first_touch,
+               Lead.country, Company.industry, Lead.sales_ready_at, Lead.merged_into_id)
+        .outerjoin(Company, Company.id == Lead.company_id).where(Lead.id.in_(lead_ids))))
+
+
+def stage_history(lead_ids: list[int], *, session: Session) -> list:
+    """(lead_id, to_stage, changed_at) of every stage change of these leads, oldest first."""
+    if not lead_ids:
+        return []
+    from leadflow.leads.models import StageChange
+
+    return list(session.execute(select(StageChange.lead_id, StageChange.to_stage, StageChange.changed_at)
+                                .where(StageChange.lead_id.in_(lead_ids))
+                                .order_by(StageChange.changed_at, StageChange.id)))
+
+
+def lead_ids_after(after: int, *, session: Session, limit: int = 2000) -> list[int]:
+    """The next ids of leads (merged-away ones too: their derived rows are to go), by id: a rebuild's walk."""
+    return list(session.scalars(select(Lead.id).where(Lead.id > after).order_by(Lead.id).limit(limit)))
+
+
+def lead_count(*, session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Lead)) or 0

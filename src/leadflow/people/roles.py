@@ -45,6 +45,9 @@ PERMISSIONS: dict[str, str] = {
     "pipeline:read": "see opportunities, quotes and the weighted pipeline (of the leads one sees)",
     "pipeline:write": "create and move opportunities, record quotes, competitors, won and lost",
     "pipeline:settings": "configure the opportunity stages, the won, lost and recycle reasons and the competitors",
+    "analytics:read": "see the dashboards: campaign economics, attribution, the funnel (a salesperson: their own)",
+    "analytics:settings": "set the reporting currency, exchange rates, ROI norms and revenue targets",
+    "analytics:digest": "receive the weekly digest and the ROI alerts by email",
 }
 
 _READ = {"leads:read", "companies:read", "campaigns:read"}
@@ -55,13 +58,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     MARKETING: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "captures:read", "campaigns:write",
                                   "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:read",
                                   "call_lists:manage", "qualification:rule", "scoring:rules",
-                                  "routing:rules", "followup:scorecard", "pipeline:read"}),
+                                  "routing:rules", "followup:scorecard", "pipeline:read", "analytics:read",
+                                  "analytics:settings", "analytics:digest"}),
     SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
                                       "call_lists:manage", "qualification:rule", "routing:rules",
                                       "followup:work", "followup:scorecard", "followup:policies",
-                                      "pipeline:read", "pipeline:write", "pipeline:settings"}),
+                                      "pipeline:read", "pipeline:write", "pipeline:settings", "analytics:read",
+                                      "analytics:digest"}),
     SALES_REP: frozenset(_WORK | {"leads:merge", "followup:work", "followup:scorecard", "pipeline:read",
-                                  "pipeline:write"}),
+                                  "pipeline:write", "analytics:read"}),
     TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
 }
 
@@ -89,9 +94,11 @@ SCOPES: dict[str, frozenset[str]] = {
     "campaigns:write": frozenset({"campaigns:write", "forms:write"}),
     "imports:write": frozenset({"imports:run"}),
     "admin": frozenset({"users:manage", "identity:rules", "call_lists:manage", "qualification:rule", "scoring:rules",
-                       "routing:rules", "webhooks:manage", "followup:policies", "pipeline:settings"}),
+                       "routing:rules", "webhooks:manage", "followup:policies", "pipeline:settings",
+                       "analytics:settings"}),
     "sales:read": frozenset({"followup:scorecard", "pipeline:read"}),
     "sales:write": frozenset({"followup:work", "pipeline:write"}),
+    "analytics:read": frozenset({"analytics:read"}),
 }
 
 

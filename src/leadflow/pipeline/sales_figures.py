@@ -33,3 +33,23 @@ def first_won_at(lead_id: ColumnElement) -> ColumnElement:
     """The lead's first won opportunity's close time (None: none won); a scalar correlated on `lead_id`."""
     return (select(func.min(Opportunity.closed_at))
             .where(Opportunity.lead_id == lead_id, Opportunity.status == "won").scalar_subquery())
+
+
+def lead_sales(lead_ids: list[int], *, session) -> tuple[dict, dict, dict]:
+    """For these leads: the first opportunity's creation, the first quote made, and every won opportunity
+    ({lead_id: [(value, currency, closed_at), ...]}), for analytics' facts."""
+    if not lead_ids:
+        return {}, {}, {}
+    first_opportunity = dict(session.execute(
+        select(Opportunity.lead_id, func.min(Opportunity.created_at))
+        .where(Opportunity.lead_id.in_(lead_ids)).group_by(Opportunity.lead_id)).all())
+    first_quote = dict(session.execute(
+        select(Quote.lead_id, func.min(func.coalesce(Quote.sent_on, Quote.created_at)))
+        .where(Quote.lead_id.in_(lead_ids), Quote.status.in_(MADE)).group_by(Quote.lead_id)).all())
+    won_rows: dict[int, list] = {}
+    for lead_id, value, currency, closed_at in session.execute(
+            select(Opportunity.lead_id, Opportunity.value, Opportunity.currency, Opportunity.closed_at)
+            .where(Opportunity.lead_id.in_(lead_ids), Opportunity.status == "won")
+            .order_by(Opportunity.closed_at, Opportunity.id)):
+        won_rows.setdefault(lead_id, []).append((value, currency, closed_at))
+    return first_opportunity, first_quote, won_rows

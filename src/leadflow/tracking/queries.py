@@ -107,3 +107,19 @@ def describe(kind: str, properties: dict) -> str:
     about = next((str(properties[k]) for k in ("title", "name", "file", "form", "url", "subject", "answer")
                   if properties.get(k)), "")
     return f"{words}: {about[:120]}" if about else words
+
+
+CAMPAIGN_KEYS = ("utm_campaign", "utm_source", "utm_medium", "gclid", "fbclid", "msclkid")
+
+
+def campaign_visits(lead_ids: list[int], *, session: Session, until: datetime | None = None) -> list:
+    """(lead_id, occurred_at, properties) of these leads' page views that came from a campaign (a UTM parameter or
+    an ad click id in the view's properties): the visits attribution credits."""
+    if not lead_ids:
+        return []
+    query = select(Event.lead_id, Event.occurred_at, Event.properties).where(
+        Event.lead_id.in_(lead_ids), Event.type == "page_view")
+    if until is not None:
+        query = query.where(Event.occurred_at <= until)
+    return [row for row in session.execute(query)
+            if isinstance(row.properties, dict) and any(row.properties.get(k) for k in CAMPAIGN_KEYS)]
