@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from leadflow.campaigns.models import Campaign, CampaignCost
+from leadflow.campaigns.models import Campaign, CampaignCost, SpendImport
 from leadflow.pages import keyset_page
 
 
@@ -93,3 +93,16 @@ def choices(*, session: Session, limit: int = 500) -> list[tuple[int, str, str]]
     """(id, name, code) of campaigns for a select, by name."""
     return [tuple(row) for row in session.execute(select(Campaign.id, Campaign.name, Campaign.code)
                                                   .order_by(Campaign.name, Campaign.id).limit(limit))]
+
+
+def spend_imports(*, session: Session, cursor: str | None, limit: int) -> tuple[list[SpendImport], str | None]:
+    """Past spend imports, newest first, without their files' bytes (spend_import_sizes reads their sizes)."""
+    return keyset_page(session, select(SpendImport).options(defer(SpendImport.data)), SpendImport.id, cursor=cursor,
+                       limit=limit)
+
+
+def spend_import_sizes(import_ids: list[int], *, session: Session) -> dict[int, int]:
+    if not import_ids:
+        return {}
+    return dict(session.execute(select(SpendImport.id, func.length(SpendImport.data))
+                                .where(SpendImport.id.in_(import_ids))).all())
