@@ -4,7 +4,7 @@ created), and its cost written under a key an import of the same report again re
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import charset_normalizer
 from sqlalchemy import func, or_, select
@@ -114,8 +114,15 @@ class _Matcher:
 
     session: Session
     platform: str
+    found: dict = field(default_factory=dict)  # a daily report names each campaign once a day: looked up once
 
     def campaign(self, row: spend.SpendRow) -> tuple[Campaign, str]:
+        ident = (row.external_id, row.campaign.strip().casefold())
+        if ident not in self.found:
+            self.found[ident] = self._find(row)
+        return self.found[ident]
+
+    def _find(self, row: spend.SpendRow) -> tuple[Campaign, str]:
         if row.external_id:
             linked = self.session.scalar(
                 select(CampaignCost.campaign_id)

@@ -143,3 +143,15 @@ def test_importing_spend_needs_the_campaigns_write_permission(client, factory):
     r = client.post(URL, headers=rep.headers, files={"file": ("a.csv", b"Campaign,Date,Cost\n", "text/csv")})
     assert r.status_code == 403
     assert client.get(URL, headers=rep.headers).status_code == 200
+
+
+def test_a_daily_report_puts_each_day_on_the_one_campaign_it_created(client, auth):
+    data = (b"Campaign report\nNovember 1, 2026 - November 3, 2026\nDay,Campaign,Campaign ID,Currency code,Cost\n"
+            b"2026-11-01,Brand NL,77,EUR,10.00\n2026-11-02,Brand NL,77,EUR,20.00\n2026-11-03,Brand NL,77,EUR,0.00\n")
+    body = _upload(client, auth, data).json()
+    assert body["platform"] == "google"
+    assert {row["campaign"]["id"] for row in body["rows"]} == {body["rows"][0]["campaign"]["id"]}
+    costs = client.get(f"/api/v1/campaigns/{body['rows'][0]['campaign']['id']}/costs", headers=auth).json()
+    assert [(c["date"], c["until"], c["amount"]) for c in costs] == [("2026-11-01", None, "10.00"),
+                                                                      ("2026-11-02", None, "20.00")]
+    assert [s["reason"] for s in body["skipped_rows"]] == ["no spend"]

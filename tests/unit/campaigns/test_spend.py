@@ -159,3 +159,15 @@ def test_the_key_is_the_same_for_the_same_campaign_period_and_currency_whatever_
     first = spend.parse(text.format("Spring Sale")).rows[0].key("generic")
     again = spend.parse(text.format("SPRING SALE")).rows[0].key("generic")
     assert first == again and len(spend.parse(text.format("x" * 400)).rows[0].key("generic")) <= 300
+
+
+def test_a_daily_report_gives_one_row_per_campaign_and_day():
+    text = ("Campaign report\nNovember 1, 2026 - November 2, 2026\n"
+            "Day,Campaign,Campaign ID,Currency code,Cost\n"
+            "2026-11-01,Brand,7,EUR,1.00\n2026-11-02,Brand,7,EUR,2.00\n")
+    report = spend.parse(text)
+    assert [(r.starts_on, r.ends_on, r.amount) for r in report.rows] == [
+        (date(2026, 11, 1), date(2026, 11, 1), Decimal("1.00")), (date(2026, 11, 2), date(2026, 11, 2),
+                                                                  Decimal("2.00"))]
+    assert (report.starts_on, report.ends_on) == (date(2026, 11, 1), date(2026, 11, 2))
+    assert report.rows[0].key("google") != report.rows[1].key("google")
