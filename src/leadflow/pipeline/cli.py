@@ -1,5 +1,5 @@
-"""`leadflow pipeline stages | forecast | snapshot | accuracy`, `leadflow export opportunities | quotes`: the pipeline from the command
-line."""
+"""`leadflow pipeline stages | forecast | snapshot | accuracy`, `leadflow export opportunities | quotes`: the
+pipeline from the command line."""
 
 from __future__ import annotations
 
