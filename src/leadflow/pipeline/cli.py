@@ -106,7 +106,8 @@ def accuracy(months: Annotated[int, typer.Option("--months", help="the last N fu
             found = snapshots.report(actor, session=session, months=months, lead_days=lead_days, group=by)
         except Invalid as exc:
             for error in exc.errors:
-                typer.echo(f"--{error.field.replace('_', '-')}: {error.reason}", err=True)
+                option = {"group": "by"}.get(error.field, error.field).replace("_", "-")
+                typer.echo(f"--{option}: {error.reason}", err=True)
             raise typer.Exit(2) from None
     owner = found.group == "owner"
     head = f"{'owner':<20} " if owner else ""

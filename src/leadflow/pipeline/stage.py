@@ -36,7 +36,8 @@ def schedules() -> list:
 
 STAGE = Stage(
     name="pipeline",
-    owns="opportunities and stages, quotes, competitors in play, won and lost reasons, the weighted pipeline",
+    owns="opportunities and stages, quotes, competitors in play, won and lost reasons, the weighted pipeline, its "
+         "daily snapshots and the forecast's accuracy on past months",
     models=models,
     routers=routers,
     navigation=(NavEntry("Pipeline", "/pipeline", "pipeline:read", order=15),
