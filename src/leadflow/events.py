@@ -43,6 +43,8 @@ OPPORTUNITY_WON = "opportunity.won"  # {opportunity_id, lead_id, company_id, val
 OPPORTUNITY_LOST = "opportunity.lost"  # {opportunity_id, lead_id, company_id, value, currency, reason}
 QUOTE_CHANGED = "quote.changed"  # {quote_id, lead_id, opportunity_id, status, amount, currency}
 COMPETITOR_NOTED = "competitor.noted"  # {lead_id, competitor, opportunity_id}
+# {day}: periodic (daily, self-booking): the weighted pipeline remembered per close month, owner and currency
+PIPELINE_SNAPSHOT = "pipeline.snapshot"
 
 # Analytics: the pass that refreshes the facts of leads whose data changed (self-booking, every 30 s), a rebuild of
 # every lead's facts a chunk at a time ({after}: the last lead id done).
