@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0038'
-down_revision = '0036'
+down_revision = '0037'
 branch_labels = None
 depends_on = None
 
