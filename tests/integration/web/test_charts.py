@@ -46,7 +46,7 @@ def charts(html: str) -> dict[str, dict]:
 @pytest.mark.parametrize("path", ["/static/vendor/chart/chart.umd.min.js", "/static/charts.js"])
 def test_chart_scripts_are_served_by_leadflow_as_javascript(client, path):
     r = client.get(path)
-    assert r.status_code == 200, f"{path} is missing: run `make install` (npm ci copies Chart.js into web/static/vendor)"
+    assert r.status_code == 200, f"{path} is missing: run `make install` (it copies Chart.js into web/static/vendor)"
     assert "javascript" in r.headers["content-type"]
     if "vendor" in path:
         assert b"Chart.js v4." in r.content[:200]

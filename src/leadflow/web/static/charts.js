@@ -52,15 +52,23 @@
     return each;
   }
 
-  // The norm: a dashed line dataset across the whole plot, on a hidden 0..1 axis of its own (so it spans the chart
-  // even with one bar), at the norm's value on the value axis.
-  function normDataset(norm, horizontal) {
-    return {
-      type: "line", label: norm.label, order: 0, indexAxis: horizontal ? "y" : "x",
-      data: horizontal ? [{x: norm.value, y: 0}, {x: norm.value, y: 1}] : [{x: 0, y: norm.value}, {x: 1, y: norm.value}],
-      xAxisID: horizontal ? "x" : "across", yAxisID: horizontal ? "across" : "y",
-      borderColor: INK, borderWidth: 2, borderDash: [6, 4], pointRadius: 0, pointHitRadius: 0, fill: false
-    };
+  // The norm: a dashed line dataset at the norm's value on the value axis. Beside one series of bars (or stacked
+  // ones) it runs across the whole plot on a hidden 0..1 axis of its own, so it spans the chart even with one bar;
+  // those bars are then placed by their label alone (grouped: false), as Chart.js would otherwise keep a slot
+  // beside them for the line's axis. Beside several series of bars side by side it joins the labels' centres.
+  function normDataset(norm, horizontal, across, count) {
+    var line = {type: "line", label: norm.label, order: 0, indexAxis: horizontal ? "y" : "x", borderColor: INK,
+                borderWidth: 2, borderDash: [6, 4], pointRadius: 0, pointHitRadius: 0, fill: false};
+    if (!across) {
+      line.data = [];
+      for (var i = 0; i < count; i += 1) { line.data.push(norm.value); }
+      return line;
+    }
+    line.data = horizontal ? [{x: norm.value, y: 0}, {x: norm.value, y: 1}]
+      : [{x: 0, y: norm.value}, {x: 1, y: norm.value}];
+    line.xAxisID = horizontal ? "x" : "across";
+    line.yAxisID = horizontal ? "across" : "y";
+    return line;
   }
 
   function config(data) {
@@ -93,9 +101,15 @@
       scales[valueAxis] = {stacked: kind === "stacked", beginAtZero: true, grid: {color: GRID},
                            ticks: {color: INK, callback: function (value) { return tick(value); }}};
       if (data.unit === "percent") { scales[valueAxis].suggestedMax = 100; }
+      var across = kind !== "bar" || data.series.length === 1;
       if (data.norm) {
-        datasets.push(normDataset(data.norm, horizontal));
-        scales.across = {type: "linear", min: 0, max: 1, display: false, axis: horizontal ? "y" : "x"};
+        if (across && kind !== "line") {
+          datasets.forEach(function (d) { d.grouped = false; d.barPercentage = 0.7; });
+        }
+        datasets.push(normDataset(data.norm, horizontal, across, labels.length));
+        if (across) {
+          scales.across = {type: "linear", min: 0, max: 1, offset: false, display: false, axis: horizontal ? "y" : "x"};
+        }
       }
     }
     var links = data.links || [];
