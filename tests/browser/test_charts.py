@@ -1,6 +1,7 @@
 """Charts in Chromium (templates/charts.html, static/charts.js), on the scorecard of a past month: drawn by the Chart.js
 leadflow serves itself, under the pages' CSP; a bar opens its row; drawn again after an htmx swap with the old charts
-destroyed; no animation when motion is reduced; their tables opened for printing and closed after."""
+destroyed; no animation when motion is reduced; their tables opened for printing and closed after; every kind and
+unit the macro knows."""
 
 from __future__ import annotations
 
@@ -165,5 +166,40 @@ def test_charts_swapped_in_by_htmx_are_drawn_and_the_old_ones_destroyed(browser,
         canvases = page.evaluate("document.querySelectorAll('canvas.chart-canvas').length")
         assert page.evaluate("Object.keys(Chart.instances).length") == canvases  # the rep charts were destroyed
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    finally:
+        context.close()
+
+
+def test_every_kind_and_unit_draws_under_the_pages_csp(browser, site):
+    """The macro's other kinds (stacked bars with a norm, a line, a doughnut) and units, written into a leadflow
+    page (its CSP in force) and drawn by the scripts it loads."""
+    from leadflow.web import pages
+
+    module = pages.environment().get_template("charts.html").make_module({})
+    figures = "".join(str(x) for x in (
+        module.chart("k-stacked", "stacked", "Calls by week", ["W1", "W2", "W3"],
+                     [{"name": "Reached", "values": [4, 6, 5]}, {"name": "No answer", "values": [2, None, 3]}],
+                     "count", norm={"value": 9, "direction": ">="}),
+        module.chart("k-line", "line", "First contact", ["Jan", "Feb", "Mar"],
+                     [{"name": "Median", "values": [5.5, 4.4, 3]}], "hours", norm=4),
+        module.chart("k-doughnut", "doughnut", "Won value by source", ["web", "fair"],
+                     [{"name": "Won", "values": [12000, 3000.5]}], "money", currency="EUR"),
+        module.chart("k-bars", "bar", "Two series side by side", ["A", "B"],
+                     [{"name": "This year", "values": [1, 2]}, {"name": "Last year", "values": [2, 1]}], "days",
+                     norm={"value": 1.5, "direction": "<="})))
+    context, page, console, requests = open_charts(browser, site, reduced=False)
+    try:
+        page.goto("/login")
+        page.set_content(f"<!doctype html><html lang='en'><head>{module.chart_assets()}</head>"
+                         f"<body><main>{figures}</main></body></html>")
+        charts = {c["id"]: c for c in check_drawn(page, site, console, requests)}
+        assert charts["k-stacked"]["kinds"] == ["bar", "bar", "line"]
+        assert page.evaluate("Chart.getChart(document.querySelector('#k-stacked canvas')).options.scales.y.stacked")
+        assert charts["k-stacked"]["table"][1] == ["W2", ["6", "—"]]
+        assert charts["k-line"]["kinds"] == ["line", "line"] and charts["k-line"]["table"][1] == ["Feb", ["4.4 h"]]
+        assert charts["k-doughnut"]["kinds"] == ["doughnut"]
+        assert charts["k-doughnut"]["table"][1] == ["fair", ["3,000.50 EUR"]]
+        assert charts["k-bars"]["values"][-1] == [1.5, 1.5]  # beside grouped bars the norm joins the labels
+        assert charts["k-bars"]["table"][0] == ["A", ["1.0 days", "2.0 days"]]
     finally:
         context.close()
