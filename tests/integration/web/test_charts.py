@@ -116,3 +116,21 @@ def test_pages_without_charts_load_no_chart_script(client, factory):
     refused = client.get("/scorecard", params={"period": "custom", "from": "2026-03-31", "to": "2026-03-01"})
     assert refused.status_code == 422 and "chart.umd" not in refused.text
     assert "chart.umd" not in client.get("/login").text
+
+
+def test_a_long_chart_is_summarised_by_its_highest_and_lowest_and_an_unknown_kind_fails_the_render():
+    from jinja2 import UndefinedError
+
+    from leadflow.web import pages
+
+    module = pages.environment().get_template("charts.html").make_module({})
+    labels = [f"Rep {c}" for c in "ABCDEFGH"]
+    html = str(module.chart("c", "bar", "Followed up", labels,
+                            [{"name": "Followed up", "values": [50, None, 90.5, 10, 60, 70, 80, 85]}], "percent",
+                            norm={"value": 80, "direction": ">="}))
+    label = CANVAS.search(html).group(2)
+    assert label == ("Followed up, bar chart of 8 items: highest Rep C 90.5 %, lowest Rep D 10.0 %. "
+                     "Norm: at least 80.0 %; 4 of 7 below it. The figures are in the table below.")
+    assert '<td class="num" data-value="">—</td>' in html  # no figure: a dash, and no point
+    with pytest.raises(UndefinedError, match="raise_unknown_chart_kind"):
+        str(module.chart("c", "pie", "x", ["a"], [{"name": "n", "values": [1]}], "count"))
