@@ -326,11 +326,16 @@ def attribution_report(actor: Actor, f: Filters, *, session: Session, goal: str 
              .group_by(key, LeadCredit.model))
     names = {r.id: r.name for r in attributes}
     rows: dict[object, Credited] = {}
+    weights: dict[str, Decimal] = defaultdict(Decimal)  # per model, unrounded: the total row adds these up
+    amounts: dict[str, Decimal] = defaultdict(Decimal)
     for value, model, weight, revenue, leads in session.execute(query):
         row = rows.setdefault(value, Credited(key=value, label=_label(group, value, names), conversions={},
                                               revenue={}, leads=0))
-        row.conversions[model] = Decimal(str(weight or 0)).quantize(SHARE, rounding=ROUND_HALF_UP)
-        row.revenue[model] = domain.money(Decimal(str(revenue or 0)))
+        weight, revenue = Decimal(str(weight or 0)), Decimal(str(revenue or 0))
+        weights[model] += weight
+        amounts[model] += revenue
+        row.conversions[model] = weight.quantize(SHARE, rounding=ROUND_HALF_UP)
+        row.revenue[model] = domain.money(revenue)
         row.leads = max(row.leads, int(leads))
     uncredited = ~exists().where(LeadCredit.lead_id == LeadFact.lead_id, LeadCredit.goal == goal)
     total, revenue, unattributed, unattributed_revenue = session.execute(select(
@@ -342,9 +347,8 @@ def attribution_report(actor: Actor, f: Filters, *, session: Session, goal: str 
             row.conversions.setdefault(model, Decimal("0.0000"))
             row.revenue.setdefault(model, Decimal("0.00"))
     summed = Credited(key=None, label="Total (attributed)",
-                      conversions={m: sum((r.conversions[m] for r in out), Decimal("0.0000"))
-                                   for m in attribution.MODELS},
-                      revenue={m: sum((r.revenue[m] for r in out), Decimal("0.00")) for m in attribution.MODELS},
+                      conversions={m: weights[m].quantize(SHARE, rounding=ROUND_HALF_UP) for m in attribution.MODELS},
+                      revenue={m: domain.money(amounts[m]) for m in attribution.MODELS},
                       leads=int(total or 0) - int(unattributed or 0))
     return Attribution(filters=f, goal=goal, group=group, currency=reporting_currency(session=session), rows=out,
                        conversions=int(total or 0), revenue=domain.money(Decimal(str(revenue or 0))),
