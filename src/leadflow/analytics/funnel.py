@@ -182,8 +182,8 @@ def cohorts(actor: Actor, f: Filters, *, session: Session, young_days: int = YOU
         month_end = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         out.append(Cohort(month=first, leads=int(leads), reached=reached,
                           share={k: domain.ratio(n, leads) for k, n in reached.items()},
-                          orders=int(orders), revenue=domain.money(Decimal(revenue)), median_days_to_sql=to_sql.get(first),
-                          median_days_to_customer=to_customer.get(first),
+                          orders=int(orders), revenue=domain.money(Decimal(revenue)),
+                          median_days_to_sql=to_sql.get(first), median_days_to_customer=to_customer.get(first),
                           young=(today - min(month_end, last_day)).days < young_days))
     return Cohorts(filters=f, currency=reporting_currency(session=session), young_days=young_days, cohorts=out)
 
@@ -322,7 +322,8 @@ def attribution_report(actor: Actor, f: Filters, *, session: Session, goal: str 
     query = (select(key, LeadCredit.model, func.sum(LeadCredit.weight),
                     func.sum(LeadCredit.weight * LeadFact.revenue), func.count(LeadCredit.lead_id.distinct()))
              .join(LeadFact, LeadFact.lead_id == LeadCredit.lead_id)
-             .where(LeadCredit.goal == goal, LeadCredit.goal_at >= f.start, LeadCredit.goal_at < f.end, *leads_where)
+             .where(LeadCredit.goal == goal, LeadCredit.model.in_(attribution.MODELS),  # the index's second column
+                    LeadCredit.goal_at >= f.start, LeadCredit.goal_at < f.end, *leads_where)
              .group_by(key, LeadCredit.model))
     names = {r.id: r.name for r in attributes}
     rows: dict[object, Credited] = {}

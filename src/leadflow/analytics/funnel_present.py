@@ -100,8 +100,8 @@ def funnel_csv(found: funnel.Funnel) -> str:
 def cohorts_csv(found: funnel.Cohorts) -> str:
     rows = [{**{k: v for k, v in c.items() if k != "share"},
              **{f"share_{k}": v for k, v in c["share"].items()}} for c in cohorts_dict(found)["cohorts"]]
-    return csv_text(["month", "leads", *funnel.STEPS[1:], *[f"share_{k}" for k in funnel.STEPS[1:]], "orders", "revenue",
-                     "median_days_to_sql", "median_days_to_customer", "young"], rows)
+    return csv_text(["month", "leads", *funnel.STEPS[1:], *[f"share_{k}" for k in funnel.STEPS[1:]], "orders",
+                     "revenue", "median_days_to_sql", "median_days_to_customer", "young"], rows)
 
 
 def split_csv(found: funnel.Split) -> str:

@@ -148,3 +148,11 @@ def test_an_unknown_goal_or_group_is_refused_with_the_field(story):
         r = story.get("/api/v1/analytics/attribution", **params)
         assert r.status_code == 422, r.text
         assert r.json()["errors"][0]["field"].endswith(field) and r.json()["errors"][0]["reason"]
+
+
+def test_a_source_a_spreadsheet_would_run_is_quoted_in_the_csv(story, factory):
+    lead_id = story.lead(T0, email="formula@touch.example", utm_source="=HYPERLINK(\"http://evil.example\")")
+    story.move(lead_id, T0 + DAY, "sql")
+    story.refresh(factory, NOW)
+    text = story.get("/api/v1/analytics/attribution", group="source", format="csv", **JANUARY).text
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
