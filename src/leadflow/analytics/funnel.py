@@ -92,10 +92,10 @@ def funnel(actor: Actor, f: Filters, *, session: Session) -> Funnel:
     columns = [func.count(c) for c in reached]
     stops = []
     for i, step in enumerate(STEPS[:-1]):
-        here = and_(reached[i].is_not(None), reached[i + 1].is_(None))
+        stopped_here = and_(reached[i].is_not(None), reached[i + 1].is_(None))
         for now in WHERE_NOW[1:]:
             stops.append((step, now))
-            columns.append(func.sum(case((and_(here, LeadFact.stage == now), 1), else_=0)))
+            columns.append(func.sum(case((and_(stopped_here, LeadFact.stage == now), 1), else_=0)))
     values = [int(v or 0) for v in session.execute(select(*columns).where(and_(*where))).one()]
     counts = values[:len(STEPS)]
     stopped: dict[str, dict[str, int]] = defaultdict(dict)
@@ -105,13 +105,13 @@ def funnel(actor: Actor, f: Filters, *, session: Session) -> Funnel:
     steps = []
     for i, step in enumerate(STEPS):
         count = counts[i]
-        here = None
+        now_at = None  # the last step has no next one to stop before
         if i < len(STEPS) - 1:
-            here = {"open": count - counts[i + 1] - sum(stopped[step].values()), **stopped[step]}
+            now_at = {"open": count - counts[i + 1] - sum(stopped[step].values()), **stopped[step]}
         steps.append(Step(key=step, label=STEP_LABELS[step], count=count,
                           from_previous=domain.ratio(count, counts[i - 1]) if i else None,
                           from_leads=domain.ratio(count, counts[0]) if i else None,
-                          median_days=between.get(step), median_days_from_lead=from_lead.get(step), stopped=here))
+                          median_days=between.get(step), median_days_from_lead=from_lead.get(step), stopped=now_at))
     return Funnel(filters=f, steps=steps)
 
 
