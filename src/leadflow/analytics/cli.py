@@ -86,3 +86,8 @@ def economics(
                    f" {present.percent(d.roi):>8}")
     for note in report.notes:
         typer.echo(note)
+
+
+from leadflow.analytics import funnel_cli  # noqa: E402  (its commands join this group)
+
+funnel_cli.mount(app)

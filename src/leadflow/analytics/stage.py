@@ -10,9 +10,9 @@ from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 
 
 def routers() -> list[Routes]:
-    from leadflow.analytics import api, views
+    from leadflow.analytics import api, funnel_api, funnel_views, views
 
-    return [Routes(api.router), Routes(views.router)]
+    return [Routes(api.router), Routes(views.router), Routes(funnel_api.router), Routes(funnel_views.router)]
 
 
 def commands() -> list[Command]:
