@@ -132,8 +132,12 @@ def title(d: Digest) -> str:
     return f"Weekly digest: {d.week:%d %b} to {d.week_end:%d %b %Y}"
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def subject(d: Digest) -> str:
-    return (f"{title(d)}: {d.now.leads:,} leads, {d.now.customers:,} customers, "
+    return (f"Digest of {d.week:%d %b}: {_count(d.now.leads, 'lead')}, {_count(d.now.customers, 'customer')}, "
             f"{money(d.now.revenue, d.currency)}")
 
 
@@ -202,9 +206,14 @@ def html(d: Digest) -> str:
     return "".join(parts)
 
 
+def _amount(value: Decimal | None) -> str | None:
+    """An amount for JSON: two decimals, no thousands separator."""
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 def _totals_dict(t: Totals) -> dict:
     return {"leads": t.leads, "mqls": t.mqls, "sqls": t.sqls, "customers": t.customers,
-            "revenue": money(t.revenue), "cost": None if t.cost is None else money(t.cost),
+            "revenue": _amount(t.revenue), "cost": _amount(t.cost),
             "roi": None if t.roi is None else str(t.roi)}
 
 
@@ -213,7 +222,7 @@ def as_dict(d: Digest) -> dict:
             "recipient": d.recipient, "costs_shown": d.costs_shown,
             "now": _totals_dict(d.now), "before": _totals_dict(d.before),
             "changes": [{"source": c.source, "leads_before": c.leads_before, "leads_now": c.leads_now,
-                         "revenue_before": money(c.revenue_before), "revenue_now": money(c.revenue_now)}
+                         "revenue_before": _amount(c.revenue_before), "revenue_now": _amount(c.revenue_now)}
                         for c in d.changes],
             "missed": [{"area": m.area, "what": m.what, "figure": m.figure, "value": m.value, "norm": m.norm}
                        for m in d.missed]}
