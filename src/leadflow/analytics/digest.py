@@ -101,10 +101,11 @@ def _scorecard_misses(actor: Actor, start: datetime, end: datetime, *, session: 
             spec = kpis.SPECS.get(key)
             unit = f" {spec.unit}" if spec and spec.unit not in ("money",) else ""
             norm = check.norm.value if check.norm else None
+            bound = "at least" if spec and spec.direction == ">=" else "at most"
             found.append(digest_render.Miss(
                 "follow_up", row.label, spec.label if spec else key,
                 "–" if check.value is None else f"{check.value}{unit}",
-                "–" if norm is None else f"{'at least' if spec and spec.direction == '>=' else 'at most'} {norm}{unit}"))
+                "–" if norm is None else f"{bound} {norm}{unit}"))
     return found
 
 

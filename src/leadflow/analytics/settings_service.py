@@ -142,7 +142,7 @@ def _items(payload, name: str) -> list:
     return items
 
 
-def _rebuild(session: Session) -> None:
+def _rebuild(*, session: Session) -> None:
     """Every lead's facts again, under the new rates (the worker walks them a chunk at a time)."""
     moment = clock.now()
     outbox.publish_once(session, events.ANALYTICS_REBUILD, {"after": 0},
@@ -230,7 +230,7 @@ def update(payload: dict, *, session: Session) -> dict:
     row.updated_at = clock.now()
     session.flush()
     if rebuild:
-        _rebuild(session)
+        _rebuild(session=session)
     return current(session=session)
 
 
@@ -249,7 +249,7 @@ def put_rates(payload, *, session: Session) -> list[dict]:
             row.rate = rate
     session.flush()
     if given:
-        _rebuild(session)
+        _rebuild(session=session)
     return rates(session=session)
 
 
@@ -264,7 +264,7 @@ def delete_rate(currency: str, valid_from: str, *, session: Session) -> None:
                                                       ExchangeRate.valid_from == day)).rowcount
     if not gone:
         raise NotFound("exchange rate", f"{code} from {day}")
-    _rebuild(session)
+    _rebuild(session=session)
 
 
 # -- ROI norms -----------------------------------------------------------------------------------------------------

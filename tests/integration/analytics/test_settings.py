@@ -272,3 +272,42 @@ def test_two_admins_saving_at_once_lose_and_double_nothing(fresh_database):
             assert session.scalar(select(func.count()).select_from(RevenueTarget)) == 1
     finally:
         engine.dispose()
+
+
+def test_the_commands_show_and_set_rates_norms_and_targets_and_preview_the_digest(fresh_database, monkeypatch,
+                                                                                   tmp_path):
+    from typer.testing import CliRunner
+
+    from leadflow.cli import app
+    from leadflow.settings import get_settings
+
+    db.upgrade(fresh_database.url)
+    monkeypatch.setenv("LEADFLOW_DATABASE_URL", fresh_database.url)
+    monkeypatch.setenv("LEADFLOW_SECRET_KEY", "test-secret-" + "x" * 40)
+    get_settings.cache_clear()
+
+    def run(*args):
+        return CliRunner().invoke(app, ["analytics", *args], catch_exceptions=False)
+
+    try:
+        shown = run("rates", "--set", "USD=0.92", "--set", "GBP=1.17", "--from", "2026-01-01")
+        assert shown.exit_code == 0, shown.output
+        assert "Rates into EUR:" in shown.output and "USD from 2026-01-01: 0.92" in shown.output
+        bad = run("rates", "--set", "USD=-1")
+        assert bad.exit_code == 1 and "rates[0].rate: must be more than 0" in bad.output
+        assert "GBP" not in run("rates", "--delete", "GBP", "--from", "2026-01-01").output
+        norms = run("norms", "--set", "source:google=150", "--default", "100")
+        assert norms.exit_code == 0 and "source google: 150 %" in norms.output and "Default: 100 %" in norms.output
+        bad = run("norms", "--set", "planet:mars=150")
+        assert bad.exit_code == 1 and "norms[0].dimension" in bad.output
+        targets = run("targets", "--set", "2027-01=50000")
+        assert targets.exit_code == 0 and "2027-01 the whole company: 50000.00" in targets.output
+        preview = run("digest", "--pdf", str(tmp_path / "digest.pdf"))
+        assert preview.exit_code == 0, preview.output
+        assert "Weekly digest:" in preview.output and "Every norm was met." in preview.output
+        assert (tmp_path / "digest.pdf").read_bytes().startswith(b"%PDF")
+        sent = run("digest", "--send")
+        assert sent.exit_code == 0 and "0 made" in sent.output  # nobody holds analytics:digest yet
+        assert run("digest", "--week", "someday").exit_code == 1
+    finally:
+        get_settings.cache_clear()
