@@ -6,6 +6,7 @@ lead, with a link to the marketing dashboard narrowed to it. Run daily by the wo
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -40,8 +41,7 @@ class Finding:
 
     @property
     def link(self) -> str:
-        key = "campaign" if self.dimension == "campaign" else self.dimension
-        return "/dashboards/marketing?" + urlencode({"group": self.dimension, key: self.value})
+        return "/dashboards/marketing?" + urlencode({"group": self.dimension, self.dimension: self.value})
 
     def sentence(self, currency: str, months: int) -> str:
         spent = "" if self.cost is None else f"{self.cost:,.2f} {currency} spent, "
@@ -108,10 +108,11 @@ def check(*, session: Session, moment: datetime | None = None) -> Checked:
         currency = report.currency
         found.extend(findings(report, stop_after_leads=settings.stop_after_leads))
     week = iso_week(moment)
-    raised = []
+    raised: list[tuple[Finding, str]] = []
     bind = session.get_bind()
     for item in found:
-        key = f"{item.kind}:{item.dimension}:{item.value.casefold()}:{week}"[:300]
+        thing = hashlib.sha256(item.value.casefold().encode()).hexdigest()[:24]  # any length of value: one key
+        key = f"{item.kind}:{item.dimension}:{thing}:{week}"
         details = {"label": item.label, "leads": item.leads, "customers": item.customers,
                    "revenue": str(item.revenue), "cost": None if item.cost is None else str(item.cost),
                    "roi": None if item.roi is None else str(item.roi),
@@ -121,22 +122,22 @@ def check(*, session: Session, moment: datetime | None = None) -> Checked:
             "key": key, "kind": item.kind, "dimension": item.dimension, "value": item.value[:200],
             "details": details, "raised_at": moment}, ["key"]).returning(RoiAlert.id)).first()
         if added is not None:
-            raised.append(item)
+            raised.append((item, key))
     notified = 0
     if raised:
         people = people_queries.users_holding(PERMISSION, session=session, sees_all=True)
         notices = []
-        for item in raised:
+        for item, key in raised:
             title = (f"Stop it? {item.label}: {item.leads:,} leads, no customer" if item.kind == "no_customers"
                      else f"Below the ROI norm: {item.label}")
             body = item.sentence(currency, settings.stop_after_months)
             for person in people:
                 notices.append(notifications.Notice(
                     user_id=person.id, kind=f"analytics_{item.kind}", title=title, body=body, link=item.link,
-                    key=f"analytics:{item.kind}:{item.dimension}:{item.value.casefold()}:{week}:{person.id}"))
+                    key=f"analytics:{key}:{person.id}"))
         notified = notifications.notify_many(notices, session=session)
     session.flush()
-    return Checked(findings=found, raised=raised, notified=notified)
+    return Checked(findings=found, raised=[item for item, _ in raised], notified=notified)
 
 
 def slot_after(moment: datetime, *, hour: int, weekday: int | None = None) -> datetime:

@@ -151,6 +151,7 @@ def _table_text(header: tuple, rows: list[tuple]) -> list[str]:
 FIGURES_HEADER = ("Figure", "Last week", "Week before", "Change")
 CHANGES_HEADER = ("Source", "Leads", "Change", "Revenue")
 MISSES_HEADER = ("What", "Figure", "Value", "Norm")
+MAX_MISSES = 30  # in the email and the PDF; the JSON has them all
 
 
 def content(d: Digest) -> list[tuple]:
@@ -164,7 +165,10 @@ def content(d: Digest) -> list[tuple]:
     blocks.append(("heading", "Sources that changed most"))
     blocks.append(("table", CHANGES_HEADER, change_rows(d)) if d.changes else ("para", "No leads in either week."))
     blocks.append(("heading", "Norms missed"))
-    blocks.append(("table", MISSES_HEADER, miss_rows(d)) if d.missed else ("para", "Every norm was met."))
+    rows = miss_rows(d)
+    blocks.append(("table", MISSES_HEADER, rows[:MAX_MISSES]) if rows else ("para", "Every norm was met."))
+    if len(rows) > MAX_MISSES:
+        blocks.append(("para", f"... and {len(rows) - MAX_MISSES:,} more: see the dashboards and the scorecard."))
     if d.dashboard_url:
         blocks.append(("para", f"The dashboards: {d.dashboard_url}"))
     return blocks

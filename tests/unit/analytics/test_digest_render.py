@@ -78,3 +78,12 @@ def test_the_json_has_plain_amounts():
     assert out["week_end"] == "2026-11-29" and out["changes"][0]["revenue_now"] == "5000.00"
     assert out["missed"] == [{"area": "roi", "what": "Source fb", "figure": "ROI over 6 months",
                               "value": "-100.0 %", "norm": "150.0 %"}]
+
+
+def test_a_long_list_of_misses_is_cut_in_the_email_but_not_in_the_json():
+    misses = [r.Miss("follow_up", f"Rep {i}", "Followed up", "10.0 %", "at least 80 %") for i in range(40)]
+    d = _digest(missed=misses)
+    (table,) = [b for b in r.content(d) if b[0] == "table" and b[1] == r.MISSES_HEADER]
+    assert len(table[2]) == r.MAX_MISSES
+    assert f"... and {40 - r.MAX_MISSES} more" in r.text(d)
+    assert len(r.as_dict(d)["missed"]) == 40
