@@ -50,6 +50,8 @@ PIPELINE_SNAPSHOT = "pipeline.snapshot"
 # every lead's facts a chunk at a time ({after}: the last lead id done).
 ANALYTICS_TICK = "analytics.tick"
 ANALYTICS_REBUILD = "analytics.rebuild"
+ANALYTICS_CHECK = "analytics.check"  # {at}: the daily ROI alerts (self-booking, 07:00 UTC)
+ANALYTICS_DIGEST = "analytics.digest"  # {at}: the weekly digest (self-booking, Mondays 06:00 UTC)
 
 # Names no longer published, still handled for rows written before an upgrade: old name -> the name it became.
 RENAMED = {"lead.merged": LEAD_RECAPTURED}
