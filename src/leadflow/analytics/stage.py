@@ -38,8 +38,8 @@ def schedules() -> list:
 _SUBSCRIBES = frozenset({events.LEAD_CAPTURED, events.LEAD_RECAPTURED, events.LEAD_UPDATED, events.LEAD_STAGE_CHANGED,
                          events.LEAD_ASSIGNED, events.LEAD_RECYCLED, events.OPPORTUNITY_CHANGED,
                          events.OPPORTUNITY_WON, events.OPPORTUNITY_LOST, events.QUOTE_CHANGED, events.LEADS_MERGED,
-                         events.LEADS_UNMERGED, events.ANALYTICS_TICK, events.ANALYTICS_REBUILD,
-                         events.ANALYTICS_CHECK, events.ANALYTICS_DIGEST})
+                         events.LEADS_UNMERGED, events.CAMPAIGN_CHANGED, events.ANALYTICS_TICK,
+                         events.ANALYTICS_REBUILD, events.ANALYTICS_CHECK, events.ANALYTICS_DIGEST})
 
 STAGE = Stage(
     name="analytics",

@@ -123,6 +123,14 @@ def test_per_source_and_the_csv_say_the_same(client, auth, case):
     assert table["google"]["cost_per_order"] == "625.00" and table["Total"]["revenue"] == "16800.00"
 
 
+def test_a_campaign_given_another_source_regroups_its_leads_after_the_workers_pass(client, auth, factory, case):
+    r = client.patch(f"/api/v1/campaigns/{case['b']}", headers=auth, json={"source": "partner"})
+    assert r.status_code == 200, r.text
+    _settle(factory)
+    rows = _rows(client.get("/api/v1/analytics/economics", headers=auth, params={**MAY, "group": "source"}).json())
+    assert "fair" not in rows and (rows["partner"]["leads"], rows["partner"]["cost"]) == (1, "349.00")
+
+
 def test_a_salesperson_sees_their_own_leads_figures_and_no_cost(client, auth, case):
     rep = case["rep"]
     body = client.get("/api/v1/analytics/economics", headers=rep.headers, params={**MAY, "group": "source"}).json()
