@@ -46,13 +46,14 @@ def test_marketing_sees_economics_with_charts_and_the_leads_behind_a_figure(brow
 
 
 @pytest.mark.parametrize("path", ["/dashboards/marketing?group=campaign", "/dashboards/funnel",
-                                  "/dashboards/sales", "/dashboards/management"])
+                                  "/dashboards/sales", "/dashboards/management", "/pipeline/forecast"])
 def test_each_dashboard_draws_at_tablet_width_as_a_manager_would_see_it(browser, site, path):
     context, page, console, requests = open_charts(browser, site, width=768, height=1024)
     try:
         sign_in(page, site.admin)
         page.goto(path + ("&" if "?" in path else "?") + LAST_YEAR)
-        expect(page.get_by_role("navigation", name="Dashboards")).to_be_visible()
+        if path.startswith("/dashboards"):
+            expect(page.get_by_role("navigation", name="Dashboards")).to_be_visible()
         if page.locator("figure canvas").count():
             check_drawn(page, site, console, requests)
         assert page.evaluate(FITS), path
