@@ -1,7 +1,7 @@
 """analytics
 
 Revision ID: 0039
-Revises: 0036
+Revises: 0038
 Created: 2026-12-06 06:08:58.217830
 """
 from alembic import op
@@ -30,6 +30,9 @@ def upgrade() -> None:
     sa.Column('marked_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_stale'))
     )
+    with op.batch_alter_table('analytics_stale', schema=None) as batch_op:
+        batch_op.create_index('ix_analytics_stale_marked_at_id', ['marked_at', 'id'], unique=False)
+
     op.create_table('exchange_rates',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
@@ -165,6 +168,9 @@ def downgrade() -> None:
     op.drop_table('roi_alerts')
     op.drop_table('revenue_targets')
     op.drop_table('exchange_rates')
+    with op.batch_alter_table('analytics_stale', schema=None) as batch_op:
+        batch_op.drop_index('ix_analytics_stale_marked_at_id')
+
     op.drop_table('analytics_stale')
     op.drop_table('analytics_settings')
     # ### end Alembic commands ###

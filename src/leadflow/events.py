@@ -49,7 +49,8 @@ PIPELINE_SNAPSHOT = "pipeline.snapshot"
 # Analytics: the pass that refreshes the facts of leads whose data changed (self-booking, every 30 s), a rebuild of
 # every lead's facts a chunk at a time ({after}: the last lead id done).
 ANALYTICS_TICK = "analytics.tick"
-# {campaign_id, fields}: a campaign's channel, source, medium or offer changed (campaigns): its leads' figures regroup
+# {campaign_id, fields}: a campaign's code, channel, source, medium or offer changed (campaigns): its leads' figures
+# regroup
 CAMPAIGN_CHANGED = "campaign.changed"
 ANALYTICS_REBUILD = "analytics.rebuild"
 ANALYTICS_CHECK = "analytics.check"  # {at}: the daily ROI alerts (self-booking, 07:00 UTC)

@@ -107,9 +107,10 @@ def management(actor: Actor, *, session: Session, today: date | None = None, mon
             unconverted += 1
             continue
         (marketing if campaign_id is not None or source else other)[domain.month_of(closed)] += amount
-    team_key = 0
+    # The company's targets are for the company's figures: who sees only some leads is shown none.
     targets = {t.month: t.amount for t in session.scalars(
-        select(RevenueTarget).where(RevenueTarget.team_key == team_key, RevenueTarget.month >= first))}
+        select(RevenueTarget).where(RevenueTarget.team_key == 0, RevenueTarget.month >= first))} \
+        if scope(actor) is None else {}
     ahead = domain.months_between(this_month, _add_months(this_month, 5))
     weighted: dict[date, Decimal] = defaultdict(Decimal)
     for line in pipeline_queries.forecast(actor, pipeline_queries.OpportunityFilter(status="open"),

@@ -46,6 +46,8 @@ def parse_week(text: str | None, *, today: date) -> date:
     if day is None:
         raise Invalid.one("week", "a day of the week as YYYY-MM-DD (its Monday, say)")
     week = monday(day)
+    if week < date(today.year - 10, 1, 1):
+        raise Invalid.one("week", "a week of the last ten years")
     if week > last_week(today):
         raise Invalid.one("week", f"the week of {week} is not over yet (the last whole week began {last_week(today)})")
     return week

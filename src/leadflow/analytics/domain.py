@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 STEPS = ("leads", "mqls", "sqls", "opportunities", "quotes", "customers")
 STEP_LABELS = {"leads": "Leads", "mqls": "MQLs", "sqls": "SQLs", "opportunities": "Opportunities",
@@ -139,7 +139,8 @@ def _subtree_leads(node: Node, memo: dict[int, int]) -> int:
 def allocate(roots: list[Node]) -> Allocation:
     """Split each program's own cost across the campaigns under it, in proportion to their (subtree's) leads, or
     equally when none has a lead; recursively down to the leaves. Nothing is lost or made up: a tree's costs add up
-    to the same total before and after, to the cent (the last share takes the rounding)."""
+    to the same total before and after, to the cent (the share with the most leads takes the rounding; none is ever
+    below zero)."""
     leads: dict[int, int] = {}
     for root in roots:
         _subtree_leads(root, leads)
@@ -156,15 +157,16 @@ def allocate(roots: list[Node]) -> Allocation:
         parts = [(child, leads[child.id]) for child in node.children] + ([(None, node.own_leads)]
                                                                           if node.own_leads else [])
         total_leads = sum(n for _, n in parts)
-        given = Decimal("0")
-        for i, (child, n) in enumerate(parts):
-            if i == len(parts) - 1:
-                share = pool - given
-            elif total_leads:
-                share = (pool * n / total_leads).quantize(CENT, rounding=ROUND_HALF_UP)
-            else:
-                share = (pool / len(parts)).quantize(CENT, rounding=ROUND_HALF_UP)
-            given += share
+        # The rounding's remainder goes to the part with the most leads (the first of them), so no share is
+        # ever below zero and the parts add up to the pool to the cent.
+        biggest = max(range(len(parts)), key=lambda i: (parts[i][1], -i))
+        shares = [Decimal("0")] * len(parts)
+        for i, (_, n) in enumerate(parts):
+            if i != biggest:
+                shares[i] = ((pool * n / total_leads) if total_leads else (pool / len(parts))).quantize(
+                    CENT, rounding=ROUND_DOWN)
+        shares[biggest] = pool - sum(shares, Decimal("0"))
+        for (child, _), share in zip(parts, shares):
             if child is None:
                 cost[node.id] = share
                 kept[node.id] = share

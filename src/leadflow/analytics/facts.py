@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, literal, select
+from sqlalchemy import delete, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow import clock, db, events, outbox
@@ -70,9 +70,12 @@ def mark(lead_ids: Iterable[int | None], *, session: Session) -> int:
 
 
 def mark_campaign(campaign_id: int, *, session: Session) -> int:
-    """Every lead counted under a campaign (its channel, source, medium or offer changed): stale, in one statement."""
+    """Every lead counted under a campaign, or with a touch credited to it (its code, channel, source, medium or offer
+    changed): stale, in one statement."""
     moment = clock.now()
-    chosen = select(LeadFact.lead_id, literal(moment, UtcDateTime)).where(LeadFact.campaign_id == campaign_id)
+    credited = select(LeadCredit.lead_id).where(LeadCredit.campaign_id == campaign_id)
+    chosen = select(LeadFact.lead_id, literal(moment, UtcDateTime)).where(
+        or_(LeadFact.campaign_id == campaign_id, LeadFact.lead_id.in_(credited)))
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
@@ -93,7 +96,8 @@ def claim(*, session: Session, limit: int = CHUNK) -> list[int]:
     """Take up to `limit` stale leads, oldest first; another worker's pass skips them (PostgreSQL: SKIP LOCKED;
     SQLite: the write lock). They are deleted here, so a lead marked again meanwhile is refreshed again later."""
     db.begin_write(session)
-    query = select(StaleLead.id).order_by(StaleLead.marked_at, StaleLead.id).limit(limit)
+    query = (select(StaleLead.id).where(StaleLead.marked_at <= clock.now())
+             .order_by(StaleLead.marked_at, StaleLead.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     ids = list(session.scalars(query))
@@ -135,34 +139,41 @@ def _reached(history: list, stage: str, created_at: datetime) -> dict[str, datet
     return out
 
 
+def _text(value: object, size: int = 200) -> str | None:
+    """A text a client sent, as a figure can group by it: only a string, cut to the column's size."""
+    return value.strip()[:size] or None if isinstance(value, str) else None
+
+
 def _origin(row, ctx: Context) -> dict:
-    touch = row.first_touch or {}
+    """A lead of a campaign is counted under the campaign's source, medium, channel and offer (as its costs are,
+    "(none)" where the campaign has none); a lead without one under its first touch's UTM values."""
     campaign = ctx.campaigns.get(row.campaign_id) if row.campaign_id else None
-    return {"campaign_id": campaign.id if campaign else None,
-            "source": (campaign.source if campaign and campaign.source else touch.get("utm_source")),
-            "medium": (campaign.medium if campaign and campaign.medium else touch.get("utm_medium")),
-            "channel": campaign.channel if campaign else row.channel,
-            "offer": campaign.offer if campaign else None}
+    if campaign is not None:
+        return {"campaign_id": campaign.id, "source": campaign.source, "medium": campaign.medium,
+                "channel": campaign.channel, "offer": campaign.offer}
+    touch = row.first_touch if isinstance(row.first_touch, dict) else {}
+    return {"campaign_id": None, "source": _text(touch.get("utm_source")), "medium": _text(touch.get("utm_medium")),
+            "channel": _text(row.channel, 32), "offer": None}
 
 
 def _touches(lead_ids: list[int], ctx: Context, *, session: Session) -> dict[int, list[attribution.Touch]]:
     found: dict[int, list[attribution.Touch]] = {}
     for lead_id, at, campaign_id, channel, touch in capture_queries.touches(lead_ids, session=session):
-        touch = touch or {}
+        touch = touch if isinstance(touch, dict) else {}
         campaign = ctx.campaigns.get(campaign_id) if campaign_id else None
         found.setdefault(lead_id, []).append(attribution.Touch(
-            at=as_utc(at), kind="capture", campaign_id=campaign_id,
-            source=(campaign.source if campaign and campaign.source else touch.get("utm_source")),
-            medium=(campaign.medium if campaign and campaign.medium else touch.get("utm_medium")),
-            channel=campaign.channel if campaign else channel))
+            at=as_utc(at), kind="capture", campaign_id=campaign.id if campaign else None,
+            source=campaign.source if campaign else _text(touch.get("utm_source")),
+            medium=campaign.medium if campaign else _text(touch.get("utm_medium")),
+            channel=campaign.channel if campaign else _text(channel, 32)))
     for lead_id, at, properties in tracking_queries.campaign_visits(lead_ids, session=session):
-        code = properties.get("utm_campaign")
-        campaign_id = ctx.by_code.get(code_key(str(code))) if code else None
+        code = _text(properties.get("utm_campaign"))
+        campaign_id = ctx.by_code.get(code_key(code)) if code else None
         campaign = ctx.campaigns.get(campaign_id) if campaign_id else None
         found.setdefault(lead_id, []).append(attribution.Touch(
             at=as_utc(at), kind="visit", campaign_id=campaign_id,
-            source=properties.get("utm_source") or (campaign.source if campaign else None),
-            medium=properties.get("utm_medium") or (campaign.medium if campaign else None),
+            source=campaign.source if campaign else _text(properties.get("utm_source")),
+            medium=campaign.medium if campaign else _text(properties.get("utm_medium")),
             channel=campaign.channel if campaign else "web"))
     return found
 
@@ -226,7 +237,7 @@ def refresh(lead_ids: list[int], *, session: Session, ctx: Context | None = None
             "refreshed_at": moment})
         if reached["sql"] is not None or orders:
             converted[row.id] = facts[-1]
-    session.execute(insert(LeadFact), facts)
+    session.execute(insert(LeadFact.__table__), facts)  # Core: one executemany, None values included
     if converted:
         _credit(converted, ctx, session=session)
     return len(facts)
@@ -246,31 +257,56 @@ def _credit(converted: dict[int, dict], ctx: Context, *, session: Session) -> No
                 for touch, weight in shares:
                     credits.append({
                         "lead_id": lead_id, "goal": goal, "model": model, "goal_at": at, "touch_at": touch.at,
-                        "touch_kind": touch.kind, "campaign_id": touch.campaign_id,
-                        "source": touch.source and touch.source[:200], "medium": touch.medium and touch.medium[:200],
-                        "channel": touch.channel and touch.channel[:32], "owner_id": fact["owner_id"],
+                        "touch_kind": touch.kind, "campaign_id": touch.campaign_id, "source": touch.source,
+                        "medium": touch.medium, "channel": touch.channel, "owner_id": fact["owner_id"],
                         "team_id": fact["team_id"], "weight": weight,
                         "revenue": (revenue * weight).quantize(Decimal("0.01"))})
     if credits:
-        session.execute(insert(LeadCredit), credits)
+        session.execute(insert(LeadCredit.__table__), credits)
 
 
 # -- the worker's pass ---------------------------------------------------------------------------------------------
 
-def run_pass(factory, *, limit: int = CHUNK) -> int:
-    """Every stale lead, a chunk per transaction, until none is left. Returns how many were refreshed."""
-    total = 0
-    ctx = None
-    while True:
+SET_ASIDE = timedelta(hours=1)
+MAX_CHUNKS = 60  # a tick's pass refreshes at most this many chunks (60,000 leads); the next tick goes on
+
+
+def run_pass(factory, *, limit: int = CHUNK, max_chunks: int | None = None, progress=None) -> int:
+    """The stale leads, a chunk per transaction, until none is left (or `max_chunks` were done). A chunk that fails
+    is refreshed a lead at a time; a lead that fails alone is logged and set aside for an hour, so one bad lead
+    never holds the others' figures back. Returns how many leads were refreshed."""
+    total, chunks, ctx = 0, 0, None
+    while max_chunks is None or chunks < max_chunks:
         with factory() as own:
             ids = claim(session=own, limit=limit)
             if not ids:
                 own.commit()
                 return total
             ctx = ctx or Context.load(session=own)
-            refresh(ids, session=own, ctx=ctx)
+            try:
+                with own.begin_nested():
+                    refresh(ids, session=own, ctx=ctx)
+            except Exception:  # noqa: BLE001 - the chunk again, a lead at a time: only the bad one waits
+                log.warning("analytics: a chunk of %s leads failed; refreshing them one by one", len(ids),
+                            exc_info=True)
+                _one_by_one(ids, ctx, session=own)
             own.commit()
         total += len(ids)
+        chunks += 1
+        if progress:
+            progress(len(ids))
+    return total
+
+
+def _one_by_one(ids: list[int], ctx: Context, *, session: Session) -> None:
+    for lead_id in ids:
+        try:
+            with session.begin_nested():
+                refresh([lead_id], session=session, ctx=ctx)
+        except Exception:  # noqa: BLE001 - logged with its cause; the lead is tried again in an hour
+            log.exception("analytics: lead %s's facts could not be refreshed; set aside for an hour", lead_id)
+            session.execute(db.insert_ignore(session.get_bind(), StaleLead,
+                                             {"id": lead_id, "marked_at": clock.now() + SET_ASIDE}, ["id"]))
 
 
 def schedule_tick(*, session: Session, moment: datetime | None = None, seconds: int = TICK_SECONDS) -> bool:
@@ -282,31 +318,37 @@ def schedule_tick(*, session: Session, moment: datetime | None = None, seconds: 
                                key=f"{events.ANALYTICS_TICK}:{slot}", available_at=at)
 
 
-def rebuild(factory, *, progress=None, limit: int = CHUNK) -> int:
-    """Refresh every lead's facts, walking the leads by id a chunk per transaction (`progress(n)` after each)."""
-    after, total, ctx = 0, 0, None
-    while True:
-        with factory() as own:
-            db.begin_write(own)
-            ids = leads_queries.lead_ids_after(after, session=own, limit=limit)
-            if not ids:
-                own.commit()
-                return total
-            ctx = ctx or Context.load(session=own)
-            total += refresh(ids, session=own, ctx=ctx)
-            own.commit()
-        after = ids[-1]
-        if progress:
-            progress(len(ids))
+MARK_CHUNK = 5000
 
 
-def rebuild_step(*, session: Session, after: int, limit: int = CHUNK) -> int | None:
-    """One chunk of a rebuild run by the worker (`analytics.rebuild`, after new exchange rates): refresh the next
-    leads after `after` and queue the next chunk in the same transaction. Returns the last id, None when done."""
+def mark_after(after: int, *, session: Session, limit: int = MARK_CHUNK) -> int | None:
+    """Mark the next leads after `after` (by id) stale; the last id marked, None when none was left."""
     ids = leads_queries.lead_ids_after(after, session=session, limit=limit)
     if not ids:
         return None
-    refresh(ids, session=session)
-    outbox.publish_once(session, events.ANALYTICS_REBUILD, {"after": ids[-1]},
-                        key=f"{events.ANALYTICS_REBUILD}:{clock.now().isoformat()}:{ids[-1]}")
+    mark(ids, session=session)
     return ids[-1]
+
+
+def rebuild(factory, *, progress=None, limit: int = CHUNK) -> int:
+    """Every lead's facts again: all marked stale (a chunk per transaction), then refreshed by the same claimed
+    pass the worker runs, so a rebuild and a running worker never write one lead's facts at once. `progress(n)`
+    after each refreshed chunk. Returns how many leads were refreshed."""
+    after: int | None = 0
+    while after is not None:
+        with factory() as own:
+            db.begin_write(own)
+            after = mark_after(after, session=own)
+            own.commit()
+    return run_pass(factory, limit=limit, progress=progress)
+
+
+def rebuild_step(*, session: Session, after: int) -> int | None:
+    """One step of a rebuild run by the worker (`analytics.rebuild`, after new exchange rates): mark the next leads
+    stale and queue the next step in the same transaction; the ticks' passes refresh them. Returns the last id
+    marked, None when done."""
+    last = mark_after(after, session=session)
+    if last is not None:
+        outbox.publish_once(session, events.ANALYTICS_REBUILD, {"after": last},
+                            key=f"{events.ANALYTICS_REBUILD}:{clock.now().isoformat()}:{last}")
+    return last

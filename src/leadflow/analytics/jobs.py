@@ -45,7 +45,7 @@ def tick(session: Session, payload: dict) -> None:
     with factory() as own:
         facts.schedule_tick(session=own)
         own.commit()
-    done = facts.run_pass(factory)
+    done = facts.run_pass(factory, max_chunks=facts.MAX_CHUNKS)
     if done:
         log.info("analytics pass: %s leads refreshed", done)
 

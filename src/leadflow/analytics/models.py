@@ -81,6 +81,7 @@ class StaleLead(Base):
     """A lead whose facts are to be refreshed (something about it changed); the worker's pass takes them."""
 
     __tablename__ = "analytics_stale"
+    __table_args__ = (Index("ix_analytics_stale_marked_at_id", "marked_at", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)  # the lead's id (no foreign key: a mark outlives a lead)
     marked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from leadflow.analytics import domain
 from leadflow.analytics.facts import rates as exchange_rates
-from leadflow.analytics.facts import reporting_currency, settings_row
-from leadflow.analytics.models import LeadFact, RoiNorm
+from leadflow.analytics.facts import reporting_currency
+from leadflow.analytics.models import AnalyticsSettings, LeadFact, RoiNorm
 from leadflow.campaigns import queries as campaign_queries
 from leadflow.errors import Invalid
 from leadflow.leads.visibility import sees_all
@@ -122,7 +122,8 @@ def scope(actor: Actor) -> ColumnElement[bool] | None:
     own = LeadFact.owner_id == actor.user_id
     if rule == "team":
         teams = people_queries.led_team_ids(actor.user_id, actor.team_id)
-        return or_(own, LeadFact.team_id.in_(teams), LeadFact.owner_id.in_(people_queries.members_of(teams)))
+        # Who is in the teams now (as leads/visibility.py has it), never the team stored with the facts.
+        return or_(own, LeadFact.owner_id.in_(people_queries.members_of(teams)))
     return own
 
 
@@ -230,7 +231,8 @@ def campaign_costs(f: Filters, *, session: Session, leads_by_campaign: dict[int,
 
 def _norms(*, session: Session) -> tuple[dict[tuple[str, str], Decimal], Decimal | None]:
     saved = {(n.dimension, n.value_key): n.min_roi for n in session.scalars(select(RoiNorm))}
-    return saved, settings_row(session=session).roi_norm
+    row = session.get(AnalyticsSettings, 1)  # a read: never the insert settings_row would make
+    return saved, row.roi_norm if row else None
 
 
 def norm_for(dimension: str, value: object, norms: dict, default: Decimal | None) -> Decimal | None:
@@ -261,6 +263,11 @@ def economics(actor: Actor, f: Filters, *, session: Session, group: str = "campa
     rolled: dict[int, Decimal] = {}
     unconverted = 0
     if shown:
+        if f.campaign_id is not None or f.narrowed():
+            # A program's cost is split by all its campaigns' leads of the period, whatever this view shows of them:
+            # a campaign's cost never changes with the filters.
+            by_campaign = _aggregate(LeadFact.campaign_id, [LeadFact.created_at >= f.start,
+                                                            LeadFact.created_at < f.end], session=session)
         carried, rolled, unconverted = campaign_costs(
             f, session=session, leads_by_campaign={k: v.leads for k, v in by_campaign.items() if k is not None},
             attributes=attributes)

@@ -76,12 +76,12 @@ def update(*, session: Session, campaign: Campaign, values: dict) -> Campaign:
         if other is not None:
             raise Conflict(f"a campaign with code {values['code']!r} exists already")
         campaign.code_key = key
-    changed = sorted(name for name in ("channel", "source", "medium", "offer")
+    changed = sorted(name for name in ("code", "channel", "source", "medium", "offer")
                      if name in values and values[name] != getattr(campaign, name))
     for name, value in values.items():
         setattr(campaign, name, value)
     session.flush()
-    if changed:  # what the figures per source, medium, channel and offer group its leads by
+    if changed:  # what the figures group its leads by (and its code: which visits are its)
         outbox.publish(session, events.CAMPAIGN_CHANGED, {"campaign_id": campaign.id, "fields": changed})
     return campaign
 

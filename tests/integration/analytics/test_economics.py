@@ -10,6 +10,8 @@ import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
 import pytest
 from typer.testing import CliRunner
 
@@ -218,3 +220,54 @@ def test_the_sales_and_management_dashboards_as_each_role_sees_them(client, fact
     mine = client.get("/dashboards/management")
     assert mine.status_code == 200 and "Marketing cost" not in mine.text  # a rep sees no costs
     assert "1800" not in mine.text.replace(",", "").replace(".00", "")  # nor another rep's revenue
+
+
+def test_a_campaigns_cost_is_the_same_whatever_the_view_filters(client, auth, case):
+    for params in ({"campaign": case["a"]}, {"source": "google"}, {"channel": "paid_search"}):
+        body = client.get("/api/v1/analytics/economics", headers=auth,
+                          params={**MAY, "group": "campaign", **params}).json()
+        rows = _rows(body)
+        assert (rows["Search A"]["cost"], rows["Search A"]["roi"]) == ("1250.00", "11.0000"), params
+        assert "Fair B" not in rows and body["total"]["cost"] == "1250.00", params
+
+
+def test_a_manager_sees_the_figures_of_whoever_is_in_the_team_now(client, auth, factory, case):
+    from leadflow.people import service as people_service
+    from leadflow.people.models import Team, User
+    from tests.integration.people.factories import team
+
+    manager = person(factory, "sales_manager")
+    team(factory, "North", manager=manager.email)
+    team(factory, "South")
+    with factory() as session:
+        north, south = (session.scalar(select(Team.id).where(Team.name == n)) for n in ("North", "South"))
+        people_service.change_user(session.get(User, case["rep"].id), session=session, role="sales_rep",
+                                   team_id=north)
+        session.commit()
+    _settle(factory)
+    seen = client.get("/api/v1/analytics/economics", headers=manager.headers, params={**MAY, "group": "owner"})
+    assert seen.json()["total"]["leads"] == 1  # the rep's lead, while the rep is in North
+    with factory() as session:
+        people_service.change_user(session.get(User, case["rep"].id), session=session, role="sales_rep",
+                                   team_id=south)
+        session.commit()
+    gone = client.get("/api/v1/analytics/economics", headers=manager.headers, params={**MAY, "group": "owner"})
+    assert gone.json()["total"]["leads"] == 0 and gone.json()["rows"] == []
+
+
+def test_a_page_view_with_odd_utm_values_never_holds_the_figures_back(client, auth, factory, case):
+    lead_id = lead(client, auth, first_name="Odd", campaign="search-a")
+    r = client.post("/api/v1/events", headers=auth, json={"events": [{
+        "type": "page_view", "lead_id": lead_id,
+        "properties": {"utm_source": 123, "utm_campaign": ["x"], "utm_medium": "m" * 500,
+                       "url": "https://x.example/"}}]})
+    assert r.status_code in (200, 201, 202), r.text
+    assert client.patch(f"/api/v1/leads/{lead_id}", headers=auth, json={"stage": "sql"}).status_code == 200
+    _settle(factory)
+    rows = _rows(client.get("/api/v1/analytics/economics", headers=auth,
+                            params={**MAY, "group": "campaign"}).json())
+    assert rows["Search A"]["leads"] == 4 and rows["Search A"]["sqls"] == 3
+    with factory() as session:
+        from leadflow.analytics.models import StaleLead
+
+        assert session.scalar(select(func.count()).select_from(StaleLead)) == 0

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from leadflow import clock, db, events, worker
-from leadflow.analytics import settings_service
+from leadflow.analytics import facts, settings_service
 from leadflow.analytics.models import ExchangeRate, RevenueTarget, RoiNorm
 from tests.integration.analytics import figures
 from tests.integration.followup.factories import published
@@ -125,7 +125,8 @@ def test_new_rates_convert_the_revenue_again_once_the_worker_rebuilt_the_facts(c
     assert client.put(f"{API}/rates", headers=admin.headers, json={"rates": [
         {"currency": "USD", "valid_from": "2020-01-01", "rate": "0.5"}]}).status_code == 200
     assert published(factory, events.ANALYTICS_REBUILD) == [{"after": 0}]
-    worker.drain(factory)
+    worker.drain(factory)  # the rebuild marks every lead stale ...
+    facts.run_pass(factory)  # ... and the tick's pass refreshes them
     after = client.get(f"{API}/economics", headers=admin.headers, params={"group": "source"}).json()
     assert after["total"]["revenue"] == "500.00" and after["total"]["unconverted_orders"] == 0
 

@@ -49,7 +49,12 @@ def test_a_program_with_leads_of_its_own_keeps_their_share_and_no_leads_means_eq
     assert (allocation.cost[1], allocation.cost[2], allocation.cost[3]) == (D("25.00"), D("25.00"), D("50.00"))
     even = domain.allocate(domain.tree([domain.Node(1, None, D("100"), 0), domain.Node(2, 1), domain.Node(3, 1),
                                         domain.Node(5, 1)]))
-    assert [even.cost[i] for i in (2, 3, 5)] == [D("33.33"), D("33.33"), D("33.34")]
+    assert [even.cost[i] for i in (2, 3, 5)] == [D("33.34"), D("33.33"), D("33.33")]
+    tiny = domain.allocate(domain.tree([domain.Node(1, None, D("0.05"), 0)] + [domain.Node(i, 1) for i in range(2, 9)]))
+    assert all(v >= 0 for v in tiny.cost.values()) and sum(tiny.cost.values()) == D("0.05")
+    uneven = domain.allocate(domain.tree([domain.Node(1, None, D("0.05")), domain.Node(2, 1, own_leads=1),
+                                          domain.Node(3, 1, own_leads=1), domain.Node(4, 1, own_leads=0)]))
+    assert sorted(uneven.cost[i] for i in (2, 3, 4)) == [D("0"), D("0.02"), D("0.03")]
 
 
 def test_a_loop_in_the_tree_makes_a_root_instead_of_hanging():
