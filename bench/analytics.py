@@ -20,6 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import bindparam, insert, text
@@ -86,7 +87,7 @@ def _build(engine, factory) -> dict:
                   "customers": one("SELECT count(customer_at) FROM lead_facts"),
                   "disqualified": one("SELECT count(disqualified_at) FROM lead_facts"),
                   "nurture": one("SELECT count(nurture_at) FROM lead_facts"),
-                  "revenue": str(one("SELECT sum(revenue) FROM lead_facts"))}
+                  "revenue": f'{Decimal(str(one("SELECT sum(revenue) FROM lead_facts"))):.2f}'}
         credits = one("SELECT count(*) FROM lead_credits")
     return {"leads": built, "build_s": round(elapsed, 1), "leads_per_s": round(built / elapsed) if elapsed else None,
             "credits": credits, "facts": funnel}
@@ -124,14 +125,16 @@ def _floor_behind(campaign_id: int, team_id: int | None) -> str:
             f"LIMIT {PAGE + 1}")
 
 
-def _case(name: str, who: str, app, floor_sql: str, f, engine, plan: Plan, dialect: str, rows_of) -> dict:
+def _case(name: str, who: str, app, floor_sql: str, f, engine, plan: Plan, dialect: str, rows_of, same) -> dict:
+    """One case: the floor's median, then the app's; `same(answer, floor_rows)` says whether both counted the same
+    leads (the economics' total against the floor's summed counts; the page's ids against the floor's)."""
     with engine.connect() as conn:
         floor_s, floor_rows = _timed(lambda: conn.execute(_moments(floor_sql), {"s": f.start, "e": f.end}).all(),
                                      plan.repeats)
     app_s, answer = _timed(app, plan.repeats)
     target = TARGETS_S[dialect]
     return {"case": name, "as": who, "rows": rows_of(answer), "floor_rows": len(floor_rows),
-            "app_s": round(app_s, 3), "floor_s": round(floor_s, 4),
+            "same_leads": same(answer, floor_rows), "app_s": round(app_s, 3), "floor_s": round(floor_s, 4),
             "ratio": round(app_s / floor_s, 1) if floor_s else None, "target_s": target, "met": app_s < target}
 
 
@@ -153,7 +156,8 @@ def _dashboards(engine, plan: Plan, dialect: str) -> list[dict]:
                     return present.report_dict(queries.economics(actor, f, session=session, group=group))
 
             cases.append(_case(f"economics by {group}", who, economics, _floor_economics(group, team_id), f, engine,
-                               plan, dialect, lambda answer: len(answer["rows"])))
+                               plan, dialect, lambda answer: len(answer["rows"]),
+                               lambda answer, rows: answer["total"]["leads"] == sum(row[1] for row in rows)))
 
         def behind(actor=actor):
             with reading() as session:
@@ -162,7 +166,8 @@ def _dashboards(engine, plan: Plan, dialect: str) -> list[dict]:
 
         cases.append(_case(f"leads behind campaign {campaign_id}'s SQLs (page 1)", who, behind,
                            _floor_behind(campaign_id, team_id), f, engine, plan, dialect,
-                           lambda answer: len(answer.lead_ids)))
+                           lambda answer: len(answer.lead_ids),
+                           lambda answer, rows: answer.lead_ids == [row[0] for row in rows][:PAGE]))
     return cases
 
 
@@ -225,8 +230,10 @@ def bench_database(database: BenchDatabase, plan: Plan, counts: dict) -> dict:
         fresh = _freshness(engine, factory, database.url, plan)
     finally:
         engine.dispose()
+    errors = [*fresh["errors"], *(f"{c['case']} as {c['as']}: the app and the floor counted different leads"
+                                  for c in cases if not c["same_leads"])]
     return {"database": database.dialect, "leads": plan.leads, "rows": counts, "build": build, "cases": cases,
-            "freshness": fresh, "errors": fresh["errors"]}
+            "freshness": fresh, "errors": errors}
 
 
 def run(plan: Plan) -> dict:
