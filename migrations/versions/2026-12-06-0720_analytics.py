@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0039'
-down_revision = '0036'
+down_revision = '0037'
 branch_labels = None
 depends_on = None
 

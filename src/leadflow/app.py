@@ -36,7 +36,7 @@ log = logging.getLogger("leadflow.http")
 
 # Capture endpoints read their own body, so an oversized one is still kept as a rejected capture.
 SELF_LIMITED = ("/api/v1/leads", "/f/", "/compat/")
-UPLOADS = ("/api/v1/imports", "/imports/new")
+UPLOADS = ("/api/v1/imports", "/imports/new", "/api/v1/campaigns/spend-imports", "/campaigns/spend")
 
 
 class BodyLimit:

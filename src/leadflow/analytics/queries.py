@@ -254,9 +254,10 @@ def economics(actor: Actor, f: Filters, *, session: Session, group: str = "campa
                          f"rate to {currency} left out; set the rate on the analytics settings.")
     elif not sees_costs(actor):
         notes.append("Costs and ROI are shown to marketing and admins.")
-    else:
-        notes.append("Costs cannot be told per country, industry, salesperson or team: ROI is shown per campaign, "
-                     "source, medium, channel and offer.")
+    if sees_costs(actor) and (not shown or group not in COST_GROUPS):
+        notes.append("Costs cannot be told per country, industry, salesperson, team or month: ROI is shown per "
+                     "campaign, source, medium, channel and offer" + (" (the total carries the period's costs)."
+                                                                      if shown else "."))
     if total.unconverted:
         notes.append(f"{total.unconverted} order(s) in a currency with no exchange rate to {currency} are counted as "
                      "orders but not in the revenue.")

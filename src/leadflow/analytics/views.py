@@ -95,5 +95,5 @@ def leads_behind(request: Request, session: DbSession, actor: PageActor):
     context = {"rows": rows, "found": found, "v": v, "problems": problems, "offset": offset,
                "step_label": domain.STEP_LABELS.get(v["step"] or "leads", "Leads"),
                "group_label": queries.GROUP_LABELS.get(v["group"], ""),
-               "query": lambda **extra: _query(v, group=v["group"], key=v["key"], step=v["step"], **extra)}
+               "query": lambda **extra: _query(v, **{"group": v["group"], "key": v["key"], "step": v["step"], **extra})}
     return render(request, "analytics/leads.html", context, status_code=status)

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from leadflow.campaigns.models import Campaign, CampaignCost
+from leadflow.campaigns.models import Campaign, CampaignCost, SpendImport
 from leadflow.pages import keyset_page
 
 
@@ -116,5 +116,17 @@ def cost_rows(start, end, *, session: Session) -> list:
 
 
 def _until():
-    column = getattr(CampaignCost, "spent_until", None)
-    return func.coalesce(column, CampaignCost.spent_on) if column is not None else CampaignCost.spent_on
+    return func.coalesce(CampaignCost.spent_until, CampaignCost.spent_on)
+
+
+def spend_imports(*, session: Session, cursor: str | None, limit: int) -> tuple[list[SpendImport], str | None]:
+    """Past spend imports, newest first, without their files' bytes (spend_import_sizes reads their sizes)."""
+    return keyset_page(session, select(SpendImport).options(defer(SpendImport.data)), SpendImport.id, cursor=cursor,
+                       limit=limit)
+
+
+def spend_import_sizes(import_ids: list[int], *, session: Session) -> dict[int, int]:
+    if not import_ids:
+        return {}
+    return dict(session.execute(select(SpendImport.id, func.length(SpendImport.data))
+                                .where(SpendImport.id.in_(import_ids))).all())

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from leadflow.campaigns import models
-from leadflow.stage import NavEntry, Routes, Stage
+from leadflow.stage import Command, NavEntry, Routes, Stage
 
 
 def routers() -> list[Routes]:
-    from leadflow.campaigns import api, views
+    from leadflow.campaigns import api, spend_api, spend_views, views
 
-    return [Routes(api.router), Routes(views.router)]
+    # The spend imports' paths come first: /campaigns/{campaign_id} would otherwise catch /campaigns/spend.
+    return [Routes(spend_api.router), Routes(api.router), Routes(spend_views.router), Routes(views.router)]
+
+
+def commands() -> list[Command]:
+    from leadflow.campaigns import cli
+
+    return [Command("campaigns", cli.app, group=True)]
 
 
 STAGE = Stage(
     name="campaigns",
-    owns="campaigns (a tree), their cost entries, the codes captures are attributed by",
+    owns="campaigns (a tree), their cost entries, the codes captures are attributed by, ad platforms' spend imports",
     models=models,
     routers=routers,
+    commands=commands,
     navigation=(NavEntry("Campaigns", "/campaigns", "campaigns:read", order=50),),
     template_package="leadflow.campaigns",
 )
