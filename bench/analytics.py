@@ -168,7 +168,53 @@ def _dashboards(engine, plan: Plan, dialect: str) -> list[dict]:
                            _floor_behind(campaign_id, team_id), f, engine, plan, dialect,
                            lambda answer: len(answer.lead_ids),
                            lambda answer, rows: answer.lead_ids == [row[0] for row in rows][:PAGE]))
+        for name, app, floor_sql, rows_of, same in _funnel_cases(reading, actor, f, team_id):
+            cases.append(_case(name, who, app, floor_sql, f, engine, plan, dialect, rows_of, same))
     return cases
+
+
+def _funnel_cases(reading, actor, f, team_id: int | None) -> list[tuple]:
+    """The funnel, the cohorts, the 25/25/50 split and the attribution report (analytics/funnel.py), each beside its
+    bare aggregate; none when this checkout has no funnel yet."""
+    import importlib.util
+
+    if importlib.util.find_spec("leadflow.analytics.funnel") is None:
+        return []
+    from leadflow.analytics import funnel
+
+    team = f" AND team_id = {int(team_id)}" if team_id is not None else ""
+    period = f"created_at >= :s AND created_at < :e{team}"
+    steps = "count(*), count(mql_at), count(sql_at), count(opportunity_at), count(customer_at)"
+
+    def read(fn, **kwargs):
+        def app():
+            with reading() as session:
+                return fn(actor, f, session=session, **kwargs)
+        return app
+
+    def split_total(answer) -> int:
+        return sum(part["leads"] for part in answer.parts.values()) + answer.pending
+
+    def credited(answer, rows) -> bool:
+        return abs(sum(answer.total.conversions.values()) - sum(Decimal(str(row[2] or 0)) for row in rows)) < \
+            Decimal("0.001")
+
+    return [
+        ("funnel", read(funnel.funnel), f"SELECT {steps} FROM lead_facts WHERE {period}",
+         lambda answer: len(answer.steps), lambda answer, rows: answer.steps[0].count == rows[0][0]),
+        ("cohorts by month", read(funnel.cohorts),
+         f"SELECT created_month, {steps}, sum(orders), sum(revenue) FROM lead_facts WHERE {period} "
+         "GROUP BY created_month",
+         lambda answer: len(answer.cohorts),
+         lambda answer, rows: sum(c.leads for c in answer.cohorts) == sum(row[1] for row in rows)),
+        ("25/25/50 split", read(funnel.split),
+         f"SELECT count(*), count(sales_ready_at), count(disqualified_at) FROM lead_facts WHERE {period}",
+         lambda answer: len(answer.parts), lambda answer, rows: split_total(answer) == rows[0][0]),
+        ("attribution of SQLs by campaign", read(funnel.attribution_report, goal="sql", group="campaign"),
+         f"SELECT campaign_id, model, sum(weight) FROM lead_credits WHERE goal = 'sql' AND goal_at >= :s AND "
+         f"goal_at < :e{team} GROUP BY campaign_id, model",
+         lambda answer: len(answer.rows), credited),
+    ]
 
 
 # -- 3. freshness --------------------------------------------------------------------------------------------------
