@@ -143,13 +143,14 @@ def _dashboards(engine, plan: Plan, dialect: str) -> list[dict]:
 
     reading = db.make_sessionmaker(engine, reads_only=True)
     f = params.filters(period="last_12_months")  # as the dashboard's default, from the (set) clock
-    with engine.connect() as conn:
-        campaign_id = conn.execute(_moments(
-            "SELECT campaign_id FROM lead_facts WHERE created_at >= :s AND created_at < :e AND campaign_id IS NOT "
-            "NULL GROUP BY campaign_id ORDER BY count(sql_at) DESC, campaign_id LIMIT 1"),
-            {"s": f.start, "e": f.end}).scalar()
     cases = []
     for who, actor, team_id in _actors(engine):
+        with engine.connect() as conn:  # the campaign with the most SQLs the actor sees: the fullest page
+            team = f" AND team_id = {int(team_id)}" if team_id is not None else ""
+            campaign_id = conn.execute(_moments(
+                f"SELECT campaign_id FROM lead_facts WHERE created_at >= :s AND created_at < :e{team} AND campaign_id "
+                "IS NOT NULL GROUP BY campaign_id ORDER BY count(sql_at) DESC, campaign_id LIMIT 1"),
+                {"s": f.start, "e": f.end}).scalar()
         for group in GROUPS:
             def economics(actor=actor, group=group):
                 with reading() as session:
