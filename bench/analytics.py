@@ -305,6 +305,7 @@ def run(plan: Plan) -> dict:
                     started = time.perf_counter()
                     db.upgrade(database.url)
                     seed.seed_leads(database, plan.leads)
+                    timings["postgresql_leads_s"] = round(time.perf_counter() - started, 1)
                     counts = analytics_seed.fill(database, plan)
                     timings["postgresql_seed_s"] = round(time.perf_counter() - started, 1)
                     results.append(bench_database(database, plan, counts))

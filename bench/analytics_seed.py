@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import time
 import uuid
 from bisect import bisect
 from datetime import UTC, date, datetime, timedelta
@@ -357,7 +358,16 @@ class Lives:
 
 def fill(database: BenchDatabase, plan) -> dict:
     """Everything but the leads themselves (bench/seed.py's, already there) and the facts (built by the bench)."""
+    started = time.perf_counter()
+    phases = {}
+
+    def phase(name: str) -> None:
+        nonlocal started
+        phases[name] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+
     base = _base(database.url)
+    phase("people_campaigns_costs_s")
     writer = Writer(database)
     counts = {"campaigns": base["campaigns"], "campaign_costs": base["cost_rows"], "reps": REPS, "teams": TEAMS}
     try:
@@ -382,6 +392,7 @@ def fill(database: BenchDatabase, plan) -> dict:
                 written = writer.write(table, columns, rows[key])
                 counts[table] = counts.get(table, 0) + written
             writer.commit()
+        phase("rows_s")
         del counts["lead_plan"]
         writer.execute(
             "UPDATE leads SET created_at = p.created_at, updated_at = p.created_at, stage = p.stage, "
@@ -390,12 +401,14 @@ def fill(database: BenchDatabase, plan) -> dict:
             "last_touch = p.first_touch, sales_ready_at = p.sales_ready_at FROM lead_plan p WHERE leads.id = p.id")
         writer.execute("DROP TABLE lead_plan")
         writer.commit()
+        phase("lead_update_s")
         for _, statement in indexes:
             writer.execute(statement)
         if not writer.sqlite:
             writer.execute("SELECT setval(pg_get_serial_sequence('opportunities', 'id'), "
                            "(SELECT max(id) FROM opportunities))")
         writer.commit()
+        phase("event_indexes_s")
         if writer.sqlite:
             writer.execute("ANALYZE")
             writer.execute("PRAGMA journal_mode=WAL")
@@ -403,9 +416,11 @@ def fill(database: BenchDatabase, plan) -> dict:
             writer.conn.autocommit = True
             writer.execute("VACUUM ANALYZE")  # as autovacuum would have left a live database after the UPDATE
         writer.commit()
+        phase("analyze_s")
     finally:
         writer.close()
     counts["leads"] = len(ids)
+    counts["seed_phases"] = phases
     return counts
 
 
