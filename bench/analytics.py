@@ -344,4 +344,5 @@ def report(outcome: dict) -> str:
             lines.append(f"!!! {r['database']}: {error}")
     for note in outcome.get("skipped", []):
         lines.append(f"skipped: {note}")
+    lines.append(f"seeding (not measured): {outcome.get('timings')}")
     return "\n".join(lines)

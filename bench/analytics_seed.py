@@ -145,7 +145,7 @@ class Writer:
         self.sqlite = database.dialect == "sqlite"
         if self.sqlite:
             self.conn = sqlite3.connect(database.path)
-            for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-1000000", "temp_store=MEMORY"):
+            for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-1000000"):
                 self.conn.execute(f"PRAGMA {pragma}")
             self.zone = ""  # SQLite keeps UTC as text without a zone (the app's UtcDateTime)
             self.m = str
