@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml package-lock.json
 	mkdir -p $(WEB_VENDOR)/swagger-ui
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
 		node_modules/swagger-ui-dist/LICENSE $(WEB_VENDOR)/swagger-ui/
+	mkdir -p $(WEB_VENDOR)/chart
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(WEB_VENDOR)/chart/
+	cp node_modules/@kurkle/color/LICENSE $(WEB_VENDOR)/chart/LICENSE-kurkle-color.md
 	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0039'
-down_revision = '0037'
+down_revision = '0038'
 branch_labels = None
 depends_on = None
 

@@ -43,11 +43,17 @@ OPPORTUNITY_WON = "opportunity.won"  # {opportunity_id, lead_id, company_id, val
 OPPORTUNITY_LOST = "opportunity.lost"  # {opportunity_id, lead_id, company_id, value, currency, reason}
 QUOTE_CHANGED = "quote.changed"  # {quote_id, lead_id, opportunity_id, status, amount, currency}
 COMPETITOR_NOTED = "competitor.noted"  # {lead_id, competitor, opportunity_id}
+# {day}: periodic (daily, self-booking): the weighted pipeline remembered per close month, owner and currency
+PIPELINE_SNAPSHOT = "pipeline.snapshot"
 
 # Analytics: the pass that refreshes the facts of leads whose data changed (self-booking, every 30 s), a rebuild of
 # every lead's facts a chunk at a time ({after}: the last lead id done).
 ANALYTICS_TICK = "analytics.tick"
+# {campaign_id, fields}: a campaign's channel, source, medium or offer changed (campaigns): its leads' figures regroup
+CAMPAIGN_CHANGED = "campaign.changed"
 ANALYTICS_REBUILD = "analytics.rebuild"
+ANALYTICS_CHECK = "analytics.check"  # {at}: the daily ROI alerts (self-booking, 07:00 UTC)
+ANALYTICS_DIGEST = "analytics.digest"  # {at}: the weekly digest (self-booking, Mondays 06:00 UTC)
 
 # Names no longer published, still handled for rows written before an upgrade: old name -> the name it became.
 RENAMED = {"lead.merged": LEAD_RECAPTURED}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import smtplib
 import ssl
@@ -14,10 +15,21 @@ from leadflow.settings import Settings, get_settings
 from leadflow.stage import batch
 
 
-def queue(session: Session, *, to: str, subject: str, text: str, key: str) -> None:
-    """One email, sent only if the caller's transaction commits; the key makes a second queueing a no-op."""
-    outbox.publish(session, events.EMAIL_SEND, {"to": to, "subject": subject, "text": text, "key": key},
-                   key=f"email:{key}")
+def attachment(filename: str, content_type: str, data: bytes) -> dict:
+    """A file for queue(attachments=...): kept base64 in the outbox row's payload."""
+    return {"filename": filename, "content_type": content_type, "data": base64.b64encode(data).decode("ascii")}
+
+
+def queue(session: Session, *, to: str, subject: str, text: str, key: str, html: str | None = None,
+          attachments: list[dict] | None = None) -> None:
+    """One email, sent only if the caller's transaction commits; the key makes a second queueing a no-op. `html`:
+    an HTML alternative to the text; `attachments`: files made by attachment()."""
+    payload = {"to": to, "subject": subject, "text": text, "key": key}
+    if html is not None:
+        payload["html"] = html
+    if attachments:
+        payload["attachments"] = attachments
+    outbox.publish(session, events.EMAIL_SEND, payload, key=f"email:{key}")
 
 
 def queue_many(session: Session, emails: list[dict]) -> int:
@@ -39,6 +51,12 @@ def message_of(settings: Settings, payload: dict) -> EmailMessage:
     domain = settings.smtp_from.rpartition("@")[2] or "leadflow"
     message["Message-ID"] = f"<{hashlib.sha256(payload['key'].encode()).hexdigest()[:32]}.leadflow@{domain}>"
     message.set_content(payload["text"])
+    if payload.get("html"):
+        message.add_alternative(payload["html"], subtype="html")
+    for item in payload.get("attachments") or ():
+        maintype, _, subtype = (item.get("content_type") or "application/octet-stream").partition("/")
+        message.add_attachment(base64.b64decode(item["data"]), maintype=maintype, subtype=subtype or "octet-stream",
+                               filename=item["filename"])
     return message
 
 

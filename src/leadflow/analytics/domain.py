@@ -256,3 +256,4 @@ def split(counts: Mapping[str, int]) -> dict[str, dict]:
         out[key] = {"label": SPLIT_LABELS[key], "leads": counts.get(key, 0), "share": share, "expected": expected,
                     "gap_points": None if share is None else ((share - expected) * 100).quantize(Decimal("0.1"))}
     return out
+

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.orm import Session
 
 from leadflow import clock, db, events, outbox
@@ -25,6 +25,7 @@ from leadflow.campaigns import queries as campaign_queries
 from leadflow.campaigns.domain import code_key
 from leadflow.capture import queries as capture_queries
 from leadflow.clock import as_utc
+from leadflow.db import UtcDateTime
 from leadflow.leads import queries as leads_queries
 from leadflow.people import queries as people_queries
 from leadflow.pipeline import sales_figures
@@ -66,6 +67,20 @@ def mark(lead_ids: Iterable[int | None], *, session: Session) -> int:
     moment = clock.now()
     return db.insert_ignore_many(session, StaleLead.__table__, [{"id": i, "marked_at": moment} for i in ids],
                                  ["id"]) if ids else 0
+
+
+def mark_campaign(campaign_id: int, *, session: Session) -> int:
+    """Every lead counted under a campaign (its channel, source, medium or offer changed): stale, in one statement."""
+    moment = clock.now()
+    chosen = select(LeadFact.lead_id, literal(moment, UtcDateTime)).where(LeadFact.campaign_id == campaign_id)
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(StaleLead).from_select(["id", "marked_at"], chosen).on_conflict_do_nothing(
+        index_elements=["id"])
+    return session.execute(statement).rowcount or 0
 
 
 def stale_count(*, session: Session) -> int:

@@ -32,6 +32,12 @@ def pair_changed(session: Session, payloads: list[dict]) -> None:
     facts.mark([i for p in payloads for i in (p.get("survivor_id"), p.get("merged_id"))], session=session)
 
 
+@batch
+def campaign_changed(session: Session, payloads: list[dict]) -> None:
+    for campaign_id in sorted({int(p["campaign_id"]) for p in payloads if p.get("campaign_id") is not None}):
+        facts.mark_campaign(campaign_id, session=session)
+
+
 def tick(session: Session, payload: dict) -> None:
     """analytics.tick: the next pass is booked first (in a transaction of its own, so a failing pass never ends the
     chain), then the stale leads are refreshed a chunk per transaction."""
@@ -56,5 +62,6 @@ def ensure_scheduled(session: Session) -> None:
 
 
 HANDLERS: dict = {**{topic: lead_changed for topic in LEAD_TOPICS}, **{topic: pair_changed for topic in PAIR_TOPICS},
-                  events.ANALYTICS_TICK: tick, events.ANALYTICS_REBUILD: rebuild}
+                  events.CAMPAIGN_CHANGED: campaign_changed, events.ANALYTICS_TICK: tick,
+                  events.ANALYTICS_REBUILD: rebuild}
 SCHEDULES: list = [ensure_scheduled]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.campaigns.domain import CHANNELS, channel_for, code_key
 from leadflow.campaigns.models import Campaign, CampaignCost
+from leadflow import events, outbox
 from leadflow.clock import now
 from leadflow.db import insert_ignore
 from leadflow.errors import Conflict, Invalid, NotFound
@@ -75,9 +76,13 @@ def update(*, session: Session, campaign: Campaign, values: dict) -> Campaign:
         if other is not None:
             raise Conflict(f"a campaign with code {values['code']!r} exists already")
         campaign.code_key = key
+    changed = sorted(name for name in ("channel", "source", "medium", "offer")
+                     if name in values and values[name] != getattr(campaign, name))
     for name, value in values.items():
         setattr(campaign, name, value)
     session.flush()
+    if changed:  # what the figures per source, medium, channel and offer group its leads by
+        outbox.publish(session, events.CAMPAIGN_CHANGED, {"campaign_id": campaign.id, "fields": changed})
     return campaign
 
 

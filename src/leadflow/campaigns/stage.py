@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from leadflow import events
 from leadflow.campaigns import models
 from leadflow.stage import Command, NavEntry, Routes, Stage
 
@@ -25,6 +26,7 @@ STAGE = Stage(
     models=models,
     routers=routers,
     commands=commands,
+    publishes=frozenset({events.CAMPAIGN_CHANGED}),
     navigation=(NavEntry("Campaigns", "/campaigns", "campaigns:read", order=50),),
     template_package="leadflow.campaigns",
 )

@@ -1,10 +1,12 @@
 """The demo's sales follow-up: a hand-over with its due time for each lead a salesperson owns, the first contacts
 that followed them up (most in time, some late, a few not yet), the tasks still open, opportunities with quotes,
-competitors, wins and losses. Written in bulk, as the demo's six months of work are."""
+competitors, wins and losses, and the forecasts recorded before each of the last six months (so their accuracy shows).
+Written in bulk, as the demo's six months of work are."""
 
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -18,6 +20,7 @@ from leadflow.leads.lifecycle import WORKED
 from leadflow.leads.models import Lead
 from leadflow.people import roles
 from leadflow.people.models import User
+from leadflow.pipeline import accuracy, snapshots
 from leadflow.pipeline import domain as pipeline_domain
 from leadflow.pipeline.models import CloseReason, Competitor, CompetitorMention, Opportunity, OpportunityStage, Quote
 
@@ -104,6 +107,7 @@ def sell(session: Session, rng: random.Random, moment: datetime) -> dict[str, in
         quote["opportunity_id"] = made[quote.pop("opportunity")]
     if quotes:
         session.execute(insert(Quote.__table__), quotes)
+    snapshots.record(past_forecasts(opportunities, moment), session=session)
     session.flush()
     return {"followups": len(followups), "contacts": len(contacts), "tasks": len(tasks),
             "opportunities": len(opportunities), "quotes": len(quotes)}
@@ -141,6 +145,33 @@ def _sell(rng: random.Random, lead, owner: User, handed: datetime, moment: datet
                        "decided_on": decided, "reference": f"Q-{lead.id:05d}", "note": "",
                        "created_by": f"user:{owner.id}", "created_at": row["created_at"],
                        "updated_at": row["created_at"]})
+
+
+def past_forecasts(opportunities: list[dict], moment: datetime, months: int = 6) -> list[dict]:
+    """What the forecast would have said on the first day of each of the last `months` full months, for that month:
+    the opportunities decided in it that were already open then, each weighted by a probability its rep might have
+    given (won ones mostly high, lost ones low; from its lead id, so the demo is the same every time). Deals opened
+    within the month were not in it: the demo's forecasts come out a little low, as real ones often do."""
+    rows: dict[tuple, dict] = {}
+    chosen = accuracy.past_months(moment.date(), months)
+    for row in opportunities:
+        if row["status"] == "open" or row.get("closed_at") is None:
+            continue
+        month = accuracy.month_key(row["closed_at"].date())
+        first = datetime.combine(accuracy.month_start(month), datetime.min.time(), UTC)
+        if month not in chosen or _aware(row["created_at"]) >= first:
+            continue
+        dice = zlib.crc32(f"forecast:{row['lead_id']}".encode()) % 100
+        probability = (50, 60, 75, 80, 90)[dice % 5] if row["status"] == "won" else (10, 20, 25, 40, 50)[dice % 5]
+        key = (accuracy.month_start(month), month, row["owner_id"], row["currency"])
+        cell = rows.setdefault(key, {"taken_on": key[0], "close_month": month, "owner_id": row["owner_id"],
+                                     "currency": row["currency"], "weighted": Decimal("0.00"),
+                                     "open_value": Decimal("0.00"), "open_count": 0, "won_value": Decimal("0.00"),
+                                     "taken_at": first + timedelta(minutes=5)})
+        cell["open_count"] += 1
+        cell["open_value"] += row["value"]
+        cell["weighted"] += (row["value"] * probability / 100).quantize(Decimal("0.01"))
+    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], k[2] or 0, k[3]))]
 
 
 def _competitors(session: Session) -> list[int]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow import db
 from leadflow.clock import now
+from leadflow.demo import analytics as demo_analytics
 from leadflow.demo import sales as demo_sales
 from leadflow.demo import story as demo_story
 from leadflow.demo.campaigns import plan_campaigns, publish_forms
@@ -101,6 +102,8 @@ def run(factory: sessionmaker[Session], *, leads: int = 3000, seed: int | None =
         keep_state(session, state)
         predict_jobs.run_soon(session)   # won and lost leads to learn from: a running worker trains now
         session.commit()
+    progress("dashboards: exchange rates, targets, every lead's facts", 0, 1)
+    demo_analytics.measure(factory, moment)
     progress("done", 1, 1)
     return report
 

@@ -1,5 +1,6 @@
 """The scorecard page: a period and a grouping, every figure against its norm (flagged in colour and in words),
-the money table for the chosen row, the CSV of the table, and the norms (editable with followup:policies)."""
+the money table for the chosen row, charts of both, the CSV of the table, and the norms (editable with
+followup:policies)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,31 @@ def _params(request: Request) -> dict[str, str]:
     return {name: (q.get(name) or "")[:40] for name in ("group", "period", "from", "to", "row")}
 
 
+def _charts(card, chosen, group: str, query) -> dict[str, dict]:
+    """The arguments of charts.html's chart() for the page's charts: followed up % and overdue % per row against
+    their norms, and the chosen row's money table (none while it has no figures: the table says why)."""
+    rows = card.rows
+    links = [f"/scorecard?{query(row=r.key if r.key is not None else '')}" for r in rows]
+    charts = {}
+    for key, name in (("followed_up_pct", "followed-up"), ("overdue_pct", "overdue")):
+        spec, norm = kpis.SPECS[key], card.norms.get(key)
+        if rows:
+            charts[key] = {
+                "id": f"sc-chart-{name}", "kind": "bar", "title": f"{spec.label} by {GROUP_LABELS[group].lower()}",
+                "labels": [r.label for r in rows], "unit": "percent", "links": links, "category": GROUP_LABELS[group],
+                "series": [{"name": f"{spec.label} %", "values": [r.figures.get(key) for r in rows]}],
+                "norm": {"value": norm.value, "direction": spec.direction} if norm else None}
+    m = chosen.money if chosen is not None else None
+    if m is not None and not m.reason:
+        labels = [f"{float(round(r.rate * 100, 1)):g} %" + (" (actual)" if r.actual else "") for r in m.rows]
+        charts["money"] = {
+            "id": "sc-chart-money", "kind": "bar", "title": "Revenue by share followed up", "labels": labels,
+            "unit": "money", "currency": m.currency, "category": "Followed up",
+            "series": [{"name": "Revenue", "values": [r.revenue for r in m.rows],
+                        "highlight": [i for i, r in enumerate(m.rows) if r.actual]}]}
+    return charts
+
+
 def _page(request, session, actor, *, problems=None, status_code: int = 200):
     p = _params(request)
     group = p["group"] if p["group"] in scorecard.GROUPS else "rep"
@@ -50,11 +76,16 @@ def _page(request, session, actor, *, problems=None, status_code: int = 200):
         if chosen is None and len(card.rows) == 1:
             chosen = card.rows[0]
     base = {k: v for k, v in {"group": group, "period": name, "from": p["from"], "to": p["to"]}.items() if v}
+
+    def query(**extra) -> str:
+        return urlencode({**base, **extra})
+
+    shown = chosen or (card.total if card else None)
     context = {
         "card": card, "group": group, "period": name, "start": p["from"], "end": p["to"], "problems": errors,
-        "chosen": chosen or (card.total if card else None), "chosen_key": None if chosen is None else str(chosen.key),
+        "chosen": shown, "chosen_key": None if chosen is None else str(chosen.key),
         "groups": GROUP_LABELS, "periods": PERIOD_LABELS, "columns": COLUMNS, "specs": kpis.SPECS,
-        "query": lambda **extra: urlencode({**base, **extra}),
+        "query": query, "charts": _charts(card, shown, group, query) if card else {},
         "editable": actor.can("followup:policies"), "norms": scorecard.norms(session=session),
         "last_day": (card.end - timedelta(days=1)).date() if card else None,
     }

@@ -9,6 +9,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.clock import as_utc, now
+from leadflow.people import roles
 from leadflow.people.availability import Availability
 from leadflow.people.models import Absence, ApiKey, Team, User, UserPreferences
 
@@ -62,6 +63,16 @@ def _ids(labels: Iterable[str], prefix: str) -> set[int]:
     cut = len(prefix)
     return {int(label[cut:]) for label in labels
             if label.startswith(prefix) and label[cut:].isdecimal() and len(label) - cut < 19}
+
+
+def users_holding(permission: str, *, session: Session, sees_all: bool = False) -> list[User]:
+    """The active users whose role grants `permission` (`sees_all`: only those who see every lead), by id."""
+    wanted = sorted(role for role, granted in roles.ROLE_PERMISSIONS.items() if permission in granted
+                    and (not sees_all or roles.LEAD_VISIBILITY.get(role) == "all"))
+    if not wanted:
+        return []
+    return list(session.scalars(select(User).where(User.role.in_(wanted), User.is_active.is_(True))
+                                .order_by(User.id)))
 
 
 def user_names(user_ids: Iterable[int], *, session: Session) -> dict[int, str]:

@@ -14,9 +14,10 @@ from leadflow.leads import queries as leads_queries
 from leadflow.leads.visibility import sees_all
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
-from leadflow.pipeline import domain, queries, service
+from leadflow.pipeline import accuracy, domain, queries, service, snapshots
 from leadflow.pipeline.schemas import (
-    CloseCreate, CompetitorCreate, CompetitorRead, ForecastLineRead, ForecastRead, MentionRead, OpportunityCreate,
+    AccuracyLineRead, AccuracyMonthRead, AccuracyRead, AccuracySummaryRead, CloseCreate, CompetitorCreate,
+    CompetitorRead, ForecastLineRead, ForecastRead, MentionRead, OpportunityCreate,
     OpportunityRead, OpportunityUpdate, QuoteCreate, QuoteRead, QuoteUpdate, ReasonRead, ReopenCreate, StageRead,
 )
 
@@ -271,6 +272,40 @@ def forecast(session: DbSession, actor: Reader, group: Literal["month", "owner",
     f = _filter(actor, session, owner=owner, team=team, status=None, stage=None, close_month=close_month)
     lines = queries.forecast(actor, f, session=session, group=group)
     return ForecastRead(group=group, lines=[_line(x) for x in lines], totals=[_line(x) for x in queries.totals(lines)])
+
+
+def accuracy_read(found: snapshots.Report) -> AccuracyRead:
+    def owner(group) -> tuple[int | None, str | None]:
+        return (group, found.label(group)) if found.group == "owner" else (None, None)
+
+    def money(value) -> str | None:
+        return None if value is None else f"{value:.2f}"
+
+    return AccuracyRead(
+        months_asked=len(found.months), lead_days=found.lead_days, group=found.group,
+        months=[AccuracyMonthRead(
+            month=m.month, snapshot_on=m.snapshot_on, forecast_recorded=m.snapshot_on is not None, note=m.note,
+            lines=[AccuracyLineRead(owner_id=owner(x.group)[0], owner=owner(x.group)[1], currency=x.currency,
+                                    forecast=money(x.forecast), actual=f"{x.actual:.2f}",
+                                    difference=money(x.difference),
+                                    error_percent=None if x.error is None else str(x.error)) for x in m.lines])
+            for m in found.accuracy.months],
+        summaries=[AccuracySummaryRead(owner_id=owner(s.group)[0], owner=owner(s.group)[1], currency=s.currency,
+                                       months=s.months, mape=None if s.mape is None else str(s.mape),
+                                       bias=None if s.bias is None else str(s.bias), forecast=f"{s.forecast:.2f}",
+                                       actual=f"{s.actual:.2f}") for s in found.accuracy.summaries])
+
+
+@router.get("/pipeline/forecast/accuracy", response_model=AccuracyRead)
+def forecast_accuracy(session: DbSession, actor: Reader, months: Annotated[str, Query(max_length=20)] = "6",
+                      lead_days: Annotated[str, Query(max_length=20)] = "0",
+                      group: Annotated[str, Query(max_length=20)] = ""):
+    """The forecast's accuracy on the last `months` full months: each month's forecast as of the latest snapshot
+    taken on or before its first day (less `lead_days`) against the value won in it, per currency (`group=owner`:
+    and owner), with the error, MAPE and bias."""
+    found = snapshots.report(actor, session=session, months=accuracy.whole(months),
+                             lead_days=accuracy.whole(lead_days), group=group.strip() or None)
+    return accuracy_read(found)
 
 
 @router.get("/pipeline/stages", response_model=list[StageRead])

@@ -120,3 +120,35 @@ class CloseReason(Base):
     label: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ForecastSnapshot(Base):
+    """What the weighted pipeline said on a day for one close month, owner and currency (taken once a day by the
+    worker): the forecast of a month, remembered before the month began, is what its accuracy is measured against."""
+
+    __tablename__ = "forecast_snapshots"
+    __table_args__ = (UniqueConstraint("taken_on", "close_month", "owner_key", "currency"),
+                      Index("ix_forecast_snapshots_close_month_taken_on", "close_month", "taken_on"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    taken_on: Mapped[date] = mapped_column(Date)
+    close_month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    owner_id: Mapped[int | None] = mapped_column(Integer)  # None: nobody owned them
+    owner_key: Mapped[int] = mapped_column(Integer)  # owner_id, 0 for nobody: the unique key (NULLs are distinct)
+    currency: Mapped[str] = mapped_column(String(3))
+    weighted: Mapped[Decimal] = mapped_column(Numeric(18, 2))  # open value x effective probability
+    open_value: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    open_count: Mapped[int] = mapped_column(Integer)
+    won_value: Mapped[Decimal] = mapped_column(Numeric(18, 2))  # won already in the month at the time
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
+
+
+class ForecastSnapshotDay(Base):
+    """A day a snapshot was taken (even of an empty pipeline): a month with a snapshot day before it had a forecast,
+    zero where no row says otherwise; without one, no forecast was recorded."""
+
+    __tablename__ = "forecast_snapshot_days"
+
+    taken_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
+    rows: Mapped[int] = mapped_column(Integer, default=0)

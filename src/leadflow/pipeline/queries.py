@@ -77,6 +77,20 @@ def visible_opportunities(actor: Actor) -> Select:
     return query.where(or_(of_leads, and_(Opportunity.lead_id.is_(None), owners)))
 
 
+def seen_owners(actor: Actor, column):
+    """The condition on an owner column for figures kept per owner (the forecast's snapshots): everything for those
+    who see every lead (None: no condition); else their own, and a manager's teams' members'."""
+    if sees_all(actor):
+        return None
+    if actor.user_id is None:
+        return false()
+    owners = column == actor.user_id
+    if roles.LEAD_VISIBILITY.get(actor.role) == "team":
+        teams = people_queries.led_team_ids(actor.user_id, actor.team_id)
+        owners = or_(owners, column.in_(people_queries.members_of(teams)))
+    return owners
+
+
 def visible_opportunity(actor: Actor, opportunity_id: int, *, session: Session) -> Opportunity:
     found = session.scalar(visible_opportunities(actor).where(Opportunity.id == opportunity_id))
     if found is None:

@@ -178,3 +178,41 @@ class ForecastRead(BaseModel):
     group: str
     lines: list[ForecastLineRead]
     totals: list[ForecastLineRead] = Field(description="per currency; never summed across currencies")
+
+
+class AccuracyLineRead(BaseModel):
+    owner_id: int | None = Field(description="when grouped by owner (null: nobody owned them)")
+    owner: str | None
+    currency: str
+    forecast: str | None = Field(description="null: no forecast was recorded before the month")
+    actual: str
+    difference: str | None = Field(description="actual - forecast")
+    error_percent: str | None = Field(description="(actual - forecast) / forecast x 100; null without a forecast "
+                                                  "above zero")
+
+
+class AccuracyMonthRead(BaseModel):
+    month: str
+    snapshot_on: date | None = Field(description="the day of the snapshot used as the month's forecast")
+    forecast_recorded: bool
+    note: str | None
+    lines: list[AccuracyLineRead]
+
+
+class AccuracySummaryRead(BaseModel):
+    owner_id: int | None
+    owner: str | None
+    currency: str
+    months: int = Field(description="the months with a forecast above zero in this currency")
+    mape: str | None = Field(description="mean absolute error, percent")
+    bias: str | None = Field(description="mean signed error, percent (above zero: more won than forecast)")
+    forecast: str
+    actual: str
+
+
+class AccuracyRead(BaseModel):
+    months_asked: int
+    lead_days: int
+    group: str | None
+    months: list[AccuracyMonthRead] = Field(description="oldest first")
+    summaries: list[AccuracySummaryRead] = Field(description="per currency (and owner); never across currencies")

@@ -1,9 +1,10 @@
 """Pipeline pages: the board by stage (moves by drag and drop or by the card's "Move to" menu), and the weighted
-pipeline by month, owner and team."""
+pipeline by month, owner and team with the forecast's accuracy on past months."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import PlainTextResponse
@@ -13,7 +14,7 @@ from leadflow.http import DbSession, retry_races
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.visibility import sees_all
 from leadflow.people.deps import PageActor
-from leadflow.pipeline import domain, queries, service
+from leadflow.pipeline import accuracy, domain, queries, service, snapshots
 from leadflow.web.pages import Posted, is_htmx, page_router, render
 
 router = page_router(tags=["pages"])
@@ -171,9 +172,40 @@ def forecast(request: Request, session: DbSession, actor: PageActor):
     f, chosen, problems = _filters(request, session, actor)
     f.status, f.stage = None, None
     groups = {group: queries.forecast(actor, f, session=session, group=group) for group in ("month", "owner", "team")}
+    found, asked, accuracy_problems = _accuracy(request, session, actor)
     return render(request, "pipeline/forecast.html", {
         "groups": groups, "totals": queries.totals(groups["month"]), "chosen": chosen, "problems": problems,
-        **_choices(session, actor)}, status_code=422 if problems else 200)
+        "accuracy": found, "asked": asked, "accuracy_problems": accuracy_problems,
+        "csv_query": urlencode({k: v for k, v in asked.items() if v != ""}),
+        **_choices(session, actor)}, status_code=422 if problems or accuracy_problems else 200)
+
+
+def _accuracy(request: Request, session, actor) -> tuple[snapshots.Report, dict, list[str]]:
+    """The accuracy section's choices (`months`, `lead_days`, `accuracy_by=owner`): each given wrong is left at its
+    default, with the problem shown."""
+    args = request.query_params
+    problems = []
+    months, lead_days = accuracy.whole(args.get("months") or "6"), accuracy.whole(args.get("lead_days") or "0")
+    if accuracy.check_months(months):
+        problems.append(f"Months must be {accuracy.check_months(months)}.")
+        months = 6
+    if accuracy.check_lead_days(lead_days):
+        problems.append(f"Days before the month must be {accuracy.check_lead_days(lead_days)}.")
+        lead_days = 0
+    group = "owner" if args.get("accuracy_by") == "owner" else None
+    found = snapshots.report(actor, session=session, months=months, lead_days=lead_days, group=group)
+    return found, {"months": months, "lead_days": lead_days, "accuracy_by": group or ""}, problems
+
+
+@router.get("/pipeline/forecast/accuracy.csv")
+def accuracy_export(request: Request, session: DbSession, actor: PageActor):
+    actor.require("pipeline:read")
+    found, _, problems = _accuracy(request, session, actor)
+    if problems:
+        return PlainTextResponse(" ".join(problems), status_code=422)
+    return PlainTextResponse(queries.csv_text(snapshots.ACCURACY_COLUMNS, snapshots.csv_rows(found)),
+                             media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="forecast-accuracy.csv"'})
 
 
 @router.get("/pipeline/export.csv")

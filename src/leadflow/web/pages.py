@@ -74,6 +74,9 @@ def environment(stage_packages: tuple[str, ...] = ()) -> Environment:
     env = Environment(loader=ChoiceLoader([PackageLoader(p, "templates") for p in packages]),
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.globals["static"] = lambda path: f"/static/{path}?v={__version__}"
+    # For charts: a ratio (0.25) as a percentage (25.0), none kept; a month's first day as YYYY-MM.
+    env.filters["pct"] = lambda ratio: None if ratio is None else float(ratio) * 100
+    env.filters["month_label"] = lambda day: day.strftime("%Y-%m")
     return env
 
 

@@ -123,6 +123,14 @@ def test_per_source_and_the_csv_say_the_same(client, auth, case):
     assert table["google"]["cost_per_order"] == "625.00" and table["Total"]["revenue"] == "16800.00"
 
 
+def test_a_campaign_given_another_source_regroups_its_leads_after_the_workers_pass(client, auth, factory, case):
+    r = client.patch(f"/api/v1/campaigns/{case['b']}", headers=auth, json={"source": "partner"})
+    assert r.status_code == 200, r.text
+    _settle(factory)
+    rows = _rows(client.get("/api/v1/analytics/economics", headers=auth, params={**MAY, "group": "source"}).json())
+    assert "fair" not in rows and (rows["partner"]["leads"], rows["partner"]["cost"]) == (1, "349.00")
+
+
 def test_a_salesperson_sees_their_own_leads_figures_and_no_cost(client, auth, case):
     rep = case["rep"]
     body = client.get("/api/v1/analytics/economics", headers=rep.headers, params={**MAY, "group": "source"}).json()
@@ -186,3 +194,27 @@ def test_the_cli_rebuilds_refreshes_and_reports(cli_db):
     assert out.exit_code == 0 and out.output.startswith("key,label,depth,leads")
     bad = runner.invoke(app, ["analytics", "economics", "--group", "planet"], catch_exceptions=False)
     assert bad.exit_code == 1 and "group: one of campaign" in bad.output
+
+
+def test_the_sales_and_management_dashboards_as_each_role_sees_them(client, factory, case):
+    from leadflow.analytics.models import RevenueTarget
+
+    with factory() as session:
+        session.add(RevenueTarget(month=date(2026, 5, 1), team_key=0, amount=Decimal("20000")))
+        session.commit()
+    assert sign_in(client, person(factory, "sales_manager").email).status_code == 303
+    sales = client.get("/dashboards/sales")
+    assert sales.status_code == 200 and "Followed up" in sales.text
+    admin = person(factory, "admin")
+    client.cookies.clear()
+    assert sign_in(client, admin.email).status_code == 303
+    page = client.get("/dashboards/management")
+    assert page.status_code == 200, page.text
+    # May's revenue from marketing leads (every lead here came from a campaign): 15,000 + 1,800 EUR, target 20,000.
+    assert "Revenue from marketing leads against target" in page.text and "16800" in page.text.replace(",", "")
+    assert "mg-revenue" in page.text and "How well past forecasts held" in page.text
+    client.cookies.clear()
+    assert sign_in(client, case["rep"].email).status_code == 303
+    mine = client.get("/dashboards/management")
+    assert mine.status_code == 200 and "Marketing cost" not in mine.text  # a rep sees no costs
+    assert "1800" not in mine.text.replace(",", "").replace(".00", "")  # nor another rep's revenue

@@ -90,7 +90,8 @@ def test_the_navigation_marks_one_item_current_the_section_the_page_is_in(client
              "/settings/sales-ready": "Sales Ready", "/settings": "Settings", "/settings/users": "Settings",
              "/routing": "Routing", "/settings/webhooks": "Webhooks", "/my-day": "My day",
              "/settings/follow-up": "Follow-up", "/scorecard": "Scorecard", "/pipeline": "Pipeline",
-             "/settings/pipeline": "Pipeline stages"}
+             "/settings/pipeline": "Pipeline stages", "/dashboards/marketing": "Dashboards",
+             "/settings/analytics": "Analytics"}
     assert set(pages.values()) == {entry.label for entry in stages.navigation()}  # every item of the navigation
     for path, label in pages.items():
         page = client.get(path)
