@@ -163,16 +163,36 @@ def _aggregate(key, where: list, *, session: Session) -> dict[object, domain.Fig
                func.count(LeadFact.opportunity_at), func.count(LeadFact.quoted_at), func.count(LeadFact.customer_at),
                func.coalesce(func.sum(LeadFact.orders), 0), func.coalesce(func.sum(LeadFact.revenue), 0),
                func.coalesce(func.sum(LeadFact.unconverted), 0)]
-    query = select(key, *columns).where(and_(*where)).group_by(key) if key is not None else \
-        select(*columns).where(and_(*where))
+    keys = list(key) if isinstance(key, tuple) else [key] if key is not None else []
+    query = select(*keys, *columns).where(and_(*where))
+    if keys:
+        query = query.group_by(*keys)
     out = {}
     for row in session.execute(query):
-        values = tuple(row) if key is not None else (None, *tuple(row))
-        k, leads, mqls, sqls, opps, quotes, customers, orders, revenue, unconverted = values
+        values = tuple(row)
+        k = (values[0] if len(keys) == 1 else tuple(values[:len(keys)])) if keys else None
+        leads, mqls, sqls, opps, quotes, customers, orders, revenue, unconverted = values[len(keys):]
         out[k] = domain.Figures(leads=leads, mqls=mqls, sqls=sqls, opportunities=opps, quotes=quotes,
                                 customers=customers, orders=int(orders), revenue=Decimal(revenue),
                                 unconverted=int(unconverted))
     return out
+
+
+def _pairs(key, where: list, *, session: Session) -> tuple[dict, dict, domain.Figures]:
+    """One grouped pass over the facts by (campaign, key): the figures per key, per campaign (a program's costs are
+    split by its campaigns' leads) and in total."""
+    if key is LeadFact.campaign_id:
+        grouped = _aggregate(key, where, session=session)
+        by_campaign = grouped
+    else:
+        both = _aggregate((LeadFact.campaign_id, key), where, session=session)
+        grouped, by_campaign = defaultdict(domain.Figures), defaultdict(domain.Figures)
+        for (campaign_id, value), figures_ in both.items():
+            grouped[value] = grouped[value] + figures_
+            by_campaign[campaign_id] = by_campaign[campaign_id] + figures_
+        grouped, by_campaign = dict(grouped), dict(by_campaign)
+    total = sum(grouped.values(), domain.Figures())
+    return grouped, by_campaign, total
 
 
 def figures(actor: Actor, f: Filters, *, session: Session, group: str | None) -> dict[object, domain.Figures]:
@@ -233,8 +253,7 @@ def economics(actor: Actor, f: Filters, *, session: Session, group: str = "campa
     attributes = campaign_queries.attributes(session=session)
     by_id = {r.id: r for r in attributes}
     where = conditions(actor, f, attributes)
-    grouped = _aggregate(_COLUMN[group], where, session=session)
-    total = _aggregate(None, where, session=session).get(None, domain.Figures())
+    grouped, by_campaign, total = _pairs(_COLUMN[group], where, session=session)
     currency = reporting_currency(session=session)
     shown = sees_costs(actor) and not any(k in f.narrowed() for k in ("country", "industry", "owner", "team"))
     notes: list[str] = []
@@ -242,7 +261,6 @@ def economics(actor: Actor, f: Filters, *, session: Session, group: str = "campa
     rolled: dict[int, Decimal] = {}
     unconverted = 0
     if shown:
-        by_campaign = grouped if group == "campaign" else _aggregate(LeadFact.campaign_id, where, session=session)
         carried, rolled, unconverted = campaign_costs(
             f, session=session, leads_by_campaign={k: v.leads for k, v in by_campaign.items() if k is not None},
             attributes=attributes)

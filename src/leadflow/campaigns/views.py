@@ -164,6 +164,7 @@ def _detail(request: Request, actor, session, campaign, *, cost_values: dict | N
         "leads": leads.counts(actor, [campaign.id], session=session).get(campaign.id, 0),
         "sees_all": leads.sees_all(actor), "channel_label": channel_label,
         "can_write": "campaigns:write" in actor.permissions, "can_see_leads": "leads:read" in actor.permissions,
+        "can_see_figures": "analytics:read" in actor.permissions,
         "can_see_forms": "forms:read" in actor.permissions,
         "cost": cost_values or {"date": "", "amount": "", "currency": campaign.currency, "note": ""},
         "cost_errors": cost_errors or {},
