@@ -7,8 +7,8 @@ import os
 import sys
 import time
 
-from bench import (capture_http, events, followup, identity_cli, identity_lists, identity_quality, identity_speed,
-                   identity_training, imports, inbox, predict, rescore, routing, scorecard)
+from bench import (analytics, capture_http, events, followup, identity_cli, identity_lists, identity_quality,
+                   identity_speed, identity_training, imports, inbox, predict, rescore, routing, scorecard)
 from bench.machine import machine, write_result
 
 BENCHMARKS = {
@@ -30,6 +30,9 @@ BENCHMARKS = {
                   "team) beside the bare COUNT grouped by owner"),
     "followup": ("followup", followup, "the follow-up timers' pass over 1,000,000 open follow-ups (reminders and "
                  "escalations due after six hours down) beside a bare indexed scan of the due rows"),
+    "analytics": ("analytics", analytics, "analytics over 1,000,000 leads, 20,000,000 events, 100,000 opportunities: "
+                  "the facts' first build, each dashboard beside the bare aggregate, the worker's pass over 10,000 "
+                  "changed leads"),
     "predict": ("predict", predict, "predictive scoring: cross-validated AUC, train + score time for a large file"),
 }
 
