@@ -46,7 +46,8 @@ def test_marketing_sees_economics_with_charts_and_the_leads_behind_a_figure(brow
 
 
 @pytest.mark.parametrize("path", ["/dashboards/marketing?group=campaign", "/dashboards/funnel",
-                                  "/dashboards/sales", "/dashboards/management", "/pipeline/forecast"])
+                                  "/dashboards/sales", "/dashboards/management", "/pipeline/forecast",
+                                  "/dashboards/funnel?goal=revenue&group=source"])
 def test_each_dashboard_draws_at_tablet_width_as_a_manager_would_see_it(browser, site, path):
     context, page, console, requests = open_charts(browser, site, width=768, height=1024)
     try:

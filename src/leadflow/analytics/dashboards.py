@@ -59,8 +59,9 @@ def sales(actor: Actor, *, session: Session, today: date | None = None) -> Sales
         tiles.append({"key": key, "label": spec.label, "value": card.total.figures.get(key), "unit": spec.unit,
                       "norm": card.norms.get(key), "direction": spec.direction,
                       "short": bool(check and check.short), "reason": check.reason if check else ""})
-    lines = [line for line in pipeline_queries.forecast(actor, pipeline_queries.OpportunityFilter(), session=session,
-                                                         group="month") if line.key]
+    # The open pipeline only: what was won already is the scorecard's, not a forecast (as on the management page).
+    lines = [line for line in pipeline_queries.forecast(actor, pipeline_queries.OpportunityFilter(status="open"),
+                                                         session=session, group="month") if line.key]
     months = sorted({str(line.key) for line in lines if str(line.key) >= first.strftime("%Y-%m")})[:12]
     currencies = sorted({line.currency for line in lines})
     return Sales(card=card, tiles=tiles, forecast=lines, months=months, currencies=currencies)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow import clock
@@ -338,10 +338,17 @@ def attribution_report(actor: Actor, f: Filters, *, session: Session, goal: str 
         row.conversions[model] = weight.quantize(SHARE, rounding=ROUND_HALF_UP)
         row.revenue[model] = domain.money(revenue)
         row.leads = max(row.leads, int(leads))
-    uncredited = ~exists().where(LeadCredit.lead_id == LeadFact.lead_id, LeadCredit.goal == goal)
-    total, revenue, unattributed, unattributed_revenue = session.execute(select(
-        func.count(), func.coalesce(func.sum(LeadFact.revenue), 0), func.sum(case((uncredited, 1), else_=0)),
-        func.sum(case((uncredited, LeadFact.revenue), else_=0))).where(*_converted(goal, f), *leads_where)).one()
+    # The converted leads with no credit: an outer join to the leads credited in the period (one pass over each,
+    # however the planner's statistics stand), not a correlated NOT EXISTS per lead.
+    credited = (select(LeadCredit.lead_id).where(LeadCredit.goal == goal, LeadCredit.model == attribution.MODELS[0],
+                                                 LeadCredit.goal_at >= f.start, LeadCredit.goal_at < f.end)
+                .distinct().subquery())
+    uncredited = credited.c.lead_id.is_(None)
+    total, revenue, unattributed, unattributed_revenue = session.execute(
+        select(func.count(), func.coalesce(func.sum(LeadFact.revenue), 0), func.sum(case((uncredited, 1), else_=0)),
+               func.sum(case((uncredited, LeadFact.revenue), else_=0)))
+        .select_from(LeadFact).outerjoin(credited, credited.c.lead_id == LeadFact.lead_id)
+        .where(*_converted(goal, f), *leads_where)).one()
     out = sorted(rows.values(), key=lambda r: (-sum(r.conversions.values()), r.label.casefold()))
     for row in out:
         for model in attribution.MODELS:

@@ -23,7 +23,8 @@ class LeadFact(Base):
     __tablename__ = "lead_facts"
     __table_args__ = (Index("ix_lead_facts_created_at", "created_at"),
                       Index("ix_lead_facts_campaign_id_created_at", "campaign_id", "created_at"),
-                      Index("ix_lead_facts_owner_id_created_at", "owner_id", "created_at"))
+                      Index("ix_lead_facts_owner_id_created_at", "owner_id", "created_at"),
+                      Index("ix_lead_facts_sql_at", "sql_at"), Index("ix_lead_facts_customer_at", "customer_at"))
 
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

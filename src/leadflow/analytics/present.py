@@ -79,4 +79,4 @@ def _number(text: str) -> bool:
 
 
 def percent(value: Decimal | None) -> str:
-    return "–" if value is None else f"{(value * 100).quantize(Decimal('0.1'))} %"
+    return "–" if value is None else f"{(value * 100).quantize(Decimal('0.1')):,} %"

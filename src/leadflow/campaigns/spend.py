@@ -298,7 +298,12 @@ def parse(text: str, *, platform: str | None = None, currency: str | None = None
     header = rows[at][1]
     columns, header_currency = _columns(header)
     preamble = [cells for _, cells in rows[:at]]
-    detected = platform or _platform(header, columns, preamble)
+    seen = _platform(header, columns, preamble)
+    if platform not in (None, "generic") and seen not in (platform, "generic"):
+        # A report of one platform imported as another's would be a second cost beside the first import's.
+        raise UnknownFormat(f"this is a {seen} report by its columns, not a {platform} one: leave the platform "
+                            "out to detect it")
+    detected = platform or seen
     period_start, period_end, preamble_currency = _preamble(preamble)
     dated = "date" in columns or "start" in columns
     if not dated and period_start is None:

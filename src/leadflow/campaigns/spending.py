@@ -41,7 +41,11 @@ def decode(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return data.decode("utf-8-sig")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:  # a UTF-16 file cut short, or bytes that only start like one
+            raise Invalid.one("file", f"starts as UTF-16 text but byte {exc.start} is not: export the report "
+                                      "again") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -117,8 +117,10 @@ def campaign_visits(lead_ids: list[int], *, session: Session, until: datetime | 
     an ad click id in the view's properties): the visits attribution credits."""
     if not lead_ids:
         return []
+    # Only the views with one of the keys leave the database (JSON paths on both databases).
     query = select(Event.lead_id, Event.occurred_at, Event.properties).where(
-        Event.lead_id.in_(lead_ids), Event.type == "page_view")
+        Event.lead_id.in_(lead_ids), Event.type == "page_view",
+        or_(*(Event.properties[key].as_string().is_not(None) for key in CAMPAIGN_KEYS)))
     if until is not None:
         query = query.where(Event.occurred_at <= until)
     return [row for row in session.execute(query)

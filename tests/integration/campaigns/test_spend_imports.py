@@ -155,3 +155,14 @@ def test_a_daily_report_puts_each_day_on_the_one_campaign_it_created(client, aut
     assert [(c["date"], c["until"], c["amount"]) for c in costs] == [("2026-11-01", None, "10.00"),
                                                                       ("2026-11-02", None, "20.00")]
     assert [s["reason"] for s in body["skipped_rows"]] == ["no spend"]
+
+
+def test_a_report_imported_as_another_platforms_or_a_broken_utf16_file_is_a_422(client, auth, shared_data):
+    google = _sample(shared_data, "google_ads_campaign_report.csv")
+    r = _upload(client, auth, google, "google.csv", platform="meta")
+    assert r.status_code == 422 and ("file", "this is a google report by its columns, not a meta one: leave the "
+                                             "platform out to detect it") in _errors(r)
+    broken = "\ufeffCampaign,Cost\nA,1".encode("utf-16-le")
+    r = _upload(client, auth, b"\xff\xfe" + broken[2:] + b"\x00", "broken.csv")  # odd length: cut short
+    assert r.status_code == 422 and _errors(r)[0][0] == "file" and "UTF-16" in _errors(r)[0][1]
+    assert _upload(client, auth, google, "google.csv").status_code == 201
