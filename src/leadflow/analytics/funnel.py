@@ -319,12 +319,15 @@ def attribution_report(actor: Actor, f: Filters, *, session: Session, goal: str 
     attributes = campaign_queries.attributes(session=session)
     leads_where = lead_conditions(actor, f, attributes)
     key = _CREDIT_COLUMN[group]
-    query = (select(key, LeadCredit.model, func.sum(LeadCredit.weight),
-                    func.sum(LeadCredit.weight * LeadFact.revenue), func.count(LeadCredit.lead_id.distinct()))
-             .join(LeadFact, LeadFact.lead_id == LeadCredit.lead_id)
+    # Each credit carries its share of the lead's revenue: the facts are joined only to narrow the leads (a scope,
+    # a filter), never to read them, so an admin's unfiltered report reads the credits alone.
+    query = (select(key, LeadCredit.model, func.sum(LeadCredit.weight), func.sum(LeadCredit.revenue),
+                    func.count(LeadCredit.lead_id.distinct()))
              .where(LeadCredit.goal == goal, LeadCredit.model.in_(attribution.MODELS),  # the index's second column
                     LeadCredit.goal_at >= f.start, LeadCredit.goal_at < f.end, *leads_where)
              .group_by(key, LeadCredit.model))
+    if leads_where:
+        query = query.join(LeadFact, LeadFact.lead_id == LeadCredit.lead_id)
     names = {r.id: r.name for r in attributes}
     rows: dict[object, Credited] = {}
     weights: dict[str, Decimal] = defaultdict(Decimal)  # per model, unrounded: the total row adds these up
