@@ -341,16 +341,15 @@ def attribution_report(actor: Actor, f: Filters, *, session: Session, goal: str 
         row.conversions[model] = weight.quantize(SHARE, rounding=ROUND_HALF_UP)
         row.revenue[model] = domain.money(revenue)
         row.leads = max(row.leads, int(leads))
-    # The converted leads with no credit: an outer join to the leads credited in the period (one pass over each,
-    # however the planner's statistics stand), not a correlated NOT EXISTS per lead.
-    credited = (select(LeadCredit.lead_id).where(LeadCredit.goal == goal, LeadCredit.model == attribution.MODELS[0],
-                                                 LeadCredit.goal_at >= f.start, LeadCredit.goal_at < f.end)
-                .distinct().subquery())
-    uncredited = credited.c.lead_id.is_(None)
+    # The converted leads with no credit: not among the leads credited in the period, an uncorrelated IN that both
+    # databases turn into one hashed set (a correlated NOT EXISTS or an outer join to a derived table can be planned
+    # as a scan per lead: quadratic at a million leads).
+    credited = select(LeadCredit.lead_id).where(LeadCredit.goal == goal, LeadCredit.model == attribution.MODELS[0],
+                                                LeadCredit.goal_at >= f.start, LeadCredit.goal_at < f.end)
+    uncredited = LeadFact.lead_id.not_in(credited)
     total, revenue, unattributed, unattributed_revenue = session.execute(
         select(func.count(), func.coalesce(func.sum(LeadFact.revenue), 0), func.sum(case((uncredited, 1), else_=0)),
                func.sum(case((uncredited, LeadFact.revenue), else_=0)))
-        .select_from(LeadFact).outerjoin(credited, credited.c.lead_id == LeadFact.lead_id)
         .where(*_converted(goal, f), *leads_where)).one()
     out = sorted(rows.values(), key=lambda r: (-sum(r.conversions.values()), r.label.casefold()))
     for row in out:
