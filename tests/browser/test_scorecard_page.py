@@ -106,7 +106,8 @@ def test_a_rep_sees_charts_of_their_own_row(browser, site, handed_over, width, h
         expect(page.locator("#scorecard tbody tr th")).to_have_text(["Sam Rep", "All"])
         charts = {c["id"]: c for c in check_drawn(page, site, console, requests)}
         assert charts["sc-chart-followed-up"]["labels"] == ["Sam Rep"]
-        assert charts["sc-chart-followed-up"]["values"][0] == [100.0]
+        # His share as the table has it (other tests of the session hand him leads too): checked just below.
+        assert 0 < charts["sc-chart-followed-up"]["values"][0][0] <= 100
         _same_as_the_table(page, charts)
         money = charts["sc-chart-money"]["json"]  # his own row is the money table's: its rows as bars
         assert [(label.replace(" (actual)", ""), f"{value:,.2f}") for label, value in
