@@ -56,5 +56,28 @@ ANALYTICS_REBUILD = "analytics.rebuild"
 ANALYTICS_CHECK = "analytics.check"  # {at}: the daily ROI alerts (self-booking, 07:00 UTC)
 ANALYTICS_DIGEST = "analytics.digest"  # {at}: the weekly digest (self-booking, Mondays 06:00 UTC)
 
+# Segments: saved conditions whose members are kept live. {segment_id, lead_id}: a lead came into or left a segment
+# as its data changed; {segment_id, after}: a segment's members worked out a chunk at a time after it was saved.
+SEGMENT_ENTERED = "segment.entered"
+SEGMENT_LEFT = "segment.left"
+SEGMENT_BUILD = "segment.build"
+# Surveys: {survey_id, lead_id, response_id, answers, message_id}: a lead answered a survey (its answers filled BANT
+# and profile fields).
+SURVEY_SUBMITTED = "survey.submitted"
+# Marketing email (email): {message_id, lead_id, journey_run_id, send_id}: what happened to one message.
+EMAIL_DELIVERED = "email.delivered"
+EMAIL_BOUNCED = "email.bounced"  # ... plus {kind: hard | soft, reason}
+EMAIL_OPENED = "email.opened"  # published by tracking when a signed open pixel of a message is loaded (scored once)
+EMAIL_CLICKED = "email.clicked"  # published by tracking for a click on a signed link of a message ({url})
+EMAIL_UNSUBSCRIBED = "email.unsubscribed"  # {lead_id, purposes, how: link | one_click | complaint | centre}
+EMAIL_PASS = "email.pass"  # the sender's pass over due messages (self-booking; more passes join when many are due)
+EMAIL_BOUNCES = "email.bounces"  # the bounce mailbox read (self-booking, when a mailbox is set)
+EMAIL_CAMPAIGN_SEND = "email.campaign_send"  # {send_id, after}: a one-off send queued to its audience a chunk at a time
+# Journeys: the pass over due journey steps (self-booking; more passes join when many are due), {journey_id, after}:
+# leads entered into a journey from a segment or list a chunk at a time.
+JOURNEY_TICK = "journey.tick"
+JOURNEY_PASS = "journey.pass"
+JOURNEY_ENROL = "journey.enrol"
+
 # Names no longer published, still handled for rows written before an upgrade: old name -> the name it became.
 RENAMED = {"lead.merged": LEAD_RECAPTURED}

@@ -11,23 +11,31 @@ from functools import cache
 
 from leadflow.analytics.stage import STAGE as ANALYTICS
 from leadflow.campaigns.stage import STAGE as CAMPAIGNS
+from leadflow.email.stage import STAGE as EMAIL
 from leadflow.followup.stage import STAGE as FOLLOWUP
 from leadflow.capture.stage import STAGE as CAPTURE
 from leadflow.handoff.stage import STAGE as HANDOFF
 from leadflow.identity.stage import STAGE as IDENTITY
+from leadflow.journeys.stage import STAGE as JOURNEYS
 from leadflow.leads.stage import STAGE as LEADS
 from leadflow.people.stage import STAGE as PEOPLE
 from leadflow.pipeline.stage import STAGE as PIPELINE
 from leadflow.qualification.stage import STAGE as QUALIFICATION
 from leadflow.routing.stage import STAGE as ROUTING
 from leadflow.scoring.stage import STAGE as SCORING
+from leadflow.segments.stage import STAGE as SEGMENTS
 from leadflow.stage import Command, LeadTable, NavEntry, Routes, Stage
+from leadflow.surveys.stage import STAGE as SURVEYS
 from leadflow.tracking.stage import STAGE as TRACKING
 
 # Top to bottom: a stage may import the stages below it, never those above (.importlinter's layers contract lists
 # them in this order; tests/unit/test_stages.py checks that it does).
 ALL_STAGES: tuple[Stage, ...] = (
     ANALYTICS,
+    JOURNEYS,
+    EMAIL,
+    SURVEYS,
+    SEGMENTS,
     FOLLOWUP,
     PIPELINE,
     HANDOFF,

@@ -1,0 +1,3 @@
+"""The email stage's tables."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The journeys stage's tables."""
+
+from __future__ import annotations

@@ -1,0 +1,23 @@
+"""The journeys stage as the application sees it: nurture journeys, their steps and timers, editor and simulator."""
+
+from __future__ import annotations
+
+from leadflow import events
+from leadflow.journeys import models
+from leadflow.stage import Stage
+
+STAGE = Stage(
+    name="journeys",
+    models=models,
+    owns="nurture journeys: versions of steps, entry triggers, the leads in them and their durable step timers",
+    publishes=frozenset({
+        events.JOURNEY_TICK,
+        events.JOURNEY_PASS,
+        events.JOURNEY_ENROL,
+    }),
+    unhandled={
+        events.JOURNEY_TICK: "being built (issue 14)",
+        events.JOURNEY_PASS: "being built (issue 14)",
+        events.JOURNEY_ENROL: "being built (issue 14)",
+    },
+)

@@ -1,0 +1,3 @@
+"""The segments stage's tables."""
+
+from __future__ import annotations

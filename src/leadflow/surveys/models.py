@@ -1,0 +1,3 @@
+"""The surveys stage's tables."""
+
+from __future__ import annotations
