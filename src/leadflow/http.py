@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.exc import DBAPIError
+from starlette.datastructures import FormData
 from sqlalchemy.orm import Session
 
 from leadflow.db import is_transient
@@ -133,3 +134,21 @@ async def read_body(request: Request) -> tuple[bytes, bool]:
 
 
 RawBody = Annotated[tuple[bytes, bool], Depends(read_body)]
+
+
+async def read_form(request: Request, *, max_files: int = 1, max_fields: int = 20) -> FormData:
+    """A multipart or urlencoded body, files spooled to disk by Starlette; read here so that the body limit answers
+    413 itself (a middleware's task group wraps its signal: unwrapped, BodyLimit answers as it should)."""
+    try:
+        return await request.form(max_files=max_files, max_fields=max_fields)
+    except BaseExceptionGroup as group:
+        if len(group.exceptions) == 1:
+            raise group.exceptions[0] from None
+        raise
+
+
+async def _upload(request: Request) -> FormData:
+    return await read_form(request)
+
+
+Upload = Annotated[FormData, Depends(_upload)]  # an uploaded file's form (one file, up to 20 fields)

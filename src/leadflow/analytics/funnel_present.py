@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 
 from leadflow.analytics import attribution, funnel
 from leadflow.analytics.queries import Filters
+from leadflow.leads.domain import spreadsheet_safe
 
 
 def _s(value) -> str | None:
@@ -67,23 +67,12 @@ def attribution_dict(found: funnel.Attribution) -> dict:
 
 # -- as CSV --------------------------------------------------------------------------------------------------------
 
-def _cell(value) -> object:
-    """Text a spreadsheet would run as a formula is quoted (numbers, negative ones too, are left as they are)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        try:
-            Decimal(value)
-        except ArithmeticError:
-            return "'" + value
-        return value
-    return value
-
-
 def csv_text(columns: list[str], rows: list[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return buffer.getvalue()
 
 

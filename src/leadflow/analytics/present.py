@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from leadflow.analytics import domain
 from leadflow.analytics.queries import Report, Row
+from leadflow.leads.domain import spreadsheet_safe
 
 COLUMNS = ("key", "label", "depth", "leads", "mqls", "sqls", "opportunities", "quotes", "customers", "orders",
            "revenue", "cost", "conversion_mql", "conversion_sql", "conversion_opportunity", "conversion_quote",
@@ -57,25 +58,8 @@ def csv_text(report: Report) -> str:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in [*report.rows, report.total]:
-        writer.writerow({k: _cell(v) for k, v in _flat(row).items()})
+        writer.writerow({k: spreadsheet_safe(v) for k, v in _flat(row).items()})
     return buffer.getvalue()
-
-
-def _cell(value) -> object:
-    """A cell as a spreadsheet should read it: text a spreadsheet would run as a formula is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _number(value):
-        return "'" + value
-    return value
-
-
-def _number(text: str) -> bool:
-    try:
-        Decimal(text)
-        return True
-    except ArithmeticError:
-        return False
-    except ValueError:
-        return False
 
 
 def percent(value: Decimal | None) -> str:

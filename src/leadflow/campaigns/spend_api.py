@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData, UploadFile
 
 from leadflow.campaigns import queries, spending
 from leadflow.campaigns.schemas import SpendImportDetail, SpendImportPage, SpendImportRead
 from leadflow.errors import Invalid
-from leadflow.http import DbSession, retry_races
+from leadflow.http import DbSession, Upload, retry_races
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
@@ -33,17 +33,6 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
     }}}}}}
 
 
-async def upload_form(request: Request) -> FormData:
-    try:
-        return await request.form(max_files=1, max_fields=10)
-    except BaseExceptionGroup as group:
-        # A middleware's task group wraps the body limit's signal; unwrapped, BodyLimit answers 413 as it should.
-        if len(group.exceptions) == 1:
-            raise group.exceptions[0] from None
-        raise
-
-
-Upload = Annotated[FormData, Depends(upload_form)]
 
 
 def _text(form: FormData, name: str) -> str | None:

@@ -8,7 +8,7 @@ from starlette.datastructures import UploadFile
 from leadflow.campaigns import queries, spending
 from leadflow.campaigns.schemas import SpendImportDetail, SpendImportRead
 from leadflow.errors import Invalid
-from leadflow.http import DbSession
+from leadflow.http import DbSession, read_form
 from leadflow.people.deps import PageActor
 from leadflow.web.pages import page_router, redirect, render
 
@@ -36,20 +36,10 @@ def spend_page(request: Request, actor: PageActor, session: DbSession):
     return _page(request, session, values={"platform": ""}, errors={})
 
 
-async def _upload_form(request: Request):
-    try:
-        return await request.form(max_files=1, max_fields=10)
-    except BaseExceptionGroup as group:
-        # As the API's upload: unwrapped, the body limit answers 413 itself.
-        if len(group.exceptions) == 1:
-            raise group.exceptions[0] from None
-        raise
-
-
 @router.post("/campaigns/spend")
 async def upload_spend(request: Request, actor: PageActor, session: DbSession):
     actor.require("campaigns:write")
-    form = await _upload_form(request)
+    form = await read_form(request)
     platform = form.get("platform")
     values = {"platform": platform.strip() if isinstance(platform, str) else ""}
     upload = form.get("file")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.datastructures import FormData, UploadFile
 
@@ -21,7 +21,7 @@ from leadflow.capture.imports.schemas import (
 )
 from leadflow.capture.models import Import
 from leadflow.errors import Invalid
-from leadflow.http import AppSettings, DbSession
+from leadflow.http import AppSettings, DbSession, Upload
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
@@ -46,18 +46,6 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
 TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 
-async def upload_form(request: Request) -> FormData:
-    """The multipart body, files spooled to disk by Starlette; read here so the size limit answers 413 itself."""
-    try:
-        return await request.form(max_files=1, max_fields=20)
-    except BaseExceptionGroup as group:
-        # A middleware's task group wraps the body limit's signal; unwrapped, BodyLimit answers 413 as it should.
-        if len(group.exceptions) == 1:
-            raise group.exceptions[0] from None
-        raise
-
-
-Upload = Annotated[FormData, Depends(upload_form)]
 
 
 def _text(form: FormData, name: str) -> str | None:

@@ -17,7 +17,7 @@ from leadflow.capture.imports import queries as import_queries
 from leadflow.capture.imports import service as import_service
 from leadflow.capture.models import Import
 from leadflow.errors import Conflict, Invalid
-from leadflow.http import DbSession
+from leadflow.http import DbSession, read_form
 from leadflow.people.deps import PageActor
 from leadflow.web.pages import page_router, redirect, render
 
@@ -97,16 +97,6 @@ def new_import_page(request: Request, actor: PageActor, session: DbSession):
     return _upload_page(request, session, values={"campaign": "", "channel": "import"}, errors={})
 
 
-async def _upload_form(request: Request):
-    try:
-        return await request.form(max_files=1, max_fields=20)
-    except BaseExceptionGroup as group:
-        # As the API's upload: unwrapped, the body limit answers 413 itself.
-        if len(group.exceptions) == 1:
-            raise group.exceptions[0] from None
-        raise
-
-
 def _text(form, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
@@ -115,7 +105,7 @@ def _text(form, name: str) -> str:
 @router.post("/imports/new")
 async def upload(request: Request, actor: PageActor, session: DbSession):
     actor.require("imports:run")
-    form = await _upload_form(request)
+    form = await read_form(request)
     values = {"campaign": _text(form, "campaign")[:200], "channel": _text(form, "channel")[:32] or "import"}
     upload_file = form.get("file")
     if not isinstance(upload_file, UploadFile) or not upload_file.filename:
