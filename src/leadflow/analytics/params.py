@@ -10,9 +10,9 @@ from fastapi import Query
 from leadflow import clock
 from leadflow.analytics.queries import Filters
 from leadflow.errors import Invalid
-from leadflow.followup import scorecard
+from leadflow import periods
 
-PERIODS = scorecard.PERIODS
+PERIODS = periods.PERIODS
 PERIOD_LABELS = {"this_month": "This month", "last_month": "Last month", "quarter": "This quarter",
                  "last_12_months": "Last 12 months", "this_year": "This year", "custom": "Dates"}
 
@@ -42,7 +42,7 @@ def filters(*, period: str | None = None, start: str | None = None, end: str | N
             default_period: str = "last_12_months") -> Filters:
     if period not in (None, "") and period not in PERIODS:
         raise Invalid.one("period", f"one of {', '.join(PERIODS)}")
-    first, after, _ = scorecard.period(period or (None if (start or end) else default_period), start, end,
+    first, after, _ = periods.period(period or (None if (start or end) else default_period), start, end,
                                        today=clock.now().date())
     return Filters(start=first, end=after, campaign_id=_id("campaign", campaign), source=_text("source", source),
                    medium=_text("medium", medium), channel=_text("channel", channel), offer=_text("offer", offer),

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow import clock
+from leadflow import periods
 from leadflow.errors import NotFound
 from leadflow.followup import scorecard
 from leadflow.http import DbSession, retry_races
@@ -36,7 +37,7 @@ class NormsUpdate(BaseModel):
 
 def load(actor: Actor, session, *, group: str, period: str | None, start: str | None, end: str | None,
          owner: int | None) -> scorecard.Scorecard:
-    first, after, _ = scorecard.period(period, start, end, today=clock.now().date())
+    first, after, _ = periods.period(period, start, end, today=clock.now().date())
     if owner is not None and not scorecard.may_see_owner(actor, owner, session=session):
         raise NotFound("salesperson (among those whose figures you see)")
     return scorecard.scorecard(actor, session=session, group=group, start=first, end=after, owner=owner)

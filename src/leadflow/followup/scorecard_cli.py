@@ -54,7 +54,7 @@ def figures(group: Annotated[str, typer.Option(help="rep, team, source or campai
             end: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD")] = None,
             csv: Annotated[bool, typer.Option("--csv", help="the table as CSV")] = False) -> None:
     """The scorecard (every hand-over: the command line sees all) as a table or CSV."""
-    from leadflow import clock
+    from leadflow import clock, periods
     from leadflow.console import open_db
     from leadflow.errors import Invalid
     from leadflow.followup import scorecard
@@ -63,7 +63,7 @@ def figures(group: Annotated[str, typer.Option(help="rep, team, source or campai
     _, _, factory = open_db()
     with factory() as session:
         try:
-            first, after, _ = scorecard.period(period, start, end, today=clock.now().date())
+            first, after, _ = periods.period(period, start, end, today=clock.now().date())
             card = scorecard.scorecard(Actor(kind="system", id=None), session=session, group=group, start=first,
                                        end=after)
         except Invalid as exc:

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from leadflow import clock
+from leadflow import periods
 from leadflow.errors import Invalid
 from leadflow.followup import kpis, scorecard
 from leadflow.http import DbSession, retry_races
@@ -64,7 +65,7 @@ def _page(request, session, actor, *, problems=None, status_code: int = 200):
     errors = list(problems or [])
     card = None
     try:
-        first, after, name = scorecard.period(p["period"] or None, p["from"], p["to"], today=clock.now().date())
+        first, after, name = periods.period(p["period"] or None, p["from"], p["to"], today=clock.now().date())
         card = scorecard.scorecard(actor, session=session, group=group, start=first, end=after)
     except Invalid as exc:
         errors += [(e.field, e.reason) for e in exc.errors]
@@ -102,7 +103,7 @@ def scorecard_page(request: Request, session: DbSession, actor: PageActor):
 def scorecard_export(request: Request, session: DbSession, actor: PageActor):
     actor.require("followup:scorecard")
     p = _params(request)
-    first, after, _ = scorecard.period(p["period"] or None, p["from"], p["to"], today=clock.now().date())
+    first, after, _ = periods.period(p["period"] or None, p["from"], p["to"], today=clock.now().date())
     group = p["group"] if p["group"] in scorecard.GROUPS else "rep"
     card = scorecard.scorecard(actor, session=session, group=group, start=first, end=after)
     name = f"scorecard-{group}-{first.date().isoformat()}.csv"
