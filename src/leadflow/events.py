@@ -79,5 +79,13 @@ JOURNEY_TICK = "journey.tick"
 JOURNEY_PASS = "journey.pass"
 JOURNEY_ENROL = "journey.enrol"
 
+# {at}: the outbox's done rows older than the kept days deleted (self-booking, daily at 02:30 UTC)
+OUTBOX_PRUNE = "outbox.prune"
+# Periodic topics whose keys name a time slot ("analytics.tick:1765000000"): nothing publishes an old slot again, so
+# their done rows may go with the keyless ones. Every other keyed row is kept: its key is what makes a retry of
+# the same step (an email, a Sales Ready verdict) publish nothing twice.
+SLOTTED = frozenset({FOLLOWUP_TICK, ANALYTICS_TICK, ANALYTICS_CHECK, ANALYTICS_DIGEST, PIPELINE_SNAPSHOT, JOURNEY_TICK,
+                     JOURNEY_PASS, EMAIL_PASS, EMAIL_BOUNCES, OUTBOX_PRUNE})
+
 # Names no longer published, still handled for rows written before an upgrade: old name -> the name it became.
 RENAMED = {"lead.merged": LEAD_RECAPTURED}

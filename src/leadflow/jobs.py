@@ -41,6 +41,7 @@ def handlers() -> dict[str, Handler]:
     registry: dict[str, Handler] = {topic: steps[0] if len(steps) == 1 else _each(*steps)
                                     for topic, steps in stages.handlers().items()}
     registry[events.EMAIL_SEND] = mail.deliver  # the platform's own: outgoing email is no stage's
+    registry[events.OUTBOX_PRUNE] = prune_outbox  # the platform's own table
     registry.update({topic: _nothing_to_do for topic in without_handler()})
     registry.update({old: registry[new] for old, new in events.RENAMED.items()})
     return registry
@@ -71,6 +72,25 @@ def _each(*steps: Callable) -> Callable:
 def schedules() -> list[Callable[[Session], None]]:
     """Periodic work: each function publishes its first run when none is pending (the worker calls them as it
     starts); the handler then publishes the next run with `available_at` in the future."""
-    from leadflow import stages
+    from leadflow import outbox, stages
 
-    return stages.schedules()
+    return [*stages.schedules(), outbox.schedule_prune_first]
+
+
+def prune_outbox(session: Session, payload: dict) -> None:
+    """outbox.prune: the next day's run booked first, then done rows older than `outbox_keep_days` deleted a chunk
+    per transaction (so a large backlog never holds the write lock for long)."""
+    from datetime import timedelta
+
+    from leadflow import clock, db, outbox
+    from leadflow.settings import get_settings
+
+    factory = db.sessions_like(session)
+    with factory() as own:
+        outbox.schedule_prune(session=own)
+        own.commit()
+    before = clock.now() - timedelta(days=get_settings().outbox_keep_days)
+    while True:
+        with factory() as own, own.begin():
+            if outbox.prune(own, before=before) < outbox.PRUNE_CHUNK:
+                break

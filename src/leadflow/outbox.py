@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Index, Integer, String, Text, insert, select, text
+from sqlalchemy import JSON, Index, Integer, String, Text, delete, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from leadflow import events
 from leadflow.clock import now
 from leadflow.db import Base, BigId, UtcDateTime, begin_write, insert_ignore_many
 
@@ -92,3 +93,34 @@ def claim(session: Session, *, limit: int = 10, lease: timedelta = timedelta(min
         message.attempts += 1
     session.flush()
     return messages
+
+
+PRUNE_CHUNK = 10_000
+
+
+def prune(session: Session, *, before: datetime, limit: int = PRUNE_CHUNK) -> int:
+    """Delete up to `limit` done messages finished before `before`: those with no key, and the periodic ones whose
+    key names a past time slot (events.SLOTTED). A keyed message of any other topic is kept, whatever its age: its
+    key is the memory that makes a second publish of the same thing add nothing. Returns how many went."""
+    ids = select(OutboxMessage.id).where(
+        OutboxMessage.done_at.is_not(None), OutboxMessage.done_at < before,
+        or_(OutboxMessage.key.is_(None), OutboxMessage.topic.in_(sorted(events.SLOTTED)))).limit(limit)
+    found = list(session.scalars(ids))
+    if found:
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(found)))
+    return len(found)
+
+
+def schedule_prune(*, session: Session, moment: datetime | None = None) -> bool:
+    """Book the next prune at 02:30 UTC (once per day whoever books it: the key)."""
+    moment = moment or now()
+    at = moment.replace(hour=2, minute=30, second=0, microsecond=0)
+    if at <= moment:
+        at += timedelta(days=1)
+    return publish_once(session, events.OUTBOX_PRUNE, {"at": at.isoformat()},
+                        key=f"{events.OUTBOX_PRUNE}:{at.date().isoformat()}", available_at=at)
+
+
+def schedule_prune_first(session: Session) -> None:
+    """The worker calls this as it starts: the next prune booked unless it is."""
+    schedule_prune(session=session)

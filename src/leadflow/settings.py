@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     tracking_origins: str = ""  # comma-separated origins whose pages may send /t/collect beacons (besides forms')
     predict_retrain_days: int = 7  # the predictive model is retrained from won and lost leads this often
     predict_stale_days: int = 180  # a lead this old that never went past MQL counts as lost when learning
+    outbox_keep_days: int = 14  # done outbox rows (events, sent emails' jobs) are deleted after this many days
     predict_score_minutes: int = 10  # how often the worker scores new open leads with the active model
     predict_min_auc: float = Field(default=0.65, ge=0.5, le=1.0)  # below this cross-validated AUC no predicted probability is shown (pages, API)
     bench_floor: bool = False  # mounts POST /bench/floor for `make bench`; never on a real server
