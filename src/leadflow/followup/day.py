@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leadflow import clock
 from leadflow.clock import now
 from leadflow.followup import tasks
 from leadflow.followup.models import Contact, Followup, Task
@@ -45,11 +45,7 @@ class Day:
         return moment.astimezone(_zone(self.timezone))
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+_zone = clock.zone
 
 
 def ends(user_id: int | None, *, session: Session) -> tuple[str, datetime]:

@@ -4,10 +4,11 @@ clicks (a kind, then an outcome), the lead's open tasks (done, cancel, move), a 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
+from leadflow import clock
 from leadflow.clock import now
 from leadflow.errors import Conflict, Invalid
 from leadflow.followup import contacts, outcomes, recycling, sla, tasks
@@ -28,10 +29,7 @@ def timezone_of(user_id: int | None, *, session) -> str:
 
 
 def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return clock.zone(name)
 
 
 def local_moment(text: str, timezone: str, field: str) -> datetime | None:

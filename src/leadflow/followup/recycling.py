@@ -5,12 +5,11 @@ outbox) it comes back: stage recycled, a task and a bell notice for the former o
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadflow import events
+from leadflow import clock, events
 from leadflow.clock import now
 from leadflow.db import begin_write
 from leadflow.errors import FieldError, Invalid
@@ -34,11 +33,7 @@ def reasons(*, session: Session) -> list[tuple[str, str]]:
     return [(r.key, r.label) for r in pipeline_queries.close_reasons("recycle", session=session)]
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+_zone = clock.zone
 
 
 def _timezone(user_id: int | None, *, session: Session) -> str:

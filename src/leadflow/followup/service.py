@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -256,11 +255,7 @@ def lead_name(lead) -> str:
 
 
 def _local(moment: datetime, zone: str) -> str:
-    try:
-        shown = moment.astimezone(ZoneInfo(zone))
-    except (ZoneInfoNotFoundError, ValueError):
-        shown = moment
-    return f"{shown:%a %d %b %H:%M} ({zone})"
+    return f"{moment.astimezone(clock.zone(zone)):%a %d %b %H:%M} ({zone})"
 
 
 def handed_over(payloads: list[dict], *, session: Session) -> list[int]:

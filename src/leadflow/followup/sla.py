@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from leadflow import clock
 from leadflow.people import availability
 
 WORKING_DAYS, WORKING_HOURS, CALENDAR = "working_days", "working_hours", "calendar"
@@ -37,11 +38,7 @@ class Due:
     reasons: tuple[str, ...] = ()
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+_zone = clock.zone
 
 
 def holiday_name(holidays: Holidays, day: date) -> str | None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from leadflow import clock
 from leadflow.errors import Conflict, Invalid, NotFound
 from leadflow.followup import contacts, day, recycling, tasks
 from leadflow.followup.work_schemas import (
@@ -82,9 +83,7 @@ def _csv(columns: tuple[str, ...], rows: list[dict], name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """A time given without a zone is read as UTC."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+_aware = clock.as_utc  # a time given without a zone is read as UTC
 
 
 def _user(actor: Actor, user: str | None, field: str = "user") -> int | None:

@@ -4,12 +4,13 @@ or those a user sees, the same columns as the API's `format=csv`."""
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from leadflow import clock
 from leadflow.console import open_db
 from leadflow.errors import NotFound
 from leadflow.followup import contacts, tasks
@@ -40,8 +41,7 @@ def _write(file: Path, columns: tuple[str, ...], rows: list[dict], what: str) ->
     typer.echo(f"{len(rows)} {what} written to {file}", err=True)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+_aware = clock.as_utc
 
 
 def export_contacts(file: File, user: User = None, since: Since = None) -> None:

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from leadflow import clock
 from leadflow.conditions.evaluate import evaluate
 from leadflow.people import availability
 from leadflow.routing.rules import RoutingRule, RuleSet
@@ -295,16 +294,8 @@ def _distinct(members: Sequence[Member]) -> list[Member]:
 # -- availability
 
 
-@lru_cache(maxsize=256)
-def _zone(name: str):
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+_zone = clock.zone
+_aware = clock.as_utc
 
 
 def _absent_until(absences, moment: datetime) -> datetime | None:
