@@ -8,7 +8,7 @@ import sys
 import time
 
 from bench import (analytics, capture_http, events, followup, identity_cli, identity_lists, identity_quality,
-                   identity_speed, identity_training, imports, inbox, predict, rescore, routing, scorecard)
+                   identity_speed, identity_training, imports, inbox, journeys, predict, rescore, routing, scorecard)
 from bench.machine import machine, write_result
 
 BENCHMARKS = {
@@ -33,6 +33,9 @@ BENCHMARKS = {
     "analytics": ("analytics", analytics, "analytics over 1,000,000 leads, 20,000,000 events, 100,000 opportunities: "
                   "the facts' first build, each dashboard beside the bare aggregate, the worker's pass over 10,000 "
                   "changed leads"),
+    "journeys": ("journeys", journeys, "1,000,000 leads through a five-step journey (email, a week's wait, a branch on "
+                 "the open, points or a field, exit), several workers on PostgreSQL and one on SQLite, beside the "
+                 "same step rows written and claimed with no logic"),
     "predict": ("predict", predict, "predictive scoring: cross-validated AUC, train + score time for a large file"),
 }
 

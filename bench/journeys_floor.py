@@ -85,9 +85,11 @@ def run(url: str, runs: int, workers: int) -> dict:
     processes = [context.Process(target=_worker, args=(url, moment, results)) for _ in range(workers)]
     for process in processes:
         process.start()
-    counts = [results.get() for _ in processes]
     for process in processes:
         process.join()
+    if any(process.exitcode for process in processes):
+        raise RuntimeError(f"a worker process failed (exit codes {[p.exitcode for p in processes]}): see above")
+    counts = [results.get(timeout=60) for _ in processes]
     elapsed = time.perf_counter() - started
     engine = _engine(url)
     try:
