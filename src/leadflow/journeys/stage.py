@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leadflow import events
 from leadflow.journeys import models
-from leadflow.stage import Stage
+from leadflow.stage import LeadTable, OnMerge, Stage
 
 STAGE = Stage(
     name="journeys",
@@ -20,4 +20,6 @@ STAGE = Stage(
         events.JOURNEY_PASS: "being built (issue 14)",
         events.JOURNEY_ENROL: "being built (issue 14)",
     },
+    lead_tables=(LeadTable("journey_runs", on_merge=OnMerge.KEEP,
+                           why="the journeys the lead went through (its step rows and events hang off its runs)"),),
 )
