@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, str] = {
     "analytics:read": "see the dashboards: campaign economics, attribution, the funnel (a salesperson: their own)",
     "analytics:settings": "set the reporting currency, exchange rates, ROI norms and revenue targets",
     "analytics:digest": "receive the weekly digest and the ROI alerts by email",
+    "segments:read": "see segments and their members (of the leads one sees)",
+    "segments:manage": "create, change, rebuild and delete segments",
 }
 
 _READ = {"leads:read", "companies:read", "campaigns:read"}
@@ -59,14 +61,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                   "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:read",
                                   "call_lists:manage", "qualification:rule", "scoring:rules",
                                   "routing:rules", "followup:scorecard", "pipeline:read", "analytics:read",
-                                  "analytics:settings", "analytics:digest"}),
+                                  "analytics:settings", "analytics:digest", "segments:read", "segments:manage"}),
     SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
                                       "call_lists:manage", "qualification:rule", "routing:rules",
                                       "followup:work", "followup:scorecard", "followup:policies",
                                       "pipeline:read", "pipeline:write", "pipeline:settings", "analytics:read",
-                                      "analytics:digest"}),
+                                      "analytics:digest", "segments:read"}),
     SALES_REP: frozenset(_WORK | {"leads:merge", "followup:work", "followup:scorecard", "pipeline:read",
-                                  "pipeline:write", "analytics:read"}),
+                                  "pipeline:write", "analytics:read", "segments:read"}),
     TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
 }
 
@@ -99,6 +101,8 @@ SCOPES: dict[str, frozenset[str]] = {
     "sales:read": frozenset({"followup:scorecard", "pipeline:read"}),
     "sales:write": frozenset({"followup:work", "pipeline:write"}),
     "analytics:read": frozenset({"analytics:read"}),
+    "segments:read": frozenset({"segments:read"}),
+    "segments:write": frozenset({"segments:read", "segments:manage"}),
 }
 
 
