@@ -8,9 +8,9 @@ from leadflow.surveys import models
 
 
 def routers() -> list[Routes]:
-    from leadflow.surveys import public
+    from leadflow.surveys import api, public, views
 
-    return [Routes(public.router, order=LAST)]
+    return [Routes(api.router), Routes(views.router), Routes(public.router, order=LAST)]
 
 
 def commands() -> list[Command]:
@@ -24,6 +24,7 @@ STAGE = Stage(
     models=models,
     owns="surveys linked from emails, answered without a login, whose answers fill BANT and profile fields",
     routers=routers,
+    commands=commands,
     navigation=(NavEntry("Surveys", "/surveys", "surveys:manage", order=65),),
     publishes=frozenset({
         events.SURVEY_SUBMITTED,
