@@ -50,6 +50,7 @@ PERMISSIONS: dict[str, str] = {
     "analytics:digest": "receive the weekly digest and the ROI alerts by email",
     "segments:read": "see segments and their members (of the leads one sees)",
     "segments:manage": "create, change, rebuild and delete segments",
+    "surveys:manage": "create and edit surveys, see their responses, make a lead's signed survey link",
 }
 
 _READ = {"leads:read", "companies:read", "campaigns:read"}
@@ -61,7 +62,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                   "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:read",
                                   "call_lists:manage", "qualification:rule", "scoring:rules",
                                   "routing:rules", "followup:scorecard", "pipeline:read", "analytics:read",
-                                  "analytics:settings", "analytics:digest", "segments:read", "segments:manage"}),
+                                  "analytics:settings", "analytics:digest", "segments:read", "segments:manage",
+                                  "surveys:manage"}),
     SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
                                       "call_lists:manage", "qualification:rule", "routing:rules",
                                       "followup:work", "followup:scorecard", "followup:policies",
