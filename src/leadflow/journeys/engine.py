@@ -18,7 +18,7 @@ from leadflow import clock, db, events, outbox
 from leadflow.journeys import actions, flow
 from leadflow.journeys.definition import Definition
 from leadflow.journeys.models import Journey, JourneyRun, JourneyStep
-from leadflow.journeys.service import definition_of
+from leadflow.journeys.service import definitions
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ def run_chunk(rows: list[Due], *, session: Session, moment: datetime | None = No
     runs = {run.id: run for run in session.execute(
         select(JourneyRun.id, JourneyRun.journey_id, JourneyRun.version_id, JourneyRun.lead_id, JourneyRun.status,
                JourneyRun.entered_at, JourneyRun.visits).where(JourneyRun.id.in_({r.run_id for r in rows})))}
+    parsed = definitions({run.version_id for run in runs.values()}, session=session)
     chunk = Chunk()
     live: list[tuple[Due, object, Definition]] = []
     for row in rows:
@@ -93,7 +94,7 @@ def run_chunk(rows: list[Due], *, session: Session, moment: datetime | None = No
         if run is None or run.status != "active":
             chunk.done["the run had ended"].append(row.id)
             continue
-        live.append((row, run, definition_of(run.version_id, session=session)))
+        live.append((row, run, parsed[run.version_id]))
     facts = actions.load_facts(live, session=session)
     todo: dict[str, list[actions.Work]] = defaultdict(list)
     for row, run, definition in live:
@@ -111,7 +112,7 @@ def run_chunk(rows: list[Due], *, session: Session, moment: datetime | None = No
         actions.perform(action, works, session=session, moment=moment)
         for work in works:
             run = runs[work.run_id]
-            _follow(work, run, definition_of(run.version_id, session=session), chunk, moment)
+            _follow(work, run, parsed[run.version_id], chunk, moment)
     _write(chunk, session=session, moment=moment)
     return len(rows)
 

@@ -3,6 +3,7 @@ and resume, and enrol leads (re-entry rules, each run's first step row), in the 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -17,20 +18,29 @@ from leadflow.leads.models import Lead
 
 CHUNK = 1000
 
-_DEFINITIONS: dict[int, Definition] = {}
+_PARSED: dict[str, Definition] = {}
+
+
+def definitions(version_ids, *, session: Session) -> dict[int, Definition]:
+    """Versions' definitions in one query, each text parsed once per process (keyed by the text itself, so no
+    cache outlives a change or mixes two databases)."""
+    found: dict[int, Definition] = {}
+    for version_id, raw in session.execute(select(JourneyVersion.id, JourneyVersion.definition)
+                                           .where(JourneyVersion.id.in_(set(version_ids)))):
+        text = json.dumps(raw, sort_keys=True)
+        parsed = _PARSED.get(text)
+        if parsed is None:
+            if len(_PARSED) > 1000:
+                _PARSED.clear()
+            parsed = _PARSED[text] = parse_definition(raw)
+        found[version_id] = parsed
+    return found
 
 
 def definition_of(version_id: int, *, session: Session) -> Definition:
-    """A version's definition, parsed once per process."""
-    found = _DEFINITIONS.get(version_id)
+    found = definitions([version_id], session=session).get(version_id)
     if found is None:
-        raw = session.scalar(select(JourneyVersion.definition).where(JourneyVersion.id == version_id))
-        if raw is None:
-            raise NotFound("journey version", version_id)
-        found = parse_definition(raw)
-        if len(_DEFINITIONS) > 1000:
-            _DEFINITIONS.clear()
-        _DEFINITIONS[version_id] = found
+        raise NotFound("journey version", version_id)
     return found
 
 

@@ -20,8 +20,9 @@ EMAIL_TOPICS = (events.EMAIL_DELIVERED, events.EMAIL_BOUNCED, events.EMAIL_OPENE
 
 def _journeys(*, session: Session):
     """(journey id, its live definition) of the live journeys."""
-    return [(journey_id, service.definition_of(version_id, session=session))
-            for journey_id, version_id, _status in queries.live_journeys(session=session)]
+    live = queries.live_journeys(session=session)
+    parsed = service.definitions([version_id for _, version_id, _ in live], session=session)
+    return [(journey_id, parsed[version_id]) for journey_id, version_id, _status in live]
 
 
 def enter(topic: str, payloads: list[dict], *, session: Session) -> int:
@@ -114,6 +115,6 @@ def lead_changed(payloads: list[dict], *, session: Session) -> None:
     runs = queries.active_runs(lead_ids, session=session)
     if not runs:
         return
-    with_goals = [run_id for run_id, _journey_id, version_id, _lead_id in runs
-                  if service.definition_of(version_id, session=session).goals]
+    parsed = service.definitions({version_id for _, _, version_id, _ in runs}, session=session)
+    with_goals = [run_id for run_id, _journey_id, version_id, _lead_id in runs if parsed[version_id].goals]
     wake(with_goals, session=session)
