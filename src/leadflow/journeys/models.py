@@ -90,7 +90,7 @@ class JourneyStep(Base):
     visit: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)  # when the run arrived at the step
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    waits_for: Mapped[list | None] = mapped_column(JSON)
+    waits_for: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     timeout_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[str | None] = mapped_column(String(300))
