@@ -111,7 +111,8 @@ def test_the_brochure_journey_takes_each_lead_its_way(world, app_client, smtp): 
                          "silent": "disqualified"}
         assert session.get(Lead, leads["quote"]).sales_ready_at is not None
         assert session.scalar(select(Assignment.id).where(Assignment.lead_id == leads["quote"])) is not None
-        listed = set(session.scalars(select(CallListLead.lead_id).join(CallList, CallList.id == CallListLead.call_list_id)
+        listed = set(session.scalars(select(CallListLead.lead_id)
+                                     .join(CallList, CallList.id == CallListLead.call_list_id)
                                      .where(CallList.name == "Brochure follow-up")))
         assert listed == {leads["opened"]}
         assert session.get(Lead, leads["answered"]).custom_fields.get("journey_points") == 10
