@@ -48,6 +48,11 @@ PERMISSIONS: dict[str, str] = {
     "analytics:read": "see the dashboards: campaign economics, attribution, the funnel (a salesperson: their own)",
     "analytics:settings": "set the reporting currency, exchange rates, ROI norms and revenue targets",
     "analytics:digest": "receive the weekly digest and the ROI alerts by email",
+    "segments:read": "see segments and their members (of the leads one sees)",
+    "segments:manage": "create, change, rebuild and delete segments",
+    "surveys:manage": "create and edit surveys, see their responses, make a lead's signed survey link",
+    "email:read": "see marketing email templates, the message log and why a message was not sent",
+    "email:manage": "edit email templates, send tests, change the email settings, suppress addresses, requeue",
 }
 
 _READ = {"leads:read", "companies:read", "campaigns:read"}
@@ -59,16 +64,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                   "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:read",
                                   "call_lists:manage", "qualification:rule", "scoring:rules",
                                   "routing:rules", "followup:scorecard", "pipeline:read", "analytics:read",
-                                  "analytics:settings", "analytics:digest"}),
+                                  "analytics:settings", "analytics:digest", "segments:read", "segments:manage",
+                                  "surveys:manage"}),
     SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
                                       "call_lists:manage", "qualification:rule", "routing:rules",
                                       "followup:work", "followup:scorecard", "followup:policies",
                                       "pipeline:read", "pipeline:write", "pipeline:settings", "analytics:read",
-                                      "analytics:digest"}),
+                                      "analytics:digest", "segments:read"}),
     SALES_REP: frozenset(_WORK | {"leads:merge", "followup:work", "followup:scorecard", "pipeline:read",
-                                  "pipeline:write", "analytics:read"}),
+                                  "pipeline:write", "analytics:read", "segments:read"}),
     TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
 }
+# Marketing email (issue 14): marketing runs it, managers read it.
+ROLE_PERMISSIONS[MARKETING] |= {"email:read", "email:manage"}
+ROLE_PERMISSIONS[SALES_MANAGER] |= {"email:read"}
 
 # Where each role lands after signing in: the page it works from (docs/workspace.md, "Start page").
 HOME_PAGES: dict[str, str] = {
@@ -99,6 +108,10 @@ SCOPES: dict[str, frozenset[str]] = {
     "sales:read": frozenset({"followup:scorecard", "pipeline:read"}),
     "sales:write": frozenset({"followup:work", "pipeline:write"}),
     "analytics:read": frozenset({"analytics:read"}),
+    "segments:read": frozenset({"segments:read"}),
+    "segments:write": frozenset({"segments:read", "segments:manage"}),
+    "email:read": frozenset({"email:read"}),
+    "email:manage": frozenset({"email:read", "email:manage"}),
 }
 
 
