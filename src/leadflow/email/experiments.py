@@ -161,6 +161,15 @@ class Summary:
     def of(cls, values: Iterable[float]) -> Summary:
         return Accumulator().add_all(values).summary()
 
+    @classmethod
+    def from_sums(cls, n: int, total: float, total_of_squares: float) -> Summary:
+        """From a count, a sum and a sum of squares (most leads' amount is zero: only the others need adding)."""
+        if n <= 0:
+            return cls(0, 0.0, 0.0)
+        mean = total / n
+        variance = max(0.0, (total_of_squares - n * mean * mean) / (n - 1)) if n > 1 else 0.0
+        return cls(n, mean, variance)
+
 
 class Accumulator:
     """Welford's running mean and variance (one pass, numerically stable)."""

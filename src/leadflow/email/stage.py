@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leadflow import events
-from leadflow.email import models
+from leadflow.email import models, sends_stage
 from leadflow.stage import LeadTable, OnMerge, Stage
 
 STAGE = Stage(
@@ -21,6 +21,12 @@ STAGE = Stage(
         events.EMAIL_BOUNCES,
         events.EMAIL_CAMPAIGN_SEND,
     }),
+    routers=sends_stage.routers,
+    navigation=sends_stage.NAVIGATION,
+    commands=sends_stage.commands,
+    handlers=sends_stage.handlers,
+    subscribes=sends_stage.SUBSCRIBES,
+    template_package="leadflow.email",
     unhandled={
         events.EMAIL_DELIVERED: "being built (issue 14)",
         events.EMAIL_BOUNCED: "being built (issue 14)",
@@ -29,7 +35,6 @@ STAGE = Stage(
         events.EMAIL_UNSUBSCRIBED: "being built (issue 14)",
         events.EMAIL_PASS: "being built (issue 14)",
         events.EMAIL_BOUNCES: "being built (issue 14)",
-        events.EMAIL_CAMPAIGN_SEND: "being built (issue 14)",
     },
     lead_tables=(LeadTable("email_messages", on_merge=OnMerge.KEEP,
                            why="what was sent to whom: the merged lead's history, with the address it went to"),),

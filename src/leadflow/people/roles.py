@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, str] = {
     "analytics:read": "see the dashboards: campaign economics, attribution, the funnel (a salesperson: their own)",
     "analytics:settings": "set the reporting currency, exchange rates, ROI norms and revenue targets",
     "analytics:digest": "receive the weekly digest and the ROI alerts by email",
+    "email:read": "see marketing email: templates, messages, one-off sends and A/B tests with their results",
+    "email:manage": "write email templates, make one-off sends and A/B tests, change the email settings",
 }
 
 _READ = {"leads:read", "companies:read", "campaigns:read"}
@@ -59,7 +61,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                   "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:read",
                                   "call_lists:manage", "qualification:rule", "scoring:rules",
                                   "routing:rules", "followup:scorecard", "pipeline:read", "analytics:read",
-                                  "analytics:settings", "analytics:digest"}),
+                                  "analytics:settings", "analytics:digest", "email:read", "email:manage"}),
     SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
                                       "call_lists:manage", "qualification:rule", "routing:rules",
                                       "followup:work", "followup:scorecard", "followup:policies",
