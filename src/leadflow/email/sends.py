@@ -193,10 +193,11 @@ def _locked(send_id: int, *, session: Session) -> EmailSend:
     return send
 
 
-def queue_chunk(send_id: int, after: int, *, session: Session, limit: int = CHUNK) -> int:
+def queue_chunk(send_id: int, after: int, *, session: Session, limit: int | None = None) -> int:
     """Queue the next chunk of the send's audience (lead ids above `after`); the next chunk's job is published once,
     or the send is done. Returns how many leads were new to the send. A canceled send stops; a rescheduled one
     waits for its time."""
+    limit = limit or CHUNK
     send = _locked(send_id, session=session)
     moment = now()
     if send.status in ("done", "canceled", "draft"):
