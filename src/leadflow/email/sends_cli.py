@@ -1,7 +1,7 @@
-"""`leadflow email send | sends | results | cancel | experiment | ab-test`: one-off sends and A/B tests from the
-command line. `ab-test --csv FILE` judges a results file without the database (one row per recipient: a group
-column and 0/1 or amount columns; the public Hillstrom experiment is the example). `mount(app)` puts the commands on
-the email command group."""
+"""`leadflow email sends create | list | results | cancel`, `leadflow email experiment` and `leadflow email ab-test`:
+one-off sends and A/B tests from the command line (`leadflow email send` is the sender's pass). `ab-test --csv FILE`
+judges a results file without the database (one row per recipient: a group column and 0/1 or amount columns; the
+public Hillstrom experiment is the example). `mount(app)` puts them on the email command group (email/cli.py's)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-app = typer.Typer(help="Marketing email: one-off sends and A/B tests.", no_args_is_help=True)
-
 
 def _fail(exc) -> None:
     for error in exc.errors:
@@ -118,7 +115,7 @@ def experiment(name: Annotated[str, typer.Option(help="the test's name")],
                holdout: Annotated[int, typer.Option(help="the hold-out's percent (no email)")] = 0,
                metric: Annotated[str, typer.Option(help="open, click, sql or revenue")] = "click",
                window_days: Annotated[int, typer.Option(help="days after the send outcomes count")] = 14) -> None:
-    """Make an A/B test to send with `leadflow email send --experiment ID`."""
+    """Make an A/B test to send with `leadflow email sends create --experiment ID`."""
     from leadflow.console import open_db
     from leadflow.db import unit_of_work
     from leadflow.email import sends
@@ -202,14 +199,16 @@ def ab_test(csv: Annotated[Path, typer.Option("--csv", help="the results file (a
         typer.echo(f"  winner: {verdict.words}")
 
 
+sends_app = typer.Typer(help="One-off sends: make one, list them, see a send's results, cancel one.",
+                        no_args_is_help=True)
+sends_app.command("create")(send)
+sends_app.command("list")(sends_list)
+sends_app.command("results")(results)
+sends_app.command("cancel")(cancel)
+
+
 def mount(target: typer.Typer) -> None:
-    """Put the commands on an email command group."""
-    target.command("send")(send)
-    target.command("sends")(sends_list)
-    target.command("results")(results)
-    target.command("cancel")(cancel)
+    """Put `sends create|list|results|cancel`, `experiment` and `ab-test` on the email command group."""
+    target.add_typer(sends_app, name="sends")
     target.command("experiment")(experiment)
     target.command("ab-test")(ab_test)
-
-
-mount(app)

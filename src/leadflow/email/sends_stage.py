@@ -4,9 +4,9 @@ worker handler of email.campaign_send and the navigation entry. Kept apart so th
 from __future__ import annotations
 
 from leadflow import events
-from leadflow.stage import Command, NavEntry, Routes
+from leadflow.stage import NavEntry, Routes
 
-NAVIGATION = (NavEntry("Email sends", "/email/sends", "email:read", order=57),)
+NAVIGATION = (NavEntry("Email sends", "/email/sends", "email:read", order=58),)
 SUBSCRIBES = frozenset({events.EMAIL_CAMPAIGN_SEND})
 
 
@@ -17,16 +17,12 @@ def routers() -> list[Routes]:
 
 
 def mount_commands(app) -> None:
-    """Put `send`, `sends`, `results`, `cancel`, `experiment` and `ab-test` on the email command group."""
+    """Put `send`, `sends`, `results`, `cancel`, `experiment` and `ab-test` on the email command group (once)."""
     from leadflow.email import sends_cli
 
-    sends_cli.mount(app)
-
-
-def commands() -> list[Command]:
-    from leadflow.email import sends_cli
-
-    return [Command("email", sends_cli.app, group=True)]
+    if not getattr(app, "_sends_mounted", False):
+        sends_cli.mount(app)
+        app._sends_mounted = True
 
 
 def handlers() -> dict:

@@ -48,8 +48,8 @@ PERMISSIONS: dict[str, str] = {
     "analytics:read": "see the dashboards: campaign economics, attribution, the funnel (a salesperson: their own)",
     "analytics:settings": "set the reporting currency, exchange rates, ROI norms and revenue targets",
     "analytics:digest": "receive the weekly digest and the ROI alerts by email",
-    "email:read": "see marketing email: templates, messages, one-off sends and A/B tests with their results",
-    "email:manage": "write email templates, make one-off sends and A/B tests, change the email settings",
+    "email:read": "see marketing email templates, the message log and why a message was not sent",
+    "email:manage": "edit email templates, send tests, change the email settings, suppress addresses, requeue",
 }
 
 _READ = {"leads:read", "companies:read", "campaigns:read"}
@@ -61,7 +61,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                   "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:read",
                                   "call_lists:manage", "qualification:rule", "scoring:rules",
                                   "routing:rules", "followup:scorecard", "pipeline:read", "analytics:read",
-                                  "analytics:settings", "analytics:digest", "email:read", "email:manage"}),
+                                  "analytics:settings", "analytics:digest"}),
     SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
                                       "call_lists:manage", "qualification:rule", "routing:rules",
                                       "followup:work", "followup:scorecard", "followup:policies",
@@ -71,6 +71,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                   "pipeline:write", "analytics:read"}),
     TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
 }
+# Marketing email (issue 14): marketing runs it, managers read it.
+ROLE_PERMISSIONS[MARKETING] |= {"email:read", "email:manage"}
+ROLE_PERMISSIONS[SALES_MANAGER] |= {"email:read"}
 
 # Where each role lands after signing in: the page it works from (docs/workspace.md, "Start page").
 HOME_PAGES: dict[str, str] = {
@@ -101,6 +104,8 @@ SCOPES: dict[str, frozenset[str]] = {
     "sales:read": frozenset({"followup:scorecard", "pipeline:read"}),
     "sales:write": frozenset({"followup:work", "pipeline:write"}),
     "analytics:read": frozenset({"analytics:read"}),
+    "email:read": frozenset({"email:read"}),
+    "email:manage": frozenset({"email:read", "email:manage"}),
 }
 
 
