@@ -14,10 +14,11 @@ SALES_READY = "sales_ready"  # the Sales Ready rule: declared fields and what sc
 EVENT = "event"  # a scoring behaviour rule: the properties of one event
 ROUTING = "routing"  # a routing rule: everything the Sales Ready rule reads, plus where the lead came from
 FOLLOWUP = "followup"  # a follow-up policy: everything a routing rule reads, plus the team the lead is handed to
-SCOPES = (FIT, SALES_READY, EVENT, ROUTING, FOLLOWUP)
-LEAD = frozenset({FIT, SALES_READY, ROUTING, FOLLOWUP})
-READY = frozenset({SALES_READY, ROUTING, FOLLOWUP})
-ROUTE = frozenset({ROUTING, FOLLOWUP})
+SEGMENT = "segment"  # a segment: everything a routing rule reads
+SCOPES = (FIT, SALES_READY, EVENT, ROUTING, FOLLOWUP, SEGMENT)
+LEAD = frozenset({FIT, SALES_READY, ROUTING, FOLLOWUP, SEGMENT})
+READY = frozenset({SALES_READY, ROUTING, FOLLOWUP, SEGMENT})
+ROUTE = frozenset({ROUTING, FOLLOWUP, SEGMENT})
 HANDED = frozenset({FOLLOWUP})
 
 
@@ -155,4 +156,4 @@ def described(scope: str) -> dict[str, str]:
 
 _SCOPE_WORDS = {FIT: "a fit rule (it reads the lead's declared fields)", SALES_READY: "the Sales Ready rule",
                 EVENT: "a behaviour rule (it reads the event's properties)", ROUTING: "a routing rule",
-                FOLLOWUP: "a follow-up policy"}
+                FOLLOWUP: "a follow-up policy", SEGMENT: "a segment"}

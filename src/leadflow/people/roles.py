@@ -50,6 +50,8 @@ PERMISSIONS: dict[str, str] = {
     "analytics:digest": "receive the weekly digest and the ROI alerts by email",
     "email:read": "see marketing email templates, the message log and why a message was not sent",
     "email:manage": "edit email templates, send tests, change the email settings, suppress addresses, requeue",
+    "segments:read": "see segments and their members (of the leads one sees)",
+    "segments:manage": "create, change, rebuild and delete segments",
 }
 
 _READ = {"leads:read", "companies:read", "campaigns:read"}
@@ -61,14 +63,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                   "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:read",
                                   "call_lists:manage", "qualification:rule", "scoring:rules",
                                   "routing:rules", "followup:scorecard", "pipeline:read", "analytics:read",
-                                  "analytics:settings", "analytics:digest"}),
+                                  "analytics:settings", "analytics:digest", "segments:read", "segments:manage"}),
     SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
                                       "call_lists:manage", "qualification:rule", "routing:rules",
                                       "followup:work", "followup:scorecard", "followup:policies",
                                       "pipeline:read", "pipeline:write", "pipeline:settings", "analytics:read",
-                                      "analytics:digest"}),
+                                      "analytics:digest", "segments:read"}),
     SALES_REP: frozenset(_WORK | {"leads:merge", "followup:work", "followup:scorecard", "pipeline:read",
-                                  "pipeline:write", "analytics:read"}),
+                                  "pipeline:write", "analytics:read", "segments:read"}),
     TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
 }
 # Marketing email (issue 14): marketing runs it, managers read it.
@@ -106,6 +108,8 @@ SCOPES: dict[str, frozenset[str]] = {
     "analytics:read": frozenset({"analytics:read"}),
     "email:read": frozenset({"email:read"}),
     "email:manage": frozenset({"email:read", "email:manage"}),
+    "segments:read": frozenset({"segments:read"}),
+    "segments:write": frozenset({"segments:read", "segments:manage"}),
 }
 
 

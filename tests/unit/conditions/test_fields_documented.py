@@ -10,7 +10,7 @@ from leadflow.conditions import fields
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "conditions.md"
 WHERE = {"fit": fields.FIT, "ready": fields.SALES_READY, "event": fields.EVENT, "routing": fields.ROUTING,
-         "followup": fields.FOLLOWUP}
+         "followup": fields.FOLLOWUP, "segment": fields.SEGMENT}
 
 
 def documented() -> dict[str, tuple[str, frozenset[str]]]:
