@@ -211,7 +211,7 @@ def transmit(outgoing: list[Outgoing], settings: Settings, envelope_from: str) -
                     outcomes[item.id] = ("queued", f"the mail server could not be reached: {exc}")
                     continue
             try:
-                client.sendmail(envelope_from, [item.to], item.mime.as_bytes())
+                client.send_message(item.mime, from_addr=envelope_from, to_addrs=[item.to])
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = next(iter(exc.recipients.values()))
                 outcomes[item.id] = ("failed" if code >= 500 else "queued",
