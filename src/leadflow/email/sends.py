@@ -226,8 +226,6 @@ def queue_chunk(send_id: int, after: int, *, session: Session, limit: int | None
             rows.append({"key": key, "lead_id": lead_id, "template_id": template_id, "send_id": send.id,
                          "variant": variant})
     queued = email_service.queue_messages(rows, session=session)
-    if experiment is not None:
-        _apply_subjects(send.id, experiment, [r["key"] for r in rows], session=session)
     skipped = _hold_out(send, experiment, held, moment, session=session)
     send.audience += queued + skipped
     send.queued += queued
@@ -242,17 +240,6 @@ def queue_chunk(send_id: int, after: int, *, session: Session, limit: int | None
         send.status, send.finished_at = "done", moment
     session.flush()
     return queued + skipped
-
-
-def _apply_subjects(send_id: int, experiment: EmailExperiment, keys: list[str], *, session: Session) -> None:
-    """A variant with a subject of its own: its messages carry it (the sender keeps a subject set at queueing)."""
-    for variant in experiment.variants:
-        if variant.get("subject") and keys:
-            session.execute(update(EmailMessage)
-                            .where(EmailMessage.send_id == send_id, EmailMessage.variant == variant["key"],
-                                   EmailMessage.status == "queued", EmailMessage.subject.is_(None),
-                                   EmailMessage.key.in_(keys))
-                            .values(subject=variant["subject"]).execution_options(synchronize_session=False))
 
 
 def _hold_out(send: EmailSend, experiment: EmailExperiment | None, held: list[tuple[str, int]], moment: datetime, *,

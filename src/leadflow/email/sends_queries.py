@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -280,3 +281,40 @@ def _aware(moment: datetime) -> datetime:
     from datetime import UTC
 
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- what the sender asks: an A/B test variant's own subject and offer -------------------------------------------
+
+@dataclass
+class VariantOverrides:
+    """For the messages of a sender's chunk: the subject and offer their A/B test variant gives them (by message id)."""
+
+    by_message: dict[int, dict]
+
+    def template(self, message, template):
+        """The template as this message renders it: with the variant's subject (itself personalised) if it has one."""
+        subject = self.by_message.get(message.id, {}).get("subject")
+        if not subject:
+            return template
+        return SimpleNamespace(id=template.id, version=template.version, subject=subject,
+                               preheader=template.preheader, body_mjml=template.body_mjml, purpose=template.purpose)
+
+    def context(self, message, context: dict) -> dict:
+        """The personalisation names with `offer` (the variant's offer) added when it has one."""
+        offer = self.by_message.get(message.id, {}).get("offer")
+        return {**context, "offer": offer} if offer else context
+
+
+def variant_overrides(messages, *, session: Session) -> VariantOverrides:
+    send_ids = {m.send_id for m in messages if m.send_id is not None and m.variant}
+    if not send_ids:
+        return VariantOverrides({})
+    experiments = dict(session.execute(select(EmailSend.id, EmailExperiment.variants)
+                                       .join(EmailExperiment, EmailExperiment.id == EmailSend.experiment_id)
+                                       .where(EmailSend.id.in_(send_ids))).all())
+    by_message = {}
+    for m in messages:
+        for variant in experiments.get(m.send_id) or ():
+            if variant.get("key") == m.variant and (variant.get("subject") or variant.get("offer")):
+                by_message[m.id] = {"subject": variant.get("subject"), "offer": variant.get("offer")}
+    return VariantOverrides(by_message)
