@@ -33,6 +33,16 @@ class _Quiet(ChainableUndefined):
     def __str__(self) -> str:
         return ""
 
+    def _false(self, *args, **kwargs) -> bool:  # `custom.score > 50` with no score: not true, no error
+        return False
+
+    def _itself(self, *args, **kwargs):  # arithmetic on nothing is nothing
+        return self
+
+    __lt__ = __le__ = __gt__ = __ge__ = _false
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _itself
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pos__ = __neg__ = __pow__ = __rpow__ = _itself
+
 
 _ENV = SandboxedEnvironment(autoescape=True, undefined=_Quiet, trim_blocks=True, lstrip_blocks=True)
 _TEXT_ENV = SandboxedEnvironment(autoescape=False, undefined=_Quiet)
