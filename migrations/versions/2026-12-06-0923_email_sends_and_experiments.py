@@ -28,7 +28,8 @@ def upgrade() -> None:
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_email_experiments_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'],
+                            name=op.f('fk_email_experiments_created_by_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_email_experiments'))
     )
     op.create_table('email_sends',
@@ -50,10 +51,14 @@ def upgrade() -> None:
     sa.Column('created_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_email_sends_campaign_id_campaigns'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_email_sends_created_by_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['experiment_id'], ['email_experiments.id'], name=op.f('fk_email_sends_experiment_id_email_experiments'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['template_id'], ['email_templates.id'], name=op.f('fk_email_sends_template_id_email_templates'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'],
+                            name=op.f('fk_email_sends_campaign_id_campaigns'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'],
+                            name=op.f('fk_email_sends_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['experiment_id'], ['email_experiments.id'],
+                            name=op.f('fk_email_sends_experiment_id_email_experiments'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['template_id'], ['email_templates.id'],
+                            name=op.f('fk_email_sends_template_id_email_templates'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_email_sends'))
     )
     with op.batch_alter_table('email_sends', schema=None) as batch_op:

@@ -4,6 +4,7 @@ too)."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -67,7 +68,7 @@ def results_json(r) -> dict:
                      "waiting": v.waiting, "failed": v.failed, "skipped": v.skipped_total,
                      "skipped_by_reason": dict(v.skipped), "opened": v.opened, "clicked": v.clicked,
                      "open_rate": v.open_rate, "click_rate": v.click_rate, "sqls": v.sqls, "sql_rate": v.sql_rate,
-                     "won_revenue": str(v.revenue), "revenue_per_lead": v.revenue_per_lead,
+                     "won_revenue": str(v.revenue.quantize(Decimal("0.01"))), "revenue_per_lead": v.revenue_per_lead,
                      "interval": None if interval is None else [interval.low, interval.high],
                      "vs_holdout": test(v.vs_holdout), "vs_holdout_lift": v.vs_holdout_lift})
     verdict = r.verdict

@@ -45,7 +45,7 @@ def test_sqls_and_won_revenue_count_per_variant_within_the_window(client, auth, 
         rows = {row["variant"]: row for row in results["variants"]}
         assert (rows["A"]["sqls"], rows["B"]["sqls"], rows[ex.HOLDOUT]["sqls"]) == (2, 6, 1)
         assert (rows["A"]["won_revenue"], rows["B"]["won_revenue"], rows[ex.HOLDOUT]["won_revenue"]) == (
-            "2000.00", "30000.00", "0")
+            "2000.00", "30000.00", "0.00")
         assert results["currency"] == "EUR"
         assert results["window_end"].startswith((T0 + 14 * DAY).date().isoformat())
         assert rows["B"]["vs_holdout"] is not None and rows[ex.HOLDOUT]["vs_holdout"] is None
