@@ -79,3 +79,50 @@ def test_workers_racing_on_one_send_queue_each_lead_once(fresh_database, monkeyp
         assert chunk_jobs == 1 + 260 // 25  # the first, then one per full chunk, each published once
     finally:
         engine.dispose()
+
+
+def test_starting_one_draft_from_several_clients_at_once_starts_it_once(fresh_database):
+    from leadflow.errors import Invalid
+
+    db.upgrade(fresh_database.url)
+    engine = db.make_engine(fresh_database.url)
+    factory = db.make_sessionmaker(engine)
+    try:
+        (template,) = templates(factory, "Draft race")
+        campaign_id, lead_ids = campaign_with_leads(factory, 30, code="draftrace")
+        with db.unit_of_work(factory) as session:
+            draft_id = sends.create_send(session=session, name="Draft", campaign_id=campaign_id,
+                                         template_id=template, draft=True).id
+        refused = []
+
+        def start() -> None:
+            try:
+                _retrying(factory, lambda s: sends.start_send(draft_id, session=s))
+            except Invalid as exc:
+                refused.append(exc.errors[0].reason)
+
+        failures = _together([start for _ in range(WORKERS)])
+        assert not failures, failures
+        assert refused == ["the send is sending: only a draft can be started"] * (WORKERS - 1)
+        # Canceling while workers queue: whatever was queued before the cancel is skipped, nothing is left waiting.
+        def cancel() -> None:
+            try:
+                _retrying(factory, lambda s: sends.cancel_send(draft_id, session=s))
+            except Invalid as exc:
+                refused.append(exc.errors[0].reason)
+
+        failures = _together([lambda: worker.drain(factory), cancel])
+        assert not failures, failures
+        worker.drain(factory)
+        with factory() as session:
+            statuses = list(session.scalars(select(EmailMessage.status).where(EmailMessage.send_id == draft_id)))
+            jobs = session.scalar(select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.topic == events.EMAIL_CAMPAIGN_SEND))
+            send = session.get(EmailSend, draft_id)
+        assert jobs == 1 and send.status in ("canceled", "done")
+        if send.status == "canceled":
+            assert set(statuses) <= {"skipped"}
+        else:  # the workers finished the send before the cancel: the cancel was refused
+            assert len(statuses) == len(lead_ids) and refused[-1] == "the send is done already"
+    finally:
+        engine.dispose()
