@@ -17,12 +17,15 @@ FITS = "document.documentElement.scrollWidth <= window.innerWidth"
 BODY = """<mjml>
   <mj-body background-color="#f4f4f4">
     <mj-section background-color="#1f6feb" padding="20px"><mj-column>
-      <mj-text color="#ffffff" font-size="22px" font-weight="bold">Your brochure, {{ first_name | default("there") }}</mj-text>
+      <mj-text color="#ffffff" font-size="22px" font-weight="bold">
+        Your brochure, {{ first_name | default("there") }}</mj-text>
     </mj-column></mj-section>
     <mj-section background-color="#ffffff" padding="20px">
       <mj-column><mj-text>Thank you for asking about our machines at {{ company | default("your company") }}.
         Here is a two-minute survey so we can send you what matters to you.</mj-text></mj-column>
-      <mj-column><mj-button href="https://example.com/survey" background-color="#1f6feb">Answer the survey</mj-button></mj-column>
+      <mj-column>
+        <mj-button href="https://example.com/survey" background-color="#1f6feb">Answer the survey</mj-button>
+      </mj-column>
     </mj-section>
     <mj-section><mj-column><mj-text font-size="12px" color="#666666">
       <a href="{{ unsubscribe_url }}">Unsubscribe or choose which emails you get</a></mj-text></mj-column></mj-section>

@@ -61,9 +61,11 @@ def claim(*, session: Session, limit: int = CHUNK) -> list[EmailMessage]:
     return list(session.scalars(query))
 
 
-def _recipients(lead_ids: set[int], *, session: Session) -> dict[int, rules.Recipient]:
-    leads = session.execute(select(Lead.id, Lead.email, Lead.do_not_contact, Lead.merged_into_id,
-                                   Lead.custom_fields).where(Lead.id.in_(lead_ids))).all()
+def _recipients(lead_ids: set[int], *, session: Session) -> tuple[dict[int, rules.Recipient], dict[int, dict]]:
+    """What the decision reads of each lead, and the values its personalisation reads (one read of the leads)."""
+    columns = [getattr(Lead, name) for name in render.LEAD_FIELDS]
+    leads = session.execute(select(Lead.id, Lead.do_not_contact, Lead.merged_into_id, Lead.custom_fields, *columns)
+                            .where(Lead.id.in_(lead_ids))).all()
     latest: dict[tuple[int, str], bool] = {}
     for lead_id, purpose, granted in session.execute(
             select(Consent.lead_id, Consent.purpose, Consent.granted).where(Consent.lead_id.in_(lead_ids))
@@ -73,18 +75,14 @@ def _recipients(lead_ids: set[int], *, session: Session) -> dict[int, rules.Reci
     for (lead_id, purpose), granted in latest.items():
         if not granted:
             withdrawn.setdefault(lead_id, set()).add(purpose)
-    found = {}
-    for lead_id, email, dnc, merged_into, custom in leads:
+    found, profiles = {}, {}
+    for lead_id, dnc, merged_into, custom, *values in leads:
         custom = custom or {}
-        found[lead_id] = rules.Recipient(lead_id, email, bool(dnc), frozenset(withdrawn.get(lead_id, ())),
+        profile = dict(zip(render.LEAD_FIELDS, values, strict=True))
+        found[lead_id] = rules.Recipient(lead_id, profile["email"], bool(dnc), frozenset(withdrawn.get(lead_id, ())),
                                          custom.get("time_zone") or custom.get("timezone"), merged_into is not None)
-    return found
-
-
-def _profiles(lead_ids: set[int], *, session: Session) -> dict[int, dict]:
-    columns = [getattr(Lead, name) for name in render.LEAD_FIELDS]
-    rows = session.execute(select(Lead.id, Lead.custom_fields, *columns).where(Lead.id.in_(lead_ids))).all()
-    return {row[0]: {"custom": row[1] or {}, **dict(zip(render.LEAD_FIELDS, row[2:], strict=True))} for row in rows}
+        profiles[lead_id] = {**profile, "custom": custom}
+    return found, profiles
 
 
 def _suppressed(addresses: set[str], *, session: Session) -> dict[str, str]:
@@ -145,14 +143,13 @@ def prepare(messages: list[EmailMessage], settings: Settings, *, session: Sessio
     sender = formataddr((row.from_name or "", row.from_address or settings.smtp_from))
     secret = links.secret_key(settings, session=session)
     lead_ids = {m.lead_id for m in messages}
-    recipients = _recipients(lead_ids, session=session)
+    recipients, profiles = _recipients(lead_ids, session=session)
     suppressed = _suppressed({(r.address or "").lower() for r in recipients.values() if r.address},
                              session=session)
     sent_lately = _sent_lately(lead_ids, policy, session=session)
     domain_sent = _domain_sent(policy, session=session)
     templates = {t.id: t for t in session.scalars(select(EmailTemplate).where(
         EmailTemplate.id.in_({m.template_id for m in messages})))}
-    profiles = _profiles(lead_ids, session=session)
     variants = sends_queries.variant_overrides(messages, session=session)  # A/B tests' own subjects, offers
     outgoing, changes = [], []
     for message in messages:
