@@ -132,3 +132,56 @@ class EmailBounce(Base):
     message_id: Mapped[int | None] = mapped_column(BigId)
     outcome: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# --- one-off sends and A/B tests (email/sends*.py, email/experiments.py) ------------------------------------------
+
+SEND_STATUSES = ("draft", "scheduled", "sending", "done", "canceled")
+
+
+class EmailExperiment(Base):
+    """An A/B test: variants (each a template, optionally with its own subject or offer), how the audience is split
+    among them (percent each, adding up to 100) after a hold-out that gets no email, the metric that decides the
+    winner and how many days after the send outcomes (SQLs, won revenue) count."""
+
+    __tablename__ = "email_experiments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    variants: Mapped[list] = mapped_column(JSON, default=list)  # [{key, template_id, subject?, offer?}]
+    split: Mapped[dict] = mapped_column(JSON, default=dict)  # {variant key: percent}
+    holdout_pct: Mapped[int] = mapped_column(Integer, default=0)
+    metric: Mapped[str] = mapped_column(String(12), default="click")  # open, click, sql, revenue
+    window_days: Mapped[int] = mapped_column(Integer, default=14)
+    winner: Mapped[str | None] = mapped_column(String(50))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
+
+
+class EmailSend(Base):
+    """A one-off send: an audience (a segment's members at send time, or a campaign's leads) gets a template, or
+    the variants of an experiment; queued a chunk at a time (`cursor`: the last lead id done) by
+    email.campaign_send, each lead once (the messages' key names the send and the lead)."""
+
+    __tablename__ = "email_sends"
+    __table_args__ = (Index("ix_email_sends_status_scheduled_at", "status", "scheduled_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    segment_id: Mapped[int | None] = mapped_column(BigId)  # the segments stage's segment (no foreign key)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("email_templates.id", ondelete="RESTRICT"))
+    experiment_id: Mapped[int | None] = mapped_column(ForeignKey("email_experiments.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cursor: Mapped[int] = mapped_column(BigId, default=0)
+    audience: Mapped[int] = mapped_column(Integer, default=0)  # leads taken from the audience so far
+    queued: Mapped[int] = mapped_column(Integer, default=0)  # messages queued (the sender may still skip them)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)  # leads held out (no message sent)
+    window_days: Mapped[int] = mapped_column(Integer, default=14)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)

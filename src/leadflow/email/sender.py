@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow import db, events, mail, outbox
 from leadflow.clock import now
-from leadflow.email import links, render, rules
+from leadflow.email import links, render, rules, sends_queries
 from leadflow.email import settings_service as email_settings
 from leadflow.email.models import EmailMessage, EmailSuppression, EmailTemplate
 from leadflow.leads.models import Consent, Lead
@@ -164,6 +164,7 @@ def prepare(messages: list[EmailMessage], settings: Settings, *, session: Sessio
     domain_sent = _domain_sent(policy, session=session)
     templates = {t.id: t for t in session.scalars(select(EmailTemplate).where(
         EmailTemplate.id.in_({m.template_id for m in messages})))}
+    variants = sends_queries.variant_overrides(messages, session=session)  # A/B tests' own subjects, offers
     outgoing, changes = [], []
     for message in messages:
         recipient = recipients.get(message.lead_id)
@@ -180,10 +181,10 @@ def prepare(messages: list[EmailMessage], settings: Settings, *, session: Sessio
             changes.append({**change, "send_after": decision.at,
                             "reason": f"waiting: {decision.reason} (until {decision.at:%Y-%m-%d %H:%M} UTC)"})
             continue
-        template = templates[message.template_id]
+        template = variants.template(message, templates[message.template_id])
         unsubscribe = links.unsubscribe_url(settings.base_url, secret, message.id, message.lead_id)
-        context = render.context_of(profiles.get(message.lead_id, {}), unsubscribe_url=unsubscribe,
-                                    preferences_url=unsubscribe)
+        context = variants.context(message, render.context_of(profiles.get(message.lead_id, {}),
+                                                              unsubscribe_url=unsubscribe, preferences_url=unsubscribe))
         claims = {"message_id": str(message.id)}
         try:
             rendered = render.render(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leadflow import events
-from leadflow.email import models
+from leadflow.email import models, sends_stage
 from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 
 
@@ -11,19 +11,20 @@ def routers() -> list[Routes]:
     from leadflow.email import api, bounce_api, public, settings_views, views
 
     return [Routes(api.router), Routes(bounce_api.router), Routes(views.router), Routes(settings_views.router),
-            Routes(public.router)]
+            Routes(public.router), *sends_stage.routers()]
 
 
 def commands() -> list[Command]:
     from leadflow.email import cli
 
+    sends_stage.mount_commands(cli.app)
     return [Command("email", cli.app, group=True)]
 
 
 def handlers() -> dict:
     from leadflow.email import jobs
 
-    return dict(jobs.HANDLERS)
+    return {**jobs.HANDLERS, **sends_stage.handlers()}
 
 
 def schedules() -> list:
@@ -39,11 +40,12 @@ STAGE = Stage(
          "sends and A/B tests",
     routers=routers,
     navigation=(NavEntry("Emails", "/email/messages", "email:read", order=57),
-                NavEntry("Email", "/settings/email", "email:manage", order=107)),
+                NavEntry("Email", "/settings/email", "email:manage", order=107), *sends_stage.NAVIGATION),
     commands=commands,
     handlers=handlers,
     schedules=schedules,
-    subscribes=frozenset({events.EMAIL_PASS, events.EMAIL_OPENED, events.EMAIL_CLICKED, events.EMAIL_BOUNCES}),
+    subscribes=frozenset({events.EMAIL_PASS, events.EMAIL_OPENED, events.EMAIL_CLICKED, events.EMAIL_BOUNCES})
+    | sends_stage.SUBSCRIBES,
     publishes=frozenset({
         events.EMAIL_DELIVERED,
         events.EMAIL_BOUNCED,
@@ -54,7 +56,6 @@ STAGE = Stage(
     }),
     unhandled={
         events.EMAIL_UNSUBSCRIBED: "journeys and segments (issue 14)",
-        events.EMAIL_CAMPAIGN_SEND: "being built (issue 14): one-off sends",
     },
     lead_tables=(LeadTable("email_messages", on_merge=OnMerge.KEEP,
                            why="what was sent to whom: the merged lead's history, with the address it went to"),),
