@@ -1,7 +1,7 @@
 """journeys: journeys, their versions, runs, durable step rows and the events runs heard
 
 Revision ID: 0044
-Revises: 0040, 0041, 0042
+Revises: 0043
 Created: 2026-12-06 09:23:53.960696
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0044'
-down_revision = ('0040', '0041', '0042')
+down_revision = '0043'
 branch_labels = None
 depends_on = None
 

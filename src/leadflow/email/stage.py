@@ -55,7 +55,7 @@ STAGE = Stage(
         events.EMAIL_CAMPAIGN_SEND,
     }),
     unhandled={
-        events.EMAIL_UNSUBSCRIBED: "journeys and segments (issue 14)",
+        events.EMAIL_UNSUBSCRIBED: "for integrators' webhooks: the sender itself reads the consent on every send",
     },
     lead_tables=(LeadTable("email_messages", on_merge=OnMerge.KEEP,
                            why="what was sent to whom: the merged lead's history, with the address it went to"),),

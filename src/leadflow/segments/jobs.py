@@ -11,7 +11,7 @@ from leadflow.stage import batch
 
 # The topics whose payload names the lead whose data changed ({lead_id, ...}).
 LEAD_TOPICS = (events.LEAD_CAPTURED, events.LEAD_RECAPTURED, events.LEAD_UPDATED, events.LEAD_STAGE_CHANGED,
-               events.LEAD_ASSIGNED)
+               events.LEAD_ASSIGNED, events.SURVEY_SUBMITTED)  # a survey's answers fill BANT and profile fields
 # A merge: the merged lead's rows were deleted with it, the survivor has both leads' data now; an unmerge: both again.
 PAIR_TOPICS = (events.LEADS_MERGED, events.LEADS_UNMERGED)
 

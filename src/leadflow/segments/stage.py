@@ -42,14 +42,15 @@ STAGE = Stage(
     handlers=handlers,
     subscribes=frozenset({events.LEAD_CAPTURED, events.LEAD_RECAPTURED, events.LEAD_UPDATED,
                           events.LEAD_STAGE_CHANGED, events.LEAD_ASSIGNED, events.LEADS_MERGED,
-                          events.LEADS_UNMERGED, events.SCORING_RESCORED, events.SEGMENT_BUILD}),
+                          events.LEADS_UNMERGED, events.SCORING_RESCORED, events.SEGMENT_BUILD,
+                          events.SURVEY_SUBMITTED}),
     publishes=frozenset({
         events.SEGMENT_ENTERED,
         events.SEGMENT_LEFT,
         events.SEGMENT_BUILD,
     }),
     unhandled={
-        events.SEGMENT_LEFT: "journeys and email audiences subscribe when they exist (issue 14)",
+        events.SEGMENT_LEFT: "for integrators' webhooks: a journey entered from a segment runs on (its goals end it)",
     },
     # Kept at the merge so that segments' own check on leads.merged removes the merged lead's rows: each removal
     # is told (segment.left) and counted, and the survivor is checked against every segment again.

@@ -1,7 +1,7 @@
 """email core: templates, messages, suppressions, settings, domain limits, bounces
 
 Revision ID: 0042
-Revises: 0039
+Revises: 0041
 Created: 2026-12-06 09:21:24.510209
 """
 from datetime import datetime, timezone
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0042'
-down_revision = '0039'
+down_revision = '0041'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """surveys: surveys, their versions, submissions as posted, responses
 
 Revision ID: 0041
-Revises: 0039
+Revises: 0040
 Created: 2026-12-06 09:24:18.572931
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0041'
-down_revision = '0039'
+down_revision = '0040'
 branch_labels = None
 depends_on = None
 
