@@ -1,4 +1,4 @@
-"""The simulator: a journey run over sample leads on a virtual clock, the world's answers drawn from rates and a seed."""
+"""The simulator: a journey run over sample leads on a virtual clock, the world drawn from rates and a seed."""
 
 from __future__ import annotations
 
