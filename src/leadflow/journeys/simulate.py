@@ -14,9 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from leadflow import conditions
-from leadflow.conditions import fields as condition_fields
-from leadflow.conditions import syntax as condition_syntax
+from leadflow.journeys import flow
+from leadflow.journeys.definition import Definition, parse_definition
 
 MAX_VISITS = 200  # steps one sample lead may take: a definition that loops is cut off there, and says so
 HAPPENINGS = ("delivered", "bounced", "opened", "clicked", "survey_submitted")
@@ -139,140 +138,33 @@ class _World:
                  if topic in topics and at >= after]
         return min(later) if later else None
 
-    def facts(self, moment: datetime, context: Mapping) -> _Facts:
-        """What the engine would know of this lead at a moment: its data, its messages' outcomes, its answers."""
-        messages = {step_id: {what: bool(seen.get(what) and seen[what] <= moment) for what in HAPPENINGS[:4]}
+    def facts(self, moment: datetime, context: Mapping, arrived_at: datetime, entered_at: datetime) -> flow.Facts:
+        """What the engine would know of this lead at a moment: its data and survey answers, its messages'
+        outcomes, the events it heard."""
+        messages = {step_id: flow.Message(status="sent" if "delivered" in seen else "bounced",
+                                          **{what: bool(seen.get(what) and seen[what] <= moment)
+                                             for what in ("delivered", "bounced", "opened", "clicked")})
                     for step_id, seen in self.messages.items()}
         data = dict(context)
-        submitted = False
-        if self.survey and self.survey[0] <= moment:
-            submitted = True
-            if self.survey[1] is not None:
-                data["survey.next_step"] = self.survey[1]
-        calls = [outcome for at, outcome in self.calls if at <= moment]
-        return _Facts(context=data, messages=messages, survey_submitted=submitted, call_outcomes=calls)
+        if self.survey and self.survey[0] <= moment and self.survey[1] is not None:
+            data["survey.next_step"] = self.survey[1]
+        seen = [flow.Seen(kind=topic, at=at, outcome=outcome) for at, topic, outcome in self.heard(moment)]
+        return flow.Facts(context=data, messages=messages, events=seen, arrived_at=arrived_at,
+                          entered_at=entered_at)
+
+    def heard(self, moment: datetime) -> list[tuple[datetime, str, str | None]]:
+        found = [(at, topic, None) for at, topic in self.events_by(moment) if topic != "contact.logged"]
+        found.extend((at, "contact.logged", outcome) for at, outcome in self.calls if at <= moment)
+        return sorted(found, key=lambda e: e[0])
 
 
-@dataclass
-class _Facts:
-    context: dict
-    messages: dict[str, dict[str, bool]]
-    survey_submitted: bool
-    call_outcomes: list[str]
-
-
-@dataclass
-class _Decision:
-    action: str | None
-    next: str | None
-    due_at: datetime | None = None
-    waits_for: tuple[str, ...] = ()
-    way: str | None = None
-    end: str | None = None
-    changes: dict | None = None
-
-
-_UNITS = {"D": "days", "H": "hours", "M": "minutes", "W": "weeks", "S": "seconds"}
-
-
-def duration(text: str | None) -> timedelta:
-    """P7D, PT12H, P1W, PT30M or 7d, 12h, 30m."""
-    if not text:
-        return timedelta(0)
-    raw = str(text).strip().upper()
-    if raw.startswith("P"):
-        total, number, in_time = timedelta(0), "", False
-        for ch in raw[1:]:
-            if ch == "T":
-                in_time = True
-            elif ch.isdigit() or ch == ".":
-                number += ch
-            else:
-                unit = "minutes" if ch == "M" and in_time else ("months" if ch == "M" else _UNITS.get(ch))
-                if unit == "months":
-                    total += timedelta(days=30 * float(number or 0))
-                elif unit:
-                    total += timedelta(**{unit: float(number or 0)})
-                number = ""
-        return total
-    number, unit = raw[:-1], raw[-1:]
-    return timedelta(**{_UNITS.get(unit, "days"): float(number or 0)})
-
-
-def _holds(condition: str, context: Mapping) -> bool:
-    scope = getattr(condition_fields, "JOURNEY", condition_fields.ROUTING)
-    try:
-        rule = condition_syntax.parse(condition, scope)
-    except condition_syntax.RuleError:
-        rule = condition_syntax.parse(condition, condition_fields.ROUTING) if "survey." not in condition else None
-    if rule is None:
-        return _survey_holds(condition, context)
-    return conditions.evaluate(rule, context).matched
-
-
-def _survey_holds(condition: str, context: Mapping) -> bool:
-    """Until the journey scope (survey.<key>) is in the catalogue: `survey.key in ("a", "b")` / `== "a"`."""
-    name, _, rest = condition.strip().partition(" ")
-    value = context.get(name)
-    choices = [part.strip().strip('"') for part in rest.replace("in", "", 1).strip(" ()").replace("==", "").split(",")]
-    return value is not None and str(value) in choices
-
-
-def _happened(when: Mapping, facts: _Facts) -> bool:
-    what = when.get("happened", "")
-    seen = facts.messages.get(when.get("step") or "", {})
-    if what.startswith("not_"):
-        return not seen.get(what[4:], False)
-    if what == "survey_submitted":
-        return facts.survey_submitted
-    if what == "form_submitted":
-        return False
-    if what.startswith("call_outcome:"):
-        return what.partition(":")[2] in facts.call_outcomes
-    return bool(seen.get(what))
-
-
-def _decide(step: Mapping, facts: _Facts, now: datetime) -> _Decision:
-    """One step's decision, as the engine makes it."""
-    kind, following = step.get("type"), step.get("next")
-    if kind == "wait":
-        return _Decision("wait", following, due_at=now + duration(step.get("duration")))
-    if kind == "wait_until":
-        if step.get("date"):
-            until = datetime.fromisoformat(str(step["date"]))
-            return _Decision("wait_until", following, due_at=until if until.tzinfo else until.replace(
-                tzinfo=now.tzinfo))
-        timeout = step.get("timeout")
-        return _Decision("wait_until", following, due_at=now + duration(timeout) if timeout else None,
-                         waits_for=tuple(step.get("events") or ()))
-    if kind == "branch":
-        for index, branch in enumerate(step.get("branches") or ()):
-            when = branch.get("when") or {}
-            held = _holds(when["condition"], facts.context) if "condition" in when else _happened(when, facts)
-            if held:
-                return _Decision("branch", branch.get("next"), way=str(index))
-        return _Decision("branch", step.get("else"), way="else")
-    if kind == "exit":
-        return _Decision("exit", None, end="exited")
-    changes = {"set_field": lambda: {step.get("field"): step.get("value")},
-               "change_stage": lambda: {"stage": step.get("stage")},
-               "hand_to_sales": lambda: {"stage": "sales_ready"},
-               "add_points": lambda: {"score": (facts.context.get("score") or 0) + int(step.get("points") or 0)},
-               }.get(kind)
-    return _Decision(kind, following, changes=changes() if changes else None)
-
-
-def _goal(definition: Mapping, facts: _Facts) -> str | None:
-    for goal in definition.get("goals") or ():
-        if goal.get("condition") and _holds(goal["condition"], facts.context):
-            return goal.get("name") or "goal"
-    return None
-
-
-def simulate(definition, leads: list[Mapping], *, rates: Rates, seed: int, start: datetime,
+def simulate(definition: Definition | Mapping, leads: list[Mapping], *, rates: Rates, seed: int, start: datetime,
              label: Callable[[Mapping], str] = lambda c: str(c.get("email") or c.get("id") or "lead"),
              keep_paths: int = 10) -> Result:
-    """Run a definition (the JSON of the contract) over sample lead contexts from a virtual start."""
+    """Run a definition (parsed, or its JSON: a DefinitionError names what is wrong) over sample lead contexts
+    (the journey scope's) from a virtual start."""
+    if not isinstance(definition, Definition):
+        definition = parse_definition(definition)
     rng = random.Random(seed)
     reached: dict[str, int] = {}
     ways: dict[str, dict[str, int]] = {}
@@ -292,60 +184,76 @@ def simulate(definition, leads: list[Mapping], *, rates: Rates, seed: int, start
                   last_at=last_at)
 
 
-def _walk(definition, context: Mapping, rng: random.Random, rates: Rates, start: datetime,
+def way_of(outcome: str) -> str | None:
+    """The way a branch's outcome names, as the drawing counts it: "way 2: opened (s2)" -> "1", "else"."""
+    if outcome == "else":
+        return "else"
+    head, colon, _ = outcome.partition(":")
+    if colon and head.startswith("way ") and head[4:].isdigit():
+        return str(int(head[4:]) - 1)
+    return None
+
+
+def _walk(definition: Definition, context: Mapping, rng: random.Random, rates: Rates, start: datetime,
           reached: dict, ways: dict, label: Callable[[Mapping], str]) -> tuple[Path, set[str]]:
     world = _World(rng, rates)
     data = dict(context)
     path = Path(lead_id=context.get("id"), label=label(context))
-    now = start
-    steps = {step["id"]: step for step in definition.get("steps") or ()}
-    step_id: str | None = definition.get("start")
+    arrival: flow.Arrival | None = flow.start(definition, start)
+    now = arrived_at = start
+    path.end = "cut"
     for _ in range(MAX_VISITS):
-        if step_id is None:
-            path.end = "done"
+        if arrival is None:
             break
-        reached[step_id] = reached.get(step_id, 0) + 1
-        goal = _goal(definition, world.facts(now, data))
-        if goal:
-            path.visits.append(Visit(step_id, now, "goal: " + goal))
-            path.end = "goal"
-            break
-        decision = _decide(steps[step_id], world.facts(now, data), now)
-        what = decision.action or "step"
+        step_id = arrival.step_id
+        if arrived_at == now:
+            reached[step_id] = reached.get(step_id, 0) + 1
+        due = arrival.due_at
+        if arrival.waits_for:
+            event_at = world.next_event(now, frozenset(e.partition(":")[0] for e in arrival.waits_for))
+            if event_at is not None and (arrival.timeout_at is None or event_at <= arrival.timeout_at):
+                due = event_at
+            elif arrival.timeout_at is None:
+                path.visits.append(Visit(step_id, now, "waits for an event that does not come"))
+                break
+        now = max(now, due)
+        decision = flow.step(definition, step_id, world.facts(now, data, arrived_at, start), now)
+        if decision.action == "keep_waiting":
+            arrival = flow.Arrival(step_id, decision.due_at or now, (), decision.due_at)
+            continue
         if decision.action == "send_email":
             seen = world.send(step_id, now)
-            what = "send_email: " + ("bounced" if "bounced" in seen else "delivered")
-            path.visits.append(Visit(step_id, now, what))
+            path.visits.append(Visit(step_id, now, "sent, " + ("bounced" if "bounced" in seen else "delivered")))
             for happening in ("opened", "clicked", "survey_submitted"):
                 if happening in seen:
-                    path.visits.append(Visit(step_id, seen[happening], happening))
+                    path.visits.append(Visit(step_id, seen[happening], happening.replace("_", " ")))
         else:
             if decision.action == "add_to_call_list":
                 world.call(now)
-            data.update(decision.changes or {})
-            path.visits.append(Visit(step_id, now, what + (f" ({decision.way})" if decision.way else "")))
-        if decision.way is not None:
+            data.update(_changes(definition, step_id, data, decision.action))
+            path.visits.append(Visit(step_id, now, decision.outcome))
+        way = way_of(decision.outcome) if definition.step(step_id).type == "branch" else None
+        if way is not None:
             counted = ways.setdefault(step_id, {})
-            counted[decision.way] = counted.get(decision.way, 0) + 1
-        if decision.waits_for:
-            until = decision.due_at
-            event_at = world.next_event(now, frozenset(decision.waits_for))
-            if event_at is not None and (until is None or event_at <= until):
-                until = event_at
-            if until is None:
-                path.visits.append(Visit(step_id, now, "waiting for an event that never comes"))
-                path.end = "cut"
-                break
-            now = max(now, until)
-        elif decision.due_at is not None and decision.due_at > now:
-            now = decision.due_at
+            counted[way] = counted.get(way, 0) + 1
         if decision.end is not None:
             path.end = decision.end
-            step_id = None
             break
-        step_id = decision.next
-    else:
-        path.end = "cut"
+        arrival, arrived_at = decision.next, now
     path.ended_at = now
     path.visits.sort(key=lambda v: v.at)
     return path, {what for seen in world.messages.values() for what in seen if what in HAPPENINGS}
+
+
+def _changes(definition: Definition, step_id: str, data: Mapping, action: str) -> dict:
+    """What an action changes of the lead as later conditions and goals read it."""
+    step = definition.step(step_id)
+    if action == "set_field":
+        return {step.field: step.value}
+    if action == "change_stage":
+        return {"stage": step.stage}
+    if action == "hand_to_sales":
+        return {"stage": "sql", "sales_ready": True}
+    if action == "add_points":
+        return {"score": (data.get("score") or 0) + step.points}
+    return {}

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from leadflow.journeys import simulate
+from leadflow.journeys.definition import DefinitionError
 from leadflow.journeys.simulate import Rates
 
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -25,7 +28,7 @@ BROCHURE = {
         {"id": "h1", "type": "hand_to_sales", "next": None},
         {"id": "c1", "type": "add_to_call_list", "call_list_id": 2, "next": None},
         {"id": "d1", "type": "change_stage", "stage": "disqualified", "reason": "bounced or not opened", "next": None},
-        {"id": "n1", "type": "add_points", "points": 10, "next": None},
+        {"id": "n1", "type": "add_points", "points": 10, "reason": "answered the survey", "next": None},
         {"id": "x1", "type": "exit"}]}
 
 
@@ -66,8 +69,9 @@ def test_a_path_carries_virtual_times_the_wait_and_the_timeout_of_the_wait_until
     result = simulate.simulate(BROCHURE, leads(1), rates=Rates(delivered=1.0, opened=0.0), seed=3, start=START)
     path = result.paths[0]
     steps = [(v.step_id, v.at) for v in path.visits]
-    assert steps[0] == ("s1", START)
-    assert ("s2", START + timedelta(days=7)) in steps
+    assert steps[:2] == [("s1", START + timedelta(days=7)), ("s2", START + timedelta(days=7))]
+    assert path.visits[0].what == "waited" and path.visits[1].what == "sent, delivered"
+    assert ("s3", START + timedelta(days=10)) in steps
     assert ("s4", START + timedelta(days=10)) in steps
     assert path.end == "done" and path.ended_at == START + timedelta(days=10)
 
@@ -91,12 +95,14 @@ def test_a_goal_takes_a_lead_out_early():
 
 def test_a_loop_is_cut_off_and_said_so():
     looping = {"start": "a", "steps": [{"id": "a", "type": "wait", "duration": "1d", "next": "b"},
-                                       {"id": "b", "type": "add_points", "points": 1, "next": "a"}]}
+                                       {"id": "b", "type": "add_points", "points": 1, "reason": "again",
+                                        "next": "a"}]}
     result = simulate.simulate(looping, leads(2), rates=Rates(), seed=1, start=START)
     assert result.ends["cut"] == 2
 
 
-def test_durations_in_both_spellings():
-    assert simulate.duration("P7D") == timedelta(days=7) == simulate.duration("7d")
-    assert simulate.duration("PT12H") == timedelta(hours=12) == simulate.duration("12h")
-    assert simulate.duration("P1DT30M") == timedelta(days=1, minutes=30)
+def test_a_definition_with_problems_is_refused_with_the_step_and_field():
+    broken = {**BROCHURE, "steps": [{**BROCHURE["steps"][0], "duration": "soon"}, *BROCHURE["steps"][1:]]}
+    with pytest.raises(DefinitionError) as refused:
+        simulate.simulate(broken, leads(1), rates=Rates(), seed=1, start=START)
+    assert [p.path for p in refused.value.problems] == ["steps.s1.duration"]
