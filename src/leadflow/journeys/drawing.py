@@ -49,6 +49,7 @@ class Box:
     counts: dict
     ways: list[Way] = field(default_factory=list)
     ends: bool = False
+    kind_label: str = ""
 
 
 def duration_words(text: object) -> str:
@@ -140,7 +141,8 @@ def draw(definition: Mapping, counts: Mapping[str, Mapping] | None = None,
             drawn.add(step_id)
             title, detail = describe(step, names)
             step_counts = dict(counts.get(step_id) or {})
-            box = Box(str(step_id), str(step.get("type")), title, detail, step_counts)
+            box = Box(str(step_id), str(step.get("type")), str(step.get("name") or title), detail, step_counts,
+                      kind_label=title)
             out.append(box)
             if step.get("type") == "branch":
                 went = step_counts.get("ways") or {}

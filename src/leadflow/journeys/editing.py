@@ -17,7 +17,7 @@ DEFAULTS: dict[str, dict] = {
     "send_email": {"template_id": None, "experiment_id": None},
     "wait": {"duration": "P1D"},
     "wait_until": {"events": ["survey.submitted"], "timeout": "P3D", "date": None},
-    "branch": {"branches": [], "else": None},
+    "branch": {"branches": [{"when": {"happened": "survey_submitted"}, "next": None}], "else": None},
     "add_to_call_list": {"call_list_id": None},
     "set_field": {"field": "", "value": ""},
     "add_points": {"points": 10, "reason": ""},
@@ -152,6 +152,15 @@ def update_step(definition: Mapping, step_id: str, form: Mapping[str, object]) -
     errors: list[FieldError] = []
     kind = step.get("type")
     at = f"steps.{step_id}"
+    if "name" in form:
+        if _text(form, "name"):
+            step["name"] = _text(form, "name")[:200]
+        else:
+            step.pop("name", None)
+    if "next" in form and kind not in ("branch", "exit"):
+        step["next"] = _text(form, "next") or None
+    if "else" in form and kind == "branch":
+        step["else"] = _text(form, "else") or None
     if kind == "send_email":
         step["template_id"] = _int_or_none(form, "template_id", errors, f"{at}.template_id")
         step["experiment_id"] = _int_or_none(form, "experiment_id", errors, f"{at}.experiment_id")
@@ -178,14 +187,19 @@ def update_step(definition: Mapping, step_id: str, form: Mapping[str, object]) -
     elif kind == "branch":
         for index, branch in enumerate(step.get("branches") or ()):
             prefix = f"way-{index}-"
+            if f"{prefix}next" in form:
+                branch["next"] = _text(form, prefix + "next") or None
             if f"{prefix}kind" not in form:
                 continue
             if _text(form, prefix + "kind") == "condition":
                 branch["when"] = {"condition": _text(form, prefix + "condition")}
             else:
                 happened = _text(form, prefix + "happened")
+                if happened == "call_outcome":
+                    happened = "call_outcome:" + _text(form, prefix + "outcome")
                 when = {"happened": happened}
-                if _text(form, prefix + "step") and not happened.startswith(("survey", "form", "call_outcome")):
+                if happened not in ("survey_submitted", "form_submitted") and not happened.startswith(
+                        "call_outcome:"):
                     when["step"] = _text(form, prefix + "step")
                 branch["when"] = when
     if errors:
@@ -250,7 +264,7 @@ def update_settings(definition: Mapping, form: Mapping[str, object]) -> dict:
             continue
         name, colon, condition = line.partition(":")
         if not colon:
-            errors.append(FieldError(f"goals[{number}]", 'write a goal as "name: condition"'))
+            errors.append(FieldError(f"goals.{number}", 'write a goal as "name: condition"'))
             continue
         goals.append({"name": name.strip(), "condition": condition.strip()})
     out["goals"] = goals

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from leadflow import events
 from leadflow.journeys import models
-from leadflow.stage import Stage
+from leadflow.stage import Command, NavEntry, Routes, Stage
+
+
+def routers() -> list[Routes]:
+    from leadflow.journeys import api, editor_views, simulate_views, views
+
+    return [Routes(api.router), Routes(views.router), Routes(editor_views.router), Routes(simulate_views.router)]
+
+
+def commands() -> list[Command]:
+    from leadflow.journeys import cli
+
+    return [Command("journeys", cli.app, group=True)]
+
 
 STAGE = Stage(
     name="journeys",
     models=models,
     owns="nurture journeys: versions of steps, entry triggers, the leads in them and their durable step timers",
+    routers=routers,
+    navigation=(NavEntry("Journeys", "/journeys", "journeys:read", order=55),),
+    commands=commands,
     publishes=frozenset({
         events.JOURNEY_TICK,
         events.JOURNEY_PASS,
@@ -20,4 +36,5 @@ STAGE = Stage(
         events.JOURNEY_PASS: "being built (issue 14)",
         events.JOURNEY_ENROL: "being built (issue 14)",
     },
+    template_package="leadflow.journeys",
 )

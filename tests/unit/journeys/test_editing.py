@@ -56,7 +56,7 @@ def test_entry_reentry_and_goals_from_the_settings_form():
     assert out["goals"] == [{"name": "Became an SQL", "condition": 'stage == "sql"'}]
     with pytest.raises(Invalid) as refused:
         editing.update_settings(BROCHURE, {"goals": "no colon here"})
-    assert refused.value.errors[0].field == "goals[0]"
+    assert refused.value.errors[0].field == "goals.0"
 
 
 def test_the_drawing_puts_the_ways_side_by_side_with_their_words_and_counts():
