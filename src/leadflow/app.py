@@ -307,6 +307,8 @@ def assemble(app: FastAPI, settings: Settings) -> None:
     (app.state.campaign_leads,) = stages.hook("campaign_leads")
     # Follow-up states and the overdue filter the inbox shows (followup sits above leads).
     app.state.lead_followup = next(iter(stages.hook("lead_followup")), None)
+    # The inbox's segment filter: its menu and the members' select (segments sits above leads).
+    app.state.lead_segments = next(iter(stages.hook("lead_segments")), None)
     stages.wire()
 
 

@@ -7,17 +7,18 @@ Pure: standard library only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 FIT = "fit"  # a scoring fit rule: the lead's declared fields
 SALES_READY = "sales_ready"  # the Sales Ready rule: declared fields and what scoring and prediction made of them
 EVENT = "event"  # a scoring behaviour rule: the properties of one event
 ROUTING = "routing"  # a routing rule: everything the Sales Ready rule reads, plus where the lead came from
 FOLLOWUP = "followup"  # a follow-up policy: everything a routing rule reads, plus the team the lead is handed to
-SCOPES = (FIT, SALES_READY, EVENT, ROUTING, FOLLOWUP)
-LEAD = frozenset({FIT, SALES_READY, ROUTING, FOLLOWUP})
-READY = frozenset({SALES_READY, ROUTING, FOLLOWUP})
-ROUTE = frozenset({ROUTING, FOLLOWUP})
+SEGMENT = "segment"  # a segment: everything a routing rule reads
+SCOPES = (FIT, SALES_READY, EVENT, ROUTING, FOLLOWUP, SEGMENT)
+LEAD = frozenset({FIT, SALES_READY, ROUTING, FOLLOWUP, SEGMENT})
+READY = frozenset({SALES_READY, ROUTING, FOLLOWUP, SEGMENT})
+ROUTE = frozenset({ROUTING, FOLLOWUP, SEGMENT})
 HANDED = frozenset({FOLLOWUP})
 
 
@@ -155,4 +156,18 @@ def described(scope: str) -> dict[str, str]:
 
 _SCOPE_WORDS = {FIT: "a fit rule (it reads the lead's declared fields)", SALES_READY: "the Sales Ready rule",
                 EVENT: "a behaviour rule (it reads the event's properties)", ROUTING: "a routing rule",
-                FOLLOWUP: "a follow-up policy"}
+                FOLLOWUP: "a follow-up policy", SEGMENT: "a segment"}
+
+
+# The journey scope (a journey's entry conditions, branches and goals): every field a segment reads, plus the
+# lead's latest survey answers (`survey.next_step`).
+JOURNEY = "journey"
+SCOPES = (*SCOPES, JOURNEY)
+_FIELDS = tuple(replace(f, scopes=f.scopes | {JOURNEY}) if SEGMENT in f.scopes else f for f in _FIELDS)
+FIELDS = {f.name: f for f in _FIELDS}
+OPEN_ROOTS = {root: replace(f, scopes=f.scopes | {JOURNEY}) if SEGMENT in f.scopes else f
+              for root, f in OPEN_ROOTS.items()}
+OPEN_ROOTS["survey"] = Field("survey.<question>", "any",
+                             "the lead's latest answer to a survey question (`survey.next_step`, any survey)",
+                             frozenset({JOURNEY}))
+_SCOPE_WORDS[JOURNEY] = "a journey's condition"

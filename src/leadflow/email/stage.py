@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leadflow import events
 from leadflow.email import models
-from leadflow.stage import Stage
+from leadflow.stage import LeadTable, OnMerge, Stage
 
 STAGE = Stage(
     name="email",
@@ -31,4 +31,6 @@ STAGE = Stage(
         events.EMAIL_BOUNCES: "being built (issue 14)",
         events.EMAIL_CAMPAIGN_SEND: "being built (issue 14)",
     },
+    lead_tables=(LeadTable("email_messages", on_merge=OnMerge.KEEP,
+                           why="what was sent to whom: the merged lead's history, with the address it went to"),),
 )

@@ -110,7 +110,7 @@ def get_version(journey_id: int, number: int, session: DbSession, actor: Reader)
 @retry_races
 def publish(journey_id: int, session: DbSession, actor: Manager):
     """The draft becomes the live version; leads already in the journey finish on the version they started."""
-    drafts.publish(journey_id, session=session, by=actor.label)
+    drafts.make_live(journey_id, session=session, by=actor.label)
     session.commit()
     return _journey(journey_id, session=session)
 

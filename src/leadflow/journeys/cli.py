@@ -107,7 +107,7 @@ def publish(journey_id: int) -> None:
     """Publish the draft: new leads start on it; leads already in the journey finish on their version."""
     from leadflow.journeys import drafts
 
-    number = _run(lambda session: drafts.publish(journey_id, session=session, by="cli").number)
+    number = _run(lambda session: drafts.make_live(journey_id, session=session, by="cli").number)
     typer.echo(f"Published version {number} of journey {journey_id}.")
 
 

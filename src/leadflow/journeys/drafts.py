@@ -136,7 +136,7 @@ def discard(journey_id: int, *, session: Session) -> None:
         session.flush()
 
 
-def publish(journey_id: int, *, session: Session, by: str = "system") -> JourneyVersion:
+def make_live(journey_id: int, *, session: Session, by: str = "system") -> JourneyVersion:
     """The draft becomes the live version: new runs start on it; runs in flight finish on the version they
     started on. A paused journey stays paused (its new version goes live on resume)."""
     journey = _locked(journey_id, session=session)

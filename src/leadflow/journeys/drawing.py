@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from leadflow import events
+
 TYPES = {
     "send_email": "Send an email", "wait": "Wait", "wait_until": "Wait until", "branch": "Branch",
     "add_to_call_list": "Add to a call list", "set_field": "Set a field", "add_points": "Add points",
@@ -20,9 +22,10 @@ HAPPENED = {
     "survey_submitted": "a survey was answered", "form_submitted": "a form was submitted",
 }
 EVENTS = {
-    "survey.submitted": "a survey answered", "email.opened": "the email opened", "email.clicked": "a link clicked",
-    "email.delivered": "the email delivered", "email.bounced": "the email bounced",
-    "contact.logged": "a call or contact logged", "lead.captured": "a form submitted again",
+    events.SURVEY_SUBMITTED: "a survey answered", events.EMAIL_OPENED: "the email opened",
+    events.EMAIL_CLICKED: "a link clicked", events.EMAIL_DELIVERED: "the email delivered",
+    events.EMAIL_BOUNCED: "the email bounced", events.CONTACT_LOGGED: "a call or contact logged",
+    events.LEAD_CAPTURED: "a form submitted again",
 }
 
 

@@ -11,12 +11,13 @@ import copy
 import json
 from collections.abc import Mapping
 
+from leadflow import events
 from leadflow.errors import FieldError, Invalid
 
 DEFAULTS: dict[str, dict] = {
     "send_email": {"template_id": None, "experiment_id": None},
     "wait": {"duration": "P1D"},
-    "wait_until": {"events": ["survey.submitted"], "timeout": "P3D", "date": None},
+    "wait_until": {"events": [events.SURVEY_SUBMITTED], "timeout": "P3D", "date": None},
     "branch": {"branches": [{"when": {"happened": "survey_submitted"}, "next": None}], "else": None},
     "add_to_call_list": {"call_list_id": None},
     "set_field": {"field": "", "value": ""},
@@ -249,7 +250,7 @@ def update_settings(definition: Mapping, form: Mapping[str, object]) -> dict:
             entry.append({"kind": "list",
                           "call_list_id": _int_or_none(form, "entry_call_list_id", errors, "entry.call_list_id")})
         elif kind == "event":
-            item = {"kind": "event", "topic": _text(form, "event_topic")}
+            item = dict(kind="event", topic=_text(form, "event_topic"))
             if _text(form, "event_condition"):
                 item["condition"] = _text(form, "event_condition")
             entry.append(item)

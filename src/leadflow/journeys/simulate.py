@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from leadflow import events
 from leadflow.journeys import flow
 from leadflow.journeys.definition import Definition, parse_definition
 
@@ -124,13 +125,13 @@ class _World:
         """Every event that has happened by a moment, as (when, topic), in order."""
         found = []
         for seen in self.messages.values():
-            for what, topic in (("delivered", "email.delivered"), ("bounced", "email.bounced"),
-                                ("opened", "email.opened"), ("clicked", "email.clicked")):
+            for what, topic in (("delivered", events.EMAIL_DELIVERED), ("bounced", events.EMAIL_BOUNCED),
+                                ("opened", events.EMAIL_OPENED), ("clicked", events.EMAIL_CLICKED)):
                 if what in seen and seen[what] <= moment:
                     found.append((seen[what], topic))
         if self.survey and self.survey[0] <= moment:
-            found.append((self.survey[0], "survey.submitted"))
-        found.extend((at, "contact.logged") for at, _ in self.calls if at <= moment)
+            found.append((self.survey[0], events.SURVEY_SUBMITTED))
+        found.extend((at, events.CONTACT_LOGGED) for at, _ in self.calls if at <= moment)
         return sorted(found)
 
     def next_event(self, after: datetime, topics: frozenset[str]) -> datetime | None:
@@ -153,8 +154,8 @@ class _World:
                           entered_at=entered_at)
 
     def heard(self, moment: datetime) -> list[tuple[datetime, str, str | None]]:
-        found = [(at, topic, None) for at, topic in self.events_by(moment) if topic != "contact.logged"]
-        found.extend((at, "contact.logged", outcome) for at, outcome in self.calls if at <= moment)
+        found = [(at, topic, None) for at, topic in self.events_by(moment) if topic != events.CONTACT_LOGGED]
+        found.extend((at, events.CONTACT_LOGGED, outcome) for at, outcome in self.calls if at <= moment)
         return sorted(found, key=lambda e: e[0])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leadflow import events
 from leadflow.journeys import models
-from leadflow.stage import Command, NavEntry, Routes, Stage
+from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 
 
 def routers() -> list[Routes]:
@@ -24,7 +24,7 @@ STAGE = Stage(
     models=models,
     owns="nurture journeys: versions of steps, entry triggers, the leads in them and their durable step timers",
     routers=routers,
-    navigation=(NavEntry("Journeys", "/journeys", "journeys:read", order=55),),
+    navigation=(NavEntry("Journeys", "/journeys", "journeys:read", order=57),),
     commands=commands,
     publishes=frozenset({
         events.JOURNEY_TICK,
@@ -36,5 +36,7 @@ STAGE = Stage(
         events.JOURNEY_PASS: "being built (issue 14)",
         events.JOURNEY_ENROL: "being built (issue 14)",
     },
+    lead_tables=(LeadTable("journey_runs", on_merge=OnMerge.KEEP,
+                           why="the journeys the lead went through (its step rows and events hang off its runs)"),),
     template_package="leadflow.journeys",
 )

@@ -131,7 +131,7 @@ def _act(request: Request, session, actor, journey_id: int, action, message: str
 @retry_races
 def publish(request: Request, session: DbSession, actor: PageActor, journey_id: int):
     return _act(request, session, actor, journey_id,
-                lambda: drafts.publish(journey_id, session=session, by=actor.label),
+                lambda: drafts.make_live(journey_id, session=session, by=actor.label),
                 "Published: new leads start on this version; leads already in the journey finish on theirs.")
 
 

@@ -49,6 +49,7 @@ class LeadFilter:
     default_country: str | None = None  # reads a phone number typed in national form in `q` (with the data's)
     followup: str | None = None  # "overdue": leads with an open follow-up past its due time (the followup stage's)
     within: Any = None  # a subquery of lead ids a stage above hands in (the overdue follow-ups' leads)
+    segment: Any = None  # a subquery of lead ids: a segment's members (the segments stage's, handed in)
 
 
 def filtered(actor: Actor, f: LeadFilter, *, session: Session):
@@ -94,6 +95,8 @@ def filtered(actor: Actor, f: LeadFilter, *, session: Session):
         query = query.where(Lead.score >= f.score_min)
     if f.within is not None:
         query = query.where(Lead.id.in_(f.within))
+    if f.segment is not None:
+        query = query.where(Lead.id.in_(f.segment))
     if f.q:
         condition = search_condition(f.q, session=session, default_country=f.default_country)
         if condition is not None:

@@ -36,7 +36,7 @@ SORTS = {"created": "Created", "updated": "Last activity", "name": "Name", "comp
 # Channels a lead's first capture can have (capture/channels); others typed into the URL still filter.
 CHANNELS = ("api", "form", "import", "quick_entry", "google_ads", "meta", "hubspot", "mautic", "salesforce")
 FILTERS = ("q", "stage", "owner", "campaign", "source", "channel", "country", "created_from", "created_to", "band",
-           "grade", "score_min", "followup")
+           "grade", "score_min", "followup", "segment")
 KEPT = (*FILTERS, "sort", "dir", "limit", "columns")  # what a saved view and the sort links carry
 STAGE_LABELS = {"new": "New", "mql": "MQL", "sql": "SQL", "opportunity": "Opportunity", "customer": "Customer",
                 "nurture": "Nurture", "disqualified": "Disqualified", "recycled": "Recycled"}
@@ -45,7 +45,7 @@ STAGE_BADGES = {"mql": "warm", "sql": "hot", "opportunity": "hot", "customer": "
 FILTER_LABELS = {"q": "Search", "stage": "Stage", "owner": "Owner", "campaign": "Campaign", "source": "Source",
                  "channel": "Channel", "country": "Country", "created_from": "Created from",
                  "created_to": "Created to", "band": "Band", "grade": "Grade", "score_min": "Score at least",
-                 "followup": "Follow-up",
+                 "followup": "Follow-up", "segment": "Segment",
                  "sort": "Sort", "dir": "Order", "limit": "Per page", "cursor": "Page", "columns": "Columns"}
 BANDS = {"hot": "Hot", "warm": "Warm", "cold": "Cold"}
 # The band and grade filters take one value or several, comma-separated ("hot,warm"): the select offers both.
@@ -243,17 +243,41 @@ def _followups(request: Request, inbox: Inbox):
     return reader
 
 
+def _segments(request: Request, inbox: Inbox, actor: Actor, session) -> list[tuple[int, str]]:
+    """The segments stage's reader (the `lead_segments` hook: segments sit above leads), with the segment filter
+    applied; the menu of segments, empty when no stage gives it or the actor may not read segments."""
+    reader = getattr(request.app.state, "lead_segments", None)
+    allowed = reader is not None and actor.can("segments:read")
+    chosen = inbox.values.get("segment")
+    if chosen:
+        if reader is None:
+            inbox.errors["segment"] = "Segments are not kept here."
+        elif not allowed:
+            inbox.ignore("segment", "left out: you may not read segments, so the list is not filtered by one.")
+        elif not chosen.isdecimal() or int(chosen) > plain.MAX_ID:
+            inbox.errors["segment"] = "No such segment: choose one of the list."
+        else:
+            try:
+                reader.get(int(chosen), session=session)
+            except NotFound:
+                inbox.errors["segment"] = "No such segment: choose one of the list."
+            else:
+                inbox.filter.segment = reader.member_select(int(chosen))
+    return reader.choices(session=session) if allowed else []
+
+
 @router.get("/leads")
 def inbox_page(request: Request, actor: PageActor, session: DbSession, settings: AppSettings):
     actor.require("leads:read")
     choices = _choices(session, actor)
     inbox = parse(request.query_params, actor, session, choices["campaigns"], default_country=settings.default_country)
     followups = _followups(request, inbox)
+    segments = _segments(request, inbox, actor, session)
     # The owner filter's menu: the people the actor may choose, and the one chosen (someone who has left, say).
     filter_owners = choices["owners"]
     if inbox.owner is not None and inbox.owner not in filter_owners:
         filter_owners = [*filter_owners, inbox.owner]
-    context = {"inbox": inbox, **choices, "filter_owners": filter_owners,
+    context = {"inbox": inbox, **choices, "filter_owners": filter_owners, "segment_choices": segments,
                "saved": queries.saved_views(actor.user_id, session=session),
                "can_assign": actor.can("leads:assign"), "can_write": actor.can("leads:write"),
                "can_export": actor.can("leads:export"), "page": None, "total": 0,
@@ -300,6 +324,7 @@ def export_filtered(request: Request, actor: PageActor, session: DbSession, sett
     actor.require("leads:export")
     inbox = parse(request.query_params, actor, session, [], default_country=settings.default_country)
     _followups(request, inbox)
+    _segments(request, inbox, actor, session)
     if inbox.errors or inbox.ignored:  # never more leads than the list asked for
         return render(request, "error.html", {"title": "Cannot export this list", "message": " ".join(
             f"{FILTER_LABELS.get(name, name)}: {reason}" for name, reason in {**inbox.errors,

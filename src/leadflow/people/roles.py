@@ -48,6 +48,9 @@ PERMISSIONS: dict[str, str] = {
     "analytics:read": "see the dashboards: campaign economics, attribution, the funnel (a salesperson: their own)",
     "analytics:settings": "set the reporting currency, exchange rates, ROI norms and revenue targets",
     "analytics:digest": "receive the weekly digest and the ROI alerts by email",
+    "segments:read": "see segments and their members (of the leads one sees)",
+    "segments:manage": "create, change, rebuild and delete segments",
+    "surveys:manage": "create and edit surveys, see their responses, make a lead's signed survey link",
     "journeys:read": "see nurture journeys, their steps and how many leads are at each step",
     "journeys:manage": "edit, simulate, publish, pause and resume nurture journeys and enrol leads in them",
 }
@@ -61,15 +64,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                   "forms:read", "forms:write", "imports:read", "imports:run", "call_lists:read",
                                   "call_lists:manage", "qualification:rule", "scoring:rules",
                                   "routing:rules", "followup:scorecard", "pipeline:read", "analytics:read",
-                                  "analytics:settings", "analytics:digest", "journeys:read",
-                                  "journeys:manage"}),
+                                  "analytics:settings", "analytics:digest", "segments:read", "segments:manage",
+                                  "surveys:manage", "journeys:read", "journeys:manage"}),
     SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
                                       "call_lists:manage", "qualification:rule", "routing:rules",
                                       "followup:work", "followup:scorecard", "followup:policies",
                                       "pipeline:read", "pipeline:write", "pipeline:settings", "analytics:read",
-                                      "analytics:digest", "journeys:read"}),
+                                      "analytics:digest", "segments:read", "journeys:read"}),
     SALES_REP: frozenset(_WORK | {"leads:merge", "followup:work", "followup:scorecard", "pipeline:read",
-                                  "pipeline:write", "analytics:read"}),
+                                  "pipeline:write", "analytics:read", "segments:read"}),
     TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
 }
 
@@ -102,6 +105,8 @@ SCOPES: dict[str, frozenset[str]] = {
     "sales:read": frozenset({"followup:scorecard", "pipeline:read"}),
     "sales:write": frozenset({"followup:work", "pipeline:write"}),
     "analytics:read": frozenset({"analytics:read"}),
+    "segments:read": frozenset({"segments:read"}),
+    "segments:write": frozenset({"segments:read", "segments:manage"}),
     "journeys:read": frozenset({"journeys:read"}),
     "journeys:manage": frozenset({"journeys:read", "journeys:manage"}),
 }

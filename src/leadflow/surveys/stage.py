@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 from leadflow import events
+from leadflow.stage import LAST, Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 from leadflow.surveys import models
-from leadflow.stage import Stage
+
+
+def routers() -> list[Routes]:
+    from leadflow.surveys import api, public, views
+
+    return [Routes(api.router), Routes(views.router), Routes(public.router, order=LAST)]
+
+
+def commands() -> list[Command]:
+    from leadflow.surveys import cli
+
+    return [Command("surveys", cli.app, group=True)]
+
 
 STAGE = Stage(
     name="surveys",
     models=models,
     owns="surveys linked from emails, answered without a login, whose answers fill BANT and profile fields",
+    routers=routers,
+    commands=commands,
+    navigation=(NavEntry("Surveys", "/surveys", "surveys:manage", order=65),),
     publishes=frozenset({
         events.SURVEY_SUBMITTED,
     }),
     unhandled={
-        events.SURVEY_SUBMITTED: "being built (issue 14)",
+        events.SURVEY_SUBMITTED: "journeys (wait until / branch on a survey) and segments subscribe (issue 14)",
     },
+    lead_tables=(
+        LeadTable("survey_responses", on_merge=OnMerge.MOVE, why="what the person answered: the survivor's now"),
+        LeadTable("survey_submissions", on_merge=OnMerge.KEEP, why="each post as it came in, with the lead it named"),
+    ),
+    template_package="leadflow.surveys",
 )

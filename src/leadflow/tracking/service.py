@@ -331,3 +331,20 @@ def record_form_submit(*, session: Session, lead_id: int, capture_id: int, form:
                                "external_id": external_id}], session=session)
     score(stored, session=session)
     return stored[0]
+
+
+# --- surveys ------------------------------------------------------------------------------------------------------
+
+def record_survey_answer(*, session: Session, lead_id: int, response_id: int,
+                         properties: dict) -> StoredEvent | None:
+    """A lead answered a survey (surveys' response): the lead's `survey_answer` event, scored at once. Keyed by the
+    response, so answering the same survey again from the same email is recorded (and scored) once."""
+    external_id = f"survey-response:{response_id}"
+    if session.scalar(select(Event.id).where(Event.external_id == external_id)) is not None:
+        return None
+    moment = now()
+    stored = store([{"lead_id": lead_id, "visitor_id": None, "type": "survey_answer", "occurred_at": moment,
+                     "received_at": moment, "source": "survey", "properties": properties,
+                     "external_id": external_id}], session=session)
+    score(stored, session=session)
+    return stored[0]

@@ -10,13 +10,17 @@ from leadflow.conditions import fields
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "conditions.md"
 WHERE = {"fit": fields.FIT, "ready": fields.SALES_READY, "event": fields.EVENT, "routing": fields.ROUTING,
-         "followup": fields.FOLLOWUP}
+         "followup": fields.FOLLOWUP, "segment": fields.SEGMENT,
+         "journey": fields.JOURNEY}
 
 
 def documented() -> dict[str, tuple[str, frozenset[str]]]:
     table = DOC.read_text("utf-8").split("## Fields", 1)[1]
     rows = re.findall(r"^\| `([^`]+)` \| (\w+) \| ([\w, ]+) \|", table, re.MULTILINE)
-    return {name: (kind, frozenset(WHERE[w.strip()] for w in where.split(","))) for name, kind, where in rows}
+    found = {name: (kind, frozenset(WHERE[w.strip()] for w in where.split(","))) for name, kind, where in rows}
+    # the journey scope reads every field a segment reads (said once above the table, not in each row)
+    return {name: (kind, scopes | {fields.JOURNEY} if fields.SEGMENT in scopes else scopes)
+            for name, (kind, scopes) in found.items()}
 
 
 def catalogued() -> dict[str, tuple[str, frozenset[str]]]:

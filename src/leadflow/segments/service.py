@@ -1,0 +1,107 @@
+"""Saving segments: checked when saved (a condition's problem named with its column), a new or changed condition
+starting the rebuild of the segment's members, and the preview of who would match before saving."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from leadflow.clock import now
+from leadflow.errors import Invalid, NotFound
+from leadflow.leads.models import Lead
+from leadflow.routing import service as routing_service
+from leadflow.segments import definition, members
+from leadflow.segments.models import Segment
+
+PREVIEW_LOOK = 5000  # leads a preview checks at most (the newest first)
+PREVIEW_SAMPLE = 20
+
+
+def _name_taken(name: str, *, session: Session, other_than: int | None = None) -> bool:
+    query = select(Segment.id).where(func.lower(Segment.name) == name.lower())
+    if other_than is not None:
+        query = query.where(Segment.id != other_than)
+    return session.scalar(query.limit(1)) is not None
+
+
+def create(raw: dict, *, session: Session, actor: str) -> Segment:
+    """A new segment (checked); its members are worked out by the worker (segment.build)."""
+    values = definition.check(raw)
+    if _name_taken(values["name"], session=session):
+        raise Invalid.one("name", f"a segment named \u201c{values['name']}\u201d exists already")
+    moment = now()
+    segment = Segment(name=values["name"], description=values.get("description"), condition=values["condition"],
+                      version=1, created_by=actor[:200], created_at=moment, updated_at=moment, built_at=None,
+                      member_count=0)
+    session.add(segment)
+    session.flush()
+    members.queue_build(segment, session=session)
+    return segment
+
+
+def update(segment_id: int, raw: dict, *, session: Session) -> Segment:
+    """Change a segment's name, description or condition; a changed condition rebuilds its members (those who no
+    longer match leave, those who match now enter)."""
+    segment = get_for_update(segment_id, session=session)
+    values = definition.check(raw, partial=True)
+    if "name" in values and _name_taken(values["name"], session=session, other_than=segment.id):
+        raise Invalid.one("name", f"a segment named \u201c{values['name']}\u201d exists already")
+    changed = "condition" in values and values["condition"] != segment.condition
+    for key, value in values.items():
+        setattr(segment, key, value)
+    segment.updated_at = now()
+    if changed:
+        segment.version += 1
+        segment.built_at = None
+    session.flush()
+    if changed:
+        members.queue_build(segment, session=session)
+    return segment
+
+
+def delete(segment_id: int, *, session: Session) -> None:
+    segment = get_for_update(segment_id, session=session)
+    session.delete(segment)
+    session.flush()
+
+
+def rebuild(segment_id: int, *, session: Session) -> Segment:
+    """Check every lead against the segment again (its members stay complete meanwhile)."""
+    segment = get_for_update(segment_id, session=session)
+    members.queue_build(segment, session=session, run=f"by-hand-{uuid.uuid4().hex[:12]}")
+    return segment
+
+
+def rescored(run_id: object, *, session: Session) -> int:
+    """A rescore gave every lead a new score: the segments reading scores are checked again. How many."""
+    count = 0
+    for segment in session.scalars(select(Segment).order_by(Segment.id)):
+        try:
+            reads = definition.compiled(segment.condition).reads_scores
+        except definition.RuleError:
+            continue
+        if reads:
+            members.queue_build(segment, session=session, run=f"rescored-{run_id}")
+            count += 1
+    return count
+
+
+def get_for_update(segment_id: int, *, session: Session) -> Segment:
+    segment = session.get(Segment, segment_id, with_for_update=True)
+    if segment is None:
+        raise NotFound("segment", segment_id)
+    return segment
+
+
+def preview(leads: Select, condition: str, *, session: Session, look: int = PREVIEW_LOOK,
+            sample: int = PREVIEW_SAMPLE) -> dict:
+    """How many of the newest `look` leads of `leads` (a select of Lead the actor sees) match the condition now, and
+    the first few; nothing is saved. RuleError when it does not parse."""
+    compiled = definition.compiled(condition)
+    rows = list(session.scalars(leads.order_by(Lead.id.desc()).limit(look)))
+    contexts = routing_service.lead_contexts(rows, set(compiled.names), session=session) if rows else {}
+    matched = [lead for lead in rows if compiled.check(contexts[lead.id])]
+    return {"matched": len(matched), "looked_at": len(rows), "complete": len(rows) < look,
+            "sample": matched[:sample]}
