@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     predict_stale_days: int = 180  # a lead this old that never went past MQL counts as lost when learning
     predict_score_minutes: int = 10  # how often the worker scores new open leads with the active model
     predict_min_auc: float = Field(default=0.65, ge=0.5, le=1.0)  # below this cross-validated AUC no predicted probability is shown (pages, API)
+    email_imap_password: str | None = Field(default=None, repr=False)  # the bounce mailbox's (host, user: /settings/email)
+    email_imap_port: int = 993  # the bounce mailbox over IMAP with TLS (143: plain, for a local test server)
     bench_floor: bool = False  # mounts POST /bench/floor for `make bench`; never on a real server
 
 

@@ -58,7 +58,7 @@ def test_several_stages_handlers_of_one_topic_run_bottom_stage_first():
     steps = stages.handlers()[events.LEAD_UPDATED]
     owners = [step.__module__.split(".")[1] for step in steps]
     assert owners == sorted(owners, key=order.index)
-    assert owners == ["identity", "qualification", "routing", "handoff", "segments", "analytics"]
+    assert owners == ["identity", "qualification", "routing", "handoff", "segments", "journeys", "analytics"]
 
 
 def test_every_table_holding_a_lead_id_is_declared_by_exactly_one_stage_the_one_owning_it():

@@ -4,33 +4,61 @@ from __future__ import annotations
 
 from leadflow import events
 from leadflow.email import models
-from leadflow.stage import LeadTable, OnMerge, Stage
+from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
+
+
+def routers() -> list[Routes]:
+    from leadflow.email import api, bounce_api, public, settings_views, views
+
+    return [Routes(api.router), Routes(bounce_api.router), Routes(views.router), Routes(settings_views.router),
+            Routes(public.router)]
+
+
+def commands() -> list[Command]:
+    from leadflow.email import cli
+
+    return [Command("email", cli.app, group=True)]
+
+
+def handlers() -> dict:
+    from leadflow.email import jobs
+
+    return dict(jobs.HANDLERS)
+
+
+def schedules() -> list:
+    from leadflow.email import jobs
+
+    return list(jobs.SCHEDULES)
+
 
 STAGE = Stage(
     name="email",
     models=models,
     owns="marketing email: templates, messages and their sending, bounces, unsubscribes and preferences, one-off "
          "sends and A/B tests",
+    routers=routers,
+    navigation=(NavEntry("Emails", "/email/messages", "email:read", order=57),
+                NavEntry("Email", "/settings/email", "email:manage", order=107)),
+    commands=commands,
+    handlers=handlers,
+    schedules=schedules,
+    subscribes=frozenset({events.EMAIL_PASS, events.EMAIL_OPENED, events.EMAIL_CLICKED, events.EMAIL_BOUNCES}),
     publishes=frozenset({
         events.EMAIL_DELIVERED,
         events.EMAIL_BOUNCED,
-        events.EMAIL_OPENED,
-        events.EMAIL_CLICKED,
         events.EMAIL_UNSUBSCRIBED,
         events.EMAIL_PASS,
         events.EMAIL_BOUNCES,
         events.EMAIL_CAMPAIGN_SEND,
     }),
     unhandled={
-        events.EMAIL_DELIVERED: "being built (issue 14)",
-        events.EMAIL_BOUNCED: "being built (issue 14)",
-        events.EMAIL_OPENED: "being built (issue 14)",
-        events.EMAIL_CLICKED: "being built (issue 14)",
-        events.EMAIL_UNSUBSCRIBED: "being built (issue 14)",
-        events.EMAIL_PASS: "being built (issue 14)",
-        events.EMAIL_BOUNCES: "being built (issue 14)",
-        events.EMAIL_CAMPAIGN_SEND: "being built (issue 14)",
+        events.EMAIL_DELIVERED: "journeys (issue 14): a run waiting on its message",
+        events.EMAIL_BOUNCED: "journeys (issue 14): a run waiting on its message",
+        events.EMAIL_UNSUBSCRIBED: "journeys and segments (issue 14)",
+        events.EMAIL_CAMPAIGN_SEND: "being built (issue 14): one-off sends",
     },
     lead_tables=(LeadTable("email_messages", on_merge=OnMerge.KEEP,
                            why="what was sent to whom: the merged lead's history, with the address it went to"),),
+    template_package="leadflow.email",
 )

@@ -36,7 +36,7 @@ def _journey(journey_id: int, *, session) -> dict:
             "created_by": journey.created_by, "created_at": journey.created_at, "updated_at": journey.updated_at,
             "live": _version(live) if live else None, "draft": _version(current) if current else None,
             "runs": queries.run_counts([journey_id], session=session).get(journey_id, {}),
-            "counts": queries.step_counts(journey_id, session=session)}
+            "counts": queries.drawn_counts(journey_id, session=session)}
 
 
 def _body(payload: object) -> dict:
@@ -69,7 +69,9 @@ def create_journey(session: DbSession, actor: Manager, payload: Annotated[dict, 
 @retry_races
 def brochure_template(session: DbSession, actor: Manager):
     """The seeds' brochure journey, with its survey, email template and call list, as a draft to look over."""
-    journey = journeys_service.brochure_template(session=session, by=actor.label)
+    from leadflow.journeys import template as journeys_template
+
+    journey = journeys_template.create_brochure_template(session=session, actor=actor.label)
     session.commit()
     return _journey(journey.id, session=session)
 
@@ -135,19 +137,22 @@ def resume(journey_id: int, session: DbSession, actor: Manager):
 @retry_races
 def enrol(journey_id: int, session: DbSession, actor: Manager, payload: Annotated[dict, Body(examples=[
         {"lead_ids": [1, 2]}, {"segment_id": 5}])]):
-    """Enrol leads by hand ({"lead_ids": [...]}, at most 1,000; each enters unless the re-entry rule or being in
-    the journey already says no, and why) or a segment's members ({"segment_id": N}, in the background)."""
+    """Enrol leads by hand ({"lead_ids": [...]}, at most 1,000: {"entered": [...], "refused": {lead id: why}}, a
+    lead refused by the re-entry rule or being in the journey already) or a segment's members ({"segment_id": N},
+    a chunk at a time in the background). The journey must be published."""
     body = _body(payload)
     if body.get("segment_id") is not None:
         if not isinstance(body["segment_id"], int):
             raise Invalid.one("segment_id", "must be a segment's number")
-        out = journeys_service.enrol_segment(journey_id, body["segment_id"], session=session, actor=actor)
+        queries.get(journey_id, session=session)
+        journeys_service.enrol_later(journey_id, f"segment:{body['segment_id']}", session=session)
+        out = {"segment_id": body["segment_id"], "enrolling": True}
     else:
         ids = body.get("lead_ids")
         if not isinstance(ids, list) or not ids or len(ids) > 1000 or not all(
                 isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise Invalid.one("lead_ids", "give 1 to 1000 leads' numbers")
-        out = journeys_service.enrol(journey_id, ids, session=session, actor=actor, source="by hand")
+        out = journeys_service.enrol(journey_id, ids, session=session, source="by hand")
     session.commit()
     return out
 
@@ -190,5 +195,5 @@ def counts(journey_id: int, session: DbSession, actor: Reader, version: int | No
     """Per step: leads waiting at it now, leads that passed it, and at a branch how many went each way."""
     queries.get(journey_id, session=session)
     version_id = queries.version(journey_id, version, session=session).id if version else None
-    return {"steps": queries.step_counts(journey_id, session=session, version_id=version_id),
+    return {"steps": queries.drawn_counts(journey_id, session=session, version_id=version_id),
             "runs": queries.run_counts([journey_id], session=session).get(journey_id, {})}

@@ -53,8 +53,9 @@ def list_journeys() -> None:
     typer.echo(f"{'id':>4}  {'status':<8} {'live':<5} {'active':>7} {'done':>7} {'goal':>6} {'exited':>7}  name")
     for r in rows:
         live = f"v{r['live_version']}" if r["live_version"] else "-"
+        changed = "  (draft changes)" if r["has_draft"] and r["live_version"] else ""
         typer.echo(f"{r['id']:>4}  {r['status']:<8} {live:<5} {r['active']:>7} {r['done']:>7} {r['goal']:>6} "
-                   f"{r['exited']:>7}  {r['name']}{'  (draft changes)' if r['has_draft'] and r['live_version'] else ''}")
+                   f"{r['exited']:>7}  {r['name']}{changed}")
 
 
 def _lines(items: list, depth: int = 0) -> list[str]:
@@ -88,7 +89,7 @@ def show(journey_id: int, json_out: Annotated[bool, typer.Option("--json", help=
         definition = (queries.version(journey_id, version, session=session).definition if version
                       else drafts.working(journey_id, session=session)[0])
         names = choices.names(choices.pickers(session=session))
-        return journey, definition, drawing.draw(definition, queries.step_counts(journey_id, session=session),
+        return journey, definition, drawing.draw(definition, queries.drawn_counts(journey_id, session=session),
                                                  names), queries.versions(journey_id, session=session)
 
     journey, definition, boxes, versions = _run(read, reads_only=True)
@@ -125,15 +126,16 @@ def enrol(journey_id: int, lead: Annotated[list[int] | None, typer.Option(help="
           segment: Annotated[int | None, typer.Option(help="a segment's number: its members enter")] = None) -> None:
     """Enrol leads by hand, or a segment's members."""
     from leadflow.errors import Invalid
-    from leadflow.journeys import service
-    from leadflow.people.service import SYSTEM
+    from leadflow.journeys import queries, service
 
     def work(session):
         if segment is not None:
-            return service.enrol_segment(journey_id, segment, session=session, actor=SYSTEM)
+            queries.get(journey_id, session=session)
+            service.enrol_later(journey_id, f"segment:{segment}", session=session)
+            return {"segment_id": segment, "enrolling": True}
         if not lead:
             raise Invalid.one("lead", "give --lead N (repeat it) or --segment N")
-        return service.enrol(journey_id, list(lead), session=session, actor=SYSTEM, source="by hand")
+        return service.enrol(journey_id, list(lead), session=session, source="by hand")
 
     typer.echo(json.dumps(_run(work), default=str))
 
@@ -185,11 +187,11 @@ def simulate(journey_id: int,
 def template(name: Annotated[str, typer.Argument(help="brochure")] = "brochure") -> None:
     """Make a journey from a ready template (brochure: the seeds' brochure follow-up), as a draft."""
     from leadflow.errors import Invalid
-    from leadflow.journeys import service
+    from leadflow.journeys import template as journeys_template
 
     if name != "brochure":
         _fail(Invalid.one("name", "the templates are: brochure"))
-    journey = _run(lambda session: service.brochure_template(session=session, by="cli"))
+    journey = _run(lambda session: journeys_template.create_brochure_template(session=session, actor="cli"))
     typer.echo(f"Made journey {journey.id}: {journey.name} (a draft: look it over, simulate it, publish it).")
 
 

@@ -123,6 +123,8 @@ def step(definition: Definition, step_id: str, facts: Facts, now: datetime) -> D
     if isinstance(current, Exit):
         return Decision(step_id, "exit", "exited", end="exited")
     if isinstance(current, Wait):
+        if facts.arrived_at is not None and facts.arrived_at + current.duration > now:  # woken early (goals)
+            return Decision(step_id, "keep_waiting", "waiting", due_at=facts.arrived_at + current.duration)
         return _go(definition, current, current.next, now, "waited")
     if isinstance(current, WaitUntil):
         return _wait_until(definition, current, facts, now)

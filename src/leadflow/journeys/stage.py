@@ -19,23 +19,40 @@ def commands() -> list[Command]:
     return [Command("journeys", cli.app, group=True)]
 
 
+
+def handlers() -> dict:
+    from leadflow.journeys import jobs
+
+    return jobs.HANDLERS
+
+
+def schedules() -> list:
+    from leadflow.journeys import jobs
+
+    return jobs.SCHEDULES
+
+
 STAGE = Stage(
     name="journeys",
     models=models,
     owns="nurture journeys: versions of steps, entry triggers, the leads in them and their durable step timers",
     routers=routers,
-    navigation=(NavEntry("Journeys", "/journeys", "journeys:read", order=57),),
+    navigation=(NavEntry("Journeys", "/journeys", "journeys:read", order=52),),
     commands=commands,
+    handlers=handlers,
+    schedules=schedules,
+    subscribes=frozenset({
+        events.JOURNEY_TICK, events.JOURNEY_PASS, events.JOURNEY_ENROL, events.LEAD_CAPTURED,
+        events.LEAD_RECAPTURED, events.LEAD_UPDATED, events.LEAD_STAGE_CHANGED, events.SEGMENT_ENTERED,
+        events.SURVEY_SUBMITTED, events.CONTACT_LOGGED, events.EMAIL_DELIVERED, events.EMAIL_BOUNCED,
+        events.EMAIL_OPENED, events.EMAIL_CLICKED,
+    }),
     publishes=frozenset({
         events.JOURNEY_TICK,
         events.JOURNEY_PASS,
         events.JOURNEY_ENROL,
+        events.LEAD_SALES_READY,
     }),
-    unhandled={
-        events.JOURNEY_TICK: "being built (issue 14)",
-        events.JOURNEY_PASS: "being built (issue 14)",
-        events.JOURNEY_ENROL: "being built (issue 14)",
-    },
     lead_tables=(LeadTable("journey_runs", on_merge=OnMerge.KEEP,
                            why="the journeys the lead went through (its step rows and events hang off its runs)"),),
     template_package="leadflow.journeys",

@@ -36,7 +36,7 @@ def journey_page(request: Request, session, actor, journey_id: int, *, version: 
     shown = shown or current or (all_versions[0] if all_versions else None)
     definition = shown.definition if shown else drafts.STARTER
     picked = choices.pickers(session=session)
-    counts = queries.step_counts(journey_id, session=session)
+    counts = queries.drawn_counts(journey_id, session=session)
     live = next((v for v in all_versions if v.id == journey.live_version_id), None)
     newest = all_versions[0] if all_versions else None
     editable = actor.can(MANAGE) and shown is not None and (
@@ -100,7 +100,13 @@ def create_journey(request: Request, session: DbSession, actor: PageActor, form:
 @retry_races
 def from_brochure_template(request: Request, session: DbSession, actor: PageActor):
     actor.require(MANAGE)
-    journey = journeys_service.brochure_template(session=session, by=actor.label)
+    from leadflow.journeys import template as journeys_template
+
+    try:
+        journey = journeys_template.create_brochure_template(session=session, actor=actor.label)
+    except Invalid as exc:
+        session.rollback()
+        return redirect(request, "/journeys", message="; ".join(e.reason for e in exc.errors), kind="error")
     session.commit()
     return redirect(request, f"/journeys/{journey.id}", message=f"Made the journey {journey.name} from the brochure "
                                                                 "template: look it over, simulate it, publish it.",
@@ -167,13 +173,13 @@ def enrol(request: Request, session: DbSession, actor: PageActor, journey_id: in
         if values["segment_id"]:
             if not values["segment_id"].isdigit():
                 raise Invalid.one("segment_id", "choose a segment")
-            outcome = journeys_service.enrol_segment(journey_id, int(values["segment_id"]), session=session,
-                                                     actor=actor)
+            queries.get(journey_id, session=session)
+            journeys_service.enrol_later(journey_id, f"segment:{values['segment_id']}", session=session)
             message = "Enrolling the segment's members: they enter in the background."
         else:
             if not values["lead_id"].isdigit():
                 raise Invalid.one("lead_id", "write the lead's number")
-            outcome = journeys_service.enrol(journey_id, [int(values["lead_id"])], session=session, actor=actor,
+            outcome = journeys_service.enrol(journey_id, [int(values["lead_id"])], session=session,
                                              source="by hand")
             message = _enrolled_words(outcome)
     except (Invalid, Conflict, NotFound) as exc:
@@ -185,10 +191,7 @@ def enrol(request: Request, session: DbSession, actor: PageActor, journey_id: in
     return redirect(request, f"/journeys/{journey_id}", message=message, kind="ok")
 
 
-def _enrolled_words(outcome) -> str:
-    entered = outcome.get("entered", 0) if isinstance(outcome, dict) else int(outcome or 0)
-    refused = outcome.get("refused", {}) if isinstance(outcome, dict) else {}
-    if entered:
+def _enrolled_words(outcome: dict) -> str:
+    if outcome["entered"]:
         return "The lead entered the journey."
-    reason = next(iter(refused.values()), "it may not enter") if refused else "it may not enter"
-    return f"The lead did not enter: {reason}."
+    return f"The lead did not enter: {next(iter(outcome['refused'].values()), 'it may not enter')}."

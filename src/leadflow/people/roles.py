@@ -51,6 +51,8 @@ PERMISSIONS: dict[str, str] = {
     "segments:read": "see segments and their members (of the leads one sees)",
     "segments:manage": "create, change, rebuild and delete segments",
     "surveys:manage": "create and edit surveys, see their responses, make a lead's signed survey link",
+    "email:read": "see marketing email templates, the message log and why a message was not sent",
+    "email:manage": "edit email templates, send tests, change the email settings, suppress addresses, requeue",
     "journeys:read": "see nurture journeys, their steps and how many leads are at each step",
     "journeys:manage": "edit, simulate, publish, pause and resume nurture journeys and enrol leads in them",
 }
@@ -75,6 +77,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                   "pipeline:write", "analytics:read", "segments:read"}),
     TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
 }
+# Marketing email (issue 14): marketing runs it, managers read it.
+ROLE_PERMISSIONS[MARKETING] |= {"email:read", "email:manage"}
+ROLE_PERMISSIONS[SALES_MANAGER] |= {"email:read"}
 
 # Where each role lands after signing in: the page it works from (docs/workspace.md, "Start page").
 HOME_PAGES: dict[str, str] = {
@@ -107,6 +112,8 @@ SCOPES: dict[str, frozenset[str]] = {
     "analytics:read": frozenset({"analytics:read"}),
     "segments:read": frozenset({"segments:read"}),
     "segments:write": frozenset({"segments:read", "segments:manage"}),
+    "email:read": frozenset({"email:read"}),
+    "email:manage": frozenset({"email:read", "email:manage"}),
     "journeys:read": frozenset({"journeys:read"}),
     "journeys:manage": frozenset({"journeys:read", "journeys:manage"}),
 }

@@ -100,7 +100,7 @@ def members(segment_id: SegmentId,
         except NotFound as exc:
             _fail(exc)
         ids = queries.member_ids(segment_id, session=session, after=after, limit=limit)
-        emails = dict(session.execute(select(Lead.id, Lead.email).where(Lead.id.in_(ids))).tuples()) if ids else {}
+        emails = dict(session.execute(select(Lead.id, Lead.email).where(Lead.id.in_(ids))).all()) if ids else {}
         for lead_id in ids:
             typer.echo(f"{lead_id}\t{emails.get(lead_id) or ''}")
 

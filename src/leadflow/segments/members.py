@@ -98,8 +98,9 @@ def evaluate(lead_ids, *, session: Session) -> Changes:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         want = _matches(segments, chunk, session=session)
-        have = set(session.execute(select(SegmentMember.segment_id, SegmentMember.lead_id).where(
-            SegmentMember.lead_id.in_(chunk), SegmentMember.segment_id.in_(segment_ids))).tuples())
+        have = {(row.segment_id, row.lead_id) for row in session.execute(
+            select(SegmentMember.segment_id, SegmentMember.lead_id).where(
+                SegmentMember.lead_id.in_(chunk), SegmentMember.segment_id.in_(segment_ids)))}
         done = apply(want - have, have - want, session=session)
         changes.entered += done.entered
         changes.left += done.left
@@ -156,7 +157,8 @@ def build_key(payload: dict) -> str:
     return f"{SEGMENT_BUILD}:{payload['segment_id']}:{payload['version']}:{payload['run']}:{payload['after']}"[:300]
 
 
-def build_step(payload: dict, *, session: Session, chunk: int = CHUNK, queue_next: bool = True) -> Changes | None:
+def build_step(payload: dict, *, session: Session, chunk: int | None = None,
+               queue_next: bool = True) -> Changes | None:
     """One step of a rebuild: the next `chunk` leads after `after` checked against the segment, their membership
     brought up to date, the next step queued (unless `queue_next` is false: the caller walks on) or the segment
     marked built. None when the pass is stale: the
@@ -166,7 +168,7 @@ def build_step(payload: dict, *, session: Session, chunk: int = CHUNK, queue_nex
     current = session.execute(select(Segment.version).where(Segment.id == segment_id)).scalar_one_or_none()
     if current != version:
         return None
-    ids = list(session.scalars(select(Lead.id).where(Lead.id > after).order_by(Lead.id).limit(chunk)))
+    ids = list(session.scalars(select(Lead.id).where(Lead.id > after).order_by(Lead.id).limit(chunk or CHUNK)))
     if not ids:
         session.execute(update(Segment).where(Segment.id == segment_id, Segment.version == version)
                         .values(built_at=now()))

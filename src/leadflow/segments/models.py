@@ -31,8 +31,8 @@ class Segment(Base):
 
 
 class SegmentMember(Base):
-    """A lead in a segment now, since when. Derived: a merge deletes the merged lead's rows, and the survivor is
-    evaluated again on leads.merged."""
+    """A lead in a segment now, since when. Derived: on leads.merged the merged lead's rows are removed (it is no
+    lead of any list any more) and the survivor is checked again."""
 
     __tablename__ = "segment_members"
     __table_args__ = (Index("ix_segment_members_lead_id", "lead_id"),)

@@ -59,7 +59,7 @@ def listing(actor: Actor, *, session: Session) -> list[tuple[Segment, int]]:
     seen = visible_leads(actor).with_only_columns(Lead.id).subquery()
     counts = dict(session.execute(
         select(SegmentMember.segment_id, func.count()).join(seen, seen.c.id == SegmentMember.lead_id)
-        .group_by(SegmentMember.segment_id)).tuples())
+        .group_by(SegmentMember.segment_id)).all())
     return [(s, counts.get(s.id, 0)) for s in segments]
 
 

@@ -52,8 +52,10 @@ STAGE = Stage(
         events.SEGMENT_ENTERED: "journeys (segment entries) subscribe when they exist (issue 14)",
         events.SEGMENT_LEFT: "journeys and email audiences subscribe when they exist (issue 14)",
     },
-    lead_tables=(LeadTable("segment_members", on_merge=OnMerge.DELETE, id_column="segment_id",
-                           why="derived: the survivor is checked against every segment again on leads.merged"),),
+    # Kept at the merge so that segments' own check on leads.merged removes the merged lead's rows: each removal
+    # is told (segment.left) and counted, and the survivor is checked against every segment again.
+    lead_tables=(LeadTable("segment_members", on_merge=OnMerge.KEEP, id_column="segment_id",
+                           why="derived: leads.merged removes the merged lead's rows and checks the survivor again"),),
     hooks=hooks,
     template_package="leadflow.segments",
 )

@@ -74,10 +74,9 @@ def template(name: Annotated[str, typer.Argument(help="the shipped template: bro
         raise typer.Exit(1)
     _, _, factory = open_db()
     with unit_of_work(factory) as session:
-        existed = survey_service.by_key("brochure-followup", session=session) is not None
-        survey = survey_service.ensure_brochure_template(session=session)
+        survey, made = survey_service.ensure_brochure(session=session)
         survey_id, key = survey.id, survey.key
-    typer.echo(f"survey {survey_id} {key} " + ("was there already" if existed else "created"))
+    typer.echo(f"survey {survey_id} {key} " + ("created" if made else "was there already"))
 
 
 @app.command("link")

@@ -99,7 +99,9 @@ def check_questions(questions: object, *, today: date) -> list[dict]:
             criterion = maps_to[len(BANT_PREFIX):]
             for n, option in enumerate(options):
                 answer = bant.normalize(criterion, option["value"], today=today)
-                if answer.problem or answer.value is None:
+                wrong = (answer.problem or answer.value != option["value"]
+                         or (criterion != "budget" and option["value"] not in bant.CHOICES[criterion]))
+                if wrong:
                     errors.append(FieldError(f"{where}.options.{n}.value", f"'{option['value']}' is not a "
                                              f"{criterion} answer: use one of {', '.join(bant.CHOICES[criterion])}"))
         if maps_to:

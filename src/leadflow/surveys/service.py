@@ -128,11 +128,16 @@ def questions_of(survey_id: int, version: int, *, session: Session) -> list[dict
 def ensure_brochure_template(*, session: Session) -> Survey:
     """The shipped `brochure-followup` survey, created when missing (never changed when it exists: marketing may have
     edited it). Safe to call from two transactions at once (the later one waits and finds the first's)."""
+    return ensure_brochure(session=session)[0]
+
+
+def ensure_brochure(*, session: Session) -> tuple[Survey, bool]:
+    """ensure_brochure_template, and whether this call made it."""
     lock_keys([f"survey:{domain.BROCHURE_KEY}"], session=session)
     found = by_key(domain.BROCHURE_KEY, session=session)
     if found is not None:
-        return found
-    return create(session=session, values=domain.brochure_template())
+        return found, False
+    return create(session=session, values=domain.brochure_template()), True
 
 
 # --- answers ------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from leadflow import events, outbox
 from leadflow.clock import now
 from leadflow.tracking import domain
 from leadflow.tracking import service as tracking_service
@@ -84,7 +85,14 @@ def record_open(claims: domain.TokenClaims, *, session: Session, user_agent: str
     except IntegrityError:  # this message's open was counted already (perhaps a moment ago, by a parallel load)
         return tracking_service.store([{**row, "unscored": REPEAT_OPEN}], session=session)[0]
     tracking_service.score(stored, session=session)
+    if claims.message_id is not None:  # a marketing email's (the email stage's message): its one scored open
+        outbox.publish(session, events.EMAIL_OPENED, {"message_id": _message(claims), "lead_id": lead_id})
     return stored[0]
+
+
+def _message(claims: domain.TokenClaims) -> int | str | None:
+    """The message id as the email stage numbers its messages (the token carries it as text)."""
+    return int(claims.message_id) if claims.message_id and claims.message_id.isdigit() else claims.message_id
 
 
 def record_click(claims: domain.TokenClaims, *,
@@ -98,6 +106,9 @@ def record_click(claims: domain.TokenClaims, *,
     tracking_service.score(stored, session=session)
     if visitor_id:
         tracking_service.identify(visitor_id, lead_id, session=session, how="email_click")
+    if claims.message_id is not None:  # every click of a marketing email's link
+        outbox.publish(session, events.EMAIL_CLICKED, {"message_id": _message(claims), "lead_id": lead_id,
+                                                      "url": claims.url})
     return stored[0]
 
 

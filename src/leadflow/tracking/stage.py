@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from leadflow import events
 from leadflow.stage import Command, LeadTable, OnMerge, Routes, Stage
 from leadflow.tracking import models
 
@@ -35,6 +36,7 @@ STAGE = Stage(
     routers=routers,
     commands=commands,
     hooks=hooks,
+    publishes=frozenset({events.EMAIL_OPENED, events.EMAIL_CLICKED}),  # a marketing email's open and clicks
     lead_tables=(LeadTable("events", on_merge=OnMerge.MOVE, why="the person's behaviour"),
                  LeadTable("visitors", on_merge=OnMerge.MOVE, why="the browsers known to be the person's")),
     template_package="leadflow.tracking",

@@ -188,3 +188,18 @@ def test_a_merged_leads_link_answers_for_the_survivor(client, auth):
     assert client.post(f"/api/v1/leads/{a}/merge", headers=auth, json={"other_id": b}).status_code == 201
     assert client.post(path, data={"need": "high", "next_step": "quote"}).status_code == 200
     assert [r["lead_id"] for r in responses(client, auth, survey["id"])] == [a]
+
+
+def test_the_public_page_is_rate_limited_like_other_public_endpoints(database, factory, auth, client):
+    from fastapi.testclient import TestClient
+
+    from leadflow.app import create_app
+    from tests.conftest import make_settings
+
+    lead_id = lead(client, auth, email="ju@pumps.example")
+    survey = make_survey(client, auth)
+    path = link(client, auth, survey["id"], lead_id)
+    strict = create_app(make_settings(database.url, rate_limit_per_minute=3), sessionmaker=factory)
+    with TestClient(strict, raise_server_exceptions=False) as limited:
+        statuses = [limited.post(path, data={"need": "high", "next_step": "quote"}).status_code for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]

@@ -148,3 +148,9 @@ def test_entry_triggers_match_their_form_event_or_segment_and_condition():
     assert flow.entry_for(parsed, "lead.captured", {}, {"country": "FI"}).kind == "event"
     assert flow.entry_for(parsed, "segment.entered", {"segment_id": 5}, {}).segment_id == 5
     assert flow.entry_for(parsed, "segment.entered", {"segment_id": 6}, {}) is None
+
+
+def test_a_wait_woken_early_keeps_waiting_until_its_end():
+    decision = flow.step(BROCHURE, "wait7", Facts(arrived_at=NOW - timedelta(days=2)), NOW)
+    assert decision.action == "keep_waiting" and decision.due_at == NOW + timedelta(days=5)
+    assert flow.step(BROCHURE, "wait7", Facts(arrived_at=NOW - timedelta(days=7)), NOW).next.step_id == "survey"

@@ -228,7 +228,7 @@ def _apply(capture: Capture, lead: NormalizedLead, campaign_id: int | None, *, s
     capture.outcome = outcome
     capture.reasons = decision.reasons
     outbox.publish(session, topic, {"lead_id": record.id, "capture_id": capture.id, "channel": capture.channel,
-                                    "campaign_id": campaign_id})
+                                    "campaign_id": campaign_id, "form_id": capture.form_id})
     session.flush()
     return Outcome(capture=capture, outcome=outcome, lead_id=record.id, changes=changes)
 

@@ -1,0 +1,198 @@
+"""Templates to emails: the MJML layout compiled once per template version (the `mjml` package), personalised per
+lead with Jinja's sandbox (unknown names render empty, `default(...)` gives the safe wording), then every web link
+made a signed click link and the open pixel added (tracking's tokens, carrying the message id)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from html.parser import HTMLParser
+
+from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2.sandbox import SandboxedEnvironment
+from mjml import mjml_to_html
+
+from leadflow.errors import FieldError, Invalid
+
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_HREF = re.compile(r'href="(https?://[^"]+)"', re.I)
+_BODY = re.compile(r"<body[^>]*>", re.I)
+LEAD_FIELDS = ("first_name", "last_name", "email", "company", "job_title", "city", "region", "country",
+               "language", "phone")
+SAMPLE = {"first_name": "Alex", "last_name": "Example", "email": "alex@example.com", "company": "Example Ltd",
+          "job_title": "Head of Marketing", "city": "Helsinki", "country": "FI", "custom": {}}
+
+
+class _Quiet(ChainableUndefined):
+    """An unknown name renders as nothing (and `x.y.z` of it too), so a typo never stops a send."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return ""
+
+    def _false(self, *args, **kwargs) -> bool:  # `custom.score > 50` with no score: not true, no error
+        return False
+
+    def _itself(self, *args, **kwargs):  # arithmetic on nothing is nothing
+        return self
+
+    __lt__ = __le__ = __gt__ = __ge__ = _false
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _itself
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pos__ = __neg__ = __pow__ = __rpow__ = _itself
+
+
+_ENV = SandboxedEnvironment(autoescape=True, undefined=_Quiet, trim_blocks=True, lstrip_blocks=True)
+_TEXT_ENV = SandboxedEnvironment(autoescape=False, undefined=_Quiet)
+
+
+class RenderFailed(Exception):
+    """The template could not be personalised for this lead (the reason is kept on the message)."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    html: str
+    text: str
+
+
+def compile_layout(body_mjml: str, preheader: str = "") -> str:
+    """The MJML body as responsive HTML, with its Jinja parts kept as they were (set aside while MJML runs, so it
+    neither escapes nor moves them). Raises Invalid naming the field and the line."""
+    parts: list[str] = []
+
+    def aside(match: re.Match) -> str:
+        parts.append(match.group(0))
+        return f"JINJA{len(parts) - 1:05d}X"
+
+    source = _JINJA.sub(aside, body_mjml)
+    if "<mjml" not in source.lower():
+        raise Invalid.one("body_mjml", "the body must be an MJML document: <mjml><mj-body>...</mj-body></mjml>")
+    try:
+        result = mjml_to_html(source)
+    except Exception as exc:  # noqa: BLE001 - the library raises anything on a malformed document
+        raise Invalid.one("body_mjml", f"MJML could not be compiled: {type(exc).__name__}: {exc}") from exc
+    if result.errors:
+        raise Invalid.one("body_mjml", "MJML: " + "; ".join(str(e) for e in result.errors))
+    page = re.sub(r'\s*<link href="https://fonts.googleapis.com[^>]*>', "", result.html)  # no third-party fonts
+    if preheader:
+        hidden = ('<div style="display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;opacity:0;'
+                  f'overflow:hidden;">{preheader}</div>')
+        page = _BODY.sub(lambda m: m.group(0) + hidden, page, count=1)
+    return re.sub(r"JINJA(\d{5})X", lambda m: parts[int(m.group(1))], page)
+
+
+def check(*, subject: str, preheader: str, body_mjml: str) -> None:
+    """A template that would not compile: Invalid naming the field and the line."""
+    problems: list[FieldError] = []
+    for name, source in (("subject", subject), ("preheader", preheader), ("body_mjml", body_mjml)):
+        try:
+            _ENV.parse(source)
+        except TemplateSyntaxError as exc:
+            problems.append(FieldError(name, f"line {exc.lineno}: {exc.message}"))
+    if problems:
+        raise Invalid(problems)
+    compiled = compile_layout(body_mjml, preheader)
+    try:
+        _ENV.from_string(compiled)
+    except TemplateSyntaxError as exc:
+        raise Invalid.one("body_mjml", f"line {exc.lineno} of the compiled layout: {exc.message}") from exc
+
+
+def names_used(source: str) -> set[str]:
+    """The top-level names a template reads (for the editor's list of personalisation fields)."""
+    try:
+        tree = _ENV.parse(source)
+    except TemplateSyntaxError:
+        return set()
+    return {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
+
+
+@lru_cache(maxsize=256)
+def _compiled(template_id: int, version: int, subject: str, preheader: str, body_mjml: str):
+    """Compiled once per template version in each process (the key includes the text: a preview of an unsaved
+    draft gets its own entry)."""
+    return (_TEXT_ENV.from_string(subject), _ENV.from_string(compile_layout(body_mjml, preheader)))
+
+
+def context_of(lead: dict, **links: str) -> dict:
+    """The names a template may use: the lead's fields (empty ones left out, so `default` applies), `custom` (its
+    custom fields), and the message's links (unsubscribe_url, preferences_url...)."""
+    values = {name: lead.get(name) for name in LEAD_FIELDS if lead.get(name) not in (None, "")}
+    values["custom"] = {k: v for k, v in (lead.get("custom") or {}).items() if v not in (None, "")}
+    values.update({name: url for name, url in links.items() if url})
+    return values
+
+
+def render(template, context: dict, *, click=None, pixel: str | None = None) -> Rendered:
+    """One message. `template`: anything with id, version, subject, preheader, body_mjml; `click(url) -> url`
+    makes a link signed (links to leadflow's own unsubscribe pages stay as they are); `pixel`: the open pixel's
+    address. Raises RenderFailed with the reason."""
+    subject_template, body_template = _compiled(template.id, template.version, template.subject,
+                                                template.preheader or "", template.body_mjml)
+    try:
+        subject = " ".join(subject_template.render(context).split())
+        page = body_template.render(context)
+    except Exception as exc:  # noqa: BLE001 - the sandbox refuses, a filter fails: this message fails alone
+        raise RenderFailed(f"the template could not be personalised: {type(exc).__name__}: {exc}") from exc
+    text = to_text(page)
+    if click is not None:
+        keep = {context.get("unsubscribe_url"), context.get("preferences_url")}
+        page = _HREF.sub(lambda m: m.group(0) if html.unescape(m.group(1)) in keep
+                         else f'href="{html.escape(click(html.unescape(m.group(1))))}"', page)
+    if pixel:
+        img = f'<img src="{html.escape(pixel)}" width="1" height="1" alt="" style="display:block;border:0;">'
+        page = page.replace("</body>", img + "</body>", 1) if "</body>" in page else page + img
+    return Rendered(subject, page, text)
+
+
+class _Text(HTMLParser):
+    """The plain-text part: the words of the page, a line per block, links as `words (address)`."""
+
+    BLOCKS = {"p", "div", "tr", "br", "h1", "h2", "h3", "h4", "li", "table"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skip = 0
+        self.href: list[str | None] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script", "title", "head"):
+            self.skip += 1
+        elif tag in self.BLOCKS:
+            self.out.append("\n")
+        if tag == "a":
+            self.href.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script", "title", "head"):
+            self.skip = max(0, self.skip - 1)
+        elif tag == "a" and self.href:
+            href = self.href.pop()
+            if href and href.startswith("http"):
+                self.out.append(f" ({href})")
+        elif tag in self.BLOCKS:
+            self.out.append("\n")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.out.append(data)
+
+
+def to_text(page: str) -> str:
+    parser = _Text()
+    parser.feed(re.sub(r"<!--.*?-->", "", page, flags=re.S))
+    lines = [" ".join(line.split()) for line in "".join(parser.out).splitlines()]
+    text, blank = [], False
+    for line in lines:
+        if line:
+            text.append(line)
+            blank = False
+        elif not blank and text:
+            text.append("")
+            blank = True
+    return "\n".join(text).strip() + "\n"

@@ -1,0 +1,280 @@
+"""What a chunk of due steps reads (its leads' contexts and survey answers, its runs' messages and events: a few
+queries for the whole chunk) and does, an action at a time for all its rows: emails queued in one executemany,
+call lists, fields, points, stages, hand-overs to sales. Each row's outcome keeps what was done or why not."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from leadflow import clock, events
+from leadflow.errors import DomainError
+from leadflow.journeys import flow
+from leadflow.journeys.definition import Branch, Definition, SendEmail, Step, WaitUntil
+from leadflow.journeys.models import JourneyEvent
+from leadflow.leads import service as leads_service
+from leadflow.leads.lifecycle import DISQUALIFY_REASONS, PAST_SQL, check_move
+from leadflow.leads.models import Lead
+from leadflow.outbox import OutboxMessage, publish
+
+POINTS_FIELD = "journey_points"  # the lead's custom field that sums the points journeys gave
+TO_SQL_FROM = ("new", "mql", "nurture", "recycled")  # as the Sales Ready rule moves a lead to SQL
+
+
+@dataclass
+class Work:
+    row_id: int
+    run_id: int
+    lead_id: int
+    journey_id: int
+    step_id: str
+    visit: int
+    step: Step
+    decision: flow.Decision
+    outcome: str | None = None
+
+
+@dataclass
+class ChunkFacts:
+    contexts: dict[int, dict] = field(default_factory=dict)  # lead id -> its journey-scope context
+    messages: dict[int, dict[str, flow.Message]] = field(default_factory=dict)  # run -> step -> message
+    heard: dict[int, list[flow.Seen]] = field(default_factory=dict)  # run -> events heard
+
+    def of(self, row, run) -> flow.Facts:
+        return flow.Facts(context=self.contexts.get(run.lead_id, {}), messages=self.messages.get(run.id, {}),
+                          events=self.heard.get(run.id, ()), arrived_at=clock.as_utc(row.created_at),
+                          entered_at=clock.as_utc(run.entered_at))
+
+
+def _names(definition: Definition, step: Step) -> set[str]:
+    names = {name for goal in definition.goals for name in goal.condition.names}
+    if isinstance(step, Branch):
+        names |= {name for way in step.ways if way.when.condition for name in way.when.condition.names}
+    return names
+
+
+def load_facts(live: list[tuple], *, session: Session) -> ChunkFacts:
+    """What the chunk's decisions read, each kind only when a step of the chunk reads it."""
+    facts = ChunkFacts()
+    names: set[str] = set()
+    readers, message_runs, event_runs = set(), set(), set()
+    for row, run, definition in live:
+        step = definition.step(row.step_id)
+        wanted = _names(definition, step)
+        if wanted:
+            names |= wanted
+            readers.add(run.lead_id)
+        if isinstance(step, Branch):
+            if any(way.when.step for way in step.ways):
+                message_runs.add(run.id)
+            if any(way.when.happened and not way.when.step for way in step.ways):
+                event_runs.add(run.id)
+        if isinstance(step, WaitUntil) and step.events:
+            event_runs.add(run.id)
+    if readers:
+        facts.contexts = contexts(sorted(readers), names, session=session)
+    if message_runs:
+        facts.messages = messages(sorted(message_runs), session=session)
+    if event_runs:
+        facts.heard = heard(sorted(event_runs), session=session)
+    return facts
+
+
+def contexts(lead_ids: list[int], names: set[str], *, session: Session) -> dict[int, dict]:
+    """Each lead's context in the journey scope: the segment scope's (routing's reader) plus `survey.<key>`."""
+    from leadflow.routing import service as routing_service
+    from leadflow.surveys import queries as surveys_queries
+
+    leads = list(session.scalars(select(Lead).where(Lead.id.in_(lead_ids))))
+    plain = {name for name in names if not name.startswith("survey.")}
+    found = routing_service.lead_contexts(leads, plain, session=session) if plain else {
+        lead.id: {} for lead in leads}
+    if len(plain) < len(names):
+        for lead_id, answers in surveys_queries.latest_answers(lead_ids, session=session).items():
+            found.setdefault(lead_id, {}).update({f"survey.{key}": value for key, value in answers.items()})
+    return found
+
+
+def messages(run_ids: list[int], *, session: Session) -> dict[int, dict[str, flow.Message]]:
+    from leadflow.email import queries as email_queries
+
+    by_run = email_queries.messages_of_runs(run_ids, session=session)
+    outcomes = email_queries.outcomes([m for steps in by_run.values() for m in steps.values()], session=session)
+    return {run_id: {step: flow.Message.of(outcomes.get(message_id)) for step, message_id in steps.items()
+                     if message_id in outcomes} for run_id, steps in by_run.items()}
+
+
+def heard(run_ids: list[int], *, session: Session) -> dict[int, list[flow.Seen]]:
+    found: dict[int, list[flow.Seen]] = defaultdict(list)
+    for row in session.execute(select(JourneyEvent.run_id, JourneyEvent.kind, JourneyEvent.at, JourneyEvent.form_id,
+                                      JourneyEvent.outcome, JourneyEvent.message_id)
+                               .where(JourneyEvent.run_id.in_(run_ids)).order_by(JourneyEvent.id)):
+        found[row.run_id].append(flow.Seen(row.kind, clock.as_utc(row.at), row.form_id, row.outcome,
+                                           row.message_id))
+    return found
+
+
+# --- the actions ------------------------------------------------------------------------------------------------
+
+def perform(action: str, works: list[Work], *, session: Session, moment: datetime) -> None:
+    {"send_email": send_email, "add_to_call_list": add_to_call_list, "set_field": set_field,
+     "add_points": add_points, "change_stage": change_stage, "hand_to_sales": hand_to_sales}[action](
+        works, session=session, moment=moment)
+
+
+def message_key(work: Work) -> str:
+    return f"journey:{work.run_id}:{work.step_id}:{work.visit}"
+
+
+def send_email(works: list[Work], *, session: Session, moment: datetime) -> None:
+    """One executemany for the chunk's messages, each once by its key (a retried chunk queues nothing twice)."""
+    from leadflow.email import service as email_service
+
+    rows = []
+    for work in works:
+        step = work.step
+        assert isinstance(step, SendEmail)
+        if step.template_id is None:
+            work.outcome = "not sent: an experiment's variants are chosen by the email stage (no template)"
+            continue
+        rows.append({"key": message_key(work), "lead_id": work.lead_id, "template_id": step.template_id,
+                     "journey_run_id": work.run_id, "journey_step": work.step_id})
+        work.outcome = "queued"
+    try:
+        email_service.queue_messages(rows, session=session)
+    except DomainError as error:  # the template was deleted since the journey was published
+        for work in works:
+            work.outcome = f"not sent: {error}"[:300]
+
+
+def _leads(works: Iterable[Work], *, session: Session) -> dict[int, Lead]:
+    ids = sorted({work.lead_id for work in works})
+    return {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(ids)).order_by(Lead.id))}
+
+
+def _actor(work: Work) -> str:
+    return f"journey {work.journey_id}"
+
+
+def add_to_call_list(works: list[Work], *, session: Session, moment: datetime) -> None:
+    from leadflow.people import service as people_service
+    from leadflow.people.models import CallList
+
+    by_list: dict[int, list[Work]] = defaultdict(list)
+    for work in works:
+        by_list[work.step.call_list_id].append(work)
+    for call_list_id, group in by_list.items():
+        call_list = session.get(CallList, call_list_id)
+        if call_list is None:
+            for work in group:
+                work.outcome = f"not added: no call list {call_list_id}"
+            continue
+        people_service.add_to_call_list(session=session, call_list=call_list, lead_ids=[w.lead_id for w in group])
+        for work in group:
+            work.outcome = f"added to {call_list.name}"[:300]
+            leads_service.add_activity(session=session, lead_id=work.lead_id, kind="journey", actor=_actor(work),
+                                       summary=f"Added to the call list {call_list.name}",
+                                       data={"journey_id": work.journey_id, "step": work.step_id})
+
+
+def set_field(works: list[Work], *, session: Session, moment: datetime) -> None:
+    leads = _leads(works, session=session)
+    for work in works:
+        lead = leads.get(work.lead_id)
+        name, value = work.step.field, work.step.value
+        if lead is None:
+            work.outcome = "not set: the lead is gone"
+            continue
+        values = {"custom_fields": {name.removeprefix("custom."): value}} if name.startswith("custom.") else {
+            name: None if value is None else str(value)}
+        try:
+            leads_service.edit(session=session, lead=lead, values=values, actor=_actor(work))
+            work.outcome = f"set {name}"
+        except DomainError as error:
+            work.outcome = f"not set: {error}"[:300]
+
+
+def add_points(works: list[Work], *, session: Session, moment: datetime) -> None:
+    """A manual adjustment kept with its reason: the points on the lead's timeline and summed in its custom field
+    `journey_points` (conditions read it as custom.journey_points)."""
+    leads = _leads(works, session=session)
+    for work in works:
+        lead = leads.get(work.lead_id)
+        if lead is None:
+            work.outcome = "no points: the lead is gone"
+            continue
+        points, reason = work.step.points, work.step.reason
+        total = int((lead.custom_fields or {}).get(POINTS_FIELD) or 0) + points
+        lead.custom_fields = {**(lead.custom_fields or {}), POINTS_FIELD: total}
+        lead.updated_at = moment
+        leads_service.add_activity(session=session, lead_id=lead.id, kind="points_added", actor=_actor(work),
+                                   summary=f"{points:+d} points: {reason}",
+                                   data={"points": points, "reason": reason, "journey_id": work.journey_id,
+                                         "step": work.step_id, "total": total})
+        work.outcome = f"{points:+d} points ({reason})"[:300]
+    session.flush()
+
+
+def change_stage(works: list[Work], *, session: Session, moment: datetime) -> None:
+    from leadflow.qualification import service as qualification_service
+
+    leads = _leads(works, session=session)
+    for work in works:
+        lead, to = leads.get(work.lead_id), work.step.stage
+        if lead is None:
+            work.outcome = "not moved: the lead is gone"
+            continue
+        if lead.stage == to:
+            work.outcome = f"already {to}"
+            continue
+        reason, note = (None, work.step.reason or None)
+        if to == "disqualified":
+            reason = work.step.reason if work.step.reason in DISQUALIFY_REASONS else "other"
+            note = work.step.reason or "by a journey"
+        move = check_move(lead.stage, to, reason=reason, note=note)
+        if not move.allowed:
+            work.outcome = f"not moved from {lead.stage}: {move.problem}"[:300]
+            continue
+        qualification_service.move_stage(lead, to, reason, note, _actor(work), session=session)
+        work.outcome = f"moved to {to}"
+
+
+def hand_to_sales(works: list[Work], *, session: Session, moment: datetime) -> None:
+    """Sales Ready now, as the Sales Ready rule makes a lead (sales_ready_at by a conditional update, SQL when the
+    stage machine allows, the timeline, `lead.sales_ready` once): routing hears it and routes the lead."""
+    leads = _leads(works, session=session)
+    for work in works:
+        lead = leads.get(work.lead_id)
+        if lead is None:
+            work.outcome = "not handed over: the lead is gone"
+            continue
+        won = session.execute(update(Lead).where(Lead.id == lead.id, Lead.sales_ready_at.is_(None))
+                              .values(sales_ready_at=moment).execution_options(synchronize_session=False)).rowcount
+        if not won:
+            work.outcome = "already Sales Ready"
+            continue
+        lead.sales_ready_at = moment
+        reason = work.step.reason or "handed to sales by a journey"
+        if lead.stage in TO_SQL_FROM and check_move(lead.stage, "sql").allowed:
+            leads_service.change_stage(session=session, lead=lead, to="sql", reason="sales_ready",
+                                       actor=_actor(work), note=reason)
+        elif lead.stage not in PAST_SQL:
+            work.outcome = f"Sales Ready, left {lead.stage}"
+        leads_service.add_activity(session=session, lead_id=lead.id, kind="sales_ready", actor=_actor(work),
+                                   summary=f"Sales Ready: {reason}",
+                                   data={"journey_id": work.journey_id, "step": work.step_id, "reason": reason})
+        base = f"{events.LEAD_SALES_READY}:{lead.id}"
+        earlier = session.scalar(select(func.count()).select_from(OutboxMessage)
+                                 .where((OutboxMessage.key == base) | OutboxMessage.key.like(base + ":%")))
+        publish(session, events.LEAD_SALES_READY,
+                {"lead_id": lead.id, "rule_version": None, "score": lead.score, "grade": lead.grade,
+                 "band": lead.band, "stage": lead.stage, "sales_ready_at": moment.isoformat(),
+                 "explanation": [{"text": reason, "result": True, "seen": {}}]},
+                key=base if not earlier else f"{base}:{earlier + 1}")
+        work.outcome = work.outcome or "handed to sales"
+    session.flush()
