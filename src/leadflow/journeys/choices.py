@@ -1,4 +1,4 @@
-"""What the editor's pickers offer: call lists, forms, the stages a journey may move a lead to, the events a
+"""What the editor's pickers offer: email templates, segments, call lists, forms, the stages a journey may move a lead to, the events a
 wait can wait for, and the names the drawing shows for the ids a definition holds."""
 
 from __future__ import annotations
@@ -7,8 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow.capture.models import Form
+from leadflow.email import queries as email_queries
 from leadflow.journeys import definition as journey_definition
 from leadflow.people.models import CallList
+from leadflow.segments import queries as segments_queries
 
 
 def call_lists(*, session: Session) -> list[tuple[int, str]]:
@@ -21,6 +23,8 @@ def forms(*, session: Session) -> list[tuple[int, str]]:
 
 def pickers(*, session: Session) -> dict:
     return {"call_lists": call_lists(session=session), "forms": forms(session=session),
+            "templates": email_queries.template_choices(session=session),
+            "segments": segments_queries.choices(session=session),
             "stages": list(journey_definition.STAGES), "wait_events": list(journey_definition.WAIT_EVENTS),
             "message_happenings": list(journey_definition.MESSAGE_HAPPENINGS),
             "run_happenings": list(journey_definition.RUN_HAPPENINGS),
