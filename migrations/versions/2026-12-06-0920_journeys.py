@@ -59,7 +59,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('journey_id', 'lead_id', 'number', name=op.f('uq_journey_runs_journey_id'))
     )
     with op.batch_alter_table('journey_runs', schema=None) as batch_op:
-        batch_op.create_index('ix_journey_runs_journey_id_status_step_id', ['journey_id', 'status', 'step_id'], unique=False)
+        batch_op.create_index('ix_journey_runs_journey_id_status', ['journey_id', 'status'], unique=False)
         batch_op.create_index('ix_journey_runs_lead_id_status', ['lead_id', 'status'], unique=False)
 
     op.create_table('journey_events',
@@ -110,7 +110,7 @@ def downgrade() -> None:
     op.drop_table('journey_events')
     with op.batch_alter_table('journey_runs', schema=None) as batch_op:
         batch_op.drop_index('ix_journey_runs_lead_id_status')
-        batch_op.drop_index('ix_journey_runs_journey_id_status_step_id')
+        batch_op.drop_index('ix_journey_runs_journey_id_status')
 
     op.drop_table('journey_runs')
     op.drop_table('journey_versions')

@@ -26,7 +26,8 @@ def upgrade() -> None:
     sa.Column('errors', sa.JSON(), nullable=False),
     sa.Column('response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('client', sa.String(length=64), nullable=True),
-    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_survey_submissions_lead_id_leads'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'],
+                            name=op.f('fk_survey_submissions_lead_id_leads'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_submissions'))
     )
     with op.batch_alter_table('survey_submissions', schema=None) as batch_op:
@@ -54,7 +55,8 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('questions', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_versions_survey_id_surveys'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'],
+                            name=op.f('fk_survey_versions_survey_id_surveys'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_versions')),
     sa.UniqueConstraint('survey_id', 'version', name=op.f('uq_survey_versions_survey_id'))
     )
@@ -70,8 +72,10 @@ def upgrade() -> None:
     sa.Column('times', sa.Integer(), nullable=False),
     sa.Column('first_submitted_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_survey_responses_lead_id_leads'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_responses_survey_id_surveys'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'],
+                            name=op.f('fk_survey_responses_lead_id_leads'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'],
+                            name=op.f('fk_survey_responses_survey_id_surveys'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_responses')),
     sa.UniqueConstraint('key', name=op.f('uq_survey_responses_key'))
     )

@@ -86,10 +86,10 @@ def suppress(address: str, reason: str, detail: str | None, *, session: Session)
     address = address.strip().lower()
     if "@" not in address:
         raise Invalid.one("address", "not an email address")
-    result = session.execute(insert_ignore(session.get_bind(), EmailSuppression,
-                                           {"address": address, "reason": reason, "detail": (detail or "")[:2000],
-                                            "at": now()}, ["address"]))
-    return bool(result.rowcount)
+    added = session.execute(insert_ignore(session.get_bind(), EmailSuppression,
+                                          {"address": address, "reason": reason, "detail": (detail or "")[:2000],
+                                           "at": now()}, ["address"]).returning(EmailSuppression.id)).first()
+    return added is not None
 
 
 def unsuppress(address: str, *, session: Session) -> bool:

@@ -53,8 +53,6 @@ STAGE = Stage(
         events.EMAIL_CAMPAIGN_SEND,
     }),
     unhandled={
-        events.EMAIL_DELIVERED: "journeys (issue 14): a run waiting on its message",
-        events.EMAIL_BOUNCED: "journeys (issue 14): a run waiting on its message",
         events.EMAIL_UNSUBSCRIBED: "journeys and segments (issue 14)",
         events.EMAIL_CAMPAIGN_SEND: "being built (issue 14): one-off sends",
     },

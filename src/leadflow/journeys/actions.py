@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from leadflow import clock, events
+from leadflow import clock, events, outbox
 from leadflow.errors import DomainError
 from leadflow.journeys import flow
 from leadflow.journeys.definition import Branch, Definition, SendEmail, Step, WaitUntil
@@ -182,19 +182,60 @@ def add_to_call_list(works: list[Work], *, session: Session, moment: datetime) -
                                        data={"journey_id": work.journey_id, "step": work.step_id})
 
 
+def _custom_fields(works: Iterable[Work], *, session: Session) -> dict[int, dict]:
+    ids = sorted({work.lead_id for work in works})
+    return {lead_id: dict(custom or {}) for lead_id, custom in session.execute(
+        select(Lead.id, Lead.custom_fields).where(Lead.id.in_(ids), Lead.merged_into_id.is_(None)))}
+
+
+def _write_custom(changed: dict[int, dict], activities: list[dict], *, session: Session, moment: datetime) -> None:
+    """The leads' custom fields in one executemany, their timeline entries in one insert, `lead.updated` for
+    each (segments and goals hear it)."""
+    if not changed:
+        return
+    leads_service.update_leads([({"id": lead_id, "custom_fields": custom, "updated_at": moment},
+                                 {"custom_fields", "updated_at"}) for lead_id, custom in changed.items()],
+                               session=session)
+    leads_service.insert_activities(activities, session=session)
+    outbox.publish_many(session, [{"topic": events.LEAD_UPDATED, "payload": {
+        "lead_id": lead_id, "fields": ["custom_fields"], "actor": "journey"}} for lead_id in changed])
+
+
 def set_field(works: list[Work], *, session: Session, moment: datetime) -> None:
-    leads = _leads(works, session=session)
-    for work in works:
+    """Custom fields in bulk; the lead's own fields through the leads' edit (checked and normalised as a
+    person's edit is)."""
+    custom = [work for work in works if work.step.field.startswith("custom.")]
+    found = _custom_fields(custom, session=session)
+    changed: dict[int, dict] = {}
+    activities = []
+    for work in custom:
+        name, value = work.step.field.removeprefix("custom."), work.step.value
+        fields = changed.get(work.lead_id, found.get(work.lead_id))
+        if fields is None:
+            work.outcome = "not set: the lead is gone"
+            continue
+        work.outcome = f"set {work.step.field}"
+        if fields.get(name) == value:
+            continue
+        changed[work.lead_id] = {**{k: v for k, v in fields.items() if k != name},
+                                 **({name: value} if value is not None else {})}
+        activities.append({"lead_id": work.lead_id, "kind": "field_changed", "actor": _actor(work),
+                           "summary": f"Changed {work.step.field} (journey)",
+                           "data": {"changes": [{"field": work.step.field, "old": fields.get(name), "new": value}],
+                                    "journey_id": work.journey_id, "step": work.step_id}})
+    _write_custom(changed, activities, session=session, moment=moment)
+    own = [work for work in works if not work.step.field.startswith("custom.")]
+    leads = _leads(own, session=session)
+    for work in own:
         lead = leads.get(work.lead_id)
-        name, value = work.step.field, work.step.value
         if lead is None:
             work.outcome = "not set: the lead is gone"
             continue
-        values = {"custom_fields": {name.removeprefix("custom."): value}} if name.startswith("custom.") else {
-            name: None if value is None else str(value)}
+        value = work.step.value
         try:
-            leads_service.edit(session=session, lead=lead, values=values, actor=_actor(work))
-            work.outcome = f"set {name}"
+            leads_service.edit(session=session, lead=lead, values={work.step.field: None if value is None
+                                                                   else str(value)}, actor=_actor(work))
+            work.outcome = f"set {work.step.field}"
         except DomainError as error:
             work.outcome = f"not set: {error}"[:300]
 
@@ -202,22 +243,23 @@ def set_field(works: list[Work], *, session: Session, moment: datetime) -> None:
 def add_points(works: list[Work], *, session: Session, moment: datetime) -> None:
     """A manual adjustment kept with its reason: the points on the lead's timeline and summed in its custom field
     `journey_points` (conditions read it as custom.journey_points)."""
-    leads = _leads(works, session=session)
+    found = _custom_fields(works, session=session)
+    changed: dict[int, dict] = {}
+    activities = []
     for work in works:
-        lead = leads.get(work.lead_id)
-        if lead is None:
+        fields = changed.get(work.lead_id, found.get(work.lead_id))
+        if fields is None:
             work.outcome = "no points: the lead is gone"
             continue
         points, reason = work.step.points, work.step.reason
-        total = int((lead.custom_fields or {}).get(POINTS_FIELD) or 0) + points
-        lead.custom_fields = {**(lead.custom_fields or {}), POINTS_FIELD: total}
-        lead.updated_at = moment
-        leads_service.add_activity(session=session, lead_id=lead.id, kind="points_added", actor=_actor(work),
-                                   summary=f"{points:+d} points: {reason}",
-                                   data={"points": points, "reason": reason, "journey_id": work.journey_id,
-                                         "step": work.step_id, "total": total})
+        total = int(fields.get(POINTS_FIELD) or 0) + points
+        changed[work.lead_id] = {**fields, POINTS_FIELD: total}
+        activities.append({"lead_id": work.lead_id, "kind": "points_added", "actor": _actor(work),
+                           "summary": f"{points:+d} points: {reason}",
+                           "data": {"points": points, "reason": reason, "journey_id": work.journey_id,
+                                    "step": work.step_id, "total": total}})
         work.outcome = f"{points:+d} points ({reason})"[:300]
-    session.flush()
+    _write_custom(changed, activities, session=session, moment=moment)
 
 
 def change_stage(works: list[Work], *, session: Session, moment: datetime) -> None:

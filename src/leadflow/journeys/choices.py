@@ -1,5 +1,5 @@
-"""What the editor's pickers offer: email templates, segments, call lists, forms, the stages a journey may move a lead to, the events a
-wait can wait for, and the names the drawing shows for the ids a definition holds."""
+"""What the editor's pickers offer: email templates, segments, call lists, forms, the stages a journey may move a
+lead to, the events a wait can wait for, and the names the drawing shows for the ids a definition holds."""
 
 from __future__ import annotations
 

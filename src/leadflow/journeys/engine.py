@@ -18,7 +18,7 @@ from leadflow import clock, db, events, outbox
 from leadflow.journeys import actions, flow
 from leadflow.journeys.definition import Definition
 from leadflow.journeys.models import Journey, JourneyRun, JourneyStep
-from leadflow.journeys.service import definitions
+from leadflow.journeys.service import definitions, insert_steps
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class Chunk:
     moved: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # step id -> runs now there
     ended: dict[tuple[str, str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
     visits: dict[int, dict] = field(default_factory=dict)
+    loops: dict[int, frozenset[str]] = field(default_factory=dict)  # id of a definition -> its steps on a loop
 
 
 def paused_journeys(*, session: Session) -> list[int]:
@@ -87,7 +88,7 @@ def run_chunk(rows: list[Due], *, session: Session, moment: datetime | None = No
         select(JourneyRun.id, JourneyRun.journey_id, JourneyRun.version_id, JourneyRun.lead_id, JourneyRun.status,
                JourneyRun.entered_at, JourneyRun.visits).where(JourneyRun.id.in_({r.run_id for r in rows})))}
     parsed = definitions({run.version_id for run in runs.values()}, session=session)
-    chunk = Chunk()
+    chunk = Chunk(loops={id(d): flow.on_loop(d) for d in parsed.values()})
     live: list[tuple[Due, object, Definition]] = []
     for row in rows:
         run = runs.get(row.run_id)
@@ -126,7 +127,7 @@ def _follow(work: actions.Work, run, definition: Definition, chunk: Chunk, momen
         return
     arrival = decision.next
     visit = 1
-    if arrival.step_id in flow.on_loop(definition):
+    if arrival.step_id in chunk.loops.get(id(definition), ()):
         visits = dict(chunk.visits.get(run.id) or run.visits or {})
         visit = int(visits.get(arrival.step_id, 1 if arrival.step_id == work.step_id else 0)) + 1
         visits[arrival.step_id] = visit
@@ -154,8 +155,7 @@ def _write(chunk: Chunk, *, session: Session, moment: datetime) -> None:
 
         session.execute(update(steps).where(steps.c.id == bindparam("b_id")).values(due_at=bindparam("b_due_at")),
                         chunk.rearmed)
-    if chunk.next_rows:
-        db.insert_ignore_many(session, steps, chunk.next_rows, ["run_id", "step_id", "visit"])
+    insert_steps(chunk.next_rows, session=session)
     runs = JourneyRun.__table__
     for step_id, ids in chunk.moved.items():
         for part in _parts(ids):

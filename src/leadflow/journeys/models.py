@@ -55,7 +55,7 @@ class JourneyRun(Base):
     __tablename__ = "journey_runs"
     __table_args__ = (UniqueConstraint("journey_id", "lead_id", "number"),
                       Index("ix_journey_runs_lead_id_status", "lead_id", "status"),
-                      Index("ix_journey_runs_journey_id_status_step_id", "journey_id", "status", "step_id"))
+                      Index("ix_journey_runs_journey_id_status", "journey_id", "status"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"))
@@ -90,7 +90,7 @@ class JourneyStep(Base):
     visit: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)  # when the run arrived at the step
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    waits_for: Mapped[list | None] = mapped_column(JSON)
+    waits_for: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     timeout_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[str | None] = mapped_column(String(300))

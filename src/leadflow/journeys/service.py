@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from leadflow import clock, db, events, outbox
+from leadflow import clock, events, outbox
 from leadflow.errors import Conflict, FieldError, Invalid, NotFound
 from leadflow.journeys import flow
 from leadflow.journeys.definition import Definition, DefinitionError, parse_definition
@@ -180,15 +180,27 @@ def enrol(journey_id: int, lead_ids: list[int], *, session: Session, source: str
                          "entered_at": moment, "entry": source[:200]})
         started = _insert_runs(rows, session=session)
         arrival = flow.start(definition, moment)
-        db.insert_ignore_many(session, JourneyStep.__table__, [
+        insert_steps([
             {"run_id": run_id, "journey_id": journey_id, "step_id": arrival.step_id, "visit": 1,
              "created_at": moment, "due_at": arrival.due_at, "waits_for": list(arrival.waits_for) or None,
-             "timeout_at": arrival.timeout_at} for run_id in started.values()], ["run_id", "step_id", "visit"])
+             "timeout_at": arrival.timeout_at} for run_id in started.values()], session=session)
         entered += sorted(started)
         for row in rows:
             if row["lead_id"] not in started:
                 refused[row["lead_id"]] = "entered meanwhile"
     return {"entered": entered, "refused": refused}
+
+
+def insert_steps(rows: list[dict], *, session: Session) -> None:
+    """Step rows in one executemany; a (run, step, visit) written before (a retried chunk) is skipped."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(JourneyStep.__table__).on_conflict_do_nothing(index_elements=["run_id", "step_id", "visit"]),
+                    rows)
 
 
 def _insert_runs(rows: list[dict], *, session: Session) -> dict[int, int]:

@@ -52,6 +52,7 @@ STAGE = Stage(
         events.JOURNEY_PASS,
         events.JOURNEY_ENROL,
         events.LEAD_SALES_READY,
+        events.LEAD_UPDATED,
     }),
     lead_tables=(LeadTable("journey_runs", on_merge=OnMerge.KEEP,
                            why="the journeys the lead went through (its step rows and events hang off its runs)"),),

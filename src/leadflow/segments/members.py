@@ -10,7 +10,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import CursorResult, bindparam, delete, select, text, update
+from sqlalchemy import CursorResult, bindparam, delete, null, select, text, update
 from sqlalchemy.orm import Session
 
 from leadflow import outbox
@@ -19,6 +19,7 @@ from leadflow.conditions.syntax import RuleError
 from leadflow.db import begin_write, lock_number
 from leadflow.events import SEGMENT_BUILD, SEGMENT_ENTERED, SEGMENT_LEFT
 from leadflow.leads.models import Lead
+from leadflow.qualification.service import LEAD_CONTEXT_FIELDS
 from leadflow.routing import service as routing_service
 from leadflow.segments import definition
 from leadflow.segments.models import Segment, SegmentMember
@@ -70,17 +71,36 @@ def live_segments(*, session: Session, ids: list[int] | None = None) -> list[Liv
     return found
 
 
+# What a lead's context is made of (qualification's and routing's contexts read these names of a lead or a row).
+_READ = ("id", *LEAD_CONTEXT_FIELDS, "score", "grade", "band", "stage", "predicted_probability", "custom_fields",
+         "company_id", "postal_code", "campaign_id", "last_campaign_id", "queue", "sales_ready_at")
+
+
+def lead_rows(lead_ids: list[int], names: set[str], *, session: Session) -> list:
+    """The leads (not merged away) as rows of just what their contexts read: the JSON of their touches and interests
+    only when a condition reads them (decoding JSON was most of the time a check of a million leads took)."""
+    columns = [getattr(Lead, name) for name in _READ]
+    columns.append(Lead.interests if any(n.startswith("interests.") for n in names) else null().label("interests"))
+    touches = bool({"source", "medium"} & names)
+    columns += [Lead.first_touch if touches else null().label("first_touch"),
+                Lead.last_touch if touches else null().label("last_touch")]
+    return list(session.execute(select(*columns).where(Lead.id.in_(lead_ids), Lead.merged_into_id.is_(None))))
+
+
+def contexts(lead_ids: list[int], names: set[str], *, session: Session) -> dict[int, dict]:
+    """Each lead's context in the segment scope (routing's), for the names given."""
+    rows = lead_rows(lead_ids, names, session=session)
+    return routing_service.lead_contexts(rows, names, session=session) if rows else {}
+
+
 def _matches(segments: list[Live], lead_ids: list[int], *, session: Session) -> set[tuple[int, int]]:
     """(segment id, lead id) for every segment each lead (not merged away) matches now."""
-    leads = list(session.scalars(select(Lead).where(Lead.id.in_(lead_ids), Lead.merged_into_id.is_(None))))
-    if not leads or not segments:
+    if not segments:
         return set()
     names = set().union(*(s.condition.names for s in segments))
-    contexts = routing_service.lead_contexts(leads, names, session=session)
     found = set()
-    for lead in leads:
-        context = contexts[lead.id]
-        found.update((s.id, lead.id) for s in segments if s.condition.check(context))
+    for lead_id, context in contexts(lead_ids, names, session=session).items():
+        found.update((s.id, lead_id) for s in segments if s.condition.check(context))
     return found
 
 

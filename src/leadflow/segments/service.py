@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from leadflow.clock import now
 from leadflow.errors import Invalid, NotFound
 from leadflow.leads.models import Lead
-from leadflow.routing import service as routing_service
 from leadflow.segments import definition, members
 from leadflow.segments.models import Segment
 
@@ -100,8 +99,9 @@ def preview(leads: Select, condition: str, *, session: Session, look: int = PREV
     """How many of the newest `look` leads of `leads` (a select of Lead the actor sees) match the condition now, and
     the first few; nothing is saved. RuleError when it does not parse."""
     compiled = definition.compiled(condition)
-    rows = list(session.scalars(leads.order_by(Lead.id.desc()).limit(look)))
-    contexts = routing_service.lead_contexts(rows, set(compiled.names), session=session) if rows else {}
-    matched = [lead for lead in rows if compiled.check(contexts[lead.id])]
-    return {"matched": len(matched), "looked_at": len(rows), "complete": len(rows) < look,
-            "sample": matched[:sample]}
+    ids = list(session.scalars(leads.with_only_columns(Lead.id).order_by(Lead.id.desc()).limit(look)))
+    found = members.contexts(ids, set(compiled.names), session=session) if ids else {}
+    matched = [lead_id for lead_id in ids if lead_id in found and compiled.check(found[lead_id])]
+    shown = {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(matched[:sample])))}
+    return {"matched": len(matched), "looked_at": len(ids), "complete": len(ids) < look,
+            "sample": [shown[i] for i in matched[:sample] if i in shown]}

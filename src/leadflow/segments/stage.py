@@ -49,7 +49,6 @@ STAGE = Stage(
         events.SEGMENT_BUILD,
     }),
     unhandled={
-        events.SEGMENT_ENTERED: "journeys (segment entries) subscribe when they exist (issue 14)",
         events.SEGMENT_LEFT: "journeys and email audiences subscribe when they exist (issue 14)",
     },
     # Kept at the merge so that segments' own check on leads.merged removes the merged lead's rows: each removal

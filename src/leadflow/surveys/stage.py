@@ -29,9 +29,6 @@ STAGE = Stage(
     publishes=frozenset({
         events.SURVEY_SUBMITTED,
     }),
-    unhandled={
-        events.SURVEY_SUBMITTED: "journeys (wait until / branch on a survey) and segments subscribe (issue 14)",
-    },
     lead_tables=(
         LeadTable("survey_responses", on_merge=OnMerge.MOVE, why="what the person answered: the survivor's now"),
         LeadTable("survey_submissions", on_merge=OnMerge.KEEP, why="each post as it came in, with the lead it named"),

@@ -132,3 +132,35 @@ def test_the_webhook_needs_a_key_or_its_token_and_a_body(client, auth):
     assert client.post("/api/v1/email/bounces?token=wrong", content="x").status_code == 401
     empty = client.post("/api/v1/email/bounces", headers=auth, content=" ")
     assert empty.status_code == 422 and empty.json()
+
+
+def test_the_bounce_mailbox_is_read_by_the_worker_each_report_kept_then_deleted(client, auth, session, factory, smtp,
+                                                                               monkeypatch):
+    from leadflow import events, outbox, worker
+    from leadflow.settings import get_settings
+    from tests.integration.email import imap
+
+    _, lead_id, message_id, address = _sent(client, auth, session, factory, smtp)
+    box = imap.Mailbox([reports.dsn(address, message_id), "From: someone\nSubject: hello\n\nnot a bounce\n"],
+                       user="bounces", password="s3cret-from-env")
+    server, port = imap.serve(box)
+    try:
+        monkeypatch.setenv("LEADFLOW_EMAIL_IMAP_PASSWORD", "s3cret-from-env")
+        monkeypatch.setenv("LEADFLOW_EMAIL_IMAP_PORT", str(port))
+        get_settings.cache_clear()
+        assert client.put("/api/v1/email/settings", headers=auth, json={
+            "bounce_imap_host": "127.0.0.1", "bounce_imap_user": "bounces"}).status_code == 200
+        assert "password" not in client.get("/api/v1/email/settings", headers=auth).text
+        with factory() as own:
+            outbox.publish(own, events.EMAIL_BOUNCES, {}, key="test-read")
+            own.commit()
+        worker.drain(factory)
+        assert box.logins == [("bounces", "s3cret-from-env")]
+        assert box.messages == [None, None]  # both read and deleted
+        assert message(client, auth, message_id)["status"] == "bounced"
+        kept = session.scalars(select(EmailBounce).order_by(EmailBounce.id)).all()
+        assert [(b.source, b.kind) for b in kept] == [("mailbox", "hard"), ("mailbox", "unknown")]
+        assert kept[1].outcome == "no bounced address found in it"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -39,7 +39,8 @@ def test_the_frequency_cap_skips_what_is_over_it(client, auth, session, factory,
     first = queue(client, auth, lead_id, template_id, key="a")
     send_pass(factory)
     at(NOON + timedelta(days=1))
-    second, third = queue(client, auth, lead_id, template_id, key="b"), queue(client, auth, lead_id, template_id, key="c")
+    second = queue(client, auth, lead_id, template_id, key="b")
+    third = queue(client, auth, lead_id, template_id, key="c")
     send_pass(factory)
     statuses = [message(client, auth, m)["status"] for m in (first, second, third)]
     assert statuses == ["sent", "sent", "skipped"]

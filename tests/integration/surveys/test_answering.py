@@ -122,7 +122,8 @@ def test_a_forged_or_altered_link_is_not_found(client, auth, session):
     survey = make_survey(client, auth)
     path = link(client, auth, survey["id"], lead_id)
     token = path.rsplit("/", 1)[1]
-    altered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    # a character of the claims changed (the signature's last character may carry padding bits only)
+    altered = token[:2] + ("x" if token[2] != "x" else "y") + token[3:]
     from leadflow.surveys import links
 
     foreign = links.survey_token("another-installation-" + "z" * 40, survey["id"], lead_id)

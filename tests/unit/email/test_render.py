@@ -10,7 +10,8 @@ from leadflow.email import render
 from leadflow.errors import Invalid
 
 BODY = """<mjml><mj-body><mj-section><mj-column>
-<mj-text>Hello {{ first_name | default("there") }}{% if custom.score > 50 %}, VIP{% endif %}. {{ nothing.at.all }}</mj-text>
+<mj-text>Hello {{ first_name | default("there") }}{% if custom.score > 50 %}, VIP{% endif %}.
+{{ nothing.at.all }}</mj-text>
 <mj-button href="https://example.com/a?b=1&amp;c=2">Go</mj-button>
 <mj-text><a href="{{ unsubscribe_url }}">Unsubscribe</a></mj-text>
 </mj-column></mj-section></mj-body></mjml>"""
