@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from leadflow import events
 from leadflow.journeys import models
-from leadflow.stage import LeadTable, OnMerge, Stage
+from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
+
+
+def routers() -> list[Routes]:
+    from leadflow.journeys import api, editor_views, simulate_views, views
+
+    return [Routes(api.router), Routes(views.router), Routes(editor_views.router), Routes(simulate_views.router)]
+
+
+def commands() -> list[Command]:
+    from leadflow.journeys import cli
+
+    return [Command("journeys", cli.app, group=True)]
+
 
 
 def handlers() -> dict:
@@ -23,6 +36,9 @@ STAGE = Stage(
     name="journeys",
     models=models,
     owns="nurture journeys: versions of steps, entry triggers, the leads in them and their durable step timers",
+    routers=routers,
+    navigation=(NavEntry("Journeys", "/journeys", "journeys:read", order=52),),
+    commands=commands,
     handlers=handlers,
     schedules=schedules,
     subscribes=frozenset({
@@ -40,4 +56,5 @@ STAGE = Stage(
     }),
     lead_tables=(LeadTable("journey_runs", on_merge=OnMerge.KEEP,
                            why="the journeys the lead went through (its step rows and events hang off its runs)"),),
+    template_package="leadflow.journeys",
 )

@@ -53,6 +53,8 @@ PERMISSIONS: dict[str, str] = {
     "surveys:manage": "create and edit surveys, see their responses, make a lead's signed survey link",
     "email:read": "see marketing email templates, the message log and why a message was not sent",
     "email:manage": "edit email templates, send tests, change the email settings, suppress addresses, requeue",
+    "journeys:read": "see nurture journeys, their steps and how many leads are at each step",
+    "journeys:manage": "edit, simulate, publish, pause and resume nurture journeys and enrol leads in them",
 }
 
 _READ = {"leads:read", "companies:read", "campaigns:read"}
@@ -65,12 +67,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                   "call_lists:manage", "qualification:rule", "scoring:rules",
                                   "routing:rules", "followup:scorecard", "pipeline:read", "analytics:read",
                                   "analytics:settings", "analytics:digest", "segments:read", "segments:manage",
-                                  "surveys:manage"}),
+                                  "surveys:manage", "journeys:read", "journeys:manage"}),
     SALES_MANAGER: frozenset(_WORK | {"leads:assign", "leads:merge", "leads:export", "call_lists:read",
                                       "call_lists:manage", "qualification:rule", "routing:rules",
                                       "followup:work", "followup:scorecard", "followup:policies",
                                       "pipeline:read", "pipeline:write", "pipeline:settings", "analytics:read",
-                                      "analytics:digest", "segments:read"}),
+                                      "analytics:digest", "segments:read", "journeys:read"}),
     SALES_REP: frozenset(_WORK | {"leads:merge", "followup:work", "followup:scorecard", "pipeline:read",
                                   "pipeline:write", "analytics:read", "segments:read"}),
     TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
@@ -112,6 +114,8 @@ SCOPES: dict[str, frozenset[str]] = {
     "segments:write": frozenset({"segments:read", "segments:manage"}),
     "email:read": frozenset({"email:read"}),
     "email:manage": frozenset({"email:read", "email:manage"}),
+    "journeys:read": frozenset({"journeys:read"}),
+    "journeys:manage": frozenset({"journeys:read", "journeys:manage"}),
 }
 
 

@@ -1,0 +1,88 @@
+"""The journey editor in Chromium, by keyboard: a step added after the first one (its type chosen, its form filled
+and sent without a mouse), a bad value shown by its field, the flow drawn with its branch's ways side by side;
+screenshots at desktop and tablet width, neither wider than the screen; the simulator's run drawn on the same flow."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot, sign_in
+from tests.integration.journeys.journeys import brochure
+
+pytestmark = pytest.mark.browser
+
+FITS = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+
+
+def _journey(site, name: str) -> int:
+    r = httpx.post(site.base + "/api/v1/journeys", headers=site.auth, timeout=60,
+                   json={"name": name, "definition": brochure()})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_a_step_is_added_and_edited_by_keyboard_and_the_flow_fits_desktop_and_tablet(page, site, console):
+    journey_id = _journey(site, "Brochure follow-up (browser)")
+    sign_in(page, site.marketing)
+    page.goto(f"/journeys/{journey_id}")
+    expect(page.get_by_role("heading", name="Brochure follow-up (browser)")).to_be_visible()
+    ways = page.get_by_role("group", name="Ways out of Branch")
+    expect(ways.locator("section.way")).to_have_count(5)
+    top = [ways.locator("section.way").nth(i).bounding_box()["y"] for i in range(5)]
+    assert max(top) - min(top) < 2  # side by side, not one under another
+
+    page.get_by_role("link", name="Add a step after Wait (wait7)").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Add a step after wait7")).to_be_visible()
+    page.get_by_role("link", name="Add points").focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("Points").focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("lots")
+    page.keyboard.press("Tab")
+    page.keyboard.type("asked for the brochure")
+    page.keyboard.press("Enter")
+    expect(page.locator("#error-points")).to_have_text("'lots' is not a whole number")
+    page.get_by_label("Points").focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("15")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/journeys/{journey_id}#step-points1")
+    expect(page.locator("#step-points1")).to_contain_text("15 points: asked for the brochure")
+    flow = page.locator(".flow-column").first
+    ids = flow.locator(":scope > li > article.step").evaluate_all("els => els.map(e => e.id)")
+    assert ids[:3] == ["step-wait7", "step-points1", "step-survey"]
+
+    page.get_by_role("link", name="Edit Wait (wait7)").focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("How long").fill("P5D")
+    page.get_by_label("How long").press("Enter")
+    expect(page.locator("#step-wait7")).to_contain_text("5 days")
+    assert page.evaluate(FITS)
+    screenshot(page, "journeys-flow-desktop.png", full_page=True)
+
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.reload()
+    assert page.evaluate(FITS), "the page is wider than a tablet's screen"
+    expect(page.locator("#step-route")).to_be_visible()
+    screenshot(page, "journeys-flow-tablet.png", full_page=True)
+    assert console.take() == []
+
+
+def test_the_simulator_draws_its_counts_on_the_flow(page, site, console):
+    journey_id = _journey(site, "Brochure follow-up (simulated)")
+    sign_in(page, site.marketing)
+    page.goto(f"/journeys/{journey_id}/simulate")
+    page.get_by_label("How many").fill("60")
+    page.get_by_label("Seed").fill("3")
+    page.get_by_label("Seed").press("Enter")
+    expect(page.get_by_role("heading", name="60 sample leads through the draft (version 1)")).to_be_visible()
+    expect(page.locator("#step-wait7 .counts")).to_have_text("60 reached")
+    went = page.locator("#step-route ~ .ways .went").all_inner_texts()
+    reached = int(page.locator("#step-route .counts").inner_text().split()[0])
+    assert 0 < reached <= 60 and sum(int(text.split()[0]) for text in went) == reached
+    expect(page.locator(".paths > li").first).to_contain_text("waited")
+    screenshot(page, "journeys-simulator.png", full_page=True)
+    assert console.take() == []
