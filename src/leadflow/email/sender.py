@@ -24,6 +24,8 @@ from leadflow.email import settings_service as email_settings
 from leadflow.email.models import EmailMessage, EmailSuppression, EmailTemplate
 from leadflow.leads.models import Consent, Lead
 from leadflow.settings import Settings
+from leadflow.surveys import links as surveys_links
+from leadflow.surveys import queries as surveys_queries
 from leadflow.tracking import email_service as tracking_links
 
 log = logging.getLogger(__name__)
@@ -165,6 +167,15 @@ def prepare(messages: list[EmailMessage], settings: Settings, *, session: Sessio
     templates = {t.id: t for t in session.scalars(select(EmailTemplate).where(
         EmailTemplate.id.in_({m.template_id for m in messages})))}
     variants = sends_queries.variant_overrides(messages, session=session)  # A/B tests' own subjects, offers
+    surveys = surveys_queries.ids_by_key(session=session)
+
+    def survey_link(message):
+        def link(key: str) -> str:  # `{{ survey_link("brochure-followup") }}`: signed for this lead and message
+            if key not in surveys:
+                raise LookupError(f"no survey has the key {key!r}")
+            return surveys_links.survey_url(settings, surveys[key], message.lead_id, message.id, secret_key=secret)
+        return link
+
     outgoing, changes = [], []
     for message in messages:
         recipient = recipients.get(message.lead_id)
@@ -185,6 +196,7 @@ def prepare(messages: list[EmailMessage], settings: Settings, *, session: Sessio
         unsubscribe = links.unsubscribe_url(settings.base_url, secret, message.id, message.lead_id)
         context = variants.context(message, render.context_of(profiles.get(message.lead_id, {}),
                                                               unsubscribe_url=unsubscribe, preferences_url=unsubscribe))
+        context["survey_link"] = survey_link(message)
         claims = {"message_id": str(message.id)}
         try:
             rendered = render.render(

@@ -110,6 +110,7 @@ def preview(template, *, lead: dict | None = None, base_url: str = "") -> render
     """The email as a lead (or the sample person) would get it; links are not made tracking links."""
     context = render.context_of(lead or render.SAMPLE, unsubscribe_url=f"{base_url.rstrip('/')}/u/preview",
                                 preferences_url=f"{base_url.rstrip('/')}/u/preview")
+    context["survey_link"] = lambda key: f"{base_url.rstrip('/')}/s/preview-{key}"  # no lead: no signed link
     try:
         return render.render(template, context)
     except render.RenderFailed as exc:

@@ -17,7 +17,7 @@ EMAIL_SUBJECT = "{{ first_name | default(\"Hello\") }}, was the brochure useful?
 EMAIL_BODY = """<mjml><mj-body><mj-section><mj-column>
 <mj-text>Hello {{ first_name | default("there") }},</mj-text>
 <mj-text>A week ago you asked for our brochure. Three short questions tell us how we can help you next.</mj-text>
-<mj-button href="{{ survey_url }}">Answer the survey</mj-button>
+<mj-button href="{{ survey_link('brochure-followup') }}">Answer the survey</mj-button>
 <mj-text font-size="12px"><a href="{{ unsubscribe_url }}">Unsubscribe</a></mj-text>
 </mj-column></mj-section></mj-body></mjml>"""
 

@@ -97,3 +97,8 @@ def choices(*, session: Session) -> list[tuple[int, str]]:
     """(id, name) of the active surveys, for other stages' pickers (a journey's email with a survey link)."""
     return [(i, name) for i, name in session.execute(select(Survey.id, Survey.name).where(Survey.active)
                                                        .order_by(Survey.name, Survey.id))]
+
+
+def ids_by_key(*, session: Session) -> dict[str, int]:
+    """Every survey's key -> its id (email templates link a survey by its key: `survey_link("brochure-followup")`)."""
+    return dict(session.execute(select(Survey.key, Survey.id)).all())
