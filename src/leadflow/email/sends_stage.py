@@ -4,9 +4,8 @@ worker handler of email.campaign_send and the navigation entry. Kept apart so th
 from __future__ import annotations
 
 from leadflow import events
-from leadflow.stage import NavEntry, Routes
+from leadflow.stage import Routes
 
-NAVIGATION = (NavEntry("Email sends", "/email/sends", "email:read", order=58),)
 SUBSCRIBES = frozenset({events.EMAIL_CAMPAIGN_SEND})
 
 

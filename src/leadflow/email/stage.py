@@ -39,8 +39,8 @@ STAGE = Stage(
     owns="marketing email: templates, messages and their sending, bounces, unsubscribes and preferences, one-off "
          "sends and A/B tests",
     routers=routers,
-    navigation=(NavEntry("Emails", "/email/messages", "email:read", order=57),
-                NavEntry("Email", "/settings/email", "email:manage", order=107), *sends_stage.NAVIGATION),
+    navigation=(NavEntry("Email", "/email/sends", "email:read", order=57),
+                NavEntry("Email settings", "/settings/email", "email:manage", order=107)),
     commands=commands,
     handlers=handlers,
     schedules=schedules,
