@@ -164,3 +164,20 @@ def test_the_bounce_mailbox_is_read_by_the_worker_each_report_kept_then_deleted(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_unsubscribe_link_of_a_lead_merged_since_unsubscribes_the_lead_it_lives_on_in(client, auth, session,
+                                                                                         factory, smtp):
+    template_id, merged_id, _, address = _sent(client, auth, session, factory, smtp, purpose="newsletter")
+    link = re.fullmatch(r"<http://testserver(/u/[^>]+)>", smtp.messages[0][1]["List-Unsubscribe"]).group(1)
+    survivor_id = lead(session, email=address)
+    session.commit()
+    merged = client.post(f"/api/v1/leads/{survivor_id}/merge", headers=auth, json={"other_id": merged_id})
+    assert merged.status_code == 201, merged.text
+    response = client.post(link, content="List-Unsubscribe=One-Click",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200 and "unsubscribed from newsletter" in response.text
+    later = queue(client, auth, survivor_id, template_id, key="after-merge")
+    send_pass(factory)
+    assert message(client, auth, later)["reason"] == "the lead withdrew consent for newsletter"
+    assert re.search(r'value="newsletter"\s*>', client.get(link).text)  # the centre shows the survivor's choice
