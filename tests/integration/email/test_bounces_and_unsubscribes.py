@@ -130,6 +130,7 @@ def test_providers_json_is_read(client, auth, session, factory, smtp):
 def test_the_webhook_needs_a_key_or_its_token_and_a_body(client, auth):
     assert client.post("/api/v1/email/bounces", content="x").status_code == 401
     assert client.post("/api/v1/email/bounces?token=wrong", content="x").status_code == 401
+    assert client.post("/api/v1/email/bounces", params={"token": "\u00e9t\u00e9"}, content="x").status_code == 401
     empty = client.post("/api/v1/email/bounces", headers=auth, content=" ")
     assert empty.status_code == 422 and empty.json()
 
