@@ -105,6 +105,21 @@ def check(*, subject: str, preheader: str, body_mjml: str) -> None:
         raise Invalid.one("body_mjml", f"line {exc.lineno} of the compiled layout: {exc.message}") from exc
 
 
+def trial(*, subject: str, preheader: str, body_mjml: str, context: dict) -> None:
+    """Each part personalised once for the sample person (check() first): an expression that fails whatever the
+    lead (`{{ 1/0 }}`, something the sandbox refuses) is an Invalid naming its field at save, not every message of
+    a send failing later."""
+    problems: list[FieldError] = []
+    for name, environment, source in (("subject", _TEXT_ENV, subject), ("preheader", _TEXT_ENV, preheader),
+                                      ("body_mjml", _ENV, body_mjml)):
+        try:
+            environment.from_string(source).render(context)
+        except Exception as exc:  # noqa: BLE001 - whatever would make a message fail
+            problems.append(FieldError(name, f"cannot be personalised: {type(exc).__name__}: {exc}"[:300]))
+    if problems:
+        raise Invalid(problems)
+
+
 def names_used(source: str) -> set[str]:
     """The top-level names a template reads (for the editor's list of personalisation fields)."""
     try:

@@ -26,6 +26,22 @@ def test_a_template_that_does_not_compile_is_a_422_naming_the_field_and_line(cli
     assert missing.status_code == 422 and {"subject", "body_mjml"} <= set(_errors(missing))
 
 
+def test_a_template_that_fails_for_every_lead_is_refused_at_save_not_when_a_send_goes_out(client, factory):
+    marketing = person(factory, "marketing")
+    bad = client.post("/api/v1/email/templates", headers=marketing.headers, json={
+        "name": "Divides", "subject": "{{ 1 / 0 }}", "body_mjml": "<mjml><mj-body>{{ 10 // 0 }}</mj-body></mjml>"})
+    assert bad.status_code == 422
+    assert {"subject", "body_mjml"} <= set(_errors(bad)) and "ZeroDivisionError" in _errors(bad)["subject"]
+    good = client.post("/api/v1/email/templates", headers=marketing.headers, json={
+        "name": "Fine", "subject": "Hi {{ first_name | default('there') }} {{ custom.seats + 1 }}", "body_mjml": BODY})
+    assert good.status_code == 201, good.text
+    changed = client.patch(f"/api/v1/email/templates/{good.json()['id']}", headers=marketing.headers,
+                           json={"subject": "{{ 1 / 0 }}"})
+    assert changed.status_code == 422 and "subject" in _errors(changed)
+    kept = client.get(f"/api/v1/email/templates/{good.json()['id']}", headers=marketing.headers).json()
+    assert kept["version"] == 1 and kept["subject"].startswith("Hi ")
+
+
 def test_marketing_edits_a_template_each_change_a_new_version_and_a_rep_cannot(client, factory):
     marketing, rep = person(factory, "marketing"), person(factory, "sales_rep")
     manager = person(factory, "sales_manager")
