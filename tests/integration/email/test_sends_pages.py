@@ -57,6 +57,7 @@ def test_a_marketer_makes_a_test_and_a_send_from_the_pages_and_reads_the_results
     assert results.status_code == 200
     assert 'id="send-results"' in results.text and 'id="verdict"' in results.text
     assert "no winner yet" in results.text.lower()
+    assert re.search(r"10 % held out\. +Sent from", results.text)  # two sentences, not "held out.Sent"
     data = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', results.text, re.S).group(1))
     assert "A" in json.dumps(data) and "hold-out" in json.dumps(data)
     assert re.search(r'<tr data-variant="hold-out">.*?<td class="num">(\d+)</td>', results.text, re.S)
