@@ -184,7 +184,7 @@ def message_log(request: Request, session: DbSession, actor: PageActor, status: 
     return render(request, "email/messages.html", {
         "rows": rows, "names": names, "statuses": STATUSES, "status": status, "template_id": template,
         "templates": queries.template_choices(session=session),
-        "counts": queries.status_counts(session=session, template_id=template),
+        "counts": queries.status_counts(session=session, template_id=template, lead_ids=visible),
         "next_before": rows[-1][0].id if len(rows) == 100 else None})
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.integration.email.conftest import BODY, NOON, at, lead, queue, send_pass
-from tests.integration.people.factories import person
+from tests.integration.people.factories import person, team
 from tests.integration.people.pages import form_token, sign_in
 
 
@@ -112,6 +112,14 @@ def test_the_message_log_and_the_lead_panel_show_why_a_message_was_not_sent(clie
     assert 'hx-get="/leads/%d/emails"' % fine in client.get(f"/leads/{fine}").text
     api = client.get(f"/api/v1/email/messages?lead_id={blocked}", headers=marketing.headers).json()
     assert [m["reason"] for m in api] == ["the lead is marked do not contact"]
+
+    client.cookies.clear()  # a manager sees neither these leads' messages nor how many there are by status
+    manager = person(factory, "sales_manager", team=team(factory, "Mail North"))
+    sign_in(client, manager.email)
+    log = client.get("/email/messages")
+    assert log.status_code == 200 and "status-sent" not in log.text
+    assert re.search(r'<option value="skipped"[^>]*>skipped \(0\)', log.text)
+    assert re.search(r'<option value="sent"[^>]*>sent \(0\)', log.text)
 
 
 def test_the_settings_page_saves_quiet_hours_and_names_a_wrong_value(client, factory):
