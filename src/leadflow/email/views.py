@@ -175,8 +175,8 @@ def message_log(request: Request, session: DbSession, actor: PageActor, status: 
                 template_id: str | None = None, before: str | None = None):
     actor.require("email:read")
     status = status if status in STATUSES else None
-    template = int(template_id) if template_id and template_id.isdigit() else None
-    cursor = int(before) if before and before.isdigit() else None
+    template = int(template_id) if template_id and template_id.isdecimal() else None
+    cursor = int(before) if before and before.isdecimal() else None
     visible = None if leads_queries.sees_all(actor) else leads_queries.visible_ids(actor)
     rows = queries.message_log(session=session, status=status, template_id=template, lead_ids=visible,
                                before=cursor, limit=100)
