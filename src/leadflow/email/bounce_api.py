@@ -30,7 +30,7 @@ def receive_bounce(request: Request, session: DbSession, body: RawBody,
                    token: Annotated[str | None, Query(max_length=100)] = None):
     """Read a bounce or complaint: a hard bounce suppresses the address and marks its message bounced; a complaint
     suppresses it and unsubscribes its lead from everything. Answers what was found."""
-    if token is None or not hmac.compare_digest(token, webhook_token(request.app.state.secret_key)):
+    if token is None or not hmac.compare_digest(token.encode(), webhook_token(request.app.state.secret_key).encode()):
         if token is not None:
             raise Unauthorized("the bounce webhook's token is not this installation's")
         api_actor(request).require("email:manage")

@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from leadflow.email import links, preferences
 from leadflow.email.models import EmailMessage
+from leadflow.tracking import service as tracking_service
 from leadflow.http import DbSession, PublicClient, WritingSession, retry_races
 from leadflow.web.pages import PostedLists, mark_page, render
 
@@ -25,6 +26,9 @@ def _subject(request: Request, token: str, session) -> tuple[int, int, str | Non
     message = session.get(EmailMessage, message_id)
     if message is None or message.lead_id != lead_id:
         return None
+    # The message stays on the lead it went to when that lead is merged into another; the person's choice is the
+    # survivor's (else the survivor, same address, would go on being mailed: the merged lead is never mailed again).
+    lead_id = tracking_service.surviving_leads({lead_id}, session=session).get(lead_id, lead_id)
     return message_id, lead_id, message.purpose
 
 

@@ -64,10 +64,13 @@ def message_log(*, session: Session, status: str | None = None, template_id: int
     return [tuple(row) for row in session.execute(query)]
 
 
-def status_counts(*, session: Session, template_id: int | None = None) -> dict[str, int]:
+def status_counts(*, session: Session, template_id: int | None = None, lead_ids=None) -> dict[str, int]:
+    """Messages by status; `lead_ids`: a select of the lead ids the reader may see (None: every lead)."""
     query = select(EmailMessage.status, func.count()).group_by(EmailMessage.status)
     if template_id:
         query = query.where(EmailMessage.template_id == template_id)
+    if lead_ids is not None:
+        query = query.where(EmailMessage.lead_id.in_(lead_ids))
     return dict(session.execute(query).all())
 
 

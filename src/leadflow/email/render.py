@@ -11,7 +11,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from mjml import mjml_to_html
 
 from leadflow.errors import FieldError, Invalid
@@ -44,8 +44,28 @@ class _Quiet(ChainableUndefined):
     __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pos__ = __neg__ = __pow__ = __rpow__ = _itself
 
 
-_ENV = SandboxedEnvironment(autoescape=True, undefined=_Quiet, trim_blocks=True, lstrip_blocks=True)
-_TEXT_ENV = SandboxedEnvironment(autoescape=False, undefined=_Quiet)
+MAX_MADE = 100_000  # the longest text (or list) a template may make by `*`, the largest exponent of `**`
+
+
+class _Bounded(SandboxedEnvironment):
+    """Jinja's sandbox bounds range() but not `'x' * 10**9` or `9**9**9`: one such expression in a template would
+    hold a worker (and the preview) for minutes or take gigabytes, for every message. Those are refused."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int | float) and (
+                abs(right) > 100 or isinstance(left, int) and left.bit_length() * abs(right) > 100_000):
+            raise SecurityError(f"an exponent of {right} is too large")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) and len(seq) * times > MAX_MADE:
+                    raise SecurityError(f"that would make more than {MAX_MADE:,} characters")
+        return super().call_binop(context, operator, left, right)
+
+
+_ENV = _Bounded(autoescape=True, undefined=_Quiet, trim_blocks=True, lstrip_blocks=True)
+_TEXT_ENV = _Bounded(autoescape=False, undefined=_Quiet)
 
 
 class RenderFailed(Exception):
@@ -103,6 +123,21 @@ def check(*, subject: str, preheader: str, body_mjml: str) -> None:
         _ENV.from_string(compiled)
     except TemplateSyntaxError as exc:
         raise Invalid.one("body_mjml", f"line {exc.lineno} of the compiled layout: {exc.message}") from exc
+
+
+def trial(*, subject: str, preheader: str, body_mjml: str, context: dict) -> None:
+    """Each part personalised once for the sample person (check() first): an expression that fails whatever the
+    lead (`{{ 1/0 }}`, something the sandbox refuses) is an Invalid naming its field at save, not every message of
+    a send failing later."""
+    problems: list[FieldError] = []
+    for name, environment, source in (("subject", _TEXT_ENV, subject), ("preheader", _TEXT_ENV, preheader),
+                                      ("body_mjml", _ENV, body_mjml)):
+        try:
+            environment.from_string(source).render(context)
+        except Exception as exc:  # noqa: BLE001 - whatever would make a message fail
+            problems.append(FieldError(name, f"cannot be personalised: {type(exc).__name__}: {exc}"[:300]))
+    if problems:
+        raise Invalid(problems)
 
 
 def names_used(source: str) -> set[str]:

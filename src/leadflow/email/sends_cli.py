@@ -124,14 +124,14 @@ def experiment(name: Annotated[str, typer.Option(help="the test's name")],
     variants = []
     for item in variant:
         key, _, template_id = item.partition("=")
-        if not template_id.strip().isdigit():
+        if not template_id.strip().isdecimal():
             typer.echo(f"variant: {item!r} is not KEY=TEMPLATE_ID", err=True)
             raise typer.Exit(1)
         variants.append({"key": key.strip(), "template_id": int(template_id)})
     shares = None
     if split:
         parts = [p.strip() for p in split.split(",")]
-        if len(parts) != len(variants) or not all(p.isdigit() for p in parts):
+        if len(parts) != len(variants) or not all(p.isdecimal() for p in parts):
             typer.echo("split: one whole percent per variant, in their order (50,50)", err=True)
             raise typer.Exit(1)
         shares = {v["key"]: int(p) for v, p in zip(variants, parts, strict=True)}

@@ -52,7 +52,7 @@ def sends_page(request: Request, actor: PageActor, session: DbSession):
 
 def _choice(value: str, kinds: tuple[str, str]) -> tuple[int | None, int | None]:
     kind, _, ident = (value or "").partition(":")
-    if kind not in kinds or not ident.isdigit():
+    if kind not in kinds or not ident.isdecimal():
         return None, None
     return (int(ident), None) if kind == kinds[0] else (None, int(ident))
 
@@ -78,7 +78,7 @@ async def create_send(request: Request, actor: PageActor, session: DbSession):
         except ValueError:
             errors["scheduled_at"] = "Give a date and time (UTC), or leave it empty to send now."
     window = values["window_days"] or "14"
-    if not window.isdigit():
+    if not window.isdecimal():
         errors["window_days"] = "A whole number of days from 1 to 365."
     if not errors:
         try:
@@ -159,20 +159,20 @@ async def create_experiment(request: Request, actor: PageActor, session: DbSessi
         key, template = values.get(f"key_{i}", ""), values.get(f"template_{i}", "")
         if not key and not template:
             continue
-        if not template.isdigit():
+        if not template.isdecimal():
             errors[f"template_{i}"] = "Choose the variant's template."
             continue
         share = values.get(f"share_{i}", "")
-        if share and not share.isdigit():
+        if share and not share.isdecimal():
             errors[f"share_{i}"] = "A whole percent."
         variants.append({"key": key, "template_id": int(template), "subject": values.get(f"subject_{i}"),
                          "offer": values.get(f"offer_{i}")})
-        split[key] = int(share) if share.isdigit() else None
+        split[key] = int(share) if share.isdecimal() else None
     numbers = {}
     for name in ("holdout_pct", "window_days"):
-        if not values.get(name, "0").isdigit():
+        if not values.get(name, "0").isdecimal():
             errors[name] = "A whole number."
-        numbers[name] = int(values.get(name) or 0) if values.get(name, "0").isdigit() else 0
+        numbers[name] = int(values.get(name) or 0) if values.get(name, "0").isdecimal() else 0
     if not errors:
         shares = None if all(v is None for v in split.values()) else {k: v or 0 for k, v in split.items()}
         try:

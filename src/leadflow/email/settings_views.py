@@ -37,7 +37,7 @@ def _number(text: str, field: str) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isdecimal():
         raise Invalid.one(field, "a whole number (or empty)")
     return int(text)
 

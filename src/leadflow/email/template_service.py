@@ -69,6 +69,7 @@ def create(values: dict, *, session: Session, user_id: int | None) -> EmailTempl
     clean.setdefault("purpose", "marketing")
     clean.setdefault("preheader", "")
     render.check(subject=clean["subject"], preheader=clean["preheader"], body_mjml=clean["body_mjml"])
+    _trial(clean)
     template = EmailTemplate(**clean, version=1, created_at=now(), updated_at=now(), updated_by=user_id)
     try:
         with session.begin_nested():
@@ -83,6 +84,7 @@ def update(template: EmailTemplate, values: dict, *, session: Session, user_id: 
     clean = _clean(values, partial=True)
     merged = {name: clean.get(name, getattr(template, name)) for name in FIELDS}
     render.check(subject=merged["subject"], preheader=merged["preheader"] or "", body_mjml=merged["body_mjml"])
+    _trial(merged)
     changed = {k: v for k, v in clean.items() if getattr(template, k) != v}
     if not changed:
         return template
@@ -96,6 +98,13 @@ def update(template: EmailTemplate, values: dict, *, session: Session, user_id: 
     except IntegrityError as exc:
         raise Conflict(f"an email template named {merged['name']!r} exists already") from exc
     return template
+
+
+def _trial(values: dict) -> None:
+    context = render.context_of(render.SAMPLE, unsubscribe_url="/u/preview", preferences_url="/u/preview")
+    context["survey_link"] = lambda key: f"/s/preview-{key}"
+    render.trial(subject=values["subject"], preheader=values["preheader"] or "", body_mjml=values["body_mjml"],
+                 context=context)
 
 
 def delete(template: EmailTemplate, *, session: Session) -> None:

@@ -175,8 +175,8 @@ def message_log(request: Request, session: DbSession, actor: PageActor, status: 
                 template_id: str | None = None, before: str | None = None):
     actor.require("email:read")
     status = status if status in STATUSES else None
-    template = int(template_id) if template_id and template_id.isdigit() else None
-    cursor = int(before) if before and before.isdigit() else None
+    template = int(template_id) if template_id and template_id.isdecimal() else None
+    cursor = int(before) if before and before.isdecimal() else None
     visible = None if leads_queries.sees_all(actor) else leads_queries.visible_ids(actor)
     rows = queries.message_log(session=session, status=status, template_id=template, lead_ids=visible,
                                before=cursor, limit=100)
@@ -184,7 +184,7 @@ def message_log(request: Request, session: DbSession, actor: PageActor, status: 
     return render(request, "email/messages.html", {
         "rows": rows, "names": names, "statuses": STATUSES, "status": status, "template_id": template,
         "templates": queries.template_choices(session=session),
-        "counts": queries.status_counts(session=session, template_id=template),
+        "counts": queries.status_counts(session=session, template_id=template, lead_ids=visible),
         "next_before": rows[-1][0].id if len(rows) == 100 else None})
 
 

@@ -142,7 +142,8 @@ def enrol(journey_id: int, session: DbSession, actor: Manager, payload: Annotate
     a chunk at a time in the background). The journey must be published."""
     body = _body(payload)
     if body.get("segment_id") is not None:
-        if not isinstance(body["segment_id"], int):
+        segment_id = body["segment_id"]
+        if not isinstance(segment_id, int) or isinstance(segment_id, bool) or not 0 < segment_id < 2 ** 63:
             raise Invalid.one("segment_id", "must be a segment's number")
         queries.get(journey_id, session=session)
         journeys_service.enrol_later(journey_id, f"segment:{body['segment_id']}", session=session)

@@ -68,7 +68,7 @@ def add_step(definition: Mapping, kind: str, *, after: str | None, way: str | No
             ways = previous.setdefault("branches", [])
             if way in (None, "", "else"):
                 following, previous["else"] = previous.get("else"), new_id
-            elif way.isdigit() and int(way) < len(ways):
+            elif way.isdecimal() and int(way) < len(ways):
                 following, ways[int(way)]["next"] = ways[int(way)].get("next"), new_id
             else:
                 raise Invalid.one("way", f"the branch {after} has no way '{way}'")

@@ -222,8 +222,23 @@ def enrol_later(journey_id: int, source: str, *, session: Session) -> None:
     """Enrol a segment's members or a call list's leads a chunk at a time by the worker (`journey.enrol`);
     source: `segment:<id>` or `list:<id>`."""
     kind, _, ident = source.partition(":")
-    if kind not in ("segment", "list") or not ident.isdigit():
+    if kind not in ("segment", "list") or not (ident.isascii() and ident.isdigit() and len(ident) < 19):
         raise Invalid.one("source", "must be segment:<id> or list:<id>")
+    # Checked now, not by the worker: an unknown segment or list, or a journey not live, would be a job that fails
+    # for ever in the background while the person was told "enrolling".
+    journey = get(journey_id, session=session)
+    if journey.status not in ("live", "paused") or journey.live_version_id is None:
+        raise Conflict(f"the journey {journey.name!r} is not live: publish it first")
+    if kind == "segment":
+        from leadflow.segments.models import Segment
+
+        if session.get(Segment, int(ident)) is None:
+            raise Invalid.one("segment_id", f"no segment has the number {ident}")
+    else:
+        from leadflow.people.models import CallList
+
+        if session.get(CallList, int(ident)) is None:
+            raise Invalid.one("list_id", f"no call list has the number {ident}")
     outbox.publish(session, events.JOURNEY_ENROL, {"journey_id": journey_id, "source": source, "after": 0},
                    key=f"{events.JOURNEY_ENROL}:{journey_id}:{source}:{clock.now().isoformat()}")
 

@@ -190,7 +190,7 @@ def way_of(outcome: str) -> str | None:
     if outcome == "else":
         return "else"
     head, colon, _ = outcome.partition(":")
-    if colon and head.startswith("way ") and head[4:].isdigit():
+    if colon and head.startswith("way ") and head[4:].isdecimal():
         return str(int(head[4:]) - 1)
     return None
 

@@ -44,7 +44,7 @@ def read(values: Mapping) -> dict:
            "seed": int(_number(values, "seed", errors, low=0, high=2**31)),
            "version": str(values.get("version") or "").strip() or None}
     segment = str(values.get("segment_id") or "").strip()
-    out["segment_id"] = int(segment) if segment.isdigit() else None
+    out["segment_id"] = int(segment) if segment.isdecimal() else None
     if source == "segment" and out["segment_id"] is None:
         errors.append(FieldError("segment_id", "choose a segment"))
     for name in RATE_FIELDS:
@@ -57,7 +57,7 @@ def read(values: Mapping) -> dict:
             out["start"] = parse_moment(str(values["start"]).strip())
         except ValueError as error:
             errors.append(FieldError("start", str(error)))
-    if out["version"] is not None and not out["version"].isdigit() and out["version"] != "draft":
+    if out["version"] is not None and not out["version"].isdecimal() and out["version"] != "draft":
         errors.append(FieldError("version", "a version's number, or draft"))
     if errors:
         raise Invalid(errors)
@@ -73,7 +73,7 @@ def rates(inputs: Mapping) -> simulate.Rates:
 def definition_of(journey_id: int, version: str | None, *, session: Session) -> tuple[dict, str]:
     """The definition to simulate and its name: a version's, the draft's (the default when there is one), else
     the newest."""
-    if version and version.isdigit():
+    if version and version.isdecimal():
         found = queries.version(journey_id, int(version), session=session)
         return found.definition, f"version {found.number}"
     definition, current = drafts.working(journey_id, session=session)

@@ -16,7 +16,7 @@ EMAIL_NAME = "Brochure follow-up survey"
 EMAIL_SUBJECT = "{{ first_name | default(\"Hello\") }}, was the brochure useful?"
 EMAIL_BODY = """<mjml><mj-body><mj-section><mj-column>
 <mj-text>Hello {{ first_name | default("there") }},</mj-text>
-<mj-text>A week ago you asked for our brochure. Three short questions tell us how we can help you next.</mj-text>
+<mj-text>A week ago you asked for our brochure. Five quick questions tell us how we can help you next.</mj-text>
 <mj-button href="{{ survey_link('brochure-followup') }}">Answer the survey</mj-button>
 <mj-text font-size="12px"><a href="{{ unsubscribe_url }}">Unsubscribe</a></mj-text>
 </mj-column></mj-section></mj-body></mjml>"""
@@ -41,7 +41,7 @@ def create_brochure_template(*, session: Session, actor: str = "system", form_id
     template = session.scalar(select(EmailTemplate).where(EmailTemplate.name == EMAIL_NAME))
     if template is None:
         template = template_service.create({"name": EMAIL_NAME, "subject": EMAIL_SUBJECT, "body_mjml": EMAIL_BODY,
-                                            "purpose": "surveys", "preheader": "Three short questions"},
+                                            "purpose": "surveys", "preheader": "Five quick questions"},
                                            session=session, user_id=None)
     call_list = session.scalar(select(CallList).where(CallList.name == BROCHURE_NAME))
     if call_list is None:

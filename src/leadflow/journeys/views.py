@@ -171,13 +171,13 @@ def enrol(request: Request, session: DbSession, actor: PageActor, journey_id: in
     values = {"lead_id": (form.get("lead_id") or "").strip(), "segment_id": (form.get("segment_id") or "").strip()}
     try:
         if values["segment_id"]:
-            if not values["segment_id"].isdigit():
+            if not _number(values["segment_id"]):
                 raise Invalid.one("segment_id", "choose a segment")
             queries.get(journey_id, session=session)
             journeys_service.enrol_later(journey_id, f"segment:{values['segment_id']}", session=session)
             message = "Enrolling the segment's members: they enter in the background."
         else:
-            if not values["lead_id"].isdigit():
+            if not _number(values["lead_id"]):
                 raise Invalid.one("lead_id", "write the lead's number")
             outcome = journeys_service.enrol(journey_id, [int(values["lead_id"])], session=session,
                                              source="by hand")
@@ -189,6 +189,11 @@ def enrol(request: Request, session: DbSession, actor: PageActor, journey_id: in
                             else 409, problems={f"enrol.{k}": v for k, v in problems.items()}, values=values)
     session.commit()
     return redirect(request, f"/journeys/{journey_id}", message=message, kind="ok")
+
+
+def _number(text: str) -> bool:
+    """A record's number as a person types it: ASCII digits that fit the database (not "²", not 30 digits)."""
+    return text.isascii() and text.isdigit() and len(text) < 19
 
 
 def _enrolled_words(outcome: dict) -> str:

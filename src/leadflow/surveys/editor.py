@@ -85,7 +85,7 @@ def apply(draft: dict, op: str) -> bool:
         questions.append(question)
         return True
     name, _, index = op.partition(":")
-    if not index.isdigit() or int(index) >= len(questions):
+    if not index.isdecimal() or int(index) >= len(questions):
         return False
     i = int(index)
     if name == "remove" and len(questions) > 1:
@@ -138,7 +138,7 @@ def input_errors(errors) -> dict[str, str]:
     found: dict[str, str] = {}
     for error in errors:
         parts = error.field.split(".")
-        if parts[0] == "questions" and len(parts) >= 3 and parts[1].isdigit():
+        if parts[0] == "questions" and len(parts) >= 3 and parts[1].isdecimal():
             name = f"q{parts[1]}-{'target' if parts[2] == 'maps_to' else parts[2]}"
         elif parts[0] == "questions":
             name = "questions"

@@ -41,7 +41,7 @@ def by_key(key: str, *, session: Session) -> Survey | None:
 
 def find(ref: str, *, session: Session) -> Survey:
     """A survey by its id or its key (the CLI's argument)."""
-    survey = session.get(Survey, int(ref)) if ref.isdigit() else by_key(ref, session=session)
+    survey = session.get(Survey, int(ref)) if ref.isdecimal() else by_key(ref, session=session)
     if survey is None:
         raise NotFound("survey", ref)
     return survey

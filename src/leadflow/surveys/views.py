@@ -177,7 +177,7 @@ def lead_link(request: Request, survey_id: int, actor: PageActor, session: DbSes
     text = (form.get("lead_id") or "").strip()
     try:
         lead = (leads_queries.visible_lead(actor, int(text), session=session)
-                if text.isdigit() and len(text) < 16 else None)
+                if text.isdecimal() and len(text) < 16 else None)
     except NotFound:
         lead = None
     if lead is None:

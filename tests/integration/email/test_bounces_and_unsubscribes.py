@@ -130,6 +130,7 @@ def test_providers_json_is_read(client, auth, session, factory, smtp):
 def test_the_webhook_needs_a_key_or_its_token_and_a_body(client, auth):
     assert client.post("/api/v1/email/bounces", content="x").status_code == 401
     assert client.post("/api/v1/email/bounces?token=wrong", content="x").status_code == 401
+    assert client.post("/api/v1/email/bounces", params={"token": "\u00e9t\u00e9"}, content="x").status_code == 401
     empty = client.post("/api/v1/email/bounces", headers=auth, content=" ")
     assert empty.status_code == 422 and empty.json()
 
@@ -164,3 +165,20 @@ def test_the_bounce_mailbox_is_read_by_the_worker_each_report_kept_then_deleted(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_unsubscribe_link_of_a_lead_merged_since_unsubscribes_the_lead_it_lives_on_in(client, auth, session,
+                                                                                         factory, smtp):
+    template_id, merged_id, _, address = _sent(client, auth, session, factory, smtp, purpose="newsletter")
+    link = re.fullmatch(r"<http://testserver(/u/[^>]+)>", smtp.messages[0][1]["List-Unsubscribe"]).group(1)
+    survivor_id = lead(session, email=address)
+    session.commit()
+    merged = client.post(f"/api/v1/leads/{survivor_id}/merge", headers=auth, json={"other_id": merged_id})
+    assert merged.status_code == 201, merged.text
+    response = client.post(link, content="List-Unsubscribe=One-Click",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200 and "unsubscribed from newsletter" in response.text
+    later = queue(client, auth, survivor_id, template_id, key="after-merge")
+    send_pass(factory)
+    assert message(client, auth, later)["reason"] == "the lead withdrew consent for newsletter"
+    assert re.search(r'value="newsletter"\s*>', client.get(link).text)  # the centre shows the survivor's choice

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.integration.email.conftest import BODY, NOON, at, lead, queue, send_pass
-from tests.integration.people.factories import person
+from tests.integration.people.factories import person, team
 from tests.integration.people.pages import form_token, sign_in
 
 
@@ -24,6 +24,22 @@ def test_a_template_that_does_not_compile_is_a_422_naming_the_field_and_line(cli
     assert errors["subject"].startswith("line 1:") and errors["body_mjml"].startswith("line 2:")
     missing = client.post("/api/v1/email/templates", headers=marketing.headers, json={"name": "x"})
     assert missing.status_code == 422 and {"subject", "body_mjml"} <= set(_errors(missing))
+
+
+def test_a_template_that_fails_for_every_lead_is_refused_at_save_not_when_a_send_goes_out(client, factory):
+    marketing = person(factory, "marketing")
+    bad = client.post("/api/v1/email/templates", headers=marketing.headers, json={
+        "name": "Divides", "subject": "{{ 1 / 0 }}", "body_mjml": "<mjml><mj-body>{{ 10 // 0 }}</mj-body></mjml>"})
+    assert bad.status_code == 422
+    assert {"subject", "body_mjml"} <= set(_errors(bad)) and "ZeroDivisionError" in _errors(bad)["subject"]
+    good = client.post("/api/v1/email/templates", headers=marketing.headers, json={
+        "name": "Fine", "subject": "Hi {{ first_name | default('there') }} {{ custom.seats + 1 }}", "body_mjml": BODY})
+    assert good.status_code == 201, good.text
+    changed = client.patch(f"/api/v1/email/templates/{good.json()['id']}", headers=marketing.headers,
+                           json={"subject": "{{ 1 / 0 }}"})
+    assert changed.status_code == 422 and "subject" in _errors(changed)
+    kept = client.get(f"/api/v1/email/templates/{good.json()['id']}", headers=marketing.headers).json()
+    assert kept["version"] == 1 and kept["subject"].startswith("Hi ")
 
 
 def test_marketing_edits_a_template_each_change_a_new_version_and_a_rep_cannot(client, factory):
@@ -96,6 +112,14 @@ def test_the_message_log_and_the_lead_panel_show_why_a_message_was_not_sent(clie
     assert 'hx-get="/leads/%d/emails"' % fine in client.get(f"/leads/{fine}").text
     api = client.get(f"/api/v1/email/messages?lead_id={blocked}", headers=marketing.headers).json()
     assert [m["reason"] for m in api] == ["the lead is marked do not contact"]
+
+    client.cookies.clear()  # a manager sees neither these leads' messages nor how many there are by status
+    manager = person(factory, "sales_manager", team=team(factory, "Mail North"))
+    sign_in(client, manager.email)
+    log = client.get("/email/messages")
+    assert log.status_code == 200 and "status-sent" not in log.text
+    assert re.search(r'<option value="skipped"[^>]*>skipped \(0\)', log.text)
+    assert re.search(r'<option value="sent"[^>]*>sent \(0\)', log.text)
 
 
 def test_the_settings_page_saves_quiet_hours_and_names_a_wrong_value(client, factory):

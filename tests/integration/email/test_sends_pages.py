@@ -57,6 +57,7 @@ def test_a_marketer_makes_a_test_and_a_send_from_the_pages_and_reads_the_results
     assert results.status_code == 200
     assert 'id="send-results"' in results.text and 'id="verdict"' in results.text
     assert "no winner yet" in results.text.lower()
+    assert re.search(r"10 % held out\. +Sent from", results.text)  # two sentences, not "held out.Sent"
     data = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', results.text, re.S).group(1))
     assert "A" in json.dumps(data) and "hold-out" in json.dumps(data)
     assert re.search(r'<tr data-variant="hold-out">.*?<td class="num">(\d+)</td>', results.text, re.S)
@@ -123,3 +124,20 @@ def test_the_command_line_makes_a_send_and_shows_its_results(fresh_database, mon
     finally:
         get_settings.cache_clear()
         engine.dispose()
+
+
+def test_numbers_typed_with_other_digits_are_problems_not_server_errors(client, factory):
+    a, b = templates(factory, "Digits A", "Digits B")
+    _signed_in(client, factory, "marketing")
+    odd = "\u00b2"  # a digit to str.isdigit(), not to int()
+    token = form_token(client, "/email/experiments")
+    base = {"csrf_token": token, "name": "Digits", "key_0": "A", "template_0": str(a), "key_1": "B",
+            "template_1": str(b), "holdout_pct": "10", "metric": "click", "window_days": "14"}
+    for change in ({"template_0": odd}, {"share_0": odd}, {"holdout_pct": odd}, {"window_days": odd}):
+        assert client.post("/email/experiments", data={**base, **change}).status_code == 422, change
+    token = form_token(client, "/email/sends")
+    base = {"csrf_token": token, "name": "Digits send", "audience": "segment:1", "content": f"template:{a}",
+            "window_days": "14"}
+    for change in ({"audience": "segment:" + odd}, {"content": "template:" + odd}, {"window_days": odd}):
+        assert client.post("/email/sends", data={**base, **change}).status_code == 422, change
+    assert client.get("/email/messages", params={"template_id": odd, "before": odd}).status_code == 200

@@ -126,3 +126,22 @@ def test_who_may_read_and_who_may_change_journeys(client, auth, factory):
         if r.status_code == 200:
             client.put(journey + "/draft", headers=auth, json={"definition": brochure()})
     assert client.get("/api/v1/journeys").status_code == 401
+
+
+def test_enrolling_a_segment_that_does_not_exist_or_into_a_draft_is_refused_at_once_not_left_to_the_worker(
+        client, auth, session):
+    from sqlalchemy import text
+
+    made = make(client, auth)
+    journey = f"/api/v1/journeys/{made['id']}"
+    segment = client.post("/api/v1/segments", headers=auth, json={"name": "Finns", "condition": 'country == "FI"'})
+    assert segment.status_code == 201, segment.text
+    draft = client.post(journey + "/enrol", headers=auth, json={"segment_id": segment.json()["id"]})
+    assert draft.status_code == 409 and "publish it first" in draft.text
+    assert client.post(journey + "/publish", headers=auth).status_code == 200
+    for unknown in (999999, 10 ** 30):
+        r = client.post(journey + "/enrol", headers=auth, json={"segment_id": unknown})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "segment_id", r.text
+    assert client.post(journey + "/enrol", headers=auth, json={"segment_id": segment.json()["id"]}).status_code == 200
+    queued = session.execute(text("SELECT payload FROM outbox WHERE topic = 'journey.enrol'")).scalars().all()
+    assert len(queued) == 1 and f"segment:{segment.json()['id']}" in str(queued[0])

@@ -188,3 +188,22 @@ def test_a_manager_reads_without_editing_and_a_rep_is_refused(client, auth, fact
     signed_in(client, factory, "sales_rep")
     assert client.get("/journeys").status_code == 403
     assert 'href="/journeys"' not in client.get("/my-day").text
+
+
+def test_a_number_typed_with_other_digits_is_a_problem_by_its_field_not_a_server_error(client, auth, factory):
+    signed_in(client, factory)
+    journey = make(client, auth)
+    base = f"/journeys/{journey['id']}"
+    assert post(client, base + "/publish", token_from=base).status_code == 303
+    for field, value in (("lead_id", "\u00b2"), ("lead_id", "9" * 30), ("segment_id", "\u00b2"),
+                         ("segment_id", "424242")):
+        r = post(client, base + "/enrol", {field: value}, token_from=base)
+        assert r.status_code == 422, (field, value, r.status_code)
+
+
+def test_the_simulator_reads_a_segment_number_typed_with_other_digits_as_none(client, auth, factory):
+    signed_in(client, factory)
+    journey = make(client, auth)
+    page = client.get(f"/journeys/{journey['id']}/simulate", params={"source": "segment", "segment_id": "\u00b2",
+                                                                     "version": "\u00b2"})
+    assert page.status_code in (200, 422), page.status_code
