@@ -157,7 +157,7 @@ def _checks(url: str) -> dict:
 
             return {
                 "runs": one("SELECT count(*) FROM journey_runs"),
-                "runs_done": one("SELECT count(*) FROM journey_runs WHERE status = 'done'"),
+                "runs_done": one("SELECT count(*) FROM journey_runs WHERE status IN ('done', 'exited')"),
                 "step_rows": one("SELECT count(*) FROM journey_steps"),
                 "steps_pending": one("SELECT count(*) FROM journey_steps WHERE done_at IS NULL"),
                 "runs_not_five": one("SELECT count(*) FROM (SELECT run_id FROM journey_steps GROUP BY run_id "

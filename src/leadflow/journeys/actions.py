@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from leadflow import clock, events, outbox
@@ -193,9 +193,10 @@ def _write_custom(changed: dict[int, dict], activities: list[dict], *, session: 
     each (segments and goals hear it)."""
     if not changed:
         return
-    leads_service.update_leads([({"id": lead_id, "custom_fields": custom, "updated_at": moment},
-                                 {"custom_fields", "updated_at"}) for lead_id, custom in changed.items()],
-                               session=session)
+    leads = Lead.__table__
+    session.execute(update(leads).where(leads.c.id == bindparam("b_id"))
+                    .values(custom_fields=bindparam("b_custom"), updated_at=moment),
+                    [{"b_id": lead_id, "b_custom": custom} for lead_id, custom in changed.items()])
     leads_service.insert_activities(activities, session=session)
     outbox.publish_many(session, [{"topic": events.LEAD_UPDATED, "payload": {
         "lead_id": lead_id, "fields": ["custom_fields"], "actor": "journey"}} for lead_id in changed])
