@@ -191,16 +191,51 @@ def enrol(journey_id: int, lead_ids: list[int], *, session: Session, source: str
     return {"entered": entered, "refused": refused}
 
 
+STEP_COLUMNS = ("run_id", "journey_id", "step_id", "visit", "created_at", "due_at", "waits_for", "timeout_at",
+                "done_at", "outcome")
+VALUES_ROWS = 5000  # rows per multi-row INSERT on PostgreSQL (10 parameters each, under its 65,535)
+
+
 def insert_steps(rows: list[dict], *, session: Session) -> None:
-    """Step rows in one executemany; a (run, step, visit) written before (a retried chunk) is skipped."""
+    """Step rows ({run_id, journey_id, step_id, visit, created_at, due_at, waits_for, timeout_at, done_at?,
+    outcome?}) in one statement per VALUES_ROWS (PostgreSQL: multi-row VALUES; SQLite: one executemany); a (run,
+    step, visit) written before (a retried chunk) is skipped. The values are converted once per distinct value
+    (a chunk's rows share their times) and handed to the driver as they are."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+    connection = session.connection()
+    dialect = connection.dialect
+    table = JourneyStep.__table__
+    fixes = [(index, _memo(processor)) for index, processor in
+             enumerate(table.c[name].type.bind_processor(dialect) for name in STEP_COLUMNS) if processor is not None]
+    values = []
+    for row in rows:
+        one = [row.get(name) for name in STEP_COLUMNS]
+        for index, fix in fixes:
+            one[index] = fix(one[index])
+        values.append(tuple(one))
+    head = f"INSERT INTO journey_steps ({', '.join(STEP_COLUMNS)}) VALUES "
+    tail = " ON CONFLICT (run_id, step_id, visit) DO NOTHING"
+    if dialect.name == "postgresql":
+        one = "(" + ", ".join(["%s"] * len(STEP_COLUMNS)) + ")"
+        for start in range(0, len(values), VALUES_ROWS):
+            part = values[start:start + VALUES_ROWS]
+            connection.exec_driver_sql(head + ", ".join([one] * len(part)) + tail,
+                                       tuple(value for one in part for value in one))
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(JourneyStep.__table__).on_conflict_do_nothing(index_elements=["run_id", "step_id", "visit"]),
-                    rows)
+        connection.exec_driver_sql(head + "(" + ", ".join(["?"] * len(STEP_COLUMNS)) + ")" + tail, values)
+
+
+def _memo(processor):
+    """A bind processor that converts each distinct value once (lists, as JSON, by their items)."""
+    seen: dict = {}
+
+    def convert(value):
+        key = tuple(value) if isinstance(value, list) else value
+        if key not in seen:
+            seen[key] = processor(value)
+        return seen[key]
+    return convert
 
 
 def _insert_runs(rows: list[dict], *, session: Session) -> dict[int, int]:
