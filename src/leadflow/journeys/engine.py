@@ -11,14 +11,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from leadflow import clock, db, events, outbox
 from leadflow.journeys import actions, flow
 from leadflow.journeys.definition import Definition
 from leadflow.journeys.models import Journey, JourneyRun, JourneyStep
-from leadflow.journeys.service import definitions, insert_steps
+from leadflow.journeys.service import definitions, ids_in, insert_steps
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +83,6 @@ def due_count(*, session: Session, moment: datetime | None = None, cap: int = CH
     inner = (select(JourneyStep.id).where(JourneyStep.done_at.is_(None), JourneyStep.due_at <= moment).limit(cap)
              .subquery())
     return session.scalar(select(func.count()).select_from(inner)) or 0
-
-
-def ids_in(column, ids) -> object:
-    """`column IN (1, 2, ...)` with the ids written into the statement (integers only): a thousand bound
-    parameters cost SQLAlchemy more than the query costs the database."""
-    return text(f"{column.table.name}.{column.name} IN ({', '.join(str(int(i)) for i in ids)})")
 
 
 def run_chunk(rows: list[Due], *, session: Session, moment: datetime | None = None) -> int:
