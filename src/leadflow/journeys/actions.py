@@ -4,6 +4,7 @@ call lists, fields, points, stages, hand-overs to sales. Each row's outcome keep
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -193,10 +194,16 @@ def _write_custom(changed: dict[int, dict], activities: list[dict], *, session: 
     each (segments and goals hear it)."""
     if not changed:
         return
-    leads = Lead.__table__
-    session.execute(update(leads).where(leads.c.id == bindparam("b_id"))
-                    .values(custom_fields=bindparam("b_custom"), updated_at=moment),
-                    [{"b_id": lead_id, "b_custom": custom} for lead_id, custom in changed.items()])
+    if session.get_bind().dialect.name == "postgresql":  # one statement: an array of ids and one of the fields
+        session.connection().exec_driver_sql(
+            "UPDATE leads SET custom_fields = v.custom::json, updated_at = %s FROM unnest(%s::bigint[], %s::text[]) "
+            "AS v(id, custom) WHERE leads.id = v.id",
+            (moment, list(changed), [json.dumps(custom) for custom in changed.values()]))
+    else:
+        leads = Lead.__table__
+        session.execute(update(leads).where(leads.c.id == bindparam("b_id"))
+                        .values(custom_fields=bindparam("b_custom"), updated_at=moment),
+                        [{"b_id": lead_id, "b_custom": custom} for lead_id, custom in changed.items()])
     leads_service.insert_activities(activities, session=session)
     outbox.publish_many(session, [{"topic": events.LEAD_UPDATED, "payload": {
         "lead_id": lead_id, "fields": ["custom_fields"], "actor": "journey"}} for lead_id in changed])

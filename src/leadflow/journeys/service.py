@@ -200,37 +200,47 @@ def enrol(journey_id: int, lead_ids: list[int], *, session: Session, source: str
 
 STEP_COLUMNS = ("run_id", "journey_id", "step_id", "visit", "created_at", "due_at", "waits_for", "timeout_at",
                 "done_at", "outcome")
-VALUES_ROWS = 5000  # rows per multi-row INSERT on PostgreSQL (10 parameters each, under its 65,535)
+PG_ARRAYS = ("bigint", "bigint", "text", "integer", "timestamptz", "timestamptz", "text", "timestamptz", "timestamptz",
+             "text")
 
 
 def insert_steps(rows: list[dict], *, session: Session) -> None:
     """Step rows ({run_id, journey_id, step_id, visit, created_at, due_at, waits_for, timeout_at, done_at?,
-    outcome?}) in one statement per VALUES_ROWS (PostgreSQL: multi-row VALUES; SQLite: one executemany); a (run,
-    step, visit) written before (a retried chunk) is skipped. The values are converted once per distinct value
-    (a chunk's rows share their times) and handed to the driver as they are."""
+    outcome?}) in one statement (PostgreSQL: INSERT ... SELECT FROM unnest of an array per column; SQLite: one
+    executemany); a (run, step, visit) written before (a retried chunk) is skipped. The values are converted once
+    per distinct value (a chunk's rows share their times) and handed to the driver as they are."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     table = JourneyStep.__table__
-    fixes = [(index, _memo(processor)) for index, processor in
-             enumerate(table.c[name].type.bind_processor(dialect) for name in STEP_COLUMNS) if processor is not None]
+    postgres = dialect.name == "postgresql"
+    fixes = []
+    for index, name in enumerate(STEP_COLUMNS):
+        processor = (_json_text if postgres else table.c[name].type.bind_processor(dialect)) if name == "waits_for" \
+            else table.c[name].type.bind_processor(dialect)
+        if processor is not None:
+            fixes.append((index, _memo(processor)))
     values = []
     for row in rows:
         one = [row.get(name) for name in STEP_COLUMNS]
         for index, fix in fixes:
             one[index] = fix(one[index])
         values.append(tuple(one))
-    head = f"INSERT INTO journey_steps ({', '.join(STEP_COLUMNS)}) VALUES "
+    names = ", ".join(STEP_COLUMNS)
     tail = " ON CONFLICT (run_id, step_id, visit) DO NOTHING"
-    if dialect.name == "postgresql":
-        one = "(" + ", ".join(["%s"] * len(STEP_COLUMNS)) + ")"
-        for start in range(0, len(values), VALUES_ROWS):
-            part = values[start:start + VALUES_ROWS]
-            connection.exec_driver_sql(head + ", ".join([one] * len(part)) + tail,
-                                       tuple(value for one in part for value in one))
+    if postgres:  # an array per column: ten parameters whatever the number of rows
+        arrays = ", ".join(f"%s::{kind}[]" for kind in PG_ARRAYS)
+        picked = ", ".join(f"{name}::json" if name == "waits_for" else name for name in STEP_COLUMNS)
+        connection.exec_driver_sql(f"INSERT INTO journey_steps ({names}) SELECT {picked} FROM unnest({arrays}) "
+                                   f"AS v({names})" + tail, tuple(list(column) for column in zip(*values)))
     else:
-        connection.exec_driver_sql(head + "(" + ", ".join(["?"] * len(STEP_COLUMNS)) + ")" + tail, values)
+        connection.exec_driver_sql(f"INSERT INTO journey_steps ({names}) VALUES "
+                                   f"({', '.join(['?'] * len(STEP_COLUMNS))})" + tail, values)
+
+
+def _json_text(value):
+    return None if value is None else json.dumps(value)
 
 
 def _memo(processor):
