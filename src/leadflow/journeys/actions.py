@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import BigInteger, Text, bindparam, cast, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from leadflow import clock, events, outbox
@@ -190,17 +191,18 @@ def _custom_fields(works: Iterable[Work], *, session: Session) -> dict[int, dict
 
 
 def _write_custom(changed: dict[int, dict], activities: list[dict], *, session: Session, moment: datetime) -> None:
-    """The leads' custom fields in one executemany, their timeline entries in one insert, `lead.updated` for
-    each (segments and goals hear it)."""
+    """The leads' custom fields in one statement (SQLite: one executemany), their timeline entries in one insert,
+    `lead.updated` for each (segments and goals hear it)."""
     if not changed:
         return
+    leads = Lead.__table__
     if session.get_bind().dialect.name == "postgresql":  # one statement: an array of ids and one of the fields
-        session.connection().exec_driver_sql(
-            "UPDATE leads SET custom_fields = v.custom::json, updated_at = %s FROM unnest(%s::bigint[], %s::text[]) "
-            "AS v(id, custom) WHERE leads.id = v.id",
-            (moment, list(changed), [json.dumps(custom) for custom in changed.values()]))
+        given = select(func.unnest(bindparam("ids", list(changed), type_=ARRAY(BigInteger))).label("id"),
+                       func.unnest(bindparam("customs", [json.dumps(c) for c in changed.values()],
+                                             type_=ARRAY(Text))).label("custom")).subquery("given")
+        session.execute(update(leads).where(leads.c.id == given.c.id)
+                        .values(custom_fields=cast(given.c.custom, leads.c.custom_fields.type), updated_at=moment))
     else:
-        leads = Lead.__table__
         session.execute(update(leads).where(leads.c.id == bindparam("b_id"))
                         .values(custom_fields=bindparam("b_custom"), updated_at=moment),
                         [{"b_id": lead_id, "b_custom": custom} for lead_id, custom in changed.items()])
