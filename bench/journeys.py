@@ -100,11 +100,12 @@ def _enrol(url: str, journey_id: int, leads: int) -> float:
 
 def _work(url: str, offset_s: float, results) -> None:
     """One worker process: the engine's claimed passes until nothing is due, on a clock `offset_s` ahead."""
-    from leadflow import clock, db
+    from leadflow import clock, db, stages
     from leadflow.journeys import engine as journey_engine
     from leadflow.settings import get_settings
 
     get_settings()
+    stages.wire()  # as the worker is assembled
     clock.set_clock(lambda: datetime.now(UTC) + timedelta(seconds=offset_s))
     engine = db.make_engine(url, pool_size=2)
     factory = db.make_sessionmaker(engine)
@@ -157,7 +158,7 @@ def _checks(url: str) -> dict:
 
             return {
                 "runs": one("SELECT count(*) FROM journey_runs"),
-                "runs_done": one("SELECT count(*) FROM journey_runs WHERE status = 'done'"),
+                "runs_done": one("SELECT count(*) FROM journey_runs WHERE status IN ('done', 'exited')"),
                 "step_rows": one("SELECT count(*) FROM journey_steps"),
                 "steps_pending": one("SELECT count(*) FROM journey_steps WHERE done_at IS NULL"),
                 "runs_not_five": one("SELECT count(*) FROM (SELECT run_id FROM journey_steps GROUP BY run_id "

@@ -4,12 +4,14 @@ call lists, fields, points, stages, hand-overs to sales. Each row's outcome keep
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, Text, bindparam, cast, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from leadflow import clock, events, outbox
@@ -189,13 +191,21 @@ def _custom_fields(works: Iterable[Work], *, session: Session) -> dict[int, dict
 
 
 def _write_custom(changed: dict[int, dict], activities: list[dict], *, session: Session, moment: datetime) -> None:
-    """The leads' custom fields in one executemany, their timeline entries in one insert, `lead.updated` for
-    each (segments and goals hear it)."""
+    """The leads' custom fields in one statement (SQLite: one executemany), their timeline entries in one insert,
+    `lead.updated` for each (segments and goals hear it)."""
     if not changed:
         return
-    leads_service.update_leads([({"id": lead_id, "custom_fields": custom, "updated_at": moment},
-                                 {"custom_fields", "updated_at"}) for lead_id, custom in changed.items()],
-                               session=session)
+    leads = Lead.__table__
+    if session.get_bind().dialect.name == "postgresql":  # one statement: an array of ids and one of the fields
+        given = select(func.unnest(bindparam("ids", list(changed), type_=ARRAY(BigInteger))).label("id"),
+                       func.unnest(bindparam("customs", [json.dumps(c) for c in changed.values()],
+                                             type_=ARRAY(Text))).label("custom")).subquery("given")
+        session.execute(update(leads).where(leads.c.id == given.c.id)
+                        .values(custom_fields=cast(given.c.custom, leads.c.custom_fields.type), updated_at=moment))
+    else:
+        session.execute(update(leads).where(leads.c.id == bindparam("b_id"))
+                        .values(custom_fields=bindparam("b_custom"), updated_at=moment),
+                        [{"b_id": lead_id, "b_custom": custom} for lead_id, custom in changed.items()])
     leads_service.insert_activities(activities, session=session)
     outbox.publish_many(session, [{"topic": events.LEAD_UPDATED, "payload": {
         "lead_id": lead_id, "fields": ["custom_fields"], "actor": "journey"}} for lead_id in changed])

@@ -11,14 +11,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from leadflow import clock, db, events, outbox
 from leadflow.journeys import actions, flow
 from leadflow.journeys.definition import Definition
 from leadflow.journeys.models import Journey, JourneyRun, JourneyStep
-from leadflow.journeys.service import definitions, insert_steps
+from leadflow.journeys.service import definitions, ids_in, insert_steps
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +26,12 @@ CHUNK = 1000
 TICK_SECONDS = 5
 MAX_CHUNKS = 100  # a pass does at most this many chunks; the next tick (or pass) goes on
 MAX_FAN_OUT = 8  # extra passes a tick publishes when much is due
+CHAIN_ROUNDS = 20  # steps due now run in the same chunk, up to this many in a row; the rest wait for a claim
 
 
 @dataclass
 class Due:
-    id: int
+    id: int | None  # None: a row this chunk wrote and runs at once (chained), inserted already done
     run_id: int
     step_id: str
     visit: int
@@ -40,15 +41,19 @@ class Due:
 
 @dataclass
 class Chunk:
-    """What a chunk's rows become: the rows done (by outcome), re-armed, the next rows, the runs' new state."""
+    """What a chunk's rows become: the rows done (by outcome), re-armed, the next rows (chained ones already done),
+    the runs' new state."""
 
     done: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     rearmed: list[dict] = field(default_factory=list)
     next_rows: list[dict] = field(default_factory=list)
-    moved: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # step id -> runs now there
+    moved: dict[int, str] = field(default_factory=dict)  # run -> the step it now waits at
     ended: dict[tuple[str, str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
     visits: dict[int, dict] = field(default_factory=dict)
     loops: dict[int, frozenset[str]] = field(default_factory=dict)  # id of a definition -> its steps on a loop
+    chained: list[Due] = field(default_factory=list)  # rows due now, run in the chunk's next round
+    chained_rows: dict[int, dict] = field(default_factory=dict)  # run -> the row of its chained step (next round)
+    current_rows: dict[int, dict] = field(default_factory=dict)  # run -> the row of its chained step (this round)
 
 
 def paused_journeys(*, session: Session) -> list[int]:
@@ -56,7 +61,8 @@ def paused_journeys(*, session: Session) -> list[int]:
 
 
 def claim(*, session: Session, limit: int = CHUNK, moment: datetime | None = None) -> list[Due]:
-    """Up to `limit` due rows, earliest first, held by this transaction until it ends (a paused journey's wait)."""
+    """Up to `limit` due rows, earliest first, held by this transaction until it ends (a paused journey's wait).
+    The partial index on due_at (done_at IS NULL) serves the ORDER BY due_at LIMIT."""
     db.begin_write(session)
     moment = moment or clock.now()
     query = (select(JourneyStep.id, JourneyStep.run_id, JourneyStep.step_id, JourneyStep.visit,
@@ -80,15 +86,29 @@ def due_count(*, session: Session, moment: datetime | None = None, cap: int = CH
 
 
 def run_chunk(rows: list[Due], *, session: Session, moment: datetime | None = None) -> int:
-    """Decide and perform the claimed rows; returns how many were done."""
+    """Decide and perform the claimed rows, and the steps they make due now (chained: a round per step, up to
+    CHAIN_ROUNDS); returns how many claimed rows were done."""
     moment = moment or clock.now()
     if not rows:
         return 0
     runs = {run.id: run for run in session.execute(
         select(JourneyRun.id, JourneyRun.journey_id, JourneyRun.version_id, JourneyRun.lead_id, JourneyRun.status,
-               JourneyRun.entered_at, JourneyRun.visits).where(JourneyRun.id.in_({r.run_id for r in rows})))}
+               JourneyRun.entered_at, JourneyRun.visits).where(ids_in(JourneyRun.id, {r.run_id for r in rows})))}
     parsed = definitions({run.version_id for run in runs.values()}, session=session)
     chunk = Chunk(loops={id(d): flow.on_loop(d) for d in parsed.values()})
+    current = rows
+    for _ in range(CHAIN_ROUNDS):
+        _round(current, runs, parsed, chunk, session=session, moment=moment)
+        current, chunk.chained = chunk.chained, []
+        chunk.current_rows, chunk.chained_rows = chunk.chained_rows, {}
+        if not current:
+            break
+    _write(chunk, session=session, moment=moment)
+    return len(rows)
+
+
+def _round(rows: list[Due], runs: dict, parsed: dict[int, Definition], chunk: Chunk, *, session: Session,
+           moment: datetime) -> None:
     live: list[tuple[Due, object, Definition]] = []
     for row in rows:
         run = runs.get(row.run_id)
@@ -101,7 +121,11 @@ def run_chunk(rows: list[Due], *, session: Session, moment: datetime | None = No
     for row, run, definition in live:
         decision = flow.step(definition, row.step_id, facts.of(row, run), moment)
         if decision.action == "keep_waiting":
-            chunk.rearmed.append({"b_id": row.id, "b_due_at": decision.due_at})
+            if row.id is None:  # a chained row stays pending: written not done, due then
+                chunk.current_rows[run.id]["due_at"] = decision.due_at
+                chunk.moved[run.id] = row.step_id
+            else:
+                chunk.rearmed.append({"b_id": row.id, "b_due_at": decision.due_at})
             continue
         work = actions.Work(row.id, run.id, run.lead_id, run.journey_id, row.step_id, row.visit,
                             definition.step(row.step_id), decision)
@@ -114,16 +138,20 @@ def run_chunk(rows: list[Due], *, session: Session, moment: datetime | None = No
         for work in works:
             run = runs[work.run_id]
             _follow(work, run, parsed[run.version_id], chunk, moment)
-    _write(chunk, session=session, moment=moment)
-    return len(rows)
 
 
 def _follow(work: actions.Work, run, definition: Definition, chunk: Chunk, moment: datetime) -> None:
-    """The row done with its outcome; the run moved to the next step (its row written) or ended."""
+    """The row done with its outcome; the run moved to the next step (its row written; run in the next round
+    when due now) or ended."""
     decision = work.decision
-    chunk.done[(work.outcome or decision.outcome)[:300]].append(work.row_id)
+    outcome = (work.outcome or decision.outcome)[:300]
+    if work.row_id is None:
+        chunk.current_rows[run.id].update(done_at=moment, outcome=outcome)
+    else:
+        chunk.done[outcome].append(work.row_id)
     if decision.next is None:
-        chunk.ended[(decision.end or "done", work.step_id, (work.outcome or decision.outcome)[:300])].append(run.id)
+        chunk.moved.pop(run.id, None)
+        chunk.ended[(decision.end or "done", work.step_id, outcome)].append(run.id)
         return
     arrival = decision.next
     visit = 1
@@ -132,40 +160,47 @@ def _follow(work: actions.Work, run, definition: Definition, chunk: Chunk, momen
         visit = int(visits.get(arrival.step_id, 1 if arrival.step_id == work.step_id else 0)) + 1
         visits[arrival.step_id] = visit
         if visit > flow.MAX_VISITS:
+            chunk.moved.pop(run.id, None)
             chunk.ended[("exited", work.step_id, f"went round {arrival.step_id} {flow.MAX_VISITS} times")].append(
                 run.id)
             return
         chunk.visits[run.id] = visits
-    chunk.next_rows.append({"run_id": run.id, "journey_id": run.journey_id, "step_id": arrival.step_id,
-                            "visit": visit, "created_at": moment, "due_at": arrival.due_at,
-                            "waits_for": list(arrival.waits_for) or None, "timeout_at": arrival.timeout_at})
-    chunk.moved[arrival.step_id].append(run.id)
+    row = {"run_id": run.id, "journey_id": run.journey_id, "step_id": arrival.step_id, "visit": visit,
+           "created_at": moment, "due_at": arrival.due_at, "waits_for": list(arrival.waits_for) or None,
+           "timeout_at": arrival.timeout_at, "done_at": None, "outcome": None}
+    chunk.next_rows.append(row)
+    chunk.moved[run.id] = arrival.step_id
+    if arrival.due_at <= moment and not arrival.waits_for:
+        chunk.chained.append(Due(None, run.id, arrival.step_id, visit, moment, arrival.due_at))
+        chunk.chained_rows[run.id] = row
 
 
 def _write(chunk: Chunk, *, session: Session, moment: datetime) -> None:
     """A few statements for the whole chunk: rows done grouped by outcome, the next rows (insert-ignore on the
-    unique key), runs moved grouped by step, runs ended grouped by how."""
+    unique key; chained ones already done), runs moved grouped by step, runs ended grouped by how."""
     steps = JourneyStep.__table__
     for outcome, ids in chunk.done.items():
         for part in _parts(ids):
-            session.execute(update(steps).where(steps.c.id.in_(part), steps.c.done_at.is_(None))
+            session.execute(update(steps).where(ids_in(steps.c.id, part), steps.c.done_at.is_(None))
                             .values(done_at=moment, outcome=outcome))
     if chunk.rearmed:
-        from sqlalchemy import bindparam
-
         session.execute(update(steps).where(steps.c.id == bindparam("b_id")).values(due_at=bindparam("b_due_at")),
                         chunk.rearmed)
     insert_steps(chunk.next_rows, session=session)
     runs = JourneyRun.__table__
-    for step_id, ids in chunk.moved.items():
+    moved: dict[str, list[int]] = defaultdict(list)
+    for run_id, step_id in chunk.moved.items():
+        moved[step_id].append(run_id)
+    for step_id, ids in moved.items():
         for part in _parts(ids):
-            session.execute(update(runs).where(runs.c.id.in_(part)).values(step_id=step_id))
+            session.execute(update(runs).where(ids_in(runs.c.id, part)).values(step_id=step_id))
     for (status, step_id, reason), ids in chunk.ended.items():
         for part in _parts(ids):
-            session.execute(update(runs).where(runs.c.id.in_(part), runs.c.status == "active")
+            session.execute(update(runs).where(ids_in(runs.c.id, part), runs.c.status == "active")
                             .values(status=status, step_id=step_id, ended_at=moment, end_reason=reason))
-    for run_id, visits in chunk.visits.items():
-        session.execute(update(runs).where(runs.c.id == run_id).values(visits=visits))
+    if chunk.visits:
+        session.execute(update(runs).where(runs.c.id == bindparam("b_id")).values(visits=bindparam("b_visits")),
+                        [{"b_id": run_id, "b_visits": visits} for run_id, visits in chunk.visits.items()])
 
 
 def _parts(ids: list[int], size: int = 5000):

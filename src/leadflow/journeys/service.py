@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from leadflow import clock, events, outbox
@@ -16,9 +16,15 @@ from leadflow.journeys.definition import Definition, DefinitionError, parse_defi
 from leadflow.journeys.models import Journey, JourneyRun, JourneyStep, JourneyVersion
 from leadflow.leads.models import Lead
 
-CHUNK = 1000
+CHUNK = 5000  # leads a transaction enrols (a segment or list: a worker job each)
 
 _PARSED: dict[str, Definition] = {}
+
+
+def ids_in(column, ids) -> object:
+    """`column IN (1, 2, ...)` with the ids written into the statement (integers only): a thousand bound
+    parameters cost SQLAlchemy more than the query costs the database."""
+    return text(f"{column.table.name}.{column.name} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})")
 
 
 def definitions(version_ids, *, session: Session) -> dict[int, Definition]:
@@ -157,12 +163,13 @@ def enrol(journey_id: int, lead_ids: list[int], *, session: Session, source: str
     refused: dict[int, str] = {}
     for start in range(0, len(wanted), CHUNK):
         part = wanted[start:start + CHUNK]
-        existing = set(session.scalars(select(Lead.id).where(Lead.id.in_(part), Lead.merged_into_id.is_(None))))
+        existing = set(session.scalars(select(Lead.id).where(ids_in(Lead.id, part), Lead.merged_into_id.is_(None))))
         before: dict[int, list[flow.PastRun]] = {}
         numbers: dict[int, int] = {}
         for lead_id, number, status, entered_at, ended_at in session.execute(
                 select(JourneyRun.lead_id, JourneyRun.number, JourneyRun.status, JourneyRun.entered_at,
-                       JourneyRun.ended_at).where(JourneyRun.journey_id == journey_id, JourneyRun.lead_id.in_(part))):
+                       JourneyRun.ended_at)
+                .where(JourneyRun.journey_id == journey_id, ids_in(JourneyRun.lead_id, part))):
             before.setdefault(lead_id, []).append(flow.PastRun(status, clock.as_utc(entered_at),
                                                                clock.as_utc(ended_at)))
             numbers[lead_id] = max(numbers.get(lead_id, 0), number)
@@ -191,16 +198,61 @@ def enrol(journey_id: int, lead_ids: list[int], *, session: Session, source: str
     return {"entered": entered, "refused": refused}
 
 
+STEP_COLUMNS = ("run_id", "journey_id", "step_id", "visit", "created_at", "due_at", "waits_for", "timeout_at",
+                "done_at", "outcome")
+PG_ARRAYS = ("bigint", "bigint", "text", "integer", "timestamptz", "timestamptz", "text", "timestamptz", "timestamptz",
+             "text")
+
+
 def insert_steps(rows: list[dict], *, session: Session) -> None:
-    """Step rows in one executemany; a (run, step, visit) written before (a retried chunk) is skipped."""
+    """Step rows ({run_id, journey_id, step_id, visit, created_at, due_at, waits_for, timeout_at, done_at?,
+    outcome?}) in one statement (PostgreSQL: INSERT ... SELECT FROM unnest of an array per column; SQLite: one
+    executemany); a (run, step, visit) written before (a retried chunk) is skipped. The values are converted once
+    per distinct value (a chunk's rows share their times) and handed to the driver as they are."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+    connection = session.connection()
+    dialect = connection.dialect
+    table = JourneyStep.__table__
+    postgres = dialect.name == "postgresql"
+    fixes = []
+    for index, name in enumerate(STEP_COLUMNS):
+        processor = (_json_text if postgres else table.c[name].type.bind_processor(dialect)) if name == "waits_for" \
+            else table.c[name].type.bind_processor(dialect)
+        if processor is not None:
+            fixes.append((index, _memo(processor)))
+    values = []
+    for row in rows:
+        one = [row.get(name) for name in STEP_COLUMNS]
+        for index, fix in fixes:
+            one[index] = fix(one[index])
+        values.append(tuple(one))
+    names = ", ".join(STEP_COLUMNS)
+    tail = " ON CONFLICT (run_id, step_id, visit) DO NOTHING"
+    if postgres:  # an array per column: ten parameters whatever the number of rows
+        arrays = ", ".join(f"%s::{kind}[]" for kind in PG_ARRAYS)
+        picked = ", ".join(f"{name}::json" if name == "waits_for" else name for name in STEP_COLUMNS)
+        connection.exec_driver_sql(f"INSERT INTO journey_steps ({names}) SELECT {picked} FROM unnest({arrays}) "
+                                   f"AS v({names})" + tail, tuple(list(column) for column in zip(*values)))
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(JourneyStep.__table__).on_conflict_do_nothing(index_elements=["run_id", "step_id", "visit"]),
-                    rows)
+        connection.exec_driver_sql(f"INSERT INTO journey_steps ({names}) VALUES "
+                                   f"({', '.join(['?'] * len(STEP_COLUMNS))})" + tail, values)
+
+
+def _json_text(value):
+    return None if value is None else json.dumps(value)
+
+
+def _memo(processor):
+    """A bind processor that converts each distinct value once (lists, as JSON, by their items)."""
+    seen: dict = {}
+
+    def convert(value):
+        key = tuple(value) if isinstance(value, list) else value
+        if key not in seen:
+            seen[key] = processor(value)
+        return seen[key]
+    return convert
 
 
 def _insert_runs(rows: list[dict], *, session: Session) -> dict[int, int]:
