@@ -31,13 +31,15 @@ class Routes:
 @dataclass(frozen=True)
 class NavEntry:
     """An item of the main navigation, shown to users holding `permission`; `order` places it among all stages'
-    items (lower first); `icon` names one in web/templates/icons.html, or None for a word alone."""
+    items (lower first); `icon` names one in web/templates/icons.html, or None for a word alone; `section`, when
+    given, is the address prefix of the pages it is current for (else `path`)."""
 
     label: str
     path: str
     permission: str
     order: int
     icon: str | None = None
+    section: str | None = None  # the addresses it stands for when wider than `path` ("/email" for "/email/sends")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ def webhook_token(secret_key: str) -> str:
     return hmac.new(secret_key.encode(), b"leadflow.email.bounces", "sha256").hexdigest()[:40]
 
 
-@router.post("/bounces", openapi_extra={"requestBody": {"content": {
+# The API key (scope email:manage) is what the docs authorize with; a provider that cannot send a header uses the
+# signed `?token=` instead (docs/email.md, "Bounces and complaints").
+@router.post("/bounces", openapi_extra={"security": [{"apiKey": []}], "requestBody": {"content": {
     "message/rfc822": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object"}},
     "text/plain": {"schema": {"type": "string"}}}}})
 @retry_races

@@ -39,7 +39,7 @@ STAGE = Stage(
     owns="marketing email: templates, messages and their sending, bounces, unsubscribes and preferences, one-off "
          "sends and A/B tests",
     routers=routers,
-    navigation=(NavEntry("Email", "/email/sends", "email:read", order=57),
+    navigation=(NavEntry("Email", "/email/sends", "email:read", order=57, section="/email"),
                 NavEntry("Email settings", "/settings/email", "email:manage", order=107)),
     commands=commands,
     handlers=handlers,

@@ -116,6 +116,7 @@ SCOPES: dict[str, frozenset[str]] = {
     "email:manage": frozenset({"email:read", "email:manage"}),
     "journeys:read": frozenset({"journeys:read"}),
     "journeys:manage": frozenset({"journeys:read", "journeys:manage"}),
+    "surveys:manage": frozenset({"surveys:manage"}),
 }
 
 

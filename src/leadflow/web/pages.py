@@ -94,9 +94,12 @@ def main_navigation(path: str, permissions, entries=()) -> list[NavItem]:
     the path starts with (/settings/sales-ready is Sales Ready's, not Settings'; /leads/new is Quick entry's,
     /leads/7 the Inbox's)."""
     items = [entry for entry in entries if entry.permission in permissions]
-    within = [e.path for e in items if path == e.path or path.startswith(e.path.rstrip("/") + "/")]
+    def section(entry) -> str:
+        return getattr(entry, "section", None) or entry.path
+
+    within = [section(e) for e in items if path == section(e) or path.startswith(section(e).rstrip("/") + "/")]
     current = max(within, key=len, default=None)
-    return [NavItem(e.label, e.path, e.path == current, e.icon) for e in items]
+    return [NavItem(e.label, e.path, section(e) == current, e.icon) for e in items]
 
 
 def static_directory() -> Path:

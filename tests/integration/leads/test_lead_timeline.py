@@ -128,5 +128,41 @@ def test_the_actions_above_cover_every_kind_the_code_writes():
                "lead_merged", "merged_away", "lead_unmerged", "unmerged", "owner_changed", "assigned"} | DEMO_KINDS
     covered |= {"followup", "contact", "task", "quote", "competitor", "recycled"}  # tests/integration/followup/
     # test_followup_pages.py renders them on the lead's timeline
+    covered |= {"journey", "survey_answered"}  # the test below
     assert written >= {"captured", "merged", "bant_changed", "lead_merged"}  # the scan finds them
     assert written <= covered, sorted(written - covered)
+
+
+def test_a_journey_step_and_a_survey_answer_show_on_the_lead_page(client, auth, factory):
+    from leadflow.journeys import engine
+    from tests.integration.surveys.helpers import link, make_survey
+
+    from sqlalchemy import select as select_
+
+    from leadflow.people.models import CallList
+
+    lead_id = lead(client, auth, first_name="Siiri")
+    call_list(factory, person(factory, "telemarketer"), [])
+    with factory() as session:
+        list_id = session.scalar(select_(CallList.id).where(CallList.name == "today"))
+    definition = {"entry": [{"kind": "manual"}], "reentry": {"mode": "never"}, "goals": [], "start": "points",
+                  "steps": [{"id": "points", "type": "add_points", "points": 7, "reason": "asked for the brochure",
+                             "next": "call"},
+                            {"id": "call", "type": "add_to_call_list", "call_list_id": list_id, "next": "end"},
+                            {"id": "end", "type": "exit"}]}
+    made = client.post("/api/v1/journeys", headers=auth, json={"name": "Timeline journey", "definition": definition})
+    assert made.status_code == 201, made.text
+    journey_id = made.json()["id"]
+    assert client.post(f"/api/v1/journeys/{journey_id}/publish", headers=auth).status_code == 200
+    entered = client.post(f"/api/v1/journeys/{journey_id}/enrol", headers=auth, json={"lead_ids": [lead_id]})
+    assert entered.json()["entered"] == [lead_id], entered.text
+    engine.run_pass(factory)
+    survey = make_survey(client, auth)
+    assert client.post(link(client, auth, survey["id"], lead_id), data={
+        "need": "high", "role": "Buyer", "staff": "50", "topics": ["pumps"], "next_step": "quote"}).status_code == 200
+
+    sign_in(client, person(factory, "marketing").email)
+    page = _page(client, lead_id)
+    assert "kind-points_added" in page and "asked for the brochure" in page
+    assert "kind-journey" in page and "Added to the call list today" in page
+    assert "kind-survey_answered" in page

@@ -91,7 +91,9 @@ def test_the_navigation_marks_one_item_current_the_section_the_page_is_in(client
              "/routing": "Routing", "/settings/webhooks": "Webhooks", "/my-day": "My day",
              "/settings/follow-up": "Follow-up", "/scorecard": "Scorecard", "/pipeline": "Pipeline",
              "/settings/pipeline": "Pipeline stages", "/dashboards/marketing": "Dashboards",
-             "/settings/analytics": "Analytics", "/surveys": "Surveys", "/surveys/new": "Surveys"}
+             "/settings/analytics": "Analytics", "/surveys": "Surveys", "/surveys/new": "Surveys",
+             "/segments": "Segments", "/journeys": "Journeys", "/email/sends": "Email", "/email/messages": "Email",
+             "/email/templates": "Email", "/email/experiments": "Email", "/settings/email": "Email settings"}
     assert set(pages.values()) == {entry.label for entry in stages.navigation()}  # every item of the navigation
     for path, label in pages.items():
         page = client.get(path)
