@@ -79,6 +79,10 @@ class Rendered:
     text: str
 
 
+_REMOTE_LINK = re.compile(r'\s*<link href="https?://[^"]*"[^>]*>')
+_REMOTE_IMPORT = re.compile(r"\s*@import url\(https?://[^)]*\);")
+
+
 def compile_layout(body_mjml: str, preheader: str = "") -> str:
     """The MJML body as responsive HTML, with its Jinja parts kept as they were (set aside while MJML runs, so it
     neither escapes nor moves them). Raises Invalid naming the field and the line."""
@@ -97,9 +101,10 @@ def compile_layout(body_mjml: str, preheader: str = "") -> str:
         raise Invalid.one("body_mjml", f"MJML could not be compiled: {type(exc).__name__}: {exc}") from exc
     if result.errors:
         raise Invalid.one("body_mjml", "MJML: " + "; ".join(str(e) for e in result.errors))
-    # No third-party fonts (MJML's default Ubuntu): no request to Google from every opened email.
-    page = re.sub(r'\s*<link href="https://fonts.googleapis.com[^>]*>', "", result.html)
-    page = re.sub(r"\s*@import url\(https://fonts.googleapis.com[^)]*\);", "", page)
+    # No stylesheet from another site (MJML links a web font for its default Ubuntu, and for Lato, Roboto...): an
+    # opened email asks no third party for anything; its fonts fall back to the stack every template names.
+    page = _REMOTE_LINK.sub("", result.html)
+    page = _REMOTE_IMPORT.sub("", page)
     page = re.sub(r"<!--\[if !mso\]><!-->\s*<style type=\"text/css\">\s*</style>\s*<!--<!\[endif\]-->", "", page)
     if preheader:
         hidden = ('<div style="display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;opacity:0;'
