@@ -37,65 +37,33 @@ def enrol(session: Session, payload: dict) -> None:
                        session=session)
 
 
-@batch
-def captured(session: Session, payloads: list[dict]) -> None:
-    triggers.hear(events.LEAD_CAPTURED, payloads, session=session)
-    triggers.enter(events.LEAD_CAPTURED, payloads, session=session)
+def _listener(topic: str, *, hear: bool = False, goals: bool = False, enter: bool = False):
+    """The handler of a topic journeys listen to: runs waiting for it hear it (their waits and branches read it),
+    active runs' goals are checked again on the lead's change, and journeys whose entry names it take leads in."""
+    @batch
+    def listen(session: Session, payloads: list[dict]) -> None:
+        if hear:
+            triggers.hear(topic, payloads, session=session)
+        if goals:
+            triggers.lead_changed(payloads, session=session)
+        if enter:
+            triggers.enter(topic, payloads, session=session)
+
+    listen.__name__ = f"journeys_{topic.replace('.', '_')}"
+    return listen
 
 
-@batch
-def recaptured(session: Session, payloads: list[dict]) -> None:
-    triggers.hear(events.LEAD_RECAPTURED, payloads, session=session)
-    triggers.enter(events.LEAD_RECAPTURED, payloads, session=session)
-
-
-@batch
-def updated(session: Session, payloads: list[dict]) -> None:
-    triggers.lead_changed(payloads, session=session)
-    triggers.enter(events.LEAD_UPDATED, payloads, session=session)
-
-
-@batch
-def stage_changed(session: Session, payloads: list[dict]) -> None:
-    triggers.lead_changed(payloads, session=session)
-    triggers.enter(events.LEAD_STAGE_CHANGED, payloads, session=session)
-
-
-@batch
-def segment_entered(session: Session, payloads: list[dict]) -> None:
-    triggers.enter(events.SEGMENT_ENTERED, payloads, session=session)
-
-
-@batch
-def survey_submitted(session: Session, payloads: list[dict]) -> None:
-    triggers.hear(events.SURVEY_SUBMITTED, payloads, session=session)
-    triggers.enter(events.SURVEY_SUBMITTED, payloads, session=session)
-
-
-@batch
-def contact_logged(session: Session, payloads: list[dict]) -> None:
-    triggers.hear(events.CONTACT_LOGGED, payloads, session=session)
-    triggers.enter(events.CONTACT_LOGGED, payloads, session=session)
-
-
-@batch
-def email_delivered(session: Session, payloads: list[dict]) -> None:
-    triggers.hear(events.EMAIL_DELIVERED, payloads, session=session)
-
-
-@batch
-def email_bounced(session: Session, payloads: list[dict]) -> None:
-    triggers.hear(events.EMAIL_BOUNCED, payloads, session=session)
-
-
-@batch
-def email_opened(session: Session, payloads: list[dict]) -> None:
-    triggers.hear(events.EMAIL_OPENED, payloads, session=session)
-
-
-@batch
-def email_clicked(session: Session, payloads: list[dict]) -> None:
-    triggers.hear(events.EMAIL_CLICKED, payloads, session=session)
+LISTENERS = {
+    events.LEAD_CAPTURED: _listener(events.LEAD_CAPTURED, hear=True, enter=True),
+    events.LEAD_RECAPTURED: _listener(events.LEAD_RECAPTURED, hear=True, enter=True),
+    events.LEAD_UPDATED: _listener(events.LEAD_UPDATED, goals=True, enter=True),
+    events.LEAD_STAGE_CHANGED: _listener(events.LEAD_STAGE_CHANGED, goals=True, enter=True),
+    events.SEGMENT_ENTERED: _listener(events.SEGMENT_ENTERED, enter=True),
+    events.SURVEY_SUBMITTED: _listener(events.SURVEY_SUBMITTED, hear=True, enter=True),
+    events.CONTACT_LOGGED: _listener(events.CONTACT_LOGGED, hear=True, enter=True),
+    **{topic: _listener(topic, hear=True) for topic in (events.EMAIL_DELIVERED, events.EMAIL_BOUNCED,
+                                                        events.EMAIL_OPENED, events.EMAIL_CLICKED)},
+}
 
 
 def ensure_scheduled(session: Session) -> None:
@@ -105,12 +73,6 @@ def ensure_scheduled(session: Session) -> None:
         engine.schedule_tick(session=session, moment=moment)
 
 
-HANDLERS: dict = {
-    events.JOURNEY_TICK: tick, events.JOURNEY_PASS: run_pass, events.JOURNEY_ENROL: enrol,
-    events.LEAD_CAPTURED: captured, events.LEAD_RECAPTURED: recaptured, events.LEAD_UPDATED: updated,
-    events.LEAD_STAGE_CHANGED: stage_changed, events.SEGMENT_ENTERED: segment_entered,
-    events.SURVEY_SUBMITTED: survey_submitted, events.CONTACT_LOGGED: contact_logged,
-    events.EMAIL_DELIVERED: email_delivered, events.EMAIL_BOUNCED: email_bounced,
-    events.EMAIL_OPENED: email_opened, events.EMAIL_CLICKED: email_clicked,
-}
+HANDLERS: dict = {events.JOURNEY_TICK: tick, events.JOURNEY_PASS: run_pass, events.JOURNEY_ENROL: enrol,
+                  **LISTENERS}
 SCHEDULES: list = [ensure_scheduled]
