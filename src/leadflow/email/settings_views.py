@@ -98,34 +98,34 @@ def save_settings(request: Request, session: DbSession, actor: PageActor, form: 
 @retry_races
 def save_domain(request: Request, session: DbSession, actor: PageActor, form: Posted):
     actor.require(PERMISSION)
-    try:
-        per_minute = _number(form.get("per_minute", ""), "per_minute")
-        email_settings.set_domain_limit(form.get("domain", ""), per_minute, session=session)
-    except Invalid as exc:
-        session.rollback()
-        return redirect(request, BASE, message=str(exc), kind="error")
-    session.commit()
-    return redirect(request, BASE, message="Saved the domain's limit.", kind="ok")
+    return _change(request, session, lambda: email_settings.set_domain_limit(
+        form.get("domain", ""), _number(form.get("per_minute", ""), "per_minute"), session=session),
+        done="Saved the domain's limit.")
 
 
 @router.post(BASE + "/suppressions")
 @retry_races
 def add_suppression(request: Request, session: DbSession, actor: PageActor, form: Posted):
     actor.require(PERMISSION)
-    try:
-        email_settings.suppress(form.get("address", ""), "manual", form.get("detail") or "added by hand",
-                                session=session)
-    except Invalid as exc:
-        session.rollback()
-        return redirect(request, BASE, message=str(exc), kind="error")
-    session.commit()
-    return redirect(request, BASE, message="The address gets no more marketing email.", kind="ok")
+    return _change(request, session, lambda: email_settings.suppress(
+        form.get("address", ""), "manual", form.get("detail") or "added by hand", session=session),
+        done="The address gets no more marketing email.")
 
 
 @router.post(BASE + "/suppressions/remove")
 @retry_races
 def remove_suppression(request: Request, session: DbSession, actor: PageActor, form: Posted):
     actor.require(PERMISSION)
-    email_settings.unsuppress(form.get("address", ""), session=session)
+    return _change(request, session, lambda: email_settings.unsuppress(form.get("address", ""), session=session),
+                   done="The address may get marketing email again.")
+
+
+def _change(request: Request, session, change, *, done: str):
+    """One change from the settings page: committed and told, or refused with its reason (nothing kept)."""
+    try:
+        change()
+    except Invalid as exc:
+        session.rollback()
+        return redirect(request, BASE, message=str(exc), kind="error")
     session.commit()
-    return redirect(request, BASE, message="The address may get marketing email again.", kind="ok")
+    return redirect(request, BASE, message=done, kind="ok")

@@ -143,3 +143,22 @@ def test_the_settings_page_saves_quiet_hours_and_names_a_wrong_value(client, fac
     assert 'value="21:00"' in page.text and "/api/v1/email/bounces?token=" in page.text
     bad_api = client.put("/api/v1/email/settings", headers=marketing.headers, json={"quiet_start": 2000})
     assert bad_api.status_code == 422 and "quiet_start" in _errors(bad_api)
+
+
+def test_the_settings_page_sets_a_domains_limit_and_suppresses_and_frees_an_address(client, factory, auth):
+    marketing = person(factory, "marketing")
+    sign_in(client, marketing.email)
+    token = form_token(client, "/settings/email")
+    saved = client.post("/settings/email/domains", data={"csrf_token": token, "domain": "pumps.example",
+                                                         "per_minute": "30"})
+    assert saved.status_code in (200, 303)
+    bad = client.post("/settings/email/domains", data={"csrf_token": token, "domain": "pumps.example",
+                                                       "per_minute": "lots"}, follow_redirects=True)
+    assert bad.status_code == 200 and ("per_minute" in bad.text or "number" in bad.text)
+    page = client.get("/settings/email").text
+    assert "pumps.example" in page and "30" in page
+    client.post("/settings/email/suppressions", data={"csrf_token": token, "address": "gone@pumps.example"})
+    listed = client.get("/api/v1/email/suppressions", headers=auth).json()
+    assert "gone@pumps.example" in str(listed)
+    client.post("/settings/email/suppressions/remove", data={"csrf_token": token, "address": "gone@pumps.example"})
+    assert "gone@pumps.example" not in str(client.get("/api/v1/email/suppressions", headers=auth).json())
