@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from leadflow import events
 from leadflow.clock import now
-from leadflow.db import Base, BigId, UtcDateTime, begin_write, insert_ignore_many
+from leadflow.db import Base, BigId, UtcDateTime, begin_write, insert_rows
 
 
 class OutboxMessage(Base):
@@ -51,10 +51,7 @@ def publish_many(session: Session, messages: list[dict], *, skip_existing: bool 
     moment = now()
     rows = [{"topic": m["topic"], "payload": m["payload"], "key": m.get("key"), "attempts": 0,
              "available_at": m.get("available_at") or moment, "created_at": moment} for m in messages]
-    if skip_existing:
-        return insert_ignore_many(session, OutboxMessage.__table__, rows, ["key"])
-    session.execute(insert(OutboxMessage.__table__), rows)
-    return len(rows)
+    return insert_rows(session, OutboxMessage.__table__, rows, skip_conflicts_on=["key"] if skip_existing else None)
 
 
 def publish_once(session: Session, topic: str, payload: dict, *, key: str,

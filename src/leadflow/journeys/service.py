@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from leadflow import clock, events, outbox
+from leadflow.db import insert_rows
 from leadflow.errors import Conflict, FieldError, Invalid, NotFound
 from leadflow.journeys import flow
 from leadflow.journeys.definition import Definition, DefinitionError, parse_definition
@@ -198,61 +199,11 @@ def enrol(journey_id: int, lead_ids: list[int], *, session: Session, source: str
     return {"entered": entered, "refused": refused}
 
 
-STEP_COLUMNS = ("run_id", "journey_id", "step_id", "visit", "created_at", "due_at", "waits_for", "timeout_at",
-                "done_at", "outcome")
-PG_ARRAYS = ("bigint", "bigint", "text", "integer", "timestamptz", "timestamptz", "text", "timestamptz", "timestamptz",
-             "text")
-
-
 def insert_steps(rows: list[dict], *, session: Session) -> None:
     """Step rows ({run_id, journey_id, step_id, visit, created_at, due_at, waits_for, timeout_at, done_at?,
-    outcome?}) in one statement (PostgreSQL: INSERT ... SELECT FROM unnest of an array per column; SQLite: one
-    executemany); a (run, step, visit) written before (a retried chunk) is skipped. The values are converted once
-    per distinct value (a chunk's rows share their times) and handed to the driver as they are."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    table = JourneyStep.__table__
-    postgres = dialect.name == "postgresql"
-    fixes = []
-    for index, name in enumerate(STEP_COLUMNS):
-        processor = (_json_text if postgres else table.c[name].type.bind_processor(dialect)) if name == "waits_for" \
-            else table.c[name].type.bind_processor(dialect)
-        if processor is not None:
-            fixes.append((index, _memo(processor)))
-    values = []
-    for row in rows:
-        one = [row.get(name) for name in STEP_COLUMNS]
-        for index, fix in fixes:
-            one[index] = fix(one[index])
-        values.append(tuple(one))
-    names = ", ".join(STEP_COLUMNS)
-    tail = " ON CONFLICT (run_id, step_id, visit) DO NOTHING"
-    if postgres:  # an array per column: ten parameters whatever the number of rows
-        arrays = ", ".join(f"%s::{kind}[]" for kind in PG_ARRAYS)
-        picked = ", ".join(f"{name}::json" if name == "waits_for" else name for name in STEP_COLUMNS)
-        connection.exec_driver_sql(f"INSERT INTO journey_steps ({names}) SELECT {picked} FROM unnest({arrays}) "
-                                   f"AS v({names})" + tail, tuple(list(column) for column in zip(*values)))
-    else:
-        connection.exec_driver_sql(f"INSERT INTO journey_steps ({names}) VALUES "
-                                   f"({', '.join(['?'] * len(STEP_COLUMNS))})" + tail, values)
-
-
-def _json_text(value):
-    return None if value is None else json.dumps(value)
-
-
-def _memo(processor):
-    """A bind processor that converts each distinct value once (lists, as JSON, by their items)."""
-    seen: dict = {}
-
-    def convert(value):
-        key = tuple(value) if isinstance(value, list) else value
-        if key not in seen:
-            seen[key] = processor(value)
-        return seen[key]
-    return convert
+    outcome?}) in one statement (db.insert_rows); a (run, step, visit) written before (a retried chunk) is
+    skipped."""
+    insert_rows(session, JourneyStep.__table__, rows, skip_conflicts_on=["run_id", "step_id", "visit"])
 
 
 def _insert_runs(rows: list[dict], *, session: Session) -> dict[int, int]:

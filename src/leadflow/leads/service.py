@@ -10,7 +10,7 @@ from sqlalchemy.orm.util import identity_key
 
 from leadflow import values as plain
 from leadflow.clock import now
-from leadflow.db import begin_write
+from leadflow.db import begin_write, insert_rows
 from leadflow.errors import FieldError, Invalid, NotFound
 from leadflow.events import LEAD_STAGE_CHANGED, LEAD_UPDATED
 from leadflow.hierarchy import check_parent
@@ -525,8 +525,7 @@ def insert_activities(activities: list[dict], *, session: Session) -> None:
     """{lead_id, capture_id, kind, summary, data}; actor and time as add_activity sets them."""
     if activities:
         moment = now()
-        session.execute(insert(Activity.__table__),
-                        [{"actor": "system", "occurred_at": moment, **a} for a in activities])
+        insert_rows(session, Activity.__table__, [{"actor": "system", "occurred_at": moment, **a} for a in activities])
 
 
 def insert_consents(consents: list[dict], *, session: Session) -> None:
