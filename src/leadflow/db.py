@@ -311,17 +311,36 @@ def insert_ignore_many(session, table, rows: list[dict], index_elements: list[st
 
 def insert_rows(session, table, rows: list[dict], *, skip_conflicts_on: list[str] | None = None) -> int:
     """Rows ({column: value}; a column a row leaves out takes the column's default, worked out once for the batch,
-    else NULL) in one
-    statement whatever their number. PostgreSQL: INSERT ... SELECT FROM unnest of one binary array per column (ten
-    parameters, not ten per row: no statement to compile or parse per row); SQLite: one executemany on the driver.
-    Values are converted as the column's type binds them, JSON as text, each distinct value once (a batch's rows
-    share their times and kinds). skip_conflicts_on: ON CONFLICT (those columns) DO NOTHING. Returns how many rows
-    were added."""
+    else NULL) in one statement whatever their number. PostgreSQL: INSERT ... SELECT FROM unnest of one binary array
+    per column (a parameter per column, not one per value: nothing to compile or parse per row); SQLite: one
+    executemany on the driver. Values are converted as the column's type binds them, JSON as text, each distinct
+    value once (a batch's rows share their times and kinds). skip_conflicts_on: ON CONFLICT (those columns) DO
+    NOTHING. Returns how many rows were added."""
     if not rows:
         return 0
+    result = _insert(session, table, rows, skip_conflicts_on, ())
+    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+
+
+def insert_rows_returning(session, table, rows: list[dict], returning: list[str], *,
+                          skip_conflicts_on: list[str] | None = None) -> list[tuple]:
+    """insert_rows that hands back `returning` of each row added (not of those skipped on a conflict).
+    SQLite's driver returns nothing from an executemany: there, SQLAlchemy's multi-row VALUES."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return [tuple(row) for row in _insert(session, table, rows, skip_conflicts_on, returning).all()]
+    from sqlalchemy.dialects.sqlite import insert
+
+    statement = insert(table)
+    if skip_conflicts_on:
+        statement = statement.on_conflict_do_nothing(index_elements=skip_conflicts_on)
+    return [tuple(row) for row in session.execute(statement.returning(*(table.c[n] for n in returning)), rows)]
+
+
+def _insert(session, table, rows: list[dict], skip_conflicts_on, returning):
     connection = session.connection()
     dialect = connection.dialect
-    postgres = dialect.name == "postgresql"
     names = list(dict.fromkeys([*(name for row in rows for name in row),
                                 *(column.name for column in table.c if column.default is not None
                                   and not column.primary_key)]))
@@ -333,18 +352,18 @@ def insert_rows(session, table, rows: list[dict], *, skip_conflicts_on: list[str
                for name, convert in zip(names, converters)] for row in rows]
     listed = ", ".join(names)
     tail = f" ON CONFLICT ({', '.join(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
-    if postgres:
+    if returning:
+        tail += f" RETURNING {', '.join(returning)}"
+    if dialect.name == "postgresql":
         arrays = ", ".join(f"%b::{_array_type(column, dialect)}[]" for column in columns)
         picked = ", ".join(f"{name}::{column.type.compile(dialect=dialect)}" if _is_json(column) else name
                            for name, column in zip(names, columns))
-        result = connection.exec_driver_sql(f"INSERT INTO {table.name} ({listed}) SELECT {picked} FROM "
-                                            f"unnest({arrays}) AS v({listed}){tail}",
-                                            tuple(list(column) for column in zip(*values)))
-    else:
-        marks = ", ".join(["?"] * len(names))
-        result = connection.exec_driver_sql(f"INSERT INTO {table.name} ({listed}) VALUES ({marks}){tail}",
-                                            [tuple(one) for one in values])
-    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+        return connection.exec_driver_sql(f"INSERT INTO {table.name} ({listed}) SELECT {picked} FROM "
+                                          f"unnest({arrays}) AS v({listed}){tail}",
+                                          tuple(list(column) for column in zip(*values)))
+    marks = ", ".join(["?"] * len(names))
+    return connection.exec_driver_sql(f"INSERT INTO {table.name} ({listed}) VALUES ({marks}){tail}",
+                                      [tuple(one) for one in values])
 
 
 def _is_json(column) -> bool:

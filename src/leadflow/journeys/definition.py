@@ -255,11 +255,18 @@ class _Reader:
     def fail(self, name: str, reason: str) -> None:
         self.problems.append(Problem(self.step, self.prefix + name, reason))
 
-    def text(self, name: str, *, required: bool = True, limit: int = 200) -> str | None:
+    def given(self, name: str, *, required: bool, empty_too: bool = True):
+        """The field's value, or None when it is missing (empty text too, when `empty_too`): a problem if required."""
         value = self.data.get(name)
-        if value is None or value == "":
+        if value is None or (empty_too and value == ""):
             if required:
                 self.fail(name, "is required")
+            return None
+        return value
+
+    def text(self, name: str, *, required: bool = True, limit: int = 200) -> str | None:
+        value = self.given(name, required=required)
+        if value is None:
             return None
         if not isinstance(value, str):
             self.fail(name, "must be text")
@@ -270,10 +277,8 @@ class _Reader:
         return value
 
     def integer(self, name: str, *, required: bool = True, minimum: int | None = 1) -> int | None:
-        value = self.data.get(name)
+        value = self.given(name, required=required, empty_too=False)
         if value is None:
-            if required:
-                self.fail(name, "is required")
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(name, "must be a whole number")
@@ -294,10 +299,8 @@ class _Reader:
             return None
 
     def duration(self, name: str, *, required: bool = True) -> timedelta | None:
-        value = self.data.get(name)
-        if value is None or value == "":
-            if required:
-                self.fail(name, "is required")
+        value = self.given(name, required=required)
+        if value is None:
             return None
         try:
             span = parse_duration(value)
@@ -314,10 +317,8 @@ class _Reader:
 
     def target(self, name: str, *, required: bool = False) -> str | None:
         """A step id another field leads to (checked against the steps once all are read); null ends the run."""
-        value = self.data.get(name)
-        if value is None or value == "":
-            if required:
-                self.fail(name, "is required")
+        value = self.given(name, required=required)
+        if value is None:
             return None
         if not isinstance(value, str):
             self.fail(name, "must be a step's id or null")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from leadflow import clock, events, outbox
-from leadflow.db import insert_rows
+from leadflow.db import insert_rows, insert_rows_returning
 from leadflow.errors import Conflict, FieldError, Invalid, NotFound
 from leadflow.journeys import flow
 from leadflow.journeys.definition import Definition, DefinitionError, parse_definition
@@ -211,14 +211,8 @@ def _insert_runs(rows: list[dict], *, session: Session) -> dict[int, int]:
     transaction meanwhile is left out)."""
     if not rows:
         return {}
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = JourneyRun.__table__
-    statement = insert(table).on_conflict_do_nothing(index_elements=["journey_id", "lead_id", "number"])
-    return {lead_id: run_id for run_id, lead_id in
-            session.execute(statement.returning(table.c.id, table.c.lead_id), rows).all()}
+    return {lead_id: run_id for run_id, lead_id in insert_rows_returning(
+        session, JourneyRun.__table__, rows, ["id", "lead_id"], skip_conflicts_on=["journey_id", "lead_id", "number"])}
 
 
 def enrol_later(journey_id: int, source: str, *, session: Session) -> None:
