@@ -10,8 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Text, bindparam, cast, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from leadflow import clock, events, outbox
@@ -19,6 +18,7 @@ from leadflow.errors import DomainError
 from leadflow.journeys import flow
 from leadflow.journeys.definition import Branch, Definition, SendEmail, Step, WaitUntil
 from leadflow.journeys.models import JourneyEvent
+from leadflow.journeys.service import ids_in
 from leadflow.leads import service as leads_service
 from leadflow.leads.lifecycle import DISQUALIFY_REASONS, PAST_SQL, check_move
 from leadflow.leads.models import Lead
@@ -156,7 +156,9 @@ def send_email(works: list[Work], *, session: Session, moment: datetime) -> None
 
 def _leads(works: Iterable[Work], *, session: Session) -> dict[int, Lead]:
     ids = sorted({work.lead_id for work in works})
-    return {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(ids)).order_by(Lead.id))}
+    if not ids:
+        return {}
+    return {lead.id: lead for lead in session.scalars(select(Lead).where(ids_in(Lead.id, ids)).order_by(Lead.id))}
 
 
 def _actor(work: Work) -> str:
@@ -185,9 +187,16 @@ def add_to_call_list(works: list[Work], *, session: Session, moment: datetime) -
 
 
 def _custom_fields(works: Iterable[Work], *, session: Session) -> dict[int, dict]:
+    """The leads' custom fields, held until the chunk commits (PostgreSQL: FOR UPDATE, in id order), so a person's
+    edit meanwhile is not overwritten by the chunk's read-modify-write (SQLite: the chunk holds the write lock)."""
     ids = sorted({work.lead_id for work in works})
-    return {lead_id: dict(custom or {}) for lead_id, custom in session.execute(
-        select(Lead.id, Lead.custom_fields).where(Lead.id.in_(ids), Lead.merged_into_id.is_(None)))}
+    if not ids:
+        return {}
+    query = (select(Lead.id, Lead.custom_fields).where(ids_in(Lead.id, ids), Lead.merged_into_id.is_(None))
+             .order_by(Lead.id))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Lead)
+    return {lead_id: dict(custom or {}) for lead_id, custom in session.execute(query)}
 
 
 def _write_custom(changed: dict[int, dict], activities: list[dict], *, session: Session, moment: datetime) -> None:
@@ -196,12 +205,13 @@ def _write_custom(changed: dict[int, dict], activities: list[dict], *, session: 
     if not changed:
         return
     leads = Lead.__table__
-    if session.get_bind().dialect.name == "postgresql":  # one statement: an array of ids and one of the fields
-        given = select(func.unnest(bindparam("ids", list(changed), type_=ARRAY(BigInteger))).label("id"),
-                       func.unnest(bindparam("customs", [json.dumps(c) for c in changed.values()],
-                                             type_=ARRAY(Text))).label("custom")).subquery("given")
-        session.execute(update(leads).where(leads.c.id == given.c.id)
-                        .values(custom_fields=cast(given.c.custom, leads.c.custom_fields.type), updated_at=moment))
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":  # one statement: a binary array of ids and one of the fields
+        kind = leads.c.custom_fields.type.compile(dialect=connection.dialect)
+        connection.exec_driver_sql(
+            f"UPDATE leads SET custom_fields = given.custom::{kind}, updated_at = %b FROM unnest(%b::bigint[], "
+            f"%b::text[]) AS given(id, custom) WHERE leads.id = given.id",
+            (moment, list(changed), [json.dumps(c) for c in changed.values()]))
     else:
         session.execute(update(leads).where(leads.c.id == bindparam("b_id"))
                         .values(custom_fields=bindparam("b_custom"), updated_at=moment),
