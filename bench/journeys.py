@@ -8,9 +8,10 @@ lead, every branch taken as its facts say; nothing twice (the unique keys hold).
 from __future__ import annotations
 
 import multiprocessing
+import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,10 +27,15 @@ WEEK = timedelta(days=7, minutes=1)
 class Plan:
     leads: int = 1_000_000
     postgres_workers: int = 4
+    # BENCH_JOURNEYS_ONLY=sqlite or postgresql: one database only (a re-run of one side after a change)
+    only: str | None = field(default_factory=lambda: os.environ.get("BENCH_JOURNEYS_ONLY") or None)
 
     @classmethod
     def quick(cls) -> Plan:
         return cls(leads=20_000, postgres_workers=2)
+
+    def runs(self, dialect: str) -> bool:
+        return self.only in (None, dialect)
 
 
 def definition(template_id: int) -> dict:
@@ -203,20 +209,20 @@ def run(plan: Plan) -> dict:
     results = []
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-journeys-") as tmp:
         folder = Path(tmp)
-        if plan.leads >= 1_000_000:
+        if plan.runs("sqlite"):
             sqlite = BenchDatabase.sqlite(folder, "journeys")
-            copy_sqlite(cached_sqlite(plan.leads), sqlite.path)
-        else:
-            sqlite = BenchDatabase.sqlite(folder, "journeys")
-            db.upgrade(sqlite.url)
-            seed_leads(sqlite, plan.leads)
-        floor = BenchDatabase.sqlite(folder, "journeys-floor")
-        try:
-            results.append(_one(sqlite, floor, plan, 1))
-        finally:
-            sqlite.drop()
-            floor.drop()
-        if postgres_reachable():
+            if plan.leads >= 1_000_000:
+                copy_sqlite(cached_sqlite(plan.leads), sqlite.path)
+            else:
+                db.upgrade(sqlite.url)
+                seed_leads(sqlite, plan.leads)
+            floor = BenchDatabase.sqlite(folder, "journeys-floor")
+            try:
+                results.append(_one(sqlite, floor, plan, 1))
+            finally:
+                sqlite.drop()
+                floor.drop()
+        if plan.runs("postgresql") and postgres_reachable():
             database = BenchDatabase.postgres("journeys")
             floor = BenchDatabase.postgres("journeys_floor")
             try:
