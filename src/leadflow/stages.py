@@ -121,9 +121,12 @@ def owner_of(table: str) -> Stage | None:
 
 def wire() -> None:
     """Hand the stages below what the stages above them hold (the app, the CLI and the worker call this as they are
-    assembled): identity's merges get the lead tables every stage declares; scoring and tracking get readers of
-    tables they never name (each declared by its owner as a hook: `scored_history`, `bant_values`, ...)."""
+    assembled): identity's merges get the lead tables every stage declares; scoring, tracking, segments and surveys
+    get readers of tables they never name (each declared by its owner as a hook: `scored_history`, `bant_values`,
+    `survey_answers`, `templates_linking_survey`, ...)."""
     from leadflow.scoring import sources as scoring_sources
+    from leadflow.segments import sources as segments_sources
+    from leadflow.surveys import sources as surveys_sources
     from leadflow.tracking import sources as tracking_sources
 
     declare_lead_tables()
@@ -131,6 +134,8 @@ def wire() -> None:
         history=_one("scored_history"), history_by_range=_one("scored_history_by_range"),
         bant=_one("bant_values"), events_since=_one("scored_events_since")))
     tracking_sources.provide(tracking_sources.Sources(form_origins=_one("form_origins")))
+    segments_sources.provide(segments_sources.Sources(survey_answers=_one("survey_answers")))
+    surveys_sources.provide(surveys_sources.Sources(templates_linking_survey=_one("templates_linking_survey")))
 
 
 def _one(name: str) -> Callable:

@@ -1,8 +1,12 @@
 """The journey editor in Chromium, by keyboard: a step added after the first one (its type chosen, its form filled
 and sent without a mouse), a bad value shown by its field, the flow drawn with its branch's ways side by side;
-screenshots at desktop and tablet width, neither wider than the screen; the simulator's run drawn on the same flow."""
+screenshots at desktop and tablet width, neither wider than the screen; the simulator's run drawn on the same flow;
+a branch's condition typed over several lines in its monospace box, and a segment picked by name to enrol and to
+simulate."""
 
 from __future__ import annotations
+
+import re
 
 import httpx
 import pytest
@@ -85,4 +89,68 @@ def test_the_simulator_draws_its_counts_on_the_flow(page, site, console):
     assert 0 < reached <= 60 and sum(int(text.split()[0]) for text in went) == reached
     expect(page.locator(".paths > li").first).to_contain_text("waited")
     screenshot(page, "journeys-simulator.png", full_page=True)
+    assert console.take() == []
+
+
+def test_a_condition_is_written_over_several_lines_and_a_segment_is_picked_by_name(page, site, console):
+    journey_id = _journey(site, "Brochure follow-up (conditions)")
+    r = httpx.post(site.base + "/api/v1/segments", headers=site.auth, timeout=60,
+                   json={"name": "Browser budget buyers", "condition": "survey.budget >= 10000"})
+    assert r.status_code == 201, r.text
+    sign_in(page, site.marketing)
+    page.goto(f"/journeys/{journey_id}/steps/route")
+    box = page.locator("#way-1-condition")
+    expect(box).to_be_visible()
+    assert box.evaluate("e => e.tagName") == "TEXTAREA"
+    assert "monospace" in box.evaluate("e => getComputedStyle(e).fontFamily")
+    height, width = box.evaluate("e => [e.getBoundingClientRect().height, e.getBoundingClientRect().width]")
+    assert height >= 90 and width >= 500, (height, width)  # a real condition's room, the form's whole width
+    box.focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.type('survey.next_step in ("quote", "meeting")')
+    page.keyboard.press("Enter")  # a new line in the box, not a submit
+    page.keyboard.type("  or survey.budget >= 10000")
+    page.keyboard.press("Enter")
+    page.keyboard.type('  or contry == "FI"')
+    expect(page).to_have_url(f"{site.base}/journeys/{journey_id}/steps/route")
+    page.get_by_role("button", name="Save the step").click()
+    expect(page.locator("#error-way-1")).to_contain_text("contry")
+    expect(page.locator("#way-1-condition")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#way-1-condition")).to_have_value(
+        'survey.next_step in ("quote", "meeting")\n  or survey.budget >= 10000\n  or contry == "FI"')  # as typed
+    box = page.locator("#way-1-condition")
+    box.fill('survey.next_step in ("quote", "meeting")\n  or survey.budget >= 10000\n  or country == "FI"')
+    box.scroll_into_view_if_needed()
+    assert page.evaluate(FITS)
+    screenshot(page, "journeys-condition-desktop.png")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate(FITS), "the step editor is wider than a tablet's screen"
+    assert page.locator("#way-1-condition").evaluate("e => e.getBoundingClientRect().right") <= 768
+    screenshot(page, "journeys-condition-768.png")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("button", name="Save the step").click()
+    page.wait_for_url(f"**/journeys/{journey_id}#step-route")
+    expect(page.locator("#step-route ~ .ways")).to_contain_text("survey.budget >= 10000")
+
+    page.get_by_role("button", name="Publish version 1").click()
+    expect(page.get_by_text("Live: version 1").first).to_be_visible()
+    picker = page.get_by_label("Or a segment's members")
+    assert picker.evaluate("e => e.tagName") == "SELECT"
+    picker.select_option(label="Browser budget buyers")
+    page.get_by_role("button", name="Enrol", exact=True).click()
+    expect(page.get_by_text("Enrolling the segment's members: they enter in the background.")).to_be_visible()
+
+    page.goto(f"/journeys/{journey_id}/simulate")
+    page.get_by_label("From").select_option(label="A segment's members")
+    page.get_by_label("Segment", exact=True).select_option(label="Browser budget buyers")
+    page.get_by_label("Seed").fill("5")
+    page.get_by_role("button", name="Run the simulation").click()
+    expect(page.get_by_role("heading", name=re.compile(r"\d+ sample leads through"))).to_be_visible()
+    expect(page.get_by_label("Segment", exact=True)).to_have_value(str(r.json()["id"]))
+    assert page.evaluate(FITS)
+    screenshot(page, "journeys-simulator-segment-desktop.png")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.get_by_label("Segment", exact=True).scroll_into_view_if_needed()
+    assert page.evaluate(FITS), "the simulator is wider than a tablet's screen"
+    screenshot(page, "journeys-simulator-segment-768.png")
     assert console.take() == []

@@ -14,7 +14,7 @@ SALES_READY = "sales_ready"  # the Sales Ready rule: declared fields and what sc
 EVENT = "event"  # a scoring behaviour rule: the properties of one event
 ROUTING = "routing"  # a routing rule: everything the Sales Ready rule reads, plus where the lead came from
 FOLLOWUP = "followup"  # a follow-up policy: everything a routing rule reads, plus the team the lead is handed to
-SEGMENT = "segment"  # a segment: everything a routing rule reads
+SEGMENT = "segment"  # a segment: everything a routing rule reads, plus the lead's latest survey answers
 SCOPES = (FIT, SALES_READY, EVENT, ROUTING, FOLLOWUP, SEGMENT)
 LEAD = frozenset({FIT, SALES_READY, ROUTING, FOLLOWUP, SEGMENT})
 READY = frozenset({SALES_READY, ROUTING, FOLLOWUP, SEGMENT})
@@ -159,15 +159,16 @@ _SCOPE_WORDS = {FIT: "a fit rule (it reads the lead's declared fields)", SALES_R
                 FOLLOWUP: "a follow-up policy", SEGMENT: "a segment"}
 
 
-# The journey scope (a journey's entry conditions, branches and goals): every field a segment reads, plus the
-# lead's latest survey answers (`survey.next_step`).
+# The lead's latest survey answers (`survey.next_step`, `survey.budget`): segments and journeys read them.
+OPEN_ROOTS["survey"] = Field("survey.<question>", "any",
+                             "the lead's latest answer to a survey question (`survey.next_step`, any survey)",
+                             frozenset({SEGMENT}))
+
+# The journey scope (a journey's entry conditions, branches and goals): every field a segment reads.
 JOURNEY = "journey"
 SCOPES = (*SCOPES, JOURNEY)
 _FIELDS = tuple(replace(f, scopes=f.scopes | {JOURNEY}) if SEGMENT in f.scopes else f for f in _FIELDS)
 FIELDS = {f.name: f for f in _FIELDS}
 OPEN_ROOTS = {root: replace(f, scopes=f.scopes | {JOURNEY}) if SEGMENT in f.scopes else f
               for root, f in OPEN_ROOTS.items()}
-OPEN_ROOTS["survey"] = Field("survey.<question>", "any",
-                             "the lead's latest answer to a survey question (`survey.next_step`, any survey)",
-                             frozenset({JOURNEY}))
 _SCOPE_WORDS[JOURNEY] = "a journey's condition"

@@ -76,7 +76,8 @@ def preview_template(template_id: int, request: Request, session: DbSession, act
         lead = {name: getattr(found, name, None) for name in ("first_name", "last_name", "email", "company",
                                                               "job_title", "city", "region", "country", "language",
                                                               "phone")} | {"custom": found.custom_fields or {}}
-    rendered = template_service.preview(template, lead=lead, base_url=request.app.state.settings.base_url)
+    rendered = template_service.preview(template, session=session, lead=lead,
+                                        base_url=request.app.state.settings.base_url)
     return {"subject": rendered.subject, "html": rendered.html, "text": rendered.text}
 
 

@@ -73,7 +73,7 @@ def preview(template_id: int, out: Annotated[Path | None, typer.Option(help="wri
     with factory() as session:
         try:
             rendered = template_service.preview(template_service.get(template_id, session=session),
-                                                base_url=settings.base_url)
+                                                session=session, base_url=settings.base_url)
         except (Invalid, NotFound) as exc:
             _fail(exc)
     typer.echo(f"Subject: {rendered.subject}\n\n{rendered.text}")

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadflow.email import render
 from leadflow.email.models import EmailBounce, EmailMessage, EmailSuppression, EmailTemplate
 
 
@@ -85,6 +86,19 @@ def counts_by_template(*, session: Session) -> dict[int, dict[str, int]]:
 
 def template_list(*, session: Session) -> list[EmailTemplate]:
     return list(session.scalars(select(EmailTemplate).order_by(EmailTemplate.name)))
+
+
+def templates_linking_survey(key: str, *, session: Session) -> list[str]:
+    """The names of the templates whose subject, preheader or body links the survey with this key
+    (`survey_link("key")`), by name: a survey they use must not be deleted from under them."""
+    if not key:
+        return []
+    maybe = (EmailTemplate.subject.contains(key, autoescape=True)
+             | EmailTemplate.preheader.contains(key, autoescape=True)
+             | EmailTemplate.body_mjml.contains(key, autoescape=True))
+    rows = session.execute(select(EmailTemplate.name, EmailTemplate.subject, EmailTemplate.preheader,
+                                  EmailTemplate.body_mjml).where(maybe).order_by(EmailTemplate.name))
+    return [name for name, *texts in rows if any(key in render.survey_keys(text or "") for text in texts)]
 
 
 def template_choices(*, session: Session) -> list[tuple[int, str]]:

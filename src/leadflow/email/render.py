@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -19,6 +20,7 @@ from leadflow.errors import FieldError, Invalid
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _HREF = re.compile(r'href="(https?://[^"]+)"', re.I)
 _BODY = re.compile(r"<body[^>]*>", re.I)
+_SURVEY_LINK = re.compile(r"""survey_link\(\s*["']([^"']+)["']\s*\)""")
 LEAD_FIELDS = ("first_name", "last_name", "email", "company", "job_title", "city", "region", "country",
                "language", "phone")
 SAMPLE = {"first_name": "Alex", "last_name": "Example", "email": "alex@example.com", "company": "Example Ltd",
@@ -70,6 +72,37 @@ _TEXT_ENV = _Bounded(autoescape=False, undefined=_Quiet)
 
 class RenderFailed(Exception):
     """The template could not be personalised for this lead (the reason is kept on the message)."""
+
+
+class SurveyMissing(RenderFailed):
+    """`survey_link("key")` names no survey (deleted, or its key changed): the email cannot carry its link."""
+
+    def __init__(self, key: str):
+        super().__init__(f"survey_link({key!r}) names no survey: it was deleted or its key changed; "
+                         "link an existing survey's key")
+        self.key = key
+
+
+def survey_linker(known: Mapping[str, object], url: Callable[[object], str]) -> Callable[[str], str]:
+    """The template's `survey_link(key)`: `url(known[key])` (the survey's id) for a key a survey has, else
+    SurveyMissing."""
+    def survey_link(key: str) -> str:
+        if not isinstance(key, str) or key not in known:
+            raise SurveyMissing(str(key))
+        return url(known[key])
+
+    return survey_link
+
+
+def survey_keys(source: str) -> set[str]:
+    """The survey keys a template's text links with `survey_link("key")` (a key written as a literal)."""
+    try:
+        tree = _ENV.parse(source or "")
+    except TemplateSyntaxError:
+        return set(_SURVEY_LINK.findall(source or ""))
+    return {call.args[0].value for call in tree.find_all(nodes.Call)
+            if isinstance(call.node, nodes.Name) and call.node.name == "survey_link" and call.args
+            and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str)}
 
 
 @dataclass(frozen=True)
@@ -176,12 +209,17 @@ def render(template, context: dict, *, click=None, pixel: str | None = None) -> 
     """One message. `template`: anything with id, version, subject, preheader, body_mjml; `click(url) -> url`
     makes a link signed (links to leadflow's own unsubscribe pages stay as they are); `pixel`: the open pixel's
     address. Raises RenderFailed with the reason."""
-    subject_template, body_template, text_template = _compiled(template.id, template.version, template.subject,
-                                                               template.preheader or "", template.body_mjml)
+    try:
+        subject_template, body_template, text_template = _compiled(
+            template.id, template.version, template.subject, template.preheader or "", template.body_mjml)
+    except (Invalid, TemplateSyntaxError) as exc:  # saved templates compile; a message never stops the pass
+        raise RenderFailed(f"the template does not compile: {exc}") from exc
     try:
         subject = " ".join(subject_template.render(context).split())
         page = body_template.render(context)
         text = text_template.render(context).strip() + "\n"
+    except SurveyMissing:
+        raise
     except Exception as exc:  # noqa: BLE001 - the sandbox refuses, a filter fails: this message fails alone
         raise RenderFailed(f"the template could not be personalised: {type(exc).__name__}: {exc}") from exc
     if click is not None:

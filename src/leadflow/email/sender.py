@@ -169,12 +169,9 @@ def prepare(messages: list[EmailMessage], settings: Settings, *, session: Sessio
     variants = sends_queries.variant_overrides(messages, session=session)  # A/B tests' own subjects, offers
     surveys = surveys_queries.ids_by_key(session=session)
 
-    def survey_link(message):
-        def link(key: str) -> str:  # `{{ survey_link("brochure-followup") }}`: signed for this lead and message
-            if key not in surveys:
-                raise LookupError(f"no survey has the key {key!r}")
-            return surveys_links.survey_url(settings, surveys[key], message.lead_id, message.id, secret_key=secret)
-        return link
+    def survey_link(message):  # `{{ survey_link("brochure-followup") }}`: signed for this lead and message
+        return render.survey_linker(surveys, lambda survey_id: surveys_links.survey_url(
+            settings, survey_id, message.lead_id, message.id, secret_key=secret))
 
     outgoing, changes = [], []
     for message in messages:
@@ -204,6 +201,10 @@ def prepare(messages: list[EmailMessage], settings: Settings, *, session: Sessio
                 click=lambda url, lead=message.lead_id: tracking_links.click_url(settings.base_url, secret, lead,
                                                                                  url, **claims),
                 pixel=tracking_links.open_url(settings.base_url, secret, message.lead_id, **claims))
+        except render.SurveyMissing as exc:  # its survey was deleted: the message is not sent, and says why
+            changes.append({**change, "status": "skipped", "reason": str(exc)[:2000],
+                            "to_address": recipient.address})
+            continue
         except render.RenderFailed as exc:
             changes.append({**change, "status": "failed", "reason": str(exc)[:2000]})
             continue

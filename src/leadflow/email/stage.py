@@ -33,6 +33,13 @@ def schedules() -> list:
     return list(jobs.SCHEDULES)
 
 
+def hooks() -> dict:
+    from leadflow.email import queries
+
+    # What surveys (below) read of the templates: which link a survey, so it is not deleted from under them.
+    return {"templates_linking_survey": queries.templates_linking_survey}
+
+
 STAGE = Stage(
     name="email",
     models=models,
@@ -59,5 +66,6 @@ STAGE = Stage(
     },
     lead_tables=(LeadTable("email_messages", on_merge=OnMerge.KEEP,
                            why="what was sent to whom: the merged lead's history, with the address it went to"),),
+    hooks=hooks,
     template_package="leadflow.email",
 )

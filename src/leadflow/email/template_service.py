@@ -12,6 +12,7 @@ from leadflow.clock import now
 from leadflow.email import render
 from leadflow.email.models import EmailMessage, EmailTemplate
 from leadflow.errors import Conflict, FieldError, Invalid, NotFound
+from leadflow.surveys import queries as surveys_queries
 
 FIELDS = ("name", "subject", "preheader", "body_mjml", "purpose")
 LIMITS = {"name": 200, "subject": 300, "preheader": 300, "body_mjml": 200_000, "purpose": 100}
@@ -115,11 +116,20 @@ def delete(template: EmailTemplate, *, session: Session) -> None:
     session.flush()
 
 
-def preview(template, *, lead: dict | None = None, base_url: str = "") -> render.Rendered:
-    """The email as a lead (or the sample person) would get it; links are not made tracking links."""
-    context = render.context_of(lead or render.SAMPLE, unsubscribe_url=f"{base_url.rstrip('/')}/u/preview",
-                                preferences_url=f"{base_url.rstrip('/')}/u/preview")
-    context["survey_link"] = lambda key: f"{base_url.rstrip('/')}/s/preview-{key}"  # no lead: no signed link
+def preview(template, *, session: Session, lead: dict | None = None, base_url: str = "") -> render.Rendered:
+    """The email as a lead (or the sample person) would get it; links are not made tracking links, a survey's link
+    is a placeholder (no message: no signed link). A `survey_link("key")` no survey has is an Invalid naming the
+    field that links it, as the sender would skip the message."""
+    base = base_url.rstrip("/")
+    known = surveys_queries.ids_by_key(session=session)
+    for name in ("subject", "preheader", "body_mjml"):
+        missing = sorted(render.survey_keys(getattr(template, name, None) or "") - set(known))
+        if missing:
+            raise Invalid.one(name, str(render.SurveyMissing(missing[0])))
+    context = render.context_of(lead or render.SAMPLE, unsubscribe_url=f"{base}/u/preview",
+                                preferences_url=f"{base}/u/preview")
+    keys = {key: key for key in known}
+    context["survey_link"] = render.survey_linker(keys, lambda key: f"{base}/s/preview-{key}")
     try:
         return render.render(template, context)
     except render.RenderFailed as exc:
@@ -131,7 +141,7 @@ def test_send(template: EmailTemplate, to: str, *, session: Session, base_url: s
     to = (to or "").strip()
     if "@" not in to or len(to) > 320 or any(c in to for c in " ,;<>\r\n"):
         raise Invalid.one("to", "one email address")
-    rendered = preview(template, base_url=base_url)
+    rendered = preview(template, session=session, base_url=base_url)
     key = f"email.test:{template.id}:{template.version}:{to}:{int(now().timestamp())}"
     mail.queue(session, to=to, subject=f"[Test] {rendered.subject}", text=rendered.text, html=rendered.html, key=key)
     return key

@@ -120,8 +120,8 @@ def _problem_page(exc: Invalid) -> HTMLResponse:
     from html import escape
 
     items = "".join(f"<li><b>{escape(e.field)}</b>: {escape(e.reason)}</li>" for e in exc.errors)
-    return _framed(f"<!doctype html><meta charset=utf-8><title>Not compiled</title>"
-                   f"<p>The template does not compile:</p><ul>{items}</ul>", 422)
+    return _framed(f"<!doctype html><meta charset=utf-8><title>Cannot be shown</title>"
+                   f"<p>The template cannot be shown:</p><ul>{items}</ul>", 422)
 
 
 @router.get(BASE + "/{template_id:int}/preview")
@@ -130,14 +130,15 @@ def preview_saved(template_id: int, request: Request, session: DbSession, actor:
     actor.require("email:read")
     template = template_service.get(template_id, session=session)
     try:
-        rendered = template_service.preview(template, base_url=request.app.state.settings.base_url)
+        rendered = template_service.preview(template, session=session,
+                                            base_url=request.app.state.settings.base_url)
     except Invalid as exc:
         return _problem_page(exc)
     return _framed(rendered.html)
 
 
 @router.post(BASE + "/preview")
-def preview_draft(request: Request, actor: PageActor, form: Posted):
+def preview_draft(request: Request, actor: PageActor, session: DbSession, form: Posted):
     """The editor's draft, not saved, as the sample person would get it (the form targets the frame)."""
     actor.require("email:read")
     from types import SimpleNamespace
@@ -148,7 +149,7 @@ def preview_draft(request: Request, actor: PageActor, form: Posted):
     try:
         email_render.check(subject=values["subject"], preheader=values["preheader"], body_mjml=values["body_mjml"])
         draft = SimpleNamespace(id=0, version=0, **values)
-        rendered = template_service.preview(draft, base_url=request.app.state.settings.base_url)
+        rendered = template_service.preview(draft, session=session, base_url=request.app.state.settings.base_url)
     except Invalid as exc:
         return _problem_page(exc)
     return _framed(rendered.html)

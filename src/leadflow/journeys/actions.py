@@ -88,18 +88,11 @@ def load_facts(live: list[tuple], *, session: Session) -> ChunkFacts:
 
 
 def contexts(lead_ids: list[int], names: set[str], *, session: Session) -> dict[int, dict]:
-    """Each lead's context in the journey scope: the segment scope's (routing's reader) plus `survey.<key>`."""
-    from leadflow.routing import service as routing_service
-    from leadflow.surveys import queries as surveys_queries
+    """Each lead's context in the journey scope: the segment scope's, `survey.<key>` included (segments' reader)."""
+    from leadflow.segments import contexts as segment_contexts
 
     leads = list(session.scalars(select(Lead).where(Lead.id.in_(lead_ids))))
-    plain = {name for name in names if not name.startswith("survey.")}
-    found = routing_service.lead_contexts(leads, plain, session=session) if plain else {
-        lead.id: {} for lead in leads}
-    if len(plain) < len(names):
-        for lead_id, answers in surveys_queries.latest_answers(lead_ids, session=session).items():
-            found.setdefault(lead_id, {}).update({f"survey.{key}": value for key, value in answers.items()})
-    return found
+    return segment_contexts.lead_contexts(leads, names, session=session)
 
 
 def messages(run_ids: list[int], *, session: Session) -> dict[int, dict[str, flow.Message]]:

@@ -132,6 +132,12 @@ def _text(form: Mapping[str, object], name: str) -> str:
     return str(form.get(name) or "").strip()
 
 
+def _condition(form: Mapping[str, object], name: str) -> str:
+    """A condition from its text box: as many lines as it needs, each trimmed at its end (a browser's CRLF too)."""
+    lines = str(form.get(name) or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
 def _int_or_none(form: Mapping, name: str, errors: list[FieldError], label: str) -> int | None:
     text = _text(form, name)
     if not text:
@@ -193,7 +199,7 @@ def update_step(definition: Mapping, step_id: str, form: Mapping[str, object]) -
             if f"{prefix}kind" not in form:
                 continue
             if _text(form, prefix + "kind") == "condition":
-                branch["when"] = {"condition": _text(form, prefix + "condition")}
+                branch["when"] = {"condition": _condition(form, prefix + "condition")}
             else:
                 happened = _text(form, prefix + "happened")
                 if happened == "call_outcome":
@@ -251,21 +257,25 @@ def update_settings(definition: Mapping, form: Mapping[str, object]) -> dict:
                           "call_list_id": _int_or_none(form, "entry_call_list_id", errors, "entry.call_list_id")})
         elif kind == "event":
             item = dict(kind="event", topic=_text(form, "event_topic"))
-            if _text(form, "event_condition"):
-                item["condition"] = _text(form, "event_condition")
+            if _condition(form, "event_condition"):
+                item["condition"] = _condition(form, "event_condition")
             entry.append(item)
     out["entry"] = entry
     mode = _text(form, "reentry_mode") or "never"
     out["reentry"] = {"mode": mode}
     if mode == "after_days":
         out["reentry"]["days"] = _int_or_none(form, "reentry_days", errors, "reentry.days")
-    goals = []
+    goals: list[dict] = []
     for number, line in enumerate(str(form.get("goals") or "").splitlines()):
         if not line.strip():
             continue
+        if line[:1].isspace() and goals:  # an indented line goes on with the goal above (a long condition)
+            goals[-1]["condition"] = f"{goals[-1]['condition']}\n{line.strip()}".strip()
+            continue
         name, colon, condition = line.partition(":")
         if not colon:
-            errors.append(FieldError(f"goals.{number}", 'write a goal as "name: condition"'))
+            errors.append(FieldError(f"goals.{number}", 'write a goal as "name: condition" (indent the lines '
+                                                        "that go on with a long condition)"))
             continue
         goals.append({"name": name.strip(), "condition": condition.strip()})
     out["goals"] = goals
@@ -275,7 +285,9 @@ def update_settings(definition: Mapping, form: Mapping[str, object]) -> dict:
 
 
 def goals_text(definition: Mapping) -> str:
-    return "\n".join(f"{g.get('name')}: {g.get('condition')}" for g in definition.get("goals") or ())
+    """The goals as the settings form shows them: "name: condition", a condition's further lines indented."""
+    return "\n".join(f"{g.get('name')}: " + "\n  ".join(str(g.get("condition") or "").splitlines() or [""])
+                     for g in definition.get("goals") or ())
 
 
 def from_json(text: str) -> dict:

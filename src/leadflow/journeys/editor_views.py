@@ -118,6 +118,10 @@ def save_step(request: Request, session: DbSession, actor: PageActor, journey_id
     except Invalid as exc:
         session.rollback()
         definition, _ = drafts.working(journey_id, session=session)
+        try:  # the form shown again as it was sent (a branch's conditions as typed), not as it was saved
+            definition = editing.update_step(definition, step_id, values)
+        except Invalid:
+            pass
         step = {**(_find(definition, step_id) or {"id": step_id}), **{k: v for k, v in values.items()
                                                                       if k != "csrf_token"}}
         return _step_page(request, session, journey_id, step=step, kind=step.get("type"), after=None, way=None,

@@ -227,10 +227,12 @@ def enrol_later(journey_id: int, source: str, *, session: Session) -> None:
     if journey.status not in ("live", "paused") or journey.live_version_id is None:
         raise Conflict(f"the journey {journey.name!r} is not live: publish it first")
     if kind == "segment":
-        from leadflow.segments.models import Segment
+        from leadflow.segments import queries as segments_queries
 
-        if session.get(Segment, int(ident)) is None:
-            raise Invalid.one("segment_id", f"no segment has the number {ident}")
+        try:
+            segments_queries.get(int(ident), session=session)
+        except NotFound:
+            raise Invalid.one("segment_id", f"no segment has the number {ident}") from None
     else:
         from leadflow.people.models import CallList
 

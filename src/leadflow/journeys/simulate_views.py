@@ -31,8 +31,9 @@ def simulate_page(request: Request, session: DbSession, actor: PageActor, journe
         inputs = {**simulation.DEFAULTS, **values}
         problems, status = problems_by_field(exc), 422
     raw = result["definition"] if result else simulation.definition_of(journey_id, None, session=session)[0]
-    names = choices.names(choices.pickers(session=session))
+    picked = choices.pickers(session=session)
     return render(request, "journeys/simulate.html", {
         "journey": journey, "base": f"/journeys/{journey_id}", "inputs": inputs, "result": result,
-        "problems": problems, "boxes": drawing.draw(raw, {}, names), "versions": queries.versions(
-            journey_id, session=session), "answers": list(simulation.ANSWER_FIELDS)}, status_code=status)
+        "problems": problems, "boxes": drawing.draw(raw, {}, choices.names(picked)), "versions": queries.versions(
+            journey_id, session=session), "answers": list(simulation.ANSWER_FIELDS),
+        "segments": picked["segments"]}, status_code=status)

@@ -47,7 +47,8 @@ def journey_page(request: Request, session, actor, journey_id: int, *, version: 
         "counts": counts, "runs": queries.run_counts([journey_id], session=session).get(journey_id, {}),
         "editable": editable, "can_manage": actor.can(MANAGE), "entry_words": _entry_words(definition, picked),
         "goals": editing.goals_text(definition), "revision": drafts.revision(definition),
-        "problems": problems or {}, "values": values or {}}, status_code=status_code)
+        "problems": problems or {}, "values": values or {}, "segments": picked["segments"]},
+        status_code=status_code)
 
 
 def _entry_words(definition: dict, picked: dict) -> list[str]:

@@ -20,7 +20,7 @@ from leadflow.db import begin_write, lock_number
 from leadflow.events import SEGMENT_BUILD, SEGMENT_ENTERED, SEGMENT_LEFT
 from leadflow.leads.models import Lead
 from leadflow.qualification.service import LEAD_CONTEXT_FIELDS
-from leadflow.routing import service as routing_service
+from leadflow.segments import contexts as segment_contexts
 from leadflow.segments import definition
 from leadflow.segments.models import Segment, SegmentMember
 
@@ -88,9 +88,9 @@ def lead_rows(lead_ids: list[int], names: set[str], *, session: Session) -> list
 
 
 def contexts(lead_ids: list[int], names: set[str], *, session: Session) -> dict[int, dict]:
-    """Each lead's context in the segment scope (routing's), for the names given."""
+    """Each lead's context in the segment scope (routing's, plus its survey answers), for the names given."""
     rows = lead_rows(lead_ids, names, session=session)
-    return routing_service.lead_contexts(rows, names, session=session) if rows else {}
+    return segment_contexts.lead_contexts(rows, names, session=session) if rows else {}
 
 
 def _matches(segments: list[Live], lead_ids: list[int], *, session: Session) -> set[tuple[int, int]]:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from leadflow.errors import Conflict
 from leadflow.http import AppSettings, DbSession
 from leadflow.leads import queries as leads_queries
 from leadflow.people.deps import permitted
@@ -67,10 +66,8 @@ def update_survey(survey_id: int, body: SurveyUpdate, session: DbSession, actor:
 
 @router.delete("/{survey_id}", status_code=204)
 def delete_survey(survey_id: int, session: DbSession, actor: Manager):
-    survey = survey_service.get(survey_id, session=session)
-    if queries.response_counts([survey.id], session=session).get(survey.id):
-        raise Conflict("this survey has responses: switch it off instead (PATCH {\"active\": false})")
-    session.delete(survey)
+    """Only a survey nobody answered and no email template links (409 naming them otherwise)."""
+    survey_service.delete(survey_service.get(survey_id, session=session), session=session)
     session.commit()
     return Response(status_code=204)
 

@@ -18,7 +18,7 @@ from leadflow.leads import service as leads_service
 from leadflow.leads.domain import normalize_fields
 from leadflow.outbox import publish
 from leadflow.qualification import service as qualification_service
-from leadflow.surveys import domain
+from leadflow.surveys import domain, sources
 from leadflow.surveys.links import LinkClaims
 from leadflow.surveys.models import Survey, SurveyResponse, SurveySubmission, SurveyVersion
 from leadflow.tracking import service as tracking_service
@@ -114,6 +114,30 @@ def update(*, session: Session, survey: Survey, values: dict) -> Survey:
     survey.updated_at = moment
     session.flush()
     return survey
+
+
+def kept_because(survey: Survey, *, session: Session) -> str | None:
+    """Why the survey may not be deleted, or None: it has responses (switch it off instead), or email templates
+    link it with `survey_link("key")` (every send of them would fail; email's reader names them)."""
+    answered = session.scalar(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id).limit(1))
+    if answered is not None:
+        return "this survey has responses: switch it off instead (untick “On”, or PATCH {\"active\": false})"
+    linking = sources.current().templates_linking_survey(survey.key, session=session)
+    if linking:
+        names = ", ".join(f"“{name}”" for name in linking)
+        return (f"the email template{'s' if len(linking) > 1 else ''} {names} "
+                f"link{'' if len(linking) > 1 else 's'} this survey with survey_link(\"{survey.key}\"): "
+                "change or delete them first, or switch the survey off")
+    return None
+
+
+def delete(survey: Survey, *, session: Session) -> None:
+    """Delete a survey nobody answered and no email template links; else Conflict saying what keeps it."""
+    reason = kept_because(survey, session=session)
+    if reason is not None:
+        raise Conflict(reason)
+    session.delete(survey)
+    session.flush()
 
 
 def questions_of(survey_id: int, version: int, *, session: Session) -> list[dict]:

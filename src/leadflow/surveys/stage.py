@@ -19,6 +19,13 @@ def commands() -> list[Command]:
     return [Command("surveys", cli.app, group=True)]
 
 
+def hooks() -> dict:
+    from leadflow.surveys import queries
+
+    # What segments (below) read of the answers: `survey.<question>` in a segment's (and a journey's) condition.
+    return {"survey_answers": queries.latest_answers}
+
+
 STAGE = Stage(
     name="surveys",
     models=models,
@@ -33,5 +40,6 @@ STAGE = Stage(
         LeadTable("survey_responses", on_merge=OnMerge.MOVE, why="what the person answered: the survivor's now"),
         LeadTable("survey_submissions", on_merge=OnMerge.KEEP, why="each post as it came in, with the lead it named"),
     ),
+    hooks=hooks,
     template_package="leadflow.surveys",
 )

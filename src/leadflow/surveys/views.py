@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from leadflow.errors import Conflict, Invalid, NotFound
-from leadflow.http import AppSettings, DbSession
+from leadflow.http import AppSettings, DbSession, retry_races
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.domain import spreadsheet_safe
 from leadflow.people.deps import PageActor
@@ -106,6 +106,30 @@ def update_survey(request: Request, survey_id: int, actor: PageActor, session: D
     session.commit()
     news = f" The questions are version {saved.version} now." if saved.version != version else ""
     return redirect(request, f"/surveys/{saved.id}", message="Survey saved." + news, kind="ok")
+
+
+@router.get("/surveys/{survey_id:int}/delete")
+def confirm_delete(request: Request, survey_id: int, actor: PageActor, session: DbSession):
+    """Asks first; says at once what keeps the survey (its responses, the email templates linking it)."""
+    actor.require("surveys:manage")
+    survey = survey_service.get(survey_id, session=session)
+    return render(request, "surveys/delete.html", {
+        "survey": survey, "kept": survey_service.kept_because(survey, session=session)})
+
+
+@router.post("/surveys/{survey_id:int}/delete")
+@retry_races
+def delete_survey(request: Request, survey_id: int, actor: PageActor, session: DbSession, form: Posted):
+    actor.require("surveys:manage")
+    survey = survey_service.get(survey_id, session=session)
+    name = survey.name
+    try:
+        survey_service.delete(survey, session=session)
+    except Conflict as exc:
+        session.rollback()
+        return redirect(request, f"/surveys/{survey_id}", message=f"Not deleted: {exc}", kind="error")
+    session.commit()
+    return redirect(request, "/surveys", message=f"Deleted the survey “{name}”.", kind="ok")
 
 
 @router.get("/surveys/{survey_id:int}/preview")

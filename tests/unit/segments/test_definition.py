@@ -29,8 +29,11 @@ def test_each_problem_is_named_with_its_field_and_a_condition_with_its_column():
     assert _problems({"condition": 5})["condition"].startswith("is required")
 
 
-def test_the_segment_scope_reads_what_a_routing_rule_reads_and_no_more():
-    assert set(fields.names(fields.SEGMENT)) == set(fields.names(fields.ROUTING))
+def test_the_segment_scope_reads_what_a_routing_rule_reads_and_survey_answers_and_no_more():
+    assert set(fields.names(fields.SEGMENT)) == set(fields.names(fields.ROUTING)) | {"survey.<question>"}
+    assert set(fields.names(fields.JOURNEY)) == set(fields.names(fields.SEGMENT))
+    assert definition.check({"name": "Big budget", "condition": "survey.budget >= 10000"})["condition"] == (
+        "survey.budget >= 10000")
     assert "cannot be used in a segment" in _problems({"name": "T", "condition": 'team == "North"'})["condition"]
     assert "cannot be used in a segment" in _problems({"name": "E", "condition": 'event.url == "x"'})["condition"]
 
