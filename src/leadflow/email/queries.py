@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadflow.email.models import EmailBounce, EmailMessage, EmailSuppression, EmailTemplate
+from leadflow.email.models import EmailBounce, EmailExperiment, EmailMessage, EmailSuppression, EmailTemplate
 
 
 def outcomes(message_ids, *, session: Session) -> dict[int, dict]:
@@ -90,6 +90,12 @@ def template_list(*, session: Session) -> list[EmailTemplate]:
 def template_choices(*, session: Session) -> list[tuple[int, str]]:
     return [tuple(r) for r in session.execute(select(EmailTemplate.id, EmailTemplate.name)
                                               .order_by(EmailTemplate.name))]
+
+
+def experiment_choices(*, session: Session) -> list[tuple[int, str]]:
+    """The A/B tests a journey's send_email step may name, newest first."""
+    return [tuple(r) for r in session.execute(select(EmailExperiment.id, EmailExperiment.name)
+                                              .order_by(EmailExperiment.id.desc()))]
 
 
 def suppressions(*, session: Session, limit: int = 500) -> list[EmailSuppression]:
