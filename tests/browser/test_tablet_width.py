@@ -1,5 +1,6 @@
 """Pages with a wide part keep to a tablet's screen (768 px) as to a desktop's: the scoring rule set editor (its rules
-and its table) and an import's column mapping, whose choices are in view on arrival, not beyond the right edge."""
+and its table), an import's column mapping, whose choices are in view on arrival, not beyond the right edge, and
+the A/B tests page (its new test's variants table)."""
 
 from __future__ import annotations
 
@@ -97,5 +98,19 @@ def test_the_routing_page_and_a_leads_owner_panel_keep_to_the_screen(browser, si
         panel = page.locator("#routing")
         expect(panel.get_by_role("heading", name="Owner and routing")).to_be_visible()
         assert page.evaluate(FITS), "the lead page scrolls sideways"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_the_ab_tests_page_keeps_to_the_screen(browser, site, width, height):
+    context, page = _page(browser, site, width, height)
+    try:
+        sign_in(page, site.marketing, next="/email/experiments")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("A/B tests")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(FITS), page.evaluate("document.documentElement.scrollWidth")
+        for field in page.locator("#new-experiment input, #new-experiment select").all():
+            assert field.evaluate(CUT_OFF) == 0, field.get_attribute("name")
     finally:
         context.close()
