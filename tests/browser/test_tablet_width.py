@@ -1,5 +1,6 @@
 """Pages with a wide part keep to a tablet's screen (768 px) as to a desktop's: the scoring rule set editor (its rules
-and its table) and an import's column mapping, whose choices are in view on arrival, not beyond the right edge."""
+and its table), an import's column mapping, whose choices are in view on arrival, not beyond the right edge, and
+the A/B tests page (its new test's variants table)."""
 
 from __future__ import annotations
 
@@ -97,5 +98,37 @@ def test_the_routing_page_and_a_leads_owner_panel_keep_to_the_screen(browser, si
         panel = page.locator("#routing")
         expect(panel.get_by_role("heading", name="Owner and routing")).to_be_visible()
         assert page.evaluate(FITS), "the lead page scrolls sideways"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_the_ab_tests_page_and_a_tests_results_keep_to_the_screen(browser, site, width, height):
+    with site.api() as api:
+        made = api.post("/api/v1/email/templates", json={
+            "name": f"Spring brochure for installers and facility managers {width}", "subject": "Spring",
+            "body_mjml": "<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section>"
+                         "</mj-body></mjml>"})
+        assert made.status_code == 201, made.text
+        template_id = made.json()["id"]
+        test = api.post("/api/v1/email/experiments", json={
+            "name": f"Installers' spring brochure: subject line and offer against the hold-out {width}",
+            "variants": [{"key": "Subject with the first name", "template_id": template_id},
+                         {"key": "Subject with the offer", "template_id": template_id,
+                          "subject": "10 % off heat pumps this spring"}], "holdout_pct": 10})
+        assert test.status_code == 201, test.text
+    context, page = _page(browser, site, width, height)
+    try:
+        sign_in(page, site.marketing, next="/email/experiments")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("A/B tests")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(FITS), page.evaluate("document.documentElement.scrollWidth")
+        for field in page.locator("#new-experiment input, #new-experiment select").all():
+            assert field.evaluate(CUT_OFF) == 0, field.get_attribute("name")
+        for cell in page.locator("#experiments th, #experiments td").all():
+            assert cell.evaluate(CUT_OFF) == 0, cell.inner_text()
+        page.goto(f"/email/experiments/{test.json()['id']}")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Installers' spring brochure")
+        assert page.evaluate(FITS), "a test's page scrolls sideways"
     finally:
         context.close()

@@ -79,12 +79,14 @@ class Interval:
 @dataclass(frozen=True)
 class Test:
     """A comparison of B against A: the difference (B - A), the statistic, the two-sided p-value and the confidence
-    (1 - p) that the two differ."""
+    (1 - p) that the two differ. Not `informative` when the two sides give it nothing to go on (no lead on either
+    side did it, or every lead did): its confidence of 0 says nothing, and is shown as "not enough data"."""
 
     difference: float
     statistic: float
     p_value: float
     df: float | None = None  # degrees of freedom for a t-test, None for the z-test
+    informative: bool = True
 
     @property
     def confidence(self) -> float:
@@ -133,7 +135,7 @@ def two_proportion_z_test(a_successes: int, a_trials: int, b_successes: int, b_t
     pooled = (a_successes + b_successes) / (a_trials + b_trials)
     se = math.sqrt(pooled * (1 - pooled) * (1 / a_trials + 1 / b_trials))
     if se == 0:
-        return Test(pb - pa, 0.0, 1.0)
+        return Test(pb - pa, 0.0, 1.0, informative=False)
     z = (pb - pa) / se
     return Test(pb - pa, z, 2 * (1 - _NORMAL.cdf(abs(z))))
 
@@ -242,7 +244,7 @@ def welch_t_test(a: Summary, b: Summary) -> Test | None:
         return None
     va, vb = a.variance / a.n, b.variance / b.n
     if va + vb == 0:
-        return Test(b.mean - a.mean, 0.0, 1.0 if a.mean == b.mean else 0.0)
+        return Test(b.mean - a.mean, 0.0, 1.0 if a.mean == b.mean else 0.0, informative=a.mean != b.mean)
     t = (b.mean - a.mean) / math.sqrt(va + vb)
     df = (va + vb) ** 2 / ((va * va / (a.n - 1) if va else 0) + (vb * vb / (b.n - 1) if vb else 0))
     return Test(b.mean - a.mean, t, student_t_two_sided(t, df), df)
@@ -306,6 +308,17 @@ def confidence_words(value: float) -> str:
     return "more than 99.9 %" if value > 0.999 else percent(min(value, 0.999))
 
 
+NOT_ENOUGH = "not enough data"
+
+
+def comparison_words(test: Test | None, *, sent: int | None = None) -> str:
+    """A comparison's confidence as shown ("97.3 % confidence"), or "not enough data": no comparison, one with
+    nothing to go on, or a variant nothing was sent to yet (`sent` 0), never a "0.0 % confidence"."""
+    if test is None or not test.informative or sent == 0:
+        return NOT_ENOUGH
+    return f"{confidence_words(test.confidence)} confidence"
+
+
 def judge(metric: str, groups: Sequence[Group], level: float = DEFAULT_LEVEL) -> Verdict:
     """The winner among the variants (the hold-out is not a candidate: pass only the variants): the best by the
     metric wins when it beats every other variant with at least `level` confidence; the confidence shown is the
@@ -327,6 +340,9 @@ def judge(metric: str, groups: Sequence[Group], level: float = DEFAULT_LEVEL) ->
     assert weakest is not None and weakest_test is not None
     up = lift(weakest.value, leader.value)
     confidence = weakest_test.confidence
+    if not weakest_test.informative:  # nobody on either side did it (yet): a confidence of 0 would say nothing
+        return Verdict(metric, None, None, None, None, level, None,
+                       "no winner yet: not enough results to compare")
     if leader.value == weakest.value:
         return Verdict(metric, None, None, None, confidence, level, up,
                        f"no winner yet: the variants are level on {words_metric}")

@@ -43,6 +43,7 @@ class EmailMessage(Base):
         Index("ix_email_messages_lead_id_queued_at", "lead_id", "queued_at"),
         Index("ix_email_messages_journey_run_id", "journey_run_id"),
         Index("ix_email_messages_send_id", "send_id"),
+        Index("ix_email_messages_experiment_id", "experiment_id"),
         # The frequency cap: a lead's messages sent lately.
         Index("ix_email_messages_sent_lead", "lead_id", "sent_at",
               postgresql_where=text("sent_at IS NOT NULL"), sqlite_where=text("sent_at IS NOT NULL")),
@@ -60,6 +61,7 @@ class EmailMessage(Base):
     journey_step: Mapped[str | None] = mapped_column(String(100))
     send_id: Mapped[int | None] = mapped_column(BigId)
     variant: Mapped[str | None] = mapped_column(String(50))
+    experiment_id: Mapped[int | None] = mapped_column(BigId)  # the A/B test whose variant (or hold-out) this is
     status: Mapped[str] = mapped_column(String(16), default="queued")
     reason: Mapped[str | None] = mapped_column(Text)
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadflow.email import render
-from leadflow.email.models import EmailBounce, EmailMessage, EmailSuppression, EmailTemplate
+from leadflow.email.models import EmailBounce, EmailExperiment, EmailMessage, EmailSuppression, EmailTemplate
 
 
 def outcomes(message_ids, *, session: Session) -> dict[int, dict]:
@@ -104,6 +104,12 @@ def templates_linking_survey(key: str, *, session: Session) -> list[str]:
 def template_choices(*, session: Session) -> list[tuple[int, str]]:
     return [tuple(r) for r in session.execute(select(EmailTemplate.id, EmailTemplate.name)
                                               .order_by(EmailTemplate.name))]
+
+
+def experiment_choices(*, session: Session) -> list[tuple[int, str]]:
+    """The A/B tests a journey's send_email step may name, newest first."""
+    return [tuple(r) for r in session.execute(select(EmailExperiment.id, EmailExperiment.name)
+                                              .order_by(EmailExperiment.id.desc()))]
 
 
 def suppressions(*, session: Session, limit: int = 500) -> list[EmailSuppression]:

@@ -5,7 +5,8 @@ Exactly once: every lead's message is keyed `send:{send_id}:lead:{lead_id}` and 
 counters grow by what was new, and the next chunk's job is published once (keyed by the send and the last lead id):
 two workers handling the same chunk queue each lead once. Consent, do-not-contact, suppressions and caps are the
 sender's to judge (it skips with the reason); the hold-out gets a message row already skipped with reason
-"hold-out", so its outcomes (SQLs, won revenue) can be compared with the variants'. Services flush, never commit.
+"hold-out" (email.service.queue_experiment, as journeys' A/B steps), so its outcomes (SQLs, won revenue) can be
+compared with the variants'. Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from leadflow import events, outbox
 from leadflow.clock import now
-from leadflow.db import insert_ignore_many
 from leadflow.email import experiments as ex
 from leadflow.email import sends_queries
 from leadflow.email import service as email_service
@@ -26,7 +26,7 @@ from leadflow.email.models import EmailExperiment, EmailMessage, EmailSend, Emai
 from leadflow.errors import FieldError, Invalid, NotFound
 
 CHUNK = 1000
-HOLDOUT_REASON = "hold-out"
+HOLDOUT_REASON = email_service.HOLDOUT_REASON
 CANCELED_REASON = "the send was canceled before this message went out"
 _VARIANT_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,49}$")
 
@@ -211,22 +211,14 @@ def queue_chunk(send_id: int, after: int, *, session: Session, limit: int | None
         send.status = "sending"
     send.started_at = send.started_at or moment
     lead_ids = sends_queries.audience_ids(send, after=after, limit=limit, session=session)
-    experiment = session.get(EmailExperiment, send.experiment_id) if send.experiment_id else None
-    rows, held = [], []
-    for lead_id in lead_ids:
-        key = message_key(send.id, lead_id)
-        if experiment is None:
-            rows.append({"key": key, "lead_id": lead_id, "template_id": send.template_id, "send_id": send.id})
-            continue
-        variant = ex.assign(experiment.id, lead_id, experiment.split, experiment.holdout_pct)
-        if variant == ex.HOLDOUT:
-            held.append((key, lead_id))
-        else:
-            template_id = next(v["template_id"] for v in experiment.variants if v["key"] == variant)
-            rows.append({"key": key, "lead_id": lead_id, "template_id": template_id, "send_id": send.id,
-                         "variant": variant})
-    queued = email_service.queue_messages(rows, session=session)
-    skipped = _hold_out(send, experiment, held, moment, session=session)
+    rows = [{"key": message_key(send.id, lead_id), "lead_id": lead_id, "send_id": send.id} for lead_id in lead_ids]
+    if send.experiment_id is None:
+        queued = email_service.queue_messages([{**row, "template_id": send.template_id} for row in rows],
+                                              session=session)
+        skipped = 0
+    else:
+        done = email_service.queue_experiment(send.experiment_id, rows, session=session)
+        queued, skipped = (done.queued, done.held_out) if done else (0, 0)
     send.audience += queued + skipped
     send.queued += queued
     send.skipped += skipped
@@ -241,15 +233,3 @@ def queue_chunk(send_id: int, after: int, *, session: Session, limit: int | None
     session.flush()
     return queued + skipped
 
-
-def _hold_out(send: EmailSend, experiment: EmailExperiment | None, held: list[tuple[str, int]], moment: datetime, *,
-              session: Session) -> int:
-    """The hold-out's rows: skipped from the start with reason "hold-out", never sent (the key keeps them once)."""
-    if not held or experiment is None:
-        return 0
-    template_id = experiment.variants[0]["template_id"]
-    purpose = session.scalar(select(EmailTemplate.purpose).where(EmailTemplate.id == template_id))
-    values = [{"key": key, "lead_id": lead_id, "template_id": template_id, "send_id": send.id,
-               "variant": ex.HOLDOUT, "purpose": purpose, "status": "skipped", "reason": HOLDOUT_REASON,
-               "attempts": 0, "queued_at": moment, "send_after": moment} for key, lead_id in held]
-    return insert_ignore_many(session, EmailMessage.__table__, values, ["key"])

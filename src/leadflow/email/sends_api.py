@@ -1,6 +1,7 @@
 """One-off sends and A/B tests, the JSON routes: /api/v1/email/sends (list, create, show with results, start,
-cancel) and /api/v1/email/experiments (list, create, show with the latest verdict, declare the winner). Reading
-needs email:read, the rest email:manage (marketing, admins). A problem is a 422 naming the field."""
+cancel) and /api/v1/email/experiments (list, create, show with the latest verdict, the results of its journeys'
+messages, declare the winner). Reading needs email:read, the rest email:manage (marketing, admins). A problem is
+a 422 naming the field."""
 
 from __future__ import annotations
 
@@ -80,6 +81,14 @@ def show_experiment(session: DbSession, actor: Reader, experiment_id: int):
     experiment = sends_queries.get_experiment(experiment_id, session=session)
     verdict = sends_queries.experiment_verdict(experiment, session=session)
     return {**experiment_json(experiment), "verdict": None if verdict is None else verdict.words}
+
+
+@router.get("/experiments/{experiment_id}/results")
+def experiment_results(session: DbSession, actor: Reader, experiment_id: int):
+    """The test's results across the messages journeys queued for it (each send's are at /sends/{id}): per
+    variant and the hold-out, with the winner on the test's metric; SQLs and won revenue count from each message's
+    queue time for the test's window_days."""
+    return results_json(sends_queries.experiment_results(experiment_id, session=session))
 
 
 @router.post("/experiments/{experiment_id}/winner")

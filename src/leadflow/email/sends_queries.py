@@ -2,17 +2,19 @@
 list of sends, and a send's results per variant: the audience, sent, skipped by reason, delivered, bounced, opened,
 clicked, and what the leads did within the window after the send: SQLs (the leads' stage history, read through
 leads.queries) and won revenue (pipeline.sales_figures); with the winner on the test's metric and its confidence.
-No decisions are stored here: `sends.declare_winner` records one."""
+The same over an A/B test's messages queued by journeys (`experiment_results`). No decisions are stored here:
+`sends.declare_winner` records one."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.clock import now
@@ -156,8 +158,11 @@ class VariantResult:
 
 
 @dataclass
-class SendResults:
-    send: EmailSend
+class Results:
+    """An A/B test's (or a plain send's) results per variant and the hold-out: of one send's messages, or of a test's
+    messages queued by journeys (`send` None)."""
+
+    send: EmailSend | None
     experiment: EmailExperiment | None
     metric: str
     variants: list[VariantResult]
@@ -177,9 +182,41 @@ class SendResults:
         return self.window_end is not None and now() < self.window_end
 
 
-def results(send_id: int, *, session: Session) -> SendResults:
+# A message's window for SQLs and won revenue, (from, until), from its queue time.
+Window = Callable[[datetime], tuple[datetime, datetime]]
+
+
+def results(send_id: int, *, session: Session) -> Results:
+    """A send's results: SQLs and won revenue count from the send's start for its window_days."""
     send = get_send(send_id, session=session)
     experiment = session.get(EmailExperiment, send.experiment_id) if send.experiment_id else None
+    start = send.started_at
+    end = start + timedelta(days=send.window_days) if start else None
+    return _results(EmailMessage.send_id == send.id, experiment, send=send,
+                    window=(lambda _queued: (start, end)) if start else None, span=(start, end), session=session)
+
+
+def experiment_results(experiment_id: int, *, session: Session) -> Results:
+    """An A/B test's results across the messages journeys queued for it (its sends have results of their own): SQLs
+    and won revenue count from each message's queue time for the test's window_days."""
+    experiment = get_experiment(experiment_id, session=session)
+    where = and_(EmailMessage.experiment_id == experiment.id, EmailMessage.journey_run_id.is_not(None))
+    days = timedelta(days=experiment.window_days)
+    first, last = session.execute(select(func.min(EmailMessage.queued_at), func.max(EmailMessage.queued_at))
+                                  .where(where)).one()
+    span = (_aware(first), _aware(last) + days) if first is not None else (None, None)
+    return _results(where, experiment, window=lambda queued: (queued, queued + days), span=span, session=session)
+
+
+def experiment_sends(experiment_id: int, *, session: Session) -> list[EmailSend]:
+    """The sends of an A/B test, newest first."""
+    return list(session.scalars(select(EmailSend).where(EmailSend.experiment_id == experiment_id)
+                                .order_by(EmailSend.id.desc())))
+
+
+def _results(where, experiment: EmailExperiment | None, *, window: Window | None,
+             span: tuple[datetime | None, datetime | None], session: Session, send: EmailSend | None = None) -> Results:
+    """The figures per variant of the messages `where` selects, the hold-out compared, and the winner judged."""
     metric = experiment.metric if experiment else "click"
     by_key: dict[str, VariantResult] = {}
     if experiment is not None:
@@ -188,12 +225,11 @@ def results(send_id: int, *, session: Session) -> SendResults:
         if experiment.holdout_pct:
             by_key[ex.HOLDOUT] = VariantResult(ex.HOLDOUT)
     else:
-        by_key["all"] = VariantResult("all", send.template_id)
+        by_key["all"] = VariantResult("all", send.template_id if send else None)
     for variant, status, reason, count, opened, clicked in session.execute(
             select(EmailMessage.variant, EmailMessage.status, EmailMessage.reason, func.count(),
                    func.count(EmailMessage.opened_at), func.count(EmailMessage.clicked_at))
-            .where(EmailMessage.send_id == send.id)
-            .group_by(EmailMessage.variant, EmailMessage.status, EmailMessage.reason)):
+            .where(where).group_by(EmailMessage.variant, EmailMessage.status, EmailMessage.reason)):
         row = by_key.setdefault(variant or "all", VariantResult(variant or "all"))
         row.audience += count
         row.opened += opened
@@ -210,9 +246,7 @@ def results(send_id: int, *, session: Session) -> SendResults:
             row.failed += count
         else:
             row.skipped[reason or "skipped"] += count
-    start = send.started_at
-    end = start + timedelta(days=send.window_days) if start else None
-    currency, others = _business_outcomes(send, by_key, start, end, session=session)
+    currency, others = _business_outcomes(where, by_key, window, session=session)
     holdout = by_key.pop(ex.HOLDOUT, None)
     variants = list(by_key.values())
     verdict = None
@@ -225,55 +259,63 @@ def results(send_id: int, *, session: Session) -> SendResults:
                                           v.group(comparison_metric))
                 base, value = holdout.group(comparison_metric).value, v.group(comparison_metric).value
                 v.vs_holdout_lift = ex.lift(base, value)
-    return SendResults(send, experiment, metric, variants, holdout, verdict, start, end, currency, others)
+    return Results(send, experiment, metric, variants, holdout, verdict, span[0], span[1], currency, others)
 
 
 def experiment_verdict(experiment: EmailExperiment, *, session: Session) -> ex.Verdict | None:
-    """The verdict of the experiment's latest send (None: not sent yet)."""
+    """The verdict of the experiment's latest send, else of its journeys' messages (None: not sent yet)."""
     send_id = session.scalar(select(EmailSend.id).where(EmailSend.experiment_id == experiment.id,
                                                          EmailSend.started_at.is_not(None))
                              .order_by(EmailSend.id.desc()).limit(1))
-    return None if send_id is None else results(send_id, session=session).verdict
+    if send_id is not None:
+        return results(send_id, session=session).verdict
+    in_journeys = session.scalar(select(EmailMessage.id).where(EmailMessage.experiment_id == experiment.id,
+                                                                EmailMessage.journey_run_id.is_not(None)).limit(1))
+    return None if in_journeys is None else experiment_results(experiment.id, session=session).verdict
 
 
-def _business_outcomes(send: EmailSend, by_key: dict[str, VariantResult], start: datetime | None,
-                       end: datetime | None, *, session: Session) -> tuple[str | None, int]:
-    """SQLs and won revenue of the send's leads within the window, per variant (the hold-out too): a lead counts as
-    an SQL when it moved to SQL or beyond in the window; won revenue is its opportunities won in the window, in
-    the currency most of them are in (others are counted, not added)."""
-    if start is None:
+def _business_outcomes(where, by_key: dict[str, VariantResult], window: Window | None, *,
+                       session: Session) -> tuple[str | None, int]:
+    """SQLs and won revenue of the messages' leads within each message's window, per variant (the hold-out too):
+    a message counts an SQL when its lead moved to SQL or beyond in the window; won revenue is the lead's
+    opportunities won in the window, in the currency most of them are in (others are counted, not added). No window
+    (a send not started): nothing counts yet."""
+    if window is None:
         return None, 0
     last_id = 0
     won: list[tuple[str, int, Decimal, str]] = []
     while True:
         chunk = list(session.execute(
-            select(EmailMessage.id, EmailMessage.lead_id, EmailMessage.variant)
-            .where(EmailMessage.send_id == send.id, EmailMessage.id > last_id)
-            .order_by(EmailMessage.id).limit(_OUTCOME_CHUNK)))
+            select(EmailMessage.id, EmailMessage.lead_id, EmailMessage.variant, EmailMessage.queued_at)
+            .where(where, EmailMessage.id > last_id).order_by(EmailMessage.id).limit(_OUTCOME_CHUNK)))
         if not chunk:
             break
         last_id = chunk[-1][0]
-        variant_of = {lead_id: variant or "all" for _, lead_id, variant in chunk}
-        lead_ids = list(variant_of)
-        sql_leads = {lead_id for lead_id, to_stage, changed_at in lead_queries.stage_history(lead_ids, session=session)
-                     if to_stage in PAST_SQL and start <= _aware(changed_at) < end}
-        for lead_id in sql_leads:
-            by_key[variant_of[lead_id]].sqls += 1
+        windows = {message_id: window(_aware(queued_at)) for message_id, _, _, queued_at in chunk}
+        lead_ids = sorted({lead_id for _, lead_id, _, _ in chunk})
+        became_sql: dict[int, list[datetime]] = {}
+        for lead_id, to_stage, changed_at in lead_queries.stage_history(lead_ids, session=session):
+            if to_stage in PAST_SQL:
+                became_sql.setdefault(lead_id, []).append(_aware(changed_at))
         _, _, won_rows = sales_figures.lead_sales(lead_ids, session=session)
-        for lead_id, rows in won_rows.items():
-            for value, row_currency, closed_at in rows:
+        for message_id, lead_id, variant, _ in chunk:
+            start, end = windows[message_id]
+            key = variant or "all"
+            if any(start <= at < end for at in became_sql.get(lead_id, ())):
+                by_key[key].sqls += 1
+            for value, row_currency, closed_at in won_rows.get(lead_id, ()):
                 if closed_at is not None and start <= _aware(closed_at) < end and value is not None:
-                    won.append((variant_of[lead_id], lead_id, Decimal(value), row_currency))
+                    won.append((key, message_id, Decimal(value), row_currency))
     if not won:
         return None, 0
     currency = Counter(c for *_, c in won).most_common(1)[0][0]
-    per_lead: dict[tuple[str, int], Decimal] = {}
-    for variant, lead_id, value, row_currency in won:
+    per_message: dict[tuple[str, int], Decimal] = {}
+    for key, message_id, value, row_currency in won:
         if row_currency == currency:
-            per_lead[(variant, lead_id)] = per_lead.get((variant, lead_id), Decimal("0")) + value
-    for (variant, _), value in per_lead.items():
-        by_key[variant].revenue += value
-        by_key[variant].revenue_squares += float(value) ** 2
+            per_message[(key, message_id)] = per_message.get((key, message_id), Decimal("0")) + value
+    for (key, _), value in per_message.items():
+        by_key[key].revenue += value
+        by_key[key].revenue_squares += float(value) ** 2
     return currency, sum(1 for *_, c in won if c != currency)
 
 
@@ -306,15 +348,24 @@ class VariantOverrides:
 
 
 def variant_overrides(messages, *, session: Session) -> VariantOverrides:
-    send_ids = {m.send_id for m in messages if m.send_id is not None and m.variant}
-    if not send_ids:
+    """Each variant message's A/B test by the message's own experiment_id (journeys' and sends' messages), else by
+    its send's (messages queued before they kept it)."""
+    wanted = [m for m in messages if m.variant and (m.experiment_id is not None or m.send_id is not None)]
+    if not wanted:
         return VariantOverrides({})
-    experiments = dict(session.execute(select(EmailSend.id, EmailExperiment.variants)
-                                       .join(EmailExperiment, EmailExperiment.id == EmailSend.experiment_id)
-                                       .where(EmailSend.id.in_(send_ids))).all())
+    experiment_ids = {m.experiment_id for m in wanted if m.experiment_id is not None}
+    send_ids = {m.send_id for m in wanted if m.experiment_id is None}
+    of_send: dict[int, int] = {}
+    if send_ids:
+        of_send = dict(session.execute(select(EmailSend.id, EmailSend.experiment_id)
+                                       .where(EmailSend.id.in_(send_ids), EmailSend.experiment_id.is_not(None))).all())
+        experiment_ids |= set(of_send.values())
+    variants = dict(session.execute(select(EmailExperiment.id, EmailExperiment.variants)
+                                    .where(EmailExperiment.id.in_(experiment_ids))).all()) if experiment_ids else {}
     by_message = {}
-    for m in messages:
-        for variant in experiments.get(m.send_id) or ():
+    for m in wanted:
+        experiment_id = m.experiment_id if m.experiment_id is not None else of_send.get(m.send_id)
+        for variant in variants.get(experiment_id) or ():
             if variant.get("key") == m.variant and (variant.get("subject") or variant.get("offer")):
                 by_message[m.id] = {"subject": variant.get("subject"), "offer": variant.get("offer")}
     return VariantOverrides(by_message)

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadflow.email import experiments as ex
+
 
 class VariantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -55,10 +57,10 @@ def experiment_json(experiment) -> dict:
 
 
 def results_json(r) -> dict:
-    """sends_queries.results(...) as JSON."""
+    """sends_queries.results(...) or .experiment_results(...) as JSON (`send` null for a test's journey messages)."""
     def test(t):
         return None if t is None else {"difference": t.difference, "statistic": t.statistic, "p_value": t.p_value,
-                                       "confidence": t.confidence}
+                                       "confidence": t.confidence, "informative": t.informative}
 
     rows = []
     for v in r.rows:
@@ -70,9 +72,13 @@ def results_json(r) -> dict:
                      "open_rate": v.open_rate, "click_rate": v.click_rate, "sqls": v.sqls, "sql_rate": v.sql_rate,
                      "won_revenue": str(v.revenue.quantize(Decimal("0.01"))), "revenue_per_lead": v.revenue_per_lead,
                      "interval": None if interval is None else [interval.low, interval.high],
-                     "vs_holdout": test(v.vs_holdout), "vs_holdout_lift": v.vs_holdout_lift})
+                     "vs_holdout": test(v.vs_holdout), "vs_holdout_lift": v.vs_holdout_lift,
+                     "vs_holdout_words": None if r.holdout is None or v is r.holdout
+                     else ex.comparison_words(v.vs_holdout, sent=v.sent)})
     verdict = r.verdict
-    return {"send": send_json(r.send), "metric": r.metric, "currency": r.currency,
+    return {"send": None if r.send is None else send_json(r.send),
+            "experiment": None if r.experiment is None else experiment_json(r.experiment), "metric": r.metric,
+            "currency": r.currency,
             "other_currencies": r.other_currencies, "window_start": r.window_start, "window_end": r.window_end,
             "variants": rows,
             "verdict": None if verdict is None else {

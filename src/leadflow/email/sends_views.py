@@ -1,6 +1,7 @@
 """One-off sends' and A/B tests' pages: /email/sends (the sends and a new send's form), /email/sends/{id} (the
 results per variant: a chart and its table, the winner with its confidence), /email/experiments (the tests and a new
-test's form). Seeing needs email:read, making and canceling email:manage."""
+test's form), /email/experiments/{id} (a test's results across its journeys' messages, the same chart and table).
+Seeing needs email:read, making and canceling email:manage."""
 
 from __future__ import annotations
 
@@ -98,10 +99,8 @@ async def create_send(request: Request, actor: PageActor, session: DbSession):
     return _sends_page(request, session, values=values, errors=errors, status_code=422)
 
 
-@router.get("/email/sends/{send_id}")
-def send_page(request: Request, send_id: int, actor: PageActor, session: DbSession):
-    actor.require("email:read")
-    r = sends_queries.results(send_id, session=session)
+def results_context(r: sends_queries.Results, *, session) -> dict:
+    """What email/_results.html reads besides `r`: the chart's labels and values, the winner's bar, the names."""
     labels = [row.key for row in r.rows]
     if r.metric in ("open", "click"):
         unit, values = "percent", [None if (v := (row.open_rate if r.metric == "open" else row.click_rate)) is None
@@ -113,12 +112,17 @@ def send_page(request: Request, send_id: int, actor: PageActor, session: DbSessi
                                  for row in r.rows]
     winner = [labels.index(r.verdict.winner)] if r.verdict and r.verdict.winner in labels else []
     template_ids = {row.template_id for row in r.rows if row.template_id}
-    return render(request, "email/sends_results.html", {
-        "r": r, "labels": labels, "chart_values": values, "unit": unit, "winner_index": winner,
-        "metric_label": METRIC_LABELS.get(r.metric, r.metric), "holdout": ex.HOLDOUT,
-        "template_names": sends_queries.template_names(template_ids, session=session),
-        "confidence_words": ex.confidence_words,
-    })
+    return {"r": r, "labels": labels, "chart_values": values, "unit": unit, "winner_index": winner,
+            "metric_label": METRIC_LABELS.get(r.metric, r.metric), "holdout": ex.HOLDOUT,
+            "template_names": sends_queries.template_names(template_ids, session=session),
+            "comparison_words": ex.comparison_words, "not_enough": ex.NOT_ENOUGH}
+
+
+@router.get("/email/sends/{send_id}")
+def send_page(request: Request, send_id: int, actor: PageActor, session: DbSession):
+    actor.require("email:read")
+    r = sends_queries.results(send_id, session=session)
+    return render(request, "email/sends_results.html", results_context(r, session=session))
 
 
 @router.post("/email/sends/{send_id}/cancel")
@@ -146,6 +150,16 @@ def experiments_page(request: Request, actor: PageActor, session: DbSession):
     actor.require("email:read")
     return _experiments_page(request, session, values={"metric": "click", "holdout_pct": "10",
                                                        "window_days": "14"}, errors={})
+
+
+@router.get("/email/experiments/{experiment_id}")
+def experiment_page(request: Request, experiment_id: int, actor: PageActor, session: DbSession):
+    """An A/B test: its results across the messages journeys queued for it, and its sends (each with its own)."""
+    actor.require("email:read")
+    r = sends_queries.experiment_results(experiment_id, session=session)
+    return render(request, "email/experiment.html", {
+        **results_context(r, session=session),
+        "sends": sends_queries.experiment_sends(experiment_id, session=session)})
 
 
 @router.post("/email/experiments")

@@ -127,24 +127,44 @@ def message_key(work: Work) -> str:
 
 
 def send_email(works: list[Work], *, session: Session, moment: datetime) -> None:
-    """One executemany for the chunk's messages, each once by its key (a retried chunk queues nothing twice)."""
+    """One executemany for the chunk's messages, each once by its key (a retried chunk queues nothing twice). A
+    step naming an A/B test gives each lead the test's variant for it (email's assignment: the same every time), or
+    the hold-out's row, skipped from the start: the run goes on, and a branch on that step sees it not opened."""
     from leadflow.email import service as email_service
 
-    rows = []
+    plain, by_experiment = [], defaultdict(list)
     for work in works:
         step = work.step
         assert isinstance(step, SendEmail)
         if step.template_id is None:
-            work.outcome = "not sent: an experiment's variants are chosen by the email stage (no template)"
-            continue
-        rows.append({"key": message_key(work), "lead_id": work.lead_id, "template_id": step.template_id,
-                     "journey_run_id": work.run_id, "journey_step": work.step_id})
-        work.outcome = "queued"
+            by_experiment[step.experiment_id].append(work)
+        else:
+            plain.append(work)
+    rows = [{"key": message_key(work), "lead_id": work.lead_id, "template_id": work.step.template_id,
+             "journey_run_id": work.run_id, "journey_step": work.step_id} for work in plain]
     try:
         email_service.queue_messages(rows, session=session)
+        outcome = "queued"
     except DomainError as error:  # the template was deleted since the journey was published
-        for work in works:
-            work.outcome = f"not sent: {error}"[:300]
+        outcome = f"not sent: {error}"[:300]
+    for work in plain:
+        work.outcome = outcome
+    for experiment_id, group in by_experiment.items():
+        rows = [{"key": message_key(work), "lead_id": work.lead_id, "journey_run_id": work.run_id,
+                 "journey_step": work.step_id} for work in group]
+        try:
+            done = email_service.queue_experiment(experiment_id, rows, session=session)
+        except DomainError as error:  # a variant's template was deleted since
+            for work in group:
+                work.outcome = f"not sent: {error}"[:300]
+            continue
+        for work in group:
+            if done is None:
+                work.outcome = f"not sent: no experiment {experiment_id}"
+            elif done.held(message_key(work)):
+                work.outcome = f"held out (A/B test {done.name})"[:300]
+            else:
+                work.outcome = f"queued: variant {done.variants[message_key(work)]} (A/B test {done.name})"[:300]
 
 
 def _leads(works: Iterable[Work], *, session: Session) -> dict[int, Lead]:

@@ -24,6 +24,7 @@ def forms(*, session: Session) -> list[tuple[int, str]]:
 def pickers(*, session: Session) -> dict:
     return {"call_lists": call_lists(session=session), "forms": forms(session=session),
             "templates": email_queries.template_choices(session=session),
+            "experiments": email_queries.experiment_choices(session=session),
             "segments": segments_queries.choices(session=session),
             "stages": list(journey_definition.STAGES), "wait_events": list(journey_definition.WAIT_EVENTS),
             "message_happenings": list(journey_definition.MESSAGE_HAPPENINGS),
@@ -41,6 +42,8 @@ def names(picked: dict) -> dict[tuple[str, object], str]:
         out[("form", ident)] = name
     for ident, name in picked.get("templates", ()):
         out[("template", ident)] = name
+    for ident, name in picked.get("experiments", ()):
+        out[("experiment", ident)] = name
     for ident, name in picked.get("segments", ()):
         out[("segment", ident)] = name
     return out

@@ -86,3 +86,17 @@ def test_three_variants_the_weakest_comparison_counts():
     verdict = ex.judge("open", [ex.Group("A", 5000, 500), ex.Group("B", 5000, 700), ex.Group("C", 5000, 690)])
     assert verdict.leader == "B" and verdict.runner_up == "C" and verdict.winner is None
     assert verdict.confidence < 0.5
+
+
+def test_a_comparison_with_nothing_to_go_on_reads_not_enough_data():
+    nothing = ex.two_proportion_z_test(0, 50, 0, 60)  # nobody on either side did it
+    assert nothing is not None and not nothing.informative and nothing.confidence == 0.0
+    assert ex.comparison_words(nothing) == "not enough data"
+    assert ex.comparison_words(None) == "not enough data"
+    some = ex.two_proportion_z_test(5, 100, 15, 100)
+    assert ex.comparison_words(some, sent=0) == "not enough data"  # nothing was sent to the variant yet
+    assert ex.comparison_words(some, sent=100) == f"{ex.confidence_words(some.confidence)} confidence"
+    assert ex.comparison_words(ex.two_proportion_z_test(10, 100, 10, 100)) == "0.0 % confidence"  # level, measured
+    quiet = ex.judge("sql", [ex.Group("A", 40, 0), ex.Group("B", 40, 0)])
+    assert quiet.winner is None and quiet.confidence is None
+    assert quiet.words == "no winner yet: not enough results to compare"
