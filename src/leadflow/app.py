@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
 import time
 from urllib.parse import quote
@@ -202,6 +204,52 @@ def _out_of_range(exc: BaseException) -> bool:
     return isinstance(orig, OverflowError) or getattr(orig, "sqlstate", None) == "22003"
 
 
+WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+def _beyond(value: object) -> bool:
+    """A whole number (or its digits in a text) outside what the database's integers hold."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not WHOLE.fullmatch(text):
+            return False
+        if len(text.lstrip("+-").lstrip("0")) > 19:  # more digits than any 64-bit number has
+            return True
+        value = int(text)
+    if isinstance(value, float):
+        return math.isfinite(value) and not plain.MIN_INT <= value <= plain.MAX_ID
+    return not plain.fits(value)
+
+
+def _leaves(value: object, path: str):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaves(item, f"{path}.{index}" if path else str(index))
+    else:
+        yield path, value
+
+
+async def _field_out_of_range(request: Request) -> str | None:
+    """Where the number too large for the database is: a path parameter, a query parameter or the JSON body
+    (`lead_ids.3`, `definition.steps.0.template_id`); None when none of them holds one."""
+    for name, value in request.path_params.items():
+        if _beyond(value):
+            return name
+    for name, value in request.query_params.multi_items():
+        if _beyond(value):
+            return name
+    if "json" not in request.headers.get("content-type", ""):
+        return None
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RuntimeError, ClientDisconnect):  # not JSON, or a body read as a stream: no guess
+        return None
+    return next((path or "body" for path, value in _leaves(body, "") if _beyond(value)), None)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Invalid)
     async def _invalid(request: Request, exc: Invalid):
@@ -221,9 +269,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return await _unknown(request, exc)
 
     async def _number_out_of_range(request: Request, exc: BaseException):
+        """The last resort: bounds checked when the request is read (`inputs.Id`) name the field first."""
         if _is_page(request):
             return pages.error_page(request, 404, "Not found", "There is nothing with that number here.")
-        return _errors(422, "invalid", [{"field": "request", "reason": "a number is out of range"}])
+        field = await _field_out_of_range(request)
+        if field is None:
+            return _errors(422, "invalid", [{"field": "request", "reason": "a number is out of range"}])
+        return _errors(422, "invalid", [{"field": plain.shown(field), "reason": plain.RANGE_REASON}])
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound):

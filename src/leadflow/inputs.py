@@ -3,6 +3,7 @@
 A field typed without None that defaults to None (`stage: Stage = None`) may be left out of a change, but not
 set to null: that answers 422 "may not be null". Texts lose their control characters (tab and line breaks kept);
 a lone surrogate, a non-finite number or JSON nested too deep is a 422 naming the field, the same on every database.
+`Id` is every id a client gives (a path, a query or a body): a whole number the database holds, else a 422 naming it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ import types
 from functools import cache
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from leadflow import values as plain
 
 MAX_INPUT_DEPTH = 32  # any structured input; free fields (custom fields) have their own, smaller limit
+
+# A record's number as SQLite's INTEGER and PostgreSQL's BIGINT both hold it: a larger one is refused when the request
+# is read, naming the field (`journey_id`, `lead_ids.3`), instead of failing in the database. Path and query
+# parameters and Pydantic fields alike; the OpenAPI shows the bounds.
+Id = Annotated[int, Field(ge=plain.MIN_INT, le=plain.MAX_ID)]
 
 
 class Input(BaseModel):

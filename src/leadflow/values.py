@@ -22,6 +22,13 @@ SURROGATE_REASON = ("holds a lone UTF-16 surrogate (such as \\ud800), which is n
 MAX_DEPTH = 10  # levels of objects and lists inside a free JSON field (custom fields, event properties)
 MAX_JSON_BYTES = 64_000
 MAX_ID = 2**63 - 1  # the largest id the database holds (BIGINT)
+MIN_INT = -(2**63)  # the smallest whole number it holds: SQLite's INTEGER and PostgreSQL's BIGINT alike
+RANGE_REASON = f"is out of range: a whole number from {MIN_INT} to {MAX_ID}"
+
+
+def fits(value: object) -> bool:
+    """Whether a whole number fits the database's integers (anything else is not this check's to refuse)."""
+    return not isinstance(value, int) or isinstance(value, bool) or MIN_INT <= value <= MAX_ID
 
 
 def clean(text: str) -> str:

@@ -12,6 +12,7 @@ from leadflow.campaigns.schemas import (
     CampaignCreate, CampaignDetail, CampaignPage, CampaignRead, CampaignUpdate, Channel, CostCreate, CostRead,
 )
 from leadflow.http import DbSession
+from leadflow.inputs import Id
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
@@ -47,7 +48,7 @@ def create_campaign(body: CampaignCreate, session: DbSession, actor: Writer, lea
 
 @router.get("", response_model=CampaignPage)
 def list_campaigns(session: DbSession, actor: Reader, channel: Channel | None = None, q: str | None = None,
-                   parent_id: int | None = None, cursor: str | None = None,
+                   parent_id: Id | None = None, cursor: str | None = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50):
     rows, next_cursor = queries.campaign_page(session=session, channel=channel, q=q, parent_id=parent_id, cursor=cursor,
                                               limit=limit)
@@ -55,12 +56,12 @@ def list_campaigns(session: DbSession, actor: Reader, channel: Channel | None = 
 
 
 @router.get("/{campaign_id}", response_model=CampaignDetail)
-def get_campaign(campaign_id: int, session: DbSession, actor: Reader, leads: LeadsOfCampaigns):
+def get_campaign(campaign_id: Id, session: DbSession, actor: Reader, leads: LeadsOfCampaigns):
     return _detail(session, campaigns_service.get(campaign_id, session=session), actor, leads)
 
 
 @router.patch("/{campaign_id}", response_model=CampaignDetail)
-def update_campaign(campaign_id: int, body: CampaignUpdate, session: DbSession, actor: Writer,
+def update_campaign(campaign_id: Id, body: CampaignUpdate, session: DbSession, actor: Writer,
                     leads: LeadsOfCampaigns):
     campaign = campaigns_service.get(campaign_id, session=session)
     values = body.model_dump(exclude_unset=True)
@@ -72,7 +73,7 @@ def update_campaign(campaign_id: int, body: CampaignUpdate, session: DbSession, 
 
 
 @router.post("/{campaign_id}/costs", response_model=CostRead, status_code=201)
-def add_cost(campaign_id: int, body: CostCreate, session: DbSession, actor: Writer):
+def add_cost(campaign_id: Id, body: CostCreate, session: DbSession, actor: Writer):
     campaign = campaigns_service.get(campaign_id, session=session)
     cost = campaigns_service.add_cost(session=session, campaign=campaign, spent_on=body.spent_on, amount=body.amount,
                                       currency=body.currency, note=body.note)
@@ -81,7 +82,7 @@ def add_cost(campaign_id: int, body: CostCreate, session: DbSession, actor: Writ
 
 
 @router.delete("/{campaign_id}/costs/{cost_id}", status_code=204, response_class=Response)
-def delete_cost(campaign_id: int, cost_id: int, session: DbSession, actor: Writer) -> Response:
+def delete_cost(campaign_id: Id, cost_id: Id, session: DbSession, actor: Writer) -> Response:
     """Remove a wrong entry (a cost is never negative: a refund is corrected by entering what was really spent)."""
     campaign = campaigns_service.get(campaign_id, session=session)
     campaigns_service.remove_cost(session=session, campaign=campaign, cost_id=cost_id)
@@ -90,6 +91,6 @@ def delete_cost(campaign_id: int, cost_id: int, session: DbSession, actor: Write
 
 
 @router.get("/{campaign_id}/costs", response_model=list[CostRead])
-def list_costs(campaign_id: int, session: DbSession, actor: Reader):
+def list_costs(campaign_id: Id, session: DbSession, actor: Reader):
     campaign = campaigns_service.get(campaign_id, session=session)
     return [CostRead.model_validate(c) for c in queries.costs(campaign.id, session=session)]

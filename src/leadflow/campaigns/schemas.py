@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from leadflow.inputs import Input
+from leadflow.inputs import Id, Input
 
 Channel = Literal["web", "email", "telemarketing", "trade_fair", "direct_mail", "print", "radio_tv", "social",
                   "paid_search", "partner", "other"]
@@ -26,7 +26,7 @@ class CampaignCreate(Input):
     ends_on: dt.date | None = None
     budget: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     currency: str = Currency
-    parent_id: int | None = None
+    parent_id: Id | None = None
     description: str | None = Field(default=None, max_length=10_000)
 
 

@@ -12,6 +12,7 @@ from leadflow.campaigns import queries, spending
 from leadflow.campaigns.schemas import SpendImportDetail, SpendImportPage, SpendImportRead
 from leadflow.errors import Invalid
 from leadflow.http import DbSession, Upload, retry_races
+from leadflow.inputs import Id
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
@@ -86,6 +87,6 @@ def list_spend_imports(session: DbSession, actor: Reader, cursor: str | None = N
 
 
 @router.get("/{import_id}", response_model=SpendImportDetail)
-def get_spend_import(import_id: int, session: DbSession, actor: Reader):
+def get_spend_import(import_id: Id, session: DbSession, actor: Reader):
     record = spending.get(import_id, session=session)
     return SpendImportDetail.of(record, len(record.data))

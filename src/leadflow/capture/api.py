@@ -10,6 +10,7 @@ from leadflow.capture import queries
 from leadflow.capture.schemas import CaptureDetail, CapturePage, CaptureRead
 from leadflow.errors import NotFound
 from leadflow.http import DbSession
+from leadflow.inputs import Id
 from leadflow.leads import queries as leads_queries
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
@@ -27,7 +28,7 @@ def _within(actor: Actor):
 @router.get("/captures", response_model=CapturePage)
 def list_captures(session: DbSession, actor: Reader, external_id: str | None = None, channel: str | None = None,
                   outcome: Literal["created", "merged", "rejected", "pending", "failed"] | None = None,
-                  lead_id: int | None = None, import_id: int | None = None, cursor: str | None = None,
+                  lead_id: Id | None = None, import_id: Id | None = None, cursor: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50):
     if lead_id is not None:
         leads_queries.visible_lead(actor, lead_id, session=session)
@@ -38,7 +39,7 @@ def list_captures(session: DbSession, actor: Reader, external_id: str | None = N
 
 
 @router.get("/captures/{capture_id}", response_model=CaptureDetail)
-def get_capture(capture_id: int, session: DbSession, actor: Reader):
+def get_capture(capture_id: Id, session: DbSession, actor: Reader):
     capture = queries.get_capture(capture_id, session=session)
     if not actor.can("captures:read") and (
             capture.lead_id is None or not leads_queries.is_visible(actor, capture.lead_id, session=session)):
@@ -48,7 +49,7 @@ def get_capture(capture_id: int, session: DbSession, actor: Reader):
 
 
 @router.get("/leads/{lead_id}/captures", response_model=list[CaptureRead])
-def lead_captures(lead_id: int, session: DbSession, actor: Reader):
+def lead_captures(lead_id: Id, session: DbSession, actor: Reader):
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     rows, _ = queries.capture_page(session=session, lead_id=lead.id, limit=500)
     return [CaptureRead.model_validate(c) for c in rows]

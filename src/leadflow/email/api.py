@@ -16,6 +16,7 @@ from leadflow.email.schemas import (DomainLimitIn, MessageIn, MessageOut, Settin
                                     TemplateOut, TemplatePatch, TestSend)
 from leadflow.errors import NotFound
 from leadflow.http import DbSession, retry_races
+from leadflow.inputs import Id
 from leadflow.leads import queries as leads_queries
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
@@ -42,13 +43,13 @@ def create_template(payload: TemplateIn, session: DbSession, actor: Manager):
 
 
 @router.get("/templates/{template_id}", response_model=TemplateOut)
-def get_template(template_id: int, session: DbSession, actor: Reader):
+def get_template(template_id: Id, session: DbSession, actor: Reader):
     return template_service.get(template_id, session=session)
 
 
 @router.patch("/templates/{template_id}", response_model=TemplateOut)
 @retry_races
-def update_template(template_id: int, payload: TemplatePatch, session: DbSession, actor: Manager):
+def update_template(template_id: Id, payload: TemplatePatch, session: DbSession, actor: Manager):
     """Change some fields; a change makes a new version (messages keep the version they were sent with)."""
     template = template_service.get(template_id, session=session)
     template = template_service.update(template, payload.model_dump(exclude_unset=True), session=session,
@@ -59,15 +60,15 @@ def update_template(template_id: int, payload: TemplatePatch, session: DbSession
 
 @router.delete("/templates/{template_id}", status_code=204)
 @retry_races
-def delete_template(template_id: int, session: DbSession, actor: Manager):
+def delete_template(template_id: Id, session: DbSession, actor: Manager):
     template_service.delete(template_service.get(template_id, session=session), session=session)
     session.commit()
     return Response(status_code=204)
 
 
 @router.get("/templates/{template_id}/preview")
-def preview_template(template_id: int, request: Request, session: DbSession, actor: Reader,
-                     lead_id: Annotated[int | None, Query(gt=0)] = None):
+def preview_template(template_id: Id, request: Request, session: DbSession, actor: Reader,
+                     lead_id: Annotated[Id | None, Query(gt=0)] = None):
     """The subject, HTML and text as the sample person (or a lead you see) would get them."""
     template = template_service.get(template_id, session=session)
     lead = None
@@ -83,7 +84,7 @@ def preview_template(template_id: int, request: Request, session: DbSession, act
 
 @router.post("/templates/{template_id}/test", status_code=202)
 @retry_races
-def test_send(template_id: int, payload: TestSend, request: Request, session: DbSession, actor: Manager):
+def test_send(template_id: Id, payload: TestSend, request: Request, session: DbSession, actor: Manager):
     """The sample person's email sent to `to` (subject marked [Test]) by the worker."""
     template = template_service.get(template_id, session=session)
     key = template_service.test_send(template, payload.to, session=session,
@@ -110,9 +111,9 @@ def queue_message(payload: MessageIn, session: DbSession, actor: Manager):
 @router.get("/messages", response_model=list[MessageOut])
 def list_messages(session: DbSession, actor: Reader,
                   status: Annotated[str | None, Query(pattern=f"^({STATUSES})$")] = None,
-                  template_id: Annotated[int | None, Query(gt=0)] = None,
-                  lead_id: Annotated[int | None, Query(gt=0)] = None,
-                  before: Annotated[int | None, Query(gt=0, description="the page after this message id")] = None,
+                  template_id: Annotated[Id | None, Query(gt=0)] = None,
+                  lead_id: Annotated[Id | None, Query(gt=0)] = None,
+                  before: Annotated[Id | None, Query(gt=0, description="the page after this message id")] = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 100):
     """Newest first; each with its status and, when it was not sent, the reason."""
     if lead_id is not None:
@@ -131,13 +132,13 @@ def _visible_message(actor: Actor, message_id: int, session) -> EmailMessage:
 
 
 @router.get("/messages/{message_id}", response_model=MessageOut)
-def get_message(message_id: int, session: DbSession, actor: Reader):
+def get_message(message_id: Id, session: DbSession, actor: Reader):
     return _visible_message(actor, message_id, session)
 
 
 @router.post("/messages/{message_id}/requeue")
 @retry_races
-def requeue_message(message_id: int, session: DbSession, actor: Manager):
+def requeue_message(message_id: Id, session: DbSession, actor: Manager):
     """An unconfirmed or failed message queued again (it may then arrive twice: the choice is yours)."""
     _visible_message(actor, message_id, session)
     changed = sender.requeue([message_id], session=session)

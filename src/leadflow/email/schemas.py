@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadflow.inputs import Id
+
 
 class TemplateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -47,8 +49,8 @@ class MessageIn(BaseModel):
     """One message to one lead (a key makes a retry queue nothing twice; one is made from the lead and template)."""
 
     model_config = ConfigDict(extra="forbid")
-    lead_id: int = Field(gt=0)
-    template_id: int = Field(gt=0)
+    lead_id: Id = Field(gt=0)
+    template_id: Id = Field(gt=0)
     key: str | None = Field(default=None, min_length=1, max_length=200)
     send_after: datetime | None = None
 
@@ -87,9 +89,9 @@ class SettingsIn(BaseModel):
     quiet_start: int | None = Field(default=None, ge=0, le=1439, description="minutes after midnight, local time")
     quiet_end: int | None = Field(default=None, ge=0, le=1439)
     time_zone: str | None = Field(default=None, max_length=64)
-    cap_messages: int | None = Field(default=None, ge=1)
+    cap_messages: int | None = Field(default=None, ge=1, le=1_000_000)
     cap_days: int | None = Field(default=None, ge=1, le=365)
-    default_per_minute: int | None = Field(default=None, ge=1)
+    default_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
     bounce_imap_host: str | None = Field(default=None, max_length=300)
     bounce_imap_user: str | None = Field(default=None, max_length=300)
     bounce_imap_folder: str | None = Field(default=None, max_length=200)

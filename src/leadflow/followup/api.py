@@ -12,6 +12,7 @@ from leadflow.errors import Invalid
 from leadflow.followup import queries, service
 from leadflow.followup.schemas import FollowupRead, PolicyMove, PolicyRead, PolicyWrite, StateRead
 from leadflow.http import DbSession, retry_races
+from leadflow.inputs import Id
 from leadflow.leads import queries as leads_queries
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
@@ -38,13 +39,13 @@ def create_policy(body: PolicyWrite, session: DbSession, actor: PolicyMaker):
 
 
 @router.get("/followup/policies/{policy_id}", response_model=PolicyRead)
-def get_policy(policy_id: int, session: DbSession, actor: PolicyMaker):
+def get_policy(policy_id: Id, session: DbSession, actor: PolicyMaker):
     return service.get_policy(policy_id, session=session)
 
 
 @router.put("/followup/policies/{policy_id}", response_model=PolicyRead)
 @retry_races
-def update_policy(policy_id: int, body: PolicyWrite, session: DbSession, actor: PolicyMaker):
+def update_policy(policy_id: Id, body: PolicyWrite, session: DbSession, actor: PolicyMaker):
     """The whole policy (fields left out take their defaults); follow-ups already open keep the times they got."""
     row = service.update_policy(policy_id, body.model_dump(exclude_unset=True), session=session, actor=actor.label)
     session.commit()
@@ -53,7 +54,7 @@ def update_policy(policy_id: int, body: PolicyWrite, session: DbSession, actor: 
 
 @router.post("/followup/policies/{policy_id}/move", response_model=list[PolicyRead])
 @retry_races
-def move_policy(policy_id: int, body: PolicyMove, session: DbSession, actor: PolicyMaker):
+def move_policy(policy_id: Id, body: PolicyMove, session: DbSession, actor: PolicyMaker):
     """Put the policy at `position` (0: tried first); answers every policy in the new order."""
     service.move_policy(policy_id, body.position, session=session, actor=actor.label)
     session.commit()
@@ -62,7 +63,7 @@ def move_policy(policy_id: int, body: PolicyMove, session: DbSession, actor: Pol
 
 @router.delete("/followup/policies/{policy_id}", status_code=204)
 @retry_races
-def delete_policy(policy_id: int, session: DbSession, actor: PolicyMaker):
+def delete_policy(policy_id: Id, session: DbSession, actor: PolicyMaker):
     service.delete_policy(policy_id, session=session)
     session.commit()
     return Response(status_code=204)
@@ -78,7 +79,7 @@ def _reads(rows, moment) -> list[FollowupRead]:
 
 
 @router.get("/leads/{lead_id}/followups", response_model=list[FollowupRead])
-def lead_followups(lead_id: int, session: DbSession, actor: Reader):
+def lead_followups(lead_id: Id, session: DbSession, actor: Reader):
     """Every hand-over's follow-up of the lead, newest first: due time and why (`policy.reasons`), timers, how it
     closed."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
@@ -86,7 +87,7 @@ def lead_followups(lead_id: int, session: DbSession, actor: Reader):
 
 
 @router.get("/leads/{lead_id}/followup", response_model=StateRead)
-def lead_followup_state(lead_id: int, session: DbSession, actor: Reader):
+def lead_followup_state(lead_id: Id, session: DbSession, actor: Reader):
     """The lead's follow-up now: due, overdue, followed_up or none."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     state = queries.states([lead.id], session=session, moment=clock.now())[lead.id]
@@ -97,7 +98,7 @@ def lead_followup_state(lead_id: int, session: DbSession, actor: Reader):
 def list_followups(session: DbSession, actor: Reader,
                    owner: Annotated[str | None, Query(max_length=20, description="me, or a user id")] = None,
                    state: Literal["due", "overdue", "followed_up"] | None = None,
-                   after: Annotated[int | None, Query(ge=1, description="the last id of the previous page")] = None,
+                   after: Annotated[Id | None, Query(ge=1, description="the last id of the previous page")] = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = 100):
     """The follow-ups of the leads one sees, newest first; `owner=me` for one's own, `state` to narrow."""
     owner_id = None

@@ -14,6 +14,7 @@ from leadflow import periods
 from leadflow.errors import NotFound
 from leadflow.followup import scorecard
 from leadflow.http import DbSession, retry_races
+from leadflow.inputs import Id
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
@@ -49,7 +50,7 @@ def get_scorecard(session: DbSession, actor: Viewer,
                   period: Annotated[Literal["this_month", "last_month", "quarter", "custom"] | None, Query()] = None,
                   start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
                   end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
-                  owner: Annotated[int | None, Query(ge=1)] = None,
+                  owner: Annotated[Id | None, Query(ge=1)] = None,
                   format: Annotated[Literal["json", "csv"], Query()] = "json"):
     """Each row's hand-overs in [from, to] (dates, `to` included; or a named period, this month by default) with
     every figure against its norm and the money table. A salesperson sees only their own row."""

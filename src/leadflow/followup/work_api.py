@@ -31,6 +31,7 @@ from leadflow.followup.work_schemas import (
     TaskUpdate,
 )
 from leadflow.http import DbSession, retry_races
+from leadflow.inputs import Id
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.domain import spreadsheet_safe
 from leadflow.people.deps import permitted
@@ -50,7 +51,7 @@ def _next(contact) -> NextStepRead:
 
 @router.post("/leads/{lead_id}/contacts", response_model=ContactLogged, status_code=201)
 @retry_races
-def log_contact(lead_id: int, body: ContactCreate, session: DbSession, actor: Worker):
+def log_contact(lead_id: Id, body: ContactCreate, session: DbSession, actor: Worker):
     """Log a call, email, meeting or visit with its outcome; the outcome's next step (a task) comes back with it."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     if body.next_task is not None and body.no_next_step:
@@ -67,7 +68,7 @@ def log_contact(lead_id: int, body: ContactCreate, session: DbSession, actor: Wo
 
 
 @router.get("/leads/{lead_id}/contacts", response_model=list[ContactRead])
-def lead_contacts(lead_id: int, session: DbSession, actor: Worker,
+def lead_contacts(lead_id: Id, session: DbSession, actor: Worker,
                   limit: Annotated[int, Query(ge=1, le=500)] = 100):
     """The lead's contacts, newest first."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
@@ -113,7 +114,7 @@ def list_contacts(session: DbSession, actor: Worker, since: datetime | None = No
 
 @router.post("/leads/{lead_id}/tasks", response_model=TaskRead, status_code=201)
 @retry_races
-def create_task(lead_id: int, body: TaskCreate, session: DbSession, actor: Worker):
+def create_task(lead_id: Id, body: TaskCreate, session: DbSession, actor: Worker):
     """A task for the lead, owned by the lead's owner unless another is picked (yourself, or a manager's
     teammate)."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
@@ -129,7 +130,7 @@ def create_task(lead_id: int, body: TaskCreate, session: DbSession, actor: Worke
 
 
 @router.get("/leads/{lead_id}/tasks", response_model=list[TaskRead])
-def lead_tasks(lead_id: int, session: DbSession, actor: Worker, status: Literal["open", "all"] = "open"):
+def lead_tasks(lead_id: Id, session: DbSession, actor: Worker, status: Literal["open", "all"] = "open"):
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     return tasks.for_lead(lead.id, session=session, open_only=status == "open")
 
@@ -151,7 +152,7 @@ def list_tasks(session: DbSession, actor: Worker, owner: str | None = "me",
 
 @router.patch("/tasks/{task_id}", response_model=TaskRead)
 @retry_races
-def update_task(task_id: int, body: TaskUpdate, session: DbSession, actor: Worker):
+def update_task(task_id: Id, body: TaskUpdate, session: DbSession, actor: Worker):
     """Finish a task (`status`: done or canceled) or move it (`due_at`). A task finished already is a 409."""
     task = tasks.visible_task(actor, task_id, session=session)
     if body.status is None and body.due_at is None:
@@ -174,7 +175,7 @@ def recycle_reasons(session: DbSession, actor: Worker):
 
 @router.post("/leads/{lead_id}/recycle", response_model=RecycleRead, status_code=201)
 @retry_races
-def recycle(lead_id: int, body: RecycleCreate, session: DbSession, actor: Worker):
+def recycle(lead_id: Id, body: RecycleCreate, session: DbSession, actor: Worker):
     """Hand the lead back to marketing: it goes to nurture, its open tasks are canceled, its follow-up closed; at 08:00
     on `revisit_on` (the owner's time zone) it comes back to the inbox with a task for its owner."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadflow.inputs import Input
+from leadflow.inputs import Id, Input
 
 ContactKind = Literal["call", "email", "meeting", "visit"]
 TaskKind = Literal["call", "email", "meeting", "visit", "send_quote", "other"]
@@ -89,7 +89,7 @@ class TaskCreate(Input):
     kind: TaskKind = "call"
     title: str = Field(min_length=1, max_length=300)
     due_at: datetime
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class TaskUpdate(Input):

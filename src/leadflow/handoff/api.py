@@ -19,6 +19,7 @@ from leadflow.handoff.schemas import (
     EndpointUpdate,
 )
 from leadflow.http import DbSession
+from leadflow.inputs import Id
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
@@ -54,7 +55,7 @@ def create_endpoint(body: EndpointCreate, session: DbSession, actor: Manager):
 @router.get("/deliveries", response_model=list[DeliveryRead])
 def list_deliveries(session: DbSession, actor: Manager,
                     status: Annotated[str | None, Query(description="pending, failed, delivered or dead")] = None,
-                    endpoint_id: int | None = None, lead_id: int | None = None, before: int | None = None,
+                    endpoint_id: Id | None = None, lead_id: Id | None = None, before: Id | None = None,
                     limit: Annotated[int, Query(ge=1, le=500)] = 50):
     if status is not None and status not in payloads.STATUSES:
         raise Invalid.one("status", f"must be one of {', '.join(payloads.STATUSES)}")
@@ -75,13 +76,13 @@ def replay_delivery(delivery_id: str, session: DbSession, actor: Manager):
 
 
 @router.get("/{endpoint_id}", response_model=EndpointRead)
-def get_endpoint(endpoint_id: int, session: DbSession, actor: Manager):
+def get_endpoint(endpoint_id: Id, session: DbSession, actor: Manager):
     endpoint = handoff_service.get_endpoint(endpoint_id, session=session)
     return EndpointRead.of(endpoint, handoff_queries.counts(session=session).get(endpoint.id))
 
 
 @router.patch("/{endpoint_id}", response_model=EndpointRead)
-def patch_endpoint(endpoint_id: int, body: EndpointUpdate, session: DbSession, actor: Manager):
+def patch_endpoint(endpoint_id: Id, body: EndpointUpdate, session: DbSession, actor: Manager):
     endpoint = handoff_service.get_endpoint(endpoint_id, session=session)
     values = body.model_dump(exclude_unset=True)
     secret, token = values.pop("secret", None), values.pop("token", None)
@@ -93,7 +94,7 @@ def patch_endpoint(endpoint_id: int, body: EndpointUpdate, session: DbSession, a
 
 
 @router.delete("/{endpoint_id}", status_code=204)
-def delete_endpoint(endpoint_id: int, session: DbSession, actor: Manager):
+def delete_endpoint(endpoint_id: Id, session: DbSession, actor: Manager):
     handoff_service.delete_endpoint(session=session, endpoint=handoff_service.get_endpoint(endpoint_id,
                                                                                           session=session))
     session.commit()

@@ -12,6 +12,7 @@ from leadflow.identity import merges, queries
 from leadflow.identity.schemas import (
     DuplicatePage, DuplicateRead, MergeRead, MergeRequest, SurvivorshipRules, Verdict,
 )
+from leadflow.inputs import Id
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.domain import LEAD_FIELDS
 from leadflow.leads.schemas import LeadRead
@@ -37,7 +38,7 @@ def _read(pair, leads) -> DuplicateRead:
 
 @router.get("/duplicates", response_model=DuplicatePage)
 def list_duplicates(session: DbSession, actor: Reader,
-                    status: Literal["open", "merged", "not_same"] | None = "open", lead_id: int | None = None,
+                    status: Literal["open", "merged", "not_same"] | None = "open", lead_id: Id | None = None,
                     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """Possible duplicates side by side, with the score and the reasons; open ones by default."""
     pairs, next_cursor = queries.duplicate_page(actor, session=session, status=status, lead_id=lead_id, cursor=cursor,
@@ -47,7 +48,7 @@ def list_duplicates(session: DbSession, actor: Reader,
 
 
 @router.get("/duplicates/{pair_id}", response_model=DuplicateRead)
-def get_duplicate(pair_id: int, session: DbSession, actor: Reader):
+def get_duplicate(pair_id: Id, session: DbSession, actor: Reader):
     pair = merges.get_pair(session, pair_id)
     _visible_pair(session, actor, pair)
     return _read(pair, queries.leads_of([pair], session=session))
@@ -61,7 +62,7 @@ def _visible_pair(session, actor, pair) -> None:
 
 @router.post("/duplicates/{pair_id}/decision", response_model=MergeRead | None)
 @retry_races
-def decide_duplicate(pair_id: int, body: Verdict, session: DbSession, actor: Merger):
+def decide_duplicate(pair_id: Id, body: Verdict, session: DbSession, actor: Merger):
     """A person's verdict: merge the pair, or mark it "not the same" (remembered: never suggested or merged again)."""
     pair = merges.get_pair(session, pair_id)
     _visible_pair(session, actor, pair)
@@ -72,7 +73,7 @@ def decide_duplicate(pair_id: int, body: Verdict, session: DbSession, actor: Mer
 
 @router.post("/leads/{lead_id}/merge", response_model=MergeRead, status_code=201)
 @retry_races
-def merge_leads(lead_id: int, body: MergeRequest, session: DbSession, actor: Merger):
+def merge_leads(lead_id: Id, body: MergeRequest, session: DbSession, actor: Merger):
     """Fold another lead into this one; 409 when either was merged away meanwhile."""
     survivor = _surviving(session, actor, lead_id)
     other = _surviving(session, actor, body.other_id)
@@ -91,7 +92,7 @@ def _surviving(session, actor: Actor, lead_id: int):
 
 @router.post("/leads/{lead_id}/unmerge", response_model=LeadRead)
 @retry_races
-def unmerge_lead(lead_id: int, session: DbSession, actor: Merger):
+def unmerge_lead(lead_id: Id, session: DbSession, actor: Merger):
     """Undo the merge that folded this lead into another: it comes back with everything that belonged to it."""
     lead = queries.merged_lead(actor, lead_id, session=session)
     if lead is None:
@@ -103,7 +104,7 @@ def unmerge_lead(lead_id: int, session: DbSession, actor: Merger):
 
 
 @router.get("/leads/{lead_id}/merges", response_model=list[MergeRead])
-def lead_merges(lead_id: int, session: DbSession, actor: Reader):
+def lead_merges(lead_id: Id, session: DbSession, actor: Reader):
     if queries.merged_lead(actor, lead_id, session=session) is None:
         leads_queries.visible_lead(actor, lead_id, session=session)
     return [MergeRead.model_validate(m) for m in queries.merges_of(lead_id, session=session)]

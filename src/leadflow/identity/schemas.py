@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadflow.inputs import Input
+from leadflow.inputs import Id, Input
 from leadflow.leads.schemas import LeadRead
 
 
@@ -33,11 +33,11 @@ class DuplicatePage(BaseModel):
 
 class Verdict(Input):
     verdict: Literal["merge", "not_same"]
-    survivor_id: int | None = Field(default=None, description="which lead survives a merge (default: the older)")
+    survivor_id: Id | None = Field(default=None, description="which lead survives a merge (default: the older)")
 
 
 class MergeRequest(Input):
-    other_id: int = Field(description="the lead folded into this one")
+    other_id: Id = Field(description="the lead folded into this one")
 
 
 class MergeRead(BaseModel):

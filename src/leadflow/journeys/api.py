@@ -9,8 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from leadflow.errors import Invalid
+from leadflow import values as plain
+from leadflow.errors import FieldError, Invalid
 from leadflow.http import DbSession, retry_races
+from leadflow.inputs import Id
 from leadflow.journeys import drafts, queries, simulation
 from leadflow.journeys import service as journeys_service
 from leadflow.leads.visibility import visible_leads
@@ -39,6 +41,12 @@ def _journey(journey_id: int, *, session) -> dict:
             "counts": queries.drawn_counts(journey_id, session=session)}
 
 
+def _saved(journey_id: int, *, session) -> dict:
+    """Every change ends the same way: committed, then the journey as GET shows it."""
+    session.commit()
+    return _journey(journey_id, session=session)
+
+
 def _body(payload: object) -> dict:
     if not isinstance(payload, dict):
         raise Invalid.one("body", "must be a JSON object")
@@ -61,8 +69,7 @@ def create_journey(session: DbSession, actor: Manager, payload: Annotated[dict, 
     body = _body(payload)
     journey = drafts.create(session=session, name=body.get("name"), description=str(body.get("description") or ""),
                             definition=body.get("definition"), by=actor.label)
-    session.commit()
-    return _journey(journey.id, session=session)
+    return _saved(journey.id, session=session)
 
 
 @router.post("/template/brochure", status_code=201)
@@ -72,18 +79,17 @@ def brochure_template(session: DbSession, actor: Manager):
     from leadflow.journeys import template as journeys_template
 
     journey = journeys_template.create_brochure_template(session=session, actor=actor.label)
-    session.commit()
-    return _journey(journey.id, session=session)
+    return _saved(journey.id, session=session)
 
 
 @router.get("/{journey_id}")
-def get_journey(journey_id: int, session: DbSession, actor: Reader):
+def get_journey(journey_id: Id, session: DbSession, actor: Reader):
     return _journey(journey_id, session=session)
 
 
 @router.put("/{journey_id}/draft")
 @retry_races
-def put_draft(journey_id: int, session: DbSession, actor: Manager, payload: Annotated[dict, Body(examples=[
+def put_draft(journey_id: Id, session: DbSession, actor: Manager, payload: Annotated[dict, Body(examples=[
         {"definition": drafts.STARTER, "revision": "the draft's revision you edited"}])]):
     """Replace the draft's definition (and name, description). Give `revision` (from GET): if the draft changed
     since, 409 and nothing is overwritten. Validated: 422 names each problem by its step and field."""
@@ -93,49 +99,48 @@ def put_draft(journey_id: int, session: DbSession, actor: Manager, payload: Anno
     revision = body.get("revision")
     drafts.save(journey_id, body["definition"], session=session, base=str(revision) if revision else None,
                 name=body.get("name"), description=body.get("description"))
-    session.commit()
-    return _journey(journey_id, session=session)
+    return _saved(journey_id, session=session)
 
 
 @router.get("/{journey_id}/versions")
-def list_versions(journey_id: int, session: DbSession, actor: Reader):
+def list_versions(journey_id: Id, session: DbSession, actor: Reader):
     queries.get(journey_id, session=session)
     return {"versions": [_version(v) for v in queries.versions(journey_id, session=session)]}
 
 
 @router.get("/{journey_id}/versions/{number}")
-def get_version(journey_id: int, number: int, session: DbSession, actor: Reader):
+def get_version(journey_id: Id, number: Id, session: DbSession, actor: Reader):
     return _version(queries.version(journey_id, number, session=session))
 
 
 @router.post("/{journey_id}/publish")
 @retry_races
-def publish(journey_id: int, session: DbSession, actor: Manager):
+def publish(journey_id: Id, session: DbSession, actor: Manager):
     """The draft becomes the live version; leads already in the journey finish on the version they started."""
     drafts.make_live(journey_id, session=session, by=actor.label)
-    session.commit()
-    return _journey(journey_id, session=session)
+    return _saved(journey_id, session=session)
+
+
+def _set_status(journey_id: int, status: str, *, session) -> dict:
+    drafts.set_status(journey_id, status, session=session)
+    return _saved(journey_id, session=session)
 
 
 @router.post("/{journey_id}/pause")
 @retry_races
-def pause(journey_id: int, session: DbSession, actor: Manager):
-    drafts.set_status(journey_id, "paused", session=session)
-    session.commit()
-    return _journey(journey_id, session=session)
+def pause(journey_id: Id, session: DbSession, actor: Manager):
+    return _set_status(journey_id, "paused", session=session)
 
 
 @router.post("/{journey_id}/resume")
 @retry_races
-def resume(journey_id: int, session: DbSession, actor: Manager):
-    drafts.set_status(journey_id, "live", session=session)
-    session.commit()
-    return _journey(journey_id, session=session)
+def resume(journey_id: Id, session: DbSession, actor: Manager):
+    return _set_status(journey_id, "live", session=session)
 
 
 @router.post("/{journey_id}/enrol")
 @retry_races
-def enrol(journey_id: int, session: DbSession, actor: Manager, payload: Annotated[dict, Body(examples=[
+def enrol(journey_id: Id, session: DbSession, actor: Manager, payload: Annotated[dict, Body(examples=[
         {"lead_ids": [1, 2]}, {"segment_id": 5}])]):
     """Enrol leads by hand ({"lead_ids": [...]}, at most 1,000: {"entered": [...], "refused": {lead id: why}}, a
     lead refused by the re-entry rule or being in the journey already) or a segment's members ({"segment_id": N},
@@ -143,7 +148,7 @@ def enrol(journey_id: int, session: DbSession, actor: Manager, payload: Annotate
     body = _body(payload)
     if body.get("segment_id") is not None:
         segment_id = body["segment_id"]
-        if not isinstance(segment_id, int) or isinstance(segment_id, bool) or not 0 < segment_id < 2 ** 63:
+        if not isinstance(segment_id, int) or isinstance(segment_id, bool) or not 0 < segment_id <= plain.MAX_ID:
             raise Invalid.one("segment_id", "must be a segment's number")
         queries.get(journey_id, session=session)
         journeys_service.enrol_later(journey_id, f"segment:{body['segment_id']}", session=session)
@@ -153,13 +158,16 @@ def enrol(journey_id: int, session: DbSession, actor: Manager, payload: Annotate
         if not isinstance(ids, list) or not ids or len(ids) > 1000 or not all(
                 isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise Invalid.one("lead_ids", "give 1 to 1000 leads' numbers")
+        beyond = [FieldError(f"lead_ids.{n}", plain.RANGE_REASON) for n, i in enumerate(ids) if not plain.fits(i)]
+        if beyond:
+            raise Invalid(beyond)
         out = journeys_service.enrol(journey_id, ids, session=session, source="by hand")
     session.commit()
     return out
 
 
 @router.post("/{journey_id}/simulate")
-def simulate(journey_id: int, session: DbSession, actor: Reader, payload: Annotated[dict, Body(examples=[
+def simulate(journey_id: Id, session: DbSession, actor: Reader, payload: Annotated[dict, Body(examples=[
         {"source": "latest", "latest": 200, "delivered": 97, "opened": 45, "clicked": 30, "survey_answered": 35,
          "answer_quote": 15, "answer_meeting": 15, "answer_call": 20, "answer_nothing": 50, "seed": 7}])]):
     """Run the draft (or `version`) over sample leads on a virtual clock: counts per step (`reached`), how many
@@ -176,9 +184,9 @@ def simulate(journey_id: int, session: DbSession, actor: Reader, payload: Annota
 
 
 @router.get("/{journey_id}/runs")
-def runs(journey_id: int, session: DbSession, actor: Reader,
+def runs(journey_id: Id, session: DbSession, actor: Reader,
          status: Annotated[str | None, Query(pattern="^(active|done|exited|goal)$")] = None,
-         step: Annotated[str | None, Query(max_length=40)] = None, after: int = 0,
+         step: Annotated[str | None, Query(max_length=40)] = None, after: Id = 0,
          limit: Annotated[int, Query(ge=1, le=500)] = 50):
     """The journey's runs, newest first, of the leads you see: by status or the step they are at; page with
     `after` (the last id of the page before)."""
@@ -192,7 +200,7 @@ def runs(journey_id: int, session: DbSession, actor: Reader,
 
 
 @router.get("/{journey_id}/counts")
-def counts(journey_id: int, session: DbSession, actor: Reader, version: int | None = None):
+def counts(journey_id: Id, session: DbSession, actor: Reader, version: Id | None = None):
     """Per step: leads waiting at it now, leads that passed it, and at a branch how many went each way."""
     queries.get(journey_id, session=session)
     version_id = queries.version(journey_id, version, session=session).id if version else None

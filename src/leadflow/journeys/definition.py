@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from leadflow import events
+from leadflow import values as plain
 from leadflow.conditions import RuleError, parse
 from leadflow.conditions import fields as condition_fields
 from leadflow.conditions.syntax import Rule
@@ -285,6 +286,9 @@ class _Reader:
             return None
         if minimum is not None and value < minimum:
             self.fail(name, f"must be at least {minimum}")
+            return None
+        if not plain.fits(value):
+            self.fail(name, plain.RANGE_REASON)
             return None
         return value
 

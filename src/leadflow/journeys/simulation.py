@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from leadflow import clock
+from leadflow import values as plain
 from leadflow.errors import FieldError, Invalid
 from leadflow.journeys import drafts, queries, samples, simulate
 from leadflow.journeys.definition import DefinitionError, parse_definition, parse_moment
@@ -34,6 +35,14 @@ def _number(values: Mapping, name: str, errors: list[FieldError], *, low: float,
     return number
 
 
+def _record_number(text: str) -> int | None:
+    """A record's number from its digits, or None when they are no number or one too large for the database."""
+    if not text.isdecimal() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number <= plain.MAX_ID else None
+
+
 def read(values: Mapping) -> dict:
     """The simulator's inputs with defaults, or Invalid naming each field that is wrong."""
     errors: list[FieldError] = []
@@ -44,8 +53,10 @@ def read(values: Mapping) -> dict:
            "seed": int(_number(values, "seed", errors, low=0, high=2**31)),
            "version": str(values.get("version") or "").strip() or None}
     segment = str(values.get("segment_id") or "").strip()
-    out["segment_id"] = int(segment) if segment.isdecimal() else None
-    if source == "segment" and out["segment_id"] is None:
+    out["segment_id"] = _record_number(segment)
+    if segment.isdecimal() and out["segment_id"] is None:
+        errors.append(FieldError("segment_id", plain.RANGE_REASON))
+    elif source == "segment" and out["segment_id"] is None:
         errors.append(FieldError("segment_id", "choose a segment"))
     for name in RATE_FIELDS:
         out[name] = _number(values, name, errors, low=0, high=100)
@@ -59,6 +70,8 @@ def read(values: Mapping) -> dict:
             errors.append(FieldError("start", str(error)))
     if out["version"] is not None and not out["version"].isdecimal() and out["version"] != "draft":
         errors.append(FieldError("version", "a version's number, or draft"))
+    elif out["version"] is not None and out["version"].isdecimal() and _record_number(out["version"]) is None:
+        errors.append(FieldError("version", plain.RANGE_REASON))
     if errors:
         raise Invalid(errors)
     return out

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from leadflow.errors import Invalid
 from leadflow.http import AppSettings, DbSession
+from leadflow.inputs import Id
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.schemas import ActivityRead, ConsentRead, LeadPage, LeadRead, LeadUpdate, NoteCreate, Stage
@@ -25,9 +26,9 @@ Writer = Annotated[Actor, permitted("leads:write")]
 @router.get("", response_model=LeadPage)
 def list_leads(
     session: DbSession, actor: Reader, settings: AppSettings,
-    email: str | None = None, company: str | None = None, company_id: int | None = None,
+    email: str | None = None, company: str | None = None, company_id: Id | None = None,
     campaign: Annotated[str | None, Query(description="campaign id or code")] = None,
-    stage: Stage | None = None, owner: int | None = None, channel: str | None = None,
+    stage: Stage | None = None, owner: Id | None = None, channel: str | None = None,
     queued: Annotated[bool, Query(description="only leads waiting in a routing queue (nobody could take them)")]
     = False,
     new_for_me: Annotated[bool, Query(description="only my leads I have not opened since I got them")] = False,
@@ -74,12 +75,12 @@ def _listed(name: str, given: list[str] | None, allowed: tuple[str, ...], fold) 
 
 
 @router.get("/{lead_id}", response_model=LeadRead)
-def get_lead(lead_id: int, session: DbSession, actor: Reader):
+def get_lead(lead_id: Id, session: DbSession, actor: Reader):
     return queries.read(queries.visible_lead(actor, lead_id, session=session), session=session)
 
 
 @router.patch("/{lead_id}", response_model=LeadRead)
-def update_lead(lead_id: int, body: LeadUpdate, session: DbSession, actor: Writer, settings: AppSettings):
+def update_lead(lead_id: Id, body: LeadUpdate, session: DbSession, actor: Writer, settings: AppSettings):
     lead = queries.visible_lead(actor, lead_id, session=session)
     values = body.model_dump(exclude_unset=True)
     if "owner" in values:
@@ -95,14 +96,14 @@ def update_lead(lead_id: int, body: LeadUpdate, session: DbSession, actor: Write
 
 
 @router.get("/{lead_id}/activities", response_model=list[ActivityRead])
-def lead_activities(lead_id: int, session: DbSession, actor: Reader,
+def lead_activities(lead_id: Id, session: DbSession, actor: Reader,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 200):
     lead = queries.visible_lead(actor, lead_id, session=session)
     return [ActivityRead.model_validate(a) for a in queries.timeline(lead.id, session=session, limit=limit)]
 
 
 @router.post("/{lead_id}/notes", response_model=ActivityRead, status_code=201)
-def add_note(lead_id: int, body: NoteCreate, session: DbSession, actor: Writer):
+def add_note(lead_id: Id, body: NoteCreate, session: DbSession, actor: Writer):
     lead = queries.visible_lead(actor, lead_id, session=session)
     activity = leads_service.add_note(session=session, lead=lead, text=body.text, actor=actor.label)
     session.commit()
@@ -110,6 +111,6 @@ def add_note(lead_id: int, body: NoteCreate, session: DbSession, actor: Writer):
 
 
 @router.get("/{lead_id}/consents", response_model=list[ConsentRead])
-def lead_consents(lead_id: int, session: DbSession, actor: Reader):
+def lead_consents(lead_id: Id, session: DbSession, actor: Reader):
     lead = queries.visible_lead(actor, lead_id, session=session)
     return [ConsentRead.model_validate(c) for c in queries.consents(lead.id, session=session)]

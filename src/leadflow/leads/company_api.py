@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from leadflow.http import DbSession
+from leadflow.inputs import Id
 from leadflow.leads import queries
 from leadflow.leads import service as leads_service
 from leadflow.leads.schemas import (
@@ -30,7 +31,7 @@ def create_company(body: CompanyCreate, session: DbSession, actor: Writer):
 
 @router.get("", response_model=CompanyPage)
 def list_companies(session: DbSession, actor: Reader, q: str | None = None, domain: str | None = None,
-                   parent_id: int | None = None, cursor: str | None = None,
+                   parent_id: Id | None = None, cursor: str | None = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50):
     rows, next_cursor = queries.company_page(session=session, q=q, domain=domain, parent_id=parent_id, cursor=cursor,
                                              limit=limit)
@@ -38,12 +39,12 @@ def list_companies(session: DbSession, actor: Reader, q: str | None = None, doma
 
 
 @router.get("/{company_id}", response_model=CompanyRead)
-def get_company(company_id: int, session: DbSession, actor: Reader):
+def get_company(company_id: Id, session: DbSession, actor: Reader):
     return CompanyRead.model_validate(leads_service.get_company(company_id, session=session))
 
 
 @router.patch("/{company_id}", response_model=CompanyRead)
-def update_company(company_id: int, body: CompanyUpdate, session: DbSession, actor: Writer):
+def update_company(company_id: Id, body: CompanyUpdate, session: DbSession, actor: Writer):
     company = leads_service.get_company(company_id, session=session)
     leads_service.update_company(session=session, company=company, values=body.model_dump(exclude_unset=True))
     session.commit()
@@ -51,20 +52,20 @@ def update_company(company_id: int, body: CompanyUpdate, session: DbSession, act
 
 
 @router.get("/{company_id}/descendants", response_model=list[CompanyNode])
-def company_descendants(company_id: int, session: DbSession, actor: Reader):
+def company_descendants(company_id: Id, session: DbSession, actor: Reader):
     company = leads_service.get_company(company_id, session=session)
     return [CompanyNode.model_validate({**CompanyRead.model_validate(c).model_dump(), "depth": depth})
             for c, depth in queries.descendants(company.id, session=session)]
 
 
 @router.get("/{company_id}/root", response_model=CompanyRead)
-def company_root(company_id: int, session: DbSession, actor: Reader):
+def company_root(company_id: Id, session: DbSession, actor: Reader):
     company = leads_service.get_company(company_id, session=session)
     return CompanyRead.model_validate(queries.root(company, session=session))
 
 
 @router.get("/{company_id}/suggested-parents", response_model=list[CompanySuggestion])
-def suggested_parents(company_id: int, session: DbSession, actor: Reader):
+def suggested_parents(company_id: Id, session: DbSession, actor: Reader):
     """Companies this one may belong to (by name or web domain), to build the hierarchy."""
     company = leads_service.get_company(company_id, session=session)
     return [CompanySuggestion(company=CompanyRead.model_validate(other), reason=reason)

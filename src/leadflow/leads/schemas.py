@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from leadflow.inputs import Input
+from leadflow.inputs import Id, Input
 
 Stage = Literal["new", "mql", "sql", "opportunity", "customer", "nurture", "disqualified", "recycled"]
 
@@ -76,7 +76,7 @@ class LeadUpdate(Input):
     language: str | None = Field(default=None, max_length=16)
     custom_fields: dict[str, Any] = Field(default=None, description="merged key by key; a key set to null is removed")
     stage: Stage = None
-    owner: int | None = None
+    owner: Id | None = None
     do_not_contact: bool = None
     # The whole list (empty clears it): an address left out is no longer this lead's (a person's correction).
     other_emails: list[Annotated[str, Field(max_length=320)]] = Field(default=None, max_length=50)
@@ -127,7 +127,7 @@ class CompanyCreate(Input):
     postal_code: str | None = Field(default=None, max_length=32)
     city: str | None = Field(default=None, max_length=200)
     region: str | None = Field(default=None, max_length=200)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class CompanyUpdate(CompanyCreate):

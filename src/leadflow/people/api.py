@@ -10,7 +10,7 @@ from pydantic import Field
 
 from leadflow.errors import Forbidden
 from leadflow.http import DbSession
-from leadflow.inputs import Input
+from leadflow.inputs import Id, Input
 from leadflow.people import notifications, preferences
 from leadflow.people.deps import ApiActor
 from leadflow.people.service import Actor
@@ -85,7 +85,7 @@ def read_all(session: DbSession, actor: ApiActor):
 
 
 @router.post("/notifications/{notification_id}/read")
-def read_one(notification_id: int, session: DbSession, actor: ApiActor):
+def read_one(notification_id: Id, session: DbSession, actor: ApiActor):
     found = notifications.mark_read(_own(actor), notification_id, session=session)
     session.commit()
     return notification_read(found)
@@ -105,13 +105,13 @@ def patch_preferences(body: PreferencesUpdate, session: DbSession, actor: ApiAct
 
 
 @router.get("/users/{user_id}/absences")
-def list_absences(user_id: int, session: DbSession, actor: ApiActor, past: bool = False):
+def list_absences(user_id: Id, session: DbSession, actor: ApiActor, past: bool = False):
     user = preferences.user_for_absences(user_id, actor, session=session)
     return {"items": [absence_read(a) for a in preferences.absences(user.id, session=session, current=not past)]}
 
 
 @router.post("/users/{user_id}/absences", status_code=201)
-def create_absence(user_id: int, body: AbsenceCreate, session: DbSession, actor: ApiActor):
+def create_absence(user_id: Id, body: AbsenceCreate, session: DbSession, actor: ApiActor):
     user = preferences.user_for_absences(user_id, actor, session=session)
     found = preferences.add_absence(user.id, session=session, starts_at=body.starts_at, ends_at=body.ends_at,
                                     note=body.note, actor=actor)
@@ -120,7 +120,7 @@ def create_absence(user_id: int, body: AbsenceCreate, session: DbSession, actor:
 
 
 @router.delete("/users/{user_id}/absences/{absence_id}", status_code=204)
-def delete_absence(user_id: int, absence_id: int, session: DbSession, actor: ApiActor):
+def delete_absence(user_id: Id, absence_id: Id, session: DbSession, actor: ApiActor):
     user = preferences.user_for_absences(user_id, actor, session=session)
     preferences.remove_absence(user.id, absence_id, session=session)
     session.commit()

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 
 from leadflow.errors import Invalid
 from leadflow.http import DbSession, retry_races
+from leadflow.inputs import Id
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.visibility import sees_all
 from leadflow.people.deps import permitted
@@ -70,12 +71,12 @@ Status = Literal["open", "won", "lost"]
 
 
 @router.get("/opportunities", response_model=list[OpportunityRead])
-def list_opportunities(session: DbSession, actor: Reader, owner: int | None = None, team: int | None = None,
+def list_opportunities(session: DbSession, actor: Reader, owner: Id | None = None, team: Id | None = None,
                        status: Status | None = None, stage: Annotated[str | None, Query(max_length=40)] = None,
                        close_month: Annotated[str | None, Query(max_length=7)] = None,
                        format: Literal["json", "csv"] = "json",
                        limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
-                       offset: Annotated[int, Query(ge=0)] = 0):
+                       offset: Annotated[Id, Query(ge=0)] = 0):
     """The opportunities this actor sees (of the leads they see), by expected close; `?format=csv` exports them."""
     f = _filter(actor, session, owner=owner, team=team, status=status, stage=stage, close_month=close_month)
     cards = queries.cards(queries.opportunities(actor, f, session=session, limit=limit, offset=offset),
@@ -115,7 +116,7 @@ def _company_allowed(company_id: int, lead, session) -> None:
 
 
 @router.get("/opportunities/{opportunity_id}", response_model=OpportunityRead)
-def get_opportunity(opportunity_id: int, session: DbSession, actor: Reader):
+def get_opportunity(opportunity_id: Id, session: DbSession, actor: Reader):
     return read(queries.card(queries.visible_opportunity(actor, opportunity_id, session=session), session=session))
 
 
@@ -126,7 +127,7 @@ def _locked(actor: Actor, opportunity_id: int, session):
 
 @router.patch("/opportunities/{opportunity_id}", response_model=OpportunityRead)
 @retry_races
-def update_opportunity(opportunity_id: int, body: OpportunityUpdate, session: DbSession, actor: Writer):
+def update_opportunity(opportunity_id: Id, body: OpportunityUpdate, session: DbSession, actor: Writer):
     """Change the fields given; `stage` moves it (won and lost need `reason`)."""
     row = _locked(actor, opportunity_id, session)
     values = body.model_dump(exclude_unset=True)
@@ -139,7 +140,7 @@ def update_opportunity(opportunity_id: int, body: OpportunityUpdate, session: Db
 
 @router.post("/opportunities/{opportunity_id}/won", response_model=OpportunityRead)
 @retry_races
-def mark_won(opportunity_id: int, body: CloseCreate, session: DbSession, actor: Writer):
+def mark_won(opportunity_id: Id, body: CloseCreate, session: DbSession, actor: Writer):
     """Won, with a reason from the managed list (GET /close-reasons?kind=won): the lead becomes a customer."""
     row = _locked(actor, opportunity_id, session)
     service.won(row, session=session, actor=actor, reason=body.reason, note=body.note)
@@ -149,7 +150,7 @@ def mark_won(opportunity_id: int, body: CloseCreate, session: DbSession, actor: 
 
 @router.post("/opportunities/{opportunity_id}/lost", response_model=OpportunityRead)
 @retry_races
-def mark_lost(opportunity_id: int, body: CloseCreate, session: DbSession, actor: Writer):
+def mark_lost(opportunity_id: Id, body: CloseCreate, session: DbSession, actor: Writer):
     """Lost, with a reason from the managed list (GET /close-reasons?kind=lost)."""
     row = _locked(actor, opportunity_id, session)
     service.lost(row, session=session, actor=actor, reason=body.reason, note=body.note)
@@ -159,7 +160,7 @@ def mark_lost(opportunity_id: int, body: CloseCreate, session: DbSession, actor:
 
 @router.post("/opportunities/{opportunity_id}/reopen", response_model=OpportunityRead)
 @retry_races
-def reopen(opportunity_id: int, body: ReopenCreate, session: DbSession, actor: Writer):
+def reopen(opportunity_id: Id, body: ReopenCreate, session: DbSession, actor: Writer):
     row = _locked(actor, opportunity_id, session)
     service.reopen(row, session=session, actor=actor, to=body.stage)
     session.commit()
@@ -167,7 +168,7 @@ def reopen(opportunity_id: int, body: ReopenCreate, session: DbSession, actor: W
 
 
 @router.get("/leads/{lead_id}/opportunities", response_model=list[OpportunityRead])
-def lead_opportunities(lead_id: int, session: DbSession, actor: Reader):
+def lead_opportunities(lead_id: Id, session: DbSession, actor: Reader):
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     return [read(c) for c in queries.cards(queries.lead_opportunities(lead.id, session=session), session=session)]
 
@@ -188,7 +189,7 @@ def list_quotes(session: DbSession, actor: Reader,
 
 
 @router.get("/leads/{lead_id}/quotes", response_model=list[QuoteRead])
-def lead_quotes(lead_id: int, session: DbSession, actor: Reader, format: Literal["json", "csv"] = "json"):
+def lead_quotes(lead_id: Id, session: DbSession, actor: Reader, format: Literal["json", "csv"] = "json"):
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     rows = queries.lead_quotes(lead.id, session=session)
     if format == "csv":
@@ -199,7 +200,7 @@ def lead_quotes(lead_id: int, session: DbSession, actor: Reader, format: Literal
 
 @router.post("/leads/{lead_id}/quotes", response_model=QuoteRead, status_code=201)
 @retry_races
-def create_quote(lead_id: int, body: QuoteCreate, session: DbSession, actor: Writer):
+def create_quote(lead_id: Id, body: QuoteCreate, session: DbSession, actor: Writer):
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     row = service.create_quote(session=session, actor=actor, lead=lead, values=body.model_dump(exclude_unset=True))
     session.commit()
@@ -207,13 +208,13 @@ def create_quote(lead_id: int, body: QuoteCreate, session: DbSession, actor: Wri
 
 
 @router.get("/quotes/{quote_id}", response_model=QuoteRead)
-def get_quote(quote_id: int, session: DbSession, actor: Reader):
+def get_quote(quote_id: Id, session: DbSession, actor: Reader):
     return quote_read(queries.visible_quote(actor, quote_id, session=session))
 
 
 @router.patch("/quotes/{quote_id}", response_model=QuoteRead)
 @retry_races
-def update_quote(quote_id: int, body: QuoteUpdate, session: DbSession, actor: Writer):
+def update_quote(quote_id: Id, body: QuoteUpdate, session: DbSession, actor: Writer):
     """draft → sent → accepted, rejected or expired; the dates are today unless given."""
     queries.visible_quote(actor, quote_id, session=session)
     row = service.lock_quote(quote_id, session=session)
@@ -232,14 +233,14 @@ def _mention(mention, competitor) -> MentionRead:
 
 
 @router.get("/leads/{lead_id}/competitors", response_model=list[MentionRead])
-def lead_competitors(lead_id: int, session: DbSession, actor: Reader):
+def lead_competitors(lead_id: Id, session: DbSession, actor: Reader):
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     return [_mention(m, c) for m, c in queries.lead_competitors(lead.id, session=session)]
 
 
 @router.post("/leads/{lead_id}/competitors", response_model=MentionRead, status_code=201)
 @retry_races
-def add_competitor(lead_id: int, body: CompetitorCreate, session: DbSession, actor: Writer):
+def add_competitor(lead_id: Id, body: CompetitorCreate, session: DbSession, actor: Writer):
     """A competitor in play: by id from GET /competitors, or by name (added to the list once when new)."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     if body.competitor_id is None and not (body.name or "").strip():
@@ -265,7 +266,7 @@ def _line(line: queries.ForecastLine) -> ForecastLineRead:
 
 @router.get("/pipeline/forecast", response_model=ForecastRead)
 def forecast(session: DbSession, actor: Reader, group: Literal["month", "owner", "team"] = "month",
-             owner: int | None = None, team: int | None = None,
+             owner: Id | None = None, team: Id | None = None,
              close_month: Annotated[str | None, Query(max_length=7)] = None):
     """The weighted pipeline: value x probability (won 1, lost 0), per month of expected close (won and lost: of
     their close), owner or team, one line per currency."""

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadflow.inputs import Input
+from leadflow.inputs import Id, Input
 
 Amount = str | int | float  # checked by the pipeline's rules (0 or more, two decimals): 422 names the field
 
@@ -15,15 +15,15 @@ Amount = str | int | float  # checked by the pipeline's rules (0 or more, two de
 class OpportunityCreate(Input):
     """For a lead (`lead_id`) or a company (`company_id`); the owner is the lead's unless given, else the creator."""
 
-    lead_id: int | None = None
-    company_id: int | None = None
+    lead_id: Id | None = None
+    company_id: Id | None = None
     name: str = Field(max_length=300)
     value: Amount
     currency: str = Field(default="EUR", max_length=3)
     expected_close: date | None = None
     stage: str | None = Field(default=None, max_length=40)
     probability: int | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class OpportunityUpdate(Input):
@@ -36,7 +36,7 @@ class OpportunityUpdate(Input):
     expected_close: date | None = None
     stage: str = Field(default=None, max_length=40)
     probability: int | None = None
-    owner_id: int = None
+    owner_id: Id = None
     reason: str | None = Field(default=None, max_length=40)
     note: str | None = Field(default=None, max_length=5000)
 
@@ -80,7 +80,7 @@ class OpportunityRead(BaseModel):
 
 
 class QuoteCreate(Input):
-    opportunity_id: int | None = None
+    opportunity_id: Id | None = None
     reference: str | None = Field(default=None, max_length=100)
     amount: Amount
     currency: str = Field(default="EUR", max_length=3)
@@ -117,9 +117,9 @@ class QuoteRead(BaseModel):
 class CompetitorCreate(Input):
     """A competitor in play for the lead: one from the list (`competitor_id`) or by name (made when new)."""
 
-    competitor_id: int | None = None
+    competitor_id: Id | None = None
     name: str | None = Field(default=None, max_length=200)
-    opportunity_id: int | None = None
+    opportunity_id: Id | None = None
     note: str | None = Field(default=None, max_length=2000)
 
 

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from leadflow.errors import Invalid
 from leadflow.http import DbSession
-from leadflow.inputs import Input
+from leadflow.inputs import Id, Input
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.lifecycle import DISQUALIFY_REASONS, STAGES, allowed_moves
 from leadflow.leads.models import Lead
@@ -73,7 +73,7 @@ def _jsonable(data: dict) -> dict:
 
 
 @router.get("/leads/{lead_id}/bant")
-def get_bant(lead_id: int, session: DbSession, actor: Reader):
+def get_bant(lead_id: Id, session: DbSession, actor: Reader):
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     body = bant_read(session, lead)
     body["history"] = [{"criterion": a.criterion, "value": a.value, "source": a.source, "actor": a.actor,
@@ -82,7 +82,7 @@ def get_bant(lead_id: int, session: DbSession, actor: Reader):
 
 
 @router.put("/leads/{lead_id}/bant")
-def put_bant(lead_id: int, body: BantUpdate, session: DbSession, actor: Writer):
+def put_bant(lead_id: Id, body: BantUpdate, session: DbSession, actor: Writer):
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     given = body.model_dump(exclude_unset=True)
     source = given.pop("source", None) or bant.source_for_role(actor.role)
@@ -103,7 +103,7 @@ def stage_read(lead: Lead) -> dict:
 
 
 @router.post("/leads/{lead_id}/stage")
-def post_stage(lead_id: int, body: StageMove, session: DbSession, actor: Writer):
+def post_stage(lead_id: Id, body: StageMove, session: DbSession, actor: Writer):
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     try:
         qualification_service.move_stage(lead, body.to, body.reason, body.note, actor.label, session=session)
@@ -118,7 +118,7 @@ def post_stage(lead_id: int, body: StageMove, session: DbSession, actor: Writer)
 
 
 @router.get("/leads/{lead_id}/stages")
-def get_stages(lead_id: int, session: DbSession, actor: Reader):
+def get_stages(lead_id: Id, session: DbSession, actor: Reader):
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     return {**stage_read(lead), "stages": list(STAGES), "reasons": DISQUALIFY_REASONS,
             "history": [{"from": c.from_stage, "to": c.to_stage, "reason": c.reason, "note": c.note,

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 
 from leadflow.errors import Invalid
 from leadflow.http import DbSession, retry_races
+from leadflow.inputs import Id
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.visibility import sees_all
 from leadflow.people.deps import permitted
@@ -71,7 +72,7 @@ def active_rule_set(session: DbSession, actor: RuleMaker,
 
 
 @router.get("/routing/rule-sets/{version}", response_model=RuleSetRead)
-def get_rule_set(version: int, session: DbSession, actor: RuleMaker,
+def get_rule_set(version: Id, session: DbSession, actor: RuleMaker,
                  format: Annotated[Literal["json", "yaml"] | None, Query()] = None):
     """A version; `?format=yaml` or `?format=json` exports its rules alone, ready to import."""
     return _exported(service.get_version(version, session=session), format)
@@ -86,7 +87,7 @@ def _exported(row, fmt):
 
 @router.post("/routing/rule-sets/{version}/activate", response_model=RuleSetRead)
 @retry_races
-def activate_rule_set(version: int, session: DbSession, actor: RuleMaker):
+def activate_rule_set(version: Id, session: DbSession, actor: RuleMaker):
     row = service.activate_version(version, session=session, actor=actor.label)
     session.commit()
     return row
@@ -105,7 +106,7 @@ def preview(body: PreviewCreate, session: DbSession, actor: RuleMaker,
 
 
 @router.get("/leads/{lead_id}/assignments", response_model=list[AssignmentRead])
-def lead_assignments(lead_id: int, session: DbSession, actor: Reader):
+def lead_assignments(lead_id: Id, session: DbSession, actor: Reader):
     """The lead's owners and queues, newest first, each with why: the rule, the members considered, who was skipped
     and why, or who handed it over."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
@@ -124,7 +125,7 @@ def _reads(rows, session) -> list[AssignmentRead]:
 
 @router.post("/leads/{lead_id}/assign", response_model=AssignmentRead, status_code=201)
 @retry_races
-def assign(lead_id: int, body: AssignCreate, session: DbSession, actor: Assigner):
+def assign(lead_id: Id, body: AssignCreate, session: DbSession, actor: Assigner):
     """Hand the lead to someone (`user:EMAIL` or a user id) or put it in a queue (`queue:NAME`); the history keeps
     every earlier owner. A lead given by hand is never routed over."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
@@ -140,7 +141,7 @@ def assign(lead_id: int, body: AssignCreate, session: DbSession, actor: Assigner
 
 @router.post("/leads/{lead_id}/route", response_model=RoutedRead)
 @retry_races
-def route_again(lead_id: int, session: DbSession, actor: Assigner):
+def route_again(lead_id: Id, session: DbSession, actor: Assigner):
     """Route a lead nobody owns now (one waiting in a queue): the rules as they are, with today's availability."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)
     if lead.owner_id is not None:
@@ -163,7 +164,7 @@ def list_capacities(session: DbSession, actor: RuleMaker):
 
 @router.put("/routing/capacities/{user_id}", response_model=CapacityRead)
 @retry_races
-def set_capacity(user_id: int, body: CapacityUpdate, session: DbSession, actor: RuleMaker):
+def set_capacity(user_id: Id, body: CapacityUpdate, session: DbSession, actor: RuleMaker):
     row = service.set_capacity(user_id, session=session, max_open=body.max_open, max_per_day=body.max_per_day,
                                weight=body.weight)
     session.commit()

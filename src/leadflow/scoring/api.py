@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from leadflow.errors import Invalid
 from leadflow.http import AppSettings, DbSession, WritingSession
+from leadflow.inputs import Id
 from leadflow.leads import queries as leads_queries
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
@@ -52,7 +53,7 @@ def create_rule_set(body: RuleSetCreate, session: DbSession, actor: RuleMaker):
 
 
 @router.get("/scoring/rule-sets/{rule_set_id}", response_model=RuleSetRead)
-def get_rule_set(rule_set_id: int, session: DbSession, actor: RuleMaker,
+def get_rule_set(rule_set_id: Id, session: DbSession, actor: RuleMaker,
                  format: Annotated[Literal["json", "yaml"] | None, Query()] = None):
     """A version; `?format=yaml` or `?format=json` exports its definition alone, ready to import."""
     row = scoring_service.get_rule_set(rule_set_id, session=session)
@@ -64,7 +65,7 @@ def get_rule_set(rule_set_id: int, session: DbSession, actor: RuleMaker,
 
 
 @router.post("/scoring/rule-sets/{rule_set_id}/activate", response_model=ActivateRead, status_code=202)
-def activate_rule_set(rule_set_id: int, session: DbSession, actor: RuleMaker):
+def activate_rule_set(rule_set_id: Id, session: DbSession, actor: RuleMaker):
     """Make a version active (the previous one retired) and rescore every lead in the background."""
     run = scoring_service.activate(rule_set_id, session=session, actor=actor.label)
     session.commit()
@@ -73,12 +74,12 @@ def activate_rule_set(rule_set_id: int, session: DbSession, actor: RuleMaker):
 
 
 @router.get("/scoring/runs/{run_id}", response_model=RunRead)
-def get_run(run_id: int, session: DbSession, actor: RuleMaker):
+def get_run(run_id: Id, session: DbSession, actor: RuleMaker):
     return scoring_service.get_run(run_id, session=session)
 
 
 @router.get("/leads/{lead_id}/score", response_model=ScoreRead)
-def lead_score(lead_id: int, session: WritingSession, actor: Reader):
+def lead_score(lead_id: Id, session: WritingSession, actor: Reader):
     """Why a lead has its score: fit rules hit, the strongest behaviour decayed to now, interests, thresholds."""
     leads_queries.visible_lead(actor, lead_id, session=session)
     result = scoring_service.explanation(lead_id, session=session)
@@ -87,7 +88,7 @@ def lead_score(lead_id: int, session: WritingSession, actor: Reader):
 
 
 @router.get("/leads/{lead_id}/prediction", response_model=PredictionRead)
-def lead_prediction(lead_id: int, session: DbSession, actor: Reader, settings: AppSettings):
+def lead_prediction(lead_id: Id, session: DbSession, actor: Reader, settings: AppSettings):
     """The lead's predicted chance to convert, the drivers, and the model's quality: `usable` is false while the
     model's cross-validated AUC is below LEADFLOW_PREDICT_MIN_AUC (the probability is then no better than a guess)."""
     leads_queries.visible_lead(actor, lead_id, session=session)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from leadflow.http import DbSession, RawBody
+from leadflow.inputs import Id
 from leadflow.leads import queries as leads_queries
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
@@ -63,7 +64,7 @@ def post_events(session: DbSession, actor: Sender, body: RawBody):
 
 
 @router.get("/leads/{lead_id}/events", response_model=EventPage)
-def lead_events(lead_id: int, session: DbSession, actor: Reader, cursor: str | None = None,
+def lead_events(lead_id: Id, session: DbSession, actor: Reader, cursor: str | None = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> EventPage:
     """A lead's events, newest first, a page at a time (the cursor of the next page; none at the end)."""
     lead = leads_queries.visible_lead(actor, lead_id, session=session)

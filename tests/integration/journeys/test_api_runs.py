@@ -95,3 +95,17 @@ def test_the_simulator_names_a_wrong_input_and_a_broken_definition(client, auth)
     assert {e["field"] for e in bad.json()["errors"]} == {"opened", "delivered"}
     segment = client.post(journey + "/simulate", headers=auth, json={"source": "segment"})
     assert segment.status_code == 422 and segment.json()["errors"][0]["field"] == "segment_id"
+
+
+def test_a_manager_counts_every_lead_at_a_step_but_lists_and_samples_only_their_teams(client, auth, factory):
+    journey = live(client, auth)
+    manager = person(factory, "sales_manager")
+    mine = lead(client, auth, owner=manager, email="mine@example.com")
+    other = lead(client, auth, email="not.mine@example.com")
+    client.post(journey + "/enrol", headers=auth, json={"lead_ids": [mine, other]})
+    counts = client.get(journey + "/counts", headers=manager.headers).json()
+    assert counts["steps"]["wait7"]["waiting"] == 2 and counts["runs"]["active"] == 2  # aggregates: everyone
+    at_step = client.get(journey + "/runs", headers=manager.headers, params={"step": "wait7"}).json()["runs"]
+    assert [r["lead_id"] for r in at_step] == [mine]  # the leads behind the count: only those they see
+    sample = client.post(journey + "/simulate", headers=manager.headers, json={**RATES, "seed": 3}).json()
+    assert sample["leads"] == 1 and [p["label"] for p in sample["paths"]] == ["mine@example.com"]

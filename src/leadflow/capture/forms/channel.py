@@ -21,6 +21,7 @@ from leadflow.capture.intake import service as capture_service
 from leadflow.capture.models import Capture, Form
 from leadflow.errors import FieldError, NotFound
 from leadflow.http import AppSettings, DbSession, PublicClient, RawBody, client_address
+from leadflow.inputs import Id
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 from leadflow.tracking import service as tracking_service
@@ -76,12 +77,12 @@ def list_forms(request: Request, session: DbSession, actor: Reader, active: bool
 
 
 @router.get("/api/v1/forms/{form_id}", response_model=FormRead)
-def get_form(request: Request, form_id: int, session: DbSession, actor: Reader):
+def get_form(request: Request, form_id: Id, session: DbSession, actor: Reader):
     return _read(request, form_service.get(form_id, session=session))
 
 
 @router.patch("/api/v1/forms/{form_id}", response_model=FormRead)
-def update_form(request: Request, form_id: int, body: FormUpdate, session: DbSession, actor: Writer):
+def update_form(request: Request, form_id: Id, body: FormUpdate, session: DbSession, actor: Writer):
     form = form_service.get(form_id, session=session)
     form_service.update(session=session, form=form, values=body.model_dump(exclude_unset=True))
     session.commit()

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from leadflow.inputs import Input
+from leadflow.inputs import Id, Input
 
 FieldType = Literal["text", "email", "tel", "textarea", "select", "checkbox", "hidden"]
 Texts = dict[Annotated[str, Field(max_length=20)], Annotated[str, Field(max_length=10_000)]]
@@ -49,7 +49,7 @@ class FormCreate(Input):
     honeypot: str = Field(default="website_url", max_length=64)
     thank_you: Texts = Field(default_factory=dict)
     redirect_url: str | None = Field(default=None, max_length=2000)
-    campaign_id: int | None = None
+    campaign_id: Id | None = None
     campaign: str | None = Field(default=None, max_length=200, description="a campaign code, instead of its id")
     allowed_origins: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=50)
     active: bool = True
@@ -70,7 +70,7 @@ class FormUpdate(Input):
     honeypot: str = Field(default=None, max_length=64)
     thank_you: Texts = None
     redirect_url: str | None = Field(default=None, max_length=2000)
-    campaign_id: int | None = None
+    campaign_id: Id | None = None
     campaign: str | None = Field(default=None, max_length=200)
     allowed_origins: list[Annotated[str, Field(max_length=300)]] = Field(default=None, max_length=50)
     active: bool = None

@@ -22,6 +22,7 @@ from leadflow.capture.imports.schemas import (
 from leadflow.capture.models import Import
 from leadflow.errors import Invalid
 from leadflow.http import AppSettings, DbSession, Upload
+from leadflow.inputs import Id
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
@@ -139,13 +140,13 @@ def list_imports(session: DbSession, actor: Reader, cursor: str | None = None,
 
 
 @router.get("/imports/{import_id}", response_model=ImportDetail)
-def get_import(import_id: int, session: DbSession, actor: Reader):
+def get_import(import_id: Id, session: DbSession, actor: Reader):
     """Status (waiting, queued, running, done, failed), progress, counts and timings."""
     return _detail(import_service.get(import_id, session=session))
 
 
 @router.patch("/imports/{import_id}", response_model=ImportDetail)
-def change_import(import_id: int, body: ImportChange, session: DbSession, actor: Runner):
+def change_import(import_id: Id, body: ImportChange, session: DbSession, actor: Runner):
     """Correct the mapping (or id column, campaign, channel) of an import that has not started."""
     record = import_service.get(import_id, session=session)
     mapping = import_service.change(record, session=session, **body.model_dump(exclude_unset=True))
@@ -154,7 +155,7 @@ def change_import(import_id: int, body: ImportChange, session: DbSession, actor:
 
 
 @router.post("/imports/{import_id}/start", status_code=202, response_model=ImportDetail)
-def start_import(import_id: int, session: DbSession, actor: Runner, settings: AppSettings):
+def start_import(import_id: Id, session: DbSession, actor: Runner, settings: AppSettings):
     """Queue a waiting import, or resume a failed one after its last committed chunk."""
     record = import_service.get(import_id, session=session)
     headers.propose(record.columns, record.mapping, record.id_column)
@@ -165,7 +166,7 @@ def start_import(import_id: int, session: DbSession, actor: Runner, settings: Ap
 
 @router.get("/imports/{import_id}/rejects.csv", response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}}}})
-def import_rejects(import_id: int, session: DbSession, actor: Reader):
+def import_rejects(import_id: Id, session: DbSession, actor: Reader):
     """Every row that was not imported: the file's columns, then row_number and reason (streamed)."""
     record = import_service.get(import_id, session=session)
 
