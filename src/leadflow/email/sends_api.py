@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from leadflow.email import sends, sends_queries
 from leadflow.email.sends_schemas import ExperimentIn, SendIn, experiment_json, results_json, send_json
 from leadflow.http import DbSession, retry_races
+from leadflow.inputs import Id
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 
@@ -38,14 +39,14 @@ def create_send(session: DbSession, actor: Manager, payload: SendIn):
 
 
 @router.get("/sends/{send_id}")
-def show_send(session: DbSession, actor: Reader, send_id: int):
+def show_send(session: DbSession, actor: Reader, send_id: Id):
     """The send and its results per variant (the hold-out too), with the winner on the test's metric."""
     return results_json(sends_queries.results(send_id, session=session))
 
 
 @router.post("/sends/{send_id}/start")
 @retry_races
-def start_send(session: DbSession, actor: Manager, send_id: int):
+def start_send(session: DbSession, actor: Manager, send_id: Id):
     send = sends.start_send(send_id, session=session)
     session.commit()
     return send_json(send)
@@ -53,7 +54,7 @@ def start_send(session: DbSession, actor: Manager, send_id: int):
 
 @router.post("/sends/{send_id}/cancel")
 @retry_races
-def cancel_send(session: DbSession, actor: Manager, send_id: int):
+def cancel_send(session: DbSession, actor: Manager, send_id: Id):
     send = sends.cancel_send(send_id, session=session)
     session.commit()
     return send_json(send)
@@ -77,14 +78,14 @@ def create_experiment(session: DbSession, actor: Manager, payload: ExperimentIn)
 
 
 @router.get("/experiments/{experiment_id}")
-def show_experiment(session: DbSession, actor: Reader, experiment_id: int):
+def show_experiment(session: DbSession, actor: Reader, experiment_id: Id):
     experiment = sends_queries.get_experiment(experiment_id, session=session)
     verdict = sends_queries.experiment_verdict(experiment, session=session)
     return {**experiment_json(experiment), "verdict": None if verdict is None else verdict.words}
 
 
 @router.get("/experiments/{experiment_id}/results")
-def experiment_results(session: DbSession, actor: Reader, experiment_id: int):
+def experiment_results(session: DbSession, actor: Reader, experiment_id: Id):
     """The test's results across the messages journeys queued for it (each send's are at /sends/{id}): per
     variant and the hold-out, with the winner on the test's metric; SQLs and won revenue count from each message's
     queue time for the test's window_days."""
@@ -93,7 +94,7 @@ def experiment_results(session: DbSession, actor: Reader, experiment_id: int):
 
 @router.post("/experiments/{experiment_id}/winner")
 @retry_races
-def declare_winner(session: DbSession, actor: Manager, experiment_id: int):
+def declare_winner(session: DbSession, actor: Manager, experiment_id: Id):
     """Record the winner the results show now (a 422 with the reason while there is none)."""
     experiment = sends.declare_winner(experiment_id, session=session)
     session.commit()

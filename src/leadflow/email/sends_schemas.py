@@ -10,12 +10,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.email import experiments as ex
+from leadflow.inputs import Id
 
 
 class VariantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(min_length=1, max_length=50, examples=["A"])
-    template_id: int
+    template_id: Id
     subject: str | None = Field(default=None, max_length=300)
     offer: str | None = Field(default=None, max_length=500)
 
@@ -33,10 +34,10 @@ class ExperimentIn(BaseModel):
 class SendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
-    segment_id: int | None = None
-    campaign_id: int | None = None
-    template_id: int | None = None
-    experiment_id: int | None = None
+    segment_id: Id | None = None
+    campaign_id: Id | None = None
+    template_id: Id | None = None
+    experiment_id: Id | None = None
     scheduled_at: datetime | None = None
     window_days: int | None = Field(default=None, ge=1, le=365)
     draft: bool = False

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from leadflow.conditions.syntax import RuleError
 from leadflow.errors import Invalid
 from leadflow.http import DbSession, retry_races
+from leadflow.inputs import Id
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.schemas import LeadRead
 from leadflow.leads.visibility import visible_leads
@@ -70,14 +71,14 @@ def preview_segment(session: DbSession, actor: Reader, payload: Annotated[dict, 
 
 
 @router.get("/{segment_id}")
-def get_segment(segment_id: int, session: DbSession, actor: Reader):
+def get_segment(segment_id: Id, session: DbSession, actor: Reader):
     segment = queries.get(segment_id, session=session)
     return out(segment, queries.visible_count(actor, segment, session=session))
 
 
 @router.patch("/{segment_id}")
 @retry_races
-def change_segment(segment_id: int, session: DbSession, actor: Manager, payload: SegmentBody):
+def change_segment(segment_id: Id, session: DbSession, actor: Manager, payload: SegmentBody):
     """Change the name, description or condition; a new condition works the members out again (those who match now
     enter, those who no longer do leave)."""
     queries.get(segment_id, session=session)
@@ -88,7 +89,7 @@ def change_segment(segment_id: int, session: DbSession, actor: Manager, payload:
 
 @router.delete("/{segment_id}", status_code=204)
 @retry_races
-def delete_segment(segment_id: int, session: DbSession, actor: Manager):
+def delete_segment(segment_id: Id, session: DbSession, actor: Manager):
     queries.get(segment_id, session=session)
     service.delete(segment_id, session=session)
     session.commit()
@@ -97,7 +98,7 @@ def delete_segment(segment_id: int, session: DbSession, actor: Manager):
 
 @router.post("/{segment_id}/rebuild", status_code=202)
 @retry_races
-def rebuild_segment(segment_id: int, session: DbSession, actor: Manager):
+def rebuild_segment(segment_id: Id, session: DbSession, actor: Manager):
     """Check every lead against the segment again, in the worker."""
     queries.get(segment_id, session=session)
     segment = service.rebuild(segment_id, session=session)
@@ -106,7 +107,7 @@ def rebuild_segment(segment_id: int, session: DbSession, actor: Manager):
 
 
 @router.get("/{segment_id}/members")
-def segment_members(segment_id: int, session: DbSession, actor: Reader,
+def segment_members(segment_id: Id, session: DbSession, actor: Reader,
                     after: Annotated[int, Query(ge=0, le=2 ** 63 - 1, description="the `next_after` of the page "
                                                                                      "before")] = 0,
                     limit: Annotated[int, Query(ge=1, le=500)] = 50):

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from leadflow.http import AppSettings, DbSession
+from leadflow.inputs import Id
 from leadflow.leads import queries as leads_queries
 from leadflow.people.deps import permitted
 from leadflow.people.service import Actor
 from leadflow.surveys import links, queries
 from leadflow.surveys import service as survey_service
 from leadflow.surveys.models import Survey
-from leadflow.surveys.schemas import (LinkRead, LinkRequest, ResponsePage, SurveyCreate, SurveyRead,
-                                      SurveyUpdate)
+from leadflow.surveys.schemas import LinkRead, LinkRequest, ResponsePage, SurveyCreate, SurveyRead, SurveyUpdate
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
 
@@ -51,13 +51,13 @@ def create_survey(body: SurveyCreate, session: DbSession, actor: Manager):
 
 
 @router.get("/{survey_id}", response_model=SurveyRead)
-def get_survey(survey_id: int, session: DbSession, actor: Manager):
+def get_survey(survey_id: Id, session: DbSession, actor: Manager):
     survey = survey_service.get(survey_id, session=session)
     return _read(survey, queries.response_counts([survey.id], session=session).get(survey.id, 0))
 
 
 @router.patch("/{survey_id}", response_model=SurveyRead)
-def update_survey(survey_id: int, body: SurveyUpdate, session: DbSession, actor: Manager):
+def update_survey(survey_id: Id, body: SurveyUpdate, session: DbSession, actor: Manager):
     survey = survey_service.get(survey_id, session=session)
     survey_service.update(session=session, survey=survey, values=_values(body))
     session.commit()
@@ -65,7 +65,7 @@ def update_survey(survey_id: int, body: SurveyUpdate, session: DbSession, actor:
 
 
 @router.delete("/{survey_id}", status_code=204)
-def delete_survey(survey_id: int, session: DbSession, actor: Manager):
+def delete_survey(survey_id: Id, session: DbSession, actor: Manager):
     """Only a survey nobody answered and no email template links (409 naming them otherwise)."""
     survey_service.delete(survey_service.get(survey_id, session=session), session=session)
     session.commit()
@@ -73,7 +73,7 @@ def delete_survey(survey_id: int, session: DbSession, actor: Manager):
 
 
 @router.get("/{survey_id}/responses", response_model=ResponsePage)
-def survey_responses(survey_id: int, session: DbSession, actor: Manager, before: int | None = None,
+def survey_responses(survey_id: Id, session: DbSession, actor: Manager, before: Id | None = None,
                      limit: Annotated[int, Query(ge=1, le=500)] = 100):
     survey_service.get(survey_id, session=session)
     rows = queries.responses(survey_id, session=session, actor=actor, before=before, limit=limit)
@@ -81,7 +81,7 @@ def survey_responses(survey_id: int, session: DbSession, actor: Manager, before:
 
 
 @router.post("/{survey_id}/links", response_model=LinkRead)
-def survey_link(request: Request, survey_id: int, body: LinkRequest, session: DbSession, actor: Manager,
+def survey_link(request: Request, survey_id: Id, body: LinkRequest, session: DbSession, actor: Manager,
                 settings: AppSettings):
     """The lead's own signed address of the survey (to put in an email); answering needs no login."""
     survey = survey_service.get(survey_id, session=session)
