@@ -99,8 +99,13 @@ def create(*, session: Session, values: dict) -> Survey:
 def update(*, session: Session, survey: Survey, values: dict) -> Survey:
     """Change a survey; new questions make a new version (responses keep the version they answered)."""
     checked = _texts(values, survey)
-    if "key" in checked and checked["key"] != survey.key and by_key(checked["key"], session=session) is not None:
-        raise Conflict(f"a survey with the key '{checked['key']}' exists")
+    if "key" in checked and checked["key"] != survey.key:
+        if by_key(checked["key"], session=session) is not None:
+            raise Conflict(f"a survey with the key '{checked['key']}' exists")
+        linking = _linking(survey, session=session)
+        if linking:
+            raise Invalid.one("key", f"{linking} with survey_link(\"{survey.key}\"): change them first, "
+                                     "or they would link no survey")
     moment = now()
     if values.get("questions") is not None:
         questions = domain.check_questions(values["questions"], today=moment.date())
@@ -122,13 +127,21 @@ def kept_because(survey: Survey, *, session: Session) -> str | None:
     answered = session.scalar(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id).limit(1))
     if answered is not None:
         return "this survey has responses: switch it off instead (untick “On”, or PATCH {\"active\": false})"
-    linking = sources.current().templates_linking_survey(survey.key, session=session)
+    linking = _linking(survey, session=session)
     if linking:
-        names = ", ".join(f"“{name}”" for name in linking)
-        return (f"the email template{'s' if len(linking) > 1 else ''} {names} "
-                f"link{'' if len(linking) > 1 else 's'} this survey with survey_link(\"{survey.key}\"): "
-                "change or delete them first, or switch the survey off")
+        return (f"{linking} with survey_link(\"{survey.key}\"): change or delete them first, or switch the survey "
+                "off")
     return None
+
+
+def _linking(survey: Survey, *, session: Session) -> str | None:
+    """"the email template “A” links this survey" (or templates ... link), or None when no template links it."""
+    names = sources.current().templates_linking_survey(survey.key, session=session)
+    if not names:
+        return None
+    listed = ", ".join(f"“{name}”" for name in names)
+    return (f"the email template{'s' if len(names) > 1 else ''} {listed} link{'' if len(names) > 1 else 's'} "
+            "this survey")
 
 
 def delete(survey: Survey, *, session: Session) -> None:

@@ -1,7 +1,7 @@
 """A template's `survey_link("key")` and the survey it names: a survey a template links cannot be deleted (409 naming
 the templates, the same refusal on the survey's page), one no template links is deleted as before; a template whose
-survey is gone (its key changed) is a 422 preview naming `body_mjml`, and its messages are skipped with the reason
-while the rest of the pass is sent."""
+survey's key cannot change while a template links it (422 on `key`); a template whose key names no survey is a 422
+preview naming `body_mjml`, and its messages are skipped with the reason while the rest of the pass is sent."""
 
 from __future__ import annotations
 
@@ -64,26 +64,32 @@ def test_a_template_whose_survey_is_gone_previews_as_a_422_and_its_messages_are_
                                                                                       session, smtp):
     at(NOON)
     survey = make_survey(client, auth, key="pumps-check")
-    linked = template(client, auth, name="Pumps follow-up", body=LINKED)
+    kept = template(client, auth, name="Pumps follow-up", body=LINKED)
     plain = template(client, auth, name="Newsletter")
-    ok = client.get(f"/api/v1/email/templates/{linked}/preview", headers=auth)
+    ok = client.get(f"/api/v1/email/templates/{kept}/preview", headers=auth)
     assert ok.status_code == 200 and "/s/preview-pumps-check" in ok.json()["html"]
 
-    # The survey's key changes: the template's link names no survey any more.
-    assert client.patch(f"/api/v1/surveys/{survey['id']}", headers=auth,
-                        json={"key": "pumps-survey"}).status_code == 200
+    # The survey's key cannot change from under the template that links it.
+    refused = client.patch(f"/api/v1/surveys/{survey['id']}", headers=auth, json={"key": "pumps-survey"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "key"
+    assert "“Pumps follow-up” links this survey" in refused.json()["errors"][0]["reason"]
+
+    # A template saved with a key no survey has (a typo, or a survey of another instance) links no survey.
+    linked = template(client, auth, name="Pumps typo", body=LINKED.replace("pumps-check", "pumps-chek"))
     r = client.get(f"/api/v1/email/templates/{linked}/preview", headers=auth)
     assert r.status_code == 422, r.text
-    assert r.json()["errors"] == [{"field": "body_mjml", "reason": "survey_link('pumps-check') names no survey: it "
+    assert r.json()["errors"] == [{"field": "body_mjml", "reason": "survey_link('pumps-chek') names no survey: it "
                                    "was deleted or its key changed; link an existing survey's key"}]
     marketing = person(factory, "marketing")
     assert sign_in(client, marketing.email).status_code == 303
     frame = client.get(f"/email/templates/{linked}/preview")
-    assert frame.status_code == 422 and "<b>body_mjml</b>: survey_link(&#x27;pumps-check&#x27;) names no survey" in (
+    assert frame.status_code == 422 and "<b>body_mjml</b>: survey_link(&#x27;pumps-chek&#x27;) names no survey" in (
         frame.text)
     token = form_token(client, "/email/templates/new")
     draft = client.post("/email/templates/preview", data={"csrf_token": token, "name": "x", "subject": "s",
-                                                          "body_mjml": LINKED, "purpose": "marketing",
+                                                          "body_mjml": LINKED.replace("pumps-check", "pumps-chek"),
+                                                          "purpose": "marketing",
                                                           "preheader": ""})
     assert draft.status_code == 422 and "names no survey" in draft.text
     test_send = client.post(f"/api/v1/email/templates/{linked}/test", headers=auth, json={"to": "me@example.com"})
@@ -93,12 +99,11 @@ def test_a_template_whose_survey_is_gone_previews_as_a_422_and_its_messages_are_
     fine = queue(client, auth, lead(session), plain)
     send_pass(factory)
     assert message(client, auth, broken)["status"] == "skipped"
-    assert message(client, auth, broken)["reason"].startswith("survey_link('pumps-check') names no survey")
+    assert message(client, auth, broken)["reason"].startswith("survey_link('pumps-chek') names no survey")
     assert message(client, auth, fine)["status"] == "sent" and len(smtp.messages) == 1
 
-    # With the key back, the template's emails carry the lead's own signed link again.
-    assert client.patch(f"/api/v1/surveys/{survey['id']}", headers=auth,
-                        json={"key": "pumps-check"}).status_code == 200
+    # With a survey of that key, the template's emails carry the lead's own signed link.
+    make_survey(client, auth, key="pumps-chek")
     again = queue(client, auth, lead(session), linked)
     send_pass(factory)
     assert message(client, auth, again)["status"] == "sent"
