@@ -38,10 +38,10 @@ demo: install
 
 run: install
 	$(BIN)/leadflow migrate
-	$(BIN)/leadflow serve --host 127.0.0.1 --port $(PORT)
+	LEADFLOW_BASE_URL=$${LEADFLOW_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/leadflow serve --host 127.0.0.1 --port $(PORT)
 
 worker: install
-	$(BIN)/leadflow worker
+	LEADFLOW_BASE_URL=$${LEADFLOW_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/leadflow worker
 
 lint: install
 	$(BIN)/lint-imports

@@ -24,11 +24,11 @@ PAGE = 100
 
 
 def _editor(request: Request, *, draft: dict, survey: Survey | None, errors: dict | None = None,
-            status_code: int = 200):
+            status_code: int = 200, link: dict | None = None):
     return render(request, "surveys/edit.html", {
         "survey": survey, "draft": draft, "errors": errors or {}, "kinds": domain.KIND_LABELS,
         "targets": domain.maps_to_choices(), "action": f"/surveys/{survey.id}" if survey else "/surveys/new",
-        "count": len(draft["questions"]), "next_step": domain.NEXT_STEP,
+        "count": len(draft["questions"]), "next_step": domain.NEXT_STEP, "link": link or {},
     }, status_code=status_code)
 
 
@@ -204,7 +204,9 @@ def lead_link(request: Request, survey_id: int, actor: PageActor, session: DbSes
                 if text.isdecimal() and len(text) < 16 else None)
     except NotFound:
         lead = None
-    if lead is None:
-        return redirect(request, f"/surveys/{survey.id}#link", message="No lead with that number.", kind="error")
+    draft = editor.draft_of(survey)
+    if lead is None:  # shown in the card itself, where the person is looking
+        return _editor(request, draft=draft, survey=survey, status_code=422,
+                       link={"lead_id": text[:15], "error": "No lead with that number (or not one you can see)."})
     url = links.survey_url(settings, survey.id, lead.id, secret_key=request.app.state.secret_key)
-    return redirect(request, f"/surveys/{survey.id}#link", message=f"Lead {lead.id}'s link: {url}", kind="ok")
+    return _editor(request, draft=draft, survey=survey, link={"lead_id": str(lead.id), "url": url})

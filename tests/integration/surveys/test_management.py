@@ -160,9 +160,14 @@ def test_a_page_makes_a_leads_link_and_the_pages_are_for_marketing_and_admins(cl
     _signed_in(client, factory)
     token = form_token(client, f"/surveys/{survey['id']}")
     made = client.post(f"/surveys/{survey['id']}/link", data={"csrf_token": token, "lead_id": str(lead_id)})
-    found = re.search(r"http://[^\s<]+/s/[A-Za-z0-9_.-]+", made.text)
-    assert found, made.text
-    path = "/s/" + found.group(0).rsplit("/s/", 1)[1]
+    assert made.status_code == 200
+    card = made.text[made.text.index('id="link"'):]  # the link is shown in the card the person used
+    found = re.search(r'id="made-link".*?value="(http://[^"]+/s/[A-Za-z0-9_.-]+)"', card, re.S)
+    assert found, card
+    missing = client.post(f"/surveys/{survey['id']}/link", data={"csrf_token": token, "lead_id": "999999"})
+    assert missing.status_code == 422 and 'id="link-error"' in missing.text and "No lead with that number" in (
+        missing.text)
+    path = "/s/" + found.group(1).rsplit("/s/", 1)[1]
     assert client.get(path).status_code == 200
     client.cookies.clear()
     _signed_in(client, factory, "sales_rep")
