@@ -70,7 +70,7 @@ def chromium_path() -> str:
 def browser(chromium_path):
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=15_000)  # waiting is fine on a busy machine; no test asserts a duration
+    expect.set_options(timeout=45_000)  # waiting is fine on a busy machine; no test asserts a duration
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
@@ -150,7 +150,7 @@ class Console:
 def context(browser, site):
     context = browser.new_context(base_url=site.base, viewport=DESKTOP, locale="en-GB", timezone_id="UTC",
                                   accept_downloads=True)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(45_000)  # a loaded 2-CPU machine (a suite and a browser beside) took over 15 s
     yield context
     context.close()
 
