@@ -1,4 +1,4 @@
-// Journeys: a select marked data-autosubmit submits its form when changed; a branch's way shows the inputs of the
+// Journeys: a select marked data-autosubmit submits its form when changed; a form marked data-confirm asks first; a branch's way shows the inputs of the
 // test it uses (something happened, or a condition). Without this script every input stays visible and works.
 (function () {
   "use strict";
@@ -10,6 +10,13 @@
       part.hidden = part.getAttribute("data-show") !== kind.value;
     });
   }
+
+  // a form marked data-confirm (removing a step) asks first; the answer no sends nothing
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
