@@ -76,6 +76,16 @@ def test_a_step_is_added_and_edited_by_keyboard_and_the_flow_fits_desktop_and_ta
     expect(page.locator("#step-route")).to_be_visible()
     _the_flow_scrolls_in_its_box(page)
     screenshot(page, "journeys-flow-tablet.png", full_page=True)
+
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Remove Add points (points1)").click()
+    expect(page.locator("#step-points1")).to_be_visible()  # "no" sends nothing
+    assert asked == ["Remove the step Add points (points1) from the draft?"]
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove Add points (points1)").click()
+    expect(page.get_by_text("Removed the step points1 from the draft.")).to_be_visible()
+    expect(page.locator("#step-points1")).to_have_count(0)
     assert console.take() == []
 
 
