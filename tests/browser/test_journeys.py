@@ -65,14 +65,49 @@ def test_a_step_is_added_and_edited_by_keyboard_and_the_flow_fits_desktop_and_ta
     page.get_by_label("How long").press("Enter")
     expect(page.locator("#step-wait7")).to_contain_text("5 days")
     assert page.evaluate(FITS)
+    hint = page.get_by_text("Wider than the screen: scroll the flow sideways to see every way.")
+    wide = page.locator(".flow").evaluate("e => e.scrollWidth > e.clientWidth + 1")
+    expect(hint).to_be_visible() if wide else expect(hint).to_be_hidden()
     screenshot(page, "journeys-flow-desktop.png", full_page=True)
 
     page.set_viewport_size({"width": 768, "height": 1024})
     page.reload()
     assert page.evaluate(FITS), "the page is wider than a tablet's screen"
     expect(page.locator("#step-route")).to_be_visible()
+    _the_flow_scrolls_in_its_box(page)
     screenshot(page, "journeys-flow-tablet.png", full_page=True)
+
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Remove Add points (points1)").click()
+    expect(page.locator("#step-points1")).to_be_visible()  # "no" sends nothing
+    assert asked == ["Remove the step Add points (points1) from the draft?"]
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove Add points (points1)").click()
+    expect(page.get_by_text("Removed the step points1 from the draft.")).to_be_visible()
+    expect(page.locator("#step-points1")).to_have_count(0)
     assert console.take() == []
+
+
+def _the_flow_scrolls_in_its_box(page) -> None:
+    """A flow wider than its box (the brochure's 5 ways at 768 px) scrolls sideways inside it: every way can be
+    scrolled to (none starts left of the box, where no scrolling reaches), the panels keep to the screen."""
+    flow = page.locator(".flow").first
+    assert flow.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+    box = flow.evaluate("e => { e.scrollLeft = 0; const r = e.getBoundingClientRect();"
+                        " return {left: r.left, right: r.right, scroll: e.scrollWidth, client: e.clientWidth}; }")
+    assert box["scroll"] > box["client"], box  # wider than its box at this width: it scrolls
+    expect(page.get_by_text("Wider than the screen: scroll the flow sideways to see every way.")).to_be_visible()
+    assert box["right"] <= 768, box
+    lefts = page.locator(".flow section.way").evaluate_all("els => els.map(e => e.getBoundingClientRect().left)")
+    assert len(lefts) == 5 and min(lefts) >= box["left"] - 1, (lefts, box)  # none cut off on the left
+    last = flow.evaluate("e => { e.scrollLeft = e.scrollWidth; const ways = e.querySelectorAll('section.way');"
+                         " return ways[ways.length - 1].getBoundingClientRect().right; }")
+    assert last <= box["right"] + 1, (last, box)  # the last way is reached by scrolling
+    for panel in page.locator("main .panel").all():
+        right = panel.evaluate("e => e.getBoundingClientRect().right")
+        assert right <= 768, right
+    flow.evaluate("e => { e.scrollLeft = 0; }")
 
 
 def test_the_simulator_draws_its_counts_on_the_flow(page, site, console):
@@ -89,6 +124,10 @@ def test_the_simulator_draws_its_counts_on_the_flow(page, site, console):
     assert 0 < reached <= 60 and sum(int(text.split()[0]) for text in went) == reached
     expect(page.locator(".paths > li").first).to_contain_text("waited")
     screenshot(page, "journeys-simulator.png", full_page=True)
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate(FITS), "the simulator's result is wider than a tablet's screen"
+    _the_flow_scrolls_in_its_box(page)
+    screenshot(page, "journeys-simulator-768.png", full_page=True)
     assert console.take() == []
 
 

@@ -454,7 +454,8 @@ def _step(step_id: str, raw: dict, problems: list[Problem]) -> Step | None:
         experiment_id = reader.integer("experiment_id", required=False)
         if (template_id is None) == (experiment_id is None) and "template_id" not in {p.field for p in problems
                                                                                    if p.step == step_id}:
-            reader.fail("template_id", "give an email template (or an experiment instead), not both")
+            reader.fail("template_id", "give an email template or an A/B test" if template_id is None
+                        else "give an email template or an A/B test, not both")
         return SendEmail(**common, template_id=template_id, experiment_id=experiment_id)
     if kind == "wait":
         return Wait(**common, duration=reader.duration("duration") or timedelta(0))

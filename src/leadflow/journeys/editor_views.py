@@ -36,14 +36,15 @@ def _step_page(request: Request, session, journey_id: int, *, step: dict | None,
     problems = problems or {}
     step_id = step.get("id") if step else None
     mine: dict[str, str] = {}
-    ways: dict[str, str] = {}
+    ways: dict[str, dict[str, str]] = {}  # a way's first problem: its reason, and whether its condition has it
     others: dict[str, str] = {}
     for key, reason in problems.items():
         parts = key.split(".")
         if step_id and parts[:2] == ["steps", step_id] and len(parts) == 3:
             mine[parts[2]] = reason
         elif step_id and parts[:3] == ["steps", step_id, "branches"] and len(parts) > 3:
-            ways.setdefault(parts[3], f"{'.'.join(parts[4:])}: {reason}")
+            ways.setdefault(parts[3], {"reason": reason, "at": "condition" if parts[4:6] == ["when", "condition"]
+                                       else "way"})
         else:
             others[key] = reason
     steps = [s for s in definition.get("steps") or () if s.get("id") != step_id]

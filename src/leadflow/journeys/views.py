@@ -176,20 +176,23 @@ def enrol(request: Request, session: DbSession, actor: PageActor, journey_id: in
                 raise Invalid.one("segment_id", "choose a segment")
             queries.get(journey_id, session=session)
             journeys_service.enrol_later(journey_id, f"segment:{values['segment_id']}", session=session)
-            message = "Enrolling the segment's members: they enter in the background."
+            message, kind = "Enrolling the segment's members: they enter in the background.", "ok"
         else:
             if not _number(values["lead_id"]):
                 raise Invalid.one("lead_id", "write the lead's number")
             outcome = journeys_service.enrol(journey_id, [int(values["lead_id"])], session=session,
                                              source="by hand")
-            message = _enrolled_words(outcome)
-    except (Invalid, Conflict, NotFound) as exc:
+            message, kind = _enrolled_words(outcome)
+    except Invalid as exc:
         session.rollback()
-        problems = problems_by_field(exc) if isinstance(exc, Invalid) else {"enrol": str(exc)}
-        return journey_page(request, session, actor, journey_id, status_code=422 if isinstance(exc, Invalid)
-                            else 409, problems={f"enrol.{k}": v for k, v in problems.items()}, values=values)
+        return journey_page(request, session, actor, journey_id, status_code=422, values=values,
+                            problems={f"enrol.{k}": v for k, v in problems_by_field(exc).items()})
+    except (Conflict, NotFound) as exc:  # a journey not live, gone: said at the top of its page, as an error
+        session.rollback()
+        queries.get(journey_id, session=session)  # the journey itself gone: its 404
+        return redirect(request, f"/journeys/{journey_id}", message=f"Not enrolled: {exc}"[:500], kind="error")
     session.commit()
-    return redirect(request, f"/journeys/{journey_id}", message=message, kind="ok")
+    return redirect(request, f"/journeys/{journey_id}", message=message, kind=kind)
 
 
 def _number(text: str) -> bool:
@@ -197,7 +200,8 @@ def _number(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) < 19
 
 
-def _enrolled_words(outcome: dict) -> str:
+def _enrolled_words(outcome: dict) -> tuple[str, str]:
+    """The flash after enrolling one lead, and its kind: a refusal is an error, not a success."""
     if outcome["entered"]:
-        return "The lead entered the journey."
-    return f"The lead did not enter: {next(iter(outcome['refused'].values()), 'it may not enter')}."
+        return "The lead entered the journey.", "ok"
+    return f"The lead did not enter: {next(iter(outcome['refused'].values()), 'it may not enter')}.", "error"
