@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from leadflow import __version__
 from leadflow.web import csrf
@@ -77,7 +78,15 @@ def environment(stage_packages: tuple[str, ...] = ()) -> Environment:
     # For charts: a ratio (0.25) as a percentage (25.0), none kept; a month's first day as YYYY-MM.
     env.filters["pct"] = lambda ratio: None if ratio is None else float(ratio) * 100
     env.filters["month_label"] = lambda day: day.strftime("%Y-%m")
+    env.filters["code_spans"] = code_spans
     return env
+
+
+def code_spans(text: str | None) -> Markup:
+    """A help text's `name` spans as <code>, the rest escaped (the fields' catalogue is written that way)."""
+    parts = str(text or "").split("`")
+    return Markup("").join(Markup("<code>{}</code>").format(part) if index % 2 else escape(part)
+                           for index, part in enumerate(parts))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ def test_marketing_makes_a_segment_with_a_live_preview_and_sees_its_members(clie
     assert listing.status_code == 200 and "No segments yet" in listing.text and 'href="/segments/new"' in listing.text
     assert 'href="/segments"' in client.get("/leads").text  # the navigation entry
     token = form_token(client, "/segments/new")
+    help_card = client.get("/segments/new").text
+    assert "custom field <code>industry</code>" in help_card and "`industry`" not in help_card  # names as code
 
     preview = client.post("/segments/preview", data={"csrf_token": token, "condition": 'country == "FI"'},
                           headers={"HX-Request": "true"})
