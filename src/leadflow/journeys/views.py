@@ -11,6 +11,7 @@ from leadflow.errors import Conflict, Invalid, NotFound
 from leadflow.http import DbSession, retry_races
 from leadflow.journeys import choices, drafts, drawing, editing, queries
 from leadflow.journeys import service as journeys_service
+from leadflow.people import queries as people_queries
 from leadflow.people.deps import PageActor
 from leadflow.web.pages import Posted, page_router, redirect, render
 
@@ -47,7 +48,8 @@ def journey_page(request: Request, session, actor, journey_id: int, *, version: 
         "counts": counts, "runs": queries.run_counts([journey_id], session=session).get(journey_id, {}),
         "editable": editable, "can_manage": actor.can(MANAGE), "entry_words": _entry_words(definition, picked),
         "goals": editing.goals_text(definition), "revision": drafts.revision(definition),
-        "problems": problems or {}, "values": values or {}, "segments": picked["segments"]},
+        "problems": problems or {}, "values": values or {}, "segments": picked["segments"],
+        "actors": people_queries.actor_names((v.published_by for v in all_versions), session=session)},
         status_code=status_code)
 
 

@@ -162,13 +162,14 @@ def test_entry_reentry_and_goals_and_the_json_view(client, auth, factory):
 
 
 def test_publish_pause_and_resume_from_the_page(client, auth, factory):
-    signed_in(client, factory)
+    who = signed_in(client, factory)
     journey = make(client, auth)
     base = f"/journeys/{journey['id']}"
     assert "Publish version 1" in client.get(base).text
     assert post(client, base + "/publish", token_from=base).status_code == 303
     page = client.get(base).text
     assert "Live: version 1" in page and "Pause" in page and "Publish version" not in page
+    assert f" by {who.role} {who.email}" in page and " by user:" not in page  # the publisher by name
     assert post(client, base + "/pause", token_from=base).status_code == 303
     assert "Resume" in client.get(base).text
     assert post(client, base + "/resume", token_from=base).status_code == 303
