@@ -114,6 +114,7 @@ def results_context(r: sends_queries.Results, *, session) -> dict:
     template_ids = {row.template_id for row in r.rows if row.template_id}
     return {"r": r, "labels": labels, "chart_values": values, "unit": unit, "winner_index": winner,
             "metric_label": METRIC_LABELS.get(r.metric, r.metric), "holdout": ex.HOLDOUT,
+            "metric_words": ex.METRIC_WORDS.get(r.metric, r.metric),
             "template_names": sends_queries.template_names(template_ids, session=session),
             "comparison_words": ex.comparison_words, "not_enough": ex.NOT_ENOUGH}
 
