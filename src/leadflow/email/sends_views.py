@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from fastapi import Request
 
+from leadflow import mail
 from leadflow.email import experiments as ex
 from leadflow.email import sends, sends_queries
 from leadflow.errors import Invalid
@@ -123,7 +124,8 @@ def results_context(r: sends_queries.Results, *, session) -> dict:
 def send_page(request: Request, send_id: int, actor: PageActor, session: DbSession):
     actor.require("email:read")
     r = sends_queries.results(send_id, session=session)
-    return render(request, "email/sends_results.html", results_context(r, session=session))
+    return render(request, "email/sends_results.html", {**results_context(r, session=session),
+                                                         "smtp_missing": mail.smtp_server() is None})
 
 
 @router.post("/email/sends/{send_id}/cancel")

@@ -5,6 +5,7 @@ nobody can read logged in one line."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from leadflow import db
 from leadflow.app import create_app
+from leadflow.campaigns.models import Campaign
 from leadflow.email.models import EmailBounce, EmailTemplate
 from leadflow.people import service as people_service
 from leadflow.settings import get_settings
@@ -21,6 +23,9 @@ from tests.conftest import make_settings
 from tests.integration.email.conftest import BODY, SECRET, template
 from tests.integration.people.factories import person
 from tests.integration.people.pages import form_token, sign_in
+
+
+_codes = itertools.count(1)
 
 
 def _errors(response) -> dict[str, str]:
@@ -156,7 +161,15 @@ def test_parallel_test_sends_to_one_address_never_fail(fresh_database, monkeypat
         engine.dispose()
 
 
-def test_without_smtp_the_test_send_and_the_settings_page_say_so(client, auth, factory, no_smtp):
+def _campaign(session) -> int:
+    code = f"spring-{next(_codes)}"
+    campaign = Campaign(name=f"Spring fair {code}", code=code, code_key=code, channel="event")
+    session.add(campaign)
+    session.commit()
+    return campaign.id
+
+
+def test_without_smtp_the_test_send_and_the_settings_page_say_so(client, auth, factory, session, no_smtp):
     template_id = template(client, auth)
     queued = client.post(f"/api/v1/email/templates/{template_id}/test", headers=auth, json={"to": "me@example.com"})
     assert queued.status_code == 202 and queued.json()["queued"] is True
@@ -169,9 +182,13 @@ def test_without_smtp_the_test_send_and_the_settings_page_say_so(client, auth, f
     sent = client.post(f"/email/templates/{template_id}/test", data={"csrf_token": token, "to": "me@example.com"},
                        follow_redirects=True)
     assert "flash-warning" in sent.text and "cannot be sent" in sent.text and "on its way" not in sent.text
+    send = client.post("/api/v1/email/sends", headers=auth, json={"name": "Spring", "template_id": template_id,
+                                                                 "campaign_id": _campaign(session), "draft": True})
+    assert send.status_code == 201, send.text
+    assert "SMTP is not configured" in client.get(f"/email/sends/{send.json()['id']}").text
 
 
-def test_with_smtp_the_settings_page_shows_the_server_never_the_password(client, factory, smtp, monkeypatch):
+def test_with_smtp_the_settings_page_shows_the_server_never_the_password(client, factory, session, smtp, monkeypatch):
     monkeypatch.setenv("LEADFLOW_SMTP_PASSWORD", "hunter2-secret")
     get_settings.cache_clear()
     marketing = person(factory, "marketing")
@@ -185,6 +202,9 @@ def test_with_smtp_the_settings_page_shows_the_server_never_the_password(client,
     sent = client.post(f"/email/templates/{template_id}/test", data={"csrf_token": token, "to": "me@example.com"},
                        follow_redirects=True)
     assert "on its way" in sent.text and "flash-warning" not in sent.text
+    send = client.post("/api/v1/email/sends", headers=marketing.headers, json={
+        "name": "Spring", "template_id": template_id, "campaign_id": _campaign(session), "draft": True})
+    assert "SMTP is not configured" not in client.get(f"/email/sends/{send.json()['id']}").text
 
 
 # --- 4. an empty purpose ---------------------------------------------------------------------------------------------
