@@ -161,7 +161,10 @@ def get_email_settings(session: DbSession, actor: Reader):
 @router.put("/settings")
 @retry_races
 def put_email_settings(payload: SettingsIn, session: DbSession, actor: Manager):
-    """Change any setting (quiet hours in minutes after midnight in the lead's time zone, else `time_zone`)."""
+    """Change any setting (quiet hours in minutes after midnight in the lead's time zone, else `time_zone`). Null sets
+    from_name, from_address, time_zone, cap_days and bounce_imap_folder back to their defaults ("", "", UTC, 7,
+    INBOX) and clears the others; texts with control characters, an address that is not one, or quiet hours
+    outside 0-1439 are a 422 naming the field."""
     email_settings.update(payload.model_dump(exclude_unset=True), session=session)
     session.commit()
     return get_email_settings(session, actor)
