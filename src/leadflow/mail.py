@@ -41,6 +41,15 @@ def queue_many(session: Session, emails: list[dict]) -> int:
         skip_existing=True)
 
 
+NOT_CONFIGURED = "SMTP is not configured (LEADFLOW_SMTP_HOST is not set): queued emails are not sent until it is"
+
+
+def smtp_server() -> tuple[str, int] | None:
+    """The SMTP host and port the worker sends through (never the password); None when LEADFLOW_SMTP_HOST is unset."""
+    settings = get_settings()
+    return (settings.smtp_host, settings.smtp_port) if settings.smtp_host else None
+
+
 def message_of(settings: Settings, payload: dict) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.smtp_from

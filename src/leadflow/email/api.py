@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from leadflow import mail
 from leadflow.email import queries, sender, template_service
 from leadflow.email import service as email_service
 from leadflow.email import settings_service as email_settings
@@ -85,12 +86,16 @@ def preview_template(template_id: Id, request: Request, session: DbSession, acto
 @router.post("/templates/{template_id}/test", status_code=202)
 @retry_races
 def test_send(template_id: Id, payload: TestSend, request: Request, session: DbSession, actor: Manager):
-    """The sample person's email sent to `to` (subject marked [Test]) by the worker."""
+    """The sample person's email sent to `to` (subject marked [Test]) by the worker. Each call queues its own email.
+    When SMTP is not configured, `warning` says the email waits until it is."""
     template = template_service.get(template_id, session=session)
     key = template_service.test_send(template, payload.to, session=session,
                                      base_url=request.app.state.settings.base_url, user_id=actor.user_id)
     session.commit()
-    return {"queued": True, "key": key}
+    answer = {"queued": True, "key": key}
+    if mail.smtp_server() is None:
+        answer["warning"] = f"The email is queued but cannot be sent: {mail.NOT_CONFIGURED}."
+    return answer
 
 
 @router.post("/messages", status_code=201)
@@ -156,7 +161,10 @@ def get_email_settings(session: DbSession, actor: Reader):
 @router.put("/settings")
 @retry_races
 def put_email_settings(payload: SettingsIn, session: DbSession, actor: Manager):
-    """Change any setting (quiet hours in minutes after midnight in the lead's time zone, else `time_zone`)."""
+    """Change any setting (quiet hours in minutes after midnight in the lead's time zone, else `time_zone`). Null sets
+    from_name, from_address, time_zone, cap_days and bounce_imap_folder back to their defaults ("", "", UTC, 7,
+    INBOX) and clears the others; texts with control characters, an address that is not one, or quiet hours
+    outside 0-1439 are a 422 naming the field."""
     email_settings.update(payload.model_dump(exclude_unset=True), session=session)
     session.commit()
     return get_email_settings(session, actor)

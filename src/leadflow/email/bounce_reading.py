@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import json
+import logging
 import re
 from dataclasses import dataclass
 from email import policy
@@ -14,6 +15,9 @@ from email.message import Message
 from flufl.bounce import all_failures
 
 HEADER = "X-Leadflow-Message"
+# flufl.bounce logs every detector it runs (INFO) and each one that raises with its traceback (ERROR) before
+# re-raising: a report it cannot read is the sender's problem, logged once without traceback by bounces.receive.
+logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)

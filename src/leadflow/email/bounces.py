@@ -4,6 +4,7 @@ suppresses the address and unsubscribes its lead from everything. EMAIL_BOUNCED 
 
 from __future__ import annotations
 
+import logging
 import mailbox as mailboxes
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from leadflow.email import settings_service as email_settings
 from leadflow.email.models import EmailBounce, EmailMessage
 from leadflow.leads.models import Lead
 
+log = logging.getLogger(__name__)
+
 
 def receive(raw: str, *, source: str, session: Session) -> EmailBounce:
     """Store the report as received (flushed before anything is read from it), then apply it."""
@@ -26,6 +29,9 @@ def receive(raw: str, *, source: str, session: Session) -> EmailBounce:
     try:
         failures = bounce_reading.read(raw)
     except Exception as exc:  # noqa: BLE001 - a report no reader understands is kept with the reason
+        # The sender's problem, not ours: one line, no traceback (flufl.bounce's own are silenced in bounce_reading).
+        log.warning("email bounce %s (%s) could not be read: %s: %s", bounce.id, source, type(exc).__name__,
+                    str(exc)[:200])
         bounce.kind, bounce.outcome, bounce.processed_at = "unknown", f"could not be read: {exc}"[:2000], now()
         session.flush()
         return bounce

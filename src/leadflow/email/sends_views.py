@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from fastapi import Request
 
+from leadflow import mail
 from leadflow.email import experiments as ex
 from leadflow.email import sends, sends_queries
 from leadflow.errors import Invalid
@@ -114,6 +115,7 @@ def results_context(r: sends_queries.Results, *, session) -> dict:
     template_ids = {row.template_id for row in r.rows if row.template_id}
     return {"r": r, "labels": labels, "chart_values": values, "unit": unit, "winner_index": winner,
             "metric_label": METRIC_LABELS.get(r.metric, r.metric), "holdout": ex.HOLDOUT,
+            "metric_words": ex.METRIC_WORDS.get(r.metric, r.metric),
             "template_names": sends_queries.template_names(template_ids, session=session),
             "comparison_words": ex.comparison_words, "not_enough": ex.NOT_ENOUGH}
 
@@ -122,7 +124,8 @@ def results_context(r: sends_queries.Results, *, session) -> dict:
 def send_page(request: Request, send_id: int, actor: PageActor, session: DbSession):
     actor.require("email:read")
     r = sends_queries.results(send_id, session=session)
-    return render(request, "email/sends_results.html", results_context(r, session=session))
+    return render(request, "email/sends_results.html", {**results_context(r, session=session),
+                                                         "smtp_missing": mail.smtp_server() is None})
 
 
 @router.post("/email/sends/{send_id}/cancel")

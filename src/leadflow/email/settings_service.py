@@ -10,10 +10,18 @@ from leadflow.clock import now
 from leadflow.db import insert_ignore
 from leadflow.email import rules
 from leadflow.email.models import EmailDomainLimit, EmailSettings, EmailSuppression
-from leadflow.errors import Invalid
+from leadflow.errors import FieldError, Invalid
+from leadflow.leads.domain import normalize_email
+from leadflow.values import CONTROL, has_surrogate
 
 EDITABLE = ("from_name", "from_address", "reply_to", "quiet_start", "quiet_end", "time_zone", "cap_messages",
             "cap_days", "default_per_minute", "bounce_imap_host", "bounce_imap_user", "bounce_imap_folder")
+# Settings that always have a value: null (or an empty form field) sets them back to this default. The others
+# (reply_to, quiet hours, the cap, the per-minute default, the IMAP host and user) take null as "none".
+DEFAULTS = {"from_name": "", "from_address": "", "time_zone": "UTC", "cap_days": 7, "bounce_imap_folder": "INBOX"}
+TEXTS = ("from_name", "from_address", "reply_to", "time_zone", "bounce_imap_host", "bounce_imap_user",
+         "bounce_imap_folder")
+ADDRESSES = ("from_address", "reply_to")
 
 
 def settings_row(*, session: Session) -> EmailSettings:
@@ -29,8 +37,28 @@ def update(values: dict, *, session: Session) -> EmailSettings:
     unknown = sorted(set(values) - set(EDITABLE))
     if unknown:
         raise Invalid.one(unknown[0], "not an email setting")
-    merged = {name: values.get(name, getattr(row, name)) for name in EDITABLE}
+    values = {name: DEFAULTS[name] if value is None and name in DEFAULTS else value for name, value in values.items()}
     problems = []
+    for name in TEXTS:
+        value = values.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            problems.append((name, "must be text"))
+        elif CONTROL.search(value) or has_surrogate(value) or any(c in value for c in "\t\r\n"):
+            problems.append((name, "must not contain control characters (one line of text)"))
+        elif name in ADDRESSES and value.strip():
+            try:
+                values[name] = normalize_email(value)
+            except ValueError as exc:
+                problems.append((name, f"not an email address: {exc}"))
+    for name in ("quiet_start", "quiet_end", "cap_messages", "cap_days", "default_per_minute"):
+        value = values.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            problems.append((name, "must be a whole number"))
+    if problems:
+        raise Invalid([FieldError(name, reason) for name, reason in problems])
+    merged = {name: values.get(name, getattr(row, name)) for name in EDITABLE}
     for name in ("quiet_start", "quiet_end"):
         value = merged[name]
         if value is not None and not (0 <= int(value) < 24 * 60):
@@ -48,8 +76,6 @@ def update(values: dict, *, session: Session) -> EmailSettings:
     if merged["from_address"] and "@" not in merged["from_address"]:
         problems.append(("from_address", "not an email address"))
     if problems:
-        from leadflow.errors import FieldError
-
         raise Invalid([FieldError(name, reason) for name, reason in problems])
     for name, value in values.items():
         setattr(row, name, value)

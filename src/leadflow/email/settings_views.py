@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from leadflow import mail
 from leadflow.email import queries
 from leadflow.email import settings_service as email_settings
 from leadflow.email.bounce_api import webhook_token
@@ -57,7 +58,7 @@ def _page(request: Request, session, *, values: dict | None = None, errors: dict
         "errors": errors or {}, "limits": email_settings.domain_limits(session=session),
         "suppressions": queries.suppressions(session=session, limit=100),
         "bounces": queries.recent_bounces(session=session, limit=20),
-        "password_set": bool(settings.email_imap_password),
+        "password_set": bool(settings.email_imap_password), "smtp": mail.smtp_server(),
         "webhook": f"{settings.base_url.rstrip('/')}/api/v1/email/bounces?token="
                    f"{webhook_token(request.app.state.secret_key)}"}, status_code=status_code)
 

@@ -3,6 +3,8 @@ field and the line), each change a new version; the preview with sample or a lea
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -12,6 +14,8 @@ from leadflow.clock import now
 from leadflow.email import render
 from leadflow.email.models import EmailMessage, EmailTemplate
 from leadflow.errors import Conflict, FieldError, Invalid, NotFound
+from leadflow.leads.domain import normalize_email
+from leadflow.values import CONTROL
 from leadflow.surveys import queries as surveys_queries
 
 FIELDS = ("name", "subject", "preheader", "body_mjml", "purpose")
@@ -57,6 +61,8 @@ def _clean(values: dict, *, partial: bool) -> dict:
         value = (value or "").strip() if name != "body_mjml" else (value or "")
         if name in ("name", "subject", "body_mjml", "purpose") and not value.strip():
             problems.append(FieldError(name, "must not be empty"))
+        elif name == "purpose" and value.lower() in ("none", "null"):  # an empty box rendered once as "None"
+            problems.append(FieldError(name, "a consent purpose such as marketing or newsletter, not 'None'"))
         elif len(value) > LIMITS[name]:
             problems.append(FieldError(name, f"at most {LIMITS[name]} characters"))
         out[name] = value
@@ -137,11 +143,16 @@ def preview(template, *, session: Session, lead: dict | None = None, base_url: s
 
 
 def test_send(template: EmailTemplate, to: str, *, session: Session, base_url: str, user_id: int | None) -> str:
-    """The sample person's email to `to`, through the outbox (sent by the worker). Returns its key."""
+    """The sample person's email to `to`, through the outbox (sent by the worker). Returns its key: each test send
+    has its own (a random token in it), so the same address twice in a second queues two emails, never a clash."""
     to = (to or "").strip()
-    if "@" not in to or len(to) > 320 or any(c in to for c in " ,;<>\r\n"):
+    if not to or len(to) > 320 or CONTROL.search(to) or any(c in to for c in " ,;<>\t\r\n"):
         raise Invalid.one("to", "one email address")
+    try:
+        to = normalize_email(to)
+    except ValueError as exc:
+        raise Invalid.one("to", f"not an email address: {exc}") from None
     rendered = preview(template, session=session, base_url=base_url)
-    key = f"email.test:{template.id}:{template.version}:{to}:{int(now().timestamp())}"
+    key = f"email.test:{template.id}:{template.version}:{to}:{int(now().timestamp())}:{secrets.token_hex(8)}"
     mail.queue(session, to=to, subject=f"[Test] {rendered.subject}", text=rendered.text, html=rendered.html, key=key)
     return key

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from leadflow import mail
 from leadflow.email import queries, template_service
 from leadflow.email.models import STATUSES
 from leadflow.errors import Conflict, Invalid
@@ -42,7 +43,7 @@ def template_list(request: Request, session: DbSession, actor: PageActor):
 
 def _editor(request: Request, template=None, *, values: dict | None = None, errors: dict | None = None,
             status_code: int = 200):
-    values = values or ({name: getattr(template, name) for name in template_service.FIELDS} if template else
+    values = values or ({name: getattr(template, name) or "" for name in template_service.FIELDS} if template else
                         {"name": "", "subject": 'Hello {{ first_name | default("there") }}', "preheader": "",
                          "body_mjml": template_service.STARTER, "purpose": "marketing"})
     return render(request, "email/editor.html", {"template": template, "values": values, "errors": errors or {}},
@@ -168,6 +169,9 @@ def test_send(template_id: int, request: Request, session: DbSession, actor: Pag
         session.rollback()
         return redirect(request, f"{BASE}/{template_id}", message=f"Test send: {exc}", kind="error")
     session.commit()
+    if mail.smtp_server() is None:
+        return redirect(request, f"{BASE}/{template_id}", kind="warning",
+                        message=f"The test email to {to} is queued but cannot be sent: {mail.NOT_CONFIGURED}.")
     return redirect(request, f"{BASE}/{template_id}", message=f"A test email to {to} is on its way.", kind="ok")
 
 
