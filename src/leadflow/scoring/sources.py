@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from leadflow.provided import Provided
+
 History = Callable[..., Iterator[tuple]]
 
 
@@ -27,17 +29,7 @@ class Sources:
     events_since: Callable[..., list[tuple]]
 
 
-_provided: list[Sources] = []
-
-
-def provide(sources: Sources | None) -> None:
-    """The readers scoring uses from now on (None: the owners' own again)."""
-    _provided[:] = [sources] if sources is not None else []
-
-
-def current() -> Sources:
-    if not _provided:
-        raise RuntimeError("scoring's readers are handed in as the app, the CLI or the worker is assembled "
-                           "(leadflow.stages.wire()); this process has assembled none")
-    return _provided[0]
+_provided: Provided[Sources] = Provided("scoring")
+provide = _provided.provide  # (None: none until the next assembly)
+current = _provided.current
 

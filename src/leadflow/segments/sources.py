@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from leadflow.provided import Provided
+
 
 @dataclass(frozen=True)
 class Sources:
@@ -19,19 +21,9 @@ class Sources:
     survey_answers: Callable[..., dict[int, dict[str, object]]]
 
 
-_provided: list[Sources] = []
-
-
-def provide(sources: Sources | None) -> None:
-    """The readers segments use from now on (None: none until the next assembly)."""
-    _provided[:] = [sources] if sources is not None else []
-
-
-def current() -> Sources:
-    if not _provided:
-        raise RuntimeError("segments' readers are handed in as the app, the CLI or the worker is assembled "
-                           "(leadflow.stages.wire()); this process has assembled none")
-    return _provided[0]
+_provided: Provided[Sources] = Provided("segments")
+provide = _provided.provide  # (None: none until the next assembly)
+current = _provided.current
 
 
 def survey_answers(lead_ids: Iterable[int], *, session) -> dict[int, dict[str, object]]:

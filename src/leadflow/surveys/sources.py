@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from leadflow.provided import Provided
+
 
 @dataclass(frozen=True)
 class Sources:
@@ -19,16 +21,6 @@ class Sources:
     templates_linking_survey: Callable[..., list[str]]
 
 
-_provided: list[Sources] = []
-
-
-def provide(sources: Sources | None) -> None:
-    """The readers surveys use from now on (None: none until the next assembly)."""
-    _provided[:] = [sources] if sources is not None else []
-
-
-def current() -> Sources:
-    if not _provided:
-        raise RuntimeError("surveys' readers are handed in as the app, the CLI or the worker is assembled "
-                           "(leadflow.stages.wire()); this process has assembled none")
-    return _provided[0]
+_provided: Provided[Sources] = Provided("surveys")
+provide = _provided.provide  # (None: none until the next assembly)
+current = _provided.current

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from leadflow.provided import Provided
+
 
 @dataclass(frozen=True)
 class Sources:
@@ -20,17 +22,7 @@ class Sources:
     form_origins: Callable[[Session], Iterable[list | None]]
 
 
-_provided: list[Sources] = []
-
-
-def provide(sources: Sources | None) -> None:
-    """The readers tracking uses from now on (None: the owners' own again)."""
-    _provided[:] = [sources] if sources is not None else []
-
-
-def current() -> Sources:
-    if not _provided:
-        raise RuntimeError("tracking's readers are handed in as the app, the CLI or the worker is assembled "
-                           "(leadflow.stages.wire()); this process has assembled none")
-    return _provided[0]
+_provided: Provided[Sources] = Provided("tracking")
+provide = _provided.provide  # (None: none until the next assembly)
+current = _provided.current
 
