@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import make_ab_test, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,22 +16,12 @@ FITS = "document.documentElement.scrollWidth <= document.documentElement.clientW
 @pytest.mark.parametrize(("width", "height"), [(1400, 900), (768, 1024)])
 def test_a_sends_results_table_scrolls_in_its_box_with_every_column_reachable(browser, site, width, height):
     with site.api() as api:
-        made = api.post("/api/v1/email/templates", json={
-            "name": f"Results width {width}", "subject": "Spring",
-            "body_mjml": "<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section>"
-                         "</mj-body></mjml>"})
-        assert made.status_code == 201, made.text
-        template_id = made.json()["id"]
-        test = api.post("/api/v1/email/experiments", json={
-            "name": f"Results width {width}", "metric": "sql",
-            "variants": [{"key": "Subject with the first name", "template_id": template_id},
-                         {"key": "Subject with the offer", "template_id": template_id,
-                          "subject": "10 % off heat pumps this spring"}], "holdout_pct": 10})
-        assert test.status_code == 201, test.text
+        test_id = make_ab_test(api, template_name=f"Results width {width}", test_name=f"Results width {width}",
+                               metric="sql")
         campaigns = api.get("/api/v1/campaigns").json()
         campaign_id = (campaigns if isinstance(campaigns, list) else campaigns["items"])[0]["id"]
         send = api.post("/api/v1/email/sends", json={"name": f"Results width {width}", "campaign_id": campaign_id,
-                                                      "experiment_id": test.json()["id"], "draft": True})
+                                                      "experiment_id": test_id, "draft": True})
         assert send.status_code == 201, send.text
     context = browser.new_context(base_url=site.base, viewport={"width": width, "height": height}, locale="en-GB",
                                   timezone_id="UTC")
@@ -60,7 +50,7 @@ def test_a_sends_results_table_scrolls_in_its_box_with_every_column_reachable(br
                     return r.left >= b.left - 1 && r.right <= b.right + 1; }"""), name
         else:
             expect(hint).to_be_hidden()
-        page.goto(f"/email/experiments/{test.json()['id']}")  # the same results partial, its words too
+        page.goto(f"/email/experiments/{test_id}")  # the same results partial, its words too
         expect(page.get_by_role("heading", level=1)).to_contain_text("Results width")
         assert page.evaluate(FITS) and "Judged on SQLs" in page.content() and "on sqls" not in page.content()
     finally:

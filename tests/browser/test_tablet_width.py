@@ -9,7 +9,7 @@ import csv
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import make_ab_test, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -105,18 +105,9 @@ def test_the_routing_page_and_a_leads_owner_panel_keep_to_the_screen(browser, si
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_the_ab_tests_page_and_a_tests_results_keep_to_the_screen(browser, site, width, height):
     with site.api() as api:
-        made = api.post("/api/v1/email/templates", json={
-            "name": f"Spring brochure for installers and facility managers {width}", "subject": "Spring",
-            "body_mjml": "<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section>"
-                         "</mj-body></mjml>"})
-        assert made.status_code == 201, made.text
-        template_id = made.json()["id"]
-        test = api.post("/api/v1/email/experiments", json={
-            "name": f"Installers' spring brochure: subject line and offer against the hold-out {width}",
-            "variants": [{"key": "Subject with the first name", "template_id": template_id},
-                         {"key": "Subject with the offer", "template_id": template_id,
-                          "subject": "10 % off heat pumps this spring"}], "holdout_pct": 10})
-        assert test.status_code == 201, test.text
+        test_id = make_ab_test(
+            api, template_name=f"Spring brochure for installers and facility managers {width}",
+            test_name=f"Installers' spring brochure: subject line and offer against the hold-out {width}")
     context, page = _page(browser, site, width, height)
     try:
         sign_in(page, site.marketing, next="/email/experiments")
@@ -127,7 +118,7 @@ def test_the_ab_tests_page_and_a_tests_results_keep_to_the_screen(browser, site,
             assert field.evaluate(CUT_OFF) == 0, field.get_attribute("name")
         for cell in page.locator("#experiments th, #experiments td").all():
             assert cell.evaluate(CUT_OFF) == 0, cell.inner_text()
-        page.goto(f"/email/experiments/{test.json()['id']}")
+        page.goto(f"/email/experiments/{test_id}")
         expect(page.get_by_role("heading", level=1)).to_contain_text("Installers' spring brochure")
         assert page.evaluate(FITS), "a test's page scrolls sideways"
     finally:
