@@ -87,5 +87,7 @@ OUTBOX_PRUNE = "outbox.prune"
 SLOTTED = frozenset({FOLLOWUP_TICK, ANALYTICS_TICK, ANALYTICS_CHECK, ANALYTICS_DIGEST, PIPELINE_SNAPSHOT, JOURNEY_TICK,
                      JOURNEY_PASS, EMAIL_PASS, EMAIL_BOUNCES, OUTBOX_PRUNE})
 
+# Telemarketing: {call_list_id, run, after}: the next chunk of a call list filled from its source.
+CALL_LIST_BUILD = "call_list.build"
 # Names no longer published, still handled for rows written before an upgrade: old name -> the name it became.
 RENAMED = {"lead.merged": LEAD_RECAPTURED}

@@ -26,6 +26,7 @@ from leadflow.scoring.stage import STAGE as SCORING
 from leadflow.segments.stage import STAGE as SEGMENTS
 from leadflow.stage import Command, LeadTable, NavEntry, Routes, Stage
 from leadflow.surveys.stage import STAGE as SURVEYS
+from leadflow.telemarketing.stage import STAGE as TELEMARKETING
 from leadflow.tracking.stage import STAGE as TRACKING
 
 # Top to bottom: a stage may import the stages below it, never those above (.importlinter's layers contract lists
@@ -33,6 +34,7 @@ from leadflow.tracking.stage import STAGE as TRACKING
 ALL_STAGES: tuple[Stage, ...] = (
     ANALYTICS,
     JOURNEYS,
+    TELEMARKETING,
     EMAIL,
     SURVEYS,
     SEGMENTS,

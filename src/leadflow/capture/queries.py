@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadflow.capture.models import Capture, Form
+from leadflow.capture.models import Capture, Form, Import
 from leadflow.errors import NotFound
 from leadflow.pages import keyset_page
 
@@ -59,3 +59,15 @@ def touches(lead_ids: list[int], *, session: Session) -> list:
     return list(session.execute(select(Capture.lead_id, Capture.received_at, Capture.campaign_id, Capture.channel,
                                        Capture.attribution)
                                 .where(Capture.lead_id.in_(lead_ids), Capture.outcome.in_(("created", "merged")))))
+
+
+def import_lead_ids(import_id: int, *, session: Session, after: int = 0, limit: int = 1000) -> list[int]:
+    """The leads an import's rows created or updated, by id, `limit` after `after`."""
+    return list(session.scalars(select(Capture.lead_id).where(Capture.import_id == import_id,
+                                                              Capture.lead_id > after)
+                                .group_by(Capture.lead_id).order_by(Capture.lead_id).limit(limit)))
+
+
+def import_label(import_id: int, *, session: Session) -> str | None:
+    """The import's file name (None: no such import)."""
+    return session.scalar(select(Import.filename).where(Import.id == import_id))

@@ -120,13 +120,42 @@ def _write_spread(session: Session, updates: list[dict], captured: list[dict], a
 
 
 def _call_lists(session: Session, people: dict[str, list[User]], calling: list[int]) -> None:
+    """The telemarketing team's shared list of nurtured leads to qualify by phone, with its BANT script."""
+    from leadflow.people.service import actor_for
+    from leadflow.telemarketing import scripts
+    from leadflow.telemarketing import service as telemarketing
+
     callers = people[roles.TELEMARKETER]
-    for index, caller in enumerate(callers):
-        mine = calling[index::len(callers)][:150]
-        if mine:
-            listed = people_service.create_call_list(session=session, name="Follow-up calls this week", owner=caller)
-            people_service.add_to_call_list(session=session, call_list=listed, lead_ids=mine)
+    if not callers or not calling:
+        return
+    script = scripts.create({"name": "BANT qualification call", "intro": DEMO_SCRIPT_INTRO,
+                             "questions": DEMO_SCRIPT}, session=session)
+    team_id = callers[0].team_id
+    listed = telemarketing.create_list(
+        {"name": "Nurture: qualify by phone", "owner_id": callers[0].id, "team_id": team_id, "script_id": script.id,
+         "hours_from": 8 * 60, "hours_to": 20 * 60, "days": "123456", "default_zone": "Europe/Helsinki",
+         "targets": {"calls": 60, "reached": 20, "qualified": 3, "minutes_per_call": 6}},
+        session=session, actor=actor_for(callers[0]))
+    telemarketing.add_leads(listed, calling[:600], session=session, why="from the demo's nurture leads")
     session.flush()
+
+
+DEMO_SCRIPT_INTRO = ("Hello, this is (your name) from Nordpump. You downloaded our pump brochure: do you have two "
+                     "minutes for three questions?")
+DEMO_SCRIPT = [
+    {"key": "need", "label": "How pressing is replacing your pumps?", "kind": "single", "maps_to": "bant.need",
+     "options": [{"value": "high", "label": "Urgent"}, {"value": "medium", "label": "This year"},
+                 {"value": "low", "label": "Some day"}, {"value": "none", "label": "No need"}]},
+    {"key": "timeline", "label": "When would you decide?", "kind": "single", "maps_to": "bant.timeline",
+     "options": [{"value": "1m", "label": "Within a month"}, {"value": "3m", "label": "Within 3 months"},
+                 {"value": "6m", "label": "Within 6 months"}, {"value": "12m", "label": "Within a year"},
+                 {"value": "later", "label": "Later"}]},
+    {"key": "authority", "label": "Who decides on the purchase?", "kind": "single", "maps_to": "bant.authority",
+     "options": [{"value": "decision_maker", "label": "They do"}, {"value": "influencer", "label": "They advise"},
+                 {"value": "user", "label": "They use it"}]},
+    {"key": "budget", "label": "Is there a budget? Roughly how much?", "kind": "text", "maps_to": "bant.budget"},
+    {"key": "job_title", "label": "Their job title", "kind": "text", "maps_to": "job_title"},
+]
 
 
 def _work(rng: random.Random, lead_id: int, stage: str, owner: int | None, created: datetime, moment: datetime,

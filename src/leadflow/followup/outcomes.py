@@ -18,11 +18,12 @@ LABELS: dict[str, str] = {
     "call_back": "Call back", "meeting_booked": "Meeting booked", "quote_requested": "Quote requested",
     "not_interested": "Not interested", "wrong_number": "Wrong number", "sent": "Sent", "replied": "Replied",
     "bounced": "Bounced", "held": "Held", "no_show": "No show", "not_there": "Nobody there",
+    "qualified": "Qualified", "do_not_call": "Do not call",
 }
 
 OUTCOMES: dict[str, tuple[str, ...]] = {
     "call": ("reached", "no_answer", "busy", "left_message", "call_back", "meeting_booked", "quote_requested",
-             "not_interested", "wrong_number"),
+             "not_interested", "wrong_number", "qualified", "do_not_call"),
     "email": ("sent", "replied", "bounced", "call_back", "meeting_booked", "quote_requested", "not_interested"),
     "meeting": ("held", "no_show", "call_back", "meeting_booked", "quote_requested", "not_interested"),
     "visit": ("held", "not_there", "call_back", "meeting_booked", "quote_requested", "not_interested"),

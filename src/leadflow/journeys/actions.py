@@ -178,8 +178,9 @@ def _actor(work: Work) -> str:
 
 
 def add_to_call_list(works: list[Work], *, session: Session, moment: datetime) -> None:
-    from leadflow.people import service as people_service
+    """Telemarketing puts the leads on the list in their place (one that cannot be called is not added: why)."""
     from leadflow.people.models import CallList
+    from leadflow.telemarketing import service as telemarketing_service
 
     by_list: dict[int, list[Work]] = defaultdict(list)
     for work in works:
@@ -190,8 +191,13 @@ def add_to_call_list(works: list[Work], *, session: Session, moment: datetime) -
             for work in group:
                 work.outcome = f"not added: no call list {call_list_id}"
             continue
-        people_service.add_to_call_list(session=session, call_list=call_list, lead_ids=[w.lead_id for w in group])
+        added = telemarketing_service.add_leads(call_list, [w.lead_id for w in group], session=session,
+                                                why=f"by the journey {group[0].journey_id}")
         for work in group:
+            why_not = added.not_added.get(work.lead_id)
+            if why_not:
+                work.outcome = f"not added to {call_list.name}: {why_not}"[:300]
+                continue
             work.outcome = f"added to {call_list.name}"[:300]
             leads_service.add_activity(session=session, lead_id=work.lead_id, kind="journey", actor=_actor(work),
                                        summary=f"Added to the call list {call_list.name}",

@@ -377,6 +377,18 @@ def consents(lead_id: int, *, session: Session) -> list[Consent]:
     return list(session.scalars(select(Consent).where(Consent.lead_id == lead_id).order_by(Consent.id)))
 
 
+def withdrawn(lead_ids: list[int], purpose: str, *, session: Session) -> set[int]:
+    """The leads among these whose latest consent for `purpose` is a withdrawal."""
+    latest: dict[int, bool] = {}
+    for start in range(0, len(lead_ids), 5000):
+        for lead_id, granted in session.execute(
+                select(Consent.lead_id, Consent.granted)
+                .where(Consent.lead_id.in_(lead_ids[start:start + 5000]), Consent.purpose == purpose)
+                .order_by(Consent.recorded_at, Consent.id)):
+            latest[lead_id] = granted
+    return {lead_id for lead_id, granted in latest.items() if not granted}
+
+
 def descendants(company_id: int, *, session: Session) -> list[tuple[Company, int]]:
     """Every company below this one, at any depth (a recursive query on both databases)."""
     tree = select(Company.id.label("id"), literal(1).label("depth")).where(

@@ -40,7 +40,9 @@ def visible_leads(actor: Actor) -> Select:
         queued = and_(Lead.owner_id.is_(None), Lead.queue.is_not(None))
         return query.where(or_(own, Lead.owner_id.in_(members), queued))
     if rule == "call_lists":
-        listed = select(CallListLead.lead_id).join(CallList, CallList.id == CallListLead.call_list_id).where(
-            CallList.owner_id == actor.user_id)
+        mine = CallList.owner_id == actor.user_id
+        if actor.team_id is not None:
+            mine = or_(mine, CallList.team_id == actor.team_id)  # the lists their team calls together
+        listed = select(CallListLead.lead_id).join(CallList, CallList.id == CallListLead.call_list_id).where(mine)
         return query.where(or_(own, Lead.id.in_(listed)))
     return query.where(false())

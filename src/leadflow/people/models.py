@@ -80,13 +80,15 @@ class ApiKey(Base):
 
 
 class CallList(Base):
-    """A telemarketer's list of leads to call: they see the leads on their lists (the telemarketing stage grows it)."""
+    """A list of leads to call: its owner and the agents of its team see the leads on it (telemarketing keeps how it
+    is fed and called, in call_list_plans and call_list_entries)."""
 
     __tablename__ = "call_lists"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
 
 

@@ -32,7 +32,8 @@ PERMISSIONS: dict[str, str] = {
     "imports:read": "see imports and their reject files",
     "imports:run": "upload and run imports",
     "call_lists:read": "see call lists and the leads on them",
-    "call_lists:manage": "make call lists for telemarketers",
+    "call_lists:manage": "make call lists and call scripts, set their targets, see every agent's throughput",
+    "calls:make": "work the call lists one is on: claim the next lead, record call outcomes",
     "identity:rules": "change the survivorship rules of merges",
     "scoring:rules": "edit, activate, export and import scoring rule sets and start rescores",
     "users:manage": "manage users, teams and API keys",
@@ -75,8 +76,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                       "analytics:digest", "segments:read", "journeys:read"}),
     SALES_REP: frozenset(_WORK | {"leads:merge", "followup:work", "followup:scorecard", "pipeline:read",
                                   "pipeline:write", "analytics:read", "segments:read"}),
-    TELEMARKETER: frozenset(_WORK | {"call_lists:read"}),
+    TELEMARKETER: frozenset(_WORK | {"call_lists:read", "calls:make"}),
 }
+# Telemarketing (issue 15): telemarketers call; marketing and sales managers run the lists and may call too.
+ROLE_PERMISSIONS[MARKETING] |= {"calls:make"}
+ROLE_PERMISSIONS[SALES_MANAGER] |= {"calls:make"}
 # Marketing email (issue 14): marketing runs it, managers read it.
 ROLE_PERMISSIONS[MARKETING] |= {"email:read", "email:manage"}
 ROLE_PERMISSIONS[SALES_MANAGER] |= {"email:read"}
@@ -117,6 +121,9 @@ SCOPES: dict[str, frozenset[str]] = {
     "journeys:read": frozenset({"journeys:read"}),
     "journeys:manage": frozenset({"journeys:read", "journeys:manage"}),
     "surveys:manage": frozenset({"surveys:manage"}),
+    "calls:read": frozenset({"call_lists:read"}),
+    "calls:write": frozenset({"call_lists:read", "calls:make"}),  # a dialler: claims and outcomes
+    "calls:manage": frozenset({"call_lists:read", "call_lists:manage", "calls:make"}),
 }
 
 

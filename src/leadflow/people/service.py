@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.clock import as_utc, now
+from leadflow.db import insert_ignore_many
 from leadflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from leadflow.people import roles, signin
 from leadflow.people.models import ApiKey, CallList, CallListLead, Team, User
@@ -222,20 +223,25 @@ def list_teams(*, session: Session) -> list[Team]:
     return list(session.scalars(select(Team).order_by(Team.name)))
 
 
-def create_call_list(*, session: Session, name: str, owner: User) -> CallList:
-    if owner.role != roles.TELEMARKETER:
-        raise Invalid.one("owner", "a call list belongs to a telemarketer")
-    call_list = CallList(name=name, owner_id=owner.id, created_at=now())
+def create_call_list(*, session: Session, name: str, owner: User, team_id: int | None = None) -> CallList:
+    """A list owned by one person (a telemarketer, or whoever runs the list) and called by the agents of `team_id`:
+    they all see its leads."""
+    if not owner.is_active:
+        raise Invalid.one("owner_id", "an inactive user cannot own a call list")
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise Invalid.one("team_id", f"no team {team_id}")
+    call_list = CallList(name=name, owner_id=owner.id, team_id=team_id, created_at=now())
     session.add(call_list)
     session.flush()
     return call_list
 
 
-def add_to_call_list(*, session: Session, call_list: CallList, lead_ids: list[int]) -> None:
-    present = set(session.scalars(select(CallListLead.lead_id).where(CallListLead.call_list_id == call_list.id)))
-    session.add_all([CallListLead(call_list_id=call_list.id, lead_id=lead_id, added_at=now())
-                     for lead_id in dict.fromkeys(lead_ids) if lead_id not in present])
-    session.flush()
+def add_to_call_list(*, session: Session, call_list: CallList, lead_ids: list[int]) -> int:
+    """Put these leads on the list (those on it already stay as they are); returns how many were new."""
+    moment = now()
+    return insert_ignore_many(session, CallListLead.__table__,
+                              [{"call_list_id": call_list.id, "lead_id": lead_id, "added_at": moment}
+                               for lead_id in dict.fromkeys(lead_ids)], ["call_list_id", "lead_id"])
 
 
 def _digest(key: str) -> str:

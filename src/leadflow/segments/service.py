@@ -94,6 +94,14 @@ def get_for_update(segment_id: int, *, session: Session) -> Segment:
     return segment
 
 
+def matching(condition: str, lead_ids: list[int], *, session: Session) -> list[int]:
+    """The leads among these that match the condition now (a call list fed by a condition); RuleError when the
+    condition does not parse."""
+    compiled = definition.compiled(condition)
+    found = members.contexts(lead_ids, set(compiled.names), session=session) if lead_ids else {}
+    return [lead_id for lead_id in lead_ids if lead_id in found and compiled.check(found[lead_id])]
+
+
 def preview(leads: Select, condition: str, *, session: Session, look: int = PREVIEW_LOOK,
             sample: int = PREVIEW_SAMPLE) -> dict:
     """How many of the newest `look` leads of `leads` (a select of Lead the actor sees) match the condition now, and

@@ -40,8 +40,9 @@ class World:
 
     def leads(self, n: int, prefix: str = "lead", **values) -> list[int]:
         with self.factory() as session:
-            rows = [Lead(email=f"{prefix}{i}@example.com", first_name=f"Person{i}", stage="new",
-                         created_at=clock.now(), updated_at=clock.now(), **values) for i in range(n)]
+            rows = [Lead(**{"email": f"{prefix}{i}@example.com", "first_name": f"Person{i}", "stage": "new",
+                            "phone": f"+3584055{i:05d}", "created_at": clock.now(), "updated_at": clock.now(),
+                            **values}) for i in range(n)]
             session.add_all(rows)
             session.commit()
             return [row.id for row in rows]

@@ -141,7 +141,7 @@ def test_a_journey_step_and_a_survey_answer_show_on_the_lead_page(client, auth, 
 
     from leadflow.people.models import CallList
 
-    lead_id = lead(client, auth, first_name="Siiri")
+    lead_id = lead(client, auth, first_name="Siiri", phone="+358401234567")
     call_list(factory, person(factory, "telemarketer"), [])
     with factory() as session:
         list_id = session.scalar(select_(CallList.id).where(CallList.name == "today"))
