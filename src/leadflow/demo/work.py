@@ -17,7 +17,6 @@ from leadflow.demo.leads import review_count
 from leadflow.demo.progress import Progress, Report, keep_state
 from leadflow.leads.models import Activity, Lead
 from leadflow.people import roles
-from leadflow.people import service as people_service
 from leadflow.people.models import User
 
 
