@@ -51,10 +51,10 @@ def _held(call_list_id: int, user_id: int, moment: datetime, *, session: Session
         CallEntry.claimed_until > moment).order_by(CallEntry.claimed_at.desc()).limit(1))
 
 
-def claim_next(call_list: CallList, actor: Actor, *, session: Session, moment: datetime | None = None
-               ) -> Claimed | NoneNow:
+def claim_next(call_list: CallList, actor: Actor, *, session: Session, moment: datetime | None = None,
+               skip: int | None = None) -> Claimed | NoneNow:
     """The next lead for this agent, held for them for the list's claim minutes. An agent holds one lead of a list
-    at a time: asking again returns the one they hold."""
+    at a time: asking again returns the one they hold. `skip`: a lead just let go, not claimed again at once."""
     if actor.user_id is None:
         raise Invalid.one("user", "a claim is made for a person (an API key acts for its user)")
     begin_write(session)
@@ -72,7 +72,7 @@ def claim_next(call_list: CallList, actor: Actor, *, session: Session, moment: d
     if not open_now:
         return NoneNow("outside calling hours in every time zone on the list", _next_opening(plan, moment))
     entry = _first_free(call_list.id, actor.user_id, open_now if len(open_now) < len(set(zones)) else None, moment,
-                        session=session)
+                        session=session, skip=skip)
     if entry is None:
         return NoneNow("nobody to call now", _next_due(call_list.id, moment, session=session))
     entry.claimed_by = actor.user_id
@@ -83,7 +83,7 @@ def claim_next(call_list: CallList, actor: Actor, *, session: Session, moment: d
 
 
 def _first_free(call_list_id: int, user_id: int, zones: list[str] | None, moment: datetime, *,
-                session: Session) -> CallEntry | None:
+                session: Session, skip: int | None = None) -> CallEntry | None:
     """The first entry free to claim, in three index ranges: this agent's due call-backs (and others' long
     overdue), the due retries, then the fresh leads by tier and rank."""
     now_minute = int(moment.timestamp() // 60)
@@ -92,6 +92,8 @@ def _first_free(call_list_id: int, user_id: int, zones: list[str] | None, moment
             Lead.merged_into_id.is_(None), Lead.do_not_contact.is_(False)]
     if zones is not None:
         free.append(CallEntry.zone.in_(zones))
+    if skip is not None:
+        free.append(CallEntry.lead_id != skip)
     grace = moment - calling.CALLBACK_GRACE
     ranges = (
         [CallEntry.tier == calling.TIER_CALLBACK, CallEntry.rank <= now_minute, CallEntry.due_at <= moment,
