@@ -47,8 +47,9 @@ def calling(site) -> tuple[User, int, list[int]]:
                                                         "intro": "Hello, this is Aino from Pumps Oy."})
         assert script.status_code == 201, script.text
         made = api.post("/api/v1/call-lists", json={
-            "name": "Pump owners to call", "owner_id": site.marketing.id, "team_id": team_id, "script_id": script.json()["id"], "hours_from": 0,
-            "hours_to": 1440, "days": "1234567", "default_zone": "Europe/Helsinki", "targets": {"calls": 40}})
+            "name": "Pump owners to call", "owner_id": site.marketing.id, "team_id": team_id,
+            "script_id": script.json()["id"], "hours_from": 0, "hours_to": 1440, "days": "1234567",
+            "default_zone": "Europe/Helsinki", "targets": {"calls": 40}})
         assert made.status_code == 201, made.text
         ids = []
         for n, (first, last) in enumerate((("Kaisa", "Mäkinen"), ("Otto", "Laine"), ("Liisa", "Koski"))):

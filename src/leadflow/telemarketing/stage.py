@@ -10,9 +10,10 @@ from leadflow.telemarketing import models
 
 
 def routers() -> list[Routes]:
-    from leadflow.telemarketing import api, screen_views, views
+    from leadflow.telemarketing import api, screen_views, script_views, throughput_views, views
 
-    return [Routes(api.router), Routes(views.router), Routes(screen_views.router)]
+    return [Routes(api.router), Routes(throughput_views.router), Routes(script_views.router), Routes(views.router),
+            Routes(screen_views.router)]
 
 
 def commands() -> list[Command]:

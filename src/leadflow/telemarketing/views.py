@@ -81,7 +81,7 @@ def _saved(values: dict, form_errors: dict[str, str], save) -> dict[str, str]:
     """Run `save` with what the form could read; every error, the form's and the service's, by field."""
     kept = {k: v for k, v in values.items() if k not in form_errors}
     kept["targets"] = {k: v for k, v in values["targets"].items() if f"targets.{k}" not in form_errors}
-    errors = dict(form_errors)
+    errors = {field: reason[:1].upper() + reason[1:] for field, reason in form_errors.items()}
     try:
         save(kept)
     except Invalid as invalid:
