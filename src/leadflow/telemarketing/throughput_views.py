@@ -60,7 +60,7 @@ def throughput_page(request: Request, actor: PageActor, session: DbSession, peri
     return render(request, "telemarketing/throughput.html", {
         "rows": rows, "period": period, "periods": PERIODS, "call_list_id": call_list_id,
         "lists": [(c.id, c.name) for c, _, _ in queries.lists_for(actor, session=session)],
-        "everyone": actor.can("call_lists:manage"), "chart": _chart(rows), "target_labels": TARGET_LABELS})
+        "everyone": actor.can("call_lists:manage"), "calls_chart": _chart(rows), "target_labels": TARGET_LABELS})
 
 
 @router.get("/call-lists/throughput.csv")
