@@ -22,7 +22,6 @@ from leadflow.people.deps import PageActor
 from leadflow.people.models import CallList
 from leadflow.qualification import bant
 from leadflow.qualification import service as qualification_service
-from leadflow.surveys import domain as survey_domain
 from leadflow.telemarketing import calling, calls, queries, scripts
 from leadflow.telemarketing import service as lists
 from leadflow.telemarketing.models import Call, CallEntry, CallPlan
@@ -135,8 +134,6 @@ def _screen(request: Request, actor, call_list: CallList, plan: CallPlan, *, ses
             "quick": {k: v.strftime(LOCAL) for k, v in quick_choices(zone, moment).items()},
             "in_hours": calling.in_hours(zone.key, moment, hours_from=plan.hours_from, hours_to=plan.hours_to,
                                          days=plan.days),
-            "answer_label": survey_domain.answer_label,
-            "claim_seconds": max(60, min(plan.claim_minutes * 60 // 2, 60)),
         })
     context["counts"] = queries.counts([call_list.id], session=session)[call_list.id]
     return render(request, "telemarketing/call.html", context, status_code=status_code)
