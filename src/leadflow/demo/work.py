@@ -135,7 +135,7 @@ def _call_lists(session: Session, people: dict[str, list[User]], calling: list[i
     listed = telemarketing.create_list(
         {"name": "Nurture: qualify by phone", "owner_id": callers[0].id, "team_id": team_id, "script_id": script.id,
          "hours_from": 8 * 60, "hours_to": 20 * 60, "days": "123456", "default_zone": "Europe/Helsinki",
-         "targets": {"calls": 60, "reached": 20, "qualified": 3, "minutes_per_call": 6}},
+         "targets": {"calls": 12, "reached": 3, "qualified": 1, "minutes_per_call": 4}},
         session=session, actor=actor_for(callers[0]))
     telemarketing.add_leads(listed, calling[:600], session=session, why="from the demo's nurture leads")
     session.flush()
