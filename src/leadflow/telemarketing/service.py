@@ -365,3 +365,36 @@ def segment_entered(pairs: list[tuple[object, object]], *, session: Session) -> 
         if call_list is not None:
             add_leads(call_list, by_segment[plan.segment_id], session=session, why="came into its segment",
                       reopen=False)
+
+
+# --- placing fresh leads again by their band and score now ---------------------------------------------------
+
+def queue_rerank(call_list: CallList, *, session: Session) -> None:
+    """Place every fresh lead waiting on the list again by its band and score now (the worker, a chunk at a time);
+    call-backs and retries keep their times."""
+    payload = {"call_list_id": call_list.id, "rerank": True, "run": now().isoformat(), "after": 0}
+    outbox.publish_once(session, events.CALL_LIST_BUILD, payload, key=build_key(payload))
+
+
+def rerank_step(payload: dict, *, session: Session, chunk: int = CHUNK, queue_next: bool = True) -> int | None:
+    """One chunk of a rerank: returns how many entries moved, None at the end of the list."""
+    begin_write(session)
+    call_list_id, after = int(payload["call_list_id"]), int(payload.get("after") or 0)
+    ids = list(session.scalars(select(CallEntry.lead_id).where(
+        CallEntry.call_list_id == call_list_id, CallEntry.lead_id > after).order_by(CallEntry.lead_id).limit(chunk)))
+    if not ids:
+        return None
+    rows = session.execute(select(CallEntry.lead_id, CallEntry.tier, CallEntry.rank, Lead.band, Lead.score)
+                           .join(Lead, Lead.id == CallEntry.lead_id)
+                           .where(CallEntry.call_list_id == call_list_id, CallEntry.lead_id.in_(ids),
+                                  CallEntry.state == "waiting", CallEntry.tier > calling.TIER_RETRY)).all()
+    moved = [(row.lead_id, place) for row in rows
+             if (place := calling.fresh_place(row.band, row.score)) and (place.tier, place.rank) != (row.tier, row.rank)]
+    for lead_id, place in moved:
+        session.execute(update(CallEntry).where(CallEntry.call_list_id == call_list_id, CallEntry.lead_id == lead_id,
+                                                CallEntry.state == "waiting", CallEntry.tier > calling.TIER_RETRY)
+                        .values(tier=place.tier, rank=place.rank).execution_options(synchronize_session=False))
+    if queue_next and len(ids) == chunk:
+        following = {**payload, "after": ids[-1]}
+        outbox.publish_once(session, events.CALL_LIST_BUILD, following, key=build_key(following))
+    return len(moved)
