@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadflow import clock
-from leadflow.db import begin_write
+from leadflow.db import begin_write, lock_keys
 from leadflow.errors import Conflict, FieldError, Invalid, NotFound
 from leadflow.followup import contacts
 from leadflow.leads import queries as leads_queries
@@ -57,7 +57,7 @@ def claim_next(call_list: CallList, actor: Actor, *, session: Session, moment: d
     at a time: asking again returns the one they hold."""
     if actor.user_id is None:
         raise Invalid.one("user", "a claim is made for a person (an API key acts for its user)")
-    begin_write(session)
+    lock_keys([f"call-claim:{call_list.id}:{actor.user_id}"], session=session)  # one claim per agent at a time
     moment = moment or clock.now()
     plan = lists.plan_of(call_list, session=session)
     if plan.status != "active":

@@ -48,9 +48,10 @@ def get_list(call_list_id: int, *, session: Session) -> CallList:
     return found
 
 
-def plan_of(call_list: CallList, *, session: Session) -> CallPlan:
-    """The list's plan; a list made before telemarketing had plans gets the defaults."""
-    plan = session.get(CallPlan, call_list.id)
+def plan_of(call_list: CallList, *, session: Session, lock: bool = False) -> CallPlan:
+    """The list's plan; a list made before telemarketing had plans gets the defaults. `lock`: held until the
+    transaction ends (two writers adding leads at once keep both their zones and counts)."""
+    plan = session.get(CallPlan, call_list.id, with_for_update=lock or None, populate_existing=lock)
     if plan is None:
         plan = CallPlan(call_list_id=call_list.id, source="manual", zones=[], targets={}, skipped={}, build_run=0,
                         added_count=0, updated_at=now())
@@ -212,7 +213,8 @@ def add_leads(call_list: CallList, lead_ids: list[int], *, session: Session, why
     (merged away, do not contact, no phone, phone consent withdrawn, disqualified) is counted by reason, not added;
     one on the list already stays where it is, unless it is done with the list and `reopen`: then it waits again
     from the start."""
-    plan = plan_of(call_list, session=session)
+    begin_write(session)
+    plan = plan_of(call_list, session=session, lock=True)
     result = Added()
     ids = list(dict.fromkeys(int(i) for i in lead_ids))
     zones = set(plan.zones or [])
