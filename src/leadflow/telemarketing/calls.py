@@ -212,6 +212,7 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
                           plan=calling.Plan(plan.retry_minutes, plan.max_attempts) if plan else calling.Plan())
     label = actor.label
     did: list[str] = []
+    was_ready = lead.sales_ready_at is not None
     if script is not None and given:
         filled = scripts.apply_answers(script, given, lead, session=session, actor=label)
         if filled:
@@ -227,7 +228,7 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
                           occurred_at=moment, duration_minutes=round(took / 60) if took else None,
                           at=callback_at if outcome == "call_back" else None,
                           no_next_step=call_list is not None)
-    did += _consequences(lead, step, outcome, actor=label, session=session, moment=moment)
+    did += _consequences(lead, step, outcome, actor=label, session=session, moment=moment, was_ready=was_ready)
     if entry is not None:
         _move_entry(entry, step, outcome, attempts, actor, moment)
         if step.everywhere:
@@ -265,7 +266,7 @@ def _move_entry(entry: CallEntry, step: calling.Next, outcome: str, attempts: in
 
 
 def _consequences(lead: Lead, step: calling.Next, outcome: str, *, actor: str, session: Session,
-                  moment: datetime) -> list[str]:
+                  moment: datetime, was_ready: bool) -> list[str]:
     did = []
     if step.withdraw_phone:
         leads_service.record_consents(session=session, lead_id=lead.id, capture_id=None, consents=[{
@@ -281,8 +282,10 @@ def _consequences(lead: Lead, step: calling.Next, outcome: str, *, actor: str, s
         else:
             did.append(f"left {lead.stage} ({move.problem})")
     if step.sales_ready:
-        if lead.sales_ready_at is not None:
+        if was_ready:
             did.append("Sales Ready already")
+        elif lead.sales_ready_at is not None:  # the answers just given met the rule
+            did.append("Sales Ready: routing hands it to sales")
         elif qualification_service.evaluate({lead.id}, session=session, actor=actor):
             did.append("Sales Ready: routing hands it to sales")
         else:
