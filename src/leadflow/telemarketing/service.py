@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from leadflow import events, outbox
+from leadflow.campaigns.models import Campaign
 from leadflow.capture import queries as capture_queries
 from leadflow.clock import now
 from leadflow.db import begin_write, insert_ignore_many
@@ -22,6 +23,7 @@ from leadflow.people.service import Actor
 from leadflow.segments import definition as segment_definition
 from leadflow.segments import queries as segments_queries
 from leadflow.segments import service as segments_service
+from leadflow.segments.models import Segment
 from leadflow.telemarketing import calling
 from leadflow.telemarketing.models import CallEntry, CallPlan, CallScript
 
@@ -92,20 +94,21 @@ def _check(values: dict, *, session: Session, plan: CallPlan | None) -> list[Fie
     segment_id = values.get("segment_id", plan.segment_id if plan else None)
     condition = values.get("condition", plan.condition if plan else None)
     import_id = values.get("import_id", plan.import_id if plan else None)
-    if source == "segment":
-        if segment_id is None:
-            errors.append(FieldError("segment_id", "a list fed by a segment names the segment"))
-        elif segment_id not in dict(segments_queries.choices(session=session)):
-            errors.append(FieldError("segment_id", f"no segment {segment_id}"))
+    if source == "segment" and segment_id is None:
+        errors.append(FieldError("segment_id", "a list fed by a segment names the segment"))
+    if values.get("segment_id") is not None and session.get(Segment, values["segment_id"]) is None:
+        errors.append(FieldError("segment_id", f"no segment {values['segment_id']}"))
     if source == "condition":
         problem = segment_definition.problem(condition or "")
         if problem is not None:
             errors.append(FieldError("condition", segment_definition.reason(problem)))
-    if source == "import":
-        if import_id is None:
-            errors.append(FieldError("import_id", "a list fed by an import names the import"))
-        elif capture_queries.import_label(import_id, session=session) is None:
-            errors.append(FieldError("import_id", f"no import {import_id}"))
+    if source == "import" and import_id is None:
+        errors.append(FieldError("import_id", "a list fed by an import names the import"))
+    if values.get("import_id") is not None and capture_queries.import_label(values["import_id"],
+                                                                            session=session) is None:
+        errors.append(FieldError("import_id", f"no import {values['import_id']}"))
+    if values.get("campaign_id") is not None and session.get(Campaign, values["campaign_id"]) is None:
+        errors.append(FieldError("campaign_id", f"no campaign {values['campaign_id']}"))
     if values.get("script_id") is not None and session.get(CallScript, values["script_id"]) is None:
         errors.append(FieldError("script_id", f"no call script {values['script_id']}"))
     for name, (low, high) in PLAN_NUMBERS.items():
