@@ -34,7 +34,7 @@ class Plan:
     # BENCH_TELEMARKETING_LEADS / _CLAIMS override the list's size and the claims each agent makes per phase;
     # BENCH_TELEMARKETING_ONLY=sqlite or postgresql: one database only.
     leads: int = field(default_factory=lambda: _env_int("BENCH_TELEMARKETING_LEADS") or 1_000_000)
-    claims: int = field(default_factory=lambda: _env_int("BENCH_TELEMARKETING_CLAIMS") or 500)
+    claims: int = field(default_factory=lambda: _env_int("BENCH_TELEMARKETING_CLAIMS") or 250)
     agents: int = AGENTS
     only: str | None = field(default_factory=lambda: os.environ.get("BENCH_TELEMARKETING_ONLY") or None)
 
@@ -199,6 +199,7 @@ class Seen:
     holds: list[tuple[int, int, float, float]] = field(default_factory=list)
     none: int = 0
     again: int = 0
+    recorded: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -269,6 +270,7 @@ def _leadflow(url: str, list_id: int, agent_ids: list[int], claims: int) -> tupl
                     calls.record(call_list, lead_id, actor, session=session, outcome=outcome,
                                  callback_at=datetime.now(UTC) + timedelta(days=1) if outcome == "call_back" else None)
                 session.commit()
+            seen.recorded += outcome != "release"
             seen.outcomes.append(time.perf_counter() - t2)
             seen.holds.append((lead_id, n, t1, t2))  # inside the hold for certain: from its commit to the outcome's start
 
@@ -284,7 +286,6 @@ def _floor(url: str, list_id: int, agent_ids: list[int], claims: int) -> tuple[f
     (timed). Then, apart, the entry done (the floor's outcome: out of the queue)."""
     from sqlalchemy import bindparam, select, update
 
-    from leadflow import db
     from leadflow.telemarketing.models import CallEntry
 
     t = CallEntry.__table__
@@ -369,6 +370,7 @@ def _phase(wall: float, seen: list[Seen]) -> dict:
     return {"wall_s": round(wall, 2), "claim": _stats(claims, wall), "outcome": _stats(outcomes, wall),
             "claimed": len(holds), "distinct_leads": len({h[0] for h in holds}),
             "none_to_claim": sum(a.none for a in seen), "held_already": sum(a.again for a in seen),
+            "recorded": sum(a.recorded for a in seen),
             "held_by_two_at_once": overlaps[:20], "held_by_two_count": len(overlaps),
             "thread_errors": [e for a in seen for e in a.errors][:20]}
 
@@ -414,9 +416,14 @@ def _one(database: BenchDatabase, plan: Plan, *, seeded: bool) -> dict:
     checks = _checks(database.url, list_id)
     wall, seen = _floor(database.url, list_id, people["agent_ids"], plan.claims)
     floor = _phase(wall, seen)
+    # One agent alone, for reference: the claim's own work, without 19 others to wait for (the lock, the GIL)
+    solo = {"leadflow": _phase(*_leadflow(database.url, list_id, people["agent_ids"][:1], plan.claims)),
+            "floor": _phase(*_floor(database.url, list_id, people["agent_ids"][:1], plan.claims))}
     errors = [f"lead {o['lead_id']} held by agents {o['agents']} at once" for o in
               measured["held_by_two_at_once"] + floor["held_by_two_at_once"]]
-    errors += measured["thread_errors"] + floor["thread_errors"]
+    errors += [e for phase in (measured, floor, solo["leadflow"], solo["floor"]) for e in phase["thread_errors"]]
+    if checks["calls"] != measured["recorded"]:
+        errors.append(f"{checks['calls']} calls in the database for {measured['recorded']} recorded")
     if checks["still_held"]:
         errors.append(f"{checks['still_held']} entries still held after every agent recorded or released")
     ratio = (round(measured["claim"]["p99_ms"] / floor["claim"]["p99_ms"], 2)
@@ -427,6 +434,9 @@ def _one(database: BenchDatabase, plan: Plan, *, seeded: bool) -> dict:
         "ratio_p99": ratio,
         "ratio_p50": (round(measured["claim"]["p50_ms"] / floor["claim"]["p50_ms"], 2)
                       if floor["claim"].get("p50_ms") else None),
+        "one_agent": solo,
+        "ratio_one_agent_p50": (round(solo["leadflow"]["claim"]["p50_ms"] / solo["floor"]["claim"]["p50_ms"], 2)
+                                if solo["floor"]["claim"].get("p50_ms") else None),
         "plans": plans, "errors": errors,
     }
 
@@ -488,6 +498,7 @@ def report(outcome: dict) -> str:
     lines = []
     for r in outcome["results"]:
         m, f = r["leadflow"], r["floor"]
+        o, of = r["one_agent"]["leadflow"], r["one_agent"]["floor"]
         lines.append(
             f"{r['dialect']:<10} {r['entries']:,} entries ({r['add_s']} s through add_leads, {r['add_per_s']:,}/s), "
             f"{r['agents']} agents x {r['claims_per_agent']} claims\n"
@@ -498,5 +509,8 @@ def report(outcome: dict) -> str:
             f"{f['claim']['p99_ms']}, max {f['claim']['max_ms']}; {f['claim']['per_s']} claims/s\n"
             f"           ratio p99 {r['ratio_p99']}x, p50 {r['ratio_p50']}x; held by two at once: "
             f"{m['held_by_two_count']} (floor {f['held_by_two_count']}); none to claim {m['none_to_claim']}; "
-            f"errors {len(r['errors'])}")
+            f"errors {len(r['errors'])}\n"
+            f"           one agent alone: claim_next p50 {o['claim']['p50_ms']} ms, p99 {o['claim']['p99_ms']} "
+            f"(record/release p50 {o['outcome']['p50_ms']}); floor p50 {of['claim']['p50_ms']}, p99 "
+            f"{of['claim']['p99_ms']}; ratio p50 {r['ratio_one_agent_p50']}x")
     return "\n".join(lines)
