@@ -247,7 +247,7 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
     logged = contacts.log(lead, session=session, actor=actor, kind="call", outcome=outcome, note=text[:5000],
                           occurred_at=moment, duration_minutes=round(took / 60) if took else None,
                           at=callback_at if outcome == "call_back" else None,
-                          no_next_step=call_list is not None)
+                          no_next_step=call_list is not None, call_list=True)
     did += _consequences(lead, step, outcome, actor=label, session=session, moment=moment, was_ready=was_ready)
     if entry is not None:
         _move_entry(entry, step, outcome, attempts, actor, moment)
