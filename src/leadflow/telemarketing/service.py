@@ -59,6 +59,17 @@ def plan_of(call_list: CallList, *, session: Session) -> CallPlan:
     return plan
 
 
+def _locked_plan(call_list: CallList, *, session: Session) -> CallPlan:
+    """The plan, held until the transaction ends: two writers adding to one list would lose each other's counts and
+    zones (SQLite: the write lock does it already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.scalar(select(CallPlan).where(CallPlan.call_list_id == call_list.id).with_for_update()
+                               .execution_options(populate_existing=True))
+        if found is not None:
+            return found
+    return plan_of(call_list, session=session)
+
+
 def may_call(actor: Actor, call_list: CallList) -> bool:
     """Whether this person works the list: its owner, an agent of its team, or someone who makes call lists."""
     return (actor.kind == "system" or actor.can("call_lists:manage") or call_list.owner_id == actor.user_id
@@ -212,7 +223,7 @@ def add_leads(call_list: CallList, lead_ids: list[int], *, session: Session, why
     (merged away, do not contact, no phone, phone consent withdrawn, disqualified) is counted by reason, not added;
     one on the list already stays where it is, unless it is done with the list and `reopen`: then it waits again
     from the start."""
-    plan = plan_of(call_list, session=session)
+    plan = _locked_plan(call_list, session=session)
     result = Added()
     ids = list(dict.fromkeys(int(i) for i in lead_ids))
     zones = set(plan.zones or [])
@@ -315,7 +326,7 @@ def source_ids(plan: CallPlan, *, session: Session, after: int, limit: int) -> t
     return [], None
 
 
-def build_step(payload: dict, *, session: Session, chunk: int = CHUNK, queue_next: bool = True) -> Added | None:
+def build_step(payload: dict, *, session: Session, chunk: int | None = None, queue_next: bool = True) -> Added | None:
     """One chunk of a pass: the source's next leads put on the list, the next step queued (unless `queue_next` is
     false: the caller walks on) or the pass marked done.
     None when the pass is stale (the list is gone or its source changed since)."""
@@ -324,7 +335,7 @@ def build_step(payload: dict, *, session: Session, chunk: int = CHUNK, queue_nex
     plan = session.get(CallPlan, int(payload["call_list_id"])) if call_list else None
     if plan is None or plan.build_run != int(payload["run"]):
         return None
-    ids, walked_to = source_ids(plan, session=session, after=int(payload.get("after") or 0), limit=chunk)
+    ids, walked_to = source_ids(plan, session=session, after=int(payload.get("after") or 0), limit=chunk or CHUNK)
     result = add_leads(call_list, ids, session=session, why=f"from its {plan.source}", reopen=False)
     result.walked_to = walked_to
     if walked_to is None:
