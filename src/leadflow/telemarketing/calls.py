@@ -28,6 +28,7 @@ from leadflow.telemarketing import service as lists
 from leadflow.telemarketing.models import Call, CallEntry, CallPlan
 
 MAX_SECONDS = 24 * 3600
+MAX_SKIPS = 50  # leads found no longer callable in one claim, each marked done
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,32 @@ def claim_next(call_list: CallList, actor: Actor, *, session: Session, moment: d
     open_now = calling.open_zones(zones, moment, hours_from=plan.hours_from, hours_to=plan.hours_to, days=plan.days)
     if not open_now:
         return NoneNow("outside calling hours in every time zone on the list", _next_opening(plan, moment))
-    entry = _first_free(call_list.id, actor.user_id, open_now if len(open_now) < len(set(zones)) else None, moment,
-                        session=session)
-    if entry is None:
+    for _ in range(MAX_SKIPS):
+        entry = _first_free(call_list.id, actor.user_id, open_now if len(open_now) < len(set(zones)) else None,
+                            moment, session=session)
+        if entry is None:
+            return NoneNow("nobody to call now", _next_due(call_list.id, moment, session=session))
+        why_not = _not_callable(entry.lead_id, session=session)
+        if why_not is None:
+            break
+        entry.state, entry.done_at, entry.why = "done", moment, why_not  # since it was put on the list
+        session.flush()
+    else:
         return NoneNow("nobody to call now", _next_due(call_list.id, moment, session=session))
     entry.claimed_by = actor.user_id
     entry.claimed_at = moment
     entry.claimed_until = moment + timedelta(minutes=plan.claim_minutes)
     session.flush()
     return Claimed(entry, session.get(Lead, entry.lead_id), False)
+
+
+def _not_callable(lead_id: int, *, session: Session) -> str | None:
+    """Why a lead put on the list once may not be called now (its consent withdrawn, disqualified since)."""
+    if leads_queries.withdrawn([lead_id], calling.PHONE_PURPOSE, session=session):
+        return "phone consent withdrawn"
+    if session.scalar(select(Lead.stage).where(Lead.id == lead_id)) == "disqualified":
+        return "disqualified"
+    return None
 
 
 def _first_free(call_list_id: int, user_id: int, zones: list[str] | None, moment: datetime, *,
@@ -211,6 +229,7 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
     step = calling.decide(outcome, attempts=attempts, moment=moment, callback_at=callback_at,
                           plan=calling.Plan(plan.retry_minutes, plan.max_attempts) if plan else calling.Plan())
     label = actor.label
+    was_ready = lead.sales_ready_at is not None
     did: list[str] = []
     if script is not None and given:
         filled = scripts.apply_answers(script, given, lead, session=session, actor=label)
@@ -227,7 +246,7 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
                           occurred_at=moment, duration_minutes=round(took / 60) if took else None,
                           at=callback_at if outcome == "call_back" else None,
                           no_next_step=call_list is not None)
-    did += _consequences(lead, step, outcome, actor=label, session=session, moment=moment)
+    did += _consequences(lead, step, outcome, actor=label, session=session, moment=moment, was_ready=was_ready)
     if entry is not None:
         _move_entry(entry, step, outcome, attempts, actor, moment)
         if step.everywhere:
@@ -265,7 +284,7 @@ def _move_entry(entry: CallEntry, step: calling.Next, outcome: str, attempts: in
 
 
 def _consequences(lead: Lead, step: calling.Next, outcome: str, *, actor: str, session: Session,
-                  moment: datetime) -> list[str]:
+                  moment: datetime, was_ready: bool) -> list[str]:
     did = []
     if step.withdraw_phone:
         leads_service.record_consents(session=session, lead_id=lead.id, capture_id=None, consents=[{
@@ -281,8 +300,10 @@ def _consequences(lead: Lead, step: calling.Next, outcome: str, *, actor: str, s
         else:
             did.append(f"left {lead.stage} ({move.problem})")
     if step.sales_ready:
-        if lead.sales_ready_at is not None:
+        if was_ready:
             did.append("Sales Ready already")
+        elif lead.sales_ready_at is not None:  # the answers given on this call met the rule
+            did.append("Sales Ready: routing hands it to sales")
         elif qualification_service.evaluate({lead.id}, session=session, actor=actor):
             did.append("Sales Ready: routing hands it to sales")
         else:
