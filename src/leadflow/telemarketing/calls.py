@@ -213,11 +213,17 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
         errors.append(FieldError("started_at", "a time with its zone, not in the future"))
     if errors:
         raise Invalid(errors)
-    lead = leads_queries.visible_lead(actor, lead_id, session=session)  # 404 for a lead the agent may not see
     entry, plan = None, None
-    if call_list is not None:
+    if call_list is None:
+        lead = leads_queries.visible_lead(actor, lead_id, session=session)  # 404 for a lead the agent may not see
+    else:
+        # The list is one the agent works (the caller checked): its leads are theirs to call, as to claim, whoever
+        # owns them (a manager working a list sees only their team's leads elsewhere).
         plan = lists.plan_of(call_list, session=session)
         entry = _entry(call_list.id, lead_id, session=session)
+        lead = session.get(Lead, lead_id)
+        if lead is None:
+            raise NotFound("lead", lead_id)
         if entry.state != "waiting":
             raise Conflict("the lead is done with this list: " + (entry.why or entry.last_outcome or "done"))
         if (entry.claimed_by not in (None, actor.user_id) and entry.claimed_until is not None
