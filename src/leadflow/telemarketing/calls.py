@@ -6,7 +6,7 @@ recorded: the contact in the lead's history, the answers where they go, and the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -130,16 +130,16 @@ def _first_free(call_list_id: int, user_id: int, zones: list[str] | None, moment
 
 
 def _next_due(call_list_id: int, moment: datetime, *, session: Session) -> datetime | None:
-    return session.scalar(select(CallEntry.due_at).where(
+    return clock.as_utc(session.scalar(select(CallEntry.due_at).where(
         CallEntry.call_list_id == call_list_id, CallEntry.state == "waiting", CallEntry.due_at > moment,
-        CallEntry.tier <= calling.TIER_RETRY).order_by(CallEntry.tier, CallEntry.rank).limit(1))
+        CallEntry.tier <= calling.TIER_RETRY).order_by(CallEntry.due_at).limit(1)))
 
 
 def _next_opening(plan: CallPlan, moment: datetime) -> datetime | None:
     openings = [calling.next_opening(zone, moment, hours_from=plan.hours_from, hours_to=plan.hours_to,
                                      days=plan.days) for zone in plan.zones or [] if calling.known_zone(zone)]
     found = [o for o in openings if o is not None]
-    return min(found) if found else None
+    return min(found).astimezone(UTC) if found else None  # in UTC, as every time the API gives
 
 
 def _entry(call_list_id: int, lead_id: int, *, session: Session, lock: bool = True) -> CallEntry:

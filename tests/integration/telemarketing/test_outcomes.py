@@ -4,59 +4,16 @@ back on its time to the agent who agreed it; journeys hear the outcome."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from leadflow import clock, worker
+from leadflow import worker
 from leadflow.journeys import engine
 from leadflow.telemarketing.calling import CALLBACK_GRACE
 from tests.integration.people.factories import person, team
-from tests.integration.telemarketing.helpers import SCRIPT, agents, callable_lead, make_list
-
-MONDAY = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 11:00 in Helsinki
-
-
-class Clock:
-    def __init__(self, at: datetime):
-        self.at = at
-        clock.set_clock(lambda: self.at)
-
-    def forward(self, **span) -> datetime:
-        self.at += timedelta(**span)
-        return self.at
-
-
-@pytest.fixture
-def moment():
-    yield Clock(MONDAY)
-    clock.set_clock(None)
-
-
-def _listed(client, auth, made, ids):
-    r = client.post(f"/api/v1/call-lists/{made['id']}/leads", headers=auth, json={"lead_ids": ids})
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def _claim(client, made, who) -> int | None:
-    r = client.post(f"/api/v1/call-lists/{made['id']}/claims", headers=who.headers)
-    assert r.status_code == 200, r.text
-    return r.json()["lead"]["id"] if r.json()["claimed"] else None
-
-
-def _call(client, made, who, lead_id, outcome, **body):
-    return client.post(f"/api/v1/call-lists/{made['id']}/calls", headers=who.headers,
-                       json={"lead_id": lead_id, "outcome": outcome, **body})
-
-
-def _entry(client, auth, made, lead_id) -> dict | None:
-    for state in ("waiting", "done"):
-        r = client.get(f"/api/v1/call-lists/{made['id']}/entries", headers=auth, params={"state": state})
-        for entry in r.json():
-            if entry["lead_id"] == lead_id:
-                return entry
-    return None
+from tests.integration.telemarketing.conftest import MONDAY
+from tests.integration.telemarketing.helpers import SCRIPT, agents, call, callable_lead, claim, entry_of, make_list, put_on
 
 
 def _phone_consent(client, auth, lead_id) -> list[bool]:
@@ -71,19 +28,19 @@ def test_not_interested_moves_the_lead_to_nurture_withdraws_phone_consent_and_no
     first = make_list(client, auth, team_id=team_id, owner_id=ann.id)
     second = make_list(client, auth, team_id=team_id, owner_id=ann.id)
     lead_id = callable_lead(client, auth)
-    _listed(client, auth, first, [lead_id])
-    _listed(client, auth, second, [lead_id])
-    assert _claim(client, first, ann) == lead_id
-    r = _call(client, first, ann, lead_id, "not_interested", note="Has a supplier")
+    put_on(client, auth, first, [lead_id])
+    put_on(client, auth, second, [lead_id])
+    assert claim(client, first, ann) == lead_id
+    r = call(client, first, ann, lead_id, "not_interested", note="Has a supplier")
     assert r.status_code == 201, r.text
     assert r.json()["done"] is True and "phone consent withdrawn" in r.json()["did"]
     lead = client.get(f"/api/v1/leads/{lead_id}", headers=auth).json()
     assert lead["stage"] == "nurture"
     assert _phone_consent(client, auth, lead_id)[-1] is False
-    assert _entry(client, auth, first, lead_id)["state"] == "done"
-    assert _claim(client, first, bob) is None
-    assert _claim(client, second, bob) is None  # waiting on the other list, but not to be called
-    assert _listed(client, auth, first, [lead_id])["skipped"] == {"withdrawn": 1}  # nor put back on a list
+    assert entry_of(client, auth, first, lead_id)["state"] == "done"
+    assert claim(client, first, bob) is None
+    assert claim(client, second, bob) is None  # waiting on the other list, but not to be called
+    assert put_on(client, auth, first, [lead_id])["skipped"] == {"withdrawn": 1}  # nor put back on a list
 
 
 def test_do_not_call_disqualifies_the_lead_and_takes_it_off_every_list(client, auth, factory, moment):
@@ -92,18 +49,18 @@ def test_do_not_call_disqualifies_the_lead_and_takes_it_off_every_list(client, a
     second = make_list(client, auth, team_id=team_id, owner_id=ann.id)
     lead_id = callable_lead(client, auth)
     for made in (first, second):
-        _listed(client, auth, made, [lead_id])
-    assert _claim(client, first, ann) == lead_id
-    r = _call(client, first, ann, lead_id, "do_not_call")
+        put_on(client, auth, made, [lead_id])
+    assert claim(client, first, ann) == lead_id
+    r = call(client, first, ann, lead_id, "do_not_call")
     assert r.status_code == 201, r.text
     assert r.json()["done"] is True and "moved to disqualified" in r.json()["did"]
     assert client.get(f"/api/v1/leads/{lead_id}", headers=auth).json()["stage"] == "disqualified"
     assert _phone_consent(client, auth, lead_id)[-1] is False
     for made in (first, second):
-        entry = _entry(client, auth, made, lead_id)
+        entry = entry_of(client, auth, made, lead_id)
         assert entry["state"] == "done" and entry["last_outcome"] == "do_not_call"
-        assert _claim(client, made, bob) is None
-    again = _call(client, second, bob, lead_id, "qualified")
+        assert claim(client, made, bob) is None
+    again = call(client, second, bob, lead_id, "qualified")
     assert again.status_code == 409  # done with that list too
 
 
@@ -131,9 +88,9 @@ def test_qualified_with_answers_that_meet_the_rule_makes_the_lead_sales_ready_an
     team_id, (ann, _) = agents(factory)
     made = _scripted_list(client, auth, team_id, ann.id)
     lead_id = callable_lead(client, auth, country="FI")
-    _listed(client, auth, made, [lead_id])
-    assert _claim(client, made, ann) == lead_id
-    r = _call(client, made, ann, lead_id, "qualified",
+    put_on(client, auth, made, [lead_id])
+    assert claim(client, made, ann) == lead_id
+    r = call(client, made, ann, lead_id, "qualified",
               answers={"need": "high", "budget": "yes", "role": "Head of Purchasing"})
     assert r.status_code == 201, r.text
     did = " | ".join(r.json()["did"])
@@ -152,9 +109,9 @@ def test_qualified_without_what_the_rule_needs_says_the_rule_is_not_met_and_why(
     team_id, (ann, _) = agents(factory)
     made = _scripted_list(client, auth, team_id, ann.id)
     lead_id = callable_lead(client, auth, country="FI")
-    _listed(client, auth, made, [lead_id])
-    assert _claim(client, made, ann) == lead_id
-    r = _call(client, made, ann, lead_id, "qualified", answers={"need": "low", "budget": "yes"})
+    put_on(client, auth, made, [lead_id])
+    assert claim(client, made, ann) == lead_id
+    r = call(client, made, ann, lead_id, "qualified", answers={"need": "low", "budget": "yes"})
     assert r.status_code == 201, r.text
     (why,) = [d for d in r.json()["did"] if "Sales Ready" in d]
     assert why.startswith("the Sales Ready rule is not met yet: ") and "bant.need" in why
@@ -168,39 +125,39 @@ def test_a_call_back_comes_back_on_its_time_to_its_agent_first_and_to_others_aft
     team_id, (ann, bob) = agents(factory)
     made = make_list(client, auth, team_id=team_id, owner_id=ann.id)
     lead_id = callable_lead(client, auth)
-    _listed(client, auth, made, [lead_id])
-    assert _claim(client, made, ann) == lead_id
+    put_on(client, auth, made, [lead_id])
+    assert claim(client, made, ann) == lead_id
     at = MONDAY + timedelta(hours=3)
-    r = _call(client, made, ann, lead_id, "call_back", callback_at=at.isoformat())
+    r = call(client, made, ann, lead_id, "call_back", callback_at=at.isoformat())
     assert r.status_code == 201, r.text
     assert r.json()["done"] is False
-    entry = _entry(client, auth, made, lead_id)
+    entry = entry_of(client, auth, made, lead_id)
     assert (entry["tier"], entry["callback_user_id"]) == (0, ann.id)
-    assert _claim(client, made, ann) is None and _claim(client, made, bob) is None  # not before its time
+    assert claim(client, made, ann) is None and claim(client, made, bob) is None  # not before its time
     moment.forward(hours=3)
-    assert _claim(client, made, bob) is None  # Ann's to call
-    assert _claim(client, made, ann) == lead_id
+    assert claim(client, made, bob) is None  # Ann's to call
+    assert claim(client, made, ann) == lead_id
     assert client.delete(f"/api/v1/call-lists/{made['id']}/claims/{lead_id}", headers=ann.headers).status_code == 204
     moment.forward(seconds=CALLBACK_GRACE.total_seconds() - 60)
-    assert _claim(client, made, bob) is None
+    assert claim(client, made, bob) is None
     moment.forward(minutes=2)
-    assert _claim(client, made, bob) == lead_id  # overdue past the grace: anyone on the team
+    assert claim(client, made, bob) == lead_id  # overdue past the grace: anyone on the team
 
 
 def test_a_due_call_back_comes_before_the_hottest_fresh_lead(client, auth, factory, moment):
     team_id, (ann, _) = agents(factory)
     made = make_list(client, auth, team_id=team_id, owner_id=ann.id)
     lead_id = callable_lead(client, auth)
-    _listed(client, auth, made, [lead_id])
-    assert _claim(client, made, ann) == lead_id
-    assert _call(client, made, ann, lead_id, "call_back",
+    put_on(client, auth, made, [lead_id])
+    assert claim(client, made, ann) == lead_id
+    assert call(client, made, ann, lead_id, "call_back",
                  callback_at=(MONDAY + timedelta(hours=1)).isoformat()).status_code == 201
     hot = callable_lead(client, auth)
-    _listed(client, auth, made, [hot])
-    assert _claim(client, made, ann) == hot
-    assert _call(client, made, ann, hot, "no_answer").status_code == 201
+    put_on(client, auth, made, [hot])
+    assert claim(client, made, ann) == hot
+    assert call(client, made, ann, hot, "no_answer").status_code == 201
     moment.forward(hours=1)
-    assert _claim(client, made, ann) == lead_id
+    assert claim(client, made, ann) == lead_id
 
 
 JOURNEY = {
@@ -240,10 +197,10 @@ def test_a_journey_puts_leads_on_a_list_and_goes_on_by_the_call_outcome(client, 
     assert client.post(journey + "/enrol", headers=auth,
                        json={"lead_ids": [qualified, declined, silent, no_phone]}).status_code == 200
     engine.run_pass(factory)
-    assert _entry(client, auth, made, no_phone) is None
+    assert entry_of(client, auth, made, no_phone) is None
     for lead_id, outcome in ((qualified, "qualified"), (declined, "not_interested"), (silent, "no_answer")):
-        assert _claim(client, made, ann) == lead_id
-        assert _call(client, made, ann, lead_id, outcome).status_code == 201
+        assert claim(client, made, ann) == lead_id
+        assert call(client, made, ann, lead_id, outcome).status_code == 201
     worker.drain(factory)
     engine.run_pass(factory)
     fields = {i: client.get(f"/api/v1/leads/{i}", headers=auth).json()["custom_fields"].get("call")
