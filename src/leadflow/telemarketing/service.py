@@ -261,7 +261,7 @@ def add_leads(call_list: CallList, lead_ids: list[int], *, session: Session, why
             by_id = {e["lead_id"]: e for e in entries}
             done = list(session.scalars(select(CallEntry.lead_id).where(
                 CallEntry.call_list_id == call_list.id, CallEntry.lead_id.in_(list(by_id)),
-                CallEntry.state == "done", CallEntry.added_at < moment)))
+                CallEntry.state == "done")))
             for lead_id in done:
                 entry = by_id[lead_id]
                 session.execute(update(CallEntry).where(CallEntry.call_list_id == call_list.id,
