@@ -199,11 +199,10 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
     if key is not None:
         earlier = session.scalar(select(Call).where(Call.key == key))
         if earlier is not None:
-            if earlier.lead_id != lead_id or earlier.outcome != outcome:
-                raise Conflict(f"the call {key!r} was reported already, with another lead or outcome")
-            return Recorded(earlier, calling.decide(outcome, attempts=1, plan=calling.Plan(), moment=moment,
-                                                    callback_at=callback_at or moment + timedelta(minutes=1)),
-                            [earlier.next_step], again=True)
+            if (earlier.lead_id != lead_id or earlier.outcome != outcome
+                    or earlier.call_list_id != (call_list.id if call_list else None)):
+                raise Conflict(f"the call {key!r} was reported already, with another lead, list or outcome")
+            return _again(earlier, call_list, session=session)
     note = (note or "").strip()
     errors = [FieldError(f, r) for f, r in calling.problems(outcome, callback_at=callback_at, moment=moment,
                                                              note=note)]
@@ -273,6 +272,19 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
     except IntegrityError as error:
         raise Conflict(f"the call {key!r} was reported at the same moment by another request") from error
     return Recorded(call, step, did)
+
+
+def _again(earlier: Call, call_list: CallList | None, *, session: Session) -> Recorded:
+    """The first report of a call, as it was answered: its next step worked out again from the list's plan and the
+    entry's attempts (those of that call, unless the lead was called since)."""
+    entry = session.get(CallEntry, (call_list.id, earlier.lead_id)) if call_list is not None else None
+    plan = lists.plan_of(call_list, session=session) if call_list is not None else None
+    ended = clock.as_utc(earlier.ended_at)
+    step = calling.decide(earlier.outcome, attempts=max(1, entry.attempts if entry else 1), moment=ended,
+                          callback_at=clock.as_utc(earlier.callback_at) or ended + timedelta(minutes=1),
+                          plan=calling.Plan(plan.retry_minutes, plan.max_attempts) if plan else calling.Plan())
+    rest = earlier.next_step[len(step.reason):] if earlier.next_step.startswith(step.reason) else ""
+    return Recorded(earlier, step, [d for d in rest.split("; ") if d], again=True)
 
 
 def _move_entry(entry: CallEntry, step: calling.Next, outcome: str, attempts: int, actor: Actor,
