@@ -142,6 +142,13 @@ def _next_opening(plan: CallPlan, moment: datetime) -> datetime | None:
     return min(found).astimezone(UTC) if found else None  # in UTC, as every time the API gives
 
 
+def _lock_lead(lead_id: int, *, session: Session) -> None:
+    """PostgreSQL: calls to one person on several lists are recorded one after the other, the lead before its entries
+    (an outcome that ends the lead on every list locks them all: taken entry first, two would deadlock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Lead.id).where(Lead.id == lead_id).with_for_update())
+
+
 def _entry(call_list_id: int, lead_id: int, *, session: Session, lock: bool = True) -> CallEntry:
     query = select(CallEntry).where(CallEntry.call_list_id == call_list_id, CallEntry.lead_id == lead_id)
     if lock and session.get_bind().dialect.name == "postgresql":
@@ -219,6 +226,7 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
         # The list is one the agent works (the caller checked): its leads are theirs to call, as to claim, whoever
         # owns them (a manager working a list sees only their team's leads elsewhere).
         plan = lists.plan_of(call_list, session=session)
+        _lock_lead(lead_id, session=session)
         entry = _entry(call_list.id, lead_id, session=session)
         lead = session.get(Lead, lead_id)
         if lead is None:

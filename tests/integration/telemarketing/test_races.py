@@ -237,3 +237,36 @@ def test_agents_claim_from_a_list_while_the_worker_fills_it(fresh_database, monk
             _no_server_errors(server)
     finally:
         engine.dispose()
+
+
+def test_a_person_on_two_lists_turned_down_from_both_at_once_is_recorded_once(fresh_database):
+    db.upgrade(fresh_database.url)
+    team_id, agents = _team(fresh_database.url, 8)
+    with LiveServer(fresh_database.url) as server:
+        lead_ids = _leads(server, 12)
+        lists = [_list(server, team_id, agents[0][0], name=name) for name in ("North", "South")]
+        for call_list_id in lists:
+            r = httpx.post(server.base + f"/api/v1/call-lists/{call_list_id}/leads", headers=server.auth,
+                           timeout=120, json={"lead_ids": lead_ids})
+            assert r.status_code == 200 and r.json()["added"] == 12, r.text
+
+        def turn_down(call_list_id, headers, outcome):
+            def run():
+                answers = []
+                with httpx.Client(base_url=server.base, headers=headers, timeout=120) as http:
+                    for lead_id in lead_ids:  # each agent reports on every lead: most are taken by then
+                        r = http.post(f"/api/v1/call-lists/{call_list_id}/calls",
+                                      json={"lead_id": lead_id, "outcome": outcome})
+                        answers.append((lead_id, r.status_code, r.text[:200]))
+                return answers
+            return run
+
+        runs = [turn_down(lists[n % 2], headers, ("not_interested", "do_not_call")[n % 4 // 2])
+                for n, (_, headers) in enumerate(agents)]
+        answers = [a for run in _at_once(runs) for a in run]
+        assert {status for _, status, _ in answers} <= {201, 409}, [a for a in answers if a[1] not in (201, 409)]
+        recorded = Counter(lead_id for lead_id, status, _ in answers if status == 201)
+        assert recorded == Counter({lead_id: 1 for lead_id in lead_ids})  # once, on one list: done everywhere
+        for call_list_id in lists:
+            assert _entries(server, call_list_id, "waiting") == {}
+        _no_server_errors(server)
