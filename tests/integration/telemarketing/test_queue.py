@@ -266,3 +266,19 @@ def test_a_call_is_recorded_on_a_lead_nobody_holds(client, auth, factory, moment
     assert r.status_code == 201, r.text
     assert r.json()["call"]["seconds"] == 95 and r.json()["call"]["user_id"] == ann.id
     assert call(client, made, ann, 987654, outcome).status_code == 404  # not on the list
+
+
+def test_after_a_merge_the_survivor_waits_on_the_lists_the_merged_lead_waited_on(client, auth, factory, moment):
+    _, (ann, _) = agents(factory)
+    made = make_list(client, auth, owner_id=ann.id)
+    survivor, merged = callable_lead(client, auth), callable_lead(client, auth)
+    put_on(client, auth, made, [merged])
+    assert call(client, made, ann, merged, "busy").status_code == 201
+    r = client.post(f"/api/v1/leads/{survivor}/merge", headers=auth, json={"other_id": merged})
+    assert r.status_code == 201, r.text
+    drain(factory)
+    assert entry_of(client, auth, made, merged)["state"] == "done"
+    assert entry_of(client, auth, made, survivor)["state"] == "waiting"
+    assert [c["lead_id"] for c in client.get(f"/api/v1/call-lists/{made['id']}/calls", headers=auth).json()] == [
+        survivor]  # the call moved with the person
+    assert claim(client, made, ann) == survivor
