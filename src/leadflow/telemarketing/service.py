@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from leadflow import events, outbox
 from leadflow.capture import queries as capture_queries
 from leadflow.clock import now
-from leadflow.db import begin_write, insert_ignore_many
+from leadflow.db import ReadSession, begin_write, insert_ignore_many
 from leadflow.errors import FieldError, Invalid, NotFound
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.models import Lead
@@ -49,13 +49,17 @@ def get_list(call_list_id: int, *, session: Session) -> CallList:
 
 
 def plan_of(call_list: CallList, *, session: Session) -> CallPlan:
-    """The list's plan; a list made before telemarketing had plans gets the defaults."""
+    """The list's plan; a list made without one (by the journeys' template, say) gets the defaults: stored when the
+    session writes, shown as they would be when it only reads (a GET)."""
     plan = session.get(CallPlan, call_list.id)
     if plan is None:
-        plan = CallPlan(call_list_id=call_list.id, source="manual", zones=[], targets={}, skipped={}, build_run=0,
-                        added_count=0, updated_at=now())
-        session.add(plan)
-        session.flush()
+        plan = CallPlan(call_list_id=call_list.id, source="manual", live=False, hours_from=9 * 60, hours_to=18 * 60,
+                        days="12345", default_zone="UTC", zones=[], claim_minutes=15, retry_minutes=120,
+                        max_attempts=5, targets={}, status="active", build_run=0, added_count=0, skipped={},
+                        updated_at=now())
+        if not isinstance(session, ReadSession):
+            session.add(plan)
+            session.flush()
     return plan
 
 

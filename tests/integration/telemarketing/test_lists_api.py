@@ -213,3 +213,21 @@ def test_a_script_is_versioned_when_its_questions_change_and_kept_once_calls_use
     assert client.delete(script, headers=auth).status_code == 409
     spare = client.post("/api/v1/call-scripts", headers=auth, json={"name": "Spare", "questions": SCRIPT}).json()
     assert client.delete(f"/api/v1/call-scripts/{spare['id']}", headers=auth).status_code == 204
+
+
+def test_a_list_made_without_a_plan_reads_with_the_defaults_and_is_worked(client, auth, factory):
+    team_id, (ann, _) = agents(factory)
+    r = client.post("/api/v1/journeys/template/brochure", headers=auth)
+    assert r.status_code == 201, r.text
+    listed = client.get("/api/v1/call-lists", headers=auth)
+    assert listed.status_code == 200, listed.text  # a GET reads only: the defaults are shown, not stored
+    (made,) = listed.json()
+    assert (made["source"], made["hours_from"], made["max_attempts"], made["status"]) == ("manual", 540, 5, "active")
+    assert client.get(f"/api/v1/call-lists/{made['id']}", headers=auth).json()["claim_minutes"] == 15
+    r = client.patch(f"/api/v1/call-lists/{made['id']}", headers=auth, json={"team_id": team_id, "hours_from": 0,
+                                                                             "hours_to": 1440, "days": "1234567"})
+    assert r.status_code == 200, r.text
+    lead_id = callable_lead(client, auth)
+    assert client.post(f"/api/v1/call-lists/{made['id']}/leads", headers=auth,
+                       json={"lead_ids": [lead_id]}).json()["added"] == 1
+    assert client.post(f"/api/v1/call-lists/{made['id']}/claims", headers=ann.headers).json()["lead"]["id"] == lead_id
