@@ -8,7 +8,8 @@ import sys
 import time
 
 from bench import (analytics, capture_http, events, followup, identity_cli, identity_lists, identity_quality,
-                   identity_speed, identity_training, imports, inbox, journeys, predict, rescore, routing, scorecard)
+                   identity_speed, identity_training, imports, inbox, journeys, predict, rescore, routing, scorecard,
+                   telemarketing)
 from bench.machine import machine, write_result
 
 BENCHMARKS = {
@@ -36,6 +37,9 @@ BENCHMARKS = {
     "journeys": ("journeys", journeys, "1,000,000 leads through a five-step journey (email, a week's wait, a branch on "
                  "the open, points or a field, exit), several workers on PostgreSQL and one on SQLite, beside the "
                  "same step rows written and claimed with no logic"),
+    "telemarketing": ("telemarketing", telemarketing, "the telemarketing claim: 20 agents working a call list of "
+                      "1,000,000 leads (claim the next lead, record the outcome), each claim's latency beside a bare "
+                      "indexed claim (SELECT ... FOR UPDATE SKIP LOCKED + UPDATE)"),
     "predict": ("predict", predict, "predictive scoring: cross-validated AUC, train + score time for a large file"),
 }
 

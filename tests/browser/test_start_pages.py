@@ -12,6 +12,7 @@ from sqlalchemy import select
 from leadflow import db
 from leadflow.leads.models import Lead
 from leadflow.people import service as people_service
+from leadflow.telemarketing import service as telemarketing_service
 from tests.browser.conftest import PASSWORD, TABLET, User, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -29,7 +30,7 @@ def caller(site) -> User:
             ids = list(session.scalars(select(Lead.id).where(Lead.merged_into_id.is_(None),
                                                              Lead.phone.is_not(None)).order_by(Lead.id).limit(12)))
             listed = people_service.create_call_list(session=session, name="Trade fair follow-up", owner=user)
-            people_service.add_to_call_list(session=session, call_list=listed, lead_ids=ids)
+            telemarketing_service.add_leads(listed, ids, session=session, why="the trade fair's visitors")
             session.commit()
             return User(user.id, user.email, user.name, user.role)
     finally:
@@ -51,9 +52,9 @@ def test_a_telemarketer_lands_on_their_call_lists(browser, page, console, site, 
     sign_in(page, caller)
     expect(page).to_have_url(re.compile(r"/call-lists$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("My call lists")
-    rows = page.locator("table.call-leads tbody tr")
-    expect(rows).to_have_count(12)
-    expect(rows.first.locator("a[href^='tel:'], .badge.danger").first).to_be_visible()
+    card = page.get_by_role("region", name="Trade fair follow-up")
+    expect(card).to_contain_text(re.compile(r"\b\d+ waiting"))
+    expect(card.get_by_role("link", name="Start calling Trade fair follow-up")).to_be_visible()
     screenshot(page, "call-lists.png")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert console.take() == []
@@ -62,7 +63,7 @@ def test_a_telemarketer_lands_on_their_call_lists(browser, page, console, site, 
     try:
         tablet = context.new_page()
         sign_in(tablet, caller)
-        expect(tablet.locator("table.call-leads tbody tr").first).to_be_visible()
+        expect(tablet.get_by_role("link", name="Start calling Trade fair follow-up")).to_be_visible()
         screenshot(tablet, "call-lists-tablet.png")
         assert tablet.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     finally:

@@ -93,7 +93,7 @@ def spread_work(factory: sessionmaker[Session], rng: random.Random, people: dict
             state["spread_after"] = updates[-1]["id"]
             last = start + SPREAD_CHUNK >= len(leads)
             if last:
-                _call_lists(session, people, calling)
+                _call_lists(session, people, calling, rng, moment)
                 report.duplicates_in_review = review_count(session)
                 state["spread_done"] = True
             keep_state(session, state)
@@ -118,8 +118,10 @@ def _write_spread(session: Session, updates: list[dict], captured: list[dict], a
         session.execute(insert(table), activities[start:start + 2000])
 
 
-def _call_lists(session: Session, people: dict[str, list[User]], calling: list[int]) -> None:
-    """The telemarketing team's shared list of nurtured leads to qualify by phone, with its BANT script."""
+def _call_lists(session: Session, people: dict[str, list[User]], calling: list[int], rng: random.Random,
+                moment: datetime) -> None:
+    """The telemarketing team's shared list of nurtured leads to qualify by phone, with its BANT script, and the
+    last week's calls that found nobody (their retries and call-backs waiting)."""
     from leadflow.people.service import actor_for
     from leadflow.telemarketing import scripts
     from leadflow.telemarketing import service as telemarketing
@@ -133,9 +135,37 @@ def _call_lists(session: Session, people: dict[str, list[User]], calling: list[i
     listed = telemarketing.create_list(
         {"name": "Nurture: qualify by phone", "owner_id": callers[0].id, "team_id": team_id, "script_id": script.id,
          "hours_from": 8 * 60, "hours_to": 20 * 60, "days": "123456", "default_zone": "Europe/Helsinki",
-         "targets": {"calls": 60, "reached": 20, "qualified": 3, "minutes_per_call": 6}},
+         "targets": {"calls": 12, "reached": 3, "qualified": 1, "minutes_per_call": 4}},
         session=session, actor=actor_for(callers[0]))
     telemarketing.add_leads(listed, calling[:600], session=session, why="from the demo's nurture leads")
+    session.flush()
+    _past_calls(session, listed.id, callers, rng, moment)
+
+
+def _past_calls(session: Session, call_list_id: int, callers: list[User], rng: random.Random,
+                moment: datetime) -> None:
+    """A week of calls nobody answered, or answered to ask for a call-back: the throughput page and the queue's
+    retries and call-backs have something to show."""
+    from leadflow.telemarketing import calling
+    from leadflow.telemarketing.models import Call, CallEntry
+
+    entries = list(session.scalars(select(CallEntry).where(CallEntry.call_list_id == call_list_id)
+                                   .order_by(CallEntry.tier, CallEntry.rank, CallEntry.lead_id).limit(150)))
+    for entry in entries:
+        caller = rng.choice(callers)
+        outcome = rng.choices(("no_answer", "busy", "call_back"), weights=(6, 2, 2))[0]
+        ended = moment - timedelta(days=rng.randint(0, 6), hours=rng.randint(0, 6), minutes=rng.randint(0, 59))
+        callback_at = moment + timedelta(days=rng.randint(0, 3), hours=rng.randint(1, 8))
+        step = calling.decide(outcome, attempts=1, plan=calling.Plan(), moment=ended, callback_at=callback_at)
+        seconds = rng.randint(20, 60) if outcome != "call_back" else rng.randint(60, 300)
+        session.add(Call(call_list_id=call_list_id, lead_id=entry.lead_id, user_id=caller.id, outcome=outcome,
+                         reached=outcome in calling.REACHED, started_at=ended - timedelta(seconds=seconds),
+                         ended_at=ended, seconds=seconds,
+                         callback_at=callback_at if outcome == "call_back" else None, answers={}, note="",
+                         next_step=step.reason, created_at=ended))
+        entry.attempts, entry.last_outcome, entry.why = 1, outcome, step.reason
+        entry.tier, entry.rank, entry.due_at = step.place.tier, step.place.rank, step.place.due_at
+        entry.callback_user_id = caller.id if step.callback_user else None
     session.flush()
 
 

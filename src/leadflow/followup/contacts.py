@@ -45,10 +45,11 @@ class Logged:
 
 def log(lead: Lead, *, session: Session, actor: Actor, kind: str, outcome: str, note: str = "",
         occurred_at: datetime | None = None, duration_minutes: int | None = None, at: datetime | None = None,
-        next_task: NextTask | None = None, no_next_step: bool = False) -> Logged:
+        next_task: NextTask | None = None, no_next_step: bool = False, call_list: bool = False) -> Logged:
     """Log a contact with the lead by the actor (its user is the one who made it). The outcome's next step becomes
     a task for the lead's owner (or the actor when nobody owns it) unless the person chose their own task
-    (`next_task`) or none (`no_next_step`)."""
+    (`next_task`) or none (`no_next_step`). `call_list`: a call list's call (telemarketing), which may end as
+    qualified or do not call."""
     moment = now()
     occurred_at = occurred_at or moment
     note = (note or "").strip()
@@ -56,7 +57,7 @@ def log(lead: Lead, *, session: Session, actor: Actor, kind: str, outcome: str, 
              for name, value in (("occurred_at", occurred_at), ("at", at))
              if value is not None and value.tzinfo is None]
     found = naive or outcomes.problems(kind, outcome, occurred_at=occurred_at, at=at, moment=moment, note=note,
-                                       duration_minutes=duration_minutes)
+                                       duration_minutes=duration_minutes, call_list=call_list)
     if found:
         raise Invalid([FieldError(field, reason) for field, reason in found])
     followup_service.lock_open([lead.id], session=session)  # follow-ups before the lead: the worker's lock order

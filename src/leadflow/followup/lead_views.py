@@ -91,7 +91,8 @@ def outcome_kinds() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for kind, allowed in outcomes.OUTCOMES.items():
         for outcome in allowed:
-            found.setdefault(outcome, []).append(kind)
+            if outcome not in outcomes.CALL_LIST_ONLY:
+                found.setdefault(outcome, []).append(kind)
     return found
 
 

@@ -29,6 +29,10 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     "visit": ("held", "not_there", "call_back", "meeting_booked", "quote_requested", "not_interested"),
 }
 
+# Call outcomes only a call list's call records (telemarketing carries what they do: the Sales Ready rule, consent,
+# the stage); a salesperson's contact log does not offer them.
+CALL_LIST_ONLY = frozenset({"qualified", "do_not_call"})
+
 # Outcomes that need a time: the call-back's, the meeting's.
 NEEDS_TIME = frozenset({"call_back", "meeting_booked"})
 
@@ -57,13 +61,15 @@ class NextStep:
 
 
 def problems(kind: str, outcome: str, *, occurred_at: datetime, at: datetime | None, moment: datetime,
-             note: str = "", duration_minutes: int | None = None) -> list[tuple[str, str]]:
-    """What stops this contact being logged, as (field, reason) pairs; none: it may be logged."""
+             note: str = "", duration_minutes: int | None = None, call_list: bool = False) -> list[tuple[str, str]]:
+    """What stops this contact being logged, as (field, reason) pairs; none: it may be logged. `call_list`: a call
+    list's call, which may also end as one of CALL_LIST_ONLY."""
     found: list[tuple[str, str]] = []
     if kind not in OUTCOMES:
         return [("kind", f"must be one of {', '.join(OUTCOMES)}")]
-    if outcome not in OUTCOMES[kind]:
-        found.append(("outcome", f"a {kind} may end as one of {', '.join(OUTCOMES[kind])}"))
+    allowed = [o for o in OUTCOMES[kind] if call_list or o not in CALL_LIST_ONLY]
+    if outcome not in allowed:
+        found.append(("outcome", f"a {kind} may end as one of {', '.join(allowed)}"))
     if occurred_at > moment + timedelta(minutes=1):
         found.append(("occurred_at", "cannot be in the future"))
     if occurred_at < moment - timedelta(days=366):

@@ -1,4 +1,4 @@
-"""The leads stage as the application sees it: leads, companies, activities, consents, the inbox, call lists."""
+"""The leads stage as the application sees it: leads, companies, activities, consents, the inbox."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 
 
 def routers() -> list[Routes]:
-    from leadflow.leads import api, call_list_views, company_api, company_views, detail_views, views
+    from leadflow.leads import api, company_api, company_views, detail_views, views
 
     return [Routes(api.router), Routes(company_api.router), Routes(views.router), Routes(detail_views.router),
-            Routes(company_views.router), Routes(call_list_views.router)]
+            Routes(company_views.router)]
 
 
 def commands() -> list[Command]:
@@ -31,11 +31,10 @@ def hooks() -> dict:
 
 STAGE = Stage(
     name="leads",
-    owns="the lead itself, companies, activities (the timeline), consents, stage changes, the inbox, call lists' pages",
+    owns="the lead itself, companies, activities (the timeline), consents, stage changes, the inbox",
     models=models,
     routers=routers,
     navigation=(NavEntry("Inbox", "/leads", "leads:read", order=10),
-                NavEntry("Call lists", "/call-lists", "call_lists:read", order=20),
                 NavEntry("Companies", "/companies", "companies:read", order=80)),
     commands=commands,
     publishes=frozenset({events.LEAD_UPDATED, events.LEAD_STAGE_CHANGED}),

@@ -43,6 +43,8 @@ def visible_leads(actor: Actor) -> Select:
         mine = CallList.owner_id == actor.user_id
         if actor.team_id is not None:
             mine = or_(mine, CallList.team_id == actor.team_id)  # the lists their team calls together
-        listed = select(CallListLead.lead_id).join(CallList, CallList.id == CallListLead.call_list_id).where(mine)
-        return query.where(or_(own, Lead.id.in_(listed)))
+        # EXISTS, correlated on the lead: one index probe per lead asked about, not a read of every list's leads.
+        listed = (select(CallListLead.lead_id).join(CallList, CallList.id == CallListLead.call_list_id)
+                  .where(CallListLead.lead_id == Lead.id, mine).exists())
+        return query.where(or_(own, listed))
     return query.where(false())

@@ -152,6 +152,15 @@ def add_leads(call_list_id: Id, body: LeadsAdd, session: DbSession, actor: Manag
                      not_added={str(k): v for k, v in added.not_added.items()})
 
 
+@router.post("/call-lists/{call_list_id}/rerank", status_code=202)
+def rerank(call_list_id: Id, session: DbSession, actor: Manager):
+    """Place the fresh leads waiting on the list again by their band and score now (the worker does it a chunk at a
+    time; call-backs and retries keep their times). A list's leads are placed as they are added."""
+    lists.queue_rerank(lists.get_list(call_list_id, session=session), session=session)
+    session.commit()
+    return {"queued": True}
+
+
 @router.delete("/call-lists/{call_list_id}/leads/{lead_id}", status_code=204)
 def remove_lead(call_list_id: Id, lead_id: Id, session: DbSession, actor: Manager):
     call_list = lists.get_list(call_list_id, session=session)

@@ -114,7 +114,7 @@ def decide(outcome: str, *, attempts: int, plan: Plan, moment: datetime, callbac
     if outcome == "wrong_number":
         return Next(True, "Wrong number: done; correct the number to call again")
     if outcome == "not_interested":
-        return Next(True, "Not interested: off every list, phone consent withdrawn; on to nurture",
+        return Next(True, "Not interested: off every list, no more calls (phone consent withdrawn); on to nurture",
                     stage="nurture", withdraw_phone=True, everywhere=True)
     if outcome == "qualified":
         return Next(True, "Qualified: the Sales Ready rule decides, and routing hands the lead to sales",

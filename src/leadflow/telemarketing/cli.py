@@ -182,6 +182,43 @@ def build(call_list_id: ListId) -> None:
 CHUNK_WALK = 2000
 
 
+@app.command("rerank")
+def rerank(call_list_id: ListId) -> None:
+    """Place every fresh lead waiting on a list again by its band and score now (call-backs and retries keep their
+    times)."""
+    from leadflow.console import open_db
+    from leadflow.telemarketing import service as lists
+
+    _, _, factory = open_db()
+    payload, moved = {"call_list_id": call_list_id, "rerank": True, "after": 0}, 0
+    with typer.progressbar(length=0, label="placing", show_pos=True) as bar:
+        while True:
+            with factory() as session:
+                step = lists.rerank_step(payload, session=session, queue_next=False)
+                last = session.scalar(_last_entry(call_list_id, payload["after"]))
+                session.commit()
+            if step is None:
+                break
+            moved += step
+            bar.update(step)
+            if last is None:
+                break
+            payload = {**payload, "after": last}
+    typer.echo(f"{moved} lead(s) placed again")
+
+
+def _last_entry(call_list_id: int, after: int):
+    """The last lead id of the chunk a rerank step took after `after` (where the next step starts)."""
+    from sqlalchemy import func, select
+
+    from leadflow.telemarketing.models import CallEntry
+    from leadflow.telemarketing.service import CHUNK
+
+    inner = (select(CallEntry.lead_id).where(CallEntry.call_list_id == call_list_id, CallEntry.lead_id > after)
+             .order_by(CallEntry.lead_id).limit(CHUNK).subquery())
+    return select(func.max(inner.c.lead_id)).having(func.count() == CHUNK)
+
+
 def plan_size(factory, call_list_id: int) -> int:
     """How far the walk goes, roughly (the leads to walk): for the progress bar."""
     from leadflow.leads import queries as leads_queries

@@ -11,7 +11,10 @@ from leadflow.telemarketing import service
 
 
 def build(session: Session, payload: dict) -> None:
-    service.build_step(payload, session=session)
+    if payload.get("rerank"):
+        service.rerank_step(payload, session=session)
+    else:
+        service.build_step(payload, session=session)
 
 
 def merged(session: Session, payload: dict) -> None:

@@ -154,10 +154,10 @@ def throughput(actor: Actor, *, session: Session, since: datetime, until: dateti
     rows = session.execute(query).all()
     list_ids = {r[0] for r in rows if r[0] is not None}
     user_ids = {r[1] for r in rows if r[1] is not None}
-    names = dict(session.execute(select(CallList.id, CallList.name).where(CallList.id.in_(list_ids))).tuples()
-                 .all()) if list_ids else {}
+    names = dict(session.execute(select(CallList.id, CallList.name).where(CallList.id.in_(list_ids))).all()) \
+        if list_ids else {}
     targets = dict(session.execute(select(CallPlan.call_list_id, CallPlan.targets)
-                                   .where(CallPlan.call_list_id.in_(list_ids))).tuples().all()) if list_ids else {}
+                                   .where(CallPlan.call_list_id.in_(list_ids))).all()) if list_ids else {}
     agents = {row.id: row.name or row.email for row in session.execute(
         select(User.id, User.name, User.email).where(User.id.in_(user_ids)))} if user_ids else {}
     found = [Throughput(list_id, names.get(list_id, "(no list)") if list_id else "(no list)", user_id,

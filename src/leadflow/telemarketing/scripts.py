@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leadflow.campaigns.models import Campaign
 from leadflow.clock import now
 from leadflow.errors import Conflict, FieldError, Invalid, NotFound
 from leadflow.leads import service as leads_service
@@ -55,6 +56,8 @@ def _checked(values: dict, *, session: Session, script: CallScript | None) -> di
     for name in ("campaign_id", "active"):
         if name in values:
             out[name] = values[name]
+    if values.get("campaign_id") is not None and session.get(Campaign, values["campaign_id"]) is None:
+        errors.append(FieldError("campaign_id", f"no campaign {values['campaign_id']}"))
     if errors:
         raise Invalid(errors)
     return out

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from leadflow import events, outbox
+from leadflow.campaigns.models import Campaign
 from leadflow.capture import queries as capture_queries
 from leadflow.clock import now
 from leadflow.db import ReadSession, begin_write, insert_ignore_many
@@ -22,6 +23,7 @@ from leadflow.people.service import Actor
 from leadflow.segments import definition as segment_definition
 from leadflow.segments import queries as segments_queries
 from leadflow.segments import service as segments_service
+from leadflow.segments.models import Segment
 from leadflow.telemarketing import calling
 from leadflow.telemarketing.models import CallEntry, CallPlan, CallScript
 
@@ -48,10 +50,11 @@ def get_list(call_list_id: int, *, session: Session) -> CallList:
     return found
 
 
-def plan_of(call_list: CallList, *, session: Session) -> CallPlan:
+def plan_of(call_list: CallList, *, session: Session, lock: bool = False) -> CallPlan:
     """The list's plan; a list made without one (by the journeys' template, say) gets the defaults: stored when the
-    session writes, shown as they would be when it only reads (a GET)."""
-    plan = session.get(CallPlan, call_list.id)
+    session writes, shown as they would be when it only reads (a GET). `lock`: held until the transaction ends (two
+    writers adding leads at once keep both their zones and counts)."""
+    plan = session.get(CallPlan, call_list.id, with_for_update=lock or None, populate_existing=lock)
     if plan is None:
         plan = CallPlan(call_list_id=call_list.id, source="manual", live=False, hours_from=9 * 60, hours_to=18 * 60,
                         days="12345", default_zone="UTC", zones=[], claim_minutes=15, retry_minutes=120,
@@ -61,17 +64,6 @@ def plan_of(call_list: CallList, *, session: Session) -> CallPlan:
             session.add(plan)
             session.flush()
     return plan
-
-
-def _locked_plan(call_list: CallList, *, session: Session) -> CallPlan:
-    """The plan, held until the transaction ends: two writers adding to one list would lose each other's counts and
-    zones (SQLite: the write lock does it already)."""
-    if session.get_bind().dialect.name == "postgresql":
-        found = session.scalar(select(CallPlan).where(CallPlan.call_list_id == call_list.id).with_for_update()
-                               .execution_options(populate_existing=True))
-        if found is not None:
-            return found
-    return plan_of(call_list, session=session)
 
 
 def may_call(actor: Actor, call_list: CallList) -> bool:
@@ -106,20 +98,21 @@ def _check(values: dict, *, session: Session, plan: CallPlan | None) -> list[Fie
     segment_id = values.get("segment_id", plan.segment_id if plan else None)
     condition = values.get("condition", plan.condition if plan else None)
     import_id = values.get("import_id", plan.import_id if plan else None)
-    if source == "segment":
-        if segment_id is None:
-            errors.append(FieldError("segment_id", "a list fed by a segment names the segment"))
-        elif segment_id not in dict(segments_queries.choices(session=session)):
-            errors.append(FieldError("segment_id", f"no segment {segment_id}"))
+    if source == "segment" and segment_id is None:
+        errors.append(FieldError("segment_id", "a list fed by a segment names the segment"))
+    if values.get("segment_id") is not None and session.get(Segment, values["segment_id"]) is None:
+        errors.append(FieldError("segment_id", f"no segment {values['segment_id']}"))
     if source == "condition":
         problem = segment_definition.problem(condition or "")
         if problem is not None:
             errors.append(FieldError("condition", segment_definition.reason(problem)))
-    if source == "import":
-        if import_id is None:
-            errors.append(FieldError("import_id", "a list fed by an import names the import"))
-        elif capture_queries.import_label(import_id, session=session) is None:
-            errors.append(FieldError("import_id", f"no import {import_id}"))
+    if source == "import" and import_id is None:
+        errors.append(FieldError("import_id", "a list fed by an import names the import"))
+    if values.get("import_id") is not None and capture_queries.import_label(values["import_id"],
+                                                                            session=session) is None:
+        errors.append(FieldError("import_id", f"no import {values['import_id']}"))
+    if values.get("campaign_id") is not None and session.get(Campaign, values["campaign_id"]) is None:
+        errors.append(FieldError("campaign_id", f"no campaign {values['campaign_id']}"))
     if values.get("script_id") is not None and session.get(CallScript, values["script_id"]) is None:
         errors.append(FieldError("script_id", f"no call script {values['script_id']}"))
     for name, (low, high) in PLAN_NUMBERS.items():
@@ -227,7 +220,8 @@ def add_leads(call_list: CallList, lead_ids: list[int], *, session: Session, why
     (merged away, do not contact, no phone, phone consent withdrawn, disqualified) is counted by reason, not added;
     one on the list already stays where it is, unless it is done with the list and `reopen`: then it waits again
     from the start."""
-    plan = _locked_plan(call_list, session=session)
+    begin_write(session)
+    plan = plan_of(call_list, session=session, lock=True)
     result = Added()
     ids = list(dict.fromkeys(int(i) for i in lead_ids))
     zones = set(plan.zones or [])
@@ -380,3 +374,36 @@ def segment_entered(pairs: list[tuple[object, object]], *, session: Session) -> 
         if call_list is not None:
             add_leads(call_list, by_segment[plan.segment_id], session=session, why="came into its segment",
                       reopen=False)
+
+
+# --- placing fresh leads again by their band and score now ---------------------------------------------------
+
+def queue_rerank(call_list: CallList, *, session: Session) -> None:
+    """Place every fresh lead waiting on the list again by its band and score now (the worker, a chunk at a time);
+    call-backs and retries keep their times."""
+    payload = {"call_list_id": call_list.id, "rerank": True, "run": now().isoformat(), "after": 0}
+    outbox.publish_once(session, events.CALL_LIST_BUILD, payload, key=build_key(payload))
+
+
+def rerank_step(payload: dict, *, session: Session, chunk: int = CHUNK, queue_next: bool = True) -> int | None:
+    """One chunk of a rerank: returns how many entries moved, None at the end of the list."""
+    begin_write(session)
+    call_list_id, after = int(payload["call_list_id"]), int(payload.get("after") or 0)
+    ids = list(session.scalars(select(CallEntry.lead_id).where(
+        CallEntry.call_list_id == call_list_id, CallEntry.lead_id > after).order_by(CallEntry.lead_id).limit(chunk)))
+    if not ids:
+        return None
+    rows = session.execute(select(CallEntry.lead_id, CallEntry.tier, CallEntry.rank, Lead.band, Lead.score)
+                           .join(Lead, Lead.id == CallEntry.lead_id)
+                           .where(CallEntry.call_list_id == call_list_id, CallEntry.lead_id.in_(ids),
+                                  CallEntry.state == "waiting", CallEntry.tier > calling.TIER_RETRY)).all()
+    moved = [(row.lead_id, place) for row in rows
+             if (place := calling.fresh_place(row.band, row.score)) and (place.tier, place.rank) != (row.tier, row.rank)]
+    for lead_id, place in moved:
+        session.execute(update(CallEntry).where(CallEntry.call_list_id == call_list_id, CallEntry.lead_id == lead_id,
+                                                CallEntry.state == "waiting", CallEntry.tier > calling.TIER_RETRY)
+                        .values(tier=place.tier, rank=place.rank).execution_options(synchronize_session=False))
+    if queue_next and len(ids) == chunk:
+        following = {**payload, "after": ids[-1]}
+        outbox.publish_once(session, events.CALL_LIST_BUILD, following, key=build_key(following))
+    return len(moved)

@@ -5,14 +5,15 @@ outcome deciding the next step, and the throughput per agent and list against ta
 from __future__ import annotations
 
 from leadflow import events
-from leadflow.stage import Command, LeadTable, OnMerge, Routes, Stage
+from leadflow.stage import Command, LeadTable, NavEntry, OnMerge, Routes, Stage
 from leadflow.telemarketing import models
 
 
 def routers() -> list[Routes]:
-    from leadflow.telemarketing import api, views
+    from leadflow.telemarketing import api, screen_views, script_views, throughput_views, views
 
-    return [Routes(api.router), Routes(views.router)]
+    return [Routes(api.router), Routes(throughput_views.router), Routes(script_views.router), Routes(views.router),
+            Routes(screen_views.router)]
 
 
 def commands() -> list[Command]:
@@ -32,6 +33,7 @@ STAGE = Stage(
     models=models,
     owns="call lists' plans and queues, claims by agents, call scripts, calls and their outcomes, throughput",
     routers=routers,
+    navigation=(NavEntry("Calls", "/call-lists", "call_lists:read", order=20),),
     commands=commands,
     handlers=handlers,
     subscribes=frozenset({events.CALL_LIST_BUILD, events.LEADS_MERGED, events.SEGMENT_ENTERED}),

@@ -9,6 +9,7 @@ import pytest
 from leadflow import stages
 from tests.integration.people.factories import call_list, lead, person
 from tests.integration.people.pages import sign_in
+from tests.integration.telemarketing.helpers import make_list
 
 
 @pytest.mark.parametrize(("role", "start", "heading"), [
@@ -49,18 +50,24 @@ def test_a_telemarketer_sees_their_call_lists_with_numbers_to_call_and_nobody_el
     plain = lead(client, auth, first_name="Per", mobile="+47 912 34 567")
     quiet = lead(client, auth, first_name="Quiet", phone="+47 22 99 88 77")
     assert client.patch(f"/api/v1/leads/{quiet}", headers=auth, json={"do_not_contact": True}).status_code == 200
-    secret = lead(client, auth, first_name="Secret")
-    call_list(factory, caller, [plain, hot, quiet])
-    call_list(factory, other_caller, [secret])
+    secret = lead(client, auth, first_name="Secret", phone="+47 22 11 11 11")
+    mine = make_list(client, auth, owner_id=caller.id, name="Calls for today")
+    theirs = make_list(client, auth, owner_id=other_caller.id, name="Calls of another agent")
+    added = client.post(f"/api/v1/call-lists/{mine['id']}/leads", headers=auth, json={"lead_ids": [plain, hot, quiet]})
+    assert added.json()["added"] == 2 and added.json()["skipped"] == {"do_not_contact": 1}  # never dialled
+    client.post(f"/api/v1/call-lists/{theirs['id']}/leads", headers=auth, json={"lead_ids": [secret]})
     sign_in(client, caller.email)
     page = client.get("/call-lists")
     assert page.status_code == 200
-    assert "today" in page.text and "3 leads" in page.text
-    order = [int(i) for i in re.findall(r'<a href="/leads/(\d+)">', page.text)]
-    assert order[0] == hot and set(order) == {hot, plain, quiet} and secret not in order
-    assert '<a href="tel:+4722123456">+47 22 12 34 56</a>' in page.text and 'href="tel:+4791234567"' in page.text
-    assert "Do not call" in page.text and "tel:+4722998877" not in page.text
+    assert "Calls for today" in page.text and "another agent" not in page.text
+    assert f'href="/call-lists/{mine["id"]}/call"' in page.text
     assert '<a href="/call-lists"' in page.text  # in the navigation
+    assert client.get(f"/call-lists/{theirs['id']}/call").status_code == 404
+    screen = client.get(f"/call-lists/{mine['id']}/call").text  # the hottest first, its number to dial
+    assert 'name="lead_id" value="%d"' % hot in screen
+    assert '<a class="dial-link" href="tel:+4722123456" id="dial-phone"><span class="dial-kind">Phone</span> ' \
+        '+47 22 12 34 56</a>' in screen
+    assert "Secret" not in screen and "tel:+4722998877" not in screen
 
 
 def test_call_lists_are_for_those_who_call_or_make_them(client, auth, factory):
@@ -84,7 +91,7 @@ def test_the_navigation_marks_one_item_current_the_section_the_page_is_in(client
     admin = person(factory, "admin")  # sees every item
     lead_id = lead(client, auth, first_name="Navi")
     sign_in(client, admin.email)
-    pages = {"/leads": "Inbox", f"/leads/{lead_id}": "Inbox", "/call-lists": "Call lists", "/leads/new": "Quick entry",
+    pages = {"/leads": "Inbox", f"/leads/{lead_id}": "Inbox", "/call-lists": "Calls", "/leads/new": "Quick entry",
              "/duplicates": "Duplicates", "/campaigns": "Campaigns", "/forms": "Forms", "/imports": "Imports",
              "/imports/new": "Imports", "/companies": "Companies", "/scoring": "Scoring", "/scoring/new": "Scoring",
              "/settings/sales-ready": "Sales Ready", "/settings": "Settings", "/settings/users": "Settings",
