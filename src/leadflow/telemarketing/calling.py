@@ -97,10 +97,9 @@ def decide(outcome: str, *, attempts: int, plan: Plan, moment: datetime, callbac
            ) -> Next:
     """The next step an outcome sets. `attempts` counts this call. No answer or busy: tried again later (busy in
     half an hour, no answer after the list's retry time) until the list's attempts are used up; a call-back: the
-    agent's own, at its time; a wrong number: done; not interested: off every list, phone consent withdrawn, on to
-    nurture;
-    qualified: done, the Sales Ready rule decides; do not call: done on every list, phone consent withdrawn,
-    disqualified."""
+    agent's own, at its time; a wrong number: done; not interested: done on every list, phone consent withdrawn,
+    on to nurture; qualified: done, the Sales Ready rule decides; do not call: done on every list, phone consent
+    withdrawn, disqualified."""
     label = LABELS[outcome]
     if outcome in ("no_answer", "busy"):
         if attempts >= plan.max_attempts:

@@ -6,7 +6,7 @@ recorded: the contact in the lead's history, the answers where they go, and the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +28,7 @@ from leadflow.telemarketing import service as lists
 from leadflow.telemarketing.models import Call, CallEntry, CallPlan
 
 MAX_SECONDS = 24 * 3600
+MAX_SKIPS = 50  # leads found no longer callable in one claim, each marked done
 
 
 @dataclass(frozen=True)
@@ -83,15 +84,32 @@ def claim_next(call_list: CallList, actor: Actor, *, session: Session, moment: d
     open_now = calling.open_zones(zones, moment, hours_from=plan.hours_from, hours_to=plan.hours_to, days=plan.days)
     if not open_now:
         return NoneNow("outside calling hours in every time zone on the list", _next_opening(plan, moment))
-    entry = _first_free(call_list.id, actor.user_id, open_now if len(open_now) < len(set(zones)) else None, moment,
-                        session=session, skip=skip)
-    if entry is None:
+    for _ in range(MAX_SKIPS):
+        entry = _first_free(call_list.id, actor.user_id, open_now if len(open_now) < len(set(zones)) else None,
+                            moment, session=session, skip=skip)
+        if entry is None:
+            return NoneNow("nobody to call now", _next_due(call_list.id, moment, session=session))
+        why_not = _not_callable(entry.lead_id, session=session)
+        if why_not is None:
+            break
+        entry.state, entry.done_at, entry.why = "done", moment, why_not  # since it was put on the list
+        session.flush()
+    else:
         return NoneNow("nobody to call now", _next_due(call_list.id, moment, session=session))
     entry.claimed_by = actor.user_id
     entry.claimed_at = moment
     entry.claimed_until = moment + timedelta(minutes=plan.claim_minutes)
     session.flush()
     return Claimed(entry, session.get(Lead, entry.lead_id), False)
+
+
+def _not_callable(lead_id: int, *, session: Session) -> str | None:
+    """Why a lead put on the list once may not be called now (its consent withdrawn, disqualified since)."""
+    if leads_queries.withdrawn([lead_id], calling.PHONE_PURPOSE, session=session):
+        return "phone consent withdrawn"
+    if session.scalar(select(Lead.stage).where(Lead.id == lead_id)) == "disqualified":
+        return "disqualified"
+    return None
 
 
 def _first_free(call_list_id: int, user_id: int, zones: list[str] | None, moment: datetime, *,
@@ -134,16 +152,26 @@ def claim_queries(call_list_id: int, user_id: int, zones: list[str] | None, mome
 
 
 def _next_due(call_list_id: int, moment: datetime, *, session: Session) -> datetime | None:
-    return session.scalar(select(CallEntry.due_at).where(
-        CallEntry.call_list_id == call_list_id, CallEntry.state == "waiting", CallEntry.due_at > moment,
-        CallEntry.tier <= calling.TIER_RETRY).order_by(CallEntry.tier, CallEntry.rank).limit(1))
+    """The earliest call-back or retry to come (in UTC): the first of each tier in the queue index's order."""
+    found = [session.scalar(select(CallEntry.due_at).where(
+        CallEntry.call_list_id == call_list_id, CallEntry.state == "waiting", CallEntry.tier == tier,
+        CallEntry.due_at > moment).order_by(CallEntry.rank).limit(1))
+        for tier in (calling.TIER_CALLBACK, calling.TIER_RETRY)]
+    return min((clock.as_utc(d) for d in found if d is not None), default=None)
 
 
 def _next_opening(plan: CallPlan, moment: datetime) -> datetime | None:
     openings = [calling.next_opening(zone, moment, hours_from=plan.hours_from, hours_to=plan.hours_to,
                                      days=plan.days) for zone in plan.zones or [] if calling.known_zone(zone)]
     found = [o for o in openings if o is not None]
-    return min(found) if found else None
+    return min(found).astimezone(UTC) if found else None  # in UTC, as every time the API gives
+
+
+def _lock_lead(lead_id: int, *, session: Session) -> None:
+    """PostgreSQL: calls to one person on several lists are recorded one after the other, the lead before its entries
+    (an outcome that ends the lead on every list locks them all: taken entry first, two would deadlock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Lead.id).where(Lead.id == lead_id).with_for_update())
 
 
 def _entry(call_list_id: int, lead_id: int, *, session: Session, lock: bool = True) -> CallEntry:
@@ -203,11 +231,10 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
     if key is not None:
         earlier = session.scalar(select(Call).where(Call.key == key))
         if earlier is not None:
-            if earlier.lead_id != lead_id or earlier.outcome != outcome:
-                raise Conflict(f"the call {key!r} was reported already, with another lead or outcome")
-            return Recorded(earlier, calling.decide(outcome, attempts=1, plan=calling.Plan(), moment=moment,
-                                                    callback_at=callback_at or moment + timedelta(minutes=1)),
-                            [earlier.next_step], again=True)
+            if (earlier.lead_id != lead_id or earlier.outcome != outcome
+                    or earlier.call_list_id != (call_list.id if call_list else None)):
+                raise Conflict(f"the call {key!r} was reported already, with another lead, list or outcome")
+            return _again(earlier, call_list, session=session)
     note = (note or "").strip()
     errors = [FieldError(f, r) for f, r in calling.problems(outcome, callback_at=callback_at, moment=moment,
                                                              note=note)]
@@ -217,11 +244,18 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
         errors.append(FieldError("started_at", "a time with its zone, not in the future"))
     if errors:
         raise Invalid(errors)
-    lead = leads_queries.visible_lead(actor, lead_id, session=session)  # 404 for a lead the agent may not see
     entry, plan = None, None
-    if call_list is not None:
+    if call_list is None:
+        lead = leads_queries.visible_lead(actor, lead_id, session=session)  # 404 for a lead the agent may not see
+    else:
+        # The list is one the agent works (the caller checked): its leads are theirs to call, as to claim, whoever
+        # owns them (a manager working a list sees only their team's leads elsewhere).
         plan = lists.plan_of(call_list, session=session)
+        _lock_lead(lead_id, session=session)
         entry = _entry(call_list.id, lead_id, session=session)
+        lead = session.get(Lead, lead_id)
+        if lead is None:
+            raise NotFound("lead", lead_id)
         if entry.state != "waiting":
             raise Conflict("the lead is done with this list: " + (entry.why or entry.last_outcome or "done"))
         if (entry.claimed_by not in (None, actor.user_id) and entry.claimed_until is not None
@@ -271,6 +305,19 @@ def record(call_list: CallList | None, lead_id: int, actor: Actor, *, session: S
     except IntegrityError as error:
         raise Conflict(f"the call {key!r} was reported at the same moment by another request") from error
     return Recorded(call, step, did)
+
+
+def _again(earlier: Call, call_list: CallList | None, *, session: Session) -> Recorded:
+    """The first report of a call, as it was answered: its next step worked out again from the list's plan and the
+    entry's attempts (those of that call, unless the lead was called since)."""
+    entry = session.get(CallEntry, (call_list.id, earlier.lead_id)) if call_list is not None else None
+    plan = lists.plan_of(call_list, session=session) if call_list is not None else None
+    ended = clock.as_utc(earlier.ended_at)
+    step = calling.decide(earlier.outcome, attempts=max(1, entry.attempts if entry else 1), moment=ended,
+                          callback_at=clock.as_utc(earlier.callback_at) or ended + timedelta(minutes=1),
+                          plan=calling.Plan(plan.retry_minutes, plan.max_attempts) if plan else calling.Plan())
+    rest = earlier.next_step[len(step.reason):] if earlier.next_step.startswith(step.reason) else ""
+    return Recorded(earlier, step, [d for d in rest.split("; ") if d], again=True)
 
 
 def _move_entry(entry: CallEntry, step: calling.Next, outcome: str, attempts: int, actor: Actor,

@@ -103,7 +103,8 @@ def create(name: Annotated[str, typer.Argument(help="the list's name")],
         if part.strip():
             key, _, value = part.partition("=")
             try:
-                wanted[key.strip()] = float(value)
+                number = float(value)
+                wanted[key.strip()] = int(number) if number.is_integer() else number  # shown as given: 80, not 80.0
             except ValueError:
                 _fail(Invalid.one(f"targets.{key.strip()}", "a number"))
     source = "segment" if segment else "condition" if condition else "import" if import_id else "manual"

@@ -13,7 +13,7 @@ from leadflow import events, outbox
 from leadflow.campaigns.models import Campaign
 from leadflow.capture import queries as capture_queries
 from leadflow.clock import now
-from leadflow.db import begin_write, insert_ignore_many
+from leadflow.db import ReadSession, begin_write, insert_ignore_many
 from leadflow.errors import FieldError, Invalid, NotFound
 from leadflow.leads import queries as leads_queries
 from leadflow.leads.models import Lead
@@ -51,14 +51,18 @@ def get_list(call_list_id: int, *, session: Session) -> CallList:
 
 
 def plan_of(call_list: CallList, *, session: Session, lock: bool = False) -> CallPlan:
-    """The list's plan; a list made before telemarketing had plans gets the defaults. `lock`: held until the
-    transaction ends (two writers adding leads at once keep both their zones and counts)."""
+    """The list's plan; a list made without one (by the journeys' template, say) gets the defaults: stored when the
+    session writes, shown as they would be when it only reads (a GET). `lock`: held until the transaction ends (two
+    writers adding leads at once keep both their zones and counts)."""
     plan = session.get(CallPlan, call_list.id, with_for_update=lock or None, populate_existing=lock)
     if plan is None:
-        plan = CallPlan(call_list_id=call_list.id, source="manual", zones=[], targets={}, skipped={}, build_run=0,
-                        added_count=0, updated_at=now())
-        session.add(plan)
-        session.flush()
+        plan = CallPlan(call_list_id=call_list.id, source="manual", live=False, hours_from=9 * 60, hours_to=18 * 60,
+                        days="12345", default_zone="UTC", zones=[], claim_minutes=15, retry_minutes=120,
+                        max_attempts=5, targets={}, status="active", build_run=0, added_count=0, skipped={},
+                        updated_at=now())
+        if not isinstance(session, ReadSession):
+            session.add(plan)
+            session.flush()
     return plan
 
 
@@ -255,7 +259,7 @@ def add_leads(call_list: CallList, lead_ids: list[int], *, session: Session, why
             by_id = {e["lead_id"]: e for e in entries}
             done = list(session.scalars(select(CallEntry.lead_id).where(
                 CallEntry.call_list_id == call_list.id, CallEntry.lead_id.in_(list(by_id)),
-                CallEntry.state == "done", CallEntry.added_at < moment)))
+                CallEntry.state == "done")))
             for lead_id in done:
                 entry = by_id[lead_id]
                 session.execute(update(CallEntry).where(CallEntry.call_list_id == call_list.id,
@@ -320,7 +324,7 @@ def source_ids(plan: CallPlan, *, session: Session, after: int, limit: int) -> t
     return [], None
 
 
-def build_step(payload: dict, *, session: Session, chunk: int = CHUNK, queue_next: bool = True) -> Added | None:
+def build_step(payload: dict, *, session: Session, chunk: int | None = None, queue_next: bool = True) -> Added | None:
     """One chunk of a pass: the source's next leads put on the list, the next step queued (unless `queue_next` is
     false: the caller walks on) or the pass marked done.
     None when the pass is stale (the list is gone or its source changed since)."""
@@ -329,7 +333,7 @@ def build_step(payload: dict, *, session: Session, chunk: int = CHUNK, queue_nex
     plan = session.get(CallPlan, int(payload["call_list_id"])) if call_list else None
     if plan is None or plan.build_run != int(payload["run"]):
         return None
-    ids, walked_to = source_ids(plan, session=session, after=int(payload.get("after") or 0), limit=chunk)
+    ids, walked_to = source_ids(plan, session=session, after=int(payload.get("after") or 0), limit=chunk or CHUNK)
     result = add_leads(call_list, ids, session=session, why=f"from its {plan.source}", reopen=False)
     result.walked_to = walked_to
     if walked_to is None:

@@ -29,9 +29,15 @@ def contract_app(database, factory):
 
 
 @pytest.fixture
-def known_ids(contract_app, api_key):
+def known_ids(contract_app, api_key, factory):
     from fastapi.testclient import TestClient
 
+    from leadflow.people import service as people_service
+
+    with factory() as session:
+        owner = people_service.create_user(session=session, email="caller@example.com", role="telemarketer",
+                                           password="correct horse battery")
+        session.commit()
     headers = {"Authorization": f"Bearer {api_key}"}
     with TestClient(contract_app) as client:
         lead = client.post("/api/v1/leads", headers=headers, json={"email": "a@example.com", "first_name": "A"})
@@ -39,8 +45,15 @@ def known_ids(contract_app, api_key):
         campaign = client.post("/api/v1/campaigns", headers=headers, json={"name": "Spring", "code": "SPRING"})
         form = client.post("/api/v1/forms", headers=headers, json={
             "name": "Contact", "fields": [{"maps_to": "email", "required": True, "label": {"en": "Email"}}]})
+        call_list = client.post("/api/v1/call-lists", headers=headers, json={
+            "name": "Calls", "owner_id": owner.id, "hours_from": 0, "hours_to": 1440, "days": "1234567"})
+        client.patch(f"/api/v1/leads/{lead.json()['id']}", headers=headers, json={"phone": "+358401234567"})
+        client.post(f"/api/v1/call-lists/{call_list.json()['id']}/leads", headers=headers,
+                    json={"lead_ids": [lead.json()["id"]]})
+        script = client.post("/api/v1/call-scripts", headers=headers, json={"name": "Qualify", "questions": [
+            {"key": "need", "label": "Need?", "kind": "text", "maps_to": "bant.need"}]})
     return {"lead_id": lead.json()["id"], "company_id": company.json()["id"], "campaign_id": campaign.json()["id"],
-            "form_id": form.json()["id"]}
+            "form_id": form.json()["id"], "call_list_id": call_list.json()["id"], "script_id": script.json()["id"]}
 
 
 @pytest.fixture

@@ -43,3 +43,29 @@ def make_list(client, auth, *, team_id: int | None = None, **fields) -> dict:
     r = client.post("/api/v1/call-lists", headers=auth, json=body)
     assert r.status_code == 201, r.text
     return r.json()
+
+
+def put_on(client, auth, made, ids):
+    r = client.post(f"/api/v1/call-lists/{made['id']}/leads", headers=auth, json={"lead_ids": ids})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def claim(client, made, who) -> int | None:
+    r = client.post(f"/api/v1/call-lists/{made['id']}/claims", headers=who.headers)
+    assert r.status_code == 200, r.text
+    return r.json()["lead"]["id"] if r.json()["claimed"] else None
+
+
+def call(client, made, who, lead_id, outcome, **body):
+    return client.post(f"/api/v1/call-lists/{made['id']}/calls", headers=who.headers,
+                       json={"lead_id": lead_id, "outcome": outcome, **body})
+
+
+def entry_of(client, auth, made, lead_id) -> dict | None:
+    for state in ("waiting", "done"):
+        r = client.get(f"/api/v1/call-lists/{made['id']}/entries", headers=auth, params={"state": state})
+        for found in r.json():
+            if found["lead_id"] == lead_id:
+                return found
+    return None
