@@ -14,7 +14,7 @@ from leadflow.people.service import Actor
 from leadflow.surveys import links, queries
 from leadflow.surveys import service as survey_service
 from leadflow.surveys.models import Survey
-from leadflow.surveys.schemas import LinkRead, LinkRequest, ResponsePage, SurveyCreate, SurveyRead, SurveyUpdate
+from leadflow.surveys.schemas import LinkRead, LinkRequest, ResponsePage, SurveyCreate, SurveyRead, SurveyUpdate, values_given
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
 
@@ -28,14 +28,6 @@ def _read(survey: Survey, count: int) -> SurveyRead:
                       updated_at=survey.updated_at)
 
 
-def _values(body) -> dict:
-    values = body.model_dump(exclude_unset=True)
-    if values.get("questions") is not None:
-        values["questions"] = [{k: v for k, v in q.items() if v is not None or k == "maps_to"}
-                               for q in values["questions"]]
-    return values
-
-
 @router.get("", response_model=list[SurveyRead])
 def list_surveys(session: DbSession, actor: Manager):
     rows = queries.listing(session=session)
@@ -45,7 +37,7 @@ def list_surveys(session: DbSession, actor: Manager):
 
 @router.post("", response_model=SurveyRead, status_code=201)
 def create_survey(body: SurveyCreate, session: DbSession, actor: Manager):
-    survey = survey_service.create(session=session, values=_values(body))
+    survey = survey_service.create(session=session, values=values_given(body))
     session.commit()
     return _read(survey, 0)
 
@@ -59,7 +51,7 @@ def get_survey(survey_id: Id, session: DbSession, actor: Manager):
 @router.patch("/{survey_id}", response_model=SurveyRead)
 def update_survey(survey_id: Id, body: SurveyUpdate, session: DbSession, actor: Manager):
     survey = survey_service.get(survey_id, session=session)
-    survey_service.update(session=session, survey=survey, values=_values(body))
+    survey_service.update(session=session, survey=survey, values=values_given(body))
     session.commit()
     return _read(survey, queries.response_counts([survey.id], session=session).get(survey.id, 0))
 

@@ -95,3 +95,13 @@ class LinkRead(BaseModel):
     survey_id: int
     lead_id: int
     message_id: int | None
+
+
+def values_given(body: BaseModel) -> dict:
+    """The fields a client gave, each question without the keys it left empty (but `maps_to`, which may be
+    cleared): what a survey's or a call script's service takes."""
+    values = body.model_dump(exclude_unset=True)
+    if values.get("questions") is not None:
+        values["questions"] = [{k: v for k, v in q.items() if v is not None or k == "maps_to"}
+                               for q in values["questions"]]
+    return values

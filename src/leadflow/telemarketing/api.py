@@ -17,12 +17,28 @@ from leadflow.leads.models import Lead
 from leadflow.people.deps import permitted
 from leadflow.people.models import CallList, User
 from leadflow.people.service import Actor
+from leadflow.surveys.schemas import values_given
 from leadflow.telemarketing import calls, queries, scripts
 from leadflow.telemarketing import service as lists
 from leadflow.telemarketing.models import Call, CallEntry, CallPlan, CallScript
-from leadflow.telemarketing.schemas import (AddedRead, CallCreate, CallRead, CallResult, ClaimLead, ClaimRead,
-                                            EntryRead, LeadsAdd, ListCreate, ListRead, ListUpdate, QueueCounts,
-                                            ScriptCreate, ScriptRead, ScriptUpdate, ThroughputRow)
+from leadflow.telemarketing.schemas import (
+    AddedRead,
+    CallCreate,
+    CallRead,
+    CallResult,
+    ClaimLead,
+    ClaimRead,
+    EntryRead,
+    LeadsAdd,
+    ListCreate,
+    ListRead,
+    ListUpdate,
+    QueueCounts,
+    ScriptCreate,
+    ScriptRead,
+    ScriptUpdate,
+    ThroughputRow,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["telemarketing"])
 
@@ -242,14 +258,6 @@ def script_read(script: CallScript) -> ScriptRead:
                       created_at=script.created_at, updated_at=script.updated_at)
 
 
-def _script_values(body) -> dict:
-    values = body.model_dump(exclude_unset=True)
-    if values.get("questions") is not None:
-        values["questions"] = [{k: v for k, v in q.items() if v is not None or k == "maps_to"}
-                               for q in values["questions"]]
-    return values
-
-
 @router.get("/call-scripts", response_model=list[ScriptRead])
 def get_scripts(session: DbSession, actor: Reader):
     return [script_read(s) for s in scripts.listing(session=session)]
@@ -257,7 +265,7 @@ def get_scripts(session: DbSession, actor: Reader):
 
 @router.post("/call-scripts", response_model=ScriptRead, status_code=201)
 def create_script(body: ScriptCreate, session: DbSession, actor: Manager):
-    script = scripts.create(_script_values(body), session=session)
+    script = scripts.create(values_given(body), session=session)
     session.commit()
     return script_read(script)
 
@@ -269,7 +277,7 @@ def get_script(script_id: Id, session: DbSession, actor: Reader):
 
 @router.patch("/call-scripts/{script_id}", response_model=ScriptRead)
 def update_script(script_id: Id, body: ScriptUpdate, session: DbSession, actor: Manager):
-    script = scripts.update(scripts.get(script_id, session=session), _script_values(body), session=session)
+    script = scripts.update(scripts.get(script_id, session=session), values_given(body), session=session)
     session.commit()
     return script_read(script)
 
