@@ -3,27 +3,14 @@ response per (survey, lead, message), every post answered, one brochure survey h
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import httpx
 
-from tests.integration.live import LiveServer, run_cli
+from tests.integration.live import LiveServer, at_once, run_cli
 from tests.integration.surveys.helpers import QUESTIONS
 
 CHOICES = [{"need": "high", "next_step": "quote"}, {"need": "low", "next_step": "nothing"}]
-
-
-def _at_once(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait(timeout=120)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def test_the_same_link_sent_many_times_at_once_makes_one_response(fresh_database):
@@ -45,7 +32,7 @@ def test_the_same_link_sent_many_times_at_once_makes_one_response(fresh_database
             return lambda: httpx.post(server.base + path, data=answers, timeout=120)
 
         calls = [post(path, CHOICES[n % 2]) for path in paths.values() for n in range(6)]
-        answered = _at_once(calls)
+        answered = at_once(calls)
         assert [r.status_code for r in answered] == [200] * len(calls), [r.text[:300] for r in answered
                                                                         if r.status_code != 200]
         found = httpx.get(server.base + f"/api/v1/surveys/{survey_id}/responses", headers=server.auth,
@@ -62,7 +49,7 @@ def test_the_brochure_template_made_twice_at_once_is_one_survey(fresh_database):
     from leadflow import db
 
     db.upgrade(fresh_database.url)
-    results = _at_once([lambda: run_cli(fresh_database.url, "surveys", "template", "brochure") for _ in range(3)])
+    results = at_once([lambda: run_cli(fresh_database.url, "surveys", "template", "brochure") for _ in range(3)])
     assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
     assert sorted(r.stdout.split()[-1] for r in results) == ["already", "already", "created"]
     listed = run_cli(fresh_database.url, "surveys", "list")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from leadflow import db, worker
 from leadflow.people import service as people_service
 from leadflow.telemarketing import service as lists_service
-from tests.integration.live import LiveServer
+from tests.integration.live import LiveServer, at_once
 from tests.integration.telemarketing.helpers import KIND
 
 LEADS = 60
@@ -57,17 +56,6 @@ def _list(server: LiveServer, team_id: int, owner_id: int, **fields) -> int:
                          **fields})
     assert r.status_code == 201, r.text
     return r.json()["id"]
-
-
-def _at_once(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait(timeout=120)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def _outcome(lead_id: int) -> str:
@@ -176,7 +164,7 @@ def test_agents_claiming_at_once_never_get_the_same_lead(fresh_database, agent_c
                        json={"lead_ids": lead_ids})
         assert r.status_code == 200 and r.json()["added"] == LEADS, r.text
         holds = Holds()
-        results = _at_once([lambda u=u, h=h: _agent(server.base, call_list_id, u, h, holds) for u, h in agents])
+        results = at_once([lambda u=u, h=h: _agent(server.base, call_list_id, u, h, holds) for u, h in agents])
         assert holds.clashes == []
         _assert_called_once_each(server, call_list_id, lead_ids, results, agents)
         assert all(results)  # each agent got some of the leads
@@ -194,7 +182,7 @@ def test_two_managers_adding_the_same_leads_at_once_put_each_on_the_list_once(fr
             return lambda: httpx.post(server.base + f"/api/v1/call-lists/{call_list_id}/leads", headers=server.auth,
                                       timeout=120, json={"lead_ids": ids})
 
-        answers = _at_once([add(lead_ids), add(list(reversed(lead_ids))), add(lead_ids[::2]), add(lead_ids[1::2])])
+        answers = at_once([add(lead_ids), add(list(reversed(lead_ids))), add(lead_ids[::2]), add(lead_ids[1::2])])
         assert [a.status_code for a in answers] == [200] * 4, [a.text[:300] for a in answers]
         assert sum(a.json()["added"] for a in answers) == LEADS
         assert all(a.json()["reopened"] == 0 and a.json()["skipped"] == {} for a in answers)
@@ -226,7 +214,7 @@ def test_agents_claim_from_a_list_while_the_worker_fills_it(fresh_database, monk
             holds = Holds()
             filler = threading.Thread(target=fill)
             filler.start()
-            results = _at_once([lambda u=u, h=h: _agent(server.base, call_list_id, u, h, holds,
+            results = at_once([lambda u=u, h=h: _agent(server.base, call_list_id, u, h, holds,
                                                         keep_going=filling.is_set) for u, h in agents])
             filler.join()
             worker.drain(factory)
@@ -263,7 +251,7 @@ def test_a_person_on_two_lists_turned_down_from_both_at_once_is_recorded_once(fr
 
         runs = [turn_down(lists[n % 2], headers, ("not_interested", "do_not_call")[n % 4 // 2])
                 for n, (_, headers) in enumerate(agents)]
-        answers = [a for run in _at_once(runs) for a in run]
+        answers = [a for run in at_once(runs) for a in run]
         assert {status for _, status, _ in answers} <= {201, 409}, [a for a in answers if a[1] not in (201, 409)]
         recorded = Counter(lead_id for lead_id, status, _ in answers if status == 201)
         assert recorded == Counter({lead_id: 1 for lead_id in lead_ids})  # once, on one list: done everywhere
