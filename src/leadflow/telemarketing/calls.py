@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -362,19 +362,3 @@ def _consequences(lead: Lead, step: calling.Next, outcome: str, *, actor: str, s
             missing = [p["text"] for p in outcome_now.as_dict()["parts"] if not p["result"]]
             did.append("the Sales Ready rule is not met yet" + (": " + "; ".join(missing[:3]) if missing else ""))
     return did
-
-
-def calls_of(lead_id: int, *, session: Session, limit: int = 20) -> list[Call]:
-    return list(session.scalars(select(Call).where(Call.lead_id == lead_id)
-                                .order_by(Call.ended_at.desc(), Call.id.desc()).limit(limit)))
-
-
-def mine_held(actor: Actor, *, session: Session) -> list[tuple[int, int]]:
-    """(list, lead) this agent holds now."""
-    moment = clock.now()
-    postgres = session.get_bind().dialect.name == "postgresql"
-    return [(row.call_list_id, row.lead_id) for row in session.execute(
-        select(CallEntry.call_list_id, CallEntry.lead_id).where(
-            and_(_planned(CallEntry.claimed_by == actor.user_id, postgres=postgres, likely=False),
-                 CallEntry.claimed_until > moment,
-                 CallEntry.state == "waiting")))]

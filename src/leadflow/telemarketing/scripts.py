@@ -99,9 +99,6 @@ def delete(script: CallScript, *, session: Session) -> None:
     session.flush()
 
 
-def version_of(script_id: int, version: int, *, session: Session) -> CallScriptVersion | None:
-    return session.scalar(select(CallScriptVersion).where(CallScriptVersion.script_id == script_id,
-                                                          CallScriptVersion.version == version))
 
 
 def for_lead(plan: CallPlan | None, lead: Lead, *, session: Session) -> CallScript | None:
